@@ -1,0 +1,50 @@
+# Every target sets itself up: a fresh clone needs only python3 (>= 3.9) with venv, and a C compiler.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+BUILT  := $(VENV)/.built
+SHARED ?= ../shared/data
+BENCH_LINES ?= 12598
+THREADS ?= 2
+
+.PHONY: demo test bench build clean distclean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+# Runtime, build and test dependencies (gensim is test-only: interop checks and benchmarks).
+$(STAMP): $(PY) pyproject.toml
+	$(PY) -m pip install -q "setuptools>=64" wheel "Cython>=3.0" "numpy>=1.23" "click>=8.0" \
+	    "tqdm>=4.60" "smart_open>=6.0" "pytest>=7" "gensim>=4.3" "hypothesis>=6"
+	touch $@
+
+# The extension is built in place, and the package installed in editable mode for the
+# `w2vns` console script.
+$(BUILT): $(STAMP) setup.py $(wildcard cython_ext/*.pyx cython_ext/*.pxd)
+	$(PY) setup.py -q build_ext --inplace
+	$(PY) -m pip install -q --no-build-isolation --no-deps -e .
+	touch $@
+
+build: $(BUILT)
+
+test: $(BUILT)
+	$(PY) -m pytest -q tests
+
+demo: $(BUILT)
+	$(VENV)/bin/w2vns train w2vns/data/demo.txt.gz -o demo-vectors.bin --threads $(THREADS)
+	$(VENV)/bin/w2vns similar -m demo-vectors.bin -n 5 dog paris king monday
+
+bench: $(BUILT)
+	@test -f $(SHARED)/corpus-en.txt.gz || { echo "bench needs $(SHARED)/corpus-en.txt.gz"; exit 2; }
+	mkdir -p .bench
+	test -f .bench/corpus-$(BENCH_LINES).txt || \
+	    (zcat $(SHARED)/corpus-en.txt.gz | head -n $(BENCH_LINES) > .bench/corpus-$(BENCH_LINES).txt)
+	$(PY) scripts/bench.py .bench/corpus-$(BENCH_LINES).txt --threads $(THREADS) --json .bench/bench.json
+
+clean:
+	rm -rf build *.egg-info w2vns/*.so w2vns/*.c cython_ext/*.c cython_ext/*.html demo-vectors.bin $(BUILT)
+
+distclean: clean
+	rm -rf $(VENV) .bench

@@ -1,0 +1,46 @@
+"""Build the Cython kernels in cython_ext/ into the w2vns package.
+
+Source builds use the host's instruction set (-march=native) for the kernels, because the
+inner loops are short dot products and axpys that the compiler vectorises; set
+W2VNS_PORTABLE=1 to build for the generic x86-64 / aarch64 baseline instead (wheels, clusters
+with mixed CPUs).
+"""
+import os
+import platform
+
+import numpy
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+
+
+def compile_args():
+    args = ["-O3"]
+    if os.environ.get("W2VNS_PORTABLE", "") not in ("", "0"):
+        return args
+    if platform.machine().lower() in ("x86_64", "amd64", "aarch64", "arm64"):
+        args.append("-march=native")
+    return args
+
+
+def extension(name, fast_math=False):
+    args = compile_args()
+    if fast_math:
+        # Lets gcc vectorise the float reductions (dot products) of the kernel.
+        args = args + ["-ffast-math"]
+    return Extension(
+        "w2vns." + name,
+        ["cython_ext/%s.pyx" % name],
+        include_dirs=[numpy.get_include(), "cython_ext"],
+        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+        extra_compile_args=args,
+    )
+
+
+setup(
+    ext_modules=cythonize(
+        [extension("_encode"), extension("_sampling"), extension("_kernel", fast_math=True)],
+        include_path=["cython_ext"],
+        compiler_directives={"language_level": 3},
+        annotate=bool(os.environ.get("W2VNS_ANNOTATE")),
+    ),
+)

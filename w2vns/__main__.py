@@ -1,0 +1,4 @@
+"""``python -m w2vns`` runs the command line."""
+from .cli import main
+
+main()

@@ -1,0 +1,201 @@
+"""Corpus input: open paths, stdin, compressed files and URLs; encode text into word ids.
+
+The counting pass reads the text once, in chunks of bytes (no decoding: words are bytes kept as
+they are), and turns it into a uint32 id stream in a temporary file that the training epochs
+memory-map, so stdin and compressed input work for any number of epochs and the text is never
+tokenized twice.
+"""
+import bz2
+import gzip
+import lzma
+import os
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+from ._encode import Encoder, remap_stream
+from .vocab import Vocabulary
+
+#: Bytes read per chunk: large enough to amortise Python overhead, small enough for the cache.
+CHUNK_BYTES = 1 << 20
+#: Lines longer than this many tokens are split into several sentences (never truncated).
+MAX_SENTENCE_LENGTH = 10000
+
+
+class CorpusError(ValueError):
+    """The corpus cannot be used (empty, nothing reaches min_count, unreadable)."""
+
+
+class _Source:
+    """An opened input: a binary stream plus, when known, how far through the raw bytes we are."""
+
+    def __init__(self, name, stream, raw=None, size=None):
+        self.name, self.stream, self.raw, self.size = name, stream, raw, size
+
+    def position(self):
+        """Raw (possibly compressed) bytes consumed so far, or None."""
+        if self.raw is None:
+            return None
+        try:
+            return self.raw.tell()
+        except (OSError, ValueError):
+            return None
+
+    def close(self):
+        if self.stream is not sys.stdin.buffer:
+            self.stream.close()
+            if self.raw is not None and self.raw is not self.stream:
+                self.raw.close()
+
+
+_DECOMPRESSORS = {".gz": gzip.GzipFile, ".bz2": bz2.BZ2File, ".xz": lzma.LZMAFile}
+
+
+def open_source(path):
+    """Open one corpus input for binary reading.
+
+    ``-`` is stdin; ``scheme://`` paths go through smart_open; .gz/.bz2/.xz use the standard
+    library (so progress can follow the compressed bytes); .zst and other smart_open codecs go
+    through smart_open.
+    """
+    path = os.fspath(path)
+    if path == "-":
+        return _Source("<stdin>", sys.stdin.buffer)
+    if "://" in path:
+        import smart_open  # imported lazily: it is slow to import and rarely needed
+
+        return _Source(path, smart_open.open(path, "rb"))
+    if os.path.isdir(path):
+        raise IsADirectoryError("%s: is a directory, not a corpus file" % path)
+    ext = os.path.splitext(path)[1].lower()
+    raw = open(path, "rb")
+    size = os.fstat(raw.fileno()).st_size
+    if ext in _DECOMPRESSORS:
+        return _Source(path, _DECOMPRESSORS[ext](fileobj=raw), raw, size)
+    if ext == ".zst":
+        raw.close()
+        import smart_open
+
+        return _Source(path, smart_open.open(path, "rb"))
+    return _Source(path, raw, raw, size)
+
+
+def _iter_sentence_chunks(sentences, chunk_bytes=CHUNK_BYTES):
+    """Turn an iterable of sentences (str lines, bytes lines, or lists of tokens) into chunks."""
+    parts, size = [], 0
+    for sentence in sentences:
+        if isinstance(sentence, bytes):
+            line = sentence
+        elif isinstance(sentence, str):
+            line = sentence.encode("utf-8", "surrogateescape")
+        else:
+            line = " ".join(sentence).encode("utf-8", "surrogateescape")
+        parts.append(line)
+        parts.append(b"\n")
+        size += len(line) + 1
+        if size >= chunk_bytes:
+            yield b"".join(parts)
+            parts, size = [], 0
+    if parts:
+        yield b"".join(parts)
+
+
+class EncodedCorpus:
+    """The corpus as word ids: ``stream`` (uint32, memory-mapped) and its ``vocab``.
+
+    Sentences end with ``SENTENCE_END`` (0xFFFFFFFF). The backing file is anonymous (created with
+    ``tempfile.TemporaryFile``), so it disappears when the process ends, however it ends.
+    """
+
+    SENTENCE_END = 0xFFFFFFFF
+
+    def __init__(self, stream, vocab, sentences, seconds):
+        self.stream = stream
+        self.vocab = vocab
+        self.sentences = sentences
+        self.seconds = seconds
+
+    def __len__(self):
+        return len(self.stream)
+
+
+def is_corpus_paths(corpus):
+    """True when ``corpus`` names files (a path or a list of paths) rather than sentences."""
+    if isinstance(corpus, (str, bytes, os.PathLike)):
+        return True
+    return isinstance(corpus, (list, tuple)) and bool(corpus) and all(
+        isinstance(c, (str, os.PathLike)) for c in corpus) and all(
+        os.fspath(c) == "-" or os.path.exists(c) or "://" in os.fspath(c) for c in corpus)
+
+
+def encode_corpus(corpus, min_count=5, max_vocab=None, cache_dir=None, progress=None):
+    """Count and encode a corpus in one streaming pass.
+
+    ``corpus`` is a path, ``-``, a list of paths, or an iterable of sentences (str lines or
+    token lists). ``progress`` is an optional callable ``(bytes_done, bytes_total)`` called as
+    the pass goes. Returns an ``EncodedCorpus``; raises ``CorpusError`` when nothing is left.
+    """
+    start = time.perf_counter()
+    encoder = Encoder(MAX_SENTENCE_LENGTH)
+    out = np.empty(CHUNK_BYTES + 2, dtype=np.uint32)
+    cache = tempfile.TemporaryFile(prefix="w2vns-cache-", dir=cache_dir)
+    try:
+        if is_corpus_paths(corpus):
+            paths = [corpus] if isinstance(corpus, (str, bytes, os.PathLike)) else list(corpus)
+            _encode_paths(encoder, paths, out, cache, progress)
+        else:
+            for chunk in _iter_sentence_chunks(corpus):
+                if len(chunk) + 2 > len(out):
+                    out = np.empty(len(chunk) + 2, dtype=np.uint32)
+                cache.write(out[:encoder.encode(chunk, out)])
+            cache.write(out[:encoder.finish(out)])
+        return _finish(encoder, cache, min_count, max_vocab, start)
+    finally:
+        cache.close()  # the memory map made in _finish keeps the data alive
+
+
+def _encode_paths(encoder, paths, out, cache, progress):
+    done_before = 0
+    sources_total = 0
+    buffer = bytearray(CHUNK_BYTES)
+    view = memoryview(buffer)
+    for path in paths:
+        source = open_source(path)
+        try:
+            if source.size is not None:
+                sources_total += source.size
+            while True:
+                n = source.stream.readinto(view)
+                if not n:
+                    break
+                cache.write(out[:encoder.encode(view[:n], out)])
+                if progress is not None:
+                    pos = source.position()
+                    progress(done_before + (pos if pos is not None else 0), sources_total or None)
+            cache.write(out[:encoder.finish(out)])
+            pos = source.position()
+            done_before += pos if pos is not None else 0
+        except (EOFError, OSError, lzma.LZMAError) as err:
+            if isinstance(err, (FileNotFoundError, IsADirectoryError, PermissionError)):
+                raise
+            raise CorpusError("%s: cannot read: %s" % (path, err)) from None
+        finally:
+            source.close()
+
+
+def _finish(encoder, cache, min_count, max_vocab, start):
+    counts = encoder.counts()
+    if encoder.tokens == 0:
+        raise CorpusError("the corpus is empty: no tokens found")
+    vocab, remap = Vocabulary.from_counts(encoder.words, counts, min_count, max_vocab)
+    if len(vocab) == 0:
+        raise CorpusError(
+            "no word reaches --min-count %d: %d distinct words, the most frequent occurs %d times"
+            % (min_count, len(counts), counts.max()))
+    cache.flush()
+    n = cache.seek(0, os.SEEK_END) // 4
+    stream = np.memmap(cache, dtype=np.uint32, mode="r+", shape=(n,))
+    length, sentences = remap_stream(stream, remap)
+    return EncodedCorpus(stream[:length], vocab, sentences, time.perf_counter() - start)

@@ -1,0 +1,22 @@
+"""A trained model: vocabulary, both weight matrices, the settings and the run's report."""
+from .vectors import KeyedVectors
+
+
+class Word2VecModel:
+    """What ``w2vns.train`` returns.
+
+    ``wv`` holds the input vectors (the embeddings) keyed by word; ``syn1neg`` the output
+    vectors; ``vocab`` the words with counts; ``params`` the resolved ``TrainParams``;
+    ``report`` the run's figures (vocab_size, tokens, seconds, words_per_sec, ...).
+    """
+
+    def __init__(self, vocab, syn0, syn1neg, params, report):
+        self.vocab = vocab
+        self.wv = KeyedVectors(vocab.keys(), syn0, counts=vocab.counts)
+        self.syn1neg = syn1neg
+        self.params = params
+        self.report = report
+
+    def save_word2vec_format(self, path, binary=True):
+        """Write the input vectors in word2vec binary (default) or text format (atomically)."""
+        self.wv.save_word2vec_format(path, binary=binary)

@@ -1,0 +1,226 @@
+"""Training: parameters, the worker threads around the nogil kernel, progress, and stopping.
+
+``train(corpus, **params)`` is the library entry point the CLI calls: it validates the
+parameters, runs the counting pass, builds the samplers' tables, starts one Python thread per
+worker (each calls the Cython kernel on its contiguous shard of the encoded corpus, once per
+epoch, with the GIL released) and reports progress from the main thread.
+"""
+import dataclasses
+import os
+import threading
+import time
+
+import numpy as np
+
+from ._kernel import COUNTER_STRIDE, Kernel
+from .corpus import encode_corpus
+
+from .sampling import keep_thresholds, noise_table
+
+
+def default_threads():
+    """All the cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+@dataclasses.dataclass
+class TrainParams:
+    """Training settings; the defaults are word2vec's skip-gram defaults."""
+
+    dim: int = 100
+    window: int = 5
+    negative: int = 5
+    sample: float = 1e-3
+    min_count: int = 5
+    max_vocab: "int | None" = None
+    epochs: int = 5
+    alpha: float = 0.025
+    min_alpha: "float | None" = None  # default alpha * 1e-4, as word2vec
+    noise_power: float = 0.75
+    threads: "int | None" = None      # default: all cores
+    seed: int = 1
+
+    def validate(self):
+        """Raise ValueError naming the first out-of-range parameter."""
+        def check(name, ok, rule):
+            if not ok:
+                raise ValueError("%s must be %s (got %r)" % (name, rule, getattr(self, name)))
+
+        def is_int(v):
+            return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+        check("dim", is_int(self.dim) and 1 <= self.dim <= 10000, "an integer in 1..10000")
+        check("window", is_int(self.window) and 1 <= self.window <= 1000, "an integer in 1..1000")
+        check("negative", is_int(self.negative) and 0 <= self.negative <= 1000,
+              "an integer in 0..1000")
+        check("sample", isinstance(self.sample, (int, float)) and 0 <= self.sample < 1,
+              "a number in [0, 1)")
+        check("min_count", is_int(self.min_count) and self.min_count >= 1, "an integer >= 1")
+        check("max_vocab", self.max_vocab is None or (is_int(self.max_vocab) and self.max_vocab >= 1),
+              "an integer >= 1")
+        check("epochs", is_int(self.epochs) and 1 <= self.epochs <= 100000, "an integer >= 1")
+        check("alpha", isinstance(self.alpha, (int, float)) and 0 < self.alpha <= 10,
+              "a number in (0, 10]")
+        check("min_alpha", self.min_alpha is None or (
+            isinstance(self.min_alpha, (int, float)) and 0 <= self.min_alpha <= self.alpha),
+            "a number in [0, alpha]")
+        check("noise_power", isinstance(self.noise_power, (int, float))
+              and -10 <= self.noise_power <= 10, "a number in [-10, 10]")
+        check("threads", self.threads is None or (is_int(self.threads) and 1 <= self.threads <= 1024),
+              "an integer in 1..1024")
+        check("seed", is_int(self.seed) and 0 <= self.seed < 2**64, "an integer in 0..2**64-1")
+        return self
+
+    def resolved(self):
+        """A copy with the defaults that depend on others (min_alpha, threads) filled in."""
+        return dataclasses.replace(
+            self,
+            min_alpha=self.alpha * 1e-4 if self.min_alpha is None else self.min_alpha,
+            threads=default_threads() if self.threads is None else self.threads,
+        )
+
+
+class Progress:
+    """What the main thread shows while workers run; subclass or pass callbacks to observe."""
+
+    def counting(self, done, total):
+        """Counting pass: ``done`` of ``total`` (None if unknown) input bytes read."""
+
+    def training_start(self, total_words):
+        """Training starts; ``total_words`` = kept-word tokens x epochs."""
+
+    def training(self, words_done, alpha, loss):
+        """Called a few times a second with cumulative words, current lr, mean recent loss."""
+
+    def close(self):
+        """Training ended (normally or not)."""
+
+
+def _initial_vectors(vocab_size, dim, seed):
+    """word2vec's init: input uniform in [-0.5/d, 0.5/d], deterministic from the seed."""
+    rng = np.random.default_rng(seed)
+    syn0 = rng.random((vocab_size, dim), dtype=np.float32)
+    syn0 -= np.float32(0.5)
+    syn0 /= np.float32(dim)
+    return syn0
+
+
+class Trainer:
+    """Runs the kernel over an encoded corpus with worker threads; see the module docstring."""
+
+    #: How often (seconds) the main thread wakes to update progress and check for Ctrl-C.
+    POLL_SECONDS = 0.2
+
+    def __init__(self, params, progress=None):
+        self.params = params.validate().resolved()
+        self.progress = progress or Progress()
+        self.kernel = None
+
+    def train(self, encoded):
+        """Train on an ``EncodedCorpus``; return ``(syn0, syn1neg, stats)``.
+
+        KeyboardInterrupt (or any exception in the main thread) stops the workers at their next
+        sentence before propagating.
+        """
+        p = self.params
+        vocab = encoded.vocab
+        syn0 = _initial_vectors(len(vocab), p.dim, p.seed)
+        syn1neg = np.zeros_like(syn0)
+        keep = keep_thresholds(vocab.counts, p.sample)
+        noise_prob, noise_alias = noise_table(vocab.counts, p.noise_power)
+        stream = encoded.stream
+        threads = max(1, min(p.threads, len(stream)))
+        total_words = float(vocab.retained_tokens) * p.epochs
+        kernel = self.kernel = Kernel(
+            syn0, syn1neg, stream, keep, noise_prob, noise_alias, p.window, p.negative,
+            p.alpha, p.min_alpha, total_words, threads, p.seed)
+        bounds = [len(stream) * t // threads for t in range(threads + 1)]
+        errors = []
+
+        def work(thread):
+            try:
+                for _ in range(p.epochs):
+                    if kernel.train(thread, bounds[thread], bounds[thread + 1]):
+                        return
+            except BaseException as err:  # surfaced by the main thread
+                errors.append(err)
+                kernel.request_stop()
+
+        self.progress.training_start(total_words)
+        start = time.perf_counter()
+        workers = [threading.Thread(target=work, args=(t,), daemon=True, name="w2vns-%d" % t)
+                   for t in range(threads)]
+        try:
+            for w in workers:
+                w.start()
+            last_loss = last_pairs = 0.0
+            while any(w.is_alive() for w in workers):
+                workers[0].join(self.POLL_SECONDS) if workers[0].is_alive() else time.sleep(
+                    self.POLL_SECONDS)
+                loss, pairs = self._loss_totals()
+                recent = (loss - last_loss) / (pairs - last_pairs) if pairs > last_pairs else None
+                if pairs > last_pairs:
+                    last_loss, last_pairs = loss, pairs
+                self.progress.training(self._words_done(), kernel.current_alpha(), recent)
+        except BaseException:
+            kernel.request_stop()
+            for w in workers:
+                w.join()
+            raise
+        finally:
+            self.progress.close()
+        if errors:
+            raise errors[0]
+        seconds = time.perf_counter() - start
+        loss, pairs = self._loss_totals()
+        stats = {
+            "train_seconds": seconds,
+            "threads": threads,
+            "words_done": self._words_done(),
+            "pairs": int(pairs),
+            "mean_loss": loss / pairs if pairs else None,
+        }
+        return syn0, syn1neg, stats
+
+    def _words_done(self):
+        return int(self.kernel.words_done[::COUNTER_STRIDE].sum())
+
+    def _loss_totals(self):
+        loss = self.kernel.loss
+        return float(loss[::COUNTER_STRIDE].sum()), float(loss[1::COUNTER_STRIDE].sum())
+
+
+def train(corpus, progress=None, cache_dir=None, **params):
+    """Train skip-gram with negative sampling on ``corpus``; return a ``Word2VecModel``.
+
+    ``corpus``: a path (``-`` for stdin; .gz/.bz2/.xz/.zst and URLs through smart_open), a list
+    of paths, or an iterable of sentences (str lines or lists of str tokens). ``params`` are
+    ``TrainParams`` fields (dim, window, negative, sample, min_count, max_vocab, epochs, alpha,
+    min_alpha, noise_power, threads, seed); bad values raise ValueError before any work.
+    """
+    unknown = set(params) - {f.name for f in dataclasses.fields(TrainParams)}
+    if unknown:
+        raise TypeError("unknown training parameter(s): %s" % ", ".join(sorted(unknown)))
+    trainer = Trainer(TrainParams(**params), progress)
+    progress = trainer.progress
+    encoded = encode_corpus(corpus, trainer.params.min_count, trainer.params.max_vocab,
+                            cache_dir=cache_dir, progress=progress.counting)
+    syn0, syn1neg, stats = trainer.train(encoded)
+    vocab = encoded.vocab
+    report = {
+        "vocab_size": len(vocab),
+        "distinct_words": vocab.distinct_words,
+        "tokens": vocab.total_tokens,
+        "retained_tokens": vocab.retained_tokens,
+        "sentences": encoded.sentences,
+        "epochs": trainer.params.epochs,
+        "count_seconds": encoded.seconds,
+        **stats,
+        "words_per_sec": vocab.total_tokens * trainer.params.epochs / max(stats["train_seconds"], 1e-9),
+        "params": dataclasses.asdict(trainer.params),
+    }
+    from .model import Word2VecModel
+    return Word2VecModel(vocab, syn0, syn1neg, trainer.params, report)
