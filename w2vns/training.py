@@ -14,6 +14,7 @@ import numpy as np
 
 from ._kernel import COUNTER_STRIDE, Kernel
 from .corpus import encode_corpus
+from .model import Word2VecModel
 
 from .sampling import keep_thresholds, noise_table
 
@@ -222,5 +223,4 @@ def train(corpus, progress=None, cache_dir=None, **params):
         "words_per_sec": vocab.total_tokens * trainer.params.epochs / max(stats["train_seconds"], 1e-9),
         "params": dataclasses.asdict(trainer.params),
     }
-    from .model import Word2VecModel
     return Word2VecModel(vocab, syn0, syn1neg, trainer.params, report)
