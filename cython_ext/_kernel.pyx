@@ -30,10 +30,11 @@ cdef float EXP_SCALE = EXP_TABLE_SIZE / (2.0 * MAX_EXP)
 cdef uint32_t SENT = 0xFFFFFFFFU
 
 # word2vec's sigmoid table over [-MAX_EXP, MAX_EXP], and -log(sigmoid) on the same grid for the
-# reported loss (monitoring only, so the table's resolution is plenty).
-cdef float SIGMOID[EXP_TABLE_SIZE]
-cdef float NEG_LOG_SIGMOID[EXP_TABLE_SIZE]
-for _i in range(EXP_TABLE_SIZE):
+# reported loss (monitoring only, so the table's resolution is plenty). One entry more than
+# the grid: a score a hair below MAX_EXP can round up to index EXP_TABLE_SIZE in float.
+cdef float SIGMOID[EXP_TABLE_SIZE + 1]
+cdef float NEG_LOG_SIGMOID[EXP_TABLE_SIZE + 1]
+for _i in range(EXP_TABLE_SIZE + 1):
     _x = (_i / <double>EXP_TABLE_SIZE * 2 - 1) * MAX_EXP
     SIGMOID[_i] = exp(_x) / (exp(_x) + 1)
     NEG_LOG_SIGMOID[_i] = log(1 + exp(-_x))
@@ -41,18 +42,10 @@ for _i in range(EXP_TABLE_SIZE):
 COUNTER_STRIDE = SLOT
 
 
-cdef inline float dot(const float *a, const float *b, int n) noexcept nogil:
-    cdef float s = 0
-    cdef int i
-    for i in range(n):
-        s += a[i] * b[i]
-    return s
-
-
-cdef inline void axpy(float alpha, const float *x, float *y, int n) noexcept nogil:
-    cdef int i
-    for i in range(n):
-        y[i] += alpha * x[i]
+cdef extern from "simd.h" nogil:
+    float dot "w2v_dot"(const float *a, const float *b, int n)
+    void axpy "w2v_axpy"(float alpha, const float *x, float *y, int n)
+    void accumulate "w2v_accumulate"(float *y, const float *w, float **x, int count, int n)
 
 
 cdef inline float neg_log_sigmoid(float f) noexcept nogil:
@@ -83,6 +76,7 @@ cdef struct Config:
     double *loss             # per-thread [sum, pairs] at slot*SLOT
     int threads
     volatile int *stop
+    int fast                 # 1: shared negatives per window (KERNEL_FAST), 0: reference
     uint32_t *pairs          # record mode: (centre, context) pairs instead of updates
     int64_t pairs_cap
     int64_t pairs_len
@@ -108,6 +102,7 @@ cdef void sgns_pair(Config *c, uint32_t centre, uint32_t context, float alpha, f
     cdef float *l2
     cdef uint32_t target
     cdef float f, g, label
+    cdef float pair_loss = 0
     memset(neu1e, 0, dim * sizeof(float))
     for d in range(c.negative + 1):
         if d == 0:
@@ -126,16 +121,74 @@ cdef void sgns_pair(Config *c, uint32_t centre, uint32_t context, float alpha, f
             g = label * alpha
         else:
             g = (label - SIGMOID[<int>((f + MAX_EXP) * EXP_SCALE)]) * alpha
-        loss[0] += neg_log_sigmoid(f if label > 0 else -f)
+        pair_loss += neg_log_sigmoid(f if label > 0 else -f)
         axpy(g, l2, neu1e, dim)
         axpy(g, l1, l2, dim)
     axpy(1.0, neu1e, l1, dim)
+    loss[0] += pair_loss
+
+
+cdef inline float sgns_gradient(float f, float label, float alpha) noexcept nogil:
+    """(label - sigmoid(f)) * alpha with word2vec's saturation."""
+    if f > MAX_EXP:
+        return (label - 1) * alpha
+    if f < -MAX_EXP:
+        return label * alpha
+    return (label - SIGMOID[<int>((f + MAX_EXP) * EXP_SCALE)]) * alpha
+
+
+cdef void sgns_window(Config *c, uint32_t centre, const uint32_t *contexts, int m, float alpha,
+                      float *scratch, uint64_t *rng, double *loss) noexcept nogil:
+    """Shared-negatives update for one centre word and its m contexts (HogBatch, Ji et al. 2016).
+
+    The centre's output row and one set of noise rows serve every context of the window, so
+    the k+1 output rows stay in L1 while the m input rows stream past: the same arithmetic as
+    m reference updates, with k instead of m*k random output rows and noise draws. Scores
+    and gradients are computed from the weights as they were at the start of the window.
+    """
+    cdef int dim = c.dim, n_out = 1, j, t, d
+    cdef uint32_t target
+    cdef uint32_t targets[1025]
+    cdef float *rows[1025]
+    cdef float *inputs[2000]
+    cdef float *grads = scratch                              # m x n_out
+    cdef float *column = scratch + m * (c.negative + 1)      # one output's m gradients
+    cdef float *errors = column + m                          # m x dim
+    cdef float window_loss = 0, f
+    targets[0] = centre
+    for d in range(c.negative):
+        target = alias_draw(rng, c.noise_prob, c.noise_alias, c.vocab_size)
+        if target != centre:
+            targets[n_out] = target
+            n_out += 1
+    for t in range(n_out):
+        rows[t] = c.syn1neg + <int64_t>targets[t] * dim
+    for j in range(m):
+        inputs[j] = c.syn0 + <int64_t>contexts[j] * dim
+    # Scores -> gradients, and each context's error from the (still unchanged) output rows.
+    for j in range(m):
+        for t in range(n_out):
+            f = dot(inputs[j], rows[t], dim)
+            window_loss += neg_log_sigmoid(f if t == 0 else -f)
+            grads[j * n_out + t] = sgns_gradient(f, t == 0, alpha)
+        memset(errors + j * dim, 0, dim * sizeof(float))
+        accumulate(errors + j * dim, grads + j * n_out, rows, n_out, dim)
+    for t in range(n_out):
+        for j in range(m):
+            column[j] = grads[j * n_out + t]
+        accumulate(rows[t], column, inputs, m, dim)
+    for j in range(m):
+        axpy(1.0, errors + j * dim, inputs[j], dim)
+    loss[0] += window_loss
 
 
 cdef int train_range(Config *c, int thread, int64_t start, int64_t end, uint64_t *rng) noexcept nogil:
     """Train on stream[start:end]; return 0, or 1 when stopped early by the stop flag."""
     cdef uint32_t *sentence = <uint32_t *>malloc(MAX_SENTENCE * sizeof(uint32_t))
-    cdef float *neu1e = <float *>malloc(c.dim * sizeof(float))
+    cdef float *neu1e = <float *>malloc(
+        (c.dim + 2 * c.window * (c.dim + c.negative + 2)) * sizeof(float))
+    cdef uint32_t contexts[2000]
+    cdef int m
     cdef int64_t pos = start, raw, since_update = 0
     cdef int64_t slen, i, j, lo, hi
     cdef uint32_t w
@@ -172,6 +225,16 @@ cdef int train_range(Config *c, int thread, int64_t start, int64_t end, uint64_t
                 lo = 0
             if hi >= slen:
                 hi = slen - 1
+            if c.fast and c.pairs == NULL:
+                m = 0
+                for j in range(lo, hi + 1):
+                    if j != i:
+                        contexts[m] = sentence[j]
+                        m += 1
+                if m > 0:
+                    sgns_window(c, sentence[i], contexts, m, alpha, neu1e, rng, &loss)
+                    pairs += m
+                continue
             for j in range(lo, hi + 1):
                 if j == i:
                     continue
@@ -215,7 +278,8 @@ cdef class Kernel:
     def __init__(self, float[:, ::1] syn0, float[:, ::1] syn1neg, const uint32_t[::1] stream,
                  const uint32_t[::1] keep, const uint32_t[::1] noise_prob,
                  const uint32_t[::1] noise_alias, int window, int negative, double alpha,
-                 double min_alpha, double total_words, int threads, uint64_t seed):
+                 double min_alpha, double total_words, int threads, uint64_t seed,
+                 bint fast=False):
         cdef int t
         if syn0.shape[0] != syn1neg.shape[0] or syn0.shape[1] != syn1neg.shape[1]:
             raise ValueError("syn0 and syn1neg shapes differ")
@@ -251,6 +315,7 @@ cdef class Kernel:
         self.c.threads = threads
         self.c.stop = &st[0]
         self.c.pairs = NULL
+        self.c.fast = fast
 
     def train(self, int thread, int64_t start, int64_t end):
         """Train on stream[start:end] as worker ``thread``; True when stopped early."""

@@ -154,11 +154,14 @@ def run_tool(tool, rep, args, settings, workdir, known_tokens):
     stderr_path = os.path.join(workdir, tag + ".stderr")
     report_path = os.path.join(workdir, tag + ".report.json")
     env = dict(os.environ)
-    if tool == "w2vns":
+    if tool.startswith("w2vns"):
+        tag = tag.replace(":", "_")
+        report_path = os.path.join(workdir, tag + ".report.json")
         vectors = os.path.join(workdir, tag + ".bin")
         cmd = [sys.executable, "-m", "w2vns", "train", args.corpus, "-o", vectors,
                "--threads", str(args.threads), "--report", report_path, "-q",
                "--seed", str(args.seed)] + _settings_args(settings) + shlex.split(args.extra_args)
+        cmd += shlex.split(args.variants.get(tool, ""))
         env["PYTHONPATH"] = REPO + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     elif tool == "gensim":
         vectors = os.path.join(workdir, tag + ".bin")
@@ -182,7 +185,7 @@ def run_tool(tool, rep, args, settings, workdir, known_tokens):
     _log("[%s] run %d: %s" % (tool, rep + 1, " ".join(shlex.quote(c) for c in result["command"])))
     try:
         code, wall, rss = run_child(cmd, stdout_path, stderr_path, env=env, timeout=args.timeout,
-                                    cwd=REPO if tool == "w2vns" else None)
+                                    cwd=REPO if tool.startswith("w2vns") else None)
     except OSError as exc:
         result["error"] = "could not start: %s" % exc
         return result
@@ -426,6 +429,9 @@ def parse_args(argv=None):
     p.add_argument("--peers", default="gensim,fasttext",
                    help="comma-separated peers to run besides w2vns: gensim, fasttext ('' = none)")
     p.add_argument("--extra-args", default="", help="extra arguments for `w2vns train`")
+    p.add_argument("--variant", action="append", default=[], metavar="NAME=ARGS",
+                   help="also run `w2vns train ... ARGS` as the row w2vns:NAME (repeatable), "
+                        "e.g. --variant 'fast=--kernel fast'")
     p.add_argument("--json", dest="json_out", default=None, help="write all results here")
     p.add_argument("--dim", type=int, default=100)
     p.add_argument("--window", type=int, default=5)
@@ -466,7 +472,13 @@ def main(argv=None):
     settings = {"dim": args.dim, "window": args.window, "negative": args.negative,
                 "sample": args.sample, "min_count": args.min_count, "epochs": args.epochs,
                 "alpha": args.alpha}
-    tools = ["w2vns"] + [t for t in TOOLS_ORDER[1:] if t in args.peers_list]
+    args.variants = {}
+    for spec in args.variant:
+        name, sep, extra = spec.partition("=")
+        if not sep or not name:
+            raise SystemExit("--variant takes NAME=ARGS, got %r" % spec)
+        args.variants["w2vns:" + name] = extra
+    tools = ["w2vns"] + list(args.variants) + [t for t in TOOLS_ORDER[1:] if t in args.peers_list]
     skipped = {}
     if "fasttext" in tools:
         found = shutil.which(args.fasttext)

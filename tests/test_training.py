@@ -26,6 +26,26 @@ def test_planted_groups_become_nearest_neighbours(model):
     assert sum(hits) >= 0.8 * 5 * len(probes), dict(zip(probes, hits))
 
 
+@pytest.mark.parametrize("kernel", ["reference", "fast"])
+def test_both_kernels_learn_the_planted_groups(kernel, corpus_file):
+    model = w2vns.train(str(corpus_file), dim=30, epochs=3, threads=2, seed=2, kernel=kernel)
+    owner = group_of()
+    probes = ["dog", "paris", "red", "monday", "january", "doctor"]
+    hits = sum(owner.get(n) == owner[w] for w in probes
+               for n, _ in model.wv.most_similar(w, topn=5))
+    assert hits >= 0.8 * 5 * len(probes)
+
+
+def test_each_kernel_is_reproducible_and_they_differ(small_corpus_file):
+    vectors = {}
+    for kernel in ("reference", "fast", "fast"):
+        model = w2vns.train(str(small_corpus_file), dim=12, epochs=1, threads=1, seed=4,
+                            kernel=kernel)
+        vectors.setdefault(kernel, []).append(model.wv.vectors.tobytes())
+    assert vectors["fast"][0] == vectors["fast"][1]
+    assert vectors["fast"][0] != vectors["reference"][0]
+
+
 def test_report_counts_every_word_of_every_epoch(model):
     r = model.report
     assert r["words_done"] == r["retained_tokens"] * r["epochs"]
@@ -71,7 +91,7 @@ def test_many_threads_on_a_small_corpus(small_corpus_file):
 @pytest.mark.parametrize("bad", [
     {"dim": 0}, {"window": 0}, {"negative": -1}, {"sample": 1.5}, {"min_count": 0},
     {"epochs": 0}, {"alpha": 0}, {"threads": 0}, {"max_vocab": 0}, {"dim": 2.5},
-    {"min_alpha": 1.0},
+    {"min_alpha": 1.0}, {"kernel": "turbo"},
 ])
 def test_bad_parameters_raise_value_error_before_any_work(bad):
     with pytest.raises(ValueError, match=list(bad)[0]):

@@ -4,6 +4,7 @@ Contract (DESIGN.md): results on stdout, progress and logs on stderr; exit 0 ok,
 cannot be answered (other queries still are), 2 for bad usage or bad input (one line, no
 traceback), 130 on Ctrl-C, 143 on SIGTERM.
 """
+import faulthandler
 import json
 import os
 import signal
@@ -118,6 +119,9 @@ def cli():
 @click.option("--threads", type=click.IntRange(1, 1024), default=None,
               help="Worker threads [default: all cores].")
 @click.option("--seed", type=click.IntRange(0, 2**64 - 1), default=1, show_default=True)
+@click.option("--kernel", type=click.Choice(["fast", "reference"]), default="fast",
+              show_default=True, help="Update loop: shared negatives per window, or word2vec's "
+              "per-pair updates.")
 @click.option("--vocab-out", type=click.Path(dir_okay=False), default=None,
               help="Also write the vocabulary as word<TAB>count.")
 @click.option("--report", type=click.Path(dir_okay=False), default=None,
@@ -213,6 +217,8 @@ def similar(words, topn, model_path, as_json):
 
 def main(argv=None):
     """Console entry point: click's usage errors become one line on stderr and exit 2."""
+    # A crash in native code prints the Python stack instead of dying silently.
+    faulthandler.enable()
     try:
         code = cli.main(args=argv, prog_name="w2vns", standalone_mode=False)
     except click.UsageError as err:

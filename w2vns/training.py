@@ -19,6 +19,10 @@ from .model import Word2VecModel
 from .sampling import keep_thresholds, noise_table
 
 
+#: The update loops: word2vec's per-pair reference, and shared negatives per window.
+KERNELS = ("reference", "fast")
+
+
 def default_threads():
     """All the cores this process may run on."""
     try:
@@ -43,6 +47,7 @@ class TrainParams:
     noise_power: float = 0.75
     threads: "int | None" = None      # default: all cores
     seed: int = 1
+    kernel: str = "fast"              # "reference": word2vec's per-pair loop (see README)
 
     def validate(self):
         """Raise ValueError naming the first out-of-range parameter."""
@@ -73,6 +78,7 @@ class TrainParams:
         check("threads", self.threads is None or (is_int(self.threads) and 1 <= self.threads <= 1024),
               "an integer in 1..1024")
         check("seed", is_int(self.seed) and 0 <= self.seed < 2**64, "an integer in 0..2**64-1")
+        check("kernel", self.kernel in KERNELS, "one of %s" % ", ".join(KERNELS))
         return self
 
     def resolved(self):
@@ -137,7 +143,7 @@ class Trainer:
         total_words = float(vocab.retained_tokens) * p.epochs
         kernel = self.kernel = Kernel(
             syn0, syn1neg, stream, keep, noise_prob, noise_alias, p.window, p.negative,
-            p.alpha, p.min_alpha, total_words, threads, p.seed)
+            p.alpha, p.min_alpha, total_words, threads, p.seed, fast=p.kernel == "fast")
         bounds = [len(stream) * t // threads for t in range(threads + 1)]
         errors = []
 

@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""Thread scaling of w2vns (and gensim) training: words/s at 1, 2, 4, ... threads.
+
+    python scripts/bench_scaling.py CORPUS.txt [--threads 1,2,4,8,16] [--epochs 2]
+        [--peers gensim] [--variant NAME=ARGS ...] [--json out.json]
+
+Each run is its own process (scripts/bench.py's run_tool), so every figure is a fresh start;
+runs alternate between the tools at each thread count. words/s = corpus tokens x epochs /
+training seconds (the counting pass and gensim's vocabulary scan are not included). The table
+gives, per tool, words/s, the speed-up over its own 1-thread run, and w2vns / peer.
+"""
+import argparse
+import json
+import os
+import sys
+import tempfile
+import shutil
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench  # noqa: E402
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("corpus")
+    p.add_argument("--threads", default="1,2,4,8,16")
+    p.add_argument("--epochs", type=int, default=2)
+    p.add_argument("--peers", default="gensim")
+    p.add_argument("--variant", action="append", default=[], metavar="NAME=ARGS")
+    p.add_argument("--extra-args", default="", help="extra arguments for every w2vns run")
+    p.add_argument("--json", dest="json_out")
+    args = p.parse_args(argv)
+    counts = [int(t) for t in args.threads.split(",")]
+    variants = {}
+    for spec in args.variant:
+        name, _, extra = spec.partition("=")
+        variants["w2vns:" + name] = extra
+    tools = ["w2vns"] + list(variants) + [t for t in args.peers.split(",") if t]
+    settings = {"dim": 100, "window": 5, "negative": 5, "sample": 1e-3, "min_count": 5,
+                "epochs": args.epochs, "alpha": 0.025}
+    machine = bench.machine_info()
+    workdir = tempfile.mkdtemp(prefix="w2vns-scaling-")
+    results = {}
+    try:
+        for threads in counts:
+            for tool in tools:
+                ns = argparse.Namespace(corpus=args.corpus, threads=threads, seed=1,
+                                        extra_args=args.extra_args, variants=variants,
+                                        fasttext="fasttext", timeout=None)
+                r = bench.run_tool(tool, threads, ns, settings, workdir, None)
+                results[(tool, threads)] = r.get("words_per_sec") if "error" not in r else None
+                if "error" in r:
+                    print("%s at %d threads failed: %s" % (tool, threads, r["error"]),
+                          file=sys.stderr)
+                for f in os.listdir(workdir):  # vectors are not needed; keep the disk free
+                    os.remove(os.path.join(workdir, f))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    print("machine: %s, %s cores; corpus %s, %d epochs" % (
+        machine.get("cpu_model", "?"), machine.get("cpu_count"), args.corpus, args.epochs))
+    head = "| threads | " + " | ".join("%s words/s | %s speed-up" % (t, t) for t in tools)
+    if "gensim" in tools:
+        head += " | w2vns / gensim"
+    print(head + " |")
+    print("| ---: " * (1 + 2 * len(tools) + ("gensim" in tools)) + "|")
+    for threads in counts:
+        cells = []
+        for tool in tools:
+            wps, base = results.get((tool, threads)), results.get((tool, counts[0]))
+            cells.append(bench._fmt_int(wps))
+            cells.append("%.2f" % (wps / base * counts[0]) if wps and base else "–")
+        if "gensim" in tools:
+            ours, theirs = results.get(("w2vns", threads)), results.get(("gensim", threads))
+            cells.append("%.2f" % (ours / theirs) if ours and theirs else "–")
+        print("| %d | %s |" % (threads, " | ".join(cells)))
+    if args.json_out:
+        with open(args.json_out, "w") as f:
+            json.dump({"machine": machine, "threads": counts, "tools": tools,
+                       "words_per_sec": {"%s@%d" % k: v for k, v in results.items()}}, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
