@@ -36,7 +36,6 @@ the line number (text) or byte offset (binary) of the problem.
 import bz2
 import array
 import collections
-import concurrent.futures
 import contextlib
 import gzip
 import io
@@ -246,7 +245,8 @@ def _check_vectors(keys, vectors):
 # of ten (as floats, correctly rounded, 10**-64..10**64, and as exact int64), and keep-masks:
 # _LOW_BYTES[k] has its k low bytes set to 1, _HIGH_BYTES[k] its k high bytes, _MID_BYTES[k]
 # the top min(k, 4) of its 4 low bytes.
-_DIGITS4 = np.frombuffer(b"".join(b"%04d" % i for i in range(10000)), dtype="<u4").copy()
+_DIGITS4 = (48 + np.arange(10000)[:, None] // np.array([1000, 100, 10, 1]) % 10).astype(
+    np.uint8).view("<u4").ravel()  # (built with numpy: a Python loop here slowed every import)
 _POW10 = np.array([float("1e%d" % k) for k in range(-64, 65)])
 _POW10_INT = 10 ** np.arange(19, dtype=np.int64)
 _LOW_BYTES = np.array([int.from_bytes(b"\x01" * k + b"\x00" * (8 - k), "little")
@@ -403,6 +403,8 @@ def _write_text_rows(out, words, vectors):
     blocks = (vectors[start:start + step] for start in starts)
     threads = min(4, os.cpu_count() or 1, len(starts))
     if threads > 1:
+        import concurrent.futures  # (imported here: loading vectors does not need it)
+
         pool = concurrent.futures.ThreadPoolExecutor(threads)
         # Submit a bounded number of blocks ahead so memory stays small for huge files.
         results = _bounded_map(pool, _format_rows, blocks, 2 * threads)

@@ -23,8 +23,6 @@ folder.
 import contextlib
 import json
 import os
-import shutil
-import tempfile
 
 import numpy as np
 
@@ -181,6 +179,9 @@ def _atomic_folder(path):
     anything is written); on any error the temporary folder is removed and ``path`` is left
     as it was.
     """
+    import shutil  # (imported here: loading does not need them)
+    import tempfile
+
     path = os.path.abspath(os.fspath(path))
     if os.path.lexists(path) and not is_native(path):
         raise FileExistsError("%s exists and is not a w2vns vectors folder; not replacing it"
