@@ -15,6 +15,9 @@ from w2vns.vectors import KeyedVectors, convert, format_for_path
 pytestmark = pytest.mark.filterwarnings("ignore::w2vns.formats.NonUTF8Warning")
 
 
+LATIN1 = b"caf\xe9".decode("utf-8", "surrogateescape")
+
+
 def bits(array):
     return np.ascontiguousarray(array, dtype=np.float32).view(np.uint32)
 
@@ -23,7 +26,7 @@ def bits(array):
 def kv():
     rng = np.random.default_rng(4)
     keys = ["w%d" % i for i in range(300)]
-    keys[1], keys[2] = "日本語", b"caf\xe9".decode("utf-8", "surrogateescape")
+    keys[1], keys[2] = "日本語", LATIN1
     vectors = rng.standard_normal((300, 12)).astype(np.float32)
     vectors[5] = 0
     return KeyedVectors(keys, vectors, counts=np.arange(1000, 700, -1))
@@ -221,3 +224,35 @@ def test_gensim_reads_the_npy_and_the_vocab(tmp_path, kv):
     words = (path / "vocab.txt").read_bytes().decode("utf-8", "surrogateescape").splitlines()
     theirs.add_vectors(words, np.load(path / "vectors.npy"))
     assert theirs.most_similar("w9", topn=5) == pytest.approx(kv.most_similar("w9", topn=5))
+
+
+# -- the lazily decoded vocabulary -------------------------------------------------------------
+
+
+def test_vocabulary_finds_and_decodes_words_on_demand():
+    vocab = native.Vocabulary("a\nbb\n日本\ncaf".encode() + b"\xe9\nbb\nlast\n")
+    assert len(vocab) == 6
+    assert [vocab.word(i) for i in range(6)] == ["a", "bb", "日本", LATIN1, "bb", "last"]
+    assert vocab.find("a") == 0 and vocab.find("last") == 5 and vocab.find("日本") == 2
+    assert vocab.find("bb") == 1  # the first occurrence
+    assert vocab.find(LATIN1) == 3
+    for missing in ("b", "", "a\nbb", "bb\n", "zz", 3):
+        assert vocab.find(missing) is None
+    assert vocab.keys() == ["a", "bb", "日本", LATIN1, "bb", "last"]
+    assert vocab.keys(2) == ["a", "bb"] and vocab.keys(0) == []
+    assert vocab.head(3).keys() == ["a", "bb", "日本"] and len(vocab.head(0)) == 0
+    assert len(native.Vocabulary(b"")) == 0 and native.Vocabulary(b"").keys() == []
+
+
+def test_folder_keys_are_decoded_only_when_the_list_is_wanted(tmp_path, kv):
+    path = tmp_path / "v.w2vns"
+    kv.save(path)
+    loaded = KeyedVectors.load(path)
+    assert loaded.most_similar("w7", topn=3) == kv.most_similar("w7", topn=3)
+    assert "w299" in loaded and "nope" not in loaded and loaded.get_index(LATIN1) == 2
+    assert loaded.describe(top=2)["most_frequent"][1]["word"] == "日本語"
+    assert loaded._index_to_key is None  # none of that needed the list
+    assert loaded.index_to_key == kv.index_to_key
+    assert loaded.key_to_index["w10"] == 10
+    for _ in range(20):
+        assert loaded.get_index("w299") == 299

@@ -377,6 +377,8 @@ def similarity(words, model_path, as_json, as_tsv):
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
 def info(model_path, top, as_json):
     """Vocabulary size, dimension, format, norms and the most frequent words of a model."""
+    from . import vectors  # noqa: F401 (imported before the clock starts: load time only)
+
     path = resolve_model(model_path)
     started = time.perf_counter()
     kv = load_vectors(path, warn=True)

@@ -28,7 +28,8 @@ import numpy as np
 
 from .formats import FormatError, _check_vectors  # shared validation of keys and shapes
 
-__all__ = ["FORMAT", "VERSION", "SUFFIX", "is_native", "save_native", "load_native"]
+__all__ = ["FORMAT", "VERSION", "SUFFIX", "Vocabulary", "is_native", "save_native", "load_native",
+           "row_norms"]
 
 FORMAT = "w2vns-vectors"
 VERSION = 1
@@ -92,8 +93,9 @@ def row_norms(vectors, block=1 << 16):
 
 
 def load_native(path, mmap=True, limit=None):
-    """Read a w2vns vectors folder; return ``(keys, vectors, norms, counts)``.
+    """Read a w2vns vectors folder; return ``(vocabulary, vectors, norms, counts)``.
 
+    ``vocabulary`` is a :class:`Vocabulary` (``.keys()`` gives the list of str).
     ``vectors`` and ``norms`` (and ``counts``, None when the folder has none) are read-only
     memory-mapped arrays with ``mmap=True``, ordinary arrays read into memory otherwise.
     ``limit=N`` keeps the first N words (a view, nothing more is read).  Raises FormatError,
@@ -126,13 +128,13 @@ def load_native(path, mmap=True, limit=None):
     keys = _load_vocab(os.path.join(folder, "vocab.txt"), count)
     if limit is not None:
         limit = max(0, int(limit))
-        keys, vectors, norms = keys[:limit], vectors[:limit], norms[:limit]
+        keys, vectors, norms = keys.head(limit), vectors[:limit], norms[:limit]
         counts = None if counts is None else counts[:limit]
     return keys, vectors, norms, counts
 
 
 def _load_vocab(path, count):
-    """The words of vocab.txt as str (UTF-8, surrogateescape for bytes that are not)."""
+    """The words of vocab.txt as a :class:`Vocabulary` (checked against ``count``)."""
     try:
         with open(path, "rb") as handle:
             data = handle.read()
@@ -141,13 +143,69 @@ def _load_vocab(path, count):
     if count == 0:
         if data:
             raise FormatError("%s: holds words but meta.json says 0" % path)
-        return []
+        return Vocabulary(b"")
     if not data.endswith(b"\n"):
         raise FormatError("%s: truncated (no newline after the last word)" % path)
-    keys = data[:-1].decode("utf-8", "surrogateescape").split("\n")
-    if len(keys) != count:
-        raise FormatError("%s: %d words, but meta.json says %d" % (path, len(keys), count))
-    return keys
+    found = data.count(b"\n")
+    if found != count:
+        raise FormatError("%s: %d words, but meta.json says %d" % (path, found, count))
+    return Vocabulary(data)
+
+
+class Vocabulary:
+    """The words of a folder, kept as the bytes of vocab.txt and decoded only when asked for.
+
+    Making a str per word costs ~0.1 s per million words, more than a whole query on the
+    memory-mapped vectors; a query needs only its own words' rows (:meth:`find`, one bytes
+    search) and its answers' words (:meth:`word`).  :meth:`keys` decodes them all, once, for
+    code that wants the list.  Words are decoded as UTF-8 with surrogateescape.
+    """
+
+    def __init__(self, data):
+        """``data``: the words, each followed by b"\\n" (empty for no words)."""
+        self._data = b"\n" + data  # every word then sits between two newlines
+        self._count = data.count(b"\n")
+        self._newlines = None
+
+    def __len__(self):
+        """The number of words."""
+        return self._count
+
+    def _offsets(self):
+        """Positions of the newlines: word i lies between newlines i and i+1."""
+        if self._newlines is None:
+            self._newlines = np.flatnonzero(np.frombuffer(self._data, dtype=np.uint8) == 10)
+        return self._newlines
+
+    def word(self, i):
+        """Word ``i`` as str."""
+        offsets = self._offsets()
+        return self._data[offsets[i] + 1:offsets[i + 1]].decode("utf-8", "surrogateescape")
+
+    def find(self, key):
+        """The index of the first occurrence of the str ``key``, or None."""
+        if not isinstance(key, str):
+            return None
+        raw = key.encode("utf-8", "surrogateescape")
+        if not raw or b"\n" in raw:
+            return None
+        pos = self._data.find(b"\n" + raw + b"\n")
+        if pos < 0:
+            return None
+        return int(np.searchsorted(self._offsets(), pos))
+
+    def keys(self, limit=None):
+        """The first ``limit`` words (all by default) as a list of str, in one decode."""
+        count = self._count if limit is None else max(0, min(int(limit), self._count))
+        if count == 0:
+            return []
+        end = self._offsets()[count] if count < self._count else len(self._data) - 1
+        return self._data[1:end].decode("utf-8", "surrogateescape").split("\n")
+
+    def head(self, limit):
+        """A Vocabulary of the first ``limit`` words."""
+        count = max(0, min(int(limit), self._count))
+        return Vocabulary(self._data[1:self._offsets()[count] + 1] if count else b"")
 
 
 def _load_npy(folder, name, shape, dtype, mmap_mode):

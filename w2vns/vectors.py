@@ -47,12 +47,16 @@ class KeyedVectors:
 
     def __init__(self, keys, vectors, counts=None):
         """Store ``keys``, ``vectors`` (V x d) and optional ``counts``; check their shapes."""
-        self.index_to_key = list(keys)
+        if isinstance(keys, native.Vocabulary):
+            # A folder's words, decoded when asked for (see index_to_key).
+            self._vocabulary, self._index_to_key = keys, None
+        else:
+            self._vocabulary, self._index_to_key = None, list(keys)
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if vectors.ndim != 2:
             raise ValueError("vectors must be a 2-D array (V x d), got shape %r"
                              % (vectors.shape,))
-        count = len(self.index_to_key)
+        count = len(keys) if self._vocabulary is not None else len(self._index_to_key)
         if vectors.shape[0] != count:
             raise ValueError("%d keys but %d vectors" % (count, vectors.shape[0]))
         if counts is not None:
@@ -83,11 +87,32 @@ class KeyedVectors:
     @vectors.setter
     def vectors(self, value):
         value = np.ascontiguousarray(value, dtype=np.float32)
-        if value.ndim != 2 or value.shape[0] != len(self.index_to_key):
-            raise ValueError("vectors must have shape (%d, d), got %r"
-                             % (len(self.index_to_key), value.shape))
+        if value.ndim != 2 or value.shape[0] != len(self):
+            raise ValueError("vectors must have shape (%d, d), got %r" % (len(self), value.shape))
         self._vectors = value
         self._norms = self._divisors = self._normed = None
+
+    @property
+    def index_to_key(self):
+        """The keys, a list of str in row order.
+
+        For vectors loaded from a w2vns folder the list is made on first use (queries do not
+        need it: they look words up in the folder's bytes); until then it costs nothing.
+        """
+        if self._index_to_key is None:
+            self._index_to_key = self._vocabulary.keys()
+            self._vocabulary = None
+        return self._index_to_key
+
+    @index_to_key.setter
+    def index_to_key(self, value):
+        self._index_to_key, self._vocabulary, self._key_to_index = list(value), None, None
+
+    def _key(self, index):
+        """The key of row ``index``."""
+        if self._index_to_key is None:
+            return self._vocabulary.word(index)
+        return self._index_to_key[index]
 
     @property
     def key_to_index(self):
@@ -105,7 +130,7 @@ class KeyedVectors:
 
     def __len__(self):
         """The number of keys."""
-        return len(self.index_to_key)
+        return self._vectors.shape[0]
 
     def __contains__(self, key):
         """Whether ``key`` has a vector."""
@@ -123,9 +148,13 @@ class KeyedVectors:
         """The row index of ``key``, or None.
 
         The first few lookups scan ``index_to_key`` (a C loop, milliseconds even for millions
-        of keys); after that the dict is built once and used.
+        of keys), or search a folder's vocabulary bytes; after that the dict is built once and
+        used.
         """
         if self._key_to_index is None and self._scans < _SCANS_BEFORE_DICT:
+            if self._index_to_key is None:
+                self._scans += 1
+                return self._vocabulary.find(key)
             self._scans += 1
             try:
                 return self.index_to_key.index(key)
@@ -248,8 +277,7 @@ class KeyedVectors:
         else:
             best = np.arange(limit)
         best = best[np.argsort(-scores[best], kind="stable")]
-        keys = self.index_to_key
-        return [(keys[i], float(scores[i])) for i in best.tolist()
+        return [(self._key(i), float(scores[i])) for i in best.tolist()
                 if i not in exclude][:int(topn)]
 
     def most_similar(self, positive=(), negative=(), topn=10, restrict_vocab=None):
@@ -344,7 +372,7 @@ class KeyedVectors:
                                 "max": float(norms.max()), "zero": int((norms == 0).sum())}
         else:
             summary["norms"] = None
-        first = self.index_to_key[:top]
+        first = [self._key(i) for i in range(min(top, len(self)))]
         if self.counts is not None:
             summary["most_frequent"] = [{"word": k, "count": int(c)}
                                         for k, c in zip(first, self.counts[:top].tolist())]
