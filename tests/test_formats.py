@@ -611,3 +611,21 @@ def test_load_word2vec_says_what_it_read(tmp_path, name, binary, compression):
     result = formats.load_word2vec(path)
     assert (result.binary, result.compression) == (binary, compression)
     assert_same(keys, vectors, result.keys, result.vectors)
+
+
+@pytest.mark.parametrize("suffix", ["", ".gz"])
+def test_words_decoded_in_batches(tmp_path, monkeypatch, suffix):
+    monkeypatch.setattr(formats, "_WORDS_PER_BATCH", 7)
+    keys, vectors = make_data(count=100, dim=3)
+    raw = [k.encode() for k in keys]
+    raw[60] = b"x\xff"
+    data = b"100 3\n" + b"".join(w + b" " + row.astype("<f4").tobytes() + b"\n"
+                                 for w, row in zip(raw, vectors))
+    path = tmp_path / ("v" + suffix)
+    path.write_bytes(gzip.compress(data) if suffix else data)
+    offset = data.index(b"\nx\xff ") + 1
+    _expect_error(path, "byte offset %d" % offset, "word 61", unicode_errors="strict")
+    with pytest.warns(formats.NonUTF8Warning, match="byte offset %d: word 61" % offset):
+        got_keys, got = read_word2vec(path)
+    assert [k.encode("utf-8", "surrogateescape") for k in got_keys] == raw
+    assert np.array_equal(bits(got), bits(vectors))

@@ -73,6 +73,8 @@ _STREAM_FIRST_CHUNK = 1 << 16
 _STREAM_MAX_CHUNK = 1 << 24
 # A memory-mapped input gives its parsed pages back to the kernel every this many bytes.
 _RELEASE_BYTES = 1 << 22
+# Binary words are decoded to str in batches of this many.
+_WORDS_PER_BATCH = 1 << 16
 # Values formatted per block by the text writer: small blocks keep the temporaries in cache.
 _WRITE_BLOCK_VALUES = 1 << 15
 _FLOAT_TOKEN = re.compile(
@@ -639,8 +641,11 @@ def _parse_binary(src, pos, name, count, wanted, dim, unicode_errors):
     done = 0
     with memoryview(vectors).cast("B") as out:
         while True:
+            # Words are decoded a batch at a time: the bytes objects of one batch, not of the
+            # whole file, are alive beside the keys.
             first, start, base, words = done, pos, src.base, []
-            done, pos = _binary_records(src, pos, name, count, wanted, row_bytes, out, words,
+            stop = min(wanted, done + _WORDS_PER_BATCH)
+            done, pos = _binary_records(src, pos, name, count, stop, row_bytes, out, words,
                                         done)
 
             def where(k):
@@ -654,7 +659,8 @@ def _parse_binary(src, pos, name, count, wanted, dim, unicode_errors):
                                                     words[bad][:40].decode("utf-8", "replace")))
             if done == wanted:
                 break
-            pos -= src.more(pos)
+            if done < stop:  # the window ran out
+                pos -= src.more(pos)
     return decoder.finish(), vectors.astype(np.float32, copy=False)
 
 
@@ -667,7 +673,7 @@ def _word_offset(buf, pos, k, row_bytes):
 
 
 def _binary_records(src, pos, name, count, wanted, row_bytes, out, words, done):
-    """Parse records from ``src.buf[pos:]`` until ``wanted`` are done or the window runs out.
+    """Parse records from ``src.buf[pos:]`` until record ``wanted`` or the window's end.
 
     A Python loop finds each word's end (a space) and copies the ``row_bytes`` after it into
     ``out`` with one slice assignment; no Python object is made per value.  The words' bytes

@@ -79,7 +79,7 @@ def save_native(path, keys, vectors, counts=None, norms=None):
             out.write("\n")
 
 
-def row_norms(vectors, block=1 << 16):
+def row_norms(vectors, block=1 << 12):
     """The Euclidean length of each row of ``vectors``, as float32 (V,).
 
     Computed a block of rows at a time, so that the temporaries stay small however large the
