@@ -73,7 +73,7 @@ def generate(path, words, dim, seed=0):
 
 
 def run(cmd, env=None):
-    """Run ``cmd``; return (exit code, wall seconds, peak RSS in MiB, stdout)."""
+    """Run ``cmd``; return (exit code, wall seconds, peak RSS in MiB, stdout, CPU seconds)."""
     with tempfile.TemporaryFile() as out:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.DEVNULL,
@@ -89,7 +89,7 @@ def run(cmd, env=None):
         out.seek(0)
         text = out.read().decode("utf-8", "replace")
     scale = 1024.0 * 1024.0 if sys.platform == "darwin" else 1024.0
-    return proc.returncode, wall, usage.ru_maxrss / scale, text
+    return proc.returncode, wall, usage.ru_maxrss / scale, text, usage.ru_utime + usage.ru_stime
 
 
 def main():
@@ -118,6 +118,9 @@ def main():
     env.pop("W2VNS_MODEL", None)
     py = sys.executable
     raw_bytes = 4 * args.words * args.dim
+    # What `pip install` does: compile the package's modules, so that no command pays for
+    # compiling them (this matters where PYTHONDONTWRITEBYTECODE is set).
+    subprocess.run([py, "-m", "compileall", "-q", os.path.join(REPO, "w2vns")], check=True)
     try:
         t0 = time.perf_counter()
         made = subprocess.run([py, os.path.abspath(__file__), "--generate", binary, "--words",
@@ -129,79 +132,84 @@ def main():
         print("generated %s (%d x %d, %.0f MiB) in %.1f s" % (
             binary, args.words, args.dim, file_mib,
             time.perf_counter() - t0), file=sys.stderr)
-        code, convert_wall, convert_rss, _ = run(
+        code, convert_wall, convert_rss, _, convert_cpu = run(
             [py, "-m", "w2vns", "convert", binary, folder, "-q"], env)
         assert code == 0, "convert failed"
         probe = iter(keys["probes"])
         samples = {name: [] for name in ("info", "gensim", "gensim_load", "similar",
                                          "similar_bin", "start")}
         rss = {name: [] for name in samples}
+        cpu = {name: [] for name in samples}
         for repeat in range(args.repeats):
             for name, cmd in (
                     ("info", [py, "-m", "w2vns", "info", "-m", binary]),
                     ("gensim", [py, "-c", GENSIM_LOAD, binary]),
                     ("start", [py, "-c", "import numpy, click"])):
-                code, wall, peak, out = run(cmd, env)
+                code, wall, peak, out, used = run(cmd, env)
                 assert code == 0, "%s failed (exit %s)" % (name, code)
                 samples[name].append(wall)
                 rss[name].append(peak)
+                cpu[name].append(used)
                 if name == "gensim":
                     samples["gensim_load"].append(float(out.split()[0]))
                 print("repeat %d %-8s %6.2f s %7.0f MiB" % (repeat + 1, name, wall, peak),
                       file=sys.stderr)
             for _ in range(args.queries):
                 word = next(probe)
-                code, wall, peak, out = run([py, "-m", "w2vns", "similar", word, "-m", folder,
-                                             "-n", "10"], env)
+                code, wall, peak, out, used = run([py, "-m", "w2vns", "similar", word, "-m",
+                                                   folder, "-n", "10"], env)
                 assert code == 0 and out.count("\n") == 10, "similar failed"
                 samples["similar"].append(wall)
                 rss["similar"].append(peak)
+                cpu["similar"].append(used)
             print("repeat %d similar  %s s (folder)" % (repeat + 1, " ".join(
                 "%.3f" % w for w in samples["similar"][-args.queries:])), file=sys.stderr)
-            code, wall, peak, out = run([py, "-m", "w2vns", "similar", keys["first"][1], "-m",
-                                         binary],
-                                        env)
+            code, wall, peak, out, used = run([py, "-m", "w2vns", "similar", keys["first"][1],
+                                               "-m", binary], env)
             samples["similar_bin"].append(wall)
             rss["similar_bin"].append(peak)
+            cpu["similar_bin"].append(used)
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
 
     med = {name: statistics.median(values) for name, values in samples.items()}
     peak = {name: statistics.median(values) for name, values in rss.items() if values}
+    cpu_med = {name: statistics.median(values) for name, values in cpu.items() if values}
+    cpu_med["convert"] = convert_cpu
     raw_mib = raw_bytes / 2**20
     rows = [
-        ("`w2vns info -m vectors.bin` (whole process)", med["info"], peak["info"],
-         "%.2f x gensim's load call, %.2f x its process; RSS %.2f x raw floats"
+        ("`w2vns info -m vectors.bin` (whole process)", "info",
+         "%.2f x gensim's load call (target <= 0.5), %.2f x its process; "
+         "peak RSS %.2f x the raw floats (target <= 1.3)"
          % (med["info"] / med["gensim_load"], med["info"] / med["gensim"],
             peak["info"] / raw_mib)),
-        ("gensim `load_word2vec_format(binary=True)`: the call", med["gensim_load"], None, ""),
-        ("gensim: the whole process (import + load)", med["gensim"], peak["gensim"],
-         "RSS %.2f x raw floats" % (peak["gensim"] / raw_mib)),
-        ("`w2vns convert vectors.bin vectors.w2vns` (once)", convert_wall, convert_rss, ""),
-        ("`w2vns similar WORD -m vectors.w2vns` (median of %d; max %.3f s)"
-         % (len(samples["similar"]), max(samples["similar"])), med["similar"], peak["similar"],
-         "target <= 0.3 s"),
-        ("`w2vns similar WORD -m vectors.bin` (for comparison)", med["similar_bin"],
-         peak["similar_bin"], ""),
-        ("`python -c 'import numpy, click'` (the start-up floor)", med["start"], peak["start"],
-         ""),
+        ("gensim `KeyedVectors.load_word2vec_format(binary=True)`: the call", "gensim_load", ""),
+        ("gensim: the whole process (import + load)", "gensim",
+         "peak RSS %.2f x the raw floats" % (peak["gensim"] / raw_mib)),
+        ("`w2vns convert vectors.bin vectors.w2vns` (once)", "convert", ""),
+        ("`w2vns similar WORD -m vectors.w2vns` (%d words; slowest %.3f s)"
+         % (len(samples["similar"]), max(samples["similar"])), "similar", "target <= 0.3 s"),
+        ("`w2vns similar WORD -m vectors.bin`", "similar_bin", ""),
+        ("`python -c 'import numpy, click'`: the start-up floor", "start", ""),
     ]
+    med["convert"], peak["convert"] = convert_wall, convert_rss
     print("\n%d words x %d dims, word2vec binary %.0f MiB (raw floats %.0f MiB); %s, "
           "Python %s, %d CPUs; medians of %d repeats\n" % (
               args.words, args.dim, file_mib, raw_mib,
               platform.machine(), platform.python_version(), os.cpu_count(), args.repeats))
-    print("| command | wall (s) | peak RSS (MiB) | ratio |")
-    print("| --- | ---: | ---: | --- |")
-    for label, wall, rss_mib, note in rows:
-        print("| %s | %.3f | %s | %s |" % (label, wall, "%.0f" % rss_mib if rss_mib else "",
-                                          note))
+    print("| command | wall (s) | CPU (s) | peak RSS (MiB) | |")
+    print("| --- | ---: | ---: | ---: | --- |")
+    for label, name, note in rows:
+        print("| %s | %.3f | %s | %s | %s |" % (
+            label, med[name], "%.3f" % cpu_med[name] if name in cpu_med else "",
+            "%.0f" % peak[name] if name in peak else "", note))
     if args.json:
         with open(args.json, "w") as out:
             json.dump({"words": args.words, "dim": args.dim, "repeats": args.repeats,
-                       "wall": samples, "rss_mib": rss, "convert": [convert_wall, convert_rss],
+                       "wall": samples, "cpu": cpu, "rss_mib": rss,
+                       "convert": [convert_wall, convert_cpu, convert_rss],
                        "raw_mib": raw_mib}, out, indent=1)
-
 
 if __name__ == "__main__":
     main()
