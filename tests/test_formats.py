@@ -143,7 +143,8 @@ def test_non_utf8_words_round_trip_bytes_exactly(tmp_path):
         data = path.read_bytes()
         for word in raw_words:
             assert b"\n" + word + b" " in data
-        got, got_vectors = read_word2vec(path)
+        with pytest.warns(formats.NonUTF8Warning):
+            got, got_vectors = read_word2vec(path)
         assert got == keys
         assert [k.encode("utf-8", "surrogateescape") for k in got] == raw_words
         assert np.array_equal(got_vectors, vectors)
@@ -495,3 +496,136 @@ def test_read_from_a_pipe(tmp_path):
         assert_same(keys, vectors, *read_word2vec(fifo))
     finally:
         thread.join()
+
+
+# -- words that are not UTF-8 -----------------------------------------------------------------
+
+
+def _latin1_file(path, binary):
+    """Three words, the second and third Latin-1 (not UTF-8), as text or binary."""
+    words = [b"ok", b"caf\xe9", b"na\xefve"]
+    vectors = np.arange(6, dtype=np.float32).reshape(3, 2)
+    data = b"3 2\n"
+    for word, row in zip(words, vectors):
+        if binary:
+            data += word + b" " + row.astype("<f4").tobytes() + b"\n"
+        else:
+            data += word + b" %g %g\n" % tuple(row)
+    path.write_bytes(data)
+    return words, vectors
+
+
+@pytest.mark.parametrize("binary, place", [(False, "line 3"), (True, "byte offset 16")])
+def test_non_utf8_words_are_kept_with_one_warning_naming_the_first(tmp_path, binary, place):
+    path = tmp_path / "latin1"
+    words, vectors = _latin1_file(path, binary)
+    with pytest.warns(formats.NonUTF8Warning) as caught:
+        keys, got = read_word2vec(path)
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    assert place in message and "word 2" in message and "2 such words" in message
+    assert [k.encode("utf-8", "surrogateescape") for k in keys] == words
+    assert np.array_equal(got, vectors)
+
+
+@pytest.mark.parametrize("binary, place", [(False, "line 3"), (True, "byte offset 16")])
+def test_non_utf8_words_strict_is_a_format_error(tmp_path, binary, place):
+    path = tmp_path / "latin1"
+    _latin1_file(path, binary)
+    _expect_error(path, place, "word 2", "not valid UTF-8", unicode_errors="strict")
+
+
+def test_non_utf8_words_other_error_handlers(tmp_path):
+    path = tmp_path / "latin1"
+    _latin1_file(path, binary=False)
+    with pytest.warns(formats.NonUTF8Warning):
+        keys, _ = read_word2vec(path, unicode_errors="replace")
+    assert keys == ["ok", "caf\ufffd", "na\ufffdve"]
+
+
+def test_non_utf8_word_located_in_a_later_stream_window(tmp_path, monkeypatch):
+    monkeypatch.setattr(formats, "_STREAM_FIRST_CHUNK", 256)
+    monkeypatch.setattr(formats, "_STREAM_MAX_CHUNK", 512)
+    keys, vectors = make_data(count=200, dim=8)
+    raw = [k.encode() for k in keys]
+    raw[150] = b"bad\xff"
+    data = b"200 8\n" + b"".join(w + b" " + row.astype("<f4").tobytes() + b"\n"
+                                 for w, row in zip(raw, vectors))
+    path = tmp_path / "v.bin.gz"
+    path.write_bytes(gzip.compress(data))
+    offset = data.index(b"\nbad\xff ") + 1
+    _expect_error(path, "byte offset %d" % offset, "word 151", unicode_errors="strict")
+    with pytest.warns(formats.NonUTF8Warning, match="byte offset %d" % offset):
+        got_keys, got = read_word2vec(path)
+    assert got_keys[150].encode("utf-8", "surrogateescape") == b"bad\xff"
+    assert np.array_equal(bits(got), bits(vectors))
+
+
+# -- windows: streams read in chunks, mapped pages handed back ------------------------------
+
+
+@pytest.mark.parametrize("binary", [True, False])
+@pytest.mark.parametrize("newline", [True, False])
+def test_small_stream_windows_give_identical_results(tmp_path, monkeypatch, binary, newline):
+    monkeypatch.setattr(formats, "_STREAM_FIRST_CHUNK", 64)
+    monkeypatch.setattr(formats, "_STREAM_MAX_CHUNK", 100)
+    monkeypatch.setattr(formats, "_TEXT_BLOCK_BYTES", 50)
+    keys, vectors = make_data(count=300, dim=9)
+    path = tmp_path / "v.gz"
+    if binary:
+        path.write_bytes(gzip.compress(_binary_records(keys, vectors, newline)))
+    else:
+        write_word2vec(path, keys, vectors, binary=False)
+    assert_same(keys, vectors, *read_word2vec(path))
+    for limit in (1, 77):
+        got_keys, got = read_word2vec(path, limit=limit)
+        assert got_keys == keys[:limit] and np.array_equal(bits(got), bits(vectors[:limit]))
+
+
+@pytest.mark.parametrize("binary", [True, False])
+def test_mapped_file_pages_released_as_parsed(tmp_path, monkeypatch, binary):
+    monkeypatch.setattr(formats, "_RELEASE_BYTES", 1)
+    monkeypatch.setattr(formats, "_TEXT_BLOCK_BYTES", 4096)
+    released = []
+    real = formats._MappedInput.release
+
+    def spy(self, upto):
+        released.append(upto)
+        real(self, upto)
+
+    monkeypatch.setattr(formats._MappedInput, "release", spy)
+    keys, vectors = make_data(count=2000, dim=20)
+    path = tmp_path / "v"
+    write_word2vec(path, keys, vectors, binary=binary)
+    assert_same(keys, vectors, *read_word2vec(path))
+    assert len(released) > 5 and released == sorted(released)
+
+
+@pytest.mark.parametrize("name, binary, compression", [("v.bin", True, None),
+                                                      ("v.txt.gz", False, "gz"),
+                                                      ("v.bin.bz2", True, "bz2")])
+def test_load_word2vec_says_what_it_read(tmp_path, name, binary, compression):
+    keys, vectors = make_data(count=5, dim=3)
+    path = tmp_path / name
+    write_word2vec(path, keys, vectors, binary=binary)
+    result = formats.load_word2vec(path)
+    assert (result.binary, result.compression) == (binary, compression)
+    assert_same(keys, vectors, result.keys, result.vectors)
+
+
+@pytest.mark.parametrize("suffix", ["", ".gz"])
+def test_words_decoded_in_batches(tmp_path, monkeypatch, suffix):
+    monkeypatch.setattr(formats, "_WORDS_PER_BATCH", 7)
+    keys, vectors = make_data(count=100, dim=3)
+    raw = [k.encode() for k in keys]
+    raw[60] = b"x\xff"
+    data = b"100 3\n" + b"".join(w + b" " + row.astype("<f4").tobytes() + b"\n"
+                                 for w, row in zip(raw, vectors))
+    path = tmp_path / ("v" + suffix)
+    path.write_bytes(gzip.compress(data) if suffix else data)
+    offset = data.index(b"\nx\xff ") + 1
+    _expect_error(path, "byte offset %d" % offset, "word 61", unicode_errors="strict")
+    with pytest.warns(formats.NonUTF8Warning, match="byte offset %d: word 61" % offset):
+        got_keys, got = read_word2vec(path)
+    assert [k.encode("utf-8", "surrogateescape") for k in got_keys] == raw
+    assert np.array_equal(bits(got), bits(vectors))

@@ -167,3 +167,140 @@ def test_load_malformed_raises_format_error(tmp_path):
     path.write_bytes(b"not a header\n")
     with pytest.raises(FormatError, match="line 1"):
         KeyedVectors.load(path)
+
+
+# -- lazy lookups, norms, summaries ------------------------------------------------------------
+
+
+def test_lookups_before_and_after_the_dict_is_built(kv):
+    assert kv._key_to_index is None  # not built by the constructor
+    for _ in range(20):  # the first lookups scan, later ones build and use the dict
+        assert kv.get_index("w150") == 150 and "nope" not in kv
+    assert kv._key_to_index is not None and kv.key_to_index["w150"] == 150
+    assert [] not in kv  # unhashable: simply not a key
+
+
+def test_norms_computed_once_in_blocks(kv, monkeypatch):
+    from w2vns import native
+
+    monkeypatch.setattr(native.np.linalg, "norm", np.linalg.norm)
+    norms = kv.norms
+    assert norms.dtype == np.float32 and norms is kv.norms
+    assert np.array_equal(norms, np.linalg.norm(kv.vectors, axis=1))
+    assert np.array_equal(native.row_norms(kv.vectors, block=7), norms)
+
+
+def test_describe(kv):
+    vectors = kv.vectors.copy()
+    vectors[4] = 0
+    kv.vectors = vectors
+    summary = kv.describe(top=3)
+    assert summary["vocab_size"] == 200 and summary["dim"] == 16
+    norms = np.linalg.norm(vectors, axis=1)
+    assert summary["norms"]["zero"] == 1
+    assert summary["norms"]["min"] == 0 and summary["norms"]["max"] == pytest.approx(norms.max())
+    assert summary["norms"]["median"] == pytest.approx(np.median(norms))
+    assert summary["most_frequent"] == [{"word": "w0", "count": 200}, {"word": "w1", "count": 199},
+                                        {"word": "w2", "count": 198}]
+    assert summary["source"] is None
+    assert KeyedVectors(["a"], np.ones((1, 2))).describe()["most_frequent"] == [{"word": "a"}]
+
+
+def test_load_records_the_source(tmp_path, kv):
+    path = tmp_path / "v.txt.gz"
+    kv.save_word2vec_format(path, binary=False)
+    assert KeyedVectors.load(path).source == {"path": str(path), "format": "word2vec-text",
+                                              "compression": "gz", "mmap": False}
+
+
+# -- analogies and odd-one-out ---------------------------------------------------------------
+
+
+@pytest.fixture
+def analogy_kv():
+    """king - man + woman points exactly at queen, under both 3CosAdd and 3CosMul."""
+    rng = np.random.default_rng(1)
+    keys = ["king", "man", "woman", "queen", "apple", "pear", "plum", "car"] + [
+        "x%d" % i for i in range(200)]
+    vectors = rng.standard_normal((len(keys), 20)).astype(np.float32)
+    vectors[3] = 4.0 * (unit(vectors[0]) - unit(vectors[1]) + unit(vectors[2]))
+    fruit = rng.standard_normal(20).astype(np.float32)
+    for i in (4, 5, 6):
+        vectors[i] = fruit + 0.1 * rng.standard_normal(20).astype(np.float32)
+    return KeyedVectors(keys, vectors)
+
+
+@pytest.mark.parametrize("method", ["add", "mul"])
+def test_analogy_answers_and_leaves_out_the_question_words(analogy_kv, method):
+    answers = analogy_kv.analogy("man", "king", "woman", topn=5, method=method)
+    assert answers[0][0] == "queen" and len(answers) == 5
+    assert not {"man", "king", "woman"} & {k for k, _ in answers}
+    scores = [s for _, s in answers]
+    assert scores == sorted(scores, reverse=True)
+    assert analogy_kv.analogy("man", "king", "woman", method=method)[0][0] == "queen"  # topn=1
+    with pytest.raises(KeyError, match="zebra"):
+        analogy_kv.analogy("man", "zebra", "woman", method=method)
+
+
+def test_analogy_add_is_most_similar(analogy_kv):
+    assert analogy_kv.analogy("man", "king", "woman", topn=4) == analogy_kv.most_similar(
+        positive=["king", "woman"], negative=["man"], topn=4)
+    with pytest.raises(ValueError, match="method"):
+        analogy_kv.analogy("man", "king", "woman", method="sub")
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # gensim's own init_sims call
+def test_cosmul_and_doesnt_match_agree_with_gensim(analogy_kv):
+    gensim_models = pytest.importorskip("gensim.models")
+    theirs = gensim_models.KeyedVectors(vector_size=20)
+    theirs.add_vectors(analogy_kv.index_to_key, analogy_kv.vectors)
+    for query in (dict(positive=["king", "woman"], negative=["man"]),
+                  dict(positive=["apple", "x3"], negative=["car", "x4"]),
+                  dict(positive=["x10"]), dict(positive=["x1", "x2"])):
+        ours = analogy_kv.most_similar_cosmul(topn=6, **query)
+        ref = theirs.most_similar_cosmul(topn=6, **query)
+        assert [k for k, _ in ours] == [k for k, _ in ref]
+        assert np.allclose([s for _, s in ours], [s for _, s in ref], rtol=1e-5)
+    for words in (["apple", "pear", "car", "plum"], ["x1", "x2", "x3"], ["king", "apple", "pear"]):
+        assert analogy_kv.doesnt_match(words) == theirs.doesnt_match(words)
+    assert analogy_kv.doesnt_match(["apple", "pear", "car", "plum"]) == "car"
+    with pytest.raises(KeyError):
+        analogy_kv.doesnt_match(["apple", "zebra"])
+    with pytest.raises(ValueError):
+        analogy_kv.doesnt_match([])
+
+
+def test_cosmul_restrict_vocab_and_topn_none(analogy_kv):
+    # (gensim 4.4's most_similar_cosmul ignores restrict_vocab; ours applies it.)
+    scores = analogy_kv.most_similar_cosmul(positive=["king"], topn=None)
+    first = analogy_kv.most_similar_cosmul(positive=["king"], topn=None, restrict_vocab=10)
+    assert first.shape == (10,) and np.array_equal(first, scores[:10])
+    best = analogy_kv.most_similar_cosmul(positive=["x1", "x2"], topn=3, restrict_vocab=50)
+    assert all(analogy_kv.get_index(k) < 50 for k, _ in best) and len(best) == 3
+
+
+def test_zero_vectors_give_zero_similarity_not_nan():
+    kv = KeyedVectors(["a", "b", "c"], np.array([[0, 0], [1, 0], [1, 1]], dtype=np.float32))
+    assert kv.similarity("a", "b") == 0.0
+    result = dict(kv.most_similar("b", topn=2))
+    assert result["a"] == 0.0 and result["c"] == pytest.approx(0.5 ** 0.5)
+
+
+# -- gensim round trips ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name, binary", [("v.bin", True), ("v.txt", False), ("v.bin.gz", True),
+                                          ("v.vec", False)])
+def test_ours_to_gensim_to_ours_identical(tmp_path, kv, name, binary):
+    gensim_models = pytest.importorskip("gensim.models")
+    ours = tmp_path / ("ours-" + name)
+    kv.save_word2vec_format(ours, binary=binary)
+    theirs = gensim_models.KeyedVectors.load_word2vec_format(str(ours), binary=binary)
+    assert theirs.index_to_key == kv.index_to_key
+    assert np.array_equal(theirs.vectors.view(np.uint32), kv.vectors.view(np.uint32))
+    back = tmp_path / ("gensim-" + name)
+    theirs.save_word2vec_format(str(back), binary=binary)
+    again = KeyedVectors.load(back)
+    assert again.index_to_key == kv.index_to_key
+    assert np.array_equal(again.vectors.view(np.uint32), kv.vectors.view(np.uint32))
+    assert again.most_similar("w7", topn=5) == pytest.approx(theirs.most_similar("w7", topn=5))

@@ -7,6 +7,7 @@ traceback), 130 on Ctrl-C, 143 on SIGTERM.
 import faulthandler
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -48,15 +49,25 @@ def resolve_model(path):
     return path
 
 
-def load_vectors(path):
-    """Load a vectors file for the query commands, turning format errors into one line."""
+def load_vectors(path, warn=False):
+    """Load a vectors file or folder for the query commands: format errors become one line.
+
+    Warnings (words that are not UTF-8, kept anyway) are printed one line each with
+    ``warn=True`` (info, convert), and not repeated by every query.
+    """
+    import warnings
+
     from .formats import FormatError
     from .vectors import KeyedVectors
 
     try:
-        return KeyedVectors.load(path)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            kv = KeyedVectors.load(path)
     except (FormatError, OSError, ValueError) as err:
         fail("cannot read %s: %s" % (path, err))
+    show_warnings(caught, not warn)
+    return kv
 
 
 def output_is_text(path, fmt):
@@ -186,33 +197,272 @@ def train(corpus, output, fmt, vocab_out, report, cache_dir, progress, quiet, **
 @click.option("-n", "--topn", type=click.IntRange(1), default=10, show_default=True,
               help="Neighbours per word.")
 @click.option("-m", "--model", "model_path", default=None,
-              help="Vectors file [default: $W2VNS_MODEL, else ./vectors.bin].")
+              help="Vectors file or .w2vns folder [default: $W2VNS_MODEL, else ./vectors.bin].")
+@click.option("--restrict", type=click.IntRange(1), default=None,
+              help="Consider only the N most frequent words as answers.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
-def similar(words, topn, model_path, as_json):
-    """Nearest neighbours of each WORD by cosine similarity ('-' reads words from stdin)."""
+@click.option("--tsv", "as_tsv", is_flag=True, help="Lines of word<TAB>neighbour<TAB>similarity.")
+def similar(words, topn, model_path, restrict, as_json, as_tsv):
+    """Nearest neighbours of each WORD by cosine similarity.
+
+    '-' reads one word per line from stdin and answers each as it comes
+    (cut -f1 words.tsv | w2vns similar - --tsv).
+    """
+    style = output_style(as_json, as_tsv)
+    questions = read_queries(words, 1, "")
     kv = load_vectors(resolve_model(model_path))
-    if words == ("-",):
-        words = tuple(line.strip() for line in sys.stdin if line.strip())
-    results, unknown = [], []
-    for word in words:
-        if word not in kv:
-            unknown.append(word)
-            click.echo("w2vns: %r is not in the vocabulary" % word, err=True)
+    results, unknown, unanswered = [], [], 0
+    for number, (line, query) in enumerate(questions):
+        if not answerable(kv, query, 1, line, unknown):
+            unanswered += 1
             continue
-        neighbours = kv.most_similar(word, topn=topn)
-        results.append({"word": word,
-                        "neighbours": [{"word": w, "similarity": round(float(s), 6)}
-                                       for w, s in neighbours]})
-    if as_json:
-        click.echo(json.dumps({"results": results, "unknown": unknown}, ensure_ascii=False))
-    else:
-        for number, result in enumerate(results):
-            if len(words) > 1:
-                click.echo(("\n" if number else "") + "%s:" % result["word"])
-            for n in result["neighbours"]:
-                click.echo("%s\t%.4f" % (n["word"], n["similarity"]))
-    if unknown:
+        word = query[0]
+        neighbours = [{"word": w, "similarity": round(s, 6)}
+                      for w, s in kv.most_similar(word, topn=topn, restrict_vocab=restrict)]
+        if style == "json":
+            results.append({"word": word, "neighbours": neighbours})
+        elif style == "tsv":
+            emit_lines("%s\t%s\t%.6f" % (word, n["word"], n["similarity"]) for n in neighbours)
+        else:
+            header = [] if len(words) == 1 and line is None else [
+                ("\n" if number else "") + "%s:" % word]
+            emit_lines(header + ["%s\t%.4f" % (n["word"], n["similarity"]) for n in neighbours])
+    finish(style, {"results": results, "unknown": unknown}, unanswered)
+
+
+def output_style(as_json, as_tsv):
+    """'json', 'tsv' or 'plain' from the two flags, which exclude each other."""
+    if as_json and as_tsv:
+        fail("--json and --tsv cannot be used together")
+    return "json" if as_json else "tsv" if as_tsv else "plain"
+
+
+def read_queries(words, arity, usage):
+    """The queries as (stdin line number or None, [words]), checked before the model loads.
+
+    With ``words == ('-',)``, one query per non-empty stdin line, its fields separated by
+    whitespace, read as the lines come (decoded UTF-8 with surrogateescape, as words in vectors
+    files are, so that any word can be asked for).  Otherwise ``arity == 1`` makes each word a
+    query, and a larger arity needs exactly that many words (``usage`` says so if not).
+    """
+    if "-" in words and len(words) > 1:
+        fail("'-' (read queries from stdin) cannot be mixed with words")
+    if words != ("-",) and arity > 1 and len(words) != arity:
+        fail(usage)
+
+    def from_stdin():
+        for number, raw in enumerate(sys.stdin.buffer, 1):
+            fields = raw.split()
+            if fields:
+                yield number, [f.decode("utf-8", "surrogateescape") for f in fields]
+
+    if words == ("-",):
+        return from_stdin()
+    if arity == 1:
+        return ((None, [word]) for word in words)
+    return iter([(None, list(words))])
+
+
+def answerable(kv, query, arity, line, unknown):
+    """Whether ``query`` has ``arity`` words, all known; if not, say why in one stderr line
+    (one per unknown word) and collect the unknown words for --json."""
+    if len(query) != arity:
+        click.echo("w2vns: stdin line %d: expected %d word%s, found %d"
+                   % (line, arity, "" if arity == 1 else "s", len(query)), err=True)
+        return False
+    missing = [word for word in query if word not in kv]
+    for word in missing:
+        click.echo("w2vns: %r is not in the vocabulary" % word, err=True)
+    unknown.extend(missing)
+    return not missing
+
+
+_SURROGATES = re.compile("[\udc80-\udcff]")
+
+
+def emit_lines(lines):
+    """Write lines to stdout and flush (answers to stdin queries go out as they are found).
+
+    Words that are not UTF-8 are written as the bytes they have in the vectors file.
+    """
+    out = sys.stdout.buffer
+    for line in lines:
+        out.write(line.encode("utf-8", "surrogateescape") + b"\n")
+    out.flush()
+
+
+def finish(style, document, unanswered):
+    """Write the --json document if asked for; exit 1 if some query was not answered."""
+    if style == "json":
+        text = json.dumps(document, ensure_ascii=False)
+        # Bytes that were not UTF-8 (lone surrogates in the str) become \udcXX escapes, so the
+        # document stays valid UTF-8 and json.loads gives back w2vns's own str for the word.
+        emit_lines([_SURROGATES.sub(lambda m: "\\u%04x" % ord(m.group()), text)])
+    if unanswered:
         sys.exit(EXIT_UNANSWERED)
+
+
+@cli.command()
+@click.argument("words", nargs=-1, required=True)
+@click.option("--method", type=click.Choice(["add", "mul"]), default="add", show_default=True,
+              help="3CosAdd (b - a + c) or 3CosMul (Levy & Goldberg).")
+@click.option("-n", "--topn", type=click.IntRange(1), default=1, show_default=True,
+              help="Answers per question.")
+@click.option("-m", "--model", "model_path", default=None,
+              help="Vectors file or .w2vns folder [default: $W2VNS_MODEL, else ./vectors.bin].")
+@click.option("--restrict", type=click.IntRange(1), default=None,
+              help="Consider only the N most frequent words as answers.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
+@click.option("--tsv", "as_tsv", is_flag=True, help="Lines of a<TAB>b<TAB>c<TAB>answer<TAB>score.")
+def analogy(words, method, topn, model_path, restrict, as_json, as_tsv):
+    """A is to B as C is to what?  WORDS is A B C, or '-' to read one 'A B C' per stdin line.
+
+    \b
+      w2vns analogy man king woman          # queen
+    """
+    style = output_style(as_json, as_tsv)
+    questions = read_queries(words, 3, "analogy takes three words A B C (A is to B as C is "
+                                       "to ?), or '-'")
+    kv = load_vectors(resolve_model(model_path))
+    results, unknown, unanswered = [], [], 0
+    for number, (line, question) in enumerate(questions):
+        if not answerable(kv, question, 3, line, unknown):
+            unanswered += 1
+            continue
+        answers = [{"word": w, "score": round(s, 6)} for w, s in
+                   kv.analogy(*question, topn=topn, method=method, restrict_vocab=restrict)]
+        if style == "json":
+            results.append({"question": question, "answers": answers})
+        elif style == "tsv":
+            emit_lines("\t".join(question + [a["word"], "%.6f" % a["score"]]) for a in answers)
+        else:
+            header = [] if line is None else [
+                ("\n" if number else "") + "%s : %s :: %s :" % tuple(question)]
+            emit_lines(header + ["%s\t%.4f" % (a["word"], a["score"]) for a in answers])
+    finish(style, {"method": method, "results": results, "unknown": unknown}, unanswered)
+
+
+@cli.command()
+@click.argument("words", nargs=-1, required=True)
+@click.option("-m", "--model", "model_path", default=None,
+              help="Vectors file or .w2vns folder [default: $W2VNS_MODEL, else ./vectors.bin].")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
+@click.option("--tsv", "as_tsv", is_flag=True, help="Lines of a<TAB>b<TAB>similarity.")
+def similarity(words, model_path, as_json, as_tsv):
+    """Cosine similarity of two words A B, or of each 'A B' pair on stdin ('-').
+
+    \b
+      w2vns similarity dog cat              # 0.812345
+      cut -f1,2 pairs.tsv | w2vns similarity - --tsv
+    """
+    style = output_style(as_json, as_tsv)
+    pairs = read_queries(words, 2, "similarity takes two words A B, or '-'")
+    kv = load_vectors(resolve_model(model_path))
+    results, unknown, unanswered = [], [], 0
+    for line, pair in pairs:
+        if not answerable(kv, pair, 2, line, unknown):
+            unanswered += 1
+            continue
+        value = round(kv.similarity(*pair), 6)
+        if style == "json":
+            results.append({"a": pair[0], "b": pair[1], "similarity": value})
+        elif style == "tsv" or line is not None:
+            emit_lines(["%s\t%s\t%.6f" % (pair[0], pair[1], value)])
+        else:
+            emit_lines(["%.6f" % value])
+    finish(style, {"results": results, "unknown": unknown}, unanswered)
+
+
+@cli.command()
+@click.option("-m", "--model", "model_path", default=None,
+              help="Vectors file or .w2vns folder [default: $W2VNS_MODEL, else ./vectors.bin].")
+@click.option("-n", "--top", type=click.IntRange(0), default=10, show_default=True,
+              help="How many of the most frequent words to show.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
+def info(model_path, top, as_json):
+    """Vocabulary size, dimension, format, norms and the most frequent words of a model."""
+    from . import vectors  # noqa: F401 (imported before the clock starts: load time only)
+
+    path = resolve_model(model_path)
+    started = time.perf_counter()
+    kv = load_vectors(path, warn=True)
+    summary = kv.describe(top=top)
+    summary["load_seconds"] = round(time.perf_counter() - started, 3)
+    summary["bytes"] = int(kv.vectors.nbytes)
+    if as_json:
+        finish("json", summary, False)
+        return
+    source, norms = summary["source"], summary["norms"]
+    kind = {"w2vns": "w2vns folder", "word2vec-binary": "word2vec binary",
+            "word2vec-text": "word2vec text"}[source["format"]]
+    if source["compression"]:
+        kind += " (%s)" % source["compression"]
+    lines = ["model          %s" % source["path"],
+             "format         %s" % kind,
+             "vocabulary     %s words" % format(summary["vocab_size"], ","),
+             "dimension      %d" % summary["dim"],
+             "vectors        %.1f MiB of float32%s, loaded in %.2f s"
+             % (summary["bytes"] / 2**20, ", memory-mapped" if source["mmap"] else "",
+                summary["load_seconds"])]
+    if norms:
+        lines.append("norms          min %.4g  median %.4g  mean %.4g  max %.4g  (%d zero)"
+                     % (norms["min"], norms["median"], norms["mean"], norms["max"],
+                        norms["zero"]))
+    if summary["most_frequent"]:
+        lines.append("most frequent  " + " ".join(
+            w["word"] + (" (%d)" % w["count"] if "count" in w else "")
+            for w in summary["most_frequent"]))
+    emit_lines(lines)
+
+
+@cli.command()
+@click.argument("source")
+@click.argument("target")
+@click.option("--to", "fmt", type=click.Choice(["w2vns", "binary", "text"]), default=None,
+              help="Output format [default: by TARGET: .w2vns a memory-mapped folder, "
+                   ".txt/.vec (also .gz/.bz2/.xz) text, else binary].")
+@click.option("--limit", type=click.IntRange(0), default=None,
+              help="Keep only the first N words (the most frequent, in word2vec files).")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+def convert(source, target, fmt, limit, quiet):
+    """Copy vectors from SOURCE to TARGET in another format.
+
+    \b
+      w2vns convert vectors.bin vectors.w2vns       # memory-mapped: loads in milliseconds
+      w2vns convert vectors.bin.gz vectors.txt --limit 100000
+    SOURCE may be '-' (stdin); TARGET '-' writes text to stdout.
+    """
+    import warnings
+
+    from .formats import FormatError
+    from .vectors import convert as convert_vectors, format_for_path
+
+    if source != "-" and not os.path.exists(source):
+        fail("%s: no such file" % source)
+    if target != "-":
+        folder = os.path.dirname(os.path.abspath(target))
+        if not os.path.isdir(folder):
+            fail("%s: folder %s does not exist" % (target, folder))
+    started = time.perf_counter()
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            kv = convert_vectors(source, target, fmt=fmt, limit=limit)
+    except (FormatError, ValueError, FileExistsError) as err:
+        fail("%s" % err)
+    except OSError as err:
+        fail("%s%s" % (err.strerror or err, ": %s" % err.filename if err.filename else ""))
+    show_warnings(caught, quiet)
+    log(quiet, "w2vns: %s words x %d dims, %s -> %s (%s) in %.1f s"
+        % (format(len(kv), ","), kv.vector_size, source, target if target != "-" else "stdout",
+           format_for_path(target, fmt), time.perf_counter() - started))
+
+
+def show_warnings(caught, quiet):
+    """Print caught warnings (words that are not UTF-8, ...) as one stderr line each."""
+    if not quiet:
+        for warning in caught:
+            click.echo("w2vns: warning: %s" % warning.message, err=True)
 
 
 def main(argv=None):

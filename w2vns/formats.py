@@ -13,8 +13,14 @@ Both formats start with a header line ``"<V> <d>\\n"`` (vocabulary size, dimensi
 Words are raw bytes in the files.  They are decoded as UTF-8 with ``errors="surrogateescape"``
 and encoded back the same way, so any byte sequence - valid UTF-8 or not - survives a
 read/write round trip unchanged (invalid bytes show up as lone surrogates U+DC80..U+DCFF in the
-``str`` keys).  A word may not be empty or contain ASCII whitespace, since whitespace delimits
-words in both formats.
+``str`` keys).  Reading a file with such words issues one :class:`NonUTF8Warning` naming the
+first one's line or byte offset and their number; ``unicode_errors="strict"`` makes them a
+FormatError instead.  A word may not be empty or contain ASCII whitespace, since whitespace
+delimits words in both formats.
+
+Reading holds the output array and a small window of the input, never the whole input: plain
+files are memory-mapped and the parsed pages handed back to the kernel as the parse moves on,
+other inputs (compressed files, stdin, pipes) are read in chunks.
 
 Compression follows the file name when writing (``.gz``, ``.bz2``, ``.xz``) and the file's magic
 bytes when reading, so a compressed file is read correctly whatever its name.  ``"-"`` means
@@ -28,8 +34,8 @@ Malformed input raises :class:`FormatError` (a ``ValueError``) whose message nam
 the line number (text) or byte offset (binary) of the problem.
 """
 import bz2
+import array
 import collections
-import concurrent.futures
 import contextlib
 import gzip
 import io
@@ -40,12 +46,14 @@ import re
 import stat
 import sys
 import warnings
+import zlib
 
 import numpy as np
 
 from .atomic import atomic_output
 
-__all__ = ["FormatError", "read_word2vec", "write_word2vec", "open_binary", "open_output"]
+__all__ = ["FormatError", "NonUTF8Warning", "Word2VecFile", "load_word2vec", "read_word2vec",
+           "write_word2vec", "open_binary", "open_output"]
 
 # Magic bytes of the compressed formats we read transparently.
 _MAGIC = ((b"\x1f\x8b", "gz"), (b"BZh", "bz2"), (b"\xfd7zXZ\x00", "xz"))
@@ -59,6 +67,14 @@ _TEXT_NUMBER_BYTES = b"0123456789+-.eEnNaAiIfFtTyY \t\r"
 _MAX_WORD_BYTES = 1 << 20
 # Text rows are parsed in blocks of about this many bytes (bounds the temporary memory).
 _TEXT_BLOCK_BYTES = 1 << 24
+# Streams (stdin, pipes, decompressors) are read in chunks growing from the first to the last
+# size: a read with a small ``limit`` reads little, a whole file needs few calls.
+_STREAM_FIRST_CHUNK = 1 << 16
+_STREAM_MAX_CHUNK = 1 << 24
+# A memory-mapped input gives its parsed pages back to the kernel every this many bytes.
+_RELEASE_BYTES = 1 << 22
+# Binary words are decoded to str in batches of this many.
+_WORDS_PER_BATCH = 1 << 16
 # Values formatted per block by the text writer: small blocks keep the temporaries in cache.
 _WRITE_BLOCK_VALUES = 1 << 15
 _FLOAT_TOKEN = re.compile(
@@ -69,8 +85,8 @@ class FormatError(ValueError):
     """A vectors file is malformed; the message names the file and the line or byte offset."""
 
 
-class _NeedMore(Exception):
-    """Internal: a parser ran out of data that the stream has not delivered yet."""
+class NonUTF8Warning(UserWarning):
+    """A vectors file holds words that are not valid UTF-8 (they were kept; see the module doc)."""
 
 
 # ----------------------------------------------------------------------------------------------
@@ -231,7 +247,8 @@ def _check_vectors(keys, vectors):
 # of ten (as floats, correctly rounded, 10**-64..10**64, and as exact int64), and keep-masks:
 # _LOW_BYTES[k] has its k low bytes set to 1, _HIGH_BYTES[k] its k high bytes, _MID_BYTES[k]
 # the top min(k, 4) of its 4 low bytes.
-_DIGITS4 = np.frombuffer(b"".join(b"%04d" % i for i in range(10000)), dtype="<u4").copy()
+_DIGITS4 = (48 + np.arange(10000)[:, None] // np.array([1000, 100, 10, 1]) % 10).astype(
+    np.uint8).view("<u4").ravel()  # (built with numpy: a Python loop here slowed every import)
 _POW10 = np.array([float("1e%d" % k) for k in range(-64, 65)])
 _POW10_INT = 10 ** np.arange(19, dtype=np.int64)
 _LOW_BYTES = np.array([int.from_bytes(b"\x01" * k + b"\x00" * (8 - k), "little")
@@ -388,6 +405,8 @@ def _write_text_rows(out, words, vectors):
     blocks = (vectors[start:start + step] for start in starts)
     threads = min(4, os.cpu_count() or 1, len(starts))
     if threads > 1:
+        import concurrent.futures  # (imported here: loading vectors does not need it)
+
         pool = concurrent.futures.ThreadPoolExecutor(threads)
         # Submit a bounded number of blocks ahead so memory stays small for huge files.
         results = _bounded_map(pool, _format_rows, blocks, 2 * threads)
@@ -420,7 +439,14 @@ def _bounded_map(pool, func, items, ahead):
 # Reading
 
 
-def read_word2vec(path, limit=None, binary=None):
+class Word2VecFile(collections.namedtuple("Word2VecFile", "keys vectors binary compression")):
+    """What :func:`load_word2vec` read: the keys (list of str), the float32 vectors (V x d),
+    whether the file was binary, and its compression ("gz", "bz2", "xz" or None)."""
+
+    __slots__ = ()
+
+
+def read_word2vec(path, limit=None, binary=None, unicode_errors="surrogateescape"):
     """Read a word2vec binary or text file; return ``(keys, vectors)``.
 
     ``keys`` is a list of str (see the module docstring for how bytes are decoded) and
@@ -428,76 +454,134 @@ def read_word2vec(path, limit=None, binary=None):
     autodetects the format from the first row.  ``limit=N`` reads only the first N vectors.
     Gzip, bzip2 and xz files are decompressed transparently; ``"-"`` reads stdin.
 
-    Plain files are memory-mapped and parsed with numpy (no Python object per value), so large
-    files load quickly; compressed input is decompressed into memory first (only as far as
-    needed when ``limit`` is given).  Raises FormatError for malformed input and OSError if the
-    file cannot be read.
+    Words that are not valid UTF-8 are decoded with ``unicode_errors`` (any Python error
+    handler); unless it is ``"strict"``, which makes them a FormatError, they are kept and one
+    :class:`NonUTF8Warning` names the first one's line or byte offset and how many there are.
+
+    No Python object is made per value: binary rows are copied into the array straight from
+    the file's bytes, text rows are parsed by numpy a block at a time.  Plain files are
+    memory-mapped and their pages handed back as the parse moves on; other inputs are read in
+    chunks; either way the memory needed is the array plus a small window, and with ``limit``
+    only the start of the input is read.  Raises FormatError for malformed input and OSError if
+    the file cannot be read.
     """
+    result = load_word2vec(path, limit=limit, binary=binary, unicode_errors=unicode_errors)
+    return result.keys, result.vectors
+
+
+def load_word2vec(path, limit=None, binary=None, unicode_errors="surrogateescape"):
+    """Like :func:`read_word2vec`, but return a :class:`Word2VecFile` that also says what the
+    file was (binary or text, which compression)."""
     if limit is not None:
         limit = int(limit)
         if limit < 0:
             raise ValueError("limit must be >= 0, got %d" % limit)
     name = "<stdin>" if path == "-" else os.fspath(path)
+    args = (name, limit, binary, unicode_errors)
     if path == "-":
-        with open_binary(path) as stream:
-            return _parse_stream(stream, name, limit, binary)
+        stdin = sys.stdin.buffer
+        if not hasattr(stdin, "peek"):
+            stdin = io.BufferedReader(stdin)
+        kind = _compression_of_magic(stdin.peek(8)[:8])
+        if kind is None:
+            return _parse(_StreamInput(stdin, name), *args, compression=None)
+        with _OPENERS[kind](stdin, "rb") as stream:
+            return _parse(_StreamInput(stream, name), *args, compression=kind)
     with open(path, "rb") as raw:
         kind = _compression_of_magic(raw.peek(8)[:8])
         if kind is not None:
             with _OPENERS[kind](raw, "rb") as stream:
-                return _parse_stream(stream, name, limit, binary)
+                return _parse(_StreamInput(stream, name), *args, compression=kind)
         info = os.fstat(raw.fileno())
         if not stat.S_ISREG(info.st_mode):  # a pipe, e.g. <(zcat vectors.gz)
-            return _parse_stream(raw, name, limit, binary)
+            return _parse(_StreamInput(raw, name), *args, compression=None)
         if info.st_size == 0:
             raise FormatError("%s: empty file" % name)
         try:
             mapped = mmap.mmap(raw.fileno(), 0, access=mmap.ACCESS_READ)
         except (OSError, ValueError):  # a file system that cannot map
-            return _parse(raw.read(), name, limit, binary, eof=True)
+            return _parse(_StreamInput(raw, name), *args, compression=None)
         try:
-            return _parse(mapped, name, limit, binary, eof=True)
+            return _parse(_MappedInput(mapped), *args, compression=None)
         finally:
             mapped.close()
 
 
-def _parse_stream(stream, name, limit, binary):
-    """Parse from a non-seekable stream: all of it, or with a limit only as much as needed."""
-    try:
-        if limit is None:
-            return _parse(stream.read(), name, limit, binary, eof=True)
-        data = bytearray()
-        want = 1 << 16
-        while True:
-            chunk = stream.read(want)
-            data += chunk
-            eof = not chunk
-            try:
-                return _parse(data, name, limit, binary, eof=eof)
-            except _NeedMore:
-                # Re-parsing from the start after each doubling costs at most twice the work.
-                want = max(want, len(data))
-    except (EOFError, OSError, lzma.LZMAError) as err:
-        # A damaged or truncated compressed stream.
-        raise FormatError("%s: cannot decompress: %s" % (name, err)) from err
+class _MappedInput:
+    """A plain file, memory-mapped whole: ``buf`` is the map and the end is known from the start.
 
-
-def _parse(buf, name, limit, binary, eof):
-    """Parse a whole buffer (bytes, bytearray or mmap) in word2vec format.
-
-    With ``eof=False`` the buffer is a prefix of the input: running out of data raises
-    _NeedMore instead of reporting a truncated file.
+    ``release(upto)`` hands the pages before ``upto`` back to the kernel (they stay in the page
+    cache).  Without it every page read would stay resident until the map is closed, and
+    reading a file into an array would need the file's size twice in memory.
     """
-    size = len(buf)
+
+    base = 0
+    eof = True
+
+    def __init__(self, mapped):
+        self.buf = mapped
+        self._released = 0
+
+    def more(self, keep):
+        """Never needed: the whole file is in ``buf``."""
+        raise AssertionError("a mapped input has no more data")
+
+    def release(self, upto):
+        """Drop the pages that lie wholly before ``upto`` from the process's memory."""
+        upto -= upto % mmap.PAGESIZE
+        if upto > self._released and hasattr(self.buf, "madvise") and hasattr(mmap,
+                                                                              "MADV_DONTNEED"):
+            self.buf.madvise(mmap.MADV_DONTNEED, self._released, upto - self._released)
+            self._released = upto
+
+
+class _StreamInput:
+    """A stream read a window at a time: ``buf`` holds the input's bytes from offset ``base``.
+
+    ``more(keep)`` drops the bytes before ``buf[keep]``, appends a chunk (at least as large as
+    what is kept, so a record longer than a chunk is still reached), sets ``eof`` when the
+    stream is exhausted, and returns ``keep`` so that the caller can shift its positions.
+    """
+
+    def __init__(self, stream, name):
+        self.stream = stream
+        self.name = name
+        self.buf = b""
+        self.base = 0
+        self.eof = False
+        self._chunk = _STREAM_FIRST_CHUNK
+
+    def more(self, keep):
+        """Drop ``buf[:keep]``, read the next chunk; return ``keep``."""
+        try:
+            chunk = self.stream.read(max(self._chunk, len(self.buf) - keep))
+        except (EOFError, OSError, lzma.LZMAError, zlib.error) as err:
+            # A damaged or truncated compressed stream.
+            raise FormatError("%s: byte offset %d: cannot decompress: %s"
+                              % (self.name, self.base + len(self.buf), err)) from err
+        self._chunk = min(2 * self._chunk, _STREAM_MAX_CHUNK)
+        self.base += keep
+        if chunk:
+            self.buf = self.buf[keep:] + chunk
+        else:
+            self.buf = self.buf[keep:]
+            self.eof = True
+        return keep
+
+    def release(self, upto):
+        """Nothing to do: ``more`` already drops what was parsed."""
+
+
+def _parse(src, name, limit, binary, unicode_errors, compression):
+    """Parse a word2vec file from ``src`` (a _MappedInput or _StreamInput) into a Word2VecFile."""
+    while not src.eof and len(src.buf) < 4096 and src.buf.find(b"\n") < 0:
+        src.more(0)
+    buf, size = src.buf, len(src.buf)
     if size == 0:
-        if eof:
-            raise FormatError("%s: empty file" % name)
-        raise _NeedMore
+        raise FormatError("%s: empty file" % name)
     newline = buf.find(b"\n", 0, 4096)
     if newline >= 0:
         header_end = newline + 1
-    elif size < 4096 and not eof:
-        raise _NeedMore
     elif size < 4096:
         header_end = size  # a header with no newline and nothing after it
     else:
@@ -512,19 +596,15 @@ def _parse(buf, name, limit, binary, eof):
         raise FormatError("%s: line 1: bad header: dimension must be at least 1" % name)
     wanted = count if limit is None else min(count, limit)
     if wanted == 0:
-        return [], np.empty((0, dim), dtype=np.float32)
+        return Word2VecFile([], np.empty((0, dim), dtype=np.float32), bool(binary), compression)
     if binary is None:
-        binary = _looks_binary(buf, header_end, dim, eof)
-    if binary:
-        return _parse_binary(buf, header_end, name, count, wanted, dim, eof)
-    end = size
-    if not eof:
-        # Only complete lines are usable from a prefix of the input.
-        end = buf.rfind(b"\n") + 1
-    return _parse_text(buf, header_end, end, name, count, wanted, dim, eof)
+        binary = _looks_binary(src, header_end, dim)
+    parse = _parse_binary if binary else _parse_text
+    keys, vectors = parse(src, header_end, name, count, wanted, dim, unicode_errors)
+    return Word2VecFile(keys, vectors, binary, compression)
 
 
-def _looks_binary(buf, start, dim, eof):
+def _looks_binary(src, start, dim):
     """Guess the format from the first row: text if it is a line of numbers after the word.
 
     Binary rows hold 4*d raw float bytes, which are practically never a line of digits, signs,
@@ -533,10 +613,11 @@ def _looks_binary(buf, start, dim, eof):
     report the bad value.
     """
     window = 1024 + 64 * dim
+    while not src.eof and len(src.buf) < start + window:
+        src.more(0)
+    buf = src.buf
     newline = buf.find(b"\n", start, start + window)
     if newline < 0:
-        if not eof and len(buf) < start + window:
-            raise _NeedMore
         if len(buf) - start >= window:
             return True
         newline = len(buf)  # a single text row without a final newline
@@ -552,88 +633,178 @@ def _looks_binary(buf, start, dim, eof):
     return not (len(rest.split()) == dim and odd <= 0.2 * len(rest))
 
 
-def _parse_binary(buf, pos, name, count, wanted, dim, eof):
-    """Parse ``wanted`` binary records starting at byte ``pos``.
-
-    A Python loop finds each word's end (a space) and copies the 4*d bytes after it into the
-    output array with one slice assignment; no Python object is made per value.
-    """
+def _parse_binary(src, pos, name, count, wanted, dim, unicode_errors):
+    """Parse ``wanted`` binary records starting at ``src.buf[pos]``; return (keys, vectors)."""
     row_bytes = 4 * dim
-    size = len(buf)
     vectors = np.empty((wanted, dim), dtype="<f4")
-    words = []
-    append = words.append
+    decoder = _WordDecoder(name, unicode_errors)
+    done = 0
+    with memoryview(vectors).cast("B") as out:
+        while True:
+            # Words are decoded a batch at a time: the bytes objects of one batch, not of the
+            # whole file, are alive beside the keys.
+            first, start, base, words = done, pos, src.base, []
+            stop = min(wanted, done + _WORDS_PER_BATCH)
+            done, pos = _binary_records(src, pos, name, count, stop, row_bytes, out, words,
+                                        done)
+
+            def where(k):
+                return "byte offset %d" % (base + _word_offset(src.buf, start, k, row_bytes))
+
+            if len(decoder.add(words, first, where)) != len(words):
+                # A word with a newline inside: the data is not what the binary layout says.
+                bad = next(k for k, word in enumerate(words) if b"\n" in word)
+                raise FormatError("%s: %s: word %d %r contains a newline; not a word2vec "
+                                  "binary file?" % (name, where(bad), first + bad + 1,
+                                                    words[bad][:40].decode("utf-8", "replace")))
+            if done == wanted:
+                break
+            if done < stop:  # the window ran out
+                pos -= src.more(pos)
+    return decoder.finish(), vectors.astype(np.float32, copy=False)
+
+
+def _word_offset(buf, pos, k, row_bytes):
+    """Where the k-th word after ``buf[pos]`` starts (records already known to be complete)."""
+    for _ in range(k):
+        pos = buf.find(b" ", pos) + 1 + row_bytes
+    word = buf[pos:buf.find(b" ", pos)]
+    return pos + len(word) - len(word.lstrip())
+
+
+def _binary_records(src, pos, name, count, wanted, row_bytes, out, words, done):
+    """Parse records from ``src.buf[pos:]`` until record ``wanted`` or the window's end.
+
+    A Python loop finds each word's end (a space) and copies the ``row_bytes`` after it into
+    ``out`` with one slice assignment; no Python object is made per value.  The words' bytes
+    are appended to ``words``.  Returns ``(records done, position)``; at the end of the input,
+    a missing part is a FormatError.
+    """
+    buf, base, eof = src.buf, src.base, src.eof
+    size = len(buf)
     find = buf.find
-    with memoryview(buf) as view, memoryview(vectors).cast("B") as out:
-        for i in range(wanted):
+    append = words.append
+    next_release = pos + _RELEASE_BYTES
+    with memoryview(buf) as view:
+        for i in range(done, wanted):
             space = find(b" ", pos, pos + _MAX_WORD_BYTES)
             if space < 0:
                 stop = min(size, pos + _MAX_WORD_BYTES)
                 if not eof and stop == size:
-                    raise _NeedMore
+                    return i, pos
                 rest = bytes(view[pos:stop]).lstrip()
                 if not rest:
                     raise FormatError("%s: byte offset %d: file ends after %d of %d vectors"
-                                      % (name, pos, i, count))
+                                      % (name, base + pos, i, count))
                 if stop == size:
                     raise FormatError("%s: byte offset %d: truncated file: word %d has no "
-                                      "vector" % (name, pos, i + 1))
+                                      "vector" % (name, base + pos, i + 1))
                 raise FormatError("%s: byte offset %d: no space after word %d within %d "
                                   "bytes; not a word2vec binary file?"
-                                  % (name, pos, i + 1, _MAX_WORD_BYTES))
+                                  % (name, base + pos, i + 1, _MAX_WORD_BYTES))
             # Skip the newline after the previous vector (absent in some writers' files).
             word = buf[pos:space].lstrip()
             if not word:
-                raise FormatError("%s: byte offset %d: empty word %d" % (name, space, i + 1))
+                raise FormatError("%s: byte offset %d: empty word %d"
+                                  % (name, base + space, i + 1))
             begin = space + 1
-            pos = begin + row_bytes
-            if pos > size:
+            end = begin + row_bytes
+            if end > size:
                 if not eof:
-                    raise _NeedMore
+                    return i, pos
                 raise FormatError(
                     "%s: byte offset %d: truncated file: vector %d of %d (%r) needs %d bytes, "
-                    "only %d left" % (name, begin, i + 1, count,
+                    "only %d left" % (name, base + begin, i + 1, count,
                                       word.decode("utf-8", "surrogateescape"), row_bytes,
                                       size - begin))
             offset = i * row_bytes
-            out[offset:offset + row_bytes] = view[begin:pos]
+            out[offset:offset + row_bytes] = view[begin:end]
             append(word)
-    keys = _decode_words(words)
-    if len(keys) != len(words):
-        # A word with a newline inside: the data is not what the binary layout says.
-        bad = next(i for i, word in enumerate(words) if b"\n" in word)
-        raise FormatError("%s: word %d %r contains a newline; not a word2vec binary file?"
-                          % (name, bad + 1, words[bad][:40].decode("utf-8", "surrogateescape")))
-    return keys, vectors.astype(np.float32, copy=False)
+            pos = end
+            if pos > next_release:
+                src.release(pos)
+                next_release = pos + _RELEASE_BYTES
+    return wanted, pos
 
 
-def _decode_words(words):
-    """Decode a list of word bytes in one call (UTF-8, surrogateescape).
+class _WordDecoder:
+    """Decodes words (bytes) to str keys a batch at a time, in one call per batch.
 
-    Joining with "\\n" is safe: a newline can never continue a UTF-8 sequence, so the decoder
-    treats each word exactly as if it were decoded alone.
+    Joining a batch with "\\n" is safe: a newline can never continue a UTF-8 sequence, so the
+    decoder treats each word exactly as if it were decoded alone.  Words that are not UTF-8 are
+    decoded with ``unicode_errors``: "strict" raises FormatError at the first one; anything
+    else keeps them, and :meth:`finish` warns once (NonUTF8Warning) with the first one's place
+    and their number.
     """
-    if not words:
-        return []
-    return b"\n".join(words).decode("utf-8", "surrogateescape").split("\n")
+
+    def __init__(self, name, unicode_errors):
+        self.name = name
+        self.unicode_errors = unicode_errors
+        self.keys = []
+        self.first_bad = None
+        self.bad = 0
+
+    def add(self, words, first, where):
+        """Decode ``words`` (numbered from ``first``); ``where(k)`` places the batch's k-th
+        word ("line N", "byte offset N").  Returns the batch's keys."""
+        if not words:
+            return []
+        joined = b"\n".join(words)
+        try:
+            keys = joined.decode("utf-8").split("\n")
+        except UnicodeDecodeError as err:
+            k = joined.count(b"\n", 0, err.start)
+            word = words[k].decode("utf-8", "backslashreplace")
+            if self.unicode_errors == "strict":
+                raise FormatError("%s: %s: word %d %r is not valid UTF-8"
+                                  % (self.name, where(k), first + k + 1, word)) from None
+            if self.first_bad is None:
+                self.first_bad = "%s: word %d %r" % (where(k), first + k + 1, word)
+            self.bad += sum(1 for w in words[k:] if not w.isascii() and not _is_utf8(w))
+            keys = joined.decode("utf-8", self.unicode_errors).split("\n")
+        self.keys += keys
+        return keys
+
+    def finish(self):
+        """All keys decoded so far, after warning once if some words were not UTF-8."""
+        if self.bad:
+            warnings.warn(NonUTF8Warning(
+                "%s: %s is not valid UTF-8 (%d such word%s in all); kept, decoded with %s"
+                % (self.name, self.first_bad, self.bad, "" if self.bad == 1 else "s",
+                   self.unicode_errors)), stacklevel=2)
+        return self.keys
 
 
-def _parse_text(buf, pos, end, name, count, wanted, dim, eof):
-    """Parse ``wanted`` text rows from ``buf[pos:end]``, a block of lines at a time.
+def _is_utf8(word):
+    """Whether the bytes ``word`` are valid UTF-8."""
+    try:
+        word.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _parse_text(src, pos, name, count, wanted, dim, unicode_errors):
+    """Parse ``wanted`` text rows from ``src.buf[pos:]``, a block of lines at a time.
 
     Per line, Python only splits off the word; the numbers of a whole block are parsed by
-    numpy's C text reader, after a vectorised check that every row has exactly ``dim`` values.
+    numpy's C text reader straight into the output array, after a check that every row has
+    exactly ``dim`` values.
     """
-    words = []
-    blocks = []
+    vectors = np.empty((wanted, dim), dtype=np.float32)
+    decoder = _WordDecoder(name, unicode_errors)
     done = 0
     line_no = 2  # the header is line 1
     while done < wanted:
-        if pos >= end:
-            if not eof:
-                raise _NeedMore
-            raise FormatError("%s: line %d: file ends after %d of %d vectors"
-                              % (name, line_no, done, count))
+        buf = src.buf
+        # Only complete lines are usable, unless the input ends without a newline.
+        end = len(buf) if src.eof else buf.rfind(b"\n", pos) + 1
+        if end <= pos:
+            if src.eof:
+                raise FormatError("%s: line %d: file ends after %d of %d vectors"
+                                  % (name, line_no, done, count))
+            pos -= src.more(pos)
+            continue
         stop = buf.find(b"\n", min(pos + _TEXT_BLOCK_BYTES, end), end)
         stop = end if stop < 0 else stop + 1
         lines = bytes(buf[pos:stop]).split(b"\n")
@@ -641,7 +812,8 @@ def _parse_text(buf, pos, end, name, count, wanted, dim, eof):
             lines.pop()  # the empty string after the final newline
         lines = lines[:wanted - done]
         pos = stop
-        rests = []
+        src.release(pos)
+        words, rests = [], []
         for j, line in enumerate(lines):
             parts = line.split(None, 1)
             if len(parts) != 2:
@@ -649,11 +821,11 @@ def _parse_text(buf, pos, end, name, count, wanted, dim, eof):
                                   % (name, line_no + j, dim, 0))
             words.append(parts[0])
             rests.append(parts[1])
-        blocks.append(_parse_text_values(rests, name, line_no, dim))
+        vectors[done:done + len(lines)] = _parse_text_values(rests, name, line_no, dim)
+        decoder.add(words, done, lambda k, first_line=line_no: "line %d" % (first_line + k))
         done += len(lines)
         line_no += len(lines)
-    vectors = blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
-    return _decode_words(words), np.ascontiguousarray(vectors, dtype=np.float32)
+    return decoder.finish(), vectors
 
 
 def _parse_text_values(rests, name, first_line, dim):
