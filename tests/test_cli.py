@@ -11,11 +11,15 @@ import numpy as np
 import pytest
 
 FAST = ["--dim", "16", "--epochs", "1", "--threads", "1", "-q"]
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def w2vns(*args, cwd=None, stdin=None, env=None):
+    """Run `python -m w2vns ARGS` from this checkout (installed or not)."""
     full_env = dict(os.environ, **(env or {}))
-    full_env.pop("W2VNS_MODEL", None) if env is None or "W2VNS_MODEL" not in env else None
+    if env is None or "W2VNS_MODEL" not in env:
+        full_env.pop("W2VNS_MODEL", None)
+    full_env["PYTHONPATH"] = REPO + os.pathsep + full_env.get("PYTHONPATH", "")
     return subprocess.run([sys.executable, "-m", "w2vns", *map(str, args)], cwd=cwd,
                           input=stdin, capture_output=True, env=full_env, timeout=120)
 
@@ -137,7 +141,7 @@ def test_ctrl_c_stops_training_quickly_and_writes_nothing(corpus_file, tmp_path)
     out = tmp_path / "v.bin"
     proc = subprocess.Popen([sys.executable, "-m", "w2vns", "train", str(corpus_file), "-o",
                              str(out), "--epochs", "1000", "--threads", "2", "-q"],
-                            stderr=subprocess.PIPE)
+                            stderr=subprocess.PIPE, cwd=REPO)
     time.sleep(2.0)  # counting pass done, training running
     sent = time.perf_counter()
     proc.send_signal(signal.SIGINT)
