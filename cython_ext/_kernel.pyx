@@ -67,6 +67,7 @@ cdef struct Config:
     const uint32_t *noise_alias
     uint32_t vocab_size
     int dim
+    int row                  # floats from one row to the next (>= dim: rows may be padded)
     int window
     int negative
     double alpha
@@ -98,7 +99,7 @@ cdef void sgns_pair(Config *c, uint32_t centre, uint32_t context, float alpha, f
                     uint64_t *rng, double *loss) noexcept nogil:
     """One skip-gram negative-sampling update for a (centre, context) pair."""
     cdef int dim = c.dim, d
-    cdef float *l1 = c.syn0 + <int64_t>context * dim
+    cdef float *l1 = c.syn0 + <int64_t>context * c.row
     cdef float *l2
     cdef uint32_t target
     cdef float f, g, label
@@ -113,7 +114,7 @@ cdef void sgns_pair(Config *c, uint32_t centre, uint32_t context, float alpha, f
             if target == centre:
                 continue
             label = 0
-        l2 = c.syn1neg + <int64_t>target * dim
+        l2 = c.syn1neg + <int64_t>target * c.row
         f = dot(l1, l2, dim)
         if f > MAX_EXP:
             g = (label - 1) * alpha
@@ -162,9 +163,9 @@ cdef void sgns_window(Config *c, uint32_t centre, const uint32_t *contexts, int 
             targets[n_out] = target
             n_out += 1
     for t in range(n_out):
-        rows[t] = c.syn1neg + <int64_t>targets[t] * dim
+        rows[t] = c.syn1neg + <int64_t>targets[t] * c.row
     for j in range(m):
-        inputs[j] = c.syn0 + <int64_t>contexts[j] * dim
+        inputs[j] = c.syn0 + <int64_t>contexts[j] * c.row
     # Scores -> gradients, and each context's error from the (still unchanged) output rows.
     for j in range(m):
         for t in range(n_out):
@@ -275,7 +276,7 @@ cdef class Kernel:
     cdef readonly object words_done, loss, stop_flag, rng_state
     cdef object _pairs
 
-    def __init__(self, float[:, ::1] syn0, float[:, ::1] syn1neg, const uint32_t[::1] stream,
+    def __init__(self, float[:, :] syn0, float[:, :] syn1neg, const uint32_t[::1] stream,
                  const uint32_t[::1] keep, const uint32_t[::1] noise_prob,
                  const uint32_t[::1] noise_alias, int window, int negative, double alpha,
                  double min_alpha, double total_words, int threads, uint64_t seed,
@@ -283,6 +284,10 @@ cdef class Kernel:
         cdef int t
         if syn0.shape[0] != syn1neg.shape[0] or syn0.shape[1] != syn1neg.shape[1]:
             raise ValueError("syn0 and syn1neg shapes differ")
+        if syn0.strides[0] != syn1neg.strides[0] or syn0.strides[0] % sizeof(float):
+            raise ValueError("syn0 and syn1neg must have the same row stride")
+        if syn0.strides[1] != sizeof(float) or syn1neg.strides[1] != sizeof(float):
+            raise ValueError("weight rows must be contiguous float32")
         if keep.shape[0] != syn0.shape[0] or noise_prob.shape[0] != syn0.shape[0]:
             raise ValueError("per-word tables do not match the vocabulary")
         if stream.shape[0] == 0 or syn0.shape[0] == 0:
@@ -305,6 +310,7 @@ cdef class Kernel:
         self.c.noise_alias = &noise_alias[0]
         self.c.vocab_size = <uint32_t>syn0.shape[0]
         self.c.dim = <int>syn0.shape[1]
+        self.c.row = <int>(syn0.strides[0] // sizeof(float))
         self.c.window = window
         self.c.negative = negative
         self.c.alpha = alpha

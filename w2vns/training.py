@@ -106,12 +106,49 @@ class Progress:
         """Training ended (normally or not)."""
 
 
+#: Rows of the weight matrices start on 64-byte cache lines (16 floats): threads updating
+#: neighbouring rows (frequent words have neighbouring ids) then never write the same line.
+ROW_ALIGN = 16
+
+
+def padded_matrix(rows, dim):
+    """A zeroed float32 (rows, dim) view whose rows start on 64-byte boundaries.
+
+    The row stride is dim rounded up to 16 floats; the padding stays zero and unused.
+    """
+    stride = -(-dim // ROW_ALIGN) * ROW_ALIGN
+    raw = np.zeros(rows * stride + ROW_ALIGN, dtype=np.float32)
+    offset = (-raw.ctypes.data % 64) // 4
+    return raw[offset:offset + rows * stride].reshape(rows, stride)[:, :dim]
+
+
+def compact_rows(padded):
+    """The (rows, dim) data of a ``padded_matrix`` as a C-contiguous array in the same memory.
+
+    Rows move forward a block at a time (through a block-sized temporary); a block's
+    destination ends at ``end * dim <= end * stride``, before any row not yet moved, so no
+    second full matrix is ever allocated.
+    """
+    rows, dim = padded.shape
+    stride = padded.strides[0] // 4
+    if stride == dim:
+        return padded
+    flat = np.lib.stride_tricks.as_strided(padded, shape=(rows * stride,), strides=(4,))
+    for start in range(0, rows, 4096):
+        end = min(rows, start + 4096)
+        flat[start * dim:end * dim] = padded[start:end].reshape(-1)
+    return flat[:rows * dim].reshape(rows, dim)
+
+
 def _initial_vectors(vocab_size, dim, seed):
     """word2vec's init: input uniform in [-0.5/d, 0.5/d], deterministic from the seed."""
     rng = np.random.default_rng(seed)
-    syn0 = rng.random((vocab_size, dim), dtype=np.float32)
-    syn0 -= np.float32(0.5)
-    syn0 /= np.float32(dim)
+    syn0 = padded_matrix(vocab_size, dim)
+    for start in range(0, vocab_size, 65536):  # in blocks: no full-size temporary
+        block = rng.random((min(65536, vocab_size - start), dim), dtype=np.float32)
+        block -= np.float32(0.5)
+        block /= np.float32(dim)
+        syn0[start:start + len(block)] = block
     return syn0
 
 
@@ -135,7 +172,7 @@ class Trainer:
         p = self.params
         vocab = encoded.vocab
         syn0 = _initial_vectors(len(vocab), p.dim, p.seed)
-        syn1neg = np.zeros_like(syn0)
+        syn1neg = padded_matrix(len(vocab), p.dim)
         keep = keep_thresholds(vocab.counts, p.sample)
         noise_prob, noise_alias = noise_table(vocab.counts, p.noise_power)
         stream = encoded.stream
@@ -164,9 +201,12 @@ class Trainer:
             for w in workers:
                 w.start()
             last_loss = last_pairs = 0.0
-            while any(w.is_alive() for w in workers):
-                workers[0].join(self.POLL_SECONDS) if workers[0].is_alive() else time.sleep(
-                    self.POLL_SECONDS)
+            while True:
+                alive = [w for w in workers if w.is_alive()]
+                if not alive:
+                    break
+                # Returns as soon as that worker ends, so the last one is not waited for longer.
+                alive[0].join(self.POLL_SECONDS)
                 loss, pairs = self._loss_totals()
                 recent = (loss - last_loss) / (pairs - last_pairs) if pairs > last_pairs else None
                 if pairs > last_pairs:
@@ -190,7 +230,7 @@ class Trainer:
             "pairs": int(pairs),
             "mean_loss": loss / pairs if pairs else None,
         }
-        return syn0, syn1neg, stats
+        return compact_rows(syn0), syn1neg, stats
 
     def _words_done(self):
         return int(self.kernel.words_done[::COUNTER_STRIDE].sum())
