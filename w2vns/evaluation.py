@@ -45,6 +45,7 @@ __all__ = [
     "read_similarity_pairs",
     "evaluate_analogies",
     "evaluate_similarity",
+    "evaluate",
     "rankdata",
     "pearson",
     "spearman",
@@ -549,7 +550,8 @@ def evaluate_analogies(
 # word similarity
 
 
-def evaluate_similarity(kv, path=None, case_insensitive=True, restrict_vocab=300000):
+def evaluate_similarity(kv, path=None, case_insensitive=True, restrict_vocab=300000,
+                        allow_empty=False):
     """Correlation of cosine similarity with human judgements (WordSim-353 by default).
 
     Pairs with a word outside the first ``restrict_vocab`` words (gensim's default 300,000;
@@ -558,7 +560,8 @@ def evaluate_similarity(kv, path=None, case_insensitive=True, restrict_vocab=300
 
     Returns ``{"path", "spearman", "pearson", "pairs", "oov", "oov_ratio", "case_insensitive",
     "restrict_vocab"}``: ``pairs`` scored, ``oov`` pairs left out, ``oov_ratio`` in percent of
-    all pairs (gensim's third figure).  Raises ValueError if no pair could be scored.
+    all pairs (gensim's third figure).  Raises ValueError if no pair could be scored, unless
+    ``allow_empty``: then ``pairs`` is 0 and both correlations are NaN.
     """
     path = WORDSIM_PATH if path is None else path
     pairs = read_similarity_pairs(path)
@@ -575,6 +578,11 @@ def evaluate_similarity(kv, path=None, case_insensitive=True, restrict_vocab=300
         gold.append(score)
         rows_a.append(ia)
         rows_b.append(ib)
+    if not gold and allow_empty:
+        nan = float("nan")
+        return {"path": os.fspath(path), "spearman": nan, "pearson": nan, "pairs": 0,
+                "oov": int(oov), "oov_ratio": 100.0 if oov else 0.0,
+                "case_insensitive": bool(case_insensitive), "restrict_vocab": r}
     if not gold:
         raise ValueError("no pair of %s is in the vocabulary" % (os.fspath(path),))
     # gensim: dot(unitvec(v1), unitvec(v2)); unitvec scales in float64 (dnrm2/dscal) and casts
@@ -601,4 +609,52 @@ def evaluate_similarity(kv, path=None, case_insensitive=True, restrict_vocab=300
         os.path.basename(result["path"]), result["spearman"], result["pearson"], result["pairs"],
         oov,
     )
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# both kinds of benchmark at once
+
+
+def evaluate(kv, analogy_paths=None, similarity_paths=None, restrict_vocab=30000, method="add",
+             case_insensitive=True):
+    """Run analogy and word-similarity test sets on ``kv``: what ``w2vns evaluate`` and
+    ``w2vns train --eval`` report.
+
+    ``analogy_paths`` / ``similarity_paths``: lists of files; ``None`` runs the bundled set
+    (questions-words / WordSim-353), an empty list runs none of that kind.  ``restrict_vocab``
+    and ``method`` apply to the analogies (see :func:`evaluate_analogies`); similarity uses
+    gensim's defaults (see :func:`evaluate_similarity`), and a set none of whose pairs is in the
+    vocabulary gives ``pairs`` 0 and NaN correlations instead of an error.
+
+    Returns ``{"vocab_size", "dim", "analogies": [result, ...], "similarity": [result, ...],
+    "seconds"}`` with one :func:`evaluate_analogies` / :func:`evaluate_similarity` result per
+    file, in the order given.  Raises ValueError for a file without a single analogy question
+    or word pair (an empty or wrong file), OSError for an unreadable one.
+    """
+    t0 = time.perf_counter()
+    analogy_paths = [ANALOGIES_PATH] if analogy_paths is None else list(analogy_paths)
+    similarity_paths = [WORDSIM_PATH] if similarity_paths is None else list(similarity_paths)
+    matrix = np.asarray(kv.vectors)
+    result = {"vocab_size": int(matrix.shape[0]), "dim": int(matrix.shape[1]),
+              "analogies": [], "similarity": []}
+    for path in analogy_paths:
+        try:
+            res = evaluate_analogies(kv, path, restrict_vocab=restrict_vocab, method=method,
+                                     case_insensitive=case_insensitive)
+        except UnicodeDecodeError as err:
+            raise ValueError("%s: not UTF-8 text (%s)" % (os.fspath(path), err)) from None
+        if not res["questions"]:
+            raise ValueError("%s: no analogy questions (lines of four words)" % os.fspath(path))
+        result["analogies"].append(res)
+    for path in similarity_paths:
+        try:
+            has_pairs = bool(read_similarity_pairs(path))
+        except UnicodeDecodeError as err:
+            raise ValueError("%s: not UTF-8 text (%s)" % (os.fspath(path), err)) from None
+        if not has_pairs:
+            raise ValueError("%s: no word pairs (lines 'word1 word2 score')" % os.fspath(path))
+        result["similarity"].append(
+            evaluate_similarity(kv, path, case_insensitive=case_insensitive, allow_empty=True))
+    result["seconds"] = time.perf_counter() - t0
     return result
