@@ -5,6 +5,7 @@ cannot be answered (other queries still are), 2 for bad usage or bad input (one 
 traceback), 130 on Ctrl-C, 143 on SIGTERM.
 """
 import json
+import math
 import os
 import signal
 import sys
@@ -175,6 +176,85 @@ def train(corpus, output, fmt, vocab_out, report, cache_dir, progress, quiet, **
         " -> %s" % (human(summary["vocab_size"]), summary["params"]["dim"], human(summary["tokens"]),
                     summary["epochs"], summary["train_seconds"], human(summary["words_per_sec"]),
                     summary["threads"], output if output != "-" else "stdout"))
+
+
+def json_safe(value):
+    """NaN and infinities (e.g. the correlation of a constant list) become null: strict JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    return value
+
+
+def format_evaluation(result):
+    """The result of :func:`w2vns.evaluation.evaluate` as aligned text tables."""
+    lines = []
+    for res in result["analogies"]:
+        if lines:
+            lines.append("")
+        lines.append("analogies %s (%s, %d most frequent words)" % (
+            os.path.basename(res["path"]), "3CosMul" if res["method"] == "mul" else "3CosAdd",
+            res["restrict_vocab"]))
+        lines.append("%-28s %9s %8s %8s %8s" % ("section", "accuracy", "correct", "scored",
+                                               "skipped"))
+        rows = [(s["section"] or "(no section)", s) for s in res["sections"]]
+        rows += [("semantic", res["semantic"]), ("syntactic", res["syntactic"]), ("total", res)]
+        for name, s in rows:
+            lines.append("%-28s %8.2f%% %8d %8d %8d" % (name, 100 * s["accuracy"], s["correct"],
+                                                       s["scored"], s["skipped"]))
+    if result["similarity"]:
+        if lines:
+            lines.append("")
+        lines.append("%-28s %9s %8s %8s %8s" % ("similarity", "spearman", "pearson", "pairs",
+                                               "oov"))
+        for res in result["similarity"]:
+            lines.append("%-28s %9.4f %8.4f %8d %8d" % (
+                os.path.basename(res["path"]), res["spearman"], res["pearson"], res["pairs"],
+                res["oov"]))
+    return "\n".join(lines)
+
+
+@cli.command()
+@click.option("-m", "--model", "model_path", default=None,
+              help="Vectors file [default: $W2VNS_MODEL, else ./vectors.bin].")
+@click.option("--analogies", "analogy_files", multiple=True,
+              type=click.Path(exists=True, dir_okay=False),
+              help="Analogy questions (questions-words layout); repeatable.")
+@click.option("--similarity", "similarity_files", multiple=True,
+              type=click.Path(exists=True, dir_okay=False),
+              help="Word pairs with human scores (word1 word2 score); repeatable.")
+@click.option("--restrict", type=click.IntRange(1), default=30000, show_default=True,
+              help="Analogies: answer among the N most frequent words, skip questions outside.")
+@click.option("--method", type=click.Choice(["add", "mul"]), default="add", show_default=True,
+              help="Analogies: 3CosAdd or 3CosMul.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
+def evaluate(model_path, analogy_files, similarity_files, restrict, method, as_json):
+    """Word-analogy accuracy and word-similarity correlation of a model.
+
+    With no --analogies and no --similarity, runs the bundled questions-words analogies and
+    WordSim-353; otherwise only the files given.  Words match case-insensitively, as in gensim.
+    """
+    from .evaluation import evaluate as run_evaluation
+
+    model_path = resolve_model(model_path)
+    kv = load_vectors(model_path)
+    if not analogy_files and not similarity_files:
+        analogy_files = similarity_files = None
+    try:
+        result = run_evaluation(kv, analogy_files, similarity_files, restrict_vocab=restrict,
+                                method=method)
+    except ValueError as err:  # an empty test set, or one that is not UTF-8 text
+        fail(str(err))
+    except OSError as err:
+        fail("%s%s" % (err.strerror or err, ": %s" % err.filename if err.filename else ""))
+    if as_json:
+        result = dict({"model": model_path}, **result)
+        click.echo(json.dumps(json_safe(result), ensure_ascii=False))
+    else:
+        click.echo(format_evaluation(result))
 
 
 @cli.command()
