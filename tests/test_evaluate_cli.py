@@ -1,6 +1,7 @@
-"""`w2vns evaluate` end to end, in subprocesses."""
+"""`w2vns evaluate` and `w2vns plot` end to end, in subprocesses."""
 import json
 import os
+import struct
 import subprocess
 import sys
 
@@ -224,3 +225,67 @@ def test_evaluate_bad_input_exits_2_with_one_line(args, message, model_file, tmp
     assert result.returncode == 2
     assert message in one_line(result.stderr)
     assert result.stdout == b""
+
+
+# ---------------------------------------------------------------------------------------- plot
+
+
+def png_size(data):
+    """(width, height) from a PNG's IHDR chunk, after checking the signature."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    length, chunk = struct.unpack(">I4s", data[8:16])
+    assert (length, chunk) == (13, b"IHDR")
+    return struct.unpack(">II", data[16:24])
+
+
+def test_plot_writes_a_png_of_the_requested_size(model_file, tmp_path):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "map.png"
+    result = w2vns("plot", "-m", model_file, "king", "queen", "paris", "--neighbours", "4",
+                   "--size", "640x480", "-o", out)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == b"" and result.stderr == b""
+    assert png_size(out.read_bytes()) == (640, 480)
+    assert [p.name for p in tmp_path.iterdir()] == ["map.png"]  # no temporary file left
+
+
+def test_plot_default_size_and_unknown_words(model_file, tmp_path):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "map.png"
+    result = w2vns("plot", "-m", model_file, "king", "notaword", "-o", out)
+    assert result.returncode == 1  # the other words are still drawn
+    assert "notaword" in one_line(result.stderr)
+    assert png_size(out.read_bytes()) == (1000, 800)
+    result = w2vns("plot", "-m", model_file, "notaword", "-o", tmp_path / "none.png")
+    assert result.returncode == 1
+    assert not (tmp_path / "none.png").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-o", "map.xyz"], "cannot write .xyz"),
+    (["-o", "map.png", "--size", "big"], "--size"),
+    (["-o", "nofolder/map.png"], "does not exist"),
+    (["-o", "map.png", "-m", "missing.bin"], "w2vns train"),
+    ([], "--output"),
+])
+def test_plot_bad_input_exits_2(args, message, model_file, tmp_path):
+    pytest.importorskip("matplotlib")
+    if "-m" not in args:
+        args = args + ["-m", str(model_file)]
+    result = w2vns("plot", "king", *args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert message in one_line(result.stderr)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_plot_without_matplotlib_says_how_to_install_it(model_file, tmp_path):
+    # a package named matplotlib that fails to import, ahead of any installed one
+    fake = tmp_path / "fake" / "matplotlib"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("raise ImportError('No module named matplotlib')\n")
+    out = tmp_path / "map.png"
+    result = w2vns("plot", "-m", model_file, "king", "-o", out,
+                   env={"PYTHONPATH": os.pathsep.join((str(fake.parent), ROOT))})
+    assert result.returncode == 2
+    assert "pip install 'w2vns[plot]'" in one_line(result.stderr)
+    assert not out.exists()

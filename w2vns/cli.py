@@ -257,6 +257,55 @@ def evaluate(model_path, analogy_files, similarity_files, restrict, method, as_j
         click.echo(format_evaluation(result))
 
 
+def parse_size(ctx, param, value):
+    """'1000x800' -> (1000, 800), for --size."""
+    try:
+        width, height = (int(v) for v in value.lower().split("x"))
+    except ValueError:
+        raise click.BadParameter("expected WIDTHxHEIGHT in pixels, e.g. 1000x800, not %r" % value)
+    if not (16 <= width <= 20000 and 16 <= height <= 20000):
+        raise click.BadParameter("width and height must be between 16 and 20000 pixels")
+    return width, height
+
+
+@cli.command()
+@click.argument("words", nargs=-1, required=True)
+@click.option("-m", "--model", "model_path", default=None,
+              help="Vectors file [default: $W2VNS_MODEL, else ./vectors.bin].")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Image to write (.png; .svg, .pdf, ... by extension).")
+@click.option("-k", "--neighbours", type=click.IntRange(0, 1000), default=0, show_default=True,
+              help="Also show each word's K nearest neighbours, in a lighter colour.")
+@click.option("--size", default="1000x800", show_default=True, callback=parse_size,
+              help="Image size in pixels, WIDTHxHEIGHT.")
+def plot(words, model_path, output, neighbours, size):
+    """A labelled 2-D PCA map of WORDs ('-' reads words from stdin); needs matplotlib."""
+    from .plot import MissingMatplotlib, image_format, plot_words
+
+    model_path = resolve_model(model_path)
+    folder = os.path.dirname(os.path.abspath(output))
+    if not os.path.isdir(folder):
+        fail("%s: folder %s does not exist" % (output, folder))
+    try:  # before loading what may be a large model
+        image_format(output)
+    except (MissingMatplotlib, ValueError) as err:
+        fail(str(err))
+    kv = load_vectors(model_path)
+    if words == ("-",):
+        words = tuple(line.strip() for line in sys.stdin if line.strip())
+    unknown = [word for word in words if word not in kv]
+    for word in unknown:
+        click.echo("w2vns: %r is not in the vocabulary" % word, err=True)
+    if len(unknown) == len(words):
+        fail("nothing to plot, %s not written" % output, EXIT_UNANSWERED)
+    try:
+        plot_words(kv, words, output, neighbours=neighbours, size=size)
+    except OSError as err:
+        fail("%s%s" % (err.strerror or err, ": %s" % err.filename if err.filename else ""))
+    if unknown:
+        sys.exit(EXIT_UNANSWERED)
+
+
 @cli.command()
 @click.argument("words", nargs=-1, required=True)
 @click.option("-n", "--topn", type=click.IntRange(1), default=10, show_default=True,
