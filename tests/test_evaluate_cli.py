@@ -1,4 +1,4 @@
-"""`w2vns evaluate` and `w2vns plot` end to end, in subprocesses."""
+"""`w2vns evaluate`, `w2vns plot` and `w2vns train --eval` end to end, in subprocesses."""
 import json
 import os
 import struct
@@ -289,3 +289,36 @@ def test_plot_without_matplotlib_says_how_to_install_it(model_file, tmp_path):
     assert result.returncode == 2
     assert "pip install 'w2vns[plot]'" in one_line(result.stderr)
     assert not out.exists()
+
+
+# --------------------------------------------------------------------------------- train --eval
+
+
+def test_train_eval_adds_figures_to_summary_and_report(small_corpus_file, tmp_path):
+    out, report = tmp_path / "v.bin", tmp_path / "r.json"
+    result = w2vns("train", small_corpus_file, "-o", out, "--report", report, "--eval",
+                   "--dim", "16", "--epochs", "1", "--threads", "1")
+    assert result.returncode == 0, result.stderr
+    summary = one_line(result.stderr)
+    assert "analogies" in summary and "% of" in summary and "wordsim353 spearman" in summary
+    doc = json.loads(report.read_text())
+    evaluation = doc["evaluation"]
+    (ana,), (sim,) = evaluation["analogies"], evaluation["similarity"]
+    assert ana["questions"] == 19544 and ana["scored"] > 0
+    assert sim["pairs"] + sim["oov"] == 353 and sim["pairs"] > 2
+    assert "%d scored" % ana["scored"] in summary
+    assert "%.3f" % sim["spearman"] in summary
+    # the same figures as `w2vns evaluate` on the written vectors
+    again = evaluate_json("-m", out)
+    for key in ("accuracy", "correct", "scored", "skipped", "sections"):
+        assert again["analogies"][0][key] == ana[key]
+    assert again["similarity"][0]["spearman"] == pytest.approx(sim["spearman"], abs=1e-12)
+
+
+def test_train_without_eval_has_no_evaluation(small_corpus_file, tmp_path):
+    report = tmp_path / "r.json"
+    result = w2vns("train", small_corpus_file, "-o", tmp_path / "v.bin", "--report", report,
+                   "--dim", "16", "--epochs", "1", "--threads", "1")
+    assert result.returncode == 0, result.stderr
+    assert "analogies" not in result.stderr.decode()
+    assert "evaluation" not in json.loads(report.read_text())

@@ -127,8 +127,12 @@ def cli():
               help="Folder for the temporary encoded corpus [default: $TMPDIR].")
 @click.option("--progress/--no-progress", default=None,
               help="Force progress bars on or off [default: when stderr is a terminal].")
+@click.option("--eval", "evaluate_after", is_flag=True,
+              help="Evaluate on the bundled analogies and WordSim-353 after training; the "
+                   "figures go to the summary line and --report.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
-def train(corpus, output, fmt, vocab_out, report, cache_dir, progress, quiet, **params):
+def train(corpus, output, fmt, vocab_out, report, cache_dir, progress, quiet, evaluate_after,
+          **params):
     """Train vectors on CORPUS (files, '-' for stdin, .gz/.bz2/.xz/.zst, URLs)."""
     from .atomic import atomic_output
     from .corpus import CorpusError
@@ -149,33 +153,44 @@ def train(corpus, output, fmt, vocab_out, report, cache_dir, progress, quiet, **
             if not os.access(folder, os.W_OK):
                 fail("%s: folder %s is not writable" % (target, folder))
     bars = TqdmProgress(enabled=False if quiet else progress)
+    written = None  # set once the vectors are safe, so that Ctrl-C during --eval says so
     try:
         model = train_model(list(corpus), progress=bars, cache_dir=cache_dir, **params)
         write_start = time.perf_counter()
         model.save_word2vec_format(output, binary=not output_is_text(output, fmt))
+        written = output if output != "-" else "stdout"
         if vocab_out:
             model.vocab.save_tsv(vocab_out)
         summary = dict(model.report)
-        summary.update(output=output, write_seconds=time.perf_counter() - write_start,
-                       total_seconds=time.perf_counter() - started)
+        summary.update(output=output, write_seconds=time.perf_counter() - write_start)
+        if evaluate_after:
+            from .evaluation import evaluate as run_evaluation
+
+            summary["evaluation"] = run_evaluation(model.wv)
+        summary["total_seconds"] = time.perf_counter() - started
         if report:
             with atomic_output(report, "w") as handle:
-                json.dump(summary, handle, indent=1)
+                json.dump(json_safe(summary), handle, indent=1)
                 handle.write("\n")
     except KeyboardInterrupt:
         bars.close()
-        fail("interrupted; nothing was written", EXIT_INTERRUPTED)
+        fail("interrupted; %s" % ("vectors written to %s" % written if written else
+                                  "nothing was written"), EXIT_INTERRUPTED)
     except Terminated:
         bars.close()
-        fail("terminated; nothing was written", EXIT_TERMINATED)
+        fail("terminated; %s" % ("vectors written to %s" % written if written else
+                                 "nothing was written"), EXIT_TERMINATED)
     except (CorpusError, ValueError) as err:
         fail(str(err))
     except OSError as err:
         fail("%s%s" % (err.strerror or err, ": %s" % err.filename if err.filename else ""))
+    figures = ""
+    if evaluate_after:
+        figures = "; %s" % evaluation_summary(summary["evaluation"])
     log(quiet, "w2vns: %s words x %d dims, %s tokens x %d epochs in %.1f s (%s words/s, %d threads)"
         " -> %s" % (human(summary["vocab_size"]), summary["params"]["dim"], human(summary["tokens"]),
                     summary["epochs"], summary["train_seconds"], human(summary["words_per_sec"]),
-                    summary["threads"], output if output != "-" else "stdout"))
+                    summary["threads"], (output if output != "-" else "stdout") + figures))
 
 
 def json_safe(value):
@@ -215,6 +230,20 @@ def format_evaluation(result):
                 os.path.basename(res["path"]), res["spearman"], res["pearson"], res["pairs"],
                 res["oov"]))
     return "\n".join(lines)
+
+
+def evaluation_summary(result):
+    """A few words for a summary line: first analogy set's accuracy, first similarity set's
+    Spearman correlation."""
+    parts = []
+    if result["analogies"]:
+        res = result["analogies"][0]
+        parts.append("analogies %.1f%% of %d scored" % (100 * res["accuracy"], res["scored"]))
+    if result["similarity"]:
+        res = result["similarity"][0]
+        parts.append("%s spearman %.3f" % (os.path.splitext(os.path.basename(res["path"]))[0],
+                                           res["spearman"]))
+    return ", ".join(parts)
 
 
 @cli.command()
