@@ -15,14 +15,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DIM = 24
 
 
-def w2vns(*args, cwd=None, env=None):
+def w2vns(*args, cwd=None, env=None, stdin=None):
     """Run the CLI; the package is found from this checkout whether or not it is installed."""
     full_env = {k: v for k, v in os.environ.items() if k != "W2VNS_MODEL"}
     full_env["PYTHONPATH"] = os.pathsep.join(
         p for p in (ROOT, os.environ.get("PYTHONPATH")) if p)
     full_env.update(env or {})
     return subprocess.run([sys.executable, "-m", "w2vns", *map(str, args)], cwd=cwd,
-                          capture_output=True, env=full_env, timeout=120)
+                          input=stdin, capture_output=True, env=full_env, timeout=120)
 
 
 def one_line(stderr):
@@ -259,6 +259,15 @@ def test_plot_default_size_and_unknown_words(model_file, tmp_path):
     result = w2vns("plot", "-m", model_file, "notaword", "-o", tmp_path / "none.png")
     assert result.returncode == 1
     assert not (tmp_path / "none.png").exists()
+
+
+def test_plot_reads_words_from_stdin(model_file, tmp_path):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "map.png"
+    result = w2vns("plot", "-m", model_file, "-", "-o", out, "--size", "320x240",
+                   stdin=b"king\r\n\nqueen\n")
+    assert result.returncode == 0, result.stderr
+    assert png_size(out.read_bytes()) == (320, 240)
 
 
 @pytest.mark.parametrize("args, message", [

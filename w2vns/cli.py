@@ -308,7 +308,10 @@ def parse_size(ctx, param, value):
 @click.option("--size", default="1000x800", show_default=True, callback=parse_size,
               help="Image size in pixels, WIDTHxHEIGHT.")
 def plot(words, model_path, output, neighbours, size):
-    """A labelled 2-D PCA map of WORDs ('-' reads words from stdin); needs matplotlib."""
+    """Draw a labelled 2-D map (PCA) of WORDs and their neighbours; needs matplotlib.
+
+    '-' reads the words from stdin, one per line.
+    """
     from .plot import MissingMatplotlib, image_format, plot_words
 
     model_path = resolve_model(model_path)
