@@ -210,9 +210,9 @@ def format_evaluation(result):
     for res in result["analogies"]:
         if lines:
             lines.append("")
-        lines.append("analogies %s (%s, %d most frequent words)" % (
+        lines.append("analogies %s (%s, %d most frequent words, %.2f s)" % (
             os.path.basename(res["path"]), "3CosMul" if res["method"] == "mul" else "3CosAdd",
-            res["restrict_vocab"]))
+            res["restrict_vocab"], res["seconds"]))
         lines.append("%-28s %9s %8s %8s %8s" % ("section", "accuracy", "correct", "scored",
                                                "skipped"))
         rows = [(s["section"] or "(no section)", s) for s in res["sections"]]

@@ -4,6 +4,7 @@ matplotlib is an optional dependency (``pip install w2vns[plot]``); it is import
 map is drawn, and its absence raises :class:`MissingMatplotlib` with the install command.
 """
 import os
+import warnings
 
 import numpy as np
 
@@ -159,7 +160,9 @@ def plot_words(kv, words, path, neighbours=0, size=(1000, 800), dpi=100, title=N
     ax.margins(0.12)
     if title:
         ax.set_title(title)
-    fig.tight_layout()
+    with warnings.catch_warnings():  # a tiny --size cannot fit the margins: draw it anyway
+        warnings.simplefilter("ignore", UserWarning)
+        fig.tight_layout()
 
     with atomic_output(path, "wb") as handle:
         fig.savefig(handle, format=fmt, dpi=dpi)
