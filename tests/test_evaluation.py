@@ -363,3 +363,14 @@ def test_bundled_files_present():
     assert os.path.isfile(ev.WORDSIM_PATH)
     assert ev.bundled_path("wordsim353.tsv") == ev.WORDSIM_PATH
     assert len(ev.read_similarity_pairs()) == 353
+
+
+def test_analogies_same_with_any_number_of_threads(model, subset_questions, monkeypatch):
+    """Questions split among worker threads give the same answers as one thread."""
+    expect = {}
+    for threads in (1, 3):
+        monkeypatch.setattr(ev, "_eval_threads", lambda: threads)
+        for m in ("add", "mul"):
+            got = ev.evaluate_analogies(model, subset_questions, restrict_vocab=1800, method=m)
+            expect.setdefault(m, got["sections"])
+            assert got["sections"] == expect[m]

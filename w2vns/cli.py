@@ -6,6 +6,7 @@ traceback), 130 on Ctrl-C, 143 on SIGTERM.
 """
 import faulthandler
 import json
+import math
 import os
 import re
 import signal
@@ -141,8 +142,12 @@ def cli():
               help="Folder for the temporary encoded corpus [default: $TMPDIR].")
 @click.option("--progress/--no-progress", default=None,
               help="Force progress bars on or off [default: when stderr is a terminal].")
+@click.option("--eval", "evaluate_after", is_flag=True,
+              help="Evaluate on the bundled analogies and WordSim-353 after training; the "
+                   "figures go to the summary line and --report.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
-def train(corpus, output, fmt, vocab_out, report, cache_dir, progress, quiet, **params):
+def train(corpus, output, fmt, vocab_out, report, cache_dir, progress, quiet, evaluate_after,
+          **params):
     """Train vectors on CORPUS (files, '-' for stdin, .gz/.bz2/.xz/.zst, URLs)."""
     from .atomic import atomic_output
     from .corpus import CorpusError
@@ -163,33 +168,189 @@ def train(corpus, output, fmt, vocab_out, report, cache_dir, progress, quiet, **
             if not os.access(folder, os.W_OK):
                 fail("%s: folder %s is not writable" % (target, folder))
     bars = TqdmProgress(enabled=False if quiet else progress)
+    written = None  # set once the vectors are safe, so that Ctrl-C during --eval says so
     try:
         model = train_model(list(corpus), progress=bars, cache_dir=cache_dir, **params)
         write_start = time.perf_counter()
         model.save_word2vec_format(output, binary=not output_is_text(output, fmt))
+        written = output if output != "-" else "stdout"
         if vocab_out:
             model.vocab.save_tsv(vocab_out)
         summary = dict(model.report)
-        summary.update(output=output, write_seconds=time.perf_counter() - write_start,
-                       total_seconds=time.perf_counter() - started)
+        summary.update(output=output, write_seconds=time.perf_counter() - write_start)
+        if evaluate_after:
+            from .evaluation import evaluate as run_evaluation
+
+            summary["evaluation"] = run_evaluation(model.wv)
+        summary["total_seconds"] = time.perf_counter() - started
         if report:
             with atomic_output(report, "w") as handle:
-                json.dump(summary, handle, indent=1)
+                json.dump(json_safe(summary), handle, indent=1)
                 handle.write("\n")
     except KeyboardInterrupt:
         bars.close()
-        fail("interrupted; nothing was written", EXIT_INTERRUPTED)
+        fail("interrupted; %s" % ("vectors written to %s" % written if written else
+                                  "nothing was written"), EXIT_INTERRUPTED)
     except Terminated:
         bars.close()
-        fail("terminated; nothing was written", EXIT_TERMINATED)
+        fail("terminated; %s" % ("vectors written to %s" % written if written else
+                                 "nothing was written"), EXIT_TERMINATED)
     except (CorpusError, ValueError) as err:
         fail(str(err))
     except OSError as err:
         fail("%s%s" % (err.strerror or err, ": %s" % err.filename if err.filename else ""))
+    figures = ""
+    if evaluate_after:
+        figures = "; %s" % evaluation_summary(summary["evaluation"])
     log(quiet, "w2vns: %s words x %d dims, %s tokens x %d epochs in %.1f s (%s words/s, %d threads)"
         " -> %s" % (human(summary["vocab_size"]), summary["params"]["dim"], human(summary["tokens"]),
                     summary["epochs"], summary["train_seconds"], human(summary["words_per_sec"]),
-                    summary["threads"], output if output != "-" else "stdout"))
+                    summary["threads"], (output if output != "-" else "stdout") + figures))
+
+
+def json_safe(value):
+    """NaN and infinities (e.g. the correlation of a constant list) become null: strict JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    return value
+
+
+def format_evaluation(result):
+    """The result of :func:`w2vns.evaluation.evaluate` as aligned text tables."""
+    lines = []
+    for res in result["analogies"]:
+        if lines:
+            lines.append("")
+        lines.append("analogies %s (%s, %d most frequent words, %.2f s)" % (
+            os.path.basename(res["path"]), "3CosMul" if res["method"] == "mul" else "3CosAdd",
+            res["restrict_vocab"], res["seconds"]))
+        lines.append("%-28s %9s %8s %8s %8s" % ("section", "accuracy", "correct", "scored",
+                                               "skipped"))
+        rows = [(s["section"] or "(no section)", s) for s in res["sections"]]
+        rows += [("semantic", res["semantic"]), ("syntactic", res["syntactic"]), ("total", res)]
+        for name, s in rows:
+            lines.append("%-28s %8.2f%% %8d %8d %8d" % (name, 100 * s["accuracy"], s["correct"],
+                                                       s["scored"], s["skipped"]))
+    if result["similarity"]:
+        if lines:
+            lines.append("")
+        lines.append("%-28s %9s %8s %8s %8s" % ("similarity", "spearman", "pearson", "pairs",
+                                               "oov"))
+        for res in result["similarity"]:
+            lines.append("%-28s %9.4f %8.4f %8d %8d" % (
+                os.path.basename(res["path"]), res["spearman"], res["pearson"], res["pairs"],
+                res["oov"]))
+    return "\n".join(lines)
+
+
+def evaluation_summary(result):
+    """A few words for a summary line: first analogy set's accuracy, first similarity set's
+    Spearman correlation."""
+    parts = []
+    if result["analogies"]:
+        res = result["analogies"][0]
+        parts.append("analogies %.1f%% of %d scored" % (100 * res["accuracy"], res["scored"]))
+    if result["similarity"]:
+        res = result["similarity"][0]
+        parts.append("%s spearman %.3f" % (os.path.splitext(os.path.basename(res["path"]))[0],
+                                           res["spearman"]))
+    return ", ".join(parts)
+
+
+@cli.command()
+@click.option("-m", "--model", "model_path", default=None,
+              help="Vectors file [default: $W2VNS_MODEL, else ./vectors.bin].")
+@click.option("--analogies", "analogy_files", multiple=True,
+              type=click.Path(exists=True, dir_okay=False),
+              help="Analogy questions (questions-words layout); repeatable.")
+@click.option("--similarity", "similarity_files", multiple=True,
+              type=click.Path(exists=True, dir_okay=False),
+              help="Word pairs with human scores (word1 word2 score); repeatable.")
+@click.option("--restrict", type=click.IntRange(1), default=30000, show_default=True,
+              help="Analogies: answer among the N most frequent words, skip questions outside.")
+@click.option("--method", type=click.Choice(["add", "mul"]), default="add", show_default=True,
+              help="Analogies: 3CosAdd or 3CosMul.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
+def evaluate(model_path, analogy_files, similarity_files, restrict, method, as_json):
+    """Word-analogy accuracy and word-similarity correlation of a model.
+
+    With no --analogies and no --similarity, runs the bundled questions-words analogies and
+    WordSim-353; otherwise only the files given.  Words match case-insensitively, as in gensim.
+    """
+    from .evaluation import evaluate as run_evaluation
+
+    model_path = resolve_model(model_path)
+    kv = load_vectors(model_path)
+    if not analogy_files and not similarity_files:
+        analogy_files = similarity_files = None
+    try:
+        result = run_evaluation(kv, analogy_files, similarity_files, restrict_vocab=restrict,
+                                method=method)
+    except ValueError as err:  # an empty test set, or one that is not UTF-8 text
+        fail(str(err))
+    except OSError as err:
+        fail("%s%s" % (err.strerror or err, ": %s" % err.filename if err.filename else ""))
+    if as_json:
+        result = dict({"model": model_path}, **result)
+        click.echo(json.dumps(json_safe(result), ensure_ascii=False))
+    else:
+        click.echo(format_evaluation(result))
+
+
+def parse_size(ctx, param, value):
+    """'1000x800' -> (1000, 800), for --size."""
+    try:
+        width, height = (int(v) for v in value.lower().split("x"))
+    except ValueError:
+        raise click.BadParameter("expected WIDTHxHEIGHT in pixels, e.g. 1000x800, not %r" % value)
+    if not (16 <= width <= 20000 and 16 <= height <= 20000):
+        raise click.BadParameter("width and height must be between 16 and 20000 pixels")
+    return width, height
+
+
+@cli.command()
+@click.argument("words", nargs=-1, required=True)
+@click.option("-m", "--model", "model_path", default=None,
+              help="Vectors file [default: $W2VNS_MODEL, else ./vectors.bin].")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Image to write (.png; .svg, .pdf, ... by extension).")
+@click.option("-k", "--neighbours", type=click.IntRange(0, 1000), default=0, show_default=True,
+              help="Also show each word's K nearest neighbours, in a lighter colour.")
+@click.option("--size", default="1000x800", show_default=True, callback=parse_size,
+              help="Image size in pixels, WIDTHxHEIGHT.")
+def plot(words, model_path, output, neighbours, size):
+    """Draw a labelled 2-D map (PCA) of WORDs and their neighbours; needs matplotlib.
+
+    '-' reads the words from stdin, one per line.
+    """
+    from .plot import MissingMatplotlib, image_format, plot_words
+
+    model_path = resolve_model(model_path)
+    folder = os.path.dirname(os.path.abspath(output))
+    if not os.path.isdir(folder):
+        fail("%s: folder %s does not exist" % (output, folder))
+    try:  # before loading what may be a large model
+        image_format(output)
+    except (MissingMatplotlib, ValueError) as err:
+        fail(str(err))
+    kv = load_vectors(model_path)
+    if words == ("-",):
+        words = tuple(line.strip() for line in sys.stdin if line.strip())
+    unknown = [word for word in words if word not in kv]
+    for word in unknown:
+        click.echo("w2vns: %r is not in the vocabulary" % word, err=True)
+    if len(unknown) == len(words):
+        fail("nothing to plot, %s not written" % output, EXIT_UNANSWERED)
+    try:
+        plot_words(kv, words, output, neighbours=neighbours, size=size)
+    except OSError as err:
+        fail("%s%s" % (err.strerror or err, ": %s" % err.filename if err.filename else ""))
+    if unknown:
+        sys.exit(EXIT_UNANSWERED)
 
 
 @cli.command()

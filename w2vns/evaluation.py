@@ -32,6 +32,7 @@ import lzma
 import math
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -45,6 +46,7 @@ __all__ = [
     "read_similarity_pairs",
     "evaluate_analogies",
     "evaluate_similarity",
+    "evaluate",
     "rankdata",
     "pearson",
     "spearman",
@@ -73,8 +75,12 @@ WORDSIM_PATH = bundled_path("wordsim353.tsv")
 # the question is re-solved with gensim's exact arithmetic (float32 rounding of a d=300 cosine
 # is a few 1e-7; this is ample and still rare: ~0.1 % of questions on trained vectors).
 _TIE_SLACK = 2e-5
-# Elements of one question-by-vocabulary score block (float32): 2**24 = 64 MiB.
+# Elements of one block of cosines between the distinct question words and vocabulary columns
+# (float32): 2**24 = 64 MiB; columns per block at most; elements of one block of questions'
+# scores, small enough (1 MiB) to stay in cache while it is combined and reduced.
 _BLOCK_ELEMENTS = 1 << 24
+_MAX_WIDTH = 16384
+_CHUNK_ELEMENTS = 1 << 18
 _COSMUL_EPS = 1e-3
 
 
@@ -328,95 +334,108 @@ def _variant_columns(q_rows, variant_groups, c0, c1):
     return extra
 
 
-def _solve_add(unit, q, variant_groups, chunk_size):
-    """3CosAdd for all questions: one matrix product per chunk of questions.
-
-    Returns (predicted row per question, mask of questions to re-solve exactly: near ties and
-    questions with case variants, whose exclusions gensim handles by its top-5 rule)."""
-    n, r = q.shape[0], unit.shape[0]
-    predicted = np.empty(n, dtype=np.int64)
-    exact = np.zeros(n, dtype=bool)
-    step = max(1, min(int(chunk_size), _BLOCK_ELEMENTS // r))
-    unit_t = unit.T
-    buf = np.empty((min(step, n), r), dtype=np.float32)
-    for start in range(0, n, step):
-        stop = min(n, start + step)
-        qa, qb, qc = q[start:stop, 0], q[start:stop, 1], q[start:stop, 2]
-        rows = np.arange(stop - start)
-        scores = buf[: stop - start]
-        query = unit[qb] + unit[qc] - unit[qa]
-        qn = np.linalg.norm(query, axis=1)
-        qn[qn == 0] = 1
-        query /= qn[:, None]
-        np.matmul(query, unit_t, out=scores)
-        scores[rows, qa] = -np.inf
-        scores[rows, qb] = -np.inf
-        scores[rows, qc] = -np.inf
-        if variant_groups:
-            for j in range(stop - start):
-                extra = _variant_columns((qa[j], qb[j], qc[j]), variant_groups, 0, r)
-                if extra:
-                    scores[j, extra] = -np.inf
-                    exact[start + j] = True
-        best = scores.argmax(axis=1)
-        predicted[start:stop] = best
-        top = scores[rows, best]  # a copy (advanced indexing)
-        scores[rows, best] = -np.inf
-        second = scores.max(axis=1)
-        exact[start:stop] |= ~((top - second) >= _TIE_SLACK)  # NaN too
-    return predicted, exact
+def _eval_threads():
+    """Worker threads for the analogy solver: the usable cores, at most 4."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(4, cores))
 
 
-def _solve_mul(unit, q, variant_groups):
-    """3CosMul for all questions.
+def _solve(unit, q, method, variant_groups, chunk_size, threads=None):
+    """Best candidate of every question, with its score and the runner-up's, for 3CosAdd or
+    3CosMul over the rows of ``unit`` (unit vectors), the question words excluded.
 
-    The cosines of the few distinct question words with a block of vocabulary columns are one
-    small matrix product; each question's scores are then gathered from it, and the best
-    candidate is carried from column block to column block (first index wins ties)."""
+    The expensive part is shared: the cosines of the few distinct question words (905 in
+    questions-words) with a block of vocabulary columns are one matrix product ``S``, and a
+    question's scores over the block are combined from three rows of it, ``S[b] + S[c] - S[a]``
+    for add (``cos(x, b - a + c)`` times ``|b - a + c|``) or ``(1+S[b])(1+S[c]) / (1+S[a]+2e-3)``
+    for mul (twice the 3CosMul score).  That is ~20 times fewer multiply-adds than one product
+    per question.  The questions are split among ``threads`` (numpy releases the GIL), each
+    combining a few of them at a time in cache-sized score blocks; the best and second-best per
+    question are carried from column block to column block (first index wins ties, as argmax).
+    Case variants of the question words are excluded for mul only: the add caller re-solves
+    those questions exactly.
+
+    Returns (best row, best score, second-best score) per question.
+    """
     n, r = q.shape[0], unit.shape[0]
     uniq, inv = np.unique(q[:, :3], return_inverse=True)
     inv = inv.reshape(n, 3)
-    width = max(1, min(r, _BLOCK_ELEMENTS // max(1, len(uniq))))
-    step = max(1, min(n, _BLOCK_ELEMENTS // (2 * width)))
+    query_unit = unit[uniq]
+    width = max(1, min(r, _MAX_WIDTH, _BLOCK_ELEMENTS // len(uniq)))
+    step = max(1, min(int(chunk_size), _CHUNK_ELEMENTS // width))
+    threads = _eval_threads() if threads is None else max(1, int(threads))
+    threads = max(1, min(threads, n // step))
     best_val = np.full(n, -np.inf, dtype=np.float32)
     best_idx = np.zeros(n, dtype=np.int64)
-    buf = np.empty(step * width, dtype=np.float32)
-    buf2 = np.empty(step * width, dtype=np.float32)
-    query_unit = unit[uniq]
+    second_val = np.full(n, -np.inf, dtype=np.float32)
     shift = np.float32(2.0 * _COSMUL_EPS)
-    for c0 in range(0, r, width):
-        c1 = min(r, c0 + width)
+    all_rows = np.arange(step)
+    buffers = [(np.empty(step * width, dtype=np.float32), np.empty(step * width, dtype=np.float32))
+               for _ in range(threads)]
+
+    def combine(block, c0, c1, lo, hi, worker):
         w = c1 - c0
-        # 1 + cos(question word, column): (1+cos)/2 products up to the constant factor 1/2
-        plus = query_unit @ unit[c0:c1].T
-        plus += 1.0
-        for start in range(0, n, step):
-            stop = min(n, start + step)
+        buf, buf2 = buffers[worker]
+        for start in range(lo, hi, step):
+            stop = min(hi, start + step)
             m = stop - start
-            rows = np.arange(m)
+            rows = all_rows[:m]
             scores = buf[: m * w].reshape(m, w)
             tmp = buf2[: m * w].reshape(m, w)
-            np.take(plus, inv[start:stop, 1], axis=0, out=scores)
-            np.take(plus, inv[start:stop, 2], axis=0, out=tmp)
-            scores *= tmp
-            np.take(plus, inv[start:stop, 0], axis=0, out=tmp)
-            tmp += shift
-            scores /= tmp
+            np.take(block, inv[start:stop, 1], axis=0, out=scores)
+            if method == "add":
+                np.take(block, inv[start:stop, 2], axis=0, out=tmp)
+                scores += tmp
+                np.take(block, inv[start:stop, 0], axis=0, out=tmp)
+                scores -= tmp
+            else:
+                np.take(block, inv[start:stop, 2], axis=0, out=tmp)
+                scores *= tmp
+                np.take(block, inv[start:stop, 0], axis=0, out=tmp)
+                tmp += shift
+                scores /= tmp
             for k in range(3):
                 cols = q[start:stop, k]
                 inside = (cols >= c0) & (cols < c1)
                 scores[rows[inside], cols[inside] - c0] = -np.inf
-            if variant_groups:
+            if method == "mul" and variant_groups:
                 for j in range(m):
                     extra = _variant_columns(q[start + j, :3], variant_groups, c0, c1)
                     if extra:
                         scores[j, extra] = -np.inf
             blk = scores.argmax(axis=1)
-            val = scores[rows, blk]
-            better = val > best_val[start:stop]
-            best_val[start:stop][better] = val[better]
+            top = scores[rows, blk]  # a copy (advanced indexing)
+            scores[rows, blk] = -np.inf
+            runner_up = scores.max(axis=1)
+            best = best_val[start:stop]
+            second = second_val[start:stop]
+            better = top > best
+            second[...] = np.where(better, np.maximum(best, runner_up), np.maximum(second, top))
             best_idx[start:stop][better] = blk[better] + c0
-    return best_idx
+            best[better] = top[better]
+
+    bounds = [(n * t // threads, n * (t + 1) // threads) for t in range(threads)]
+    pool = ThreadPoolExecutor(threads) if threads > 1 else None
+    try:
+        for c0 in range(0, r, width):
+            c1 = min(r, c0 + width)
+            block = query_unit @ unit[c0:c1].T
+            if method == "mul":
+                block += 1.0
+            if pool is None:
+                combine(block, c0, c1, 0, n, 0)
+            else:
+                jobs = [pool.submit(combine, block, c0, c1, lo, hi, t)
+                        for t, (lo, hi) in enumerate(bounds)]
+                for job in jobs:
+                    job.result()
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    return best_idx, best_val, second_val
 
 
 def evaluate_analogies(
@@ -489,11 +508,16 @@ def evaluate_analogies(
         if (group_sizes > 1).any():
             for i in np.flatnonzero(group_sizes[canon] > 1):
                 variant_groups.setdefault(int(canon[i]), []).append(int(i))
+        predicted, top, second = _solve(unit, q, method, variant_groups, chunk_size)
+        exact = np.zeros(n, dtype=bool)
         if method == "add":
-            predicted, exact = _solve_add(unit, q, variant_groups, chunk_size)
-        else:
-            predicted = _solve_mul(unit, q, variant_groups)
-            exact = np.zeros(n, dtype=bool)
+            # scores are cos * |b - a + c|: near ties (in cosine units) and questions with case
+            # variants (gensim's top-5 exclusion rule) are re-solved exactly below
+            length = np.linalg.norm(unit[q[:, 1]] + unit[q[:, 2]] - unit[q[:, 0]], axis=1)
+            length[length == 0] = 1
+            exact = ~((top - second) / length >= _TIE_SLACK)  # NaN too
+            if variant_groups:
+                exact |= np.isin(q[:, :3], np.fromiter(variant_groups, dtype=np.int64)).any(1)
         correct = canon[predicted] == q[:, 3]
         n_exact = int(exact.sum())
         if n_exact:
@@ -549,7 +573,8 @@ def evaluate_analogies(
 # word similarity
 
 
-def evaluate_similarity(kv, path=None, case_insensitive=True, restrict_vocab=300000):
+def evaluate_similarity(kv, path=None, case_insensitive=True, restrict_vocab=300000,
+                        allow_empty=False):
     """Correlation of cosine similarity with human judgements (WordSim-353 by default).
 
     Pairs with a word outside the first ``restrict_vocab`` words (gensim's default 300,000;
@@ -558,7 +583,8 @@ def evaluate_similarity(kv, path=None, case_insensitive=True, restrict_vocab=300
 
     Returns ``{"path", "spearman", "pearson", "pairs", "oov", "oov_ratio", "case_insensitive",
     "restrict_vocab"}``: ``pairs`` scored, ``oov`` pairs left out, ``oov_ratio`` in percent of
-    all pairs (gensim's third figure).  Raises ValueError if no pair could be scored.
+    all pairs (gensim's third figure).  Raises ValueError if no pair could be scored, unless
+    ``allow_empty``: then ``pairs`` is 0 and both correlations are NaN.
     """
     path = WORDSIM_PATH if path is None else path
     pairs = read_similarity_pairs(path)
@@ -575,6 +601,11 @@ def evaluate_similarity(kv, path=None, case_insensitive=True, restrict_vocab=300
         gold.append(score)
         rows_a.append(ia)
         rows_b.append(ib)
+    if not gold and allow_empty:
+        nan = float("nan")
+        return {"path": os.fspath(path), "spearman": nan, "pearson": nan, "pairs": 0,
+                "oov": int(oov), "oov_ratio": 100.0 if oov else 0.0,
+                "case_insensitive": bool(case_insensitive), "restrict_vocab": r}
     if not gold:
         raise ValueError("no pair of %s is in the vocabulary" % (os.fspath(path),))
     # gensim: dot(unitvec(v1), unitvec(v2)); unitvec scales in float64 (dnrm2/dscal) and casts
@@ -601,4 +632,52 @@ def evaluate_similarity(kv, path=None, case_insensitive=True, restrict_vocab=300
         os.path.basename(result["path"]), result["spearman"], result["pearson"], result["pairs"],
         oov,
     )
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# both kinds of benchmark at once
+
+
+def evaluate(kv, analogy_paths=None, similarity_paths=None, restrict_vocab=30000, method="add",
+             case_insensitive=True):
+    """Run analogy and word-similarity test sets on ``kv``: what ``w2vns evaluate`` and
+    ``w2vns train --eval`` report.
+
+    ``analogy_paths`` / ``similarity_paths``: lists of files; ``None`` runs the bundled set
+    (questions-words / WordSim-353), an empty list runs none of that kind.  ``restrict_vocab``
+    and ``method`` apply to the analogies (see :func:`evaluate_analogies`); similarity uses
+    gensim's defaults (see :func:`evaluate_similarity`), and a set none of whose pairs is in the
+    vocabulary gives ``pairs`` 0 and NaN correlations instead of an error.
+
+    Returns ``{"vocab_size", "dim", "analogies": [result, ...], "similarity": [result, ...],
+    "seconds"}`` with one :func:`evaluate_analogies` / :func:`evaluate_similarity` result per
+    file, in the order given.  Raises ValueError for a file without a single analogy question
+    or word pair (an empty or wrong file), OSError for an unreadable one.
+    """
+    t0 = time.perf_counter()
+    analogy_paths = [ANALOGIES_PATH] if analogy_paths is None else list(analogy_paths)
+    similarity_paths = [WORDSIM_PATH] if similarity_paths is None else list(similarity_paths)
+    matrix = np.asarray(kv.vectors)
+    result = {"vocab_size": int(matrix.shape[0]), "dim": int(matrix.shape[1]),
+              "analogies": [], "similarity": []}
+    for path in analogy_paths:
+        try:
+            res = evaluate_analogies(kv, path, restrict_vocab=restrict_vocab, method=method,
+                                     case_insensitive=case_insensitive)
+        except UnicodeDecodeError as err:
+            raise ValueError("%s: not UTF-8 text (%s)" % (os.fspath(path), err)) from None
+        if not res["questions"]:
+            raise ValueError("%s: no analogy questions (lines of four words)" % os.fspath(path))
+        result["analogies"].append(res)
+    for path in similarity_paths:
+        try:
+            has_pairs = bool(read_similarity_pairs(path))
+        except UnicodeDecodeError as err:
+            raise ValueError("%s: not UTF-8 text (%s)" % (os.fspath(path), err)) from None
+        if not has_pairs:
+            raise ValueError("%s: no word pairs (lines 'word1 word2 score')" % os.fspath(path))
+        result["similarity"].append(
+            evaluate_similarity(kv, path, case_insensitive=case_insensitive, allow_empty=True))
+    result["seconds"] = time.perf_counter() - t0
     return result
