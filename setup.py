@@ -33,6 +33,8 @@ def extension(name, fast_math=False):
         include_dirs=[numpy.get_include(), "cython_ext"],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
         extra_compile_args=args,
+        # -ffast-math may turn loops of expf into glibc's vector math (libmvec), reached via -lm.
+        libraries=["m"],
     )
 
 

@@ -1,19 +1,25 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
-"""The reference skip-gram kernel: word2vec's update loop, one nogil block per call.
+"""The skip-gram training loops, one nogil block per call.
 
 One call trains one contiguous range of the encoded corpus (a thread's shard for one epoch).
 Semantics follow the original word2vec (see DESIGN.md, "Algorithms"): tokens are subsampled
 before the window is applied; each kept centre word draws b in [0, window) and uses contexts
-within ``window - b`` inside the same sentence; for a (centre, context) pair the context's input
-vector is scored against the centre's output vector (label 1) and ``negative`` noise words'
-output vectors (label 0); output rows are updated as they go, the input row once at the end.
+within ``window - b`` inside the same sentence (``window == 0``: every other word of the line,
+for item baskets); for a (centre, context) pair the context's input vector is scored against
+the centre's output vector (label 1) and ``negative`` noise words' output vectors (label 0).
+
+Two loops share everything but the batching: the reference loop updates per pair, as
+word2vec; the fast loop shares one set of noise words across the contexts of a window.
+Negative sampling's variants are one step, "scores -> gradients" (``gradients``), switched
+by the config: SGNS or NCE logits, optional self-adversarial weights; hard negatives change
+only how noise words are chosen (``choose_negatives``).
 """
 import numpy as np
 cimport numpy as cnp
 from libc.stdint cimport uint32_t, uint64_t, int64_t, int32_t
 from libc.stdlib cimport malloc, free
-from libc.math cimport exp, log
-from libc.string cimport memset
+from libc.math cimport exp, expf, log
+from libc.string cimport memcpy, memset
 from _rng cimport next_u64, bounded, alias_draw, keep_token
 
 cnp.import_array()
@@ -57,6 +63,11 @@ cdef inline float neg_log_sigmoid(float f) noexcept nogil:
     return NEG_LOG_SIGMOID[<int>((f + MAX_EXP) * EXP_SCALE)]
 
 
+cdef enum:
+    LOSS_SGNS = 0
+    LOSS_NCE = 1
+
+
 cdef struct Config:
     # Everything the loop reads, as raw pointers and scalars (gensim's pattern).
     float *syn0
@@ -65,11 +76,15 @@ cdef struct Config:
     const uint32_t *keep
     const uint32_t *noise_prob
     const uint32_t *noise_alias
+    const float *log_kq      # NCE: log(k * q(w)) per word
     uint32_t vocab_size
     int dim
     int row                  # floats from one row to the next (>= dim: rows may be padded)
-    int window
+    int window               # 0: the whole sentence (basket) is the context
     int negative
+    int loss_type            # LOSS_SGNS or LOSS_NCE
+    int hard                 # hard negatives: candidates drawn per update (0: off)
+    float adv_temperature    # self-adversarial weighting temperature (0: off)
     double alpha
     double min_alpha
     double total_words
@@ -77,10 +92,70 @@ cdef struct Config:
     double *loss             # per-thread [sum, pairs] at slot*SLOT
     int threads
     volatile int *stop
-    int fast                 # 1: shared negatives per window (KERNEL_FAST), 0: reference
+    int fast                 # 1: shared negatives per window, 0: reference per-pair loop
     uint32_t *pairs          # record mode: (centre, context) pairs instead of updates
     int64_t pairs_cap
     int64_t pairs_len
+
+
+cdef struct Scratch:
+    # One worker's buffers, sized once per call for the longest window.
+    uint32_t *sentence       # MAX_SENTENCE kept word ids
+    uint32_t *contexts       # max_m
+    float **inputs           # max_m input rows
+    uint32_t *targets        # negative + 1: the centre, then noise words
+    float **rows             # their output rows
+    uint32_t *candidates     # max(hard, negative) noise candidates
+    float *candidate_scores
+    const uint32_t *fixed    # test hook: use these candidates instead of random draws
+    int n_fixed
+    float *scores            # max_m x (negative + 1)
+    float *grads             # max_m x (negative + 1)
+    float *column            # max_m
+    float *errors            # max_m x dim
+    float *query             # dim: what hard negatives are scored against
+
+
+cdef int scratch_alloc(Config *c, Scratch *s) noexcept nogil:
+    cdef int64_t max_m = 2 * c.window if c.window > 0 else MAX_SENTENCE - 1
+    cdef int64_t n_out = c.negative + 1
+    cdef int64_t n_cand = c.hard if c.hard > c.negative else c.negative
+    if not c.fast:
+        max_m = 1
+    memset(s, 0, sizeof(Scratch))
+    s.sentence = <uint32_t *>malloc(MAX_SENTENCE * sizeof(uint32_t))
+    s.contexts = <uint32_t *>malloc(MAX_SENTENCE * sizeof(uint32_t))
+    s.inputs = <float **>malloc(max_m * sizeof(float *))
+    s.targets = <uint32_t *>malloc(n_out * sizeof(uint32_t))
+    s.rows = <float **>malloc(n_out * sizeof(float *))
+    s.candidates = <uint32_t *>malloc((n_cand + 1) * sizeof(uint32_t))
+    s.candidate_scores = <float *>malloc((n_cand + 1) * sizeof(float))
+    s.scores = <float *>malloc(max_m * n_out * sizeof(float))
+    s.grads = <float *>malloc(max_m * n_out * sizeof(float))
+    s.column = <float *>malloc(max_m * sizeof(float))
+    s.errors = <float *>malloc(max_m * c.dim * sizeof(float))
+    s.query = <float *>malloc(c.dim * sizeof(float))
+    if (s.sentence == NULL or s.contexts == NULL or s.inputs == NULL or s.targets == NULL or
+            s.rows == NULL or s.candidates == NULL or s.candidate_scores == NULL or
+            s.scores == NULL or s.grads == NULL or s.column == NULL or s.errors == NULL or
+            s.query == NULL):
+        return -1
+    return 0
+
+
+cdef void scratch_free(Scratch *s) noexcept nogil:
+    free(s.sentence)
+    free(s.contexts)
+    free(s.inputs)
+    free(s.targets)
+    free(s.rows)
+    free(s.candidates)
+    free(s.candidate_scores)
+    free(s.scores)
+    free(s.grads)
+    free(s.column)
+    free(s.errors)
+    free(s.query)
 
 
 cdef double current_alpha(Config *c) noexcept nogil:
@@ -95,42 +170,8 @@ cdef double current_alpha(Config *c) noexcept nogil:
     return a
 
 
-cdef void sgns_pair(Config *c, uint32_t centre, uint32_t context, float alpha, float *neu1e,
-                    uint64_t *rng, double *loss) noexcept nogil:
-    """One skip-gram negative-sampling update for a (centre, context) pair."""
-    cdef int dim = c.dim, d
-    cdef float *l1 = c.syn0 + <int64_t>context * c.row
-    cdef float *l2
-    cdef uint32_t target
-    cdef float f, g, label
-    cdef float pair_loss = 0
-    memset(neu1e, 0, dim * sizeof(float))
-    for d in range(c.negative + 1):
-        if d == 0:
-            target = centre
-            label = 1
-        else:
-            target = alias_draw(rng, c.noise_prob, c.noise_alias, c.vocab_size)
-            if target == centre:
-                continue
-            label = 0
-        l2 = c.syn1neg + <int64_t>target * c.row
-        f = dot(l1, l2, dim)
-        if f > MAX_EXP:
-            g = (label - 1) * alpha
-        elif f < -MAX_EXP:
-            g = label * alpha
-        else:
-            g = (label - SIGMOID[<int>((f + MAX_EXP) * EXP_SCALE)]) * alpha
-        pair_loss += neg_log_sigmoid(f if label > 0 else -f)
-        axpy(g, l2, neu1e, dim)
-        axpy(g, l1, l2, dim)
-    axpy(1.0, neu1e, l1, dim)
-    loss[0] += pair_loss
-
-
-cdef inline float sgns_gradient(float f, float label, float alpha) noexcept nogil:
-    """(label - sigmoid(f)) * alpha with word2vec's saturation."""
+cdef inline float sigmoid_gradient(float f, float label, float alpha) noexcept nogil:
+    """(label - sigmoid(f)) * alpha with word2vec's saturation beyond +-MAX_EXP."""
     if f > MAX_EXP:
         return (label - 1) * alpha
     if f < -MAX_EXP:
@@ -138,68 +179,170 @@ cdef inline float sgns_gradient(float f, float label, float alpha) noexcept nogi
     return (label - SIGMOID[<int>((f + MAX_EXP) * EXP_SCALE)]) * alpha
 
 
-cdef void sgns_window(Config *c, uint32_t centre, const uint32_t *contexts, int m, float alpha,
-                      float *scratch, uint64_t *rng, double *loss) noexcept nogil:
+cdef float gradients(Config *c, const float *scores, const uint32_t *targets, int n_out,
+                     float alpha, float *grads) noexcept nogil:
+    """One input's scores against [positive, noise...] -> gradient scales; returns the loss.
+
+    SGNS: g = (label - sigmoid(s)) * alpha. NCE: the logit is s - log(k q(w)) for every
+    output (Gutmann & Hyvarinen; Mnih & Teh 2012). Self-adversarial (Sun et al. 2019): each
+    noise word's gradient and loss are weighted by k * softmax(s_j / T) over the noise words,
+    the weights held constant (no gradient flows through them).
+    """
+    cdef int t
+    cdef float logit, loss = 0, top, total, weight
+    cdef float *logits = grads  # reuse: logits first, then overwritten by gradients
+    for t in range(n_out):
+        logit = scores[t]
+        if c.loss_type == LOSS_NCE:
+            logit = logit - c.log_kq[targets[t]]
+        logits[t] = logit
+    if c.adv_temperature > 0 and n_out > 1:
+        top = scores[1]
+        for t in range(2, n_out):
+            if scores[t] > top:
+                top = scores[t]
+        total = 0
+        for t in range(1, n_out):
+            total += expf((scores[t] - top) / c.adv_temperature)
+        for t in range(n_out):
+            logit = logits[t]
+            if t == 0:
+                loss += neg_log_sigmoid(logit)
+                grads[t] = sigmoid_gradient(logit, 1, alpha)
+            else:
+                weight = (n_out - 1) * expf((scores[t] - top) / c.adv_temperature) / total
+                loss += weight * neg_log_sigmoid(-logit)
+                grads[t] = weight * sigmoid_gradient(logit, 0, alpha)
+        return loss
+    for t in range(n_out):
+        logit = logits[t]
+        if t == 0:
+            loss += neg_log_sigmoid(logit)
+            grads[t] = sigmoid_gradient(logit, 1, alpha)
+        else:
+            loss += neg_log_sigmoid(-logit)
+            grads[t] = sigmoid_gradient(logit, 0, alpha)
+    return loss
+
+
+cdef int choose_negatives(Config *c, Scratch *s, uint32_t centre, uint64_t *rng) noexcept nogil:
+    """Fill s.targets / s.rows with the centre and its noise words; return how many in all.
+
+    Plain: ``negative`` draws from the noise table (a draw equal to the centre is skipped).
+    Hard (Zhang et al. 2013, dynamic negative sampling): ``hard`` candidates are drawn and the
+    ``negative`` that the current model scores highest against ``s.query`` are kept.
+    """
+    cdef int n_out = 1, d, i, best, n_draw = c.hard if c.hard > 0 else c.negative
+    cdef int n_cand = 0
+    cdef uint32_t w
+    s.targets[0] = centre
+    for d in range(n_draw):
+        if s.fixed != NULL:
+            if d >= s.n_fixed:
+                break
+            w = s.fixed[d]
+        else:
+            w = alias_draw(rng, c.noise_prob, c.noise_alias, c.vocab_size)
+        if w != centre:
+            s.candidates[n_cand] = w
+            n_cand += 1
+    if c.hard > 0:
+        for i in range(n_cand):
+            s.candidate_scores[i] = dot(s.query, c.syn1neg + <int64_t>s.candidates[i] * c.row,
+                                        c.dim)
+        # Partial selection sort: k is small.
+        for d in range(c.negative):
+            if d >= n_cand:
+                break
+            best = d
+            for i in range(d + 1, n_cand):
+                if s.candidate_scores[i] > s.candidate_scores[best]:
+                    best = i
+            w = s.candidates[best]
+            s.candidates[best] = s.candidates[d]
+            s.candidates[d] = w
+            s.candidate_scores[best], s.candidate_scores[d] = (
+                s.candidate_scores[d], s.candidate_scores[best])
+        if n_cand > c.negative:
+            n_cand = c.negative
+    for i in range(n_cand):
+        s.targets[n_out] = s.candidates[i]
+        n_out += 1
+    for i in range(n_out):
+        s.rows[i] = c.syn1neg + <int64_t>s.targets[i] * c.row
+    return n_out
+
+
+cdef float update_pair(Config *c, Scratch *s, uint32_t centre, uint32_t context, float alpha,
+                       uint64_t *rng) noexcept nogil:
+    """Reference update for one (centre, context) pair, as word2vec; returns its loss."""
+    cdef int dim = c.dim, t, n_out
+    cdef float *l1 = c.syn0 + <int64_t>context * c.row
+    cdef float *neu1e = s.errors
+    cdef float loss
+    if c.hard > 0:
+        memcpy(s.query, l1, dim * sizeof(float))
+    n_out = choose_negatives(c, s, centre, rng)
+    for t in range(n_out):
+        s.scores[t] = dot(l1, s.rows[t], dim)
+    loss = gradients(c, s.scores, s.targets, n_out, alpha, s.grads)
+    memset(neu1e, 0, dim * sizeof(float))
+    for t in range(n_out):
+        axpy(s.grads[t], s.rows[t], neu1e, dim)
+        axpy(s.grads[t], l1, s.rows[t], dim)
+    axpy(1.0, neu1e, l1, dim)
+    return loss
+
+
+cdef float update_window(Config *c, Scratch *s, uint32_t centre, int m, float alpha,
+                         uint64_t *rng) noexcept nogil:
     """Shared-negatives update for one centre word and its m contexts (HogBatch, Ji et al. 2016).
 
     The centre's output row and one set of noise rows serve every context of the window, so
     the k+1 output rows stay in L1 while the m input rows stream past: the same arithmetic as
     m reference updates, with k instead of m*k random output rows and noise draws. Scores
     and gradients are computed from the weights as they were at the start of the window.
+    Hard negatives are scored against the sum of the window's input vectors.
     """
-    cdef int dim = c.dim, n_out = 1, j, t, d
-    cdef uint32_t target
-    cdef uint32_t targets[1025]
-    cdef float *rows[1025]
-    cdef float *inputs[2000]
-    cdef float *grads = scratch                              # m x n_out
-    cdef float *column = scratch + m * (c.negative + 1)      # one output's m gradients
-    cdef float *errors = column + m                          # m x dim
-    cdef float window_loss = 0, f
-    targets[0] = centre
-    for d in range(c.negative):
-        target = alias_draw(rng, c.noise_prob, c.noise_alias, c.vocab_size)
-        if target != centre:
-            targets[n_out] = target
-            n_out += 1
-    for t in range(n_out):
-        rows[t] = c.syn1neg + <int64_t>targets[t] * c.row
+    cdef int dim = c.dim, n_out, j, t
+    cdef float loss = 0
     for j in range(m):
-        inputs[j] = c.syn0 + <int64_t>contexts[j] * c.row
+        s.inputs[j] = c.syn0 + <int64_t>s.contexts[j] * c.row
+    if c.hard > 0:
+        memset(s.query, 0, dim * sizeof(float))
+        for j in range(m):
+            axpy(1.0, s.inputs[j], s.query, dim)
+    n_out = choose_negatives(c, s, centre, rng)
     # Scores -> gradients, and each context's error from the (still unchanged) output rows.
     for j in range(m):
         for t in range(n_out):
-            f = dot(inputs[j], rows[t], dim)
-            window_loss += neg_log_sigmoid(f if t == 0 else -f)
-            grads[j * n_out + t] = sgns_gradient(f, t == 0, alpha)
-        memset(errors + j * dim, 0, dim * sizeof(float))
-        accumulate(errors + j * dim, grads + j * n_out, rows, n_out, dim)
+            s.scores[j * n_out + t] = dot(s.inputs[j], s.rows[t], dim)
+        loss += gradients(c, s.scores + j * n_out, s.targets, n_out, alpha,
+                          s.grads + j * n_out)
+        memset(s.errors + j * dim, 0, dim * sizeof(float))
+        accumulate(s.errors + j * dim, s.grads + j * n_out, s.rows, n_out, dim)
     for t in range(n_out):
         for j in range(m):
-            column[j] = grads[j * n_out + t]
-        accumulate(rows[t], column, inputs, m, dim)
+            s.column[j] = s.grads[j * n_out + t]
+        accumulate(s.rows[t], s.column, s.inputs, m, dim)
     for j in range(m):
-        axpy(1.0, errors + j * dim, inputs[j], dim)
-    loss[0] += window_loss
+        axpy(1.0, s.errors + j * dim, s.inputs[j], dim)
+    return loss
 
 
 cdef int train_range(Config *c, int thread, int64_t start, int64_t end, uint64_t *rng) noexcept nogil:
-    """Train on stream[start:end]; return 0, or 1 when stopped early by the stop flag."""
-    cdef uint32_t *sentence = <uint32_t *>malloc(MAX_SENTENCE * sizeof(uint32_t))
-    cdef float *neu1e = <float *>malloc(
-        (c.dim + 2 * c.window * (c.dim + c.negative + 2)) * sizeof(float))
-    cdef uint32_t contexts[2000]
-    cdef int m
+    """Train on stream[start:end]; return 0, 1 when stopped by the stop flag, -1 on no memory."""
+    cdef Scratch s
     cdef int64_t pos = start, raw, since_update = 0
     cdef int64_t slen, i, j, lo, hi
     cdef uint32_t w
-    cdef int b, stopped = 0
+    cdef int b, m, stopped = 0
     cdef double loss = 0, pairs = 0
     cdef float alpha = <float>current_alpha(c)
-    if sentence == NULL or neu1e == NULL:
-        free(sentence)
-        free(neu1e)
+    if scratch_alloc(c, &s) != 0:
+        scratch_free(&s)
         return -1
+    cdef uint32_t *sentence = s.sentence
     while pos < end:
         if c.stop[0]:
             stopped = 1
@@ -219,34 +362,38 @@ cdef int train_range(Config *c, int thread, int64_t start, int64_t end, uint64_t
                 if slen == MAX_SENTENCE:
                     break
         for i in range(slen):
-            b = <int>bounded(rng, <uint32_t>c.window)
-            lo = i - c.window + b
-            hi = i + c.window - b
-            if lo < 0:
+            if c.window > 0:
+                b = <int>bounded(rng, <uint32_t>c.window)
+                lo = i - c.window + b
+                hi = i + c.window - b
+                if lo < 0:
+                    lo = 0
+                if hi >= slen:
+                    hi = slen - 1
+            else:
                 lo = 0
-            if hi >= slen:
                 hi = slen - 1
-            if c.fast and c.pairs == NULL:
-                m = 0
+            if c.pairs != NULL:
                 for j in range(lo, hi + 1):
-                    if j != i:
-                        contexts[m] = sentence[j]
-                        m += 1
-                if m > 0:
-                    sgns_window(c, sentence[i], contexts, m, alpha, neu1e, rng, &loss)
-                    pairs += m
-                continue
-            for j in range(lo, hi + 1):
-                if j == i:
-                    continue
-                if c.pairs != NULL:
-                    if c.pairs_len < c.pairs_cap:
+                    if j != i and c.pairs_len < c.pairs_cap:
                         c.pairs[2 * c.pairs_len] = sentence[i]
                         c.pairs[2 * c.pairs_len + 1] = sentence[j]
                         c.pairs_len += 1
-                    continue
-                sgns_pair(c, sentence[i], sentence[j], alpha, neu1e, rng, &loss)
-                pairs += 1
+                continue
+            if c.fast:
+                m = 0
+                for j in range(lo, hi + 1):
+                    if j != i:
+                        s.contexts[m] = sentence[j]
+                        m += 1
+                if m > 0:
+                    loss += update_window(c, &s, sentence[i], m, alpha, rng)
+                    pairs += m
+                continue
+            for j in range(lo, hi + 1):
+                if j != i:
+                    loss += update_pair(c, &s, sentence[i], sentence[j], alpha, rng)
+                    pairs += 1
         # Publish progress and refresh the learning rate every ~10k words, like word2vec.
         c.words_done[thread * SLOT] += raw
         since_update += raw
@@ -259,8 +406,7 @@ cdef int train_range(Config *c, int thread, int64_t start, int64_t end, uint64_t
             pairs = 0
     c.loss[thread * SLOT] += loss
     c.loss[thread * SLOT + 1] += pairs
-    free(sentence)
-    free(neu1e)
+    scratch_free(&s)
     return stopped
 
 
@@ -280,7 +426,8 @@ cdef class Kernel:
                  const uint32_t[::1] keep, const uint32_t[::1] noise_prob,
                  const uint32_t[::1] noise_alias, int window, int negative, double alpha,
                  double min_alpha, double total_words, int threads, uint64_t seed,
-                 bint fast=False):
+                 bint fast=False, str loss="sgns", log_kq=None, int hard_negatives=0,
+                 double adversarial_temperature=0.0):
         cdef int t
         if syn0.shape[0] != syn1neg.shape[0] or syn0.shape[1] != syn1neg.shape[1]:
             raise ValueError("syn0 and syn1neg shapes differ")
@@ -298,7 +445,22 @@ cdef class Kernel:
         # One independent stream per thread: splitmix64 states seeded apart by the seed's hash.
         self.rng_state = np.array([(seed * 0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019 * (t + 1)) % 2**64
                                    for t in range(threads)], dtype=np.uint64).repeat(SLOT)
-        self._refs = (syn0, syn1neg, stream, keep, noise_prob, noise_alias)
+        if loss not in ("sgns", "nce"):
+            raise ValueError("loss must be 'sgns' or 'nce'")
+        cdef const float[::1] log_kq_view
+        if loss == "nce":
+            if log_kq is None or len(log_kq) != syn0.shape[0]:
+                raise ValueError("NCE needs log(k q(w)) for every word")
+            log_kq_view = log_kq
+            self.c.log_kq = &log_kq_view[0]
+        else:
+            self.c.log_kq = NULL
+        if window < 0 or negative < 0 or hard_negatives < 0 or adversarial_temperature < 0:
+            raise ValueError("window, negative, hard_negatives, temperature must be >= 0")
+        self.c.loss_type = LOSS_NCE if loss == "nce" else LOSS_SGNS
+        self.c.hard = hard_negatives
+        self.c.adv_temperature = <float>adversarial_temperature
+        self._refs = (syn0, syn1neg, stream, keep, noise_prob, noise_alias, log_kq)
         cdef int64_t[::1] wd = self.words_done
         cdef double[::1] ls = self.loss
         cdef int[::1] st = self.stop_flag
@@ -322,6 +484,36 @@ cdef class Kernel:
         self.c.stop = &st[0]
         self.c.pairs = NULL
         self.c.fast = fast
+
+    def update(self, uint32_t centre, const uint32_t[::1] contexts,
+               const uint32_t[::1] candidates, double alpha):
+        """Test hook: one update of ``centre`` with these contexts, as the configured loop does
+        it (fast: one window; reference: one pair per context, in order), with ``candidates``
+        in place of random noise draws. Returns the loss."""
+        cdef Scratch s
+        cdef uint64_t[::1] rng = self.rng_state
+        cdef float loss = 0
+        cdef Py_ssize_t j, m = contexts.shape[0]
+        if m < 1 or (self.c.window > 0 and m > 2 * self.c.window) or m >= MAX_SENTENCE:
+            raise ValueError("bad number of contexts")
+        if scratch_alloc(&self.c, &s) != 0:
+            scratch_free(&s)
+            raise MemoryError()
+        s.fixed = &candidates[0] if candidates.shape[0] else NULL
+        s.n_fixed = <int>candidates.shape[0]
+        if s.fixed == NULL:
+            s.fixed = s.contexts  # any non-NULL pointer: zero candidates are used
+        with nogil:
+            if self.c.fast:
+                for j in range(m):
+                    s.contexts[j] = contexts[j]
+                loss = update_window(&self.c, &s, centre, <int>m, <float>alpha, &rng[0])
+            else:
+                for j in range(m):
+                    loss += update_pair(&self.c, &s, centre, contexts[j], <float>alpha, &rng[0])
+        s.fixed = NULL
+        scratch_free(&s)
+        return loss
 
     def train(self, int thread, int64_t start, int64_t end):
         """Train on stream[start:end] as worker ``thread``; True when stopped early."""

@@ -113,8 +113,8 @@ def cli():
               help="Output format [default: by extension: .txt/.vec text, else binary].")
 @click.option("--dim", type=click.IntRange(1, 10000), default=100, show_default=True,
               help="Vector dimension.")
-@click.option("--window", type=click.IntRange(1, 1000), default=5, show_default=True,
-              help="Maximum context distance.")
+@click.option("--window", type=click.IntRange(0, 1000), default=5, show_default=True,
+              help="Maximum context distance (0: the whole line, for baskets).")
 @click.option("--negative", type=click.IntRange(0, 1000), default=5, show_default=True,
               help="Noise words per positive pair.")
 @click.option("--sample", type=click.FloatRange(0, 1, max_open=True), default=1e-3,
@@ -134,6 +134,14 @@ def cli():
 @click.option("--kernel", type=click.Choice(["fast", "reference"]), default="fast",
               show_default=True, help="Update loop: shared negatives per window, or word2vec's "
               "per-pair updates.")
+@click.option("--loss", type=click.Choice(["sgns", "nce"]), default="sgns", show_default=True,
+              help="Negative sampling (sgns) or noise-contrastive estimation (nce).")
+@click.option("--hard-negatives", "hard_negatives", type=click.IntRange(0, 10000), default=0,
+              show_default=True, metavar="M",
+              help="Draw M noise candidates, keep the --negative the model scores highest (0: off).")
+@click.option("--adversarial-temperature", "adversarial_temperature",
+              type=click.FloatRange(0, 1000), default=0.0, show_default=True, metavar="T",
+              help="Weight noise words by k*softmax(score/T) (self-adversarial; 0: off).")
 @click.option("--vocab-out", type=click.Path(dir_okay=False), default=None,
               help="Also write the vocabulary as word<TAB>count.")
 @click.option("--report", type=click.Path(dir_okay=False), default=None,

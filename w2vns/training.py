@@ -16,11 +16,13 @@ from ._kernel import COUNTER_STRIDE, Kernel
 from .corpus import encode_corpus
 from .model import Word2VecModel
 
-from .sampling import keep_thresholds, noise_table
+from .sampling import keep_thresholds, noise_table, noise_weights
 
 
 #: The update loops: word2vec's per-pair reference, and shared negatives per window.
 KERNELS = ("reference", "fast")
+#: Losses: skip-gram negative sampling and noise-contrastive estimation.
+LOSSES = ("sgns", "nce")
 
 
 def default_threads():
@@ -48,6 +50,9 @@ class TrainParams:
     threads: "int | None" = None      # default: all cores
     seed: int = 1
     kernel: str = "fast"              # "reference": word2vec's per-pair loop (see README)
+    loss: str = "sgns"                # "nce": noise-contrastive estimation
+    hard_negatives: int = 0           # M > 0: keep the k highest-scoring of M noise draws
+    adversarial_temperature: float = 0.0  # T > 0: self-adversarial weights on noise words
 
     def validate(self):
         """Raise ValueError naming the first out-of-range parameter."""
@@ -59,7 +64,8 @@ class TrainParams:
             return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
 
         check("dim", is_int(self.dim) and 1 <= self.dim <= 10000, "an integer in 1..10000")
-        check("window", is_int(self.window) and 1 <= self.window <= 1000, "an integer in 1..1000")
+        check("window", is_int(self.window) and 0 <= self.window <= 1000,
+              "an integer in 0..1000 (0: the whole line)")
         check("negative", is_int(self.negative) and 0 <= self.negative <= 1000,
               "an integer in 0..1000")
         check("sample", isinstance(self.sample, (int, float)) and 0 <= self.sample < 1,
@@ -79,6 +85,13 @@ class TrainParams:
               "an integer in 1..1024")
         check("seed", is_int(self.seed) and 0 <= self.seed < 2**64, "an integer in 0..2**64-1")
         check("kernel", self.kernel in KERNELS, "one of %s" % ", ".join(KERNELS))
+        check("loss", self.loss in LOSSES, "one of %s" % ", ".join(LOSSES))
+        check("hard_negatives", is_int(self.hard_negatives) and (
+            self.hard_negatives == 0 or self.negative <= self.hard_negatives <= 10000),
+            "0 (off) or an integer in negative..10000")
+        check("adversarial_temperature", isinstance(self.adversarial_temperature, (int, float))
+              and 0 <= self.adversarial_temperature <= 1000, "a number in [0, 1000] (0: off)")
+        check("negative", self.loss != "nce" or self.negative >= 1, ">= 1 with the NCE loss")
         return self
 
     def resolved(self):
@@ -175,12 +188,18 @@ class Trainer:
         syn1neg = padded_matrix(len(vocab), p.dim)
         keep = keep_thresholds(vocab.counts, p.sample)
         noise_prob, noise_alias = noise_table(vocab.counts, p.noise_power)
+        log_kq = None
+        if p.loss == "nce":
+            weights = noise_weights(vocab.counts, p.noise_power)
+            log_kq = np.log(p.negative * weights / weights.sum()).astype(np.float32)
         stream = encoded.stream
         threads = max(1, min(p.threads, len(stream)))
         total_words = float(vocab.retained_tokens) * p.epochs
         kernel = self.kernel = Kernel(
             syn0, syn1neg, stream, keep, noise_prob, noise_alias, p.window, p.negative,
-            p.alpha, p.min_alpha, total_words, threads, p.seed, fast=p.kernel == "fast")
+            p.alpha, p.min_alpha, total_words, threads, p.seed, fast=p.kernel == "fast",
+            loss=p.loss, log_kq=log_kq, hard_negatives=p.hard_negatives,
+            adversarial_temperature=p.adversarial_temperature)
         bounds = [len(stream) * t // threads for t in range(threads + 1)]
         errors = []
 
