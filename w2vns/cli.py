@@ -708,6 +708,7 @@ def tune(corpus, output, fmt, negatives, noise_powers, metric, analogy_file, sim
     \b
       w2vns tune corpus.txt --negative 2,5,10,20 -o best.bin
       w2vns tune items.txt --metric heldout --budget-minutes 10 --json tune.json
+
     Everything else is held fixed.  Near-ties go to the fewest negatives (see README).
     """
     from .atomic import atomic_output
