@@ -105,43 +105,62 @@ def cli():
     signal.signal(signal.SIGTERM, _on_sigterm)
 
 
+def training_options(negative, noise_power):
+    """The training parameters shared by train and tune, in train's order; ``negative`` and
+    ``noise_power`` are the two options that tune varies (lists there, one value in train)."""
+    options = [
+        click.option("--dim", type=click.IntRange(1, 10000), default=100, show_default=True,
+                     help="Vector dimension."),
+        click.option("--window", type=click.IntRange(0, 1000), default=5, show_default=True,
+                     help="Maximum context distance (0: the whole line, for baskets)."),
+        negative,
+        click.option("--sample", type=click.FloatRange(0, 1, max_open=True), default=1e-3,
+                     show_default=True, help="Subsampling threshold (0 disables)."),
+        click.option("--min-count", type=click.IntRange(1), default=5, show_default=True,
+                     help="Drop words rarer than this."),
+        click.option("--max-vocab", type=click.IntRange(1), default=None,
+                     help="Keep only the N most frequent words."),
+        click.option("--epochs", type=click.IntRange(1, 100000), default=5, show_default=True),
+        click.option("--alpha", type=click.FloatRange(0, 10, min_open=True), default=0.025,
+                     show_default=True,
+                     help="Initial learning rate (decays linearly to alpha*1e-4)."),
+        noise_power,
+        click.option("--threads", type=click.IntRange(1, 1024), default=None,
+                     help="Worker threads [default: all cores]."),
+        click.option("--seed", type=click.IntRange(0, 2**64 - 1), default=1, show_default=True),
+        click.option("--kernel", type=click.Choice(["fast", "reference"]), default="fast",
+                     show_default=True, help="Update loop: shared negatives per window, or "
+                     "word2vec's per-pair updates."),
+        click.option("--loss", type=click.Choice(["sgns", "nce"]), default="sgns",
+                     show_default=True,
+                     help="Negative sampling (sgns) or noise-contrastive estimation (nce)."),
+        click.option("--hard-negatives", "hard_negatives", type=click.IntRange(0, 10000),
+                     default=0, show_default=True, metavar="M",
+                     help="Draw M noise candidates, keep the --negative the model scores "
+                     "highest (0: off)."),
+        click.option("--adversarial-temperature", "adversarial_temperature",
+                     type=click.FloatRange(0, 1000), default=0.0, show_default=True, metavar="T",
+                     help="Weight noise words by k*softmax(score/T) (self-adversarial; 0: off)."),
+    ]
+
+    def decorate(command):
+        for option in reversed(options):
+            command = option(command)
+        return command
+    return decorate
+
+
 @cli.command()
 @click.argument("corpus", nargs=-1, required=True)
 @click.option("-o", "--output", default=DEFAULT_MODEL, show_default=True,
               help="Vectors file to write ('-' writes text to stdout).")
 @click.option("--format", "fmt", type=click.Choice(["binary", "text"]), default=None,
               help="Output format [default: by extension: .txt/.vec text, else binary].")
-@click.option("--dim", type=click.IntRange(1, 10000), default=100, show_default=True,
-              help="Vector dimension.")
-@click.option("--window", type=click.IntRange(0, 1000), default=5, show_default=True,
-              help="Maximum context distance (0: the whole line, for baskets).")
-@click.option("--negative", type=click.IntRange(0, 1000), default=5, show_default=True,
-              help="Noise words per positive pair.")
-@click.option("--sample", type=click.FloatRange(0, 1, max_open=True), default=1e-3,
-              show_default=True, help="Subsampling threshold (0 disables).")
-@click.option("--min-count", type=click.IntRange(1), default=5, show_default=True,
-              help="Drop words rarer than this.")
-@click.option("--max-vocab", type=click.IntRange(1), default=None,
-              help="Keep only the N most frequent words.")
-@click.option("--epochs", type=click.IntRange(1, 100000), default=5, show_default=True)
-@click.option("--alpha", type=click.FloatRange(0, 10, min_open=True), default=0.025,
-              show_default=True, help="Initial learning rate (decays linearly to alpha*1e-4).")
-@click.option("--noise-power", type=click.FloatRange(-10, 10), default=0.75, show_default=True,
-              help="Noise distribution count**power (0 uniform, 1 unigram).")
-@click.option("--threads", type=click.IntRange(1, 1024), default=None,
-              help="Worker threads [default: all cores].")
-@click.option("--seed", type=click.IntRange(0, 2**64 - 1), default=1, show_default=True)
-@click.option("--kernel", type=click.Choice(["fast", "reference"]), default="fast",
-              show_default=True, help="Update loop: shared negatives per window, or word2vec's "
-              "per-pair updates.")
-@click.option("--loss", type=click.Choice(["sgns", "nce"]), default="sgns", show_default=True,
-              help="Negative sampling (sgns) or noise-contrastive estimation (nce).")
-@click.option("--hard-negatives", "hard_negatives", type=click.IntRange(0, 10000), default=0,
-              show_default=True, metavar="M",
-              help="Draw M noise candidates, keep the --negative the model scores highest (0: off).")
-@click.option("--adversarial-temperature", "adversarial_temperature",
-              type=click.FloatRange(0, 1000), default=0.0, show_default=True, metavar="T",
-              help="Weight noise words by k*softmax(score/T) (self-adversarial; 0: off).")
+@training_options(
+    click.option("--negative", type=click.IntRange(0, 1000), default=5, show_default=True,
+                 help="Noise words per positive pair."),
+    click.option("--noise-power", type=click.FloatRange(-10, 10), default=0.75,
+                 show_default=True, help="Noise distribution count**power (0 uniform, 1 unigram)."))
 @click.option("--vocab-out", type=click.Path(dir_okay=False), default=None,
               help="Also write the vocabulary as word<TAB>count.")
 @click.option("--report", type=click.Path(dir_okay=False), default=None,
@@ -632,6 +651,176 @@ def show_warnings(caught, quiet):
     if not quiet:
         for warning in caught:
             click.echo("w2vns: warning: %s" % warning.message, err=True)
+
+
+def number_list(kind, low, high):
+    """A click callback: '2,5,10' -> (2, 5, 10), each of ``kind`` within [low, high]."""
+    def parse(ctx, param, value):
+        try:
+            values = tuple(kind(v) for v in value.split(",") if v.strip())
+        except ValueError:
+            raise click.BadParameter("expected comma-separated %s, e.g. %s, not %r" % (
+                "integers" if kind is int else "numbers", "2,5,10" if kind is int else
+                "0.5,0.75,1", value))
+        if not values:
+            raise click.BadParameter("give at least one value")
+        for v in values:
+            if not low <= v <= high:
+                raise click.BadParameter("%s is not in the range %s..%s" % (v, low, high))
+        return values
+    return parse
+
+
+@cli.command()
+@click.argument("corpus", nargs=-1, required=True)
+@click.option("-o", "--output", default=DEFAULT_MODEL, show_default=True,
+              help="Where to write the chosen setting's vectors.")
+@click.option("--format", "fmt", type=click.Choice(["binary", "text"]), default=None,
+              help="Output format [default: by extension: .txt/.vec text, else binary].")
+@training_options(
+    click.option("--negative", "negatives", default="2,5,10,20", show_default=True,
+                 callback=number_list(int, 0, 1000),
+                 help="Numbers of noise words per pair to try, comma-separated."),
+    click.option("--noise-power", "noise_powers", default="0.75", show_default=True,
+                 callback=number_list(float, -10, 10),
+                 help="Noise distribution powers to try, comma-separated."))
+@click.option("--metric", type=click.Choice(["auto", "analogy", "similarity", "heldout"]),
+              default="auto", show_default=True,
+              help="What to maximise; auto: analogies if at least 100 questions fit the "
+                   "vocabulary, else heldout.")
+@click.option("--analogies", "analogy_file", type=click.Path(exists=True, dir_okay=False),
+              default=None, help="Analogy questions for --metric analogy [default: bundled "
+                                 "questions-words].")
+@click.option("--similarity", "similarity_file", type=click.Path(exists=True, dir_okay=False),
+              default=None, help="Word pairs for --metric similarity [default: bundled "
+                                 "WordSim-353].")
+@click.option("--holdout", type=click.FloatRange(0, 0.5, min_open=True), default=0.01,
+              show_default=True, help="Share of the lines kept out of training for heldout.")
+@click.option("--max-tokens", type=click.IntRange(1), default=None,
+              help="Read only the first N tokens of the corpus.")
+@click.option("--budget-minutes", type=click.FloatRange(0, min_open=True), default=None,
+              help="Successive halving within about this many minutes instead of the full grid.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,
+              help="Write every trial and the choice as JSON ('-': stdout, instead of the "
+                   "table).")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
+              help="Draw the metric and the time against the setting (needs matplotlib).")
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
+              help="Folder for the temporary encoded corpus [default: $TMPDIR].")
+@click.option("--progress/--no-progress", default=None,
+              help="Force the progress bar on or off [default: when stderr is a terminal].")
+@click.option("-q", "--quiet", is_flag=True, help="Print only the table and errors.")
+def tune(corpus, output, fmt, negatives, noise_powers, metric, analogy_file, similarity_file,
+         holdout, max_tokens, budget_minutes, json_path, plot_path, cache_dir, progress, quiet,
+         **params):
+    """Train every --negative (x --noise-power) setting on CORPUS, score each, keep the best.
+
+    \b
+      w2vns tune corpus.txt --negative 2,5,10,20 -o best.bin
+      w2vns tune items.txt --metric heldout --budget-minutes 10 --json tune.json
+
+    Everything else is held fixed.  Near-ties go to the fewest negatives (see README).
+    """
+    from .atomic import atomic_output
+    from .corpus import CorpusError
+    from .progress import TqdmTrials
+    from .tune import METRIC_NAMES, describe_rule, plot_trials, tune as run_tune
+
+    if corpus.count("-") > 1:
+        fail("stdin ('-') can be read only once")
+    for path in corpus:
+        if path != "-" and "://" not in path and not os.path.exists(path):
+            fail("%s: no such file" % path)
+    if output == "-":
+        fail("tune prints its table on stdout: give -o a file name")
+    if analogy_file and similarity_file:
+        fail("--analogies and --similarity cannot be used together")
+    metric_path = analogy_file or similarity_file
+    if metric_path:
+        wanted = "analogy" if analogy_file else "similarity"
+        if metric not in ("auto", wanted):
+            fail("--%s goes with --metric %s, not %s"
+                 % ("analogies" if analogy_file else "similarity", wanted, metric))
+        metric = wanted
+    for target in (output, json_path, plot_path):
+        if target and target != "-":
+            folder = os.path.dirname(os.path.abspath(target))
+            if not os.path.isdir(folder):
+                fail("%s: folder %s does not exist" % (target, folder))
+            if not os.access(folder, os.W_OK):
+                fail("%s: folder %s is not writable" % (target, folder))
+    if plot_path:
+        from .plot import MissingMatplotlib, image_format
+
+        try:  # before hours of training
+            image_format(plot_path)
+        except (MissingMatplotlib, ValueError) as err:
+            fail(str(err))
+    bar = TqdmTrials(enabled=False if quiet else progress)
+    try:
+        result = run_tune(list(corpus), negatives=negatives, noise_powers=noise_powers,
+                          metric=metric, metric_path=metric_path, max_tokens=max_tokens,
+                          budget_minutes=budget_minutes, holdout=holdout, progress=bar,
+                          cache_dir=cache_dir, **params)
+        result.model.save_word2vec_format(output, binary=not output_is_text(output, fmt))
+        document = json_safe(dict(result.to_dict(), output=output))
+        if json_path and json_path != "-":
+            with atomic_output(json_path, "w") as handle:
+                json.dump(document, handle, indent=1)
+                handle.write("\n")
+        if plot_path:
+            plot_trials(result, plot_path)
+    except KeyboardInterrupt:
+        bar.close()
+        fail("interrupted; nothing was written", EXIT_INTERRUPTED)
+    except Terminated:
+        bar.close()
+        fail("terminated; nothing was written", EXIT_TERMINATED)
+    except (CorpusError, ValueError) as err:
+        fail(str(err))
+    except OSError as err:
+        fail("%s%s" % (err.strerror or err, ": %s" % err.filename if err.filename else ""))
+    if json_path == "-":
+        click.echo(json.dumps(document, ensure_ascii=False))
+    else:
+        click.echo(format_tune(result, METRIC_NAMES[result.metric], describe_rule(result.metric)))
+    log(quiet, "w2vns: %d trials in %.1f s; negative %d, noise power %g -> %s"
+        % (len(result.trials), result.seconds, result.best.negative, result.best.noise_power,
+           output))
+
+
+def format_tune(result, metric_name, rule):
+    """The trials of :func:`w2vns.tune.tune` as a table, then the choice and the rule."""
+    halving = result.budget_minutes is not None
+    header = "%8s %11s " % ("negative", "noise_power")
+    if halving:
+        header += "%5s %9s " % ("round", "lines")
+    header += "%20s %9s %8s" % (metric_name, "words/s", "seconds")
+    lines = [header]
+    for t in result.trials:
+        row = "%8d %11g " % (t.negative, t.noise_power)
+        if halving:
+            row += "%5d %9d " % (t.rung, t.lines)
+        row += "%20.4f %9s %8.2f" % (t.score, human(t.words_per_sec), t.train_seconds)
+        if t is result.best:
+            row += "  <- chosen"
+        lines.append(row)
+    best = result.best
+    lines.append("")
+    basis = best.detail.get("scored", best.detail.get("pairs"))
+    lines.append("chosen: negative %d, noise power %g (%s %.4f over %d %s)"
+                 % (best.negative, best.noise_power, metric_name, best.score, basis,
+                    "questions" if result.metric == "analogy" else "pairs"))
+    lines.append("rule: %s" % rule)
+    if result.metric == "heldout":
+        lines.append("held out: %d of %d lines" % (result.heldout_lines,
+                                                    result.heldout_lines + result.lines))
+    if halving:
+        lines.append("successive halving stopped (%s) after %.1f s of %g min; the choice "
+                     "trained on %d of %d lines"
+                     % (result.stopped, result.seconds, result.budget_minutes, best.lines,
+                        result.lines))
+    return "\n".join(lines)
 
 
 def main(argv=None):

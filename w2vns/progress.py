@@ -44,3 +44,29 @@ class TqdmProgress(Progress):
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+
+
+class TqdmTrials:
+    """``w2vns tune``: one bar over the trials, with the last setting and its score."""
+
+    def __init__(self, enabled=None):
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self._bar = None
+
+    def start(self, total):
+        if self.enabled:
+            from tqdm import tqdm
+
+            self._bar = tqdm(file=sys.stderr, dynamic_ncols=True, total=total, desc="tune",
+                             unit="trial")
+
+    def trial(self, trial):
+        if self._bar is not None:
+            self._bar.set_postfix({"negative": trial.negative, "power": trial.noise_power,
+                                   "score": "%.4f" % trial.score}, refresh=False)
+            self._bar.update(1)
+
+    def close(self):
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None

@@ -259,6 +259,13 @@ class Trainer:
         return float(loss[::COUNTER_STRIDE].sum()), float(loss[1::COUNTER_STRIDE].sum())
 
 
+def _check_params(params):
+    unknown = set(params) - {f.name for f in dataclasses.fields(TrainParams)}
+    if unknown:
+        raise TypeError("unknown training parameter(s): %s" % ", ".join(sorted(unknown)))
+    return TrainParams(**params)
+
+
 def train(corpus, progress=None, cache_dir=None, **params):
     """Train skip-gram with negative sampling on ``corpus``; return a ``Word2VecModel``.
 
@@ -267,13 +274,22 @@ def train(corpus, progress=None, cache_dir=None, **params):
     ``TrainParams`` fields (dim, window, negative, sample, min_count, max_vocab, epochs, alpha,
     min_alpha, noise_power, threads, seed); bad values raise ValueError before any work.
     """
-    unknown = set(params) - {f.name for f in dataclasses.fields(TrainParams)}
-    if unknown:
-        raise TypeError("unknown training parameter(s): %s" % ", ".join(sorted(unknown)))
-    trainer = Trainer(TrainParams(**params), progress)
-    progress = trainer.progress
+    trainer = Trainer(_check_params(params), progress)
     encoded = encode_corpus(corpus, trainer.params.min_count, trainer.params.max_vocab,
-                            cache_dir=cache_dir, progress=progress.counting)
+                            cache_dir=cache_dir, progress=trainer.progress.counting)
+    return _train_trainer(trainer, encoded)
+
+
+def train_encoded(encoded, progress=None, **params):
+    """Train on an already encoded corpus (``corpus.encode_corpus``); return a ``Word2VecModel``.
+
+    For several runs over the same data (``w2vns tune``): the text is counted once.
+    ``min_count`` and ``max_vocab`` were applied when encoding; here they are only recorded.
+    """
+    return _train_trainer(Trainer(_check_params(params), progress), encoded)
+
+
+def _train_trainer(trainer, encoded):
     syn0, syn1neg, stats = trainer.train(encoded)
     vocab = encoded.vocab
     report = {
