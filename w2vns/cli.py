@@ -4,6 +4,7 @@ Contract (DESIGN.md): results on stdout, progress and logs on stderr; exit 0 ok,
 cannot be answered (other queries still are), 2 for bad usage or bad input (one line, no
 traceback), 130 on Ctrl-C, 143 on SIGTERM.
 """
+import copy
 import faulthandler
 import json
 import math
@@ -172,9 +173,14 @@ def training_options(negative, noise_power):
 @click.option("--eval", "evaluate_after", is_flag=True,
               help="Evaluate on the bundled analogies and WordSim-353 after training; the "
                    "figures go to the summary line and --report.")
+@click.option("--preset", type=click.Choice(["items"]), default=None,
+              help="Defaults for a kind of data; options given explicitly win.  items: baskets "
+                   "or sessions, one per line (window 0, min-count 1, sample 0, epochs 20, "
+                   "noise-power 0).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
-def train(corpus, output, fmt, vocab_out, report, cache_dir, progress, quiet, evaluate_after,
-          **params):
+@click.pass_context
+def train(ctx, corpus, output, fmt, vocab_out, report, cache_dir, progress, quiet, evaluate_after,
+          preset, **params):
     """Train vectors on CORPUS (files, '-' for stdin, .gz/.bz2/.xz/.zst, URLs)."""
     from .atomic import atomic_output
     from .corpus import CorpusError
@@ -194,6 +200,7 @@ def train(corpus, output, fmt, vocab_out, report, cache_dir, progress, quiet, ev
                 fail("%s: folder %s does not exist" % (target, folder))
             if not os.access(folder, os.W_OK):
                 fail("%s: folder %s is not writable" % (target, folder))
+    params, preset_used = preset_params(ctx, preset, params)
     bars = TqdmProgress(enabled=False if quiet else progress)
     written = None  # set once the vectors are safe, so that Ctrl-C during --eval says so
     try:
@@ -205,6 +212,8 @@ def train(corpus, output, fmt, vocab_out, report, cache_dir, progress, quiet, ev
             model.vocab.save_tsv(vocab_out)
         summary = dict(model.report)
         summary.update(output=output, write_seconds=time.perf_counter() - write_start)
+        if preset:
+            summary["preset"] = {"name": preset, "used": preset_used}
         if evaluate_after:
             from .evaluation import evaluate as run_evaluation
 
@@ -229,10 +238,26 @@ def train(corpus, output, fmt, vocab_out, report, cache_dir, progress, quiet, ev
     figures = ""
     if evaluate_after:
         figures = "; %s" % evaluation_summary(summary["evaluation"])
+    if preset:
+        from .presets import describe
+
+        figures += "; %s" % describe(preset, preset_used)
     log(quiet, "w2vns: %s words x %d dims, %s tokens x %d epochs in %.1f s (%s words/s, %d threads)"
         " -> %s" % (human(summary["vocab_size"]), summary["params"]["dim"], human(summary["tokens"]),
                     summary["epochs"], summary["train_seconds"], human(summary["words_per_sec"]),
                     summary["threads"], (output if output != "-" else "stdout") + figures))
+
+
+def preset_params(ctx, preset, params):
+    """Fill in the preset's values for the options not given on the command line (or from the
+    environment); returns (params, {option: value} taken from the preset)."""
+    from click.core import ParameterSource
+
+    from .presets import apply_preset
+
+    given = {name for name in params if ctx.get_parameter_source(name) in (
+        ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)}
+    return apply_preset(preset, params, given)
 
 
 def json_safe(value):
@@ -822,6 +847,103 @@ def format_tune(result, metric_name, rule):
                         result.lines))
     return "\n".join(lines)
 
+# -- recommendation (item2vec) ------------------------------------------------------------------
+
+@cli.command()
+@click.argument("items", nargs=-1, required=True)
+@click.option("-n", "--topn", type=click.IntRange(1), default=10, show_default=True)
+@click.option("-m", "--model", "model_path", default=None,
+              help="Vectors file or .w2vns folder [default: $W2VNS_MODEL, else ./vectors.bin].")
+@click.option("--exclude", multiple=True, metavar="ITEM", help="Never recommend ITEM (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="JSON (JSON Lines with '-').")
+def recommend(items, topn, model_path, exclude, as_json):
+    """Items closest to the basket ITEM... (cosine to the mean of their unit vectors).
+
+    '-' reads one basket per stdin line and writes one line per basket, in order: the items
+    separated by spaces, or a JSON object with --json.  Unknown items are ignored (one stderr
+    line each); a basket with none known gets an empty answer and exit code 1.
+    """
+    from .recommend import BLOCK, Recommender
+
+    if "-" in items and len(items) > 1:
+        fail("'-' (read baskets from stdin) cannot be mixed with items")
+    recommender = Recommender(load_vectors(resolve_model(model_path)))
+    stream = items == ("-",)
+    lines = (raw.split() for raw in sys.stdin.buffer) if stream else iter([list(items)])
+    unanswered = 0
+    while True:
+        baskets = [[f.decode("utf-8", "surrogateescape") if isinstance(f, bytes) else f
+                    for f in line] for _, line in zip(range(BLOCK), lines)]
+        if not baskets:
+            break
+        out = []
+        for basket, answer in zip(baskets, recommender.recommend_many(baskets, topn, exclude)):
+            unknown = recommender.indexes(basket)[1]
+            for item in unknown:
+                click.echo("w2vns: %r is not in the vocabulary" % item, err=True)
+            unanswered += bool(basket) and len(unknown) == len(basket)
+            if as_json:
+                out.append(_SURROGATES.sub(lambda m: "\\u%04x" % ord(m.group()), json.dumps(
+                    {"basket": basket, "recommendations": [
+                        {"item": i, "score": round(v, 6)} for i, v in answer],
+                     "unknown": unknown}, ensure_ascii=False)))
+            elif stream:
+                out.append(" ".join(i for i, _ in answer))
+            else:
+                out.extend("%s\t%.4f" % (i, v) for i, v in answer)
+        emit_lines(out)
+    if unanswered:
+        sys.exit(EXIT_UNANSWERED)
+
+
+@cli.command("evaluate-rec")
+@click.argument("sessions", type=click.Path(exists=True, dir_okay=False))
+@click.option("-m", "--model", "model_path", default=None,
+              help="Score these vectors instead of training on the sessions.")
+@click.option("--k", "k", type=click.IntRange(1), default=10, show_default=True)
+@click.option("--scoring", type=click.Choice(["cosine", "output"]), default="cosine",
+              show_default=True, help="Rank by cosine to the basket, or by the trained output "
+              "vectors (needs training, not -m).")
+@click.option("--preset", type=click.Choice(["items", "none"]), default="items",
+              show_default=True, help="Training defaults (see train --preset).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+@click.pass_context
+def evaluate_rec(ctx, sessions, model_path, k, scoring, preset, as_json, quiet, **params):
+    """Leave-last-out next-item test on SESSIONS (one basket per line): hit rate@k and MRR@k.
+
+    The last item of each line is hidden, vectors are trained on the rest with the train
+    options below (or -m MODEL is scored), and the hidden item is ranked among all items from
+    the others on its line, those excluded; the popularity baseline is printed beside.
+    """
+    from .recommend import evaluate_leave_last_out, read_baskets
+
+    preset = None if preset == "none" else preset
+    params, _ = preset_params(ctx, preset, params)
+    kv = load_vectors(resolve_model(model_path)) if model_path else None
+    if kv is not None and scoring == "output":
+        fail("--scoring output needs the output vectors of training: leave out -m")
+    try:
+        result = evaluate_leave_last_out(read_baskets(sessions), k=k, kv=kv, scoring=scoring,
+                                         **({} if kv is not None else params))
+    except ValueError as err:
+        fail(str(err))
+    if result["train"]:
+        result["train"] = {key: result["train"][key] for key in (
+            "vocab_size", "tokens", "train_seconds", "params")}
+    if as_json:
+        finish("json", json_safe(dict(result, sessions=sessions, vectors=model_path)), False)
+        return
+    emit_lines(["leave-last-out on %s: %d cases of %d lines (%d repeats), k=%d, %s scoring"
+                % (sessions, result["cases"], result["lines"], result["repeats"], k, scoring),
+                "%-12s %9s %9s" % ("", "hit@%d" % k, "MRR@%d" % k)] +
+               ["%-12s %9.4f %9.4f" % (name, result[key]["hit_rate"], result[key]["mrr"])
+                for name, key in (("model", "model"), ("popularity", "popularity"))])
+
+
+evaluate_rec.params.extend(copy.copy(p) for p in train.params if p.name in (
+    "dim", "window", "negative", "sample", "min_count", "epochs", "alpha", "noise_power",
+    "threads", "seed"))
 
 def main(argv=None):
     """Console entry point: click's usage errors become one line on stderr and exit 2."""

@@ -1,0 +1,40 @@
+"""Named sets of training defaults for kinds of data, e.g. ``items`` for baskets and sessions.
+
+A preset only fills in parameters the user did not give: ``apply_preset("items", params,
+given)`` returns the parameters with the preset's values put in for every name not in
+``given``, and the values it used (for the summary line and the report).
+"""
+
+#: name -> {TrainParams field: value}.
+PRESETS = {
+    # Baskets / sessions (item2vec, Barkan & Koenigstein 2016): the whole line is the context
+    # of each item and order means nothing (window 0); every item counts, however rare
+    # (min-count 1); no subsampling, since frequent items are informative in baskets; and more
+    # epochs, as lines are short and the corpus small (Caselles-Dupré et al. 2018 tune these).
+    # Uniform noise (power 0): output-vector scores then rank items by how often they share a
+    # line (popularity included); measured in the README's Recommendation section.
+    "items": {"window": 0, "min_count": 1, "sample": 0.0, "epochs": 20, "noise_power": 0.0},
+}
+
+
+def apply_preset(name, params, given=()):
+    """``(params with the preset filled in, {name: value} actually taken from the preset})``.
+
+    ``params`` is a dict of training parameters, ``given`` the names the user set explicitly
+    (those keep their value).  ``name=None`` changes nothing.  An unknown name raises
+    ValueError.
+    """
+    if name is None:
+        return dict(params), {}
+    if name not in PRESETS:
+        raise ValueError("unknown preset %r (known: %s)" % (name, ", ".join(sorted(PRESETS))))
+    used = {key: value for key, value in PRESETS[name].items() if key not in given}
+    return dict(params, **used), used
+
+
+def describe(name, used):
+    """'preset items: window 0, min-count 1, ...' for a summary line ('' without a preset)."""
+    if name is None:
+        return ""
+    values = ", ".join("%s %s" % (key.replace("_", "-"), value) for key, value in used.items())
+    return "preset %s: %s" % (name, values or "all overridden")
