@@ -8,6 +8,7 @@ tokenized twice.
 import bz2
 import gzip
 import lzma
+import mmap
 import os
 import sys
 import tempfile
@@ -15,13 +16,22 @@ import time
 
 import numpy as np
 
-from ._encode import Encoder, remap_stream
+from ._encode import Encoder, remap_range
 from .vocab import Vocabulary
 
 #: Bytes read per chunk: large enough to amortise Python overhead, small enough for the cache.
 CHUNK_BYTES = 1 << 20
 #: Lines longer than this many tokens are split into several sentences (never truncated).
 MAX_SENTENCE_LENGTH = 10000
+#: Tokens longer than this many bytes are truncated (counted in ``truncated_tokens``).
+MAX_TOKEN_BYTES = 1000
+#: Ids remapped per step of the final pass; the pages behind each step are released after it.
+REMAP_STEP = 1 << 22
+#: Magic bytes of compressed data, to explain a compressed file read as plain text.
+_COMPRESSED_MAGIC = ((b"\x1f\x8b", "gzip", "name it .gz, or pipe it through zcat"),
+                     (b"BZh", "bzip2", "name it .bz2, or pipe it through bzcat"),
+                     (b"\xfd7zXZ\x00", "xz", "name it .xz, or pipe it through xzcat"),
+                     (b"\x28\xb5\x2f\xfd", "zstd", "name it .zst, or pipe it through zstdcat"))
 
 
 class CorpusError(ValueError):
@@ -107,18 +117,46 @@ class EncodedCorpus:
 
     Sentences end with ``SENTENCE_END`` (0xFFFFFFFF). The backing file is anonymous (created with
     ``tempfile.TemporaryFile``), so it disappears when the process ends, however it ends.
+    ``tokens`` is the number of word ids in the stream (the kept tokens one epoch trains on);
+    ``truncated_tokens`` how many over-long tokens were cut to ``MAX_TOKEN_BYTES``.
+
+    The mapping is shared with the file, so the pages a reader is done with can be dropped from
+    the process (``release``) without losing data: memory then holds the vocabulary and the
+    weights, not the corpus.
     """
 
     SENTENCE_END = 0xFFFFFFFF
 
-    def __init__(self, stream, vocab, sentences, seconds):
+    def __init__(self, stream, vocab, sentences, seconds, mapping=None, truncated_tokens=0):
         self.stream = stream
         self.vocab = vocab
         self.sentences = sentences
         self.seconds = seconds
+        self.tokens = len(stream) - sentences
+        self.truncated_tokens = truncated_tokens
+        self._mapping = mapping
 
     def __len__(self):
         return len(self.stream)
+
+    def release(self, start, end):
+        """Drop the pages holding stream[start:end] from this process's memory (not the data:
+        the next read faults them back in from the page cache or the file)."""
+        _release(self._mapping, 4 * start, 4 * end)
+
+
+def _release(mapping, start, end):
+    """madvise(MADV_DONTNEED) over the whole pages in bytes [start, end) of a shared mapping."""
+    advice = getattr(mmap, "MADV_DONTNEED", None)
+    if mapping is None or advice is None:
+        return
+    start -= start % mmap.PAGESIZE
+    end -= end % mmap.PAGESIZE
+    if end > start:
+        try:
+            mapping.madvise(advice, start, end - start)
+        except (OSError, ValueError):  # only an optimisation; some systems refuse it
+            pass
 
 
 def is_corpus_paths(corpus):
@@ -138,7 +176,7 @@ def encode_corpus(corpus, min_count=5, max_vocab=None, cache_dir=None, progress=
     the pass goes. Returns an ``EncodedCorpus``; raises ``CorpusError`` when nothing is left.
     """
     start = time.perf_counter()
-    encoder = Encoder(MAX_SENTENCE_LENGTH)
+    encoder = Encoder(MAX_SENTENCE_LENGTH, MAX_TOKEN_BYTES)
     out = np.empty(CHUNK_BYTES + 2, dtype=np.uint32)
     cache = tempfile.TemporaryFile(prefix="w2vns-cache-", dir=cache_dir)
     try:
@@ -166,10 +204,13 @@ def _encode_paths(encoder, paths, out, cache, progress):
         try:
             if source.size is not None:
                 sources_total += source.size
+            offset = 0
             while True:
                 n = source.stream.readinto(view)
                 if not n:
                     break
+                _check_text(source, buffer, n, offset)
+                offset += n
                 cache.write(out[:encoder.encode(view[:n], out)])
                 if progress is not None:
                     pos = source.position()
@@ -185,6 +226,19 @@ def _encode_paths(encoder, paths, out, cache, progress):
             source.close()
 
 
+def _check_text(source, buffer, n, offset):
+    """Refuse binary data: compressed bytes read as plain text, or any NUL byte."""
+    if offset == 0:
+        for magic, kind, hint in _COMPRESSED_MAGIC:
+            if buffer.startswith(magic):
+                raise CorpusError("%s: looks %s-compressed but is read as plain text: %s"
+                                  % (source.name, kind, hint))
+    nul = buffer.find(0, 0, n)
+    if nul >= 0:
+        raise CorpusError("%s: binary data (a NUL byte at byte %d): w2vns reads text, one "
+                          "sentence per line" % (source.name, offset + nul))
+
+
 def _finish(encoder, cache, min_count, max_vocab, start):
     counts = encoder.counts()
     if encoder.tokens == 0:
@@ -196,6 +250,14 @@ def _finish(encoder, cache, min_count, max_vocab, start):
             % (min_count, len(counts), counts.max()))
     cache.flush()
     n = cache.seek(0, os.SEEK_END) // 4
-    stream = np.memmap(cache, dtype=np.uint32, mode="r+", shape=(n,))
-    length, sentences = remap_stream(stream, remap)
-    return EncodedCorpus(stream[:length], vocab, sentences, time.perf_counter() - start)
+    # A shared mapping (MAP_SHARED): released pages keep their data in the file.
+    mapping = mmap.mmap(cache.fileno(), 4 * n)
+    stream = np.frombuffer(mapping, dtype=np.uint32)
+    k = sentence_len = sentences = 0
+    for begin in range(0, n, REMAP_STEP):
+        k, sentence_len, ended = remap_range(stream, remap, begin, min(n, begin + REMAP_STEP),
+                                             k, sentence_len)
+        sentences += ended
+        _release(mapping, 4 * begin, 4 * min(n, begin + REMAP_STEP))
+    return EncodedCorpus(stream[:k], vocab, sentences, time.perf_counter() - start, mapping,
+                         encoder.truncated_tokens)
