@@ -13,11 +13,12 @@ import os
 import sys
 import tempfile
 import time
+import zlib
 
 import numpy as np
 
 from ._encode import Encoder, remap_range
-from .vocab import Vocabulary
+from .vocab import DROPPED, Vocabulary
 
 #: Bytes read per chunk: large enough to amortise Python overhead, small enough for the cache.
 CHUNK_BYTES = 1 << 20
@@ -118,7 +119,9 @@ class EncodedCorpus:
     Sentences end with ``SENTENCE_END`` (0xFFFFFFFF). The backing file is anonymous (created with
     ``tempfile.TemporaryFile``), so it disappears when the process ends, however it ends.
     ``tokens`` is the number of word ids in the stream (the kept tokens one epoch trains on);
-    ``truncated_tokens`` how many over-long tokens were cut to ``MAX_TOKEN_BYTES``.
+    ``truncated_tokens`` how many over-long tokens were cut to ``MAX_TOKEN_BYTES``; ``crc32``
+    the stream's checksum (a resumed run checks it found the same corpus); ``origin`` (only
+    when a vocabulary was grown) the id each word had in that vocabulary, -1 for new words.
 
     The mapping is shared with the file, so the pages a reader is done with can be dropped from
     the process (``release``) without losing data: memory then holds the vocabulary and the
@@ -127,14 +130,22 @@ class EncodedCorpus:
 
     SENTENCE_END = 0xFFFFFFFF
 
-    def __init__(self, stream, vocab, sentences, seconds, mapping=None, truncated_tokens=0):
+    def __init__(self, stream, vocab, sentences, seconds, mapping=None, truncated_tokens=0,
+                 crc32=None, origin=None):
         self.stream = stream
         self.vocab = vocab
         self.sentences = sentences
         self.seconds = seconds
         self.tokens = len(stream) - sentences
         self.truncated_tokens = truncated_tokens
+        self.crc32 = crc32
+        self.origin = origin
         self._mapping = mapping
+
+    def identity(self):
+        """What identifies this encoded corpus (recorded in checkpoints)."""
+        return {"tokens": self.tokens, "sentences": self.sentences, "length": len(self.stream),
+                "crc32": self.crc32}
 
     def __len__(self):
         return len(self.stream)
@@ -168,16 +179,24 @@ def is_corpus_paths(corpus):
         os.fspath(c) == "-" or os.path.exists(c) or "://" in os.fspath(c) for c in corpus)
 
 
-def encode_corpus(corpus, min_count=5, max_vocab=None, cache_dir=None, progress=None):
+def encode_corpus(corpus, min_count=5, max_vocab=None, cache_dir=None, progress=None,
+                  vocabulary=None, grow=False):
     """Count and encode a corpus in one streaming pass.
 
     ``corpus`` is a path, ``-``, a list of paths, or an iterable of sentences (str lines or
     token lists). ``progress`` is an optional callable ``(bytes_done, bytes_total)`` called as
     the pass goes. Returns an ``EncodedCorpus``; raises ``CorpusError`` when nothing is left.
+
+    ``vocabulary`` (a ``Vocabulary``) fixes the words instead of choosing them from the counts:
+    tokens of other words are dropped (a resumed run). With ``grow=True`` the corpus's own words
+    that reach ``min_count`` are added to it (continued training, see ``Vocabulary.merged``).
     """
     start = time.perf_counter()
     encoder = Encoder(MAX_SENTENCE_LENGTH, MAX_TOKEN_BYTES)
     out = np.empty(CHUNK_BYTES + 2, dtype=np.uint32)
+    if vocabulary is not None:
+        _seed(encoder, vocabulary, out)
+    seeded = (len(vocabulary) if vocabulary is not None else 0, encoder.tokens)
     cache = tempfile.TemporaryFile(prefix="w2vns-cache-", dir=cache_dir)
     try:
         if is_corpus_paths(corpus):
@@ -189,7 +208,7 @@ def encode_corpus(corpus, min_count=5, max_vocab=None, cache_dir=None, progress=
                     out = np.empty(len(chunk) + 2, dtype=np.uint32)
                 cache.write(out[:encoder.encode(chunk, out)])
             cache.write(out[:encoder.finish(out)])
-        return _finish(encoder, cache, min_count, max_vocab, start)
+        return _finish(encoder, cache, min_count, max_vocab, start, vocabulary, grow, seeded)
     finally:
         cache.close()  # the memory map made in _finish keeps the data alive
 
@@ -239,25 +258,54 @@ def _check_text(source, buffer, n, offset):
                           "sentence per line" % (source.name, offset + nul))
 
 
-def _finish(encoder, cache, min_count, max_vocab, start):
+def _seed(encoder, vocabulary, out):
+    """Intern a vocabulary's words first, so that they get provisional ids 0..V-1."""
+    words = vocabulary.words
+    for begin in range(0, len(words), 1 << 16):
+        chunk = b"\n".join(words[begin:begin + (1 << 16)]) + b"\n"
+        if len(chunk) + 2 > len(out):
+            out = np.empty(len(chunk) + 2, dtype=np.uint32)
+        encoder.encode(chunk, out)
+    if encoder.vocab_size != len(words) or encoder.tokens != len(words):
+        raise CorpusError("the saved vocabulary is damaged: its words are not distinct "
+                          "whitespace-free tokens")
+
+
+def _finish(encoder, cache, min_count, max_vocab, start, vocabulary=None, grow=False,
+            seeded=(0, 0)):
     counts = encoder.counts()
-    if encoder.tokens == 0:
+    counts[:seeded[0]] -= 1  # the seeding occurrences
+    if encoder.tokens == seeded[1]:
         raise CorpusError("the corpus is empty: no tokens found")
-    vocab, remap = Vocabulary.from_counts(encoder.words, counts, min_count, max_vocab)
-    if len(vocab) == 0:
-        raise CorpusError(
-            "no word reaches --min-count %d: %d distinct words, the most frequent occurs %d times"
-            % (min_count, len(counts), counts.max()))
+    origin = None
+    if vocabulary is None:
+        vocab, remap = Vocabulary.from_counts(encoder.words, counts, min_count, max_vocab)
+        if len(vocab) == 0:
+            raise CorpusError(
+                "no word reaches --min-count %d: %d distinct words, the most frequent occurs %d "
+                "times" % (min_count, len(counts), counts.max()))
+    elif grow:
+        vocab, remap, origin = Vocabulary.merged(vocabulary, encoder.words, counts, min_count,
+                                                 max_vocab)
+    else:
+        vocab = Vocabulary(vocabulary.words, vocabulary.counts, total_tokens=int(counts.sum()),
+                           distinct_words=int(np.count_nonzero(counts)))
+        remap = np.full(len(counts), DROPPED, dtype=np.uint32)
+        remap[:len(vocab)] = np.arange(len(vocab), dtype=np.uint32)
     cache.flush()
     n = cache.seek(0, os.SEEK_END) // 4
     # A shared mapping (MAP_SHARED): released pages keep their data in the file.
     mapping = mmap.mmap(cache.fileno(), 4 * n)
     stream = np.frombuffer(mapping, dtype=np.uint32)
-    k = sentence_len = sentences = 0
+    k = sentence_len = sentences = crc = 0
     for begin in range(0, n, REMAP_STEP):
+        done = k
         k, sentence_len, ended = remap_range(stream, remap, begin, min(n, begin + REMAP_STEP),
                                              k, sentence_len)
         sentences += ended
+        crc = zlib.crc32(stream[done:k], crc)  # stream[:k] is final
         _release(mapping, 4 * begin, 4 * min(n, begin + REMAP_STEP))
+    if k == 0:
+        raise CorpusError("no token of the corpus is in the vocabulary")
     return EncodedCorpus(stream[:k], vocab, sentences, time.perf_counter() - start, mapping,
-                         encoder.truncated_tokens)
+                         encoder.truncated_tokens, crc, origin)
