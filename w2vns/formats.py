@@ -40,6 +40,7 @@ import re
 import stat
 import sys
 import warnings
+import zlib
 
 import numpy as np
 
@@ -477,7 +478,7 @@ def _parse_stream(stream, name, limit, binary):
             except _NeedMore:
                 # Re-parsing from the start after each doubling costs at most twice the work.
                 want = max(want, len(data))
-    except (EOFError, OSError, lzma.LZMAError) as err:
+    except (EOFError, OSError, lzma.LZMAError, zlib.error) as err:
         # A damaged or truncated compressed stream.
         raise FormatError("%s: cannot decompress: %s" % (name, err)) from err
 
@@ -506,6 +507,9 @@ def _parse(buf, name, limit, binary, eof):
     fields = header.split()
     if header_end < 0 or len(fields) != 2 or not all(f.isdigit() for f in fields):
         raise FormatError("%s: line 1: bad header %r; expected '<count> <dimension>'"
+                          % (name, header[:80].decode("latin-1").rstrip("\r\n")))
+    if max(len(f) for f in fields) > 18:
+        raise FormatError("%s: line 1: bad header %r: numbers too large"
                           % (name, header[:80].decode("latin-1").rstrip("\r\n")))
     count, dim = int(fields[0]), int(fields[1])
     if dim < 1:
@@ -560,11 +564,15 @@ def _parse_binary(buf, pos, name, count, wanted, dim, eof):
     """
     row_bytes = 4 * dim
     size = len(buf)
-    vectors = np.empty((wanted, dim), dtype="<f4")
+    # A record takes at least row_bytes + 2 bytes (a word, a space, the vector), so no more rows
+    # than that can be complete in the buffer: a header promising more (a damaged or truncated
+    # file) is reported when parsing reaches the end, instead of allocating what it claims.
+    vectors = np.empty((min(wanted, (size - pos) // (row_bytes + 2)), dim), dtype="<f4")
     words = []
     append = words.append
     find = buf.find
-    with memoryview(buf) as view, memoryview(vectors).cast("B") as out:
+    # (A flat uint8 view rather than memoryview.cast, which refuses an array with no rows.)
+    with memoryview(buf) as view, memoryview(vectors.reshape(-1).view(np.uint8)) as out:
         for i in range(wanted):
             space = find(b" ", pos, pos + _MAX_WORD_BYTES)
             if space < 0:
