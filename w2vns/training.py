@@ -124,10 +124,7 @@ def block_bounds(stream, start, end, step=BLOCK_ENTRIES):
     bounds = [start]
     pos = start + step
     while pos < end:
-        # Sentences are at most MAX_SENTENCE_LENGTH ids, so a sentence end is close.
-        ahead = stream[pos - 1:min(end, pos + 2 * MAX_SENTENCE_LENGTH)]
-        ends = np.flatnonzero(ahead == _SENTENCE_END)
-        pos = pos + int(ends[0]) if len(ends) else pos
+        pos = _sentence_boundary(stream, pos, end)
         if pos >= end:
             break
         bounds.append(pos)
@@ -136,17 +133,21 @@ def block_bounds(stream, start, end, step=BLOCK_ENTRIES):
     return bounds
 
 
-def _position_after(stream, start, end, tokens):
-    """Where a kernel call over stream[start:end] that was stopped after reading ``tokens`` word
-    ids left off: after the sentence end that follows its last one (the kernel stops only
-    between sentences, and counts every id it reads in words_done)."""
-    if tokens <= 0:
-        return start
-    ids = np.flatnonzero(stream[start:end] != _SENTENCE_END)
-    if tokens >= len(ids):
-        return end
-    pos = start + int(ids[tokens - 1]) + 1
-    return pos + 1 if stream[pos] == _SENTENCE_END else pos
+def _sentence_boundary(stream, pos, end):
+    """The first index >= ``pos`` that follows a sentence end, or ``pos`` itself when none is
+    near (never in an encoded corpus: its sentences are at most MAX_SENTENCE_LENGTH ids).
+
+    Looks one page ahead first and widens only when needed: reading far ahead at every block
+    would bring most of the memory-mapped stream into memory before training starts.
+    """
+    for width in (1024, 4096, 16384, 2 * MAX_SENTENCE_LENGTH + 1):
+        ahead = stream[pos - 1:min(end, pos - 1 + width)]
+        ends = np.flatnonzero(ahead == _SENTENCE_END)
+        if len(ends):
+            return pos + int(ends[0])
+        if pos - 1 + width >= end:
+            break
+    return pos
 
 
 @dataclasses.dataclass
