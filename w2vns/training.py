@@ -178,6 +178,66 @@ class TrainState:
         return bool((self.epoch >= epochs).all())
 
 
+class _Parking:
+    """Where workers wait between blocks while the main thread saves a checkpoint.
+
+    A worker calls ``park_if_asked`` before each block and ``leave`` when it is done; the main
+    thread (or a worker that finds a checkpoint due) calls ``ask``; ``wait`` tells the main
+    thread when every worker is parked or gone, and ``release`` lets them go on.
+    """
+
+    def __init__(self, workers):
+        self._cond = threading.Condition()
+        self._workers = workers
+        self._parked = self._left = 0
+        self.asked = False
+
+    def ask(self):
+        with self._cond:
+            self.asked = True
+            self._cond.notify_all()
+
+    def release(self):
+        with self._cond:
+            self.asked = False
+            self._cond.notify_all()
+
+    def park_if_asked(self):
+        if not self.asked:
+            return
+        with self._cond:
+            self._parked += 1
+            self._cond.notify_all()
+            while self.asked:
+                self._cond.wait()
+            self._parked -= 1
+
+    def leave(self):
+        with self._cond:
+            self._left += 1
+            self._cond.notify_all()
+
+    def all_left(self):
+        return self._left == self._workers
+
+    def _still(self):
+        return self.asked and self._parked + self._left == self._workers
+
+    def wait(self, timeout, until_parked=False):
+        """Wait up to ``timeout`` seconds for news (``until_parked``: for all to be still);
+        return whether a pause was asked for and every worker is parked or gone."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not self._still() and not self.all_left():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._cond.wait(left)
+                if not until_parked:
+                    break
+            return self._still()
+
+
 class Trainer:
     """Runs the kernel over an encoded corpus with worker threads; see the module docstring.
 
@@ -243,24 +303,14 @@ class Trainer:
                                         words_done=kernel.words_done, loss=kernel.loss,
                                         rng_state=kernel.rng_state)
         epoch, position = state.epoch, state.position
-        cond = threading.Condition()
-        flags = {"pause": False, "parked": 0, "finished": 0}
+        parking = _Parking(threads)
         errors = []
-
-        def wait_while_paused():
-            with cond:
-                flags["parked"] += 1
-                cond.notify_all()
-                while flags["pause"]:
-                    cond.wait()
-                flags["parked"] -= 1
 
         def work(t):
             ends = bounds[t]
             try:
                 while epoch[t] < p.epochs:
-                    if flags["pause"]:
-                        wait_while_paused()
+                    parking.park_if_asked()
                     if kernel.stop_flag[0]:
                         return
                     start = int(position[t])
@@ -278,31 +328,19 @@ class Trainer:
                     position[t] = end
                     if stopped:
                         return
-                    if checkpointer is not None and not flags["pause"] and checkpointer.due(
+                    if checkpointer is not None and not parking.asked and checkpointer.due(
                             self._words_done(), time.monotonic()):
-                        with cond:
-                            flags["pause"] = True
-                            cond.notify_all()
+                        parking.ask()
             except BaseException as err:  # surfaced by the main thread
                 errors.append(err)
                 kernel.request_stop()
             finally:
-                with cond:
-                    flags["finished"] += 1
-                    cond.notify_all()
-
-        def all_waiting():
-            return flags["parked"] + flags["finished"] == threads
+                parking.leave()
 
         def save():
             state.train_seconds = seconds_before + time.perf_counter() - start_time
             checkpointer.save(syn0, syn1neg, state)
             saved_words[0] = state.words()
-
-        def resume_workers():
-            with cond:
-                flags["pause"] = False
-                cond.notify_all()
 
         self.progress.training_start(total_words)
         seconds_before = state.train_seconds
@@ -318,14 +356,8 @@ class Trainer:
             for w in workers:
                 w.start()
             last_loss = last_pairs = 0.0
-            while True:
-                with cond:
-                    if flags["finished"] == threads:
-                        break
-                    if not (flags["pause"] and all_waiting()):
-                        cond.wait(self.POLL_SECONDS)
-                    ready = flags["pause"] and all_waiting()
-                if ready:
+            while not parking.all_left():
+                if parking.wait(self.POLL_SECONDS):
                     began = time.perf_counter()
                     try:
                         save()
@@ -334,7 +366,7 @@ class Trainer:
                         raise
                     checkpoint_seconds += time.perf_counter() - began
                     start_time += time.perf_counter() - began  # saving is not training
-                    resume_workers()
+                    parking.release()
                 loss, pairs = self._loss_totals()
                 recent = (loss - last_loss) / (pairs - last_pairs) if pairs > last_pairs else None
                 if pairs > last_pairs:
@@ -345,14 +377,11 @@ class Trainer:
                 if checkpointer is not None and not save_failed:
                     # Give the workers a moment to reach a block boundary: the checkpoint is
                     # then as good as a periodic one (byte-identical resume with one thread).
-                    with cond:
-                        flags["pause"] = True
-                        deadline = time.monotonic() + self.STOP_GRACE_SECONDS
-                        while not all_waiting() and time.monotonic() < deadline:
-                            cond.wait(max(0.0, deadline - time.monotonic()))
+                    parking.ask()
+                    parking.wait(self.STOP_GRACE_SECONDS, until_parked=True)
             finally:
                 kernel.request_stop()
-                resume_workers()
+                parking.release()
                 for w in workers:
                     w.join()
             if checkpointer is not None and not save_failed and not errors:
