@@ -107,11 +107,6 @@ class IntervalType(click.ParamType):
         return value
 
 
-#: The train options that set the model and the run; --resume takes them from the checkpoint.
-TRAINING_OPTIONS = ("dim", "window", "negative", "sample", "min_count", "max_vocab", "epochs",
-                    "alpha", "noise_power", "threads", "seed")
-
-
 @cli.command()
 @click.argument("corpus", nargs=-1)
 @click.option("-o", "--output", default=None,
@@ -204,10 +199,12 @@ def train(ctx, corpus, output, fmt, vocab_out, report, checkpoint_dir, checkpoin
                 fail("%s: no such file" % path)
             if os.path.isdir(path):
                 fail("%s: is a folder, not a corpus file" % path)
-    for target in (output, vocab_out, report):
+    for target in (output, vocab_out, report, save_model):
         if target and target != "-":
             try:
-                check_writable(target)
+                # A --save-model folder that exists already must take a new file.
+                check_writable(os.path.join(target, ".probe") if target == save_model
+                               and os.path.isdir(target) else target)
             except OSError as err:
                 fail("%s: %s" % (target, err.strerror))
     bars = TqdmProgress(enabled=False if quiet else progress)
@@ -218,7 +215,9 @@ def train(ctx, corpus, output, fmt, vocab_out, report, checkpoint_dir, checkpoin
             model = resume_run(resume_dir, corpus=list(corpus) or None, progress=bars,
                                cache_dir=cache_dir, checkpoint_every=checkpoint_every)
         else:
-            note = {"output": output, "format": fmt, "vocab_out": vocab_out, "report": report}
+            # Absolute, so that --resume from another folder writes the same files.
+            note = {"output": _absolute(output), "format": fmt, "vocab_out": _absolute(vocab_out),
+                    "report": _absolute(report)}
             model = train_model(list(corpus), progress=bars, cache_dir=cache_dir,
                                 checkpoint=checkpoint_dir,
                                 checkpoint_every=checkpoint_every or "1epoch", init=init_dir,
@@ -258,6 +257,10 @@ def train(ctx, corpus, output, fmt, vocab_out, report, checkpoint_dir, checkpoin
         " -> %s" % (human(summary["vocab_size"]), summary["params"]["dim"], human(summary["tokens"]),
                     summary["epochs"], summary["train_seconds"], human(summary["words_per_sec"]),
                     summary["threads"], output if output != "-" else "stdout"))
+
+
+def _absolute(path):
+    return path if path in (None, "-") or "://" in path else os.path.abspath(path)
 
 
 def _checkpoint_note(folder):
