@@ -92,7 +92,7 @@ BAD_INPUTS = [
      "looks gzip-compressed"),
     ("invalid-utf8-is-kept", _write("c.txt", b"caf\xe9 ok\n" * 10),
      ["train", "c.txt", "--min-count", "1", "--epochs", "1"], 0,
-     "warning: 1 vocabulary words are not valid UTF-8"),
+     "warning: 1 vocabulary word not valid UTF-8"),
     ("output-folder-missing", None, ["train", "CORPUS", "-o", "nodir/v.bin"], 2,
      "folder %s does not exist"),
     ("output-folder-not-writable", _readonly_folder, ["train", "CORPUS", "-o", READONLY], 2,
@@ -203,7 +203,7 @@ def test_a_200mb_line_without_newline_streams_in_bounded_memory(tmp_path):
     assert code == 0, stderr
     code, stderr, peak = _peak_rss_mb(args + ["-o", "big.bin"], line, tmp_path)
     assert code == 0, stderr
-    assert b"1 tokens longer than 1000 bytes were truncated" in stderr
+    assert b"1 token longer than 1000 bytes truncated" in stderr
     # The id stream of ~2.2M tokens is 9 MB; the line is 200 MB.
     assert peak < baseline + 40, (baseline, peak)
 

@@ -71,6 +71,11 @@ def output_is_text(path, fmt):
     return name.endswith((".txt", ".vec"))
 
 
+def plural(n, noun):
+    """plural(1, "word") -> '1 word'; plural(3, "word") -> '3 words'."""
+    return "%d %s%s" % (n, noun, "" if n == 1 else "s")
+
+
 def human(n):
     """1234567 -> '1.23M' for summary lines."""
     for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
@@ -279,15 +284,15 @@ def _warn_about_words(quiet, model):
 
     truncated = model.report.get("truncated_tokens", 0)
     if truncated:
-        log(quiet, "w2vns: warning: %d tokens longer than %d bytes were truncated (binary data "
-            "or a line without spaces?)" % (truncated, MAX_TOKEN_BYTES))
+        log(quiet, "w2vns: warning: %s longer than %d bytes truncated (binary data or a line "
+            "without spaces?)" % (plural(truncated, "token"), MAX_TOKEN_BYTES))
     words = model.vocab.words
     try:
         b"\n".join(words).decode("utf-8")
     except UnicodeDecodeError:
         bad = sum(1 for word in words if not _is_utf8(word))
-        log(quiet, "w2vns: warning: %d vocabulary words are not valid UTF-8; they are written "
-            "as their bytes (gensim reads them with unicode_errors='replace')" % bad)
+        log(quiet, "w2vns: warning: %s not valid UTF-8, written as their bytes (gensim "
+            "reads them with unicode_errors='replace')" % plural(bad, "vocabulary word"))
 
 
 def _is_utf8(word):
