@@ -137,8 +137,8 @@ def _sentence_boundary(stream, pos, end):
     """The first index >= ``pos`` that follows a sentence end, or ``pos`` itself when none is
     near (never in an encoded corpus: its sentences are at most MAX_SENTENCE_LENGTH ids).
 
-    Looks one page ahead first and widens only when needed: reading far ahead at every block
-    would bring most of the memory-mapped stream into memory before training starts.
+    Looks one page ahead first and widens only when needed, to touch little of the
+    memory-mapped stream (the caller releases what it touched).
     """
     for width in (1024, 4096, 16384, 2 * MAX_SENTENCE_LENGTH + 1):
         ahead = stream[pos - 1:min(end, pos - 1 + width)]
@@ -285,6 +285,8 @@ class Trainer:
             p.alpha, p.min_alpha, total_words, threads, p.seed)
         shards = [len(stream) * t // threads for t in range(threads + 1)]
         bounds = [block_bounds(stream, shards[t], shards[t + 1]) for t in range(threads)]
+        # Reading a page maps its neighbours too (the kernel's fault-around): drop them all.
+        encoded.release(0, len(stream))
         resumed = state is not None
         if state is None:
             state = TrainState(epoch=np.zeros(threads, dtype=np.int64),
