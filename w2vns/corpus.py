@@ -150,19 +150,30 @@ class EncodedCorpus:
     def __len__(self):
         return len(self.stream)
 
-    def release(self, start, end):
-        """Drop the pages holding stream[start:end] from this process's memory (not the data:
-        the next read faults them back in from the page cache or the file)."""
-        _release(self._mapping, 4 * start, 4 * end)
+    def release(self, start, end, behind=False):
+        """Drop the pages holding stream[start:end] from this process's memory (see
+        ``_release``); not the data: the next read faults them back in from the page cache or
+        the file. ``behind=True`` for a reader that goes on from ``end``."""
+        _release(self._mapping, 4 * start, 4 * end, behind)
 
 
-def _release(mapping, start, end):
-    """madvise(MADV_DONTNEED) over the whole pages in bytes [start, end) of a shared mapping."""
+#: A read fault maps more than the page it reads: Linux maps the pages around it
+#: (fault-around) or the whole large folio holding it, up to 2 MB. Releases therefore work on
+#: 2 MB windows.
+_RELEASE_ALIGN = 1 << 21
+
+
+def _release(mapping, start, end, behind=False):
+    """madvise(MADV_DONTNEED) over bytes [start, end) of a shared mapping, widened to whole
+    2 MB windows; with ``behind``, up to the window holding ``end`` only (a reader moving
+    forward keeps the window it is in). Harmless for data: the pages stay in the file and fault
+    back in when read."""
     advice = getattr(mmap, "MADV_DONTNEED", None)
     if mapping is None or advice is None:
         return
-    start -= start % mmap.PAGESIZE
-    end -= end % mmap.PAGESIZE
+    start -= start % _RELEASE_ALIGN
+    end = end - end % _RELEASE_ALIGN if behind else end + (-end) % _RELEASE_ALIGN
+    end = min(len(mapping), end)
     if end > start:
         try:
             mapping.madvise(advice, start, end - start)

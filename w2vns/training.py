@@ -118,13 +118,14 @@ BLOCK_ENTRIES = 1 << 15
 _SENTENCE_END = 0xFFFFFFFF
 
 
-def block_bounds(stream, start, end, step=BLOCK_ENTRIES):
+def block_bounds(stream, start, end, step=BLOCK_ENTRIES, release=None):
     """Kernel-call boundaries over the shard stream[start:end]: ``start``, then about every
-    ``step`` entries just after a sentence end, then ``end``."""
+    ``step`` entries just after a sentence end, then ``end``. ``release(a, b)``, if given, is
+    called on each range that was read (to drop a memory-mapped stream's pages at once)."""
     bounds = [start]
     pos = start + step
     while pos < end:
-        pos = _sentence_boundary(stream, pos, end)
+        pos = _sentence_boundary(stream, pos, end, release)
         if pos >= end:
             break
         bounds.append(pos)
@@ -133,16 +134,17 @@ def block_bounds(stream, start, end, step=BLOCK_ENTRIES):
     return bounds
 
 
-def _sentence_boundary(stream, pos, end):
+def _sentence_boundary(stream, pos, end, release=None):
     """The first index >= ``pos`` that follows a sentence end, or ``pos`` itself when none is
     near (never in an encoded corpus: its sentences are at most MAX_SENTENCE_LENGTH ids).
 
-    Looks one page ahead first and widens only when needed, to touch little of the
-    memory-mapped stream (the caller releases what it touched).
+    Looks one page ahead first and widens only when needed, to touch little of the stream.
     """
     for width in (1024, 4096, 16384, 2 * MAX_SENTENCE_LENGTH + 1):
         ahead = stream[pos - 1:min(end, pos - 1 + width)]
         ends = np.flatnonzero(ahead == _SENTENCE_END)
+        if release is not None:
+            release(pos - 1, min(end, pos - 1 + width))
         if len(ends):
             return pos + int(ends[0])
         if pos - 1 + width >= end:
@@ -284,9 +286,8 @@ class Trainer:
             syn0, syn1neg, stream, keep, noise_prob, noise_alias, p.window, p.negative,
             p.alpha, p.min_alpha, total_words, threads, p.seed)
         shards = [len(stream) * t // threads for t in range(threads + 1)]
-        bounds = [block_bounds(stream, shards[t], shards[t + 1]) for t in range(threads)]
-        # Reading a page maps its neighbours too (the kernel's fault-around): drop them all.
-        encoded.release(0, len(stream))
+        bounds = [block_bounds(stream, shards[t], shards[t + 1], release=encoded.release)
+                  for t in range(threads)]
         resumed = state is not None
         if state is None:
             state = TrainState(epoch=np.zeros(threads, dtype=np.int64),
@@ -323,7 +324,7 @@ class Trainer:
                         end = _position_after(
                             stream, start, end, int(kernel.words_done[t * COUNTER_STRIDE]) - before)
                     else:
-                        encoded.release(start, end)
+                        encoded.release(start, end, behind=True)
                     if end == ends[-1]:
                         epoch[t] += 1
                         end = ends[0]
