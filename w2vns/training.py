@@ -152,6 +152,19 @@ def _sentence_boundary(stream, pos, end, release=None):
     return pos
 
 
+def _position_after(stream, start, end, tokens):
+    """Where a kernel call over stream[start:end] that was stopped after reading ``tokens`` word
+    ids left off: after the sentence end that follows its last one (the kernel stops only
+    between sentences, and counts every id it reads in words_done)."""
+    if tokens <= 0:
+        return start
+    ids = np.flatnonzero(stream[start:end] != _SENTENCE_END)
+    if tokens >= len(ids):
+        return end
+    pos = start + int(ids[tokens - 1]) + 1
+    return pos + 1 if stream[pos] == _SENTENCE_END else pos
+
+
 @dataclasses.dataclass
 class TrainState:
     """Where a run stands, besides its weights: what a checkpoint needs to continue it.
@@ -387,7 +400,9 @@ class Trainer:
                 parking.release()
                 for w in workers:
                     w.join()
-            if checkpointer is not None and not save_failed and not errors:
+            if errors:  # a worker failed: that, not the interruption, is the news
+                raise errors[0]
+            if checkpointer is not None and not save_failed:
                 save()
             raise
         finally:
