@@ -2,8 +2,10 @@
 
 ``train(corpus, **params)`` is the library entry point the CLI calls: it validates the
 parameters, runs the counting pass, builds the samplers' tables, starts one Python thread per
-worker (each calls the Cython kernel on its contiguous shard of the encoded corpus, once per
-epoch, with the GIL released) and reports progress from the main thread.
+worker (each calls the Cython kernel on its contiguous shard of the encoded corpus, one block
+of ~32k ids per call, with the GIL released) and reports progress from the main thread.
+Between blocks the workers can be parked while a checkpoint is saved; ``resume`` continues a
+run from one (see w2vns/checkpoint.py).
 """
 import bisect
 import dataclasses
