@@ -27,7 +27,7 @@ MAX_SENTENCE_LENGTH = 10000
 #: Tokens longer than this many bytes are truncated (counted in ``truncated_tokens``).
 MAX_TOKEN_BYTES = 1000
 #: Ids remapped per step of the final pass; the pages behind each step are released after it.
-REMAP_STEP = 1 << 22
+REMAP_STEP = 1 << 20
 #: Magic bytes of compressed data, to explain a compressed file read as plain text.
 _COMPRESSED_MAGIC = ((b"\x1f\x8b", "gzip", "name it .gz, or pipe it through zcat"),
                      (b"BZh", "bzip2", "name it .bz2, or pipe it through bzcat"),
@@ -315,7 +315,8 @@ def _finish(encoder, cache, min_count, max_vocab, start, vocabulary=None, grow=F
                                              k, sentence_len)
         sentences += ended
         crc = zlib.crc32(stream[done:k], crc)  # stream[:k] is final
-        _release(mapping, 4 * begin, 4 * min(n, begin + REMAP_STEP))
+        # Everything this step touched: read from ``begin`` on, written from ``done`` on.
+        _release(mapping, 4 * done, 4 * min(n, begin + REMAP_STEP))
     if k == 0:
         raise CorpusError("no token of the corpus is in the vocabulary")
     return EncodedCorpus(stream[:k], vocab, sentences, time.perf_counter() - start, mapping,
