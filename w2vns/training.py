@@ -8,6 +8,7 @@ Between blocks the workers can be parked while a checkpoint is saved; ``resume``
 run from one (see w2vns/checkpoint.py).
 """
 import bisect
+import contextlib
 import dataclasses
 import os
 import threading
@@ -469,23 +470,31 @@ def train(corpus, progress=None, cache_dir=None, checkpoint=None, checkpoint_eve
         inherited = {k: saved[k] for k in fields - {"min_alpha", "threads"} if k in saved}
         params = dict(inherited, **params)
     trainer = Trainer(TrainParams(**params), progress)
+    created = checkpoint is not None and not os.path.exists(checkpoint)
     if checkpoint is not None:
         ckpt.parse_every(checkpoint_every)  # a bad schedule fails before any work
         ckpt.prepare_folder(checkpoint, fresh=True)
-    p = trainer.params
-    encoded = encode_corpus(corpus, p.min_count, p.max_vocab, cache_dir=cache_dir,
-                            progress=trainer.progress.counting,
-                            vocabulary=start_from.vocab if start_from else None, grow=True)
-    syn0 = syn1neg = None
-    if start_from is not None:
-        syn0, syn1neg = _grown_weights(start_from, encoded.origin, p.seed)
-    checkpointer = None
-    if checkpoint is not None:
-        corpus_id = dict(encoded.identity(), files=ckpt.describe_corpus(corpus)
-                         if is_corpus_paths(corpus) else None)
-        checkpointer = ckpt.Checkpointer(checkpoint, checkpoint_every, encoded.vocab,
-                                         dataclasses.asdict(p), encoded.tokens, corpus_id, note)
-    return _run(trainer, encoded, syn0, syn1neg, None, checkpointer)
+    try:
+        p = trainer.params
+        encoded = encode_corpus(corpus, p.min_count, p.max_vocab, cache_dir=cache_dir,
+                                progress=trainer.progress.counting,
+                                vocabulary=start_from.vocab if start_from else None, grow=True)
+        syn0 = syn1neg = None
+        if start_from is not None:
+            syn0, syn1neg = _grown_weights(start_from, encoded.origin, p.seed)
+        checkpointer = None
+        if checkpoint is not None:
+            corpus_id = dict(encoded.identity(), files=ckpt.describe_corpus(corpus)
+                             if is_corpus_paths(corpus) else None)
+            checkpointer = ckpt.Checkpointer(checkpoint, checkpoint_every, encoded.vocab,
+                                             dataclasses.asdict(p), encoded.tokens, corpus_id,
+                                             note)
+        return _run(trainer, encoded, syn0, syn1neg, None, checkpointer)
+    except BaseException:
+        if created:  # a run that failed before its first checkpoint leaves no empty folder
+            with contextlib.suppress(OSError):
+                os.rmdir(checkpoint)
+        raise
 
 
 def resume(folder, corpus=None, progress=None, cache_dir=None, checkpoint_every=None):
