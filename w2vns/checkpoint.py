@@ -25,7 +25,7 @@ import time
 
 import numpy as np
 
-from .atomic import atomic_output
+from .atomic import atomic_output, check_writable
 from .vocab import Vocabulary
 
 FORMAT = "w2vns-checkpoint"
@@ -140,11 +140,12 @@ def prepare_folder(folder, fresh=True):
     parent = os.path.dirname(os.path.abspath(folder))
     if not os.path.isdir(parent):
         raise CheckpointError("%s: folder %s does not exist" % (folder, parent))
-    os.makedirs(folder, exist_ok=True)
     try:
-        tempfile.TemporaryFile(dir=folder).close()
+        os.makedirs(folder, exist_ok=True)
+        check_writable(os.path.join(folder, MANIFEST))
     except OSError as err:
-        raise CheckpointError("%s: not writable: %s" % (folder, err.strerror or err)) from None
+        raise CheckpointError("%s: cannot hold a checkpoint: %s"
+                              % (folder, err.strerror or err)) from None
 
 
 def save(folder, vocab, syn0, syn1neg, params, state=None, corpus=None, note=None, every=None):
