@@ -6,7 +6,10 @@ interns each token in an open-addressing hash table whose keys live in one byte 
 it, and writes its provisional id (order of first occurrence) to an output buffer. Sentences
 end with the ``SENTENCE_END`` marker; a line of more than ``max_sentence_length`` tokens is
 split into several sentences, so no line is ever truncated and memory stays bounded. A token cut
-by a chunk boundary is carried over to the next chunk.
+by a chunk boundary is carried over to the next chunk. A token longer than ``max_token_bytes``
+(a line of binary junk, or gigabytes without whitespace) is truncated to that many bytes, backed
+off to a UTF-8 character boundary, and counted in ``truncated_tokens``: like word2vec's
+MAX_STRING, it keeps the carry buffer and the vocabulary arena bounded whatever the input.
 """
 import numpy as np
 cimport numpy as cnp
@@ -50,16 +53,21 @@ cdef class Encoder:
     cdef uint8_t *carry           # a token cut by the chunk boundary
     cdef int64_t carry_len, carry_cap
     cdef int64_t sentence_len
-    cdef readonly int64_t max_sentence_length
-    cdef readonly int64_t tokens, sentences
+    cdef readonly int64_t max_sentence_length, max_token_bytes
+    cdef readonly int64_t tokens, sentences, truncated_tokens
 
-    def __cinit__(self, int64_t max_sentence_length=10000):
+    def __cinit__(self, int64_t max_sentence_length=10000, int64_t max_token_bytes=1000):
         if max_sentence_length < 1:
             raise ValueError("max_sentence_length must be >= 1")
+        if max_token_bytes < 1:
+            raise ValueError("max_token_bytes must be >= 1")
         self.max_sentence_length = max_sentence_length
+        self.max_token_bytes = max_token_bytes
         self.arena_cap = 1 << 20
         self.words_cap = 1 << 16
-        self.carry_cap = 256
+        # One byte more than a token may keep: the first dropped byte tells whether the cut
+        # splits a UTF-8 character.
+        self.carry_cap = max_token_bytes + 1
         self.arena = <uint8_t *>malloc(self.arena_cap)
         self.word_off = <int64_t *>malloc(self.words_cap * sizeof(int64_t))
         self.word_len = <uint32_t *>malloc(self.words_cap * sizeof(uint32_t))
@@ -164,13 +172,22 @@ cdef class Encoder:
                               Py_ssize_t k) noexcept nogil:
         """Emit the id of the token p[:n] (prefixed by any carried bytes) at out[k]."""
         cdef int64_t w
+        cdef const uint8_t *token = p
         if self.carry_len > 0:
-            if append_carry(self, p, n) != 0:
-                return -1
-            w = self.intern(self.carry, self.carry_len)
+            append_carry(self, p, n)
+            token = self.carry
+            n = self.carry_len
             self.carry_len = 0
-        else:
-            w = self.intern(p, n)
+        if n > self.max_token_bytes:
+            # token[max_token_bytes] exists (the carry keeps one byte more): while it is a
+            # UTF-8 continuation byte the cut would split a character, so cut earlier.
+            n = self.max_token_bytes
+            while n > 1 and (token[n] & 0xC0) == 0x80:
+                n -= 1
+            if (token[n] & 0xC0) == 0x80:
+                n = self.max_token_bytes  # no character boundary at all: not UTF-8 anyway
+            self.truncated_tokens += 1
+        w = self.intern(token, n)
         if w < 0:
             return -1
         out[k] = <uint32_t>w
@@ -217,8 +234,7 @@ cdef class Encoder:
                     in_token = True
                     start = i
             if k >= 0 and in_token:
-                if append_carry(self, p + start, n - start) != 0:
-                    k = -1
+                append_carry(self, p + start, n - start)
         if k < 0:
             raise MemoryError("out of memory while counting the vocabulary")
         return k
@@ -277,23 +293,36 @@ cdef int grow_bytes(uint8_t **buf, int64_t *cap) noexcept nogil:
     return 0
 
 
-cdef int append_carry(Encoder enc, const uint8_t *p, Py_ssize_t n) noexcept nogil:
-    while enc.carry_len + n > enc.carry_cap:
-        if grow_bytes(&enc.carry, &enc.carry_cap) != 0:
-            return -1
+cdef void append_carry(Encoder enc, const uint8_t *p, Py_ssize_t n) noexcept nogil:
+    """Carry p[:n] over to the next chunk, keeping at most max_token_bytes + 1 bytes."""
+    if n > enc.carry_cap - enc.carry_len:
+        n = enc.carry_cap - enc.carry_len
     memcpy(enc.carry + enc.carry_len, p, n)
     enc.carry_len += n
-    return 0
 
 
 def remap_stream(uint32_t[::1] stream, const uint32_t[::1] remap):
     """Rewrite provisional ids to final ids in place, dropping words mapped to ``DROPPED``
     and sentences left empty; return ``(length, sentences)`` (the data is compacted to the
     front)."""
-    cdef Py_ssize_t n = stream.shape[0], i, k = 0, sentence_len = 0, sentences = 0
+    length, _, sentences = remap_range(stream, remap, 0, stream.shape[0], 0, 0)
+    return length, sentences
+
+
+def remap_range(uint32_t[::1] stream, const uint32_t[::1] remap, Py_ssize_t start,
+                Py_ssize_t end, Py_ssize_t k, Py_ssize_t sentence_len):
+    """``remap_stream`` over stream[start:end], writing from stream[k] on (k <= start).
+
+    Call it over consecutive ranges, passing back the returned ``k`` and ``sentence_len``, to
+    remap a stream piece by piece (the caller can then release the pages it is done with).
+    Returns ``(k, sentence_len, sentences ended in this range)``.
+    """
+    cdef Py_ssize_t i, sentences = 0
     cdef uint32_t w, v
+    if not (0 <= k <= start <= end <= stream.shape[0]):
+        raise ValueError("bad range")
     with nogil:
-        for i in range(n):
+        for i in range(start, end):
             w = stream[i]
             if w == SENT:
                 if sentence_len > 0:
@@ -308,4 +337,4 @@ def remap_stream(uint32_t[::1] stream, const uint32_t[::1] remap):
             stream[k] = v
             k += 1
             sentence_len += 1
-    return k, sentences
+    return k, sentence_len, sentences

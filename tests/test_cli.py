@@ -112,31 +112,6 @@ def test_similar_json_and_unknown_words(small_corpus_file, tmp_path):
     assert env_result.returncode == 0, env_result.stderr
 
 
-@pytest.mark.parametrize("args, message", [
-    (["train", "missing.txt"], "no such file"),
-    (["train", "CORPUS", "--dim", "0"], "--dim"),
-    (["train", "CORPUS", "--sample", "2"], "--sample"),
-    (["train", "CORPUS", "--threads", "-1"], "--threads"),
-    (["train", "CORPUS", "-o", "/nonexistent/dir/v.bin"], "does not exist"),
-    (["train", "CORPUS", "--min-count", "100000"], "min-count"),
-    (["train"], "CORPUS"),
-    (["similar", "dog", "-m", "missing.bin"], "w2vns train"),
-    (["bogus"], "No such command"),
-])
-def test_bad_usage_and_input_exit_2_with_one_line(args, message, small_corpus_file, tmp_path):
-    args = [str(small_corpus_file) if a == "CORPUS" else a for a in args]
-    result = w2vns(*args, cwd=tmp_path)
-    assert result.returncode == 2
-    assert message in one_line(result.stderr)
-    assert not any(p.name.startswith(".") or p.suffix == ".bin" for p in tmp_path.iterdir())
-
-
-def test_empty_corpus_is_bad_input(tmp_path):
-    (tmp_path / "empty.txt").write_bytes(b"\n\n")
-    result = w2vns("train", tmp_path / "empty.txt", cwd=tmp_path)
-    assert result.returncode == 2 and "empty" in one_line(result.stderr)
-
-
 def test_ctrl_c_stops_training_quickly_and_writes_nothing(corpus_file, tmp_path):
     out = tmp_path / "v.bin"
     proc = subprocess.Popen([sys.executable, "-m", "w2vns", "train", str(corpus_file), "-o",

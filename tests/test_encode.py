@@ -1,4 +1,6 @@
 """The counting pass: tokenization, sentence boundaries, vocabulary, trimming, remapping."""
+import gzip
+
 import numpy as np
 import pytest
 
@@ -84,6 +86,35 @@ def test_many_distinct_words_grow_the_tables():
         words[0], words[123456], words[299999]]
 
 
+@pytest.mark.parametrize("cut", [1, 7, 999, 1000, 1001, 2500])
+def test_over_long_tokens_are_truncated_and_counted_wherever_chunks_cut_them(cut):
+    giant = b"x" * 2500
+    text = b"a " + giant + b" b\n"
+    cut += 2
+    sentences, enc = encode_chunks([text[:cut], text[cut:]])
+    assert sentences == [[b"a", b"x" * 1000, b"b"]]
+    assert enc.truncated_tokens == 1
+
+
+def test_truncation_does_not_split_a_utf8_character():
+    word = "\u00e9".encode() * 600  # 1200 bytes, two per character
+    sentences, enc = encode_chunks([b"a" + word + b"\n"])
+    assert sentences[0][0] == b"a" + "\u00e9".encode() * 499  # 999 bytes: the 1000th would split
+    assert enc.truncated_tokens == 1
+
+
+def test_remapping_piece_by_piece_equals_remapping_at_once(monkeypatch):
+    from w2vns import corpus
+
+    lines = ["a b rare%d c" % i if i % 3 else "rare%d" % i for i in range(300)]
+    whole = encode_corpus(lines, min_count=2)
+    monkeypatch.setattr(corpus, "REMAP_STEP", 7)
+    pieces = encode_corpus(lines, min_count=2)
+    assert pieces.stream.tolist() == whole.stream.tolist()
+    assert pieces.sentences == whole.sentences == 200
+    assert pieces.tokens == whole.vocab.retained_tokens
+
+
 def test_vocabulary_sorted_by_count_ties_by_first_appearance():
     enc = encode_corpus(["c a b a b d"] * 5, min_count=1)
     assert enc.vocab.words == [b"a", b"b", b"c", b"d"]
@@ -121,6 +152,17 @@ def test_files_without_final_newline_do_not_merge(tmp_path):
     (tmp_path / "b.txt").write_bytes(b"z")
     enc = encode_corpus([str(tmp_path / "a.txt"), str(tmp_path / "b.txt")], min_count=1)
     assert enc.sentences == 2
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"good words\nthen a \x00 byte\n", "NUL byte at byte 18"),
+    (gzip.compress(b"a b c\n" * 100), "looks gzip-compressed"),
+])
+def test_binary_files_are_refused(tmp_path, data, message):
+    path = tmp_path / "corpus.txt"
+    path.write_bytes(data)
+    with pytest.raises(CorpusError, match=message):
+        encode_corpus(str(path), min_count=1)
 
 
 def test_empty_corpus_and_nothing_reaching_min_count_are_clear_errors():

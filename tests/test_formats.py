@@ -629,3 +629,60 @@ def test_words_decoded_in_batches(tmp_path, monkeypatch, suffix):
         got_keys, got = read_word2vec(path)
     assert [k.encode("utf-8", "surrogateescape") for k in got_keys] == raw
     assert np.array_equal(bits(got), bits(vectors))
+
+
+# -- any bytes at all -------------------------------------------------------------------------
+
+
+def _damaged(data):
+    """Strategies for vectors files: random bytes, real headers with junk, truncated valid files
+    (binary, text, gzip), valid gzip with a flipped byte, compressed magic with junk."""
+    from hypothesis import strategies as st
+
+    def flip(blob, at, mask):
+        at %= len(blob)
+        return blob[:at] + bytes([blob[at] ^ mask]) + blob[at + 1:]
+
+    headers = [b"3 4\n", b"1 1\n", b"2 100000000000\n", b"99999999999999 99999999\n",
+               b"9" * 19 + b" 2\n", b"0 3\n"]
+    return st.one_of(
+        st.binary(max_size=300),
+        st.builds(bytes.__add__, st.sampled_from(headers), st.binary(max_size=200)),
+        *[st.builds(lambda n, blob=blob: blob[:n], st.integers(0, len(blob))) for blob in data],
+        *[st.builds(flip, st.just(blob), st.integers(0, 10**6), st.integers(1, 255))
+          for blob in data],
+        st.builds(bytes.__add__, st.sampled_from([b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00"]),
+                  st.binary(max_size=200)),
+    )
+
+
+def test_random_bytes_raise_format_error_never_anything_else(tmp_path):
+    """Whatever the bytes, from a file or from stdin, the loader returns vectors or raises its
+    own FormatError: no other exception, no giant allocation from a lying header."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    keys, vectors = make_data(count=4, dim=3)
+    write_word2vec(tmp_path / "v.bin", keys, vectors, binary=True)
+    write_word2vec(tmp_path / "v.txt", keys, vectors, binary=False)
+    valid = [(tmp_path / "v.bin").read_bytes(), (tmp_path / "v.txt").read_bytes()]
+    valid.append(gzip.compress(valid[1]))
+    path = tmp_path / "x"
+
+    @settings(max_examples=400, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(_damaged(valid), st.sampled_from([None, True, False]), st.sampled_from([None, 2]))
+    def check(blob, binary, limit):
+        path.write_bytes(blob)
+        for source in (str(path), "-"):
+            saved = sys.stdin
+            sys.stdin = type("Stdin", (), {"buffer": io.BufferedReader(io.BytesIO(blob))})()
+            try:
+                keys, vectors = read_word2vec(source, binary=binary, limit=limit)
+                assert vectors.dtype == np.float32 and vectors.shape[0] == len(keys)
+            except FormatError:
+                pass
+            finally:
+                sys.stdin = saved
+
+    check()

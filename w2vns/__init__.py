@@ -7,11 +7,12 @@
 """
 __version__ = "0.1.0"
 
-__all__ = ["train", "TrainParams", "KeyedVectors", "__version__"]
+__all__ = ["train", "resume", "TrainParams", "KeyedVectors", "__version__"]
 
 # Imported on first use, so that `import w2vns.formats` (or a query command) does not pay for
 # the training machinery, and the reverse.
-_LAZY = {"train": "training", "TrainParams": "training", "KeyedVectors": "vectors"}
+_LAZY = {"train": "training", "resume": "training", "TrainParams": "training",
+         "KeyedVectors": "vectors"}
 
 
 def __getattr__(name):

@@ -2,9 +2,14 @@
 
 A crash, Ctrl-C or a full disk never leaves a truncated file under the final name: either the
 old file (if any) is still there, or the complete new one is.
+
+A target that exists and is not a regular file (``/dev/stdout``, ``/dev/full``, a FIFO) is
+written directly: renaming a temporary file over a device would replace the device, and there
+is no file there to leave half-written.
 """
 import contextlib
 import os
+import stat
 import tempfile
 
 
@@ -16,6 +21,11 @@ def atomic_output(path, mode="wb"):
     temporary file is removed and the exception propagates.
     """
     path = os.fspath(path)
+    if is_special(path):
+        with open(path, mode) as handle:
+            yield handle
+            handle.flush()
+        return
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)
     try:
@@ -32,3 +42,34 @@ def atomic_output(path, mode="wb"):
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def is_special(path):
+    """True when ``path`` exists and is not a regular file or a folder (a device, a FIFO)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+def check_writable(path):
+    """Raise OSError unless ``path`` could be written atomically: its folder exists and a file
+    can be created there (tried for real: permission bits do not tell root, or a read-only
+    mount, the truth)."""
+    path = os.fspath(path)
+    if is_special(path):
+        if not os.access(path, os.W_OK):
+            raise PermissionError(13, "not writable", path)
+        return
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(2, "folder %s does not exist" % folder, path)
+    if os.path.isdir(path):
+        raise IsADirectoryError(21, "is a folder", path)
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".w2vns-probe-", dir=folder)
+    except OSError as err:
+        raise PermissionError(err.errno, "folder %s is not writable" % folder, path) from None
+    os.close(fd)
+    os.unlink(probe)

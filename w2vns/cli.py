@@ -85,6 +85,11 @@ def output_is_text(path, fmt):
     return name.endswith((".txt", ".vec"))
 
 
+def plural(n, noun):
+    """plural(1, "word") -> '1 word'; plural(3, "word") -> '3 words'."""
+    return "%d %s%s" % (n, noun, "" if n == 1 else "s")
+
+
 def human(n):
     """1234567 -> '1.23M' for summary lines."""
     for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
@@ -151,10 +156,26 @@ def training_options(negative, noise_power):
     return decorate
 
 
+class IntervalType(click.ParamType):
+    """--checkpoint-every: 1epoch, 10m, 2h, 30s, or a number of words."""
+
+    name = "INTERVAL"
+
+    def convert(self, value, param, ctx):
+        from .checkpoint import parse_every
+
+        try:
+            parse_every(value)
+        except ValueError as err:
+            self.fail(str(err), param, ctx)
+        return value
+
+
 @cli.command()
-@click.argument("corpus", nargs=-1, required=True)
-@click.option("-o", "--output", default=DEFAULT_MODEL, show_default=True,
-              help="Vectors file to write ('-' writes text to stdout).")
+@click.argument("corpus", nargs=-1)
+@click.option("-o", "--output", default=None,
+              help="Vectors file to write ('-' writes text to stdout)  [default: vectors.bin; "
+                   "with --resume, the interrupted run's]")
 @click.option("--format", "fmt", type=click.Choice(["binary", "text"]), default=None,
               help="Output format [default: by extension: .txt/.vec text, else binary].")
 @training_options(
@@ -166,6 +187,18 @@ def training_options(negative, noise_power):
               help="Also write the vocabulary as word<TAB>count.")
 @click.option("--report", type=click.Path(dir_okay=False), default=None,
               help="Write the run's summary as JSON.")
+@click.option("--checkpoint", "checkpoint_dir", type=click.Path(file_okay=False), default=None,
+              help="Save the training state in this folder as training goes, at the end, and "
+                   "on Ctrl-C/SIGTERM.")
+@click.option("--checkpoint-every", type=IntervalType(), default=None,
+              help="When to save: Nepoch, a time (30s, 10m, 2h) or N words  [default: 1epoch].")
+@click.option("--resume", "resume_dir", type=click.Path(file_okay=False), default=None,
+              help="Continue the interrupted run whose checkpoint is in this folder.")
+@click.option("--init", "init_dir", type=click.Path(file_okay=False), default=None,
+              help="Start from a saved model or checkpoint folder (continued training).")
+@click.option("--save-model", type=click.Path(file_okay=False), default=None,
+              help="Also save the model (vocabulary, both matrices, settings) in this folder, "
+                   "for --init.")
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
               help="Folder for the temporary encoded corpus [default: $TMPDIR].")
 @click.option("--progress/--no-progress", default=None,
@@ -179,37 +212,87 @@ def training_options(negative, noise_power):
                    "noise-power 0).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 @click.pass_context
-def train(ctx, corpus, output, fmt, vocab_out, report, cache_dir, progress, quiet, evaluate_after,
-          preset, **params):
-    """Train vectors on CORPUS (files, '-' for stdin, .gz/.bz2/.xz/.zst, URLs)."""
-    from .atomic import atomic_output
+def train(ctx, corpus, output, fmt, vocab_out, report, checkpoint_dir, checkpoint_every,
+          resume_dir, init_dir, save_model, cache_dir, progress, quiet, evaluate_after, preset,
+          **params):
+    """Train vectors on CORPUS (files, '-' for stdin, .gz/.bz2/.xz/.zst, URLs).
+
+    \b
+    w2vns train corpus.txt --checkpoint ckpt      # saves its state every epoch
+    w2vns train --resume ckpt                     # after a crash, Ctrl-C or SIGTERM
+    w2vns train more.txt --init ckpt -o v2.bin    # continued training on new text
+    """
+    from .atomic import atomic_output, check_writable
+    from .checkpoint import CheckpointError
     from .corpus import CorpusError
     from .progress import TqdmProgress
+    from .training import resume as resume_run
     from .training import train as train_model
 
     started = time.perf_counter()
+    given = {name for name in params
+             if ctx.get_parameter_source(name) != click.core.ParameterSource.DEFAULT}
+    if resume_dir:
+        clash = sorted(given) + [opt for opt, value in (
+            ("init", init_dir), ("checkpoint", checkpoint_dir)) if value]
+        if clash:
+            fail("--%s cannot be used with --resume: the run continues with its own settings "
+                 "and checkpoint folder" % clash[0].replace("_", "-"))
+        note = _checkpoint_note(resume_dir)
+        output = output or note.get("output")
+        fmt = fmt or note.get("format")
+        vocab_out = vocab_out or note.get("vocab_out")
+        report = report or note.get("report")
+    elif not corpus:
+        raise click.UsageError("Missing argument 'CORPUS...'.", ctx)
+    elif checkpoint_every and not checkpoint_dir:
+        fail("--checkpoint-every needs --checkpoint DIR")
+    output = output or DEFAULT_MODEL
     if corpus.count("-") > 1:
         fail("stdin ('-') can be read only once")
     for path in corpus:
-        if path != "-" and "://" not in path and not os.path.exists(path):
-            fail("%s: no such file" % path)
-    for target in (output, vocab_out, report):
+        if path != "-" and "://" not in path:
+            if not os.path.exists(path):
+                fail("%s: no such file" % path)
+            if os.path.isdir(path):
+                fail("%s: is a folder, not a corpus file" % path)
+    for target in (output, vocab_out, report, save_model):
         if target and target != "-":
-            folder = os.path.dirname(os.path.abspath(target))
-            if not os.path.isdir(folder):
-                fail("%s: folder %s does not exist" % (target, folder))
-            if not os.access(folder, os.W_OK):
-                fail("%s: folder %s is not writable" % (target, folder))
+            try:
+                # A --save-model folder that exists already must take a new file.
+                check_writable(os.path.join(target, ".probe") if target == save_model
+                               and os.path.isdir(target) else target)
+            except OSError as err:
+                fail("%s: %s" % (target, err.strerror))
     params, preset_used = preset_params(ctx, preset, params)
+    given |= set(preset_used)  # the preset's values count as given (--init does not override)
     bars = TqdmProgress(enabled=False if quiet else progress)
+    checkpoint = resume_dir or checkpoint_dir
+    writing = None
     written = None  # set once the vectors are safe, so that Ctrl-C during --eval says so
     try:
-        model = train_model(list(corpus), progress=bars, cache_dir=cache_dir, **params)
+        if resume_dir:
+            model = resume_run(resume_dir, corpus=list(corpus) or None, progress=bars,
+                               cache_dir=cache_dir, checkpoint_every=checkpoint_every)
+        else:
+            # Absolute, so that --resume from another folder writes the same files.
+            note = {"output": _absolute(output), "format": fmt, "vocab_out": _absolute(vocab_out),
+                    "report": _absolute(report)}
+            model = train_model(list(corpus), progress=bars, cache_dir=cache_dir,
+                                checkpoint=checkpoint_dir,
+                                checkpoint_every=checkpoint_every or "1epoch", init=init_dir,
+                                note=note, **{k: v for k, v in params.items() if k in given})
+        _warn_about_words(quiet, model)
         write_start = time.perf_counter()
+        writing = output  # named in the error if a write fails (a full disk says no file name)
         model.save_word2vec_format(output, binary=not output_is_text(output, fmt))
         written = output if output != "-" else "stdout"
         if vocab_out:
+            writing = vocab_out
             model.vocab.save_tsv(vocab_out)
+        if save_model:
+            writing = save_model
+            model.save(save_model)
         summary = dict(model.report)
         summary.update(output=output, write_seconds=time.perf_counter() - write_start)
         if preset:
@@ -220,21 +303,25 @@ def train(ctx, corpus, output, fmt, vocab_out, report, cache_dir, progress, quie
             summary["evaluation"] = run_evaluation(model.wv)
         summary["total_seconds"] = time.perf_counter() - started
         if report:
+            writing = report
             with atomic_output(report, "w") as handle:
                 json.dump(json_safe(summary), handle, indent=1)
                 handle.write("\n")
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Terminated) as err:
         bars.close()
-        fail("interrupted; %s" % ("vectors written to %s" % written if written else
-                                  "nothing was written"), EXIT_INTERRUPTED)
-    except Terminated:
-        bars.close()
-        fail("terminated; %s" % ("vectors written to %s" % written if written else
-                                 "nothing was written"), EXIT_TERMINATED)
-    except (CorpusError, ValueError) as err:
+        code, what = ((EXIT_INTERRUPTED, "interrupted") if isinstance(err, KeyboardInterrupt)
+                      else (EXIT_TERMINATED, "terminated"))
+        if written:
+            fail("%s; vectors written to %s" % (what, written), code)
+        if checkpoint and os.path.exists(os.path.join(checkpoint, "checkpoint.json")):
+            fail("%s; no vectors were written; the training state is in %s: continue with "
+                 "'w2vns train --resume %s'" % (what, checkpoint, checkpoint), code)
+        fail("%s; nothing was written" % what, code)
+    except (CorpusError, CheckpointError, ValueError) as err:
         fail(str(err))
     except OSError as err:
-        fail("%s%s" % (err.strerror or err, ": %s" % err.filename if err.filename else ""))
+        name = err.filename or writing
+        fail("%s%s" % (err.strerror or err, ": %s" % name if name else ""))
     figures = ""
     if evaluate_after:
         figures = "; %s" % evaluation_summary(summary["evaluation"])
@@ -403,6 +490,45 @@ def plot(words, model_path, output, neighbours, size):
         fail("%s%s" % (err.strerror or err, ": %s" % err.filename if err.filename else ""))
     if unknown:
         sys.exit(EXIT_UNANSWERED)
+
+
+def _absolute(path):
+    return path if path in (None, "-") or "://" in path else os.path.abspath(path)
+
+
+def _checkpoint_note(folder):
+    """The output options an interrupted run stored with its checkpoint."""
+    from .checkpoint import CheckpointError, read_note
+
+    try:
+        return read_note(folder)
+    except CheckpointError as err:
+        fail(str(err))
+
+
+def _warn_about_words(quiet, model):
+    """One line each for words that were cut or are not UTF-8 (both are kept, but surprise)."""
+    from .corpus import MAX_TOKEN_BYTES
+
+    truncated = model.report.get("truncated_tokens", 0)
+    if truncated:
+        log(quiet, "w2vns: warning: %s longer than %d bytes truncated (binary data or a line "
+            "without spaces?)" % (plural(truncated, "token"), MAX_TOKEN_BYTES))
+    words = model.vocab.words
+    try:
+        b"\n".join(words).decode("utf-8")
+    except UnicodeDecodeError:
+        bad = sum(1 for word in words if not _is_utf8(word))
+        log(quiet, "w2vns: warning: %s not valid UTF-8, written as their bytes (gensim "
+            "reads them with unicode_errors='replace')" % plural(bad, "vocabulary word"))
+
+
+def _is_utf8(word):
+    try:
+        word.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
 
 
 @cli.command()

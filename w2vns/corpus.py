@@ -8,20 +8,31 @@ tokenized twice.
 import bz2
 import gzip
 import lzma
+import mmap
 import os
 import sys
 import tempfile
 import time
+import zlib
 
 import numpy as np
 
-from ._encode import Encoder, remap_stream
-from .vocab import Vocabulary
+from ._encode import Encoder, remap_range
+from .vocab import DROPPED, Vocabulary
 
 #: Bytes read per chunk: large enough to amortise Python overhead, small enough for the cache.
 CHUNK_BYTES = 1 << 20
 #: Lines longer than this many tokens are split into several sentences (never truncated).
 MAX_SENTENCE_LENGTH = 10000
+#: Tokens longer than this many bytes are truncated (counted in ``truncated_tokens``).
+MAX_TOKEN_BYTES = 1000
+#: Ids remapped per step of the final pass; the pages behind each step are released after it.
+REMAP_STEP = 1 << 20
+#: Magic bytes of compressed data, to explain a compressed file read as plain text.
+_COMPRESSED_MAGIC = ((b"\x1f\x8b", "gzip", "name it .gz, or pipe it through zcat"),
+                     (b"BZh", "bzip2", "name it .bz2, or pipe it through bzcat"),
+                     (b"\xfd7zXZ\x00", "xz", "name it .xz, or pipe it through xzcat"),
+                     (b"\x28\xb5\x2f\xfd", "zstd", "name it .zst, or pipe it through zstdcat"))
 
 
 class CorpusError(ValueError):
@@ -107,18 +118,67 @@ class EncodedCorpus:
 
     Sentences end with ``SENTENCE_END`` (0xFFFFFFFF). The backing file is anonymous (created with
     ``tempfile.TemporaryFile``), so it disappears when the process ends, however it ends.
+    ``tokens`` is the number of word ids in the stream (the kept tokens one epoch trains on);
+    ``truncated_tokens`` how many over-long tokens were cut to ``MAX_TOKEN_BYTES``; ``crc32``
+    the stream's checksum (a resumed run checks it found the same corpus); ``origin`` (only
+    when a vocabulary was grown) the id each word had in that vocabulary, -1 for new words.
+
+    The mapping is shared with the file, so the pages a reader is done with can be dropped from
+    the process (``release``) without losing data: memory then holds the vocabulary and the
+    weights, not the corpus.
     """
 
     SENTENCE_END = 0xFFFFFFFF
 
-    def __init__(self, stream, vocab, sentences, seconds):
+    def __init__(self, stream, vocab, sentences, seconds, mapping=None, truncated_tokens=0,
+                 crc32=None, origin=None):
         self.stream = stream
         self.vocab = vocab
         self.sentences = sentences
         self.seconds = seconds
+        self.tokens = len(stream) - sentences
+        self.truncated_tokens = truncated_tokens
+        self.crc32 = crc32
+        self.origin = origin
+        self._mapping = mapping
+
+    def identity(self):
+        """What identifies this encoded corpus (recorded in checkpoints)."""
+        return {"tokens": self.tokens, "sentences": self.sentences, "length": len(self.stream),
+                "crc32": self.crc32}
 
     def __len__(self):
         return len(self.stream)
+
+    def release(self, start, end, behind=False):
+        """Drop the pages holding stream[start:end] from this process's memory (see
+        ``_release``); not the data: the next read faults them back in from the page cache or
+        the file. ``behind=True`` for a reader that goes on from ``end``."""
+        _release(self._mapping, 4 * start, 4 * end, behind)
+
+
+#: A read fault maps more than the page it reads: Linux maps the pages around it
+#: (fault-around) or the whole large folio holding it, up to 2 MB. Releases therefore work on
+#: 2 MB windows.
+_RELEASE_ALIGN = 1 << 21
+
+
+def _release(mapping, start, end, behind=False):
+    """madvise(MADV_DONTNEED) over bytes [start, end) of a shared mapping, widened to whole
+    2 MB windows; with ``behind``, up to the window holding ``end`` only (a reader moving
+    forward keeps the window it is in). Harmless for data: the pages stay in the file and fault
+    back in when read."""
+    advice = getattr(mmap, "MADV_DONTNEED", None)
+    if mapping is None or advice is None:
+        return
+    start -= start % _RELEASE_ALIGN
+    end = end - end % _RELEASE_ALIGN if behind else end + (-end) % _RELEASE_ALIGN
+    end = min(len(mapping), end)
+    if end > start:
+        try:
+            mapping.madvise(advice, start, end - start)
+        except (OSError, ValueError):  # only an optimisation; some systems refuse it
+            pass
 
 
 def is_corpus_paths(corpus):
@@ -130,16 +190,24 @@ def is_corpus_paths(corpus):
         os.fspath(c) == "-" or os.path.exists(c) or "://" in os.fspath(c) for c in corpus)
 
 
-def encode_corpus(corpus, min_count=5, max_vocab=None, cache_dir=None, progress=None):
+def encode_corpus(corpus, min_count=5, max_vocab=None, cache_dir=None, progress=None,
+                  vocabulary=None, grow=False):
     """Count and encode a corpus in one streaming pass.
 
     ``corpus`` is a path, ``-``, a list of paths, or an iterable of sentences (str lines or
     token lists). ``progress`` is an optional callable ``(bytes_done, bytes_total)`` called as
     the pass goes. Returns an ``EncodedCorpus``; raises ``CorpusError`` when nothing is left.
+
+    ``vocabulary`` (a ``Vocabulary``) fixes the words instead of choosing them from the counts:
+    tokens of other words are dropped (a resumed run). With ``grow=True`` the corpus's own words
+    that reach ``min_count`` are added to it (continued training, see ``Vocabulary.merged``).
     """
     start = time.perf_counter()
-    encoder = Encoder(MAX_SENTENCE_LENGTH)
+    encoder = Encoder(MAX_SENTENCE_LENGTH, MAX_TOKEN_BYTES)
     out = np.empty(CHUNK_BYTES + 2, dtype=np.uint32)
+    if vocabulary is not None:
+        _seed(encoder, vocabulary, out)
+    seeded = (len(vocabulary) if vocabulary is not None else 0, encoder.tokens)
     cache = tempfile.TemporaryFile(prefix="w2vns-cache-", dir=cache_dir)
     try:
         if is_corpus_paths(corpus):
@@ -151,7 +219,7 @@ def encode_corpus(corpus, min_count=5, max_vocab=None, cache_dir=None, progress=
                     out = np.empty(len(chunk) + 2, dtype=np.uint32)
                 cache.write(out[:encoder.encode(chunk, out)])
             cache.write(out[:encoder.finish(out)])
-        return _finish(encoder, cache, min_count, max_vocab, start)
+        return _finish(encoder, cache, min_count, max_vocab, start, vocabulary, grow, seeded)
     finally:
         cache.close()  # the memory map made in _finish keeps the data alive
 
@@ -166,10 +234,13 @@ def _encode_paths(encoder, paths, out, cache, progress):
         try:
             if source.size is not None:
                 sources_total += source.size
+            offset = 0
             while True:
                 n = source.stream.readinto(view)
                 if not n:
                     break
+                _check_text(source, buffer, n, offset)
+                offset += n
                 cache.write(out[:encoder.encode(view[:n], out)])
                 if progress is not None:
                     pos = source.position()
@@ -185,17 +256,68 @@ def _encode_paths(encoder, paths, out, cache, progress):
             source.close()
 
 
-def _finish(encoder, cache, min_count, max_vocab, start):
+def _check_text(source, buffer, n, offset):
+    """Refuse binary data: compressed bytes read as plain text, or any NUL byte."""
+    if offset == 0:
+        for magic, kind, hint in _COMPRESSED_MAGIC:
+            if buffer.startswith(magic):
+                raise CorpusError("%s: looks %s-compressed but is read as plain text: %s"
+                                  % (source.name, kind, hint))
+    nul = buffer.find(0, 0, n)
+    if nul >= 0:
+        raise CorpusError("%s: binary data (a NUL byte at byte %d): w2vns reads text, one "
+                          "sentence per line" % (source.name, offset + nul))
+
+
+def _seed(encoder, vocabulary, out):
+    """Intern a vocabulary's words first, so that they get provisional ids 0..V-1."""
+    words = vocabulary.words
+    for begin in range(0, len(words), 1 << 16):
+        chunk = b"\n".join(words[begin:begin + (1 << 16)]) + b"\n"
+        if len(chunk) + 2 > len(out):
+            out = np.empty(len(chunk) + 2, dtype=np.uint32)
+        encoder.encode(chunk, out)
+    if encoder.vocab_size != len(words) or encoder.tokens != len(words):
+        raise CorpusError("the saved vocabulary is damaged: its words are not distinct "
+                          "whitespace-free tokens")
+
+
+def _finish(encoder, cache, min_count, max_vocab, start, vocabulary=None, grow=False,
+            seeded=(0, 0)):
     counts = encoder.counts()
-    if encoder.tokens == 0:
+    counts[:seeded[0]] -= 1  # the seeding occurrences
+    if encoder.tokens == seeded[1]:
         raise CorpusError("the corpus is empty: no tokens found")
-    vocab, remap = Vocabulary.from_counts(encoder.words, counts, min_count, max_vocab)
-    if len(vocab) == 0:
-        raise CorpusError(
-            "no word reaches --min-count %d: %d distinct words, the most frequent occurs %d times"
-            % (min_count, len(counts), counts.max()))
+    origin = None
+    if vocabulary is None:
+        vocab, remap = Vocabulary.from_counts(encoder.words, counts, min_count, max_vocab)
+        if len(vocab) == 0:
+            raise CorpusError(
+                "no word reaches --min-count %d: %d distinct words, the most frequent occurs %d "
+                "times" % (min_count, len(counts), counts.max()))
+    elif grow:
+        vocab, remap, origin = Vocabulary.merged(vocabulary, encoder.words, counts, min_count,
+                                                 max_vocab)
+    else:
+        vocab = Vocabulary(vocabulary.words, vocabulary.counts, total_tokens=int(counts.sum()),
+                           distinct_words=int(np.count_nonzero(counts)))
+        remap = np.full(len(counts), DROPPED, dtype=np.uint32)
+        remap[:len(vocab)] = np.arange(len(vocab), dtype=np.uint32)
     cache.flush()
     n = cache.seek(0, os.SEEK_END) // 4
-    stream = np.memmap(cache, dtype=np.uint32, mode="r+", shape=(n,))
-    length, sentences = remap_stream(stream, remap)
-    return EncodedCorpus(stream[:length], vocab, sentences, time.perf_counter() - start)
+    # A shared mapping (MAP_SHARED): released pages keep their data in the file.
+    mapping = mmap.mmap(cache.fileno(), 4 * n)
+    stream = np.frombuffer(mapping, dtype=np.uint32)
+    k = sentence_len = sentences = crc = 0
+    for begin in range(0, n, REMAP_STEP):
+        done = k
+        k, sentence_len, ended = remap_range(stream, remap, begin, min(n, begin + REMAP_STEP),
+                                             k, sentence_len)
+        sentences += ended
+        crc = zlib.crc32(stream[done:k], crc)  # stream[:k] is final
+        # Everything this step touched: read from ``begin`` on, written from ``done`` on.
+        _release(mapping, 4 * done, 4 * min(n, begin + REMAP_STEP))
+    if k == 0:
+        raise CorpusError("no token of the corpus is in the vocabulary")
+    return EncodedCorpus(stream[:k], vocab, sentences, time.perf_counter() - start, mapping,
+                         encoder.truncated_tokens, crc, origin)

@@ -591,6 +591,9 @@ def _parse(src, name, limit, binary, unicode_errors, compression):
     if header_end < 0 or len(fields) != 2 or not all(f.isdigit() for f in fields):
         raise FormatError("%s: line 1: bad header %r; expected '<count> <dimension>'"
                           % (name, header[:80].decode("latin-1").rstrip("\r\n")))
+    if max(len(f) for f in fields) > 18:
+        raise FormatError("%s: line 1: bad header %r: numbers too large"
+                          % (name, header[:80].decode("latin-1").rstrip("\r\n")))
     count, dim = int(fields[0]), int(fields[1])
     if dim < 1:
         raise FormatError("%s: line 1: bad header: dimension must be at least 1" % name)
@@ -599,8 +602,23 @@ def _parse(src, name, limit, binary, unicode_errors, compression):
         return Word2VecFile([], np.empty((0, dim), dtype=np.float32), bool(binary), compression)
     if binary is None:
         binary = _looks_binary(src, header_end, dim)
+    # A damaged header must not make us allocate what it claims: a binary record takes at
+    # least 4*d + 2 bytes, a text row 2*d + 1. When the whole input is known and the claim is
+    # far beyond it, say so now; a near miss is reported where the records run out.
+    least = 4 * dim + 2 if binary else 2 * dim + 1
+    if src.eof and wanted * 4 * dim > (1 << 20) + 4 * len(src.buf) and (
+            wanted > (len(src.buf) - header_end) // least):
+        raise FormatError("%s: the header promises %d words of dimension %d, but the file is "
+                          "too short for that (truncated or not a word2vec file)"
+                          % (name, count, dim))
     parse = _parse_binary if binary else _parse_text
-    keys, vectors = parse(src, header_end, name, count, wanted, dim, unicode_errors)
+    try:
+        keys, vectors = parse(src, header_end, name, count, wanted, dim, unicode_errors)
+    except FormatError:
+        raise
+    except (MemoryError, ValueError) as err:  # numpy: "array is too big", or out of memory
+        raise FormatError("%s: the header promises %d x %d values, more than fits in memory "
+                          "(%s)" % (name, count, dim, err)) from None
     return Word2VecFile(keys, vectors, binary, compression)
 
 

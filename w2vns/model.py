@@ -20,3 +20,13 @@ class Word2VecModel:
     def save_word2vec_format(self, path, binary=True):
         """Write the input vectors in word2vec binary (default) or text format (atomically)."""
         self.wv.save_word2vec_format(path, binary=binary)
+
+    def save(self, folder):
+        """Save the vocabulary, both matrices and the parameters in ``folder`` (the checkpoint
+        layout, see ``w2vns.checkpoint``): ``w2vns train --init FOLDER`` continues from it."""
+        import dataclasses
+
+        from . import checkpoint
+
+        checkpoint.save(folder, self.vocab, self.wv.vectors, self.syn1neg,
+                        dataclasses.asdict(self.params))

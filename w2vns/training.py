@@ -2,9 +2,13 @@
 
 ``train(corpus, **params)`` is the library entry point the CLI calls: it validates the
 parameters, runs the counting pass, builds the samplers' tables, starts one Python thread per
-worker (each calls the Cython kernel on its contiguous shard of the encoded corpus, once per
-epoch, with the GIL released) and reports progress from the main thread.
+worker (each calls the Cython kernel on its contiguous shard of the encoded corpus, one block
+of ~32k ids per call, with the GIL released) and reports progress from the main thread.
+Between blocks the workers can be parked while a checkpoint is saved; ``resume`` continues a
+run from one (see w2vns/checkpoint.py).
 """
+import bisect
+import contextlib
 import dataclasses
 import os
 import threading
@@ -13,9 +17,8 @@ import time
 import numpy as np
 
 from ._kernel import COUNTER_STRIDE, Kernel
-from .corpus import encode_corpus
+from .corpus import MAX_SENTENCE_LENGTH, encode_corpus, is_corpus_paths
 from .model import Word2VecModel
-
 from .sampling import keep_thresholds, noise_table, noise_weights
 
 
@@ -165,27 +168,187 @@ def _initial_vectors(vocab_size, dim, seed):
     return syn0
 
 
+#: Stream entries per kernel call (rounded up to the next sentence end). The calls are the
+#: same in every run of the same corpus and thread count, so a run paused between two calls
+#: and resumed makes exactly the calls an uninterrupted run makes (byte-identical vectors with
+#: one thread); and a call is short enough (~30 ms at word2vec's settings) that workers reach
+#: the next one well within a second when a checkpoint or a stop asks them to.
+BLOCK_ENTRIES = 1 << 15
+_SENTENCE_END = 0xFFFFFFFF
+
+
+def block_bounds(stream, start, end, step=BLOCK_ENTRIES, release=None):
+    """Kernel-call boundaries over the shard stream[start:end]: ``start``, then about every
+    ``step`` entries just after a sentence end, then ``end``. ``release(a, b)``, if given, is
+    called on each range that was read (to drop a memory-mapped stream's pages at once)."""
+    bounds = [start]
+    pos = start + step
+    while pos < end:
+        pos = _sentence_boundary(stream, pos, end, release)
+        if pos >= end:
+            break
+        bounds.append(pos)
+        pos += step
+    bounds.append(end)
+    return bounds
+
+
+def _sentence_boundary(stream, pos, end, release=None):
+    """The first index >= ``pos`` that follows a sentence end, or ``pos`` itself when none is
+    near (never in an encoded corpus: its sentences are at most MAX_SENTENCE_LENGTH ids).
+
+    Looks one page ahead first and widens only when needed, to touch little of the stream.
+    """
+    for width in (1024, 4096, 16384, 2 * MAX_SENTENCE_LENGTH + 1):
+        ahead = stream[pos - 1:min(end, pos - 1 + width)]
+        ends = np.flatnonzero(ahead == _SENTENCE_END)
+        if release is not None:
+            release(pos - 1, min(end, pos - 1 + width))
+        if len(ends):
+            return pos + int(ends[0])
+        if pos - 1 + width >= end:
+            break
+    return pos
+
+
+def _position_after(stream, start, end, tokens):
+    """Where a kernel call over stream[start:end] that was stopped after reading ``tokens`` word
+    ids left off: after the sentence end that follows its last one (the kernel stops only
+    between sentences, and counts every id it reads in words_done)."""
+    if tokens <= 0:
+        return start
+    ids = np.flatnonzero(stream[start:end] != _SENTENCE_END)
+    if tokens >= len(ids):
+        return end
+    pos = start + int(ids[tokens - 1]) + 1
+    return pos + 1 if stream[pos] == _SENTENCE_END else pos
+
+
+@dataclasses.dataclass
+class TrainState:
+    """Where a run stands, besides its weights: what a checkpoint needs to continue it.
+
+    Per worker thread: ``epoch`` (the epoch it is in; ``epochs`` once done) and ``position``
+    (the stream index its next kernel call starts at); the kernel's per-thread ``words_done``,
+    ``loss`` and ``rng_state`` arrays as they are; and the training seconds spent so far.
+    """
+
+    epoch: np.ndarray
+    position: np.ndarray
+    words_done: np.ndarray
+    loss: np.ndarray
+    rng_state: np.ndarray
+    train_seconds: float = 0.0
+
+    @property
+    def threads(self):
+        return len(self.epoch)
+
+    def words(self):
+        """Words trained so far, all threads and epochs."""
+        return int(self.words_done[::COUNTER_STRIDE].sum())
+
+    def finished(self, epochs):
+        return bool((self.epoch >= epochs).all())
+
+
+class _Parking:
+    """Where workers wait between blocks while the main thread saves a checkpoint.
+
+    A worker calls ``park_if_asked`` before each block and ``leave`` when it is done; the main
+    thread (or a worker that finds a checkpoint due) calls ``ask``; ``wait`` tells the main
+    thread when every worker is parked or gone, and ``release`` lets them go on.
+    """
+
+    def __init__(self, workers):
+        self._cond = threading.Condition()
+        self._workers = workers
+        self._parked = self._left = 0
+        self.asked = False
+
+    def ask(self):
+        with self._cond:
+            self.asked = True
+            self._cond.notify_all()
+
+    def release(self):
+        with self._cond:
+            self.asked = False
+            self._cond.notify_all()
+
+    def park_if_asked(self):
+        if not self.asked:
+            return
+        with self._cond:
+            self._parked += 1
+            self._cond.notify_all()
+            while self.asked:
+                self._cond.wait()
+            self._parked -= 1
+
+    def leave(self):
+        with self._cond:
+            self._left += 1
+            self._cond.notify_all()
+
+    def all_left(self):
+        return self._left == self._workers
+
+    def _still(self):
+        return self.asked and self._parked + self._left == self._workers
+
+    def wait(self, timeout, until_parked=False):
+        """Wait up to ``timeout`` seconds for news (``until_parked``: for all to be still);
+        return whether a pause was asked for and every worker is parked or gone."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not self._still() and not self.all_left():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._cond.wait(left)
+                if not until_parked:
+                    break
+            return self._still()
+
+
 class Trainer:
-    """Runs the kernel over an encoded corpus with worker threads; see the module docstring."""
+    """Runs the kernel over an encoded corpus with worker threads; see the module docstring.
+
+    Each worker walks its contiguous shard in blocks (``block_bounds``), one kernel call per
+    block. Between blocks it can be parked: that is how checkpoints see a consistent state
+    (every worker between two calls, the weights still) without stopping the run.
+    """
 
     #: How often (seconds) the main thread wakes to update progress and check for Ctrl-C.
     POLL_SECONDS = 0.2
+    #: On Ctrl-C / SIGTERM with a checkpoint to write, how long to wait for the workers to
+    #: reach their next block boundary before stopping them in the middle of a block.
+    STOP_GRACE_SECONDS = 0.5
 
     def __init__(self, params, progress=None):
         self.params = params.validate().resolved()
         self.progress = progress or Progress()
         self.kernel = None
 
-    def train(self, encoded):
+    def train(self, encoded, syn0=None, syn1neg=None, state=None, checkpointer=None):
         """Train on an ``EncodedCorpus``; return ``(syn0, syn1neg, stats)``.
 
-        KeyboardInterrupt (or any exception in the main thread) stops the workers at their next
-        sentence before propagating.
+        ``syn0``/``syn1neg``: starting weights (default word2vec's init: uniform input, zero
+        output), trained in place. ``state``: a ``TrainState`` to continue from (a resumed
+        run). ``checkpointer``: an object with ``due(words_done, monotonic_seconds)`` and
+        ``save(syn0, syn1neg, state)``; it is saved when due (workers parked between blocks),
+        when training ends, and when training is interrupted.
+
+        KeyboardInterrupt (or any exception in the main thread) stops the workers before
+        propagating; with a checkpointer, the state they stopped in is saved first.
         """
         p = self.params
         vocab = encoded.vocab
-        syn0 = _initial_vectors(len(vocab), p.dim, p.seed)
-        syn1neg = padded_matrix(len(vocab), p.dim)
+        if syn0 is None:
+            syn0 = _initial_vectors(len(vocab), p.dim, p.seed)
+        if syn1neg is None:
+            syn1neg = padded_matrix(len(vocab), p.dim)
         keep = keep_thresholds(vocab.counts, p.sample)
         noise_prob, noise_alias = noise_table(vocab.counts, p.noise_power)
         log_kq = None
@@ -194,53 +357,126 @@ class Trainer:
             log_kq = np.log(p.negative * weights / weights.sum()).astype(np.float32)
         stream = encoded.stream
         threads = max(1, min(p.threads, len(stream)))
-        total_words = float(vocab.retained_tokens) * p.epochs
+        total_words = float(encoded.tokens) * p.epochs
         kernel = self.kernel = Kernel(
             syn0, syn1neg, stream, keep, noise_prob, noise_alias, p.window, p.negative,
             p.alpha, p.min_alpha, total_words, threads, p.seed, fast=p.kernel == "fast",
             loss=p.loss, log_kq=log_kq, hard_negatives=p.hard_negatives,
             adversarial_temperature=p.adversarial_temperature)
-        bounds = [len(stream) * t // threads for t in range(threads + 1)]
+        shards = [len(stream) * t // threads for t in range(threads + 1)]
+        bounds = [block_bounds(stream, shards[t], shards[t + 1], release=encoded.release)
+                  for t in range(threads)]
+        resumed = state is not None
+        if state is None:
+            state = TrainState(epoch=np.zeros(threads, dtype=np.int64),
+                               position=np.array(shards[:-1], dtype=np.int64),
+                               words_done=kernel.words_done, loss=kernel.loss,
+                               rng_state=kernel.rng_state)
+        else:
+            if state.threads != threads:
+                raise ValueError("the saved state is for %d threads, this run has %d"
+                                 % (state.threads, threads))
+            kernel.words_done[:] = state.words_done
+            kernel.loss[:] = state.loss
+            kernel.rng_state[:] = state.rng_state
+            state = dataclasses.replace(state, epoch=state.epoch.copy(),
+                                        position=state.position.copy(),
+                                        words_done=kernel.words_done, loss=kernel.loss,
+                                        rng_state=kernel.rng_state)
+        epoch, position = state.epoch, state.position
+        parking = _Parking(threads)
         errors = []
 
-        def work(thread):
+        def work(t):
+            ends = bounds[t]
             try:
-                for _ in range(p.epochs):
-                    if kernel.train(thread, bounds[thread], bounds[thread + 1]):
+                while epoch[t] < p.epochs:
+                    parking.park_if_asked()
+                    if kernel.stop_flag[0]:
                         return
+                    start = int(position[t])
+                    end = ends[bisect.bisect_right(ends, start)]
+                    before = int(kernel.words_done[t * COUNTER_STRIDE])
+                    stopped = kernel.train(t, start, end)
+                    if stopped:
+                        end = _position_after(
+                            stream, start, end, int(kernel.words_done[t * COUNTER_STRIDE]) - before)
+                    else:
+                        encoded.release(start, end, behind=True)
+                    if end == ends[-1]:
+                        epoch[t] += 1
+                        end = ends[0]
+                    position[t] = end
+                    if stopped:
+                        return
+                    if checkpointer is not None and not parking.asked and checkpointer.due(
+                            self._words_done(), time.monotonic()):
+                        parking.ask()
             except BaseException as err:  # surfaced by the main thread
                 errors.append(err)
                 kernel.request_stop()
+            finally:
+                parking.leave()
+
+        def save():
+            state.train_seconds = seconds_before + time.perf_counter() - start_time
+            checkpointer.save(syn0, syn1neg, state)
+            saved_words[0] = state.words()
 
         self.progress.training_start(total_words)
-        start = time.perf_counter()
+        seconds_before = state.train_seconds
+        start_time = time.perf_counter()
+        checkpoint_seconds = 0.0
         workers = [threading.Thread(target=work, args=(t,), daemon=True, name="w2vns-%d" % t)
                    for t in range(threads)]
+        save_failed = False
+        # Words done at the last checkpoint (a resumed run starts at one): words only grow, so
+        # the same count means the same state.
+        saved_words = [state.words() if resumed else None]
         try:
             for w in workers:
                 w.start()
             last_loss = last_pairs = 0.0
-            while True:
-                alive = [w for w in workers if w.is_alive()]
-                if not alive:
-                    break
-                # Returns as soon as that worker ends, so the last one is not waited for longer.
-                alive[0].join(self.POLL_SECONDS)
+            while not parking.all_left():
+                if parking.wait(self.POLL_SECONDS):
+                    began = time.perf_counter()
+                    try:
+                        save()
+                    except Exception:
+                        save_failed = True
+                        raise
+                    checkpoint_seconds += time.perf_counter() - began
+                    start_time += time.perf_counter() - began  # saving is not training
+                    parking.release()
                 loss, pairs = self._loss_totals()
                 recent = (loss - last_loss) / (pairs - last_pairs) if pairs > last_pairs else None
                 if pairs > last_pairs:
                     last_loss, last_pairs = loss, pairs
                 self.progress.training(self._words_done(), kernel.current_alpha(), recent)
         except BaseException:
-            kernel.request_stop()
-            for w in workers:
-                w.join()
+            try:
+                if checkpointer is not None and not save_failed:
+                    # Give the workers a moment to reach a block boundary: the checkpoint is
+                    # then as good as a periodic one (byte-identical resume with one thread).
+                    parking.ask()
+                    parking.wait(self.STOP_GRACE_SECONDS, until_parked=True)
+            finally:
+                kernel.request_stop()
+                parking.release()
+                for w in workers:
+                    w.join()
+            if errors:  # a worker failed: that, not the interruption, is the news
+                raise errors[0]
+            if checkpointer is not None and not save_failed:
+                save()
             raise
         finally:
             self.progress.close()
         if errors:
             raise errors[0]
-        seconds = time.perf_counter() - start
+        if checkpointer is not None and saved_words[0] != state.words():
+            save()
+        seconds = seconds_before + time.perf_counter() - start_time
         loss, pairs = self._loss_totals()
         stats = {
             "train_seconds": seconds,
@@ -249,6 +485,8 @@ class Trainer:
             "pairs": int(pairs),
             "mean_loss": loss / pairs if pairs else None,
         }
+        if checkpointer is not None:
+            stats["checkpoint_seconds"] = checkpoint_seconds
         return compact_rows(syn0), syn1neg, stats
 
     def _words_done(self):
@@ -266,19 +504,137 @@ def _check_params(params):
     return TrainParams(**params)
 
 
-def train(corpus, progress=None, cache_dir=None, **params):
+def train(corpus, progress=None, cache_dir=None, checkpoint=None, checkpoint_every="1epoch",
+          init=None, note=None, **params):
     """Train skip-gram with negative sampling on ``corpus``; return a ``Word2VecModel``.
 
     ``corpus``: a path (``-`` for stdin; .gz/.bz2/.xz/.zst and URLs through smart_open), a list
     of paths, or an iterable of sentences (str lines or lists of str tokens). ``params`` are
     ``TrainParams`` fields (dim, window, negative, sample, min_count, max_vocab, epochs, alpha,
     min_alpha, noise_power, threads, seed); bad values raise ValueError before any work.
-    """
-    trainer = Trainer(_check_params(params), progress)
-    encoded = encode_corpus(corpus, trainer.params.min_count, trainer.params.max_vocab,
-                            cache_dir=cache_dir, progress=trainer.progress.counting)
-    return _train_trainer(trainer, encoded)
 
+    ``checkpoint``: a folder to save the run's state in, every ``checkpoint_every`` ("1epoch",
+    "10m", N words: see ``checkpoint.parse_every``), at the end, and when interrupted; continue
+    it with ``resume``. ``note``: a JSON-able dict stored with it.
+
+    ``init``: a checkpoint or saved-model folder to start from (continued training): its words
+    keep their vectors, the corpus's words that reach ``min_count`` are added with fresh ones,
+    and the parameters not given default to the saved model's. The learning rate decays from
+    ``alpha`` over this corpus, as in a fresh run.
+    """
+    from . import checkpoint as ckpt
+
+    fields = {f.name for f in dataclasses.fields(TrainParams)}
+    _check_params(params)  # unknown names fail before the saved model is read
+    start_from = None
+    if init is not None:
+        start_from = ckpt.load(init)
+        saved = start_from.params
+        if "dim" in params and params["dim"] != saved["dim"]:
+            raise ValueError("dim must be %d, the dimension of the model in %s (got %r)"
+                             % (saved["dim"], init, params["dim"]))
+        # min_alpha and threads are derived from alpha and the machine: not inherited.
+        inherited = {k: saved[k] for k in fields - {"min_alpha", "threads"} if k in saved}
+        params = dict(inherited, **params)
+    trainer = Trainer(_check_params(params), progress)
+    created = checkpoint is not None and not os.path.exists(checkpoint)
+    if checkpoint is not None:
+        ckpt.parse_every(checkpoint_every)  # a bad schedule fails before any work
+        ckpt.prepare_folder(checkpoint, fresh=True)
+    try:
+        p = trainer.params
+        encoded = encode_corpus(corpus, p.min_count, p.max_vocab, cache_dir=cache_dir,
+                                progress=trainer.progress.counting,
+                                vocabulary=start_from.vocab if start_from else None, grow=True)
+        syn0 = syn1neg = None
+        if start_from is not None:
+            syn0, syn1neg = _grown_weights(start_from, encoded.origin, p.seed)
+        checkpointer = None
+        if checkpoint is not None:
+            corpus_id = dict(encoded.identity(), files=ckpt.describe_corpus(corpus)
+                             if is_corpus_paths(corpus) else None)
+            checkpointer = ckpt.Checkpointer(checkpoint, checkpoint_every, encoded.vocab,
+                                             dataclasses.asdict(p), encoded.tokens, corpus_id,
+                                             note)
+        return _run(trainer, encoded, syn0, syn1neg, None, checkpointer)
+    except BaseException:
+        if created:  # a run that failed before its first checkpoint leaves no empty folder
+            with contextlib.suppress(OSError):
+                os.rmdir(checkpoint)
+        raise
+
+
+def resume(folder, corpus=None, progress=None, cache_dir=None, checkpoint_every=None):
+    """Continue the run whose checkpoint is in ``folder``; return its ``Word2VecModel``.
+
+    The corpus is read again from the paths the checkpoint recorded (pass ``corpus`` when the
+    run read stdin or Python sentences, or the files moved); it must be the same corpus (the
+    encoded stream's length and checksum are compared). The run goes on with its own
+    parameters and thread count, and keeps checkpointing into ``folder``. With one thread, the
+    result is byte-identical to the run's had it not been interrupted.
+    """
+    from . import checkpoint as ckpt
+
+    saved = ckpt.load(folder)
+    if saved.state is None:
+        raise ckpt.CheckpointError("%s: a saved model, not a run's checkpoint: continue "
+                                   "training from it with --init" % folder)
+    recorded = saved.corpus.get("files")
+    if corpus is None:
+        if not recorded:
+            raise ckpt.CheckpointError("%s: the run read stdin or Python sentences; give the "
+                                       "corpus again" % folder)
+        changed = ckpt.changed_files(recorded)
+        if changed:
+            raise ckpt.CheckpointError("the corpus changed since the checkpoint: %s"
+                                       % ", ".join(changed))
+        corpus = [entry["path"] for entry in recorded]
+    trainer = Trainer(TrainParams(**saved.params), progress)
+    p = trainer.params
+    encoded = encode_corpus(corpus, p.min_count, p.max_vocab, cache_dir=cache_dir,
+                            progress=trainer.progress.counting, vocabulary=saved.vocab)
+    identity = encoded.identity()
+    expected = {k: saved.corpus.get(k) for k in identity}
+    if identity != expected:
+        raise ckpt.CheckpointError("%s: this is not the corpus the run trained on (its encoded "
+                                   "form differs: %s, expected %s)" % (folder, identity, expected))
+    checkpointer = ckpt.Checkpointer(folder, checkpoint_every or saved.every or "1epoch",
+                                     saved.vocab, saved.params, encoded.tokens, saved.corpus,
+                                     saved.note)
+    checkpointer.start(saved.state.words())
+    return _run(trainer, encoded, saved.syn0, saved.syn1neg, saved.state, checkpointer)
+
+
+def _grown_weights(saved, origin, seed):
+    """The saved model's rows for the words it knew; word2vec's init for the new ones."""
+    known = origin >= 0
+    syn0 = padded_matrix(len(origin), saved.syn0.shape[1])
+    syn1neg = padded_matrix(len(origin), saved.syn0.shape[1])
+    syn0[known] = saved.syn0[origin[known]]
+    syn1neg[known] = saved.syn1neg[origin[known]]
+    syn0[~known] = _initial_vectors(int((~known).sum()), syn0.shape[1], seed)
+    return syn0, syn1neg
+
+
+def _run(trainer, encoded, syn0, syn1neg, state, checkpointer):
+    syn0, syn1neg, stats = trainer.train(encoded, syn0, syn1neg, state, checkpointer)
+
+    vocab = encoded.vocab
+    epochs = trainer.params.epochs
+    report = {
+        "vocab_size": len(vocab),
+        "distinct_words": vocab.distinct_words,
+        "tokens": vocab.total_tokens,
+        "retained_tokens": encoded.tokens,
+        "sentences": encoded.sentences,
+        "truncated_tokens": encoded.truncated_tokens,
+        "epochs": epochs,
+        "count_seconds": encoded.seconds,
+        **stats,
+        "words_per_sec": vocab.total_tokens * epochs / max(stats["train_seconds"], 1e-9),
+        "params": dataclasses.asdict(trainer.params),
+    }
+    return Word2VecModel(vocab, syn0, syn1neg, trainer.params, report)
 
 def train_encoded(encoded, progress=None, **params):
     """Train on an already encoded corpus (``corpus.encode_corpus``); return a ``Word2VecModel``.
@@ -286,22 +642,4 @@ def train_encoded(encoded, progress=None, **params):
     For several runs over the same data (``w2vns tune``): the text is counted once.
     ``min_count`` and ``max_vocab`` were applied when encoding; here they are only recorded.
     """
-    return _train_trainer(Trainer(_check_params(params), progress), encoded)
-
-
-def _train_trainer(trainer, encoded):
-    syn0, syn1neg, stats = trainer.train(encoded)
-    vocab = encoded.vocab
-    report = {
-        "vocab_size": len(vocab),
-        "distinct_words": vocab.distinct_words,
-        "tokens": vocab.total_tokens,
-        "retained_tokens": vocab.retained_tokens,
-        "sentences": encoded.sentences,
-        "epochs": trainer.params.epochs,
-        "count_seconds": encoded.seconds,
-        **stats,
-        "words_per_sec": vocab.total_tokens * trainer.params.epochs / max(stats["train_seconds"], 1e-9),
-        "params": dataclasses.asdict(trainer.params),
-    }
-    return Word2VecModel(vocab, syn0, syn1neg, trainer.params, report)
+    return _run(Trainer(_check_params(params), progress), encoded, None, None, None, None)

@@ -75,6 +75,35 @@ class Vocabulary:
                     distinct_words=len(counts))
         return vocab, remap
 
+    @classmethod
+    def merged(cls, old, words_of, counts, min_count=5, max_vocab=None):
+        """Grow vocabulary ``old`` with a new corpus's words (continued training).
+
+        ``counts`` are the new corpus's counts by provisional id, the first ``len(old)`` ids
+        being ``old``'s words. Every old word stays; a new word joins when it occurs at least
+        ``min_count`` times (the most frequent first while ``max_vocab`` allows). Counts are
+        summed (old + new) and the result is frequency-sorted again. Returns ``(vocabulary,
+        remap, origin)``: remap as in ``from_counts``, origin[i] the old id of word i or -1.
+        """
+        known = len(old)
+        counts = np.asarray(counts, dtype=np.int64)
+        fresh = known + np.flatnonzero(counts[known:] >= min_count)
+        fresh = fresh[np.argsort(-counts[fresh], kind="stable")]
+        if max_vocab is not None:
+            fresh = fresh[:max(0, max_vocab - known)]
+        ids = np.concatenate([np.arange(known, dtype=np.int64), fresh])
+        total = np.concatenate([old.counts + counts[:known], counts[fresh]])
+        order = np.argsort(-total, kind="stable")
+        ids = ids[order]
+        remap = np.full(len(counts), DROPPED, dtype=np.uint32)
+        remap[ids] = np.arange(len(ids), dtype=np.uint32)
+        new_words = dict(zip(fresh.tolist(), words_of(fresh)))
+        words = [old.words[i] if i < known else new_words[i] for i in ids.tolist()]
+        origin = np.where(ids < known, ids, -1)
+        vocab = cls(words, total[order], total_tokens=int(counts.sum()),
+                    distinct_words=int(np.count_nonzero(counts)))
+        return vocab, remap, origin
+
     def save_tsv(self, path):
         """Write ``word<TAB>count`` lines, most frequent first (atomically)."""
         with atomic_output(path) as out:
