@@ -208,3 +208,15 @@ def test_train_preset_items_is_overridable_and_summarised(planted_file, tmp_path
                 "-o", tmp_path / "w.bin", "--report", report)
     assert plain.returncode == 0 and "; preset" not in plain.stderr.decode()
     assert json.loads(report.read_text())["params"]["window"] == 5
+
+
+def test_recommend_from_a_saved_model_uses_the_output_vectors(planted_model, tmp_path):
+    folder = tmp_path / "items.model"
+    planted_model.save(str(folder))
+    result = run("recommend", "c2_0", "c2_1", "-m", folder, "-n", "5", "--json")
+    assert result.returncode == 0, result.stderr
+    answer = [r["item"] for r in json.loads(result.stdout)["recommendations"]]
+    assert len(answer) == 5 and all(cluster(item) == "c2" for item in answer), answer
+    expected = Recommender(planted_model.wv, output=planted_model.syn1neg).recommend(
+        ["c2_0", "c2_1"], topn=5)
+    assert answer == [item for item, _ in expected]

@@ -983,17 +983,25 @@ def format_tune(result, metric_name, rule):
 @click.option("--exclude", multiple=True, metavar="ITEM", help="Never recommend ITEM (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="JSON (JSON Lines with '-').")
 def recommend(items, topn, model_path, exclude, as_json):
-    """Items closest to the basket ITEM... (cosine to the mean of their unit vectors).
+    """Items closest to the basket ITEM...: with a saved model (train --save-model DIR, -m DIR)
+    the model's own prediction (the basket's mean input vector times each item's output
+    vector); with a vectors file, cosine to the mean of the items' unit vectors.
 
     '-' reads one basket per stdin line and writes one line per basket, in order: the items
     separated by spaces, or a JSON object with --json.  Unknown items are ignored (one stderr
     line each); a basket with none known gets an empty answer and exit code 1.
     """
-    from .recommend import BLOCK, Recommender
+    from .checkpoint import CheckpointError
+    from .formats import FormatError
+    from .recommend import BLOCK, load_recommender
 
     if "-" in items and len(items) > 1:
         fail("'-' (read baskets from stdin) cannot be mixed with items")
-    recommender = Recommender(load_vectors(resolve_model(model_path)))
+    path = resolve_model(model_path)
+    try:
+        recommender = load_recommender(path)
+    except (CheckpointError, FormatError, OSError, ValueError) as err:
+        fail("cannot read %s: %s" % (path, err))
     stream = items == ("-",)
     lines = (raw.split() for raw in sys.stdin.buffer) if stream else iter([list(items)])
     unanswered = 0
@@ -1027,9 +1035,9 @@ def recommend(items, topn, model_path, exclude, as_json):
 @click.option("-m", "--model", "model_path", default=None,
               help="Score these vectors instead of training on the sessions.")
 @click.option("--k", "k", type=click.IntRange(1), default=10, show_default=True)
-@click.option("--scoring", type=click.Choice(["cosine", "output"]), default="cosine",
-              show_default=True, help="Rank by cosine to the basket, or by the trained output "
-              "vectors (needs training, not -m).")
+@click.option("--scoring", type=click.Choice(["cosine", "output"]), default=None,
+              help="Rank by cosine to the basket, or by the trained output vectors (needs "
+              "training, not -m)  [default: output when training, cosine with -m].")
 @click.option("--preset", type=click.Choice(["items", "none"]), default="items",
               show_default=True, help="Training defaults (see train --preset).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
@@ -1047,6 +1055,7 @@ def evaluate_rec(ctx, sessions, model_path, k, scoring, preset, as_json, quiet, 
     preset = None if preset == "none" else preset
     params, _ = preset_params(ctx, preset, params)
     kv = load_vectors(resolve_model(model_path)) if model_path else None
+    scoring = scoring or ("cosine" if kv is not None else "output")
     if kv is not None and scoring == "output":
         fail("--scoring output needs the output vectors of training: leave out -m")
     try:

@@ -265,3 +265,25 @@ def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", progress=Non
             "repeats": sum(1 for basket, target in cases if target in basket),
             "model": model, "popularity": rank_metrics(popularity_ranks(training, cases), k),
             "train": report, "seconds": time.perf_counter() - started}
+
+
+def load_recommender(path):
+    """A :class:`Recommender` for ``path``.
+
+    A saved-model or checkpoint folder (``w2vns train --save-model DIR``) holds the output
+    vectors too, so its recommendations are the model's own prediction (output scoring, the
+    better ranking in the README's measurements); a vectors file has only the input vectors
+    and is ranked by cosine.
+    """
+    import os
+
+    from .vectors import KeyedVectors
+
+    if os.path.isfile(os.path.join(path, "checkpoint.json")):
+        from .checkpoint import load
+
+        saved = load(path)
+        kv = KeyedVectors(saved.vocab.keys(), np.ascontiguousarray(saved.syn0),
+                          counts=saved.vocab.counts)
+        return Recommender(kv, output=saved.syn1neg)
+    return Recommender(KeyedVectors.load(path))
