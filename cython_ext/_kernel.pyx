@@ -196,7 +196,8 @@ cdef float gradients(Config *c, const float *scores, const uint32_t *targets, in
         if c.loss_type == LOSS_NCE:
             logit = logit - c.log_kq[targets[t]]
         logits[t] = logit
-    if c.adv_temperature > 0 and n_out > 1:
+    cdef bint adversarial = c.adv_temperature > 0 and n_out > 1
+    if adversarial:
         top = scores[1]
         for t in range(2, n_out):
             if scores[t] > top:
@@ -204,24 +205,15 @@ cdef float gradients(Config *c, const float *scores, const uint32_t *targets, in
         total = 0
         for t in range(1, n_out):
             total += expf((scores[t] - top) / c.adv_temperature)
-        for t in range(n_out):
-            logit = logits[t]
-            if t == 0:
-                loss += neg_log_sigmoid(logit)
-                grads[t] = sigmoid_gradient(logit, 1, alpha)
-            else:
-                weight = (n_out - 1) * expf((scores[t] - top) / c.adv_temperature) / total
-                loss += weight * neg_log_sigmoid(-logit)
-                grads[t] = weight * sigmoid_gradient(logit, 0, alpha)
-        return loss
-    for t in range(n_out):
+    loss = neg_log_sigmoid(logits[0])
+    grads[0] = sigmoid_gradient(logits[0], 1, alpha)
+    for t in range(1, n_out):
+        weight = 1
+        if adversarial:
+            weight = (n_out - 1) * expf((scores[t] - top) / c.adv_temperature) / total
         logit = logits[t]
-        if t == 0:
-            loss += neg_log_sigmoid(logit)
-            grads[t] = sigmoid_gradient(logit, 1, alpha)
-        else:
-            loss += neg_log_sigmoid(-logit)
-            grads[t] = sigmoid_gradient(logit, 0, alpha)
+        loss += weight * neg_log_sigmoid(-logit)
+        grads[t] = weight * sigmoid_gradient(logit, 0, alpha)
     return loss
 
 

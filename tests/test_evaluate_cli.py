@@ -2,8 +2,6 @@
 import json
 import os
 import struct
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -11,25 +9,10 @@ import pytest
 from w2vns import evaluation as ev
 from w2vns.vectors import KeyedVectors
 
+from test_cli import one_line, w2vns
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DIM = 24
-
-
-def w2vns(*args, cwd=None, env=None, stdin=None):
-    """Run the CLI; the package is found from this checkout whether or not it is installed."""
-    full_env = {k: v for k, v in os.environ.items() if k != "W2VNS_MODEL"}
-    full_env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (ROOT, os.environ.get("PYTHONPATH")) if p)
-    full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "w2vns", *map(str, args)], cwd=cwd,
-                          input=stdin, capture_output=True, env=full_env, timeout=120)
-
-
-def one_line(stderr):
-    lines = stderr.decode().strip().splitlines()
-    assert len(lines) == 1, lines
-    assert "Traceback" not in lines[0]
-    return lines[0]
 
 
 def _bundled_words():
