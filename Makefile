@@ -8,7 +8,7 @@ SHARED ?= ../shared/data
 BENCH_LINES ?= 12598
 THREADS ?= 2
 
-.PHONY: demo test bench build clean distclean
+.PHONY: demo test bench build annotate clean distclean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ $(BUILT): $(STAMP) setup.py $(wildcard cython_ext/*.pyx cython_ext/*.pxd)
 	touch $@
 
 build: $(BUILT)
+
+# Cython's annotated HTML (cython_ext/*.html): yellow lines touch Python objects.
+annotate: $(STAMP)
+	W2VNS_ANNOTATE=1 $(PY) setup.py -q build_ext --inplace --force
 
 test: $(BUILT)
 	$(PY) -m pytest -q tests
