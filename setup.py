@@ -44,5 +44,6 @@ setup(
         include_path=["cython_ext"],
         compiler_directives={"language_level": 3},
         annotate=bool(os.environ.get("W2VNS_ANNOTATE")),
+        force=bool(os.environ.get("W2VNS_ANNOTATE")),  # annotate even when the C is current
     ),
 )
