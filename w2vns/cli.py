@@ -531,15 +531,22 @@ def _is_utf8(word):
         return False
 
 
+def query_options(command):
+    """-m, --restrict and --json, shared by the query commands (similar, analogy)."""
+    command = click.option("--json", "as_json", is_flag=True,
+                           help="One JSON document on stdout.")(command)
+    command = click.option("--restrict", type=click.IntRange(1), default=None,
+                           help="Consider only the N most frequent words as answers.")(command)
+    return click.option("-m", "--model", "model_path", default=None,
+                        help="Vectors file or .w2vns folder [default: $W2VNS_MODEL, else "
+                             "./vectors.bin].")(command)
+
+
 @cli.command()
 @click.argument("words", nargs=-1, required=True)
 @click.option("-n", "--topn", type=click.IntRange(1), default=10, show_default=True,
               help="Neighbours per word.")
-@click.option("-m", "--model", "model_path", default=None,
-              help="Vectors file or .w2vns folder [default: $W2VNS_MODEL, else ./vectors.bin].")
-@click.option("--restrict", type=click.IntRange(1), default=None,
-              help="Consider only the N most frequent words as answers.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
+@query_options
 @click.option("--tsv", "as_tsv", is_flag=True, help="Lines of word<TAB>neighbour<TAB>similarity.")
 def similar(words, topn, model_path, restrict, as_json, as_tsv):
     """Nearest neighbours of each WORD by cosine similarity.
@@ -647,11 +654,7 @@ def finish(style, document, unanswered):
               help="3CosAdd (b - a + c) or 3CosMul (Levy & Goldberg).")
 @click.option("-n", "--topn", type=click.IntRange(1), default=1, show_default=True,
               help="Answers per question.")
-@click.option("-m", "--model", "model_path", default=None,
-              help="Vectors file or .w2vns folder [default: $W2VNS_MODEL, else ./vectors.bin].")
-@click.option("--restrict", type=click.IntRange(1), default=None,
-              help="Consider only the N most frequent words as answers.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
+@query_options
 @click.option("--tsv", "as_tsv", is_flag=True, help="Lines of a<TAB>b<TAB>c<TAB>answer<TAB>score.")
 def analogy(words, method, topn, model_path, restrict, as_json, as_tsv):
     """A is to B as C is to what?  WORDS is A B C, or '-' to read one 'A B C' per stdin line.

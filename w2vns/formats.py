@@ -110,6 +110,14 @@ def _compression_of_magic(head):
     return None
 
 
+def _peek_stdin():
+    """stdin as a peekable binary stream, and its compression from the magic bytes (or None)."""
+    stdin = sys.stdin.buffer
+    if not hasattr(stdin, "peek"):
+        stdin = io.BufferedReader(stdin)
+    return stdin, _compression_of_magic(stdin.peek(8)[:8])
+
+
 def open_binary(path, mode="rb"):
     """Open ``path`` for reading bytes, decompressing gzip, bzip2 or xz transparently.
 
@@ -121,10 +129,7 @@ def open_binary(path, mode="rb"):
     if mode not in ("rb", "r"):
         raise ValueError("open_binary only reads (mode 'rb'); use open_output() to write")
     if path == "-":
-        stdin = sys.stdin.buffer
-        if not hasattr(stdin, "peek"):
-            stdin = io.BufferedReader(stdin)
-        kind = _compression_of_magic(stdin.peek(8)[:8])
+        stdin, kind = _peek_stdin()
         if kind is None:
             # A wrapper whose close() leaves the real stdin open.
             return _NoClose(stdin)
@@ -479,10 +484,7 @@ def load_word2vec(path, limit=None, binary=None, unicode_errors="surrogateescape
     name = "<stdin>" if path == "-" else os.fspath(path)
     args = (name, limit, binary, unicode_errors)
     if path == "-":
-        stdin = sys.stdin.buffer
-        if not hasattr(stdin, "peek"):
-            stdin = io.BufferedReader(stdin)
-        kind = _compression_of_magic(stdin.peek(8)[:8])
+        stdin, kind = _peek_stdin()
         if kind is None:
             return _parse(_StreamInput(stdin, name), *args, compression=None)
         with _OPENERS[kind](stdin, "rb") as stream:
