@@ -67,6 +67,19 @@ def _damaged_checkpoint(tmp):
     (tmp / "ck" / "state-000001" / "state.json").write_text("{not json")
 
 
+def _old_format_checkpoint(tmp):
+    """A run's checkpoint as w2vns wrote it before the shared task queue: per-thread epoch and
+    position."""
+    model = training.train(["a b c a b"] * 5, dim=4, epochs=1, threads=1, min_count=1)
+    model.save(tmp / "old")
+    state = tmp / "old" / manifest(tmp / "old")["state"] / "state.json"
+    meta = json.loads(state.read_text())
+    meta["progress"] = {"threads": 1, "epoch": [0], "position": [0], "words_done": [0] * 8,
+                        "loss": [0.0] * 8, "rng_state": [1] * 8, "train_seconds": 0.0,
+                        "words": 0}
+    state.write_text(json.dumps(meta))
+
+
 def _readonly_folder(tmp):
     if os.geteuid() != 0:
         (tmp / "ro").mkdir()
@@ -128,6 +141,8 @@ BAD_INPUTS = [
      "damaged checkpoint"),
     ("init-damaged-checkpoint", _damaged_checkpoint, ["train", "CORPUS", "--init", "ck"], 2,
      "damaged checkpoint"),
+    ("resume-old-format-checkpoint", _old_format_checkpoint, ["train", "--resume", "old"], 2,
+     "old: written by an older w2vns (per-thread positions); this one cannot continue it"),
 ]
 
 
@@ -345,7 +360,8 @@ def test_a_failed_save_keeps_the_previous_checkpoint_and_leaves_no_temporary(
     with pytest.raises(OSError, match="No space"):
         training.train(str(small_corpus_file), dim=8, epochs=3, threads=1, checkpoint=ck)
     assert sorted(os.listdir(ck)) == [checkpoint.MANIFEST, "state-000001"]
-    assert checkpoint.load(ck).state.epoch.tolist() == [1]
+    state = checkpoint.load(ck).state  # the first epoch's, taken after its last block
+    assert state.next_task == state.nblocks and len(state.pending) == 0
 
 
 def test_a_state_folder_left_by_a_save_that_died_before_the_manifest_is_skipped(
@@ -380,6 +396,14 @@ def test_resume_refuses_a_changed_corpus_and_asks_for_stdin_again(small_corpus_f
     with pytest.raises(checkpoint.CheckpointError, match="give the corpus again"):
         training.resume(tmp_path / "ck2")
     assert training.resume(tmp_path / "ck2", corpus=lines).report["epochs"] == 50
+
+
+def test_an_old_format_checkpoint_still_gives_its_weights_to_init(tmp_path):
+    _old_format_checkpoint(tmp_path)
+    with pytest.raises(checkpoint.CheckpointError, match="older w2vns"):
+        training.resume(tmp_path / "old")
+    model = training.train(["a b c d"] * 5, init=tmp_path / "old", epochs=1, threads=1)
+    assert set(model.wv.index_to_key) == {"a", "b", "c", "d"}
 
 
 def test_a_new_run_will_not_overwrite_a_checkpoint(small_corpus_file, tmp_path):

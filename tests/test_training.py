@@ -1,9 +1,12 @@
 """Training end to end through the library API."""
+import threading
+
 import numpy as np
 import pytest
 
 import w2vns
-from w2vns import synthetic
+from w2vns import synthetic, training
+from w2vns.corpus import encode_corpus
 
 
 def group_of():
@@ -109,3 +112,98 @@ def test_save_word2vec_format_round_trip(model, tmp_path):
     again = w2vns.KeyedVectors.load(str(path))
     assert again.index_to_key == model.wv.index_to_key
     assert np.array_equal(again.vectors, model.wv.vectors)
+
+
+# -- the shared task queue -----------------------------------------------------------------------
+
+
+def _recording_kernel(monkeypatch):
+    """Make the trainer's kernel record every call as (thread, start, end)."""
+    calls, lock = [], threading.Lock()
+
+    class Recording(training.Kernel):
+        def train(self, thread, start, end):
+            with lock:
+                calls.append((thread, start, end))
+            return super().train(thread, start, end)
+
+    monkeypatch.setattr(training, "Kernel", Recording)
+    return calls
+
+
+def test_three_threads_train_every_block_of_every_epoch_exactly_once(small_corpus_file,
+                                                                     monkeypatch):
+    monkeypatch.setattr(training, "BLOCK_ENTRIES", 1024)  # many blocks from a small corpus
+    calls = _recording_kernel(monkeypatch)
+    taken, real_take = [], training._Tasks.take
+
+    def take(self, worker):
+        task = real_take(self, worker)
+        if task is not None:
+            taken.append(task)
+        return task
+
+    monkeypatch.setattr(training._Tasks, "take", take)
+    epochs = 4
+    model = w2vns.train(str(small_corpus_file), dim=8, epochs=epochs, threads=3)
+    report = model.report
+    assert report["words_done"] == report["retained_tokens"] * epochs
+    assert len(taken) == len(set(taken))  # no (epoch, block) twice
+    blocks = sorted((start, end) for epoch, start, end in taken if epoch == 0)
+    assert len(blocks) > 20 and blocks[0][0] == 0
+    assert all(a[1] == b[0] for a, b in zip(blocks, blocks[1:]))  # they tile the stream
+    assert sorted(taken) == [(e, a, b) for e in range(epochs) for a, b in blocks]
+    assert sorted((a, b) for _, a, b in calls) == sorted((a, b) for _, a, b in taken)
+    assert {t for t, _, _ in calls} <= {0, 1, 2}
+    seconds = report["worker_seconds"]
+    assert len(seconds) == 3 and 0 <= min(seconds) and max(seconds) <= report["train_seconds"]
+
+
+def test_a_remainder_stopped_mid_block_is_trained_first_then_the_queue_in_order(
+        small_corpus_file, monkeypatch):
+    """One thread: the pending rest of block 1 of epoch 0, then epoch 0 from block 2 on, then
+    epoch 1, each block once; the words add up to exactly what was left."""
+    monkeypatch.setattr(training, "BLOCK_ENTRIES", 1024)
+    calls = _recording_kernel(monkeypatch)
+    encoded = encode_corpus(str(small_corpus_file), min_count=5)
+    stream = np.asarray(encoded.stream)
+    bounds = training.block_bounds(stream, 0, len(stream), step=1024)
+    ends = np.flatnonzero(stream == encoded.SENTENCE_END)
+    cut = int(ends[np.searchsorted(ends, bounds[1] + 300)]) + 1  # a sentence start in block 1
+    assert bounds[1] < cut < bounds[2]
+    stride = training.COUNTER_STRIDE
+    state = training.TrainState(
+        next_task=2, nblocks=len(bounds) - 1,
+        pending=np.array([[0, cut, bounds[2]]], dtype=np.int64),
+        words_done=np.zeros(stride, dtype=np.int64), loss=np.zeros(stride),
+        rng_state=np.full(stride, 12345, dtype=np.uint64))
+    assert not state.finished(2)
+    trainer = training.Trainer(training.TrainParams(dim=8, epochs=2, threads=1, min_count=5))
+    _, _, stats = trainer.train(encoded, state=state)
+    expected = [(cut, bounds[2])] + list(zip(bounds[2:-1], bounds[3:]))
+    expected += list(zip(bounds[:-1], bounds[1:]))
+    assert [(a, b) for _, a, b in calls] == expected
+    left = int((stream[cut:] != encoded.SENTENCE_END).sum())
+    assert stats["words_done"] == left + encoded.tokens
+
+
+def test_pages_are_released_only_behind_every_range_still_to_read():
+    released = []
+    tasks = training._Tasks([0, 10, 20, 30], epochs=2,
+                            release=lambda a, b, behind=False: released.append((a, b)))
+    first, second, third = tasks.take(0), tasks.take(1), tasks.take(2)
+    assert (first, second, third) == ((0, 0, 10), (0, 10, 20), (0, 20, 30))
+    tasks.done(1, second)  # the first block is still being read: nothing to release
+    assert released == []
+    tasks.done(0, first)  # now everything before the third block
+    assert released == [(0, 20)]
+    assert tasks.take(0) == (1, 0, 10)  # epoch 1 begins while epoch 0's last block is read
+    tasks.done(2, third, stopped_at=25)  # stopped: 25..30 goes back to the queue, first
+    assert released[-1] == (20, 25)
+    assert tasks.take(2) == (0, 25, 30)
+    tasks.done(2, (0, 25, 30))
+    assert released[-1] == (25, 30)
+    tasks.done(0, (1, 0, 10))
+    assert released[-1] == (0, 10)
+    next_task, pending = tasks.snapshot()
+    assert next_task == 4 and pending.shape == (0, 3)

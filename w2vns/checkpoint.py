@@ -7,7 +7,9 @@ Layout (``DIR`` is what ``--checkpoint``, ``--resume``, ``--init`` and ``--save-
         vocab.tsv           word<TAB>count, in id order
         syn0.npy            input vectors, V x d float32
         syn1neg.npy         output vectors, V x d float32
-        state.json          parameters, corpus identity, progress and RNG state per thread
+        state.json          parameters, corpus identity, progress (the next task of the
+                            shared queue, ranges still pending) and counters and RNG state
+                            per thread
 
 A save writes a new state folder under a temporary name, fsyncs it, renames it, then replaces
 the manifest atomically, and only then removes older state folders. Whenever the process dies
@@ -178,8 +180,9 @@ def save(folder, vocab, syn0, syn1neg, params, state=None, corpus=None, note=Non
         "checkpoint_every": every,
         "progress": None if state is None else {
             "threads": state.threads,
-            "epoch": state.epoch.tolist(),
-            "position": state.position.tolist(),
+            "nblocks": state.nblocks,
+            "next_task": state.next_task,
+            "pending": np.asarray(state.pending, dtype=np.int64).reshape(-1, 3).tolist(),
             "words_done": state.words_done.tolist(),
             "loss": state.loss.tolist(),
             "rng_state": [int(x) for x in state.rng_state],
@@ -272,10 +275,14 @@ def _read_manifest(folder, missing_ok=False):
     return name
 
 
-def load(folder):
+def load(folder, progress=True):
     """Read the current state of a checkpoint or saved-model folder; CheckpointError if it is
-    missing or damaged (the message names the folder and what is wrong)."""
-    from .training import TrainState  # training imports this module
+    missing or damaged (the message names the folder and what is wrong).
+
+    ``progress=False`` skips the training progress (``state`` is None): for starting from the
+    weights only (``--init``), which a checkpoint written by an older w2vns still allows.
+    """
+    from .training import COUNTER_STRIDE, TrainState  # training imports this module
 
     folder = os.fspath(folder)
     name = _read_manifest(folder)
@@ -304,27 +311,43 @@ def load(folder):
     if not isinstance(params, dict) or params.get("dim") != shape[1]:
         raise damaged("state.json: bad parameters")
     state = None
-    progress = meta.get("progress")
-    if progress is not None:
-        try:
-            threads = int(progress["threads"])
-            stride = len(progress["words_done"]) // max(threads, 1)
-            state = TrainState(
-                epoch=np.array(progress["epoch"], dtype=np.int64),
-                position=np.array(progress["position"], dtype=np.int64),
-                words_done=np.array(progress["words_done"], dtype=np.int64),
-                loss=np.array(progress["loss"], dtype=np.float64),
-                rng_state=np.array(progress["rng_state"], dtype=np.uint64),
-                train_seconds=float(progress["train_seconds"]))
-        except (KeyError, TypeError, ValueError, OverflowError) as err:
-            raise damaged("state.json: bad progress: %s" % err) from None
-        if not (threads >= 1 and len(state.epoch) == len(state.position) == threads
-                and stride >= 1 and len(state.words_done) == len(state.loss) == threads * stride
-                and len(state.rng_state) == threads * stride):
-            raise damaged("state.json: progress arrays do not agree on %d threads" % threads)
+    saved = meta.get("progress") if progress else None
+    if isinstance(saved, dict) and "next_task" not in saved and "position" in saved:
+        raise CheckpointError("%s: written by an older w2vns (per-thread positions); this one "
+                              "cannot continue it: start the run again, or start from its "
+                              "weights with --init" % folder)
+    if saved is not None:
+        state = _progress_state(saved, TrainState, COUNTER_STRIDE, damaged)
     return Checkpoint(folder=folder, vocab=vocab, syn0=syn0, syn1neg=syn1neg, params=params,
                       state=state, corpus=meta.get("corpus") or {}, note=meta.get("note") or {},
                       complete=bool(meta.get("complete")), every=meta.get("checkpoint_every"))
+
+
+def _progress_state(saved, TrainState, stride, damaged):
+    """The ``TrainState`` of a state.json's "progress", checked for consistency."""
+    try:
+        threads = int(saved["threads"])
+        pending = np.array(saved["pending"], dtype=np.int64)
+        if pending.size == 0:
+            pending = pending.reshape(0, 3)
+        state = TrainState(
+            next_task=int(saved["next_task"]),
+            nblocks=int(saved["nblocks"]),
+            pending=pending,
+            words_done=np.array(saved["words_done"], dtype=np.int64),
+            loss=np.array(saved["loss"], dtype=np.float64),
+            rng_state=np.array(saved["rng_state"], dtype=np.uint64),
+            train_seconds=float(saved["train_seconds"]))
+    except (KeyError, TypeError, ValueError, OverflowError) as err:
+        raise damaged("state.json: bad progress: %s" % err) from None
+    if not (threads >= 1 and state.words_done.shape == state.loss.shape
+            == state.rng_state.shape == (threads * stride,)):
+        raise damaged("state.json: progress arrays do not agree on %d threads" % threads)
+    if not (state.nblocks >= 1 and state.next_task >= 0 and pending.ndim == 2
+            and pending.shape[1] == 3 and (pending >= 0).all()):
+        raise damaged("state.json: bad task queue (next_task %d, %d blocks, pending %s)"
+                      % (state.next_task, state.nblocks, "x".join(map(str, pending.shape))))
+    return state
 
 
 def read_note(folder):

@@ -2,12 +2,14 @@
 
 ``train(corpus, **params)`` is the library entry point the CLI calls: it validates the
 parameters, runs the counting pass, builds the samplers' tables, starts one Python thread per
-worker (each calls the Cython kernel on its contiguous shard of the encoded corpus, one block
-of ~32k ids per call, with the GIL released) and reports progress from the main thread.
-Between blocks the workers can be parked while a checkpoint is saved; ``resume`` continues a
+worker and reports progress from the main thread. The encoded corpus is cut once into
+sentence-aligned blocks of ~32k ids; the tasks are (epoch, block) in epoch-major order, and
+each worker takes the next one from a shared queue (``_Tasks``) whenever it is free and trains
+it with one call to the Cython kernel (the GIL released). No worker owns a part of the corpus,
+so a slow thread delays the end of the run by one block at most.
+Between tasks the workers can be parked while a checkpoint is saved; ``resume`` continues a
 run from one (see w2vns/checkpoint.py).
 """
-import bisect
 import contextlib
 import dataclasses
 import os
@@ -168,17 +170,18 @@ def _initial_vectors(vocab_size, dim, seed):
     return syn0
 
 
-#: Stream entries per kernel call (rounded up to the next sentence end). The calls are the
-#: same in every run of the same corpus and thread count, so a run paused between two calls
-#: and resumed makes exactly the calls an uninterrupted run makes (byte-identical vectors with
-#: one thread); and a call is short enough (~30 ms at word2vec's settings) that workers reach
-#: the next one well within a second when a checkpoint or a stop asks them to.
+#: Stream entries per block, the unit of work of one kernel call (rounded up to the next
+#: sentence end). The blocks are the same in every run of the same corpus, so a run paused
+#: between two calls and resumed makes exactly the calls an uninterrupted run makes
+#: (byte-identical vectors with one thread); and a call is short enough (~30 ms at word2vec's
+#: settings) that workers reach the next one well within a second when a checkpoint or a stop
+#: asks them to, and that the last tasks of a run end close together.
 BLOCK_ENTRIES = 1 << 15
 _SENTENCE_END = 0xFFFFFFFF
 
 
 def block_bounds(stream, start, end, step=BLOCK_ENTRIES, release=None):
-    """Kernel-call boundaries over the shard stream[start:end]: ``start``, then about every
+    """Block boundaries over stream[start:end]: ``start``, then about every
     ``step`` entries just after a sentence end, then ``end``. ``release(a, b)``, if given, is
     called on each range that was read (to drop a memory-mapped stream's pages at once)."""
     bounds = [start]
@@ -228,13 +231,17 @@ def _position_after(stream, start, end, tokens):
 class TrainState:
     """Where a run stands, besides its weights: what a checkpoint needs to continue it.
 
-    Per worker thread: ``epoch`` (the epoch it is in; ``epochs`` once done) and ``position``
-    (the stream index its next kernel call starts at); the kernel's per-thread ``words_done``,
-    ``loss`` and ``rng_state`` arrays as they are; and the training seconds spent so far.
+    The work is ``epochs x nblocks`` tasks, task i being block ``i % nblocks`` of epoch
+    ``i // nblocks`` (see ``_Tasks``): ``next_task`` is the first one no worker has taken yet,
+    and ``pending`` an (n, 3) int64 array of (epoch, start, end) stream ranges still to train
+    before it: the rest of a block a worker was stopped in the middle of (Ctrl-C, SIGTERM).
+    Per worker thread: the kernel's ``words_done``, ``loss`` and ``rng_state`` arrays as they
+    are (``COUNTER_STRIDE`` slots per thread). And the training seconds spent so far.
     """
 
-    epoch: np.ndarray
-    position: np.ndarray
+    next_task: int
+    nblocks: int
+    pending: np.ndarray
     words_done: np.ndarray
     loss: np.ndarray
     rng_state: np.ndarray
@@ -242,20 +249,106 @@ class TrainState:
 
     @property
     def threads(self):
-        return len(self.epoch)
+        return len(self.words_done) // COUNTER_STRIDE
 
     def words(self):
         """Words trained so far, all threads and epochs."""
         return int(self.words_done[::COUNTER_STRIDE].sum())
 
     def finished(self, epochs):
-        return bool((self.epoch >= epochs).all())
+        return len(self.pending) == 0 and self.next_task >= epochs * self.nblocks
+
+
+def _no_pending():
+    return np.zeros((0, 3), dtype=np.int64)
+
+
+class _Tasks:
+    """The shared queue of work: (epoch, start, end) stream ranges, handed to whichever worker
+    asks next.
+
+    ``bounds`` are the block boundaries over the whole stream (``block_bounds``); task i is
+    block ``i % nblocks`` of epoch ``i // nblocks``, so the epochs follow each other and, with
+    one worker, the blocks are trained in the order an uninterrupted run trains them.
+    ``pending`` ranges (the rest of blocks stopped in the middle) come before every new task.
+
+    It also releases the stream's pages (``release``) that no worker will read again in this
+    pass: those before the lowest range being read or still to hand out.
+    """
+
+    def __init__(self, bounds, epochs, next_task=0, pending=(), release=None):
+        self._bounds = bounds
+        self.nblocks = len(bounds) - 1
+        self._epochs = epochs
+        self._total = epochs * self.nblocks
+        self.next_task = next_task
+        self.pending = sorted(tuple(int(x) for x in r) for r in pending)
+        self._length = bounds[-1]
+        self._release = release
+        self._reading = {}  # worker -> where its range starts, as a position in the whole run
+        self._lock = threading.Lock()
+        self._released = self._frontier()
+
+    def take(self, worker):
+        """The next (epoch, start, end) for ``worker`` to train, or None when all is handed out."""
+        with self._lock:
+            if self.pending:
+                task = self.pending.pop(0)
+            elif self.next_task < self._total:
+                epoch, block = divmod(self.next_task, self.nblocks)
+                self.next_task += 1
+                task = (epoch, self._bounds[block], self._bounds[block + 1])
+            else:
+                return None
+            self._reading[worker] = task[0] * self._length + task[1]
+            return task
+
+    def done(self, worker, task, stopped_at=None):
+        """``worker`` finished ``task``; ``stopped_at``: where it was stopped, if it was (the
+        rest of the range goes back to the queue, first in line)."""
+        epoch, start, end = task
+        with self._lock:
+            del self._reading[worker]
+            if stopped_at is not None and stopped_at < end:
+                self.pending.append((epoch, stopped_at, end))
+                self.pending.sort()
+            low, high = self._released, self._frontier()
+            if high <= low:
+                return
+            self._released = high
+        if self._release is not None:  # outside the lock: madvise can take a while
+            self._release_span(low, high)
+
+    def snapshot(self):
+        """(next_task, pending as an (n, 3) int64 array): for a checkpoint, workers parked."""
+        with self._lock:
+            pending = np.array(self.pending, dtype=np.int64).reshape(-1, 3)
+            return self.next_task, pending
+
+    def _frontier(self):
+        """The lowest run position (epoch x length + index) any worker still needs."""
+        starts = list(self._reading.values())
+        starts += [e * self._length + a for e, a, _ in self.pending]
+        if self.next_task < self._total:
+            epoch, block = divmod(self.next_task, self.nblocks)
+            starts.append(epoch * self._length + self._bounds[block])
+        return min(starts, default=self._epochs * self._length)
+
+    def _release_span(self, low, high):
+        length = self._length
+        (e_low, a), (e_high, b) = divmod(low, length), divmod(high, length)
+        if e_low == e_high:
+            self._release(a, b, behind=True)
+            return
+        self._release(a if e_high == e_low + 1 else 0, length)
+        if b:
+            self._release(0, b, behind=True)
 
 
 class _Parking:
-    """Where workers wait between blocks while the main thread saves a checkpoint.
+    """Where workers wait between tasks while the main thread saves a checkpoint.
 
-    A worker calls ``park_if_asked`` before each block and ``leave`` when it is done; the main
+    A worker calls ``park_if_asked`` before taking a task and ``leave`` when it is done; the main
     thread (or a worker that finds a checkpoint due) calls ``ask``; ``wait`` tells the main
     thread when every worker is parked or gone, and ``release`` lets them go on.
     """
@@ -315,15 +408,17 @@ class _Parking:
 class Trainer:
     """Runs the kernel over an encoded corpus with worker threads; see the module docstring.
 
-    Each worker walks its contiguous shard in blocks (``block_bounds``), one kernel call per
-    block. Between blocks it can be parked: that is how checkpoints see a consistent state
-    (every worker between two calls, the weights still) without stopping the run.
+    Each worker takes the next task from the shared queue (``_Tasks``: a block of an epoch, or
+    the rest of one stopped earlier) and trains it with one kernel call, under its own thread
+    index (its RNG stream and counters stay its own). Between tasks it can be parked: that is
+    how checkpoints see a consistent state (no task in progress, the weights still) without
+    stopping the run.
     """
 
     #: How often (seconds) the main thread wakes to update progress and check for Ctrl-C.
     POLL_SECONDS = 0.2
     #: On Ctrl-C / SIGTERM with a checkpoint to write, how long to wait for the workers to
-    #: reach their next block boundary before stopping them in the middle of a block.
+    #: finish their task before stopping them in the middle of a block.
     STOP_GRACE_SECONDS = 0.5
 
     def __init__(self, params, progress=None):
@@ -337,8 +432,12 @@ class Trainer:
         ``syn0``/``syn1neg``: starting weights (default word2vec's init: uniform input, zero
         output), trained in place. ``state``: a ``TrainState`` to continue from (a resumed
         run). ``checkpointer``: an object with ``due(words_done, monotonic_seconds)`` and
-        ``save(syn0, syn1neg, state)``; it is saved when due (workers parked between blocks),
+        ``save(syn0, syn1neg, state)``; it is saved when due (workers parked between tasks),
         when training ends, and when training is interrupted.
+
+        ``stats["worker_seconds"]``: per worker, the training seconds (the clock of
+        ``train_seconds``) at which its last task ended (0 for one that got none): max - min is
+        the time the first worker to run out of work waited for the last.
 
         KeyboardInterrupt (or any exception in the main thread) stops the workers before
         propagating; with a checkpointer, the state they stopped in is saved first.
@@ -363,50 +462,54 @@ class Trainer:
             p.alpha, p.min_alpha, total_words, threads, p.seed, fast=p.kernel == "fast",
             loss=p.loss, log_kq=log_kq, hard_negatives=p.hard_negatives,
             adversarial_temperature=p.adversarial_temperature)
-        shards = [len(stream) * t // threads for t in range(threads + 1)]
-        bounds = [block_bounds(stream, shards[t], shards[t + 1], release=encoded.release)
-                  for t in range(threads)]
+        bounds = block_bounds(stream, 0, len(stream), step=BLOCK_ENTRIES,
+                              release=encoded.release)
+        nblocks = len(bounds) - 1
         resumed = state is not None
         if state is None:
-            state = TrainState(epoch=np.zeros(threads, dtype=np.int64),
-                               position=np.array(shards[:-1], dtype=np.int64),
+            state = TrainState(next_task=0, nblocks=nblocks, pending=_no_pending(),
                                words_done=kernel.words_done, loss=kernel.loss,
                                rng_state=kernel.rng_state)
         else:
             if state.threads != threads:
                 raise ValueError("the saved state is for %d threads, this run has %d"
                                  % (state.threads, threads))
+            if state.nblocks != nblocks:
+                raise ValueError("the saved state cuts the corpus into %d blocks, this run into "
+                                 "%d" % (state.nblocks, nblocks))
+            pending = np.asarray(state.pending, dtype=np.int64).reshape(-1, 3)
+            if len(pending) and not ((pending[:, 0] >= 0) & (pending[:, 0] < p.epochs)
+                                     & (pending[:, 1] >= 0) & (pending[:, 1] < pending[:, 2])
+                                     & (pending[:, 2] <= len(stream))).all():
+                raise ValueError("the saved state's pending ranges do not fit this corpus")
             kernel.words_done[:] = state.words_done
             kernel.loss[:] = state.loss
             kernel.rng_state[:] = state.rng_state
-            state = dataclasses.replace(state, epoch=state.epoch.copy(),
-                                        position=state.position.copy(),
-                                        words_done=kernel.words_done, loss=kernel.loss,
-                                        rng_state=kernel.rng_state)
-        epoch, position = state.epoch, state.position
+            state = dataclasses.replace(state, pending=pending, words_done=kernel.words_done,
+                                        loss=kernel.loss, rng_state=kernel.rng_state)
+        tasks = _Tasks(bounds, p.epochs, state.next_task, state.pending, encoded.release)
         parking = _Parking(threads)
         errors = []
+        worker_seconds = [0.0] * threads
 
         def work(t):
-            ends = bounds[t]
+            done = kernel.words_done
             try:
-                while epoch[t] < p.epochs:
+                while True:
                     parking.park_if_asked()
                     if kernel.stop_flag[0]:
                         return
-                    start = int(position[t])
-                    end = ends[bisect.bisect_right(ends, start)]
-                    before = int(kernel.words_done[t * COUNTER_STRIDE])
+                    task = tasks.take(t)
+                    if task is None:
+                        return
+                    _, start, end = task
+                    before = int(done[t * COUNTER_STRIDE])
                     stopped = kernel.train(t, start, end)
-                    if stopped:
-                        end = _position_after(
-                            stream, start, end, int(kernel.words_done[t * COUNTER_STRIDE]) - before)
-                    else:
-                        encoded.release(start, end, behind=True)
-                    if end == ends[-1]:
-                        epoch[t] += 1
-                        end = ends[0]
-                    position[t] = end
+                    stopped_at = _position_after(
+                        stream, start, end, int(done[t * COUNTER_STRIDE]) - before
+                    ) if stopped else None
+                    tasks.done(t, task, stopped_at)
+                    worker_seconds[t] = seconds_before + time.perf_counter() - start_time
                     if stopped:
                         return
                     if checkpointer is not None and not parking.asked and checkpointer.due(
@@ -419,6 +522,7 @@ class Trainer:
                 parking.leave()
 
         def save():
+            state.next_task, state.pending = tasks.snapshot()
             state.train_seconds = seconds_before + time.perf_counter() - start_time
             checkpointer.save(syn0, syn1neg, state)
             saved_words[0] = state.words()
@@ -456,8 +560,8 @@ class Trainer:
         except BaseException:
             try:
                 if checkpointer is not None and not save_failed:
-                    # Give the workers a moment to reach a block boundary: the checkpoint is
-                    # then as good as a periodic one (byte-identical resume with one thread).
+                    # Give the workers a moment to finish their task: the checkpoint is then
+                    # as good as a periodic one (byte-identical resume with one thread).
                     parking.ask()
                     parking.wait(self.STOP_GRACE_SECONDS, until_parked=True)
             finally:
@@ -484,6 +588,7 @@ class Trainer:
             "words_done": self._words_done(),
             "pairs": int(pairs),
             "mean_loss": loss / pairs if pairs else None,
+            "worker_seconds": worker_seconds,
         }
         if checkpointer is not None:
             stats["checkpoint_seconds"] = checkpoint_seconds
@@ -528,7 +633,7 @@ def train(corpus, progress=None, cache_dir=None, checkpoint=None, checkpoint_eve
     _check_params(params)  # unknown names fail before the saved model is read
     start_from = None
     if init is not None:
-        start_from = ckpt.load(init)
+        start_from = ckpt.load(init, progress=False)
         saved = start_from.params
         if "dim" in params and params["dim"] != saved["dim"]:
             raise ValueError("dim must be %d, the dimension of the model in %s (got %r)"
