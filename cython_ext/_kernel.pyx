@@ -1,7 +1,8 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """The skip-gram training loops, one nogil block per call.
 
-One call trains one contiguous range of the encoded corpus (a thread's shard for one epoch).
+One call trains one contiguous range of the encoded corpus (a block of an epoch, taken from
+the trainer's shared queue).
 Semantics follow the original word2vec (see DESIGN.md, "Algorithms"): tokens are subsampled
 before the window is applied; each kept centre word draws b in [0, window) and uses contexts
 within ``window - b`` inside the same sentence (``window == 0``: every other word of the line,
@@ -16,8 +17,8 @@ only how noise words are chosen (``choose_negatives``).
 """
 import numpy as np
 cimport numpy as cnp
-from libc.stdint cimport uint32_t, uint64_t, int64_t, int32_t
-from libc.stdlib cimport malloc, free
+from libc.stdint cimport uint8_t, uint32_t, uint64_t, int64_t, int32_t
+from libc.stdlib cimport malloc, calloc, free
 from libc.math cimport exp, expf, log
 from libc.string cimport memcpy, memset
 from _rng cimport next_u64, bounded, alias_draw, keep_token
@@ -52,6 +53,7 @@ cdef extern from "simd.h" nogil:
     float dot "w2v_dot"(const float *a, const float *b, int n)
     void axpy "w2v_axpy"(float alpha, const float *x, float *y, int n)
     void accumulate "w2v_accumulate"(float *y, const float *w, float **x, int count, int n)
+    void add_difference "w2v_add_difference"(float *y, const float *a, const float *b, int n)
 
 
 cdef inline float neg_log_sigmoid(float f) noexcept nogil:
@@ -93,6 +95,8 @@ cdef struct Config:
     int threads
     volatile int *stop
     int fast                 # 1: shared negatives per window, 0: reference per-pair loop
+    uint32_t hot_rows        # per-thread copies of the rows of words 0..hot_rows-1 (0: off)
+    int hot_sync             # updates between merges of those copies into the shared rows
     uint32_t *pairs          # record mode: (centre, context) pairs instead of updates
     int64_t pairs_cap
     int64_t pairs_len
@@ -114,6 +118,15 @@ cdef struct Scratch:
     float *column            # max_m
     float *errors            # max_m x dim
     float *query             # dim: what hard negatives are scored against
+    # Hot rows (see hot_row): this thread's working copies of the most frequent words' rows,
+    # index k = matrix * hot_rows + word (matrix 0: syn0, 1: syn1neg), the shared rows as they
+    # were when copied (base), which copies are live, and the list of live ones.
+    float *hot_local
+    float *hot_base
+    uint8_t *hot_live
+    uint32_t *hot_list
+    int n_hot
+    int since_sync
 
 
 cdef int scratch_alloc(Config *c, Scratch *s) noexcept nogil:
@@ -135,6 +148,14 @@ cdef int scratch_alloc(Config *c, Scratch *s) noexcept nogil:
     s.column = <float *>malloc(max_m * sizeof(float))
     s.errors = <float *>malloc(max_m * c.dim * sizeof(float))
     s.query = <float *>malloc(c.dim * sizeof(float))
+    if c.hot_rows > 0:
+        s.hot_local = <float *>malloc(2 * <int64_t>c.hot_rows * c.row * sizeof(float))
+        s.hot_base = <float *>malloc(2 * <int64_t>c.hot_rows * c.row * sizeof(float))
+        s.hot_live = <uint8_t *>calloc(2 * <int64_t>c.hot_rows, sizeof(uint8_t))
+        s.hot_list = <uint32_t *>malloc(2 * <int64_t>c.hot_rows * sizeof(uint32_t))
+        if (s.hot_local == NULL or s.hot_base == NULL or s.hot_live == NULL or
+                s.hot_list == NULL):
+            return -1
     if (s.sentence == NULL or s.contexts == NULL or s.inputs == NULL or s.targets == NULL or
             s.rows == NULL or s.candidates == NULL or s.candidate_scores == NULL or
             s.scores == NULL or s.grads == NULL or s.column == NULL or s.errors == NULL or
@@ -156,6 +177,70 @@ cdef void scratch_free(Scratch *s) noexcept nogil:
     free(s.column)
     free(s.errors)
     free(s.query)
+    free(s.hot_local)
+    free(s.hot_base)
+    free(s.hot_live)
+    free(s.hot_list)
+
+
+cdef float *hot_row(Config *c, Scratch *s, int matrix, uint32_t w) noexcept nogil:
+    """This thread's working copy of a frequent word's row, copied from the shared row on
+    first use since the last merge.
+
+    Why: every thread updates the rows of the most frequent words (as noise words, centres and
+    contexts) all the time; written in place, those few cache lines bounce between the cores
+    on every update, and 16 threads spend their time waiting for them. Working on a private
+    copy and merging the difference every ``hot_sync`` updates (``hot_merge``) turns thousands
+    of contended writes into one, at the price of seeing the other threads' updates to those
+    rows a little later (as Hogwild's delayed updates; each row still gets every gradient).
+    """
+    cdef int64_t k = matrix * <int64_t>c.hot_rows + w
+    cdef float *local = s.hot_local + k * c.row
+    cdef const float *shared
+    if not s.hot_live[k]:
+        shared = (c.syn0 if matrix == 0 else c.syn1neg) + <int64_t>w * c.row
+        memcpy(local, shared, c.dim * sizeof(float))
+        memcpy(s.hot_base + k * c.row, shared, c.dim * sizeof(float))
+        s.hot_live[k] = 1
+        s.hot_list[s.n_hot] = <uint32_t>k
+        s.n_hot += 1
+    return local
+
+
+cdef void hot_merge(Config *c, Scratch *s) noexcept nogil:
+    """Add what this thread changed in its hot copies to the shared rows, and drop the copies
+    (the next use copies the row again, with the other threads' changes)."""
+    cdef int i
+    cdef int64_t k, w
+    cdef float *shared
+    for i in range(s.n_hot):
+        k = s.hot_list[i]
+        w = k % c.hot_rows
+        shared = (c.syn0 if k < c.hot_rows else c.syn1neg) + w * c.row
+        add_difference(shared, s.hot_local + k * c.row, s.hot_base + k * c.row, c.dim)
+        s.hot_live[k] = 0
+    s.n_hot = 0
+    s.since_sync = 0
+
+
+cdef inline float *input_row(Config *c, Scratch *s, uint32_t w) noexcept nogil:
+    if w < c.hot_rows:
+        return hot_row(c, s, 0, w)
+    return c.syn0 + <int64_t>w * c.row
+
+
+cdef inline float *output_row(Config *c, Scratch *s, uint32_t w) noexcept nogil:
+    if w < c.hot_rows:
+        return hot_row(c, s, 1, w)
+    return c.syn1neg + <int64_t>w * c.row
+
+
+cdef inline void updated(Config *c, Scratch *s) noexcept nogil:
+    """Count one update; merge the hot copies every ``hot_sync`` updates."""
+    if s.n_hot > 0:
+        s.since_sync += 1
+        if s.since_sync >= c.hot_sync:
+            hot_merge(c, s)
 
 
 cdef double current_alpha(Config *c) noexcept nogil:
@@ -240,8 +325,7 @@ cdef int choose_negatives(Config *c, Scratch *s, uint32_t centre, uint64_t *rng)
             n_cand += 1
     if c.hard > 0:
         for i in range(n_cand):
-            s.candidate_scores[i] = dot(s.query, c.syn1neg + <int64_t>s.candidates[i] * c.row,
-                                        c.dim)
+            s.candidate_scores[i] = dot(s.query, output_row(c, s, s.candidates[i]), c.dim)
         # Partial selection sort: k is small.
         for d in range(c.negative):
             if d >= n_cand:
@@ -261,7 +345,7 @@ cdef int choose_negatives(Config *c, Scratch *s, uint32_t centre, uint64_t *rng)
         s.targets[n_out] = s.candidates[i]
         n_out += 1
     for i in range(n_out):
-        s.rows[i] = c.syn1neg + <int64_t>s.targets[i] * c.row
+        s.rows[i] = output_row(c, s, s.targets[i])
     return n_out
 
 
@@ -269,7 +353,7 @@ cdef float update_pair(Config *c, Scratch *s, uint32_t centre, uint32_t context,
                        uint64_t *rng) noexcept nogil:
     """Reference update for one (centre, context) pair, as word2vec; returns its loss."""
     cdef int dim = c.dim, t, n_out
-    cdef float *l1 = c.syn0 + <int64_t>context * c.row
+    cdef float *l1 = input_row(c, s, context)
     cdef float *neu1e = s.errors
     cdef float loss
     if c.hard > 0:
@@ -299,7 +383,7 @@ cdef float update_window(Config *c, Scratch *s, uint32_t centre, int m, float al
     cdef int dim = c.dim, n_out, j, t
     cdef float loss = 0
     for j in range(m):
-        s.inputs[j] = c.syn0 + <int64_t>s.contexts[j] * c.row
+        s.inputs[j] = input_row(c, s, s.contexts[j])
     if c.hard > 0:
         memset(s.query, 0, dim * sizeof(float))
         for j in range(m):
@@ -381,11 +465,13 @@ cdef int train_range(Config *c, int thread, int64_t start, int64_t end, uint64_t
                 if m > 0:
                     loss += update_window(c, &s, sentence[i], m, alpha, rng)
                     pairs += m
+                    updated(c, &s)
                 continue
             for j in range(lo, hi + 1):
                 if j != i:
                     loss += update_pair(c, &s, sentence[i], sentence[j], alpha, rng)
                     pairs += 1
+                    updated(c, &s)
         # Publish progress and refresh the learning rate every ~10k words, like word2vec.
         c.words_done[thread * SLOT] += raw
         since_update += raw
@@ -396,6 +482,7 @@ cdef int train_range(Config *c, int thread, int64_t start, int64_t end, uint64_t
             c.loss[thread * SLOT + 1] += pairs
             loss = 0
             pairs = 0
+    hot_merge(c, &s)
     c.loss[thread * SLOT] += loss
     c.loss[thread * SLOT + 1] += pairs
     scratch_free(&s)
@@ -419,7 +506,7 @@ cdef class Kernel:
                  const uint32_t[::1] noise_alias, int window, int negative, double alpha,
                  double min_alpha, double total_words, int threads, uint64_t seed,
                  bint fast=False, str loss="sgns", log_kq=None, int hard_negatives=0,
-                 double adversarial_temperature=0.0):
+                 double adversarial_temperature=0.0, int hot_rows=0, int hot_sync=64):
         cdef int t
         if syn0.shape[0] != syn1neg.shape[0] or syn0.shape[1] != syn1neg.shape[1]:
             raise ValueError("syn0 and syn1neg shapes differ")
@@ -449,6 +536,10 @@ cdef class Kernel:
             self.c.log_kq = NULL
         if window < 0 or negative < 0 or hard_negatives < 0 or adversarial_temperature < 0:
             raise ValueError("window, negative, hard_negatives, temperature must be >= 0")
+        if hot_rows < 0 or hot_sync < 1:
+            raise ValueError("hot_rows must be >= 0 and hot_sync >= 1")
+        self.c.hot_rows = <uint32_t>min(hot_rows, syn0.shape[0])
+        self.c.hot_sync = hot_sync
         self.c.loss_type = LOSS_NCE if loss == "nce" else LOSS_SGNS
         self.c.hard = hard_negatives
         self.c.adv_temperature = <float>adversarial_temperature
@@ -503,6 +594,7 @@ cdef class Kernel:
             else:
                 for j in range(m):
                     loss += update_pair(&self.c, &s, centre, contexts[j], <float>alpha, &rng[0])
+            hot_merge(&self.c, &s)
         s.fixed = NULL
         scratch_free(&s)
         return loss

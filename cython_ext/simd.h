@@ -57,4 +57,13 @@ static inline void w2v_accumulate(float *restrict y, const float *w, float *cons
         w2v_axpy(w[c], x[c], y, n);
 }
 
+/* y += a - b: merge a thread's changes (a, its copy; b, the copy's starting point) into y. */
+static inline void w2v_add_difference(float *restrict y, const float *restrict a,
+                                      const float *restrict b, int n)
+{
+    int i;
+    for (i = 0; i < n; i++)
+        y[i] += a[i] - b[i];
+}
+
 #endif

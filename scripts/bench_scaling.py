@@ -2,13 +2,19 @@
 """Thread scaling of w2vns (and gensim) training: words/s at 1, 2, 4, ... threads.
 
     python scripts/bench_scaling.py CORPUS.txt [--threads 1,2,4,8,16] [--epochs 2]
-        [--peers gensim] [--variant NAME=ARGS ...] [--json out.json]
+        [--peers gensim] [--variant NAME=ARGS ...] [--independent] [--json out.json]
 
 Each run is its own process (scripts/bench.py's run_tool), so every figure is a fresh start;
 runs alternate between the tools at each thread count. words/s = corpus tokens x epochs /
 training seconds (the counting pass and gensim's vocabulary scan are not included). The table
 gives, per tool, words/s, the speed-up over its own 1-thread run, and w2vns / peer.
+
+``--independent`` adds the machine's ceiling: at each count n, n one-thread w2vns processes
+train at the same time (each on its own copy of the weights, so nothing is shared but the
+cores, caches, memory bandwidth and clock), and their summed words/s is reported. Threads that
+share one model cannot scale better than that; the gap between the two is what sharing costs.
 """
+from concurrent.futures import ThreadPoolExecutor
 import argparse
 import json
 import os
@@ -28,6 +34,8 @@ def main(argv=None):
     p.add_argument("--peers", default="gensim")
     p.add_argument("--variant", action="append", default=[], metavar="NAME=ARGS")
     p.add_argument("--extra-args", default="", help="extra arguments for every w2vns run")
+    p.add_argument("--independent", action="store_true",
+                   help="also run n one-thread processes at once (the machine's ceiling)")
     p.add_argument("--json", dest="json_out")
     args = p.parse_args(argv)
     counts = [int(t) for t in args.threads.split(",")]
@@ -54,6 +62,11 @@ def main(argv=None):
                           file=sys.stderr)
                 for f in os.listdir(workdir):  # vectors are not needed; keep the disk free
                     os.remove(os.path.join(workdir, f))
+        if args.independent:
+            tools.append("independent")
+            for threads in counts:
+                results[("independent", threads)] = independent_words_per_sec(
+                    threads, args, settings, workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print("machine: %s, %s cores; corpus %s, %d epochs" % (
@@ -78,6 +91,21 @@ def main(argv=None):
             json.dump({"machine": machine, "threads": counts, "tools": tools,
                        "words_per_sec": {"%s@%d" % k: v for k, v in results.items()}}, f, indent=1)
     return 0
+
+
+def independent_words_per_sec(n, args, settings, workdir):
+    """Summed words/s of n one-thread w2vns processes started together (None if one failed)."""
+    ns = argparse.Namespace(corpus=args.corpus, threads=1, seed=1, extra_args=args.extra_args,
+                            variants={}, fasttext="fasttext", timeout=None)
+    with ThreadPoolExecutor(n) as pool:
+        runs = list(pool.map(lambda i: bench.run_tool("w2vns", 1000 * n + i, ns, settings,
+                                                      workdir, None), range(n)))
+    for f in os.listdir(workdir):
+        os.remove(os.path.join(workdir, f))
+    if any("error" in r or not r.get("words_per_sec") for r in runs):
+        print("independent runs at %d failed" % n, file=sys.stderr)
+        return None
+    return sum(r["words_per_sec"] for r in runs)
 
 
 if __name__ == "__main__":

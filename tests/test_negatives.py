@@ -19,7 +19,7 @@ def table_sigmoid(x):
     return np.where(x > 6, 1.0, np.where(x < -6, 0.0, table[index]))
 
 
-def make(seed=0, fast=True, loss="sgns", hard=0, temperature=0.0, window=5):
+def make(seed=0, fast=True, loss="sgns", hard=0, temperature=0.0, window=5, hot_rows=0):
     rng = np.random.default_rng(seed)
     syn0 = rng.normal(0, 0.3, (V, DIM)).astype(np.float32)
     syn1 = rng.normal(0, 0.3, (V, DIM)).astype(np.float32)
@@ -32,7 +32,8 @@ def make(seed=0, fast=True, loss="sgns", hard=0, temperature=0.0, window=5):
     alias = np.arange(V, dtype=np.uint32)
     kernel = Kernel(syn0, syn1, stream, keep, prob, alias, window, K, ALPHA, ALPHA, 1.0, 1, 1,
                     fast=fast, loss=loss, log_kq=log_kq if loss == "nce" else None,
-                    hard_negatives=hard, adversarial_temperature=temperature)
+                    hard_negatives=hard, adversarial_temperature=temperature,
+                    hot_rows=hot_rows)
     return kernel, syn0, syn1, log_kq
 
 
@@ -71,13 +72,17 @@ def reference_update(syn0, syn1, centre, contexts, negatives, fast, loss, log_kq
     return syn0, syn1
 
 
-CASES = [(fast, loss, t) for fast in (True, False) for loss in ("sgns", "nce")
+CASES = [(fast, loss, t, 0) for fast in (True, False) for loss in ("sgns", "nce")
          for t in (0.0, 1.0)]
+# Private copies of the rows of words 0..15 (the centre, some contexts and one noise word):
+# the same update, merged back at the end.
+CASES += [(fast, "sgns", 0.0, 16) for fast in (True, False)]
 
 
-@pytest.mark.parametrize("fast, loss, temperature", CASES)
-def test_one_update_matches_numpy(fast, loss, temperature):
-    kernel, syn0, syn1, log_kq = make(fast=fast, loss=loss, temperature=temperature)
+@pytest.mark.parametrize("fast, loss, temperature, hot_rows", CASES)
+def test_one_update_matches_numpy(fast, loss, temperature, hot_rows):
+    kernel, syn0, syn1, log_kq = make(fast=fast, loss=loss, temperature=temperature,
+                                      hot_rows=hot_rows)
     centre, contexts, negatives = 3, np.array([5, 7, 9, 5], dtype=np.uint32), [11, 3, 20, 30]
     expected0, expected1 = reference_update(syn0, syn1, centre, contexts, negatives, fast, loss,
                                             log_kq, temperature)

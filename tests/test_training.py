@@ -76,6 +76,40 @@ def test_one_thread_with_a_seed_is_bit_for_bit_reproducible(small_corpus_file):
     assert other.wv.vectors.tobytes() != runs[0].wv.vectors.tobytes()
 
 
+@pytest.mark.parametrize("kernel", ["reference", "fast"])
+def test_private_hot_rows_change_nothing_but_rounding_with_one_thread(small_corpus_file, kernel):
+    """Every row a private copy, merged every 7 updates: with one thread nobody else writes the
+    shared rows, so the merged result is the direct one up to float rounding."""
+    def run(hot_rows):
+        return w2vns.train(str(small_corpus_file), dim=20, epochs=2, threads=1, seed=5,
+                           kernel=kernel, hot_rows=hot_rows, hot_sync=7)
+    direct, copied = run(0), run(65536)
+    assert direct.wv.vectors.tobytes() != copied.wv.vectors.tobytes()  # the copies were used
+    scale = np.abs(direct.wv.vectors).mean()
+    assert np.abs(direct.wv.vectors - copied.wv.vectors).max() < 1e-2 * scale
+    assert np.abs(direct.syn1neg - copied.syn1neg).max() < 1e-2 * np.abs(direct.syn1neg).mean()
+
+
+@pytest.mark.parametrize("hot_rows", [0, 3, 64])
+def test_hot_rows_learn_the_planted_groups_with_threads(hot_rows, corpus_file):
+    model = w2vns.train(str(corpus_file), dim=30, epochs=3, threads=3, seed=2,
+                        hot_rows=hot_rows, hot_sync=16)
+    assert model.params.hot_rows == hot_rows
+    owner = group_of()
+    probes = ["dog", "paris", "red", "monday", "january", "doctor"]
+    hits = sum(owner.get(n) == owner[w] for w in probes
+               for n, _ in model.wv.most_similar(w, topn=5))
+    assert hits >= 0.8 * 5 * len(probes)
+
+
+def test_hot_rows_default_to_off_with_one_thread():
+    from w2vns.training import HOT_ROWS, TrainParams
+
+    assert TrainParams(threads=1).resolved().hot_rows == 0
+    assert TrainParams(threads=4).resolved().hot_rows == HOT_ROWS
+    assert TrainParams(threads=4, hot_rows=0).resolved().hot_rows == 0
+
+
 def test_sentences_from_python_iterables():
     lines = synthetic.generate_corpus(500, seed=2)
     from_str = w2vns.train(lines, dim=10, epochs=1, threads=1, min_count=1)
@@ -94,7 +128,7 @@ def test_many_threads_on_a_small_corpus(small_corpus_file):
 @pytest.mark.parametrize("bad", [
     {"dim": 0}, {"window": -1}, {"negative": -1}, {"sample": 1.5}, {"min_count": 0},
     {"epochs": 0}, {"alpha": 0}, {"threads": 0}, {"max_vocab": 0}, {"dim": 2.5},
-    {"min_alpha": 1.0}, {"kernel": "turbo"},
+    {"min_alpha": 1.0}, {"kernel": "turbo"}, {"hot_rows": -1}, {"hot_sync": 0},
 ])
 def test_bad_parameters_raise_value_error_before_any_work(bad):
     with pytest.raises(ValueError, match=list(bad)[0]):

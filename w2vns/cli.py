@@ -147,6 +147,13 @@ def training_options(negative, noise_power):
         click.option("--adversarial-temperature", "adversarial_temperature",
                      type=click.FloatRange(0, 1000), default=0.0, show_default=True, metavar="T",
                      help="Weight noise words by k*softmax(score/T) (self-adversarial; 0: off)."),
+        click.option("--hot-rows", "hot_rows", type=click.IntRange(0, 65536), default=None,
+                     metavar="N", help="Threads work on private copies of the N most frequent "
+                     "words' rows, merged every --hot-sync updates (less cache-line contention) "
+                     "[default: 256 with several threads, 0 with one]."),
+        click.option("--hot-sync", "hot_sync", type=click.IntRange(1, 1000000), default=64,
+                     show_default=True, metavar="N",
+                     help="Updates between merges of the --hot-rows copies."),
     ]
 
     def decorate(command):

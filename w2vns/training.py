@@ -24,6 +24,11 @@ from .model import Word2VecModel
 from .sampling import keep_thresholds, noise_table, noise_weights
 
 
+#: Rows of the most frequent words each worker keeps a private copy of (see the kernel's
+#: ``hot_row``): their updates are merged every ``hot_sync`` updates instead of bouncing
+#: cache lines between the cores on every update.
+HOT_ROWS = 256
+
 #: The update loops: word2vec's per-pair reference, and shared negatives per window.
 KERNELS = ("reference", "fast")
 #: Losses: skip-gram negative sampling and noise-contrastive estimation.
@@ -58,6 +63,9 @@ class TrainParams:
     loss: str = "sgns"                # "nce": noise-contrastive estimation
     hard_negatives: int = 0           # M > 0: keep the k highest-scoring of M noise draws
     adversarial_temperature: float = 0.0  # T > 0: self-adversarial weights on noise words
+    hot_rows: "int | None" = None     # per-thread copies of the N most frequent words' rows;
+                                      # default: HOT_ROWS with several threads, 0 with one
+    hot_sync: int = 64                # updates between merges of those copies
 
     def validate(self):
         """Raise ValueError naming the first out-of-range parameter."""
@@ -97,14 +105,24 @@ class TrainParams:
         check("adversarial_temperature", isinstance(self.adversarial_temperature, (int, float))
               and 0 <= self.adversarial_temperature <= 1000, "a number in [0, 1000] (0: off)")
         check("negative", self.loss != "nce" or self.negative >= 1, ">= 1 with the NCE loss")
+        check("hot_rows", self.hot_rows is None or (is_int(self.hot_rows) and
+                                                    0 <= self.hot_rows <= 65536),
+              "an integer in 0..65536 (0: off)")
+        check("hot_sync", is_int(self.hot_sync) and 1 <= self.hot_sync <= 1000000,
+              "an integer in 1..1000000")
         return self
 
     def resolved(self):
-        """A copy with the defaults that depend on others (min_alpha, threads) filled in."""
+        """A copy with the defaults that depend on others (min_alpha, threads, hot_rows)
+        filled in."""
+        threads = default_threads() if self.threads is None else self.threads
+        hot_rows = self.hot_rows
+        if hot_rows is None:  # the copies only pay where threads contend for the rows
+            hot_rows = HOT_ROWS if threads > 1 else 0
         return dataclasses.replace(
             self,
             min_alpha=self.alpha * 1e-4 if self.min_alpha is None else self.min_alpha,
-            threads=default_threads() if self.threads is None else self.threads,
+            threads=threads, hot_rows=hot_rows,
         )
 
 
@@ -461,7 +479,8 @@ class Trainer:
             syn0, syn1neg, stream, keep, noise_prob, noise_alias, p.window, p.negative,
             p.alpha, p.min_alpha, total_words, threads, p.seed, fast=p.kernel == "fast",
             loss=p.loss, log_kq=log_kq, hard_negatives=p.hard_negatives,
-            adversarial_temperature=p.adversarial_temperature)
+            adversarial_temperature=p.adversarial_temperature, hot_rows=p.hot_rows,
+            hot_sync=p.hot_sync)
         bounds = block_bounds(stream, 0, len(stream), step=BLOCK_ENTRIES,
                               release=encoded.release)
         nblocks = len(bounds) - 1
