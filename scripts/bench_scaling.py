@@ -2,14 +2,14 @@
 """Thread scaling of w2vns (and gensim) training: words/s at 1, 2, 4, ... threads.
 
     python scripts/bench_scaling.py CORPUS.txt [--threads 1,2,4,8,16] [--epochs 2]
-        [--peers gensim] [--variant NAME=ARGS ...] [--independent] [--json out.json]
+        [--peers gensim] [--variant NAME=ARGS ...] [--independent 4,16] [--json out.json]
 
 Each run is its own process (scripts/bench.py's run_tool), so every figure is a fresh start;
 runs alternate between the tools at each thread count. words/s = corpus tokens x epochs /
 training seconds (the counting pass and gensim's vocabulary scan are not included). The table
 gives, per tool, words/s, the speed-up over its own 1-thread run, and w2vns / peer.
 
-``--independent`` adds the machine's ceiling: at each count n, n one-thread w2vns processes
+``--independent N,...`` adds the machine's ceiling: at each count n, n one-thread w2vns processes
 train at the same time (each on its own copy of the weights, so nothing is shared but the
 cores, caches, memory bandwidth and clock), and their summed words/s is reported. Threads that
 share one model cannot scale better than that; the gap between the two is what sharing costs.
@@ -34,8 +34,9 @@ def main(argv=None):
     p.add_argument("--peers", default="gensim")
     p.add_argument("--variant", action="append", default=[], metavar="NAME=ARGS")
     p.add_argument("--extra-args", default="", help="extra arguments for every w2vns run")
-    p.add_argument("--independent", action="store_true",
-                   help="also run n one-thread processes at once (the machine's ceiling)")
+    p.add_argument("--independent", default="", metavar="N,...",
+                   help="also run n one-thread processes at once for these n (the machine's "
+                        "ceiling); speed-ups are over w2vns's run at the first --threads count")
     p.add_argument("--json", dest="json_out")
     args = p.parse_args(argv)
     counts = [int(t) for t in args.threads.split(",")]
@@ -49,6 +50,7 @@ def main(argv=None):
     machine = bench.machine_info()
     workdir = tempfile.mkdtemp(prefix="w2vns-scaling-")
     results = {}
+    tails = {}
     try:
         for threads in counts:
             for tool in tools:
@@ -57,6 +59,9 @@ def main(argv=None):
                                         fasttext="fasttext", timeout=None)
                 r = bench.run_tool(tool, threads, ns, settings, workdir, None)
                 results[(tool, threads)] = r.get("words_per_sec") if "error" not in r else None
+                waits = (r.get("report") or {}).get("worker_seconds")
+                if waits:  # how long the first worker to run out of work waited for the last
+                    tails["%s@%d" % (tool, threads)] = max(waits) - min(waits)
                 if "error" in r:
                     print("%s at %d threads failed: %s" % (tool, threads, r["error"]),
                           file=sys.stderr)
@@ -64,9 +69,12 @@ def main(argv=None):
                     os.remove(os.path.join(workdir, f))
         if args.independent:
             tools.append("independent")
-            for threads in counts:
-                results[("independent", threads)] = independent_words_per_sec(
-                    threads, args, settings, workdir)
+            results[("independent", counts[0])] = results.get(("w2vns", counts[0]))
+            for n in (int(x) for x in args.independent.split(",")):
+                if n not in counts:
+                    counts.append(n)
+                results[("independent", n)] = independent_words_per_sec(n, args, settings,
+                                                                        workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print("machine: %s, %s cores; corpus %s, %d epochs" % (
@@ -89,7 +97,8 @@ def main(argv=None):
     if args.json_out:
         with open(args.json_out, "w") as f:
             json.dump({"machine": machine, "threads": counts, "tools": tools,
-                       "words_per_sec": {"%s@%d" % k: v for k, v in results.items()}}, f, indent=1)
+                       "words_per_sec": {"%s@%d" % k: v for k, v in results.items()},
+                       "tail_seconds": tails}, f, indent=1)
     return 0
 
 
