@@ -91,7 +91,7 @@ def test_many_threads_on_a_small_corpus(small_corpus_file):
 @pytest.mark.parametrize("bad", [
     {"dim": 0}, {"window": -1}, {"negative": -1}, {"sample": 1.5}, {"min_count": 0},
     {"epochs": 0}, {"alpha": 0}, {"threads": 0}, {"max_vocab": 0}, {"dim": 2.5},
-    {"min_alpha": 1.0}, {"kernel": "turbo"},
+    {"min_alpha": 1.0}, {"kernel": "turbo"}, {"nce_bias": "yes"},
 ])
 def test_bad_parameters_raise_value_error_before_any_work(bad):
     with pytest.raises(ValueError, match=list(bad)[0]):

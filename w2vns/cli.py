@@ -147,6 +147,9 @@ def training_options(negative, noise_power):
         click.option("--adversarial-temperature", "adversarial_temperature",
                      type=click.FloatRange(0, 1000), default=0.0, show_default=True, metavar="T",
                      help="Weight noise words by k*softmax(score/T) (self-adversarial; 0: off)."),
+        click.option("--nce-bias/--no-nce-bias", "nce_bias", default=True, show_default=True,
+                     help="With --loss nce, learn a per-word output bias (score u.v + b_w, b_w "
+                     "starting at log unigram probability); --no-nce-bias: the bare score u.v."),
     ]
 
     def decorate(command):
