@@ -79,6 +79,7 @@ cdef struct Config:
     const uint32_t *noise_prob
     const uint32_t *noise_alias
     const float *log_kq      # NCE: log(k * q(w)) per word
+    float *output_bias       # NCE: learned per-word bias b_w of the score (NULL: bare score)
     uint32_t vocab_size
     int dim
     int row                  # floats from one row to the next (>= dim: rows may be padded)
@@ -268,10 +269,20 @@ cdef float gradients(Config *c, const float *scores, const uint32_t *targets, in
                      float alpha, float *grads) noexcept nogil:
     """One input's scores against [positive, noise...] -> gradient scales; returns the loss.
 
-    SGNS: g = (label - sigmoid(s)) * alpha. NCE: the logit is s - log(k q(w)) for every
-    output (Gutmann & Hyvarinen; Mnih & Teh 2012). Self-adversarial (Sun et al. 2019): each
-    noise word's gradient and loss are weighted by k * softmax(s_j / T) over the noise words,
-    the weights held constant (no gradient flows through them).
+    SGNS: g = (label - sigmoid(s)) * alpha. NCE: the logit is s + b_w - log(k q(w)) for every
+    output (Gutmann & Hyvarinen; Mnih & Teh 2012), b_w the word's learned output bias
+    (Mnih & Kavukcuoglu 2013; the model's score is s + b_w, self-normalised, Z = 1), or the
+    bare s - log(k q(w)) without biases. Since d logit / d b_w = 1, g is also the bias's
+    update. Self-adversarial (Sun et al. 2019): each noise word's gradient and loss are
+    weighted by k * softmax(s_j / T) over the noise words, the weights held constant (no
+    gradient flows through them).
+
+    The adversarial softmax uses the bare scores s_j, also with NCE biases: the weights are
+    to single out the noise words that this context makes confusable, and b_w is the same
+    for every context. Initialised at log unigram probability, the biases span ~10 nats, so
+    softmax((s_j + b_j) / T) would put almost all the weight on the most frequent noise word
+    of each draw, reweighting the noise distribution towards frequency rather than towards
+    the context (hard negatives, likewise, rank candidates by the bare score).
     """
     cdef int t
     cdef float logit, loss = 0, top, total, weight
@@ -279,6 +290,8 @@ cdef float gradients(Config *c, const float *scores, const uint32_t *targets, in
     for t in range(n_out):
         logit = scores[t]
         if c.loss_type == LOSS_NCE:
+            if c.output_bias != NULL:
+                logit = logit + c.output_bias[targets[t]]
             logit = logit - c.log_kq[targets[t]]
         logits[t] = logit
     cdef bint adversarial = c.adv_temperature > 0 and n_out > 1
@@ -366,6 +379,9 @@ cdef float update_pair(Config *c, Scratch *s, uint32_t centre, uint32_t context,
     for t in range(n_out):
         axpy(s.grads[t], s.rows[t], neu1e, dim)
         axpy(s.grads[t], l1, s.rows[t], dim)
+    if c.output_bias != NULL:
+        for t in range(n_out):
+            c.output_bias[s.targets[t]] += s.grads[t]
     axpy(1.0, neu1e, l1, dim)
     return loss
 
@@ -378,10 +394,11 @@ cdef float update_window(Config *c, Scratch *s, uint32_t centre, int m, float al
     the k+1 output rows stay in L1 while the m input rows stream past: the same arithmetic as
     m reference updates, with k instead of m*k random output rows and noise draws. Scores
     and gradients are computed from the weights as they were at the start of the window.
-    Hard negatives are scored against the sum of the window's input vectors.
+    Hard negatives are scored against the sum of the window's input vectors. NCE biases get
+    the sum of their output's gradients over the window, like the output rows.
     """
     cdef int dim = c.dim, n_out, j, t
-    cdef float loss = 0
+    cdef float loss = 0, bias_step
     for j in range(m):
         s.inputs[j] = input_row(c, s, s.contexts[j])
     if c.hard > 0:
@@ -403,6 +420,12 @@ cdef float update_window(Config *c, Scratch *s, uint32_t centre, int m, float al
         accumulate(s.rows[t], s.column, s.inputs, m, dim)
     for j in range(m):
         axpy(1.0, s.errors + j * dim, s.inputs[j], dim)
+    if c.output_bias != NULL:
+        for t in range(n_out):
+            bias_step = 0
+            for j in range(m):
+                bias_step = bias_step + s.grads[j * n_out + t]
+            c.output_bias[s.targets[t]] += bias_step
     return loss
 
 
@@ -506,7 +529,8 @@ cdef class Kernel:
                  const uint32_t[::1] noise_alias, int window, int negative, double alpha,
                  double min_alpha, double total_words, int threads, uint64_t seed,
                  bint fast=False, str loss="sgns", log_kq=None, int hard_negatives=0,
-                 double adversarial_temperature=0.0, int hot_rows=0, int hot_sync=64):
+                 double adversarial_temperature=0.0, output_bias=None, int hot_rows=0,
+                 int hot_sync=64):
         cdef int t
         if syn0.shape[0] != syn1neg.shape[0] or syn0.shape[1] != syn1neg.shape[1]:
             raise ValueError("syn0 and syn1neg shapes differ")
@@ -527,6 +551,7 @@ cdef class Kernel:
         if loss not in ("sgns", "nce"):
             raise ValueError("loss must be 'sgns' or 'nce'")
         cdef const float[::1] log_kq_view
+        cdef float[::1] bias_view
         if loss == "nce":
             if log_kq is None or len(log_kq) != syn0.shape[0]:
                 raise ValueError("NCE needs log(k q(w)) for every word")
@@ -534,6 +559,14 @@ cdef class Kernel:
             self.c.log_kq = &log_kq_view[0]
         else:
             self.c.log_kq = NULL
+        self.c.output_bias = NULL
+        if output_bias is not None:
+            if loss != "nce":
+                raise ValueError("output biases are for the NCE loss only")
+            if len(output_bias) != syn0.shape[0]:
+                raise ValueError("NCE output biases need one entry for every word")
+            bias_view = output_bias  # a writable contiguous float32 array, or an error
+            self.c.output_bias = &bias_view[0]
         if window < 0 or negative < 0 or hard_negatives < 0 or adversarial_temperature < 0:
             raise ValueError("window, negative, hard_negatives, temperature must be >= 0")
         if hot_rows < 0 or hot_sync < 1:
@@ -543,7 +576,7 @@ cdef class Kernel:
         self.c.loss_type = LOSS_NCE if loss == "nce" else LOSS_SGNS
         self.c.hard = hard_negatives
         self.c.adv_temperature = <float>adversarial_temperature
-        self._refs = (syn0, syn1neg, stream, keep, noise_prob, noise_alias, log_kq)
+        self._refs = (syn0, syn1neg, stream, keep, noise_prob, noise_alias, log_kq, output_bias)
         cdef int64_t[::1] wd = self.words_done
         cdef double[::1] ls = self.loss
         cdef int[::1] st = self.stop_flag

@@ -4,7 +4,8 @@
     python scripts/bench_negatives.py CORPUS.txt [--threads 2] [--json out.json]
 
 Runs scripts/bench.py with one w2vns row per variant (default settings otherwise): SGNS (the
-baseline row), NCE, noise power 0 / 0.5 / 1 (0.75 is the baseline), hard negatives M = 20
+baseline row), NCE (with its per-word output biases, the default) and NCE with the bare score
+(--no-nce-bias), noise power 0 / 0.5 / 1 (0.75 is the baseline), hard negatives M = 20
 (= 4k), self-adversarial weighting T = 1. The table's "words/s ratio" column is the baseline's
 words/s over the variant's (so 1 / it is the variant's speed relative to SGNS).
 """
@@ -16,6 +17,7 @@ import bench  # noqa: E402
 
 VARIANTS = [
     ("nce", "--loss nce"),
+    ("nce-bare", "--loss nce --no-nce-bias"),
     ("power-0", "--noise-power 0"),
     ("power-0.5", "--noise-power 0.5"),
     ("power-1", "--noise-power 1"),

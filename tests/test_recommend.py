@@ -220,3 +220,26 @@ def test_recommend_from_a_saved_model_uses_the_output_vectors(planted_model, tmp
     expected = Recommender(planted_model.wv, output=planted_model.syn1neg).recommend(
         ["c2_0", "c2_1"], topn=5)
     assert answer == [item for item, _ in expected]
+
+
+def test_output_scoring_adds_an_nce_models_output_biases(planted_file, tmp_path):
+    params, _ = apply_preset("items", QUICK, set(QUICK))
+    model = w2vns.train(str(planted_file), loss="nce", **params)
+    assert model.output_bias is not None
+    rows = [[0, 1], [5], [7, 8, 9]]
+    plain = Recommender(model.wv, output=model.syn1neg)
+    biased = Recommender(model.wv, output=model.syn1neg, output_bias=model.output_bias)
+    count = len(model.wv)
+    assert np.allclose(biased.scores(rows)[:, :count],
+                       plain.scores(rows)[:, :count] + model.output_bias, equal_nan=True)
+    with pytest.raises(ValueError, match="output vectors"):
+        Recommender(model.wv, output_bias=model.output_bias)
+    # A saved NCE model recommends with its biases.
+    folder = tmp_path / "nce.model"
+    model.save(str(folder))
+    result = run("recommend", "c2_0", "c2_1", "-m", folder, "-n", "5", "--json")
+    assert result.returncode == 0, result.stderr
+    answer = [(r["item"], r["score"]) for r in json.loads(result.stdout)["recommendations"]]
+    expected = biased.recommend(["c2_0", "c2_1"], topn=5)
+    assert [item for item, _ in answer] == [item for item, _ in expected]
+    assert np.allclose([s for _, s in answer], [s for _, s in expected], atol=1e-5)

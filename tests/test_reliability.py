@@ -249,11 +249,14 @@ def _wait_for_checkpoint(proc, folder, timeout=120):
         time.sleep(0.005)
 
 
-def test_killed_run_resumes_to_byte_identical_vectors(corpus_file, tmp_path):
+@pytest.mark.parametrize("loss", ["sgns", "nce"])
+def test_killed_run_resumes_to_byte_identical_vectors(loss, corpus_file, tmp_path):
     """SIGKILL right after the first checkpoint; --resume; the vectors equal an uninterrupted
-    run's, byte for byte (one thread, a fixed seed)."""
-    args = ["train", corpus_file, "--epochs", "12", "--seed", "7", *FAST]
-    assert run(*args, "-o", tmp_path / "whole.bin").returncode == 0
+    run's, byte for byte (one thread, a fixed seed). NCE: its output biases are saved and
+    restored too (the whole model, saved with --save-model, is identical)."""
+    args = ["train", corpus_file, "--epochs", "12", "--seed", "7", "--loss", loss, *FAST]
+    assert run(*args, "-o", tmp_path / "whole.bin",
+               "--save-model", tmp_path / "whole.model").returncode == 0
     ck = tmp_path / "ck"
     proc = subprocess.Popen(w2vns_cmd(*args, "-o", tmp_path / "resumed.bin", "--checkpoint", ck,
                                       "--checkpoint-every", "1epoch"), stderr=subprocess.PIPE)
@@ -262,10 +265,21 @@ def test_killed_run_resumes_to_byte_identical_vectors(corpus_file, tmp_path):
     proc.wait()
     assert not manifest(ck)["complete"], "the run ended before it could be killed"
     assert not (tmp_path / "resumed.bin").exists()
-    result = run("train", "--resume", ck)  # -o comes from the checkpoint
+    if loss == "nce":
+        assert checkpoint.load(ck).output_bias is not None
+    # -o comes from the checkpoint
+    result = run("train", "--resume", ck, "--save-model", tmp_path / "resumed.model")
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "resumed.bin").read_bytes() == (tmp_path / "whole.bin").read_bytes()
     assert manifest(ck)["complete"]
+    whole, resumed = (checkpoint.load(tmp_path / name) for name in ("whole.model",
+                                                                    "resumed.model"))
+    assert resumed.syn1neg.tobytes() == whole.syn1neg.tobytes()
+    if loss == "nce":
+        assert resumed.output_bias.tobytes() == whole.output_bias.tobytes()
+        assert checkpoint.load(ck).output_bias.tobytes() == whole.output_bias.tobytes()
+    else:
+        assert whole.output_bias is None and resumed.output_bias is None
 
 
 @pytest.mark.parametrize("sig, code, word", [(signal.SIGTERM, 143, "terminated"),
@@ -434,6 +448,53 @@ def test_init_keeps_old_words_adds_frequent_new_ones_and_starts_from_saved_vecto
     assert (np.diff(second.wv.counts) <= 0).all()
     with pytest.raises(ValueError, match="dim must be 12"):
         training.train(new_lines, init=tmp_path / "model", dim=20)
+
+
+def test_nce_output_biases_are_saved_and_continued_with_init(tmp_path):
+    old_lines = synthetic.generate_corpus(1000, seed=1)
+    first = training.train(old_lines, dim=12, epochs=2, threads=1, min_count=3, loss="nce")
+    assert first.output_bias.shape == (len(first.wv),) and first.output_bias.dtype == np.float32
+    first.save(tmp_path / "model")
+    saved = checkpoint.load(tmp_path / "model")
+    assert saved.output_bias.tobytes() == first.output_bias.tobytes()
+    assert saved.params["nce_bias"] is True
+    new_lines = ["zebra quokka dog cat"] * 4
+    second = training.train(new_lines, init=tmp_path / "model", epochs=1, threads=1)
+    assert second.params.loss == "nce" and second.params.nce_bias  # inherited
+    old, new = first.wv, second.wv
+    untouched = next(w for w in old.index_to_key if w not in ("dog", "cat"))
+    assert (second.output_bias[new.key_to_index[untouched]]
+            == first.output_bias[old.key_to_index[untouched]])
+    # New words start at log unigram probability in the grown vocabulary (then train a little).
+    zebra = new.key_to_index["zebra"]
+    start = np.log(second.wv.counts[zebra] / second.wv.counts.sum())
+    assert abs(second.output_bias[zebra] - start) < 0.5
+    # Continued as SGNS, or as bare NCE, the model has no biases.
+    assert training.train(new_lines, init=tmp_path / "model", epochs=1, threads=1,
+                          loss="sgns").output_bias is None
+    bare = training.train(new_lines, init=tmp_path / "model", epochs=1, threads=1,
+                          nce_bias=False)
+    assert bare.output_bias is None
+    bare.save(tmp_path / "bare")
+    assert checkpoint.load(tmp_path / "bare").output_bias is None
+
+
+def test_nce_checkpoint_without_its_biases_is_damaged_and_old_nce_models_were_bare(tmp_path):
+    model = training.train(synthetic.generate_corpus(300, seed=2), dim=8, epochs=1, threads=1,
+                           min_count=3, loss="nce")
+    model.save(tmp_path / "m")
+    state = tmp_path / "m" / manifest(tmp_path / "m")["state"]
+    (state / "output_bias.npy").unlink()
+    with pytest.raises(checkpoint.CheckpointError, match="output_bias.npy is missing"):
+        checkpoint.load(tmp_path / "m")
+    # Saved before nce_bias existed: NCE trained the bare score, and loads as such.
+    meta = json.loads((state / "state.json").read_text())
+    del meta["params"]["nce_bias"]
+    (state / "state.json").write_text(json.dumps(meta))
+    old = checkpoint.load(tmp_path / "m")
+    assert old.params["nce_bias"] is False and old.output_bias is None
+    assert training.train(["dog cat"] * 5, init=tmp_path / "m", epochs=1,
+                          threads=1).output_bias is None
 
 
 def test_init_from_the_command_line(small_corpus_file, tmp_path):

@@ -129,6 +129,7 @@ def test_many_threads_on_a_small_corpus(small_corpus_file):
     {"dim": 0}, {"window": -1}, {"negative": -1}, {"sample": 1.5}, {"min_count": 0},
     {"epochs": 0}, {"alpha": 0}, {"threads": 0}, {"max_vocab": 0}, {"dim": 2.5},
     {"min_alpha": 1.0}, {"kernel": "turbo"}, {"hot_rows": -1}, {"hot_sync": 0},
+    {"nce_bias": "yes"},
 ])
 def test_bad_parameters_raise_value_error_before_any_work(bad):
     with pytest.raises(ValueError, match=list(bad)[0]):
@@ -213,7 +214,7 @@ def test_a_remainder_stopped_mid_block_is_trained_first_then_the_queue_in_order(
         rng_state=np.full(stride, 12345, dtype=np.uint64))
     assert not state.finished(2)
     trainer = training.Trainer(training.TrainParams(dim=8, epochs=2, threads=1, min_count=5))
-    _, _, stats = trainer.train(encoded, state=state)
+    _, _, _, stats = trainer.train(encoded, state=state)
     expected = [(cut, bounds[2])] + list(zip(bounds[2:-1], bounds[3:]))
     expected += list(zip(bounds[:-1], bounds[1:]))
     assert [(a, b) for _, a, b in calls] == expected

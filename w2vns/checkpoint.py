@@ -7,6 +7,7 @@ Layout (``DIR`` is what ``--checkpoint``, ``--resume``, ``--init`` and ``--save-
         vocab.tsv           word<TAB>count, in id order
         syn0.npy            input vectors, V x d float32
         syn1neg.npy         output vectors, V x d float32
+        output_bias.npy     NCE's per-word output biases, V float32 (NCE with biases only)
         state.json          parameters, corpus identity, progress (the next task of the
                             shared queue, ranges still pending) and counters and RNG state
                             per thread
@@ -45,7 +46,7 @@ class CheckpointError(ValueError):
 class Checkpoint:
     """What ``load`` returns: the vocabulary, both matrices, the parameters (a dict of
     ``TrainParams`` fields), the progress (a ``TrainState``, None for a saved model), the
-    corpus identity and the caller's ``note``."""
+    corpus identity, the caller's ``note``, and NCE's output biases (None without)."""
 
     folder: str
     vocab: Vocabulary
@@ -57,6 +58,7 @@ class Checkpoint:
     note: dict
     complete: bool
     every: "str | None" = None
+    output_bias: "np.ndarray | None" = None
 
 
 # ----------------------------------------------------------------------------------------------
@@ -115,9 +117,9 @@ class Checkpointer:
         """Count the next interval from ``words`` (a resumed run's starting point)."""
         self._last_words = words
 
-    def save(self, syn0, syn1neg, state):
+    def save(self, syn0, syn1neg, state, output_bias=None):
         save(self.folder, self.vocab, syn0, syn1neg, self.params, state, self.corpus,
-             self.note, self.every)
+             self.note, self.every, output_bias)
         self._last_time = time.monotonic()
         self._last_words = state.words()
         self.saves += 1
@@ -150,13 +152,14 @@ def prepare_folder(folder, fresh=True):
                               % (folder, err.strerror or err)) from None
 
 
-def save(folder, vocab, syn0, syn1neg, params, state=None, corpus=None, note=None, every=None):
+def save(folder, vocab, syn0, syn1neg, params, state=None, corpus=None, note=None, every=None,
+         output_bias=None):
     """Write one complete state into ``folder`` (created if needed) and make it current.
 
     ``params``: a dict of ``TrainParams`` fields; ``state``: a ``TrainState`` or None (a saved
     model: weights and vocabulary only); ``corpus``: how to find and recognise the corpus again;
     ``note``: any JSON-able dict the caller wants back from ``load``; ``every``: the schedule,
-    kept for a resumed run.
+    kept for a resumed run; ``output_bias``: NCE's per-word output biases, or None.
     """
     folder = os.fspath(folder)
     os.makedirs(folder, exist_ok=True)
@@ -194,7 +197,10 @@ def save(folder, vocab, syn0, syn1neg, params, state=None, corpus=None, note=Non
     temp = tempfile.mkdtemp(prefix=_TEMP_PREFIX + "%06d." % number, dir=folder)
     try:
         vocab.save_tsv(os.path.join(temp, "vocab.tsv"))
-        for filename, array in (("syn0.npy", syn0), ("syn1neg.npy", syn1neg)):
+        arrays = [("syn0.npy", syn0), ("syn1neg.npy", syn1neg)]
+        if output_bias is not None:
+            arrays.append(("output_bias.npy", output_bias))
+        for filename, array in arrays:
             with open(os.path.join(temp, filename), "wb") as out:
                 np.save(out, np.ascontiguousarray(array, dtype=np.float32), allow_pickle=False)
                 out.flush()
@@ -297,6 +303,8 @@ def load(folder, progress=True):
         vocab = Vocabulary.load_tsv(os.path.join(where, "vocab.tsv"))
         syn0 = _load_matrix(os.path.join(where, "syn0.npy"))
         syn1neg = _load_matrix(os.path.join(where, "syn1neg.npy"))
+        bias_path = os.path.join(where, "output_bias.npy")
+        output_bias = _load_matrix(bias_path, ndim=1) if os.path.exists(bias_path) else None
     except FileNotFoundError as err:
         raise damaged("%s is missing" % os.path.basename(err.filename or "a file")) from None
     except (OSError, ValueError, EOFError) as err:
@@ -310,6 +318,16 @@ def load(folder, progress=True):
     params = meta.get("params")
     if not isinstance(params, dict) or params.get("dim") != shape[1]:
         raise damaged("state.json: bad parameters")
+    if params.get("loss") == "nce" and "nce_bias" not in params:
+        params["nce_bias"] = False  # saved before NCE had output biases: a bare-score model
+    if params.get("loss") == "nce" and params["nce_bias"]:
+        if output_bias is None:
+            raise damaged("output_bias.npy is missing (an NCE model with output biases)")
+        if output_bias.shape != shape[:1]:
+            raise damaged("output_bias is %s, the vocabulary needs %s"
+                          % (output_bias.shape, shape[:1]))
+    elif output_bias is not None:
+        raise damaged("output_bias.npy, but the parameters have no NCE output biases")
     state = None
     saved = meta.get("progress") if progress else None
     if isinstance(saved, dict) and "next_task" not in saved and "position" in saved:
@@ -320,7 +338,8 @@ def load(folder, progress=True):
         state = _progress_state(saved, TrainState, COUNTER_STRIDE, damaged)
     return Checkpoint(folder=folder, vocab=vocab, syn0=syn0, syn1neg=syn1neg, params=params,
                       state=state, corpus=meta.get("corpus") or {}, note=meta.get("note") or {},
-                      complete=bool(meta.get("complete")), every=meta.get("checkpoint_every"))
+                      complete=bool(meta.get("complete")), every=meta.get("checkpoint_every"),
+                      output_bias=output_bias)
 
 
 def _progress_state(saved, TrainState, stride, damaged):
@@ -361,11 +380,11 @@ def read_note(folder):
     return note if isinstance(note, dict) else {}
 
 
-def _load_matrix(path):
+def _load_matrix(path, ndim=2):
     array = np.load(path, allow_pickle=False)
-    if array.dtype != np.float32 or array.ndim != 2:
-        raise ValueError("%s: expected a 2-D float32 array, found %s %s"
-                         % (os.path.basename(path), array.dtype, array.shape))
+    if array.dtype != np.float32 or array.ndim != ndim:
+        raise ValueError("%s: expected a %d-D float32 array, found %s %s"
+                         % (os.path.basename(path), ndim, array.dtype, array.shape))
     return np.ascontiguousarray(array)
 
 

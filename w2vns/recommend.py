@@ -50,10 +50,14 @@ class Recommender:
     score is instead the model's own prediction: the mean of the basket's input vectors dotted
     with each item's output vector.  With the uniform noise distribution (noise power 0) that
     ranks items by how likely they are to share a basket with these, popularity included,
-    which next-item tests reward (see the README's Recommendation section).
+    which next-item tests reward (see the README's Recommendation section).  ``output_bias``
+    (an NCE model's per-word output biases, ``model.output_bias``; output scoring only) is
+    added to each item's score: it is part of that model's score.
     """
 
-    def __init__(self, kv, output=None):
+    def __init__(self, kv, output=None, output_bias=None):
+        if output_bias is not None and output is None:
+            raise ValueError("output biases go with output vectors (output scoring)")
         self.kv = kv
         self.keys = list(kv.index_to_key)
         self.index = kv.key_to_index
@@ -71,6 +75,10 @@ class Recommender:
             self.inputs = vectors
             self.targets = np.zeros((self.padded, dim), dtype=np.float32)
             self.targets[:count] = np.asarray(output, dtype=np.float32)[:count]
+        self.bias = None
+        if output_bias is not None:
+            self.bias = np.zeros(self.padded, dtype=np.float32)
+            self.bias[:count] = np.asarray(output_bias, dtype=np.float32)[:count]
         self.count = count
 
     def indexes(self, basket):
@@ -97,6 +105,8 @@ class Recommender:
         query /= (np.where(lengths > 0, lengths, 1) if self.cosine else
                   np.maximum(sizes, 1))[:, None]
         scores = query @ self.targets.T
+        if self.bias is not None:
+            scores += self.bias
         scores[:, self.count:] = -np.inf
         scores[owner, flat] = -np.inf
         if len(exclude):
@@ -197,12 +207,13 @@ def popularity_ranks(training, cases):
     return ranks
 
 
-def model_ranks(kv, cases, output=None, block=BLOCK):
+def model_ranks(kv, cases, output=None, block=BLOCK, output_bias=None):
     """The rank (1 = first) of each case's hidden item among the items of ``kv`` by cosine to
     the mean unit vector of the basket's known items, the basket excluded (ties: vocabulary
     order); 0 when it cannot be ranked (hidden item unknown or repeated from the basket, or no
-    basket item known).  ``output``: score with output vectors, see :class:`Recommender`."""
-    recommender = Recommender(kv, output)
+    basket item known).  ``output`` (and ``output_bias``): score with output vectors, see
+    :class:`Recommender`."""
+    recommender = Recommender(kv, output, output_bias)
     ranks = np.zeros(len(cases), dtype=np.int64)
     for start in range(0, len(cases), block):
         part = cases[start:start + block]
@@ -250,15 +261,16 @@ def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", progress=Non
         raise ValueError("scoring must be 'cosine' or 'output' (got %r)" % (scoring,))
     if scoring == "output" and kv is not None:
         raise ValueError("output scoring needs output vectors: train instead of giving vectors")
-    report = output = None
+    report = output = bias = None
     if kv is None:
         from .training import train
 
         model = train(training, progress=progress, **train_params)
         kv, report = model.wv, model.report
-        output = model.syn1neg if scoring == "output" else None
+        if scoring == "output":
+            output, bias = model.syn1neg, model.output_bias
     scored = time.perf_counter()
-    model = rank_metrics(model_ranks(kv, cases, output), k)
+    model = rank_metrics(model_ranks(kv, cases, output, output_bias=bias), k)
     model["seconds"] = time.perf_counter() - scored
     model["vocab_size"] = len(kv.index_to_key)
     return {"k": k, "scoring": scoring, "lines": len(lines), "cases": len(cases),
@@ -271,9 +283,9 @@ def load_recommender(path):
     """A :class:`Recommender` for ``path``.
 
     A saved-model or checkpoint folder (``w2vns train --save-model DIR``) holds the output
-    vectors too, so its recommendations are the model's own prediction (output scoring, the
-    better ranking in the README's measurements); a vectors file has only the input vectors
-    and is ranked by cosine.
+    vectors too (and an NCE model's output biases), so its recommendations are the model's own
+    prediction (output scoring, the better ranking in the README's measurements); a vectors
+    file has only the input vectors and is ranked by cosine.
     """
     import os
 
@@ -285,5 +297,5 @@ def load_recommender(path):
         saved = load(path)
         kv = KeyedVectors(saved.vocab.keys(), np.ascontiguousarray(saved.syn0),
                           counts=saved.vocab.counts)
-        return Recommender(kv, output=saved.syn1neg)
+        return Recommender(kv, output=saved.syn1neg, output_bias=saved.output_bias)
     return Recommender(KeyedVectors.load(path))

@@ -66,6 +66,7 @@ class TrainParams:
     hot_rows: "int | None" = None     # per-thread copies of the N most frequent words' rows;
                                       # default: HOT_ROWS with several threads, 0 with one
     hot_sync: int = 64                # updates between merges of those copies
+    nce_bias: bool = True             # NCE learns per-word output biases; False: bare score
 
     def validate(self):
         """Raise ValueError naming the first out-of-range parameter."""
@@ -104,6 +105,7 @@ class TrainParams:
             "0 (off) or an integer in negative..10000")
         check("adversarial_temperature", isinstance(self.adversarial_temperature, (int, float))
               and 0 <= self.adversarial_temperature <= 1000, "a number in [0, 1000] (0: off)")
+        check("nce_bias", isinstance(self.nce_bias, (bool, np.bool_)), "True or False")
         check("negative", self.loss != "nce" or self.negative >= 1, ">= 1 with the NCE loss")
         check("hot_rows", self.hot_rows is None or (is_int(self.hot_rows) and
                                                     0 <= self.hot_rows <= 65536),
@@ -111,6 +113,11 @@ class TrainParams:
         check("hot_sync", is_int(self.hot_sync) and 1 <= self.hot_sync <= 1000000,
               "an integer in 1..1000000")
         return self
+
+    @property
+    def has_output_bias(self):
+        """Whether the model has per-word output biases (NCE with ``nce_bias``)."""
+        return self.loss == "nce" and bool(self.nce_bias)
 
     def resolved(self):
         """A copy with the defaults that depend on others (min_alpha, threads, hot_rows)
@@ -174,6 +181,14 @@ def compact_rows(padded):
         end = min(rows, start + 4096)
         flat[start * dim:end * dim] = padded[start:end].reshape(-1)
     return flat[:rows * dim].reshape(rows, dim)
+
+
+def initial_output_bias(counts):
+    """NCE output biases at the log unigram probability of each word (float32): the initial
+    model, score u.v + b = b with zero output vectors, is then the unigram distribution,
+    normalised as NCE's fixed Z = 1 assumes (Mnih & Kavukcuoglu 2013)."""
+    counts = np.asarray(counts, dtype=np.float64)
+    return np.log(counts / counts.sum()).astype(np.float32)
 
 
 def _initial_vectors(vocab_size, dim, seed):
@@ -444,14 +459,17 @@ class Trainer:
         self.progress = progress or Progress()
         self.kernel = None
 
-    def train(self, encoded, syn0=None, syn1neg=None, state=None, checkpointer=None):
-        """Train on an ``EncodedCorpus``; return ``(syn0, syn1neg, stats)``.
+    def train(self, encoded, syn0=None, syn1neg=None, state=None, checkpointer=None,
+              output_bias=None):
+        """Train on an ``EncodedCorpus``; return ``(syn0, syn1neg, output_bias, stats)``.
 
         ``syn0``/``syn1neg``: starting weights (default word2vec's init: uniform input, zero
-        output), trained in place. ``state``: a ``TrainState`` to continue from (a resumed
-        run). ``checkpointer``: an object with ``due(words_done, monotonic_seconds)`` and
-        ``save(syn0, syn1neg, state)``; it is saved when due (workers parked between tasks),
-        when training ends, and when training is interrupted.
+        output), trained in place. ``output_bias``: NCE's per-word output biases, for the NCE
+        loss with ``nce_bias`` only (default ``initial_output_bias``), trained in place; None
+        in and out otherwise. ``state``: a ``TrainState`` to continue from (a resumed run).
+        ``checkpointer``: an object with ``due(words_done, monotonic_seconds)`` and
+        ``save(syn0, syn1neg, state, output_bias)``; it is saved when due (workers parked
+        between tasks), when training ends, and when training is interrupted.
 
         ``stats["worker_seconds"]``: per worker, the training seconds (the clock of
         ``train_seconds``) at which its last task ended (0 for one that got none): max - min is
@@ -472,6 +490,11 @@ class Trainer:
         if p.loss == "nce":
             weights = noise_weights(vocab.counts, p.noise_power)
             log_kq = np.log(p.negative * weights / weights.sum()).astype(np.float32)
+        if not p.has_output_bias:
+            if output_bias is not None:
+                raise ValueError("output biases are for the NCE loss with nce_bias only")
+        elif output_bias is None:
+            output_bias = initial_output_bias(vocab.counts)
         stream = encoded.stream
         threads = max(1, min(p.threads, len(stream)))
         total_words = float(encoded.tokens) * p.epochs
@@ -479,8 +502,8 @@ class Trainer:
             syn0, syn1neg, stream, keep, noise_prob, noise_alias, p.window, p.negative,
             p.alpha, p.min_alpha, total_words, threads, p.seed, fast=p.kernel == "fast",
             loss=p.loss, log_kq=log_kq, hard_negatives=p.hard_negatives,
-            adversarial_temperature=p.adversarial_temperature, hot_rows=p.hot_rows,
-            hot_sync=p.hot_sync)
+            adversarial_temperature=p.adversarial_temperature, output_bias=output_bias,
+            hot_rows=p.hot_rows, hot_sync=p.hot_sync)
         bounds = block_bounds(stream, 0, len(stream), step=BLOCK_ENTRIES,
                               release=encoded.release)
         nblocks = len(bounds) - 1
@@ -543,7 +566,7 @@ class Trainer:
         def save():
             state.next_task, state.pending = tasks.snapshot()
             state.train_seconds = seconds_before + time.perf_counter() - start_time
-            checkpointer.save(syn0, syn1neg, state)
+            checkpointer.save(syn0, syn1neg, state, output_bias)
             saved_words[0] = state.words()
 
         self.progress.training_start(total_words)
@@ -611,7 +634,7 @@ class Trainer:
         }
         if checkpointer is not None:
             stats["checkpoint_seconds"] = checkpoint_seconds
-        return compact_rows(syn0), syn1neg, stats
+        return compact_rows(syn0), syn1neg, output_bias, stats
 
     def _words_done(self):
         return int(self.kernel.words_done[::COUNTER_STRIDE].sum())
@@ -670,9 +693,10 @@ def train(corpus, progress=None, cache_dir=None, checkpoint=None, checkpoint_eve
         encoded = encode_corpus(corpus, p.min_count, p.max_vocab, cache_dir=cache_dir,
                                 progress=trainer.progress.counting,
                                 vocabulary=start_from.vocab if start_from else None, grow=True)
-        syn0 = syn1neg = None
+        syn0 = syn1neg = output_bias = None
         if start_from is not None:
             syn0, syn1neg = _grown_weights(start_from, encoded.origin, p.seed)
+            output_bias = _grown_bias(start_from, encoded, p)
         checkpointer = None
         if checkpoint is not None:
             corpus_id = dict(encoded.identity(), files=ckpt.describe_corpus(corpus)
@@ -680,7 +704,7 @@ def train(corpus, progress=None, cache_dir=None, checkpoint=None, checkpoint_eve
             checkpointer = ckpt.Checkpointer(checkpoint, checkpoint_every, encoded.vocab,
                                              dataclasses.asdict(p), encoded.tokens, corpus_id,
                                              note)
-        return _run(trainer, encoded, syn0, syn1neg, None, checkpointer)
+        return _run(trainer, encoded, syn0, syn1neg, None, checkpointer, output_bias)
     except BaseException:
         if created:  # a run that failed before its first checkpoint leaves no empty folder
             with contextlib.suppress(OSError):
@@ -726,7 +750,8 @@ def resume(folder, corpus=None, progress=None, cache_dir=None, checkpoint_every=
                                      saved.vocab, saved.params, encoded.tokens, saved.corpus,
                                      saved.note)
     checkpointer.start(saved.state.words())
-    return _run(trainer, encoded, saved.syn0, saved.syn1neg, saved.state, checkpointer)
+    return _run(trainer, encoded, saved.syn0, saved.syn1neg, saved.state, checkpointer,
+                saved.output_bias)
 
 
 def _grown_weights(saved, origin, seed):
@@ -740,8 +765,21 @@ def _grown_weights(saved, origin, seed):
     return syn0, syn1neg
 
 
-def _run(trainer, encoded, syn0, syn1neg, state, checkpointer):
-    syn0, syn1neg, stats = trainer.train(encoded, syn0, syn1neg, state, checkpointer)
+def _grown_bias(saved, encoded, params):
+    """NCE output biases for a continued run (None without): the saved model's for the words
+    it knew (when it had biases), log unigram probability in the grown vocabulary otherwise."""
+    if not params.has_output_bias:
+        return None
+    bias = initial_output_bias(encoded.vocab.counts)
+    if saved.output_bias is not None:
+        known = encoded.origin >= 0
+        bias[known] = saved.output_bias[encoded.origin[known]]
+    return bias
+
+
+def _run(trainer, encoded, syn0, syn1neg, state, checkpointer, output_bias=None):
+    syn0, syn1neg, output_bias, stats = trainer.train(encoded, syn0, syn1neg, state,
+                                                      checkpointer, output_bias)
 
     vocab = encoded.vocab
     epochs = trainer.params.epochs
@@ -758,7 +796,7 @@ def _run(trainer, encoded, syn0, syn1neg, state, checkpointer):
         "words_per_sec": vocab.total_tokens * epochs / max(stats["train_seconds"], 1e-9),
         "params": dataclasses.asdict(trainer.params),
     }
-    return Word2VecModel(vocab, syn0, syn1neg, trainer.params, report)
+    return Word2VecModel(vocab, syn0, syn1neg, trainer.params, report, output_bias)
 
 def train_encoded(encoded, progress=None, **params):
     """Train on an already encoded corpus (``corpus.encode_corpus``); return a ``Word2VecModel``.
