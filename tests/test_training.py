@@ -102,11 +102,12 @@ def test_hot_rows_learn_the_planted_groups_with_threads(hot_rows, corpus_file):
     assert hits >= 0.8 * 5 * len(probes)
 
 
-def test_hot_rows_default_to_off_with_one_thread():
-    from w2vns.training import HOT_ROWS, TrainParams
+def test_hot_rows_are_on_by_default_only_from_twelve_threads():
+    from w2vns.training import HOT_ROWS, HOT_ROWS_FROM_THREADS, TrainParams
 
     assert TrainParams(threads=1).resolved().hot_rows == 0
-    assert TrainParams(threads=4).resolved().hot_rows == HOT_ROWS
+    assert TrainParams(threads=HOT_ROWS_FROM_THREADS - 1).resolved().hot_rows == 0
+    assert TrainParams(threads=HOT_ROWS_FROM_THREADS).resolved().hot_rows == HOT_ROWS
     assert TrainParams(threads=4, hot_rows=0).resolved().hot_rows == 0
 
 

@@ -28,6 +28,10 @@ from .sampling import keep_thresholds, noise_table, noise_weights
 #: ``hot_row``): their updates are merged every ``hot_sync`` updates instead of bouncing
 #: cache lines between the cores on every update.
 HOT_ROWS = 256
+#: ... from this many threads on. Measured on a 16-core VM (README, "Thread scaling"): +32 %
+#: words/s at 16 threads, but 5-14 % slower at 2-8 threads, where the merges cost more than
+#: the contention they avoid.
+HOT_ROWS_FROM_THREADS = 12
 
 #: The update loops: word2vec's per-pair reference, and shared negatives per window.
 KERNELS = ("reference", "fast")
@@ -64,7 +68,7 @@ class TrainParams:
     hard_negatives: int = 0           # M > 0: keep the k highest-scoring of M noise draws
     adversarial_temperature: float = 0.0  # T > 0: self-adversarial weights on noise words
     hot_rows: "int | None" = None     # per-thread copies of the N most frequent words' rows;
-                                      # default: HOT_ROWS with several threads, 0 with one
+                                      # default: HOT_ROWS from HOT_ROWS_FROM_THREADS on
     hot_sync: int = 64                # updates between merges of those copies
     nce_bias: bool = True             # NCE learns per-word output biases; False: bare score
 
@@ -125,7 +129,7 @@ class TrainParams:
         threads = default_threads() if self.threads is None else self.threads
         hot_rows = self.hot_rows
         if hot_rows is None:  # the copies only pay where threads contend for the rows
-            hot_rows = HOT_ROWS if threads > 1 else 0
+            hot_rows = HOT_ROWS if threads >= HOT_ROWS_FROM_THREADS else 0
         return dataclasses.replace(
             self,
             min_alpha=self.alpha * 1e-4 if self.min_alpha is None else self.min_alpha,
