@@ -100,12 +100,7 @@ def run_child(cmd, stdout_path, stderr_path, env=None, timeout=None, cwd=None):
             timer.daemon = True
             timer.start()
         try:
-            while True:
-                try:
-                    _pid, status, usage = os.wait4(proc.pid, 0)
-                    break
-                except InterruptedError:
-                    continue
+            code, rss_mb, _ = reap(proc)
         except BaseException:  # Ctrl-C: stop the child we started, then propagate
             _kill_group(proc.pid)
             raise
@@ -113,14 +108,22 @@ def run_child(cmd, stdout_path, stderr_path, env=None, timeout=None, cwd=None):
             if timer is not None:
                 timer.cancel()
         wall = time.perf_counter() - t0
-    code = os.waitstatus_to_exitcode(status)
-    proc.returncode = code  # reaped by us; keep Popen from waiting again
-    rss_mb = usage.ru_maxrss / 1024.0  # Linux: kilobytes
-    if sys.platform == "darwin":
-        rss_mb = usage.ru_maxrss / (1024.0 * 1024.0)
     if timed_out:
         code = "timeout"
     return code, wall, rss_mb
+
+
+def reap(proc):
+    """Wait for ``proc`` with wait4: (exit code, its own peak RSS in MB, its rusage)."""
+    while True:
+        try:
+            _pid, status, usage = os.wait4(proc.pid, 0)
+            break
+        except InterruptedError:
+            continue
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here; Popen must not wait
+    scale = 1024.0 * 1024.0 if sys.platform == "darwin" else 1024.0  # Linux: kilobytes
+    return proc.returncode, usage.ru_maxrss / scale, usage
 
 
 def _kill_group(pid):

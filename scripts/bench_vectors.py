@@ -33,6 +33,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench  # noqa: E402
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 GENSIM_LOAD = r"""
@@ -78,18 +81,11 @@ def run(cmd, env=None):
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.DEVNULL,
                                 stdin=subprocess.DEVNULL, env=env)
-        while True:
-            try:
-                _pid, status, usage = os.wait4(proc.pid, 0)
-                break
-            except InterruptedError:
-                continue
+        code, rss_mb, usage = bench.reap(proc)
         wall = time.perf_counter() - t0
-        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here; Popen must not wait
         out.seek(0)
         text = out.read().decode("utf-8", "replace")
-    scale = 1024.0 * 1024.0 if sys.platform == "darwin" else 1024.0
-    return proc.returncode, wall, usage.ru_maxrss / scale, text, usage.ru_utime + usage.ru_stime
+    return code, wall, rss_mb, text, usage.ru_utime + usage.ru_stime
 
 
 def main():

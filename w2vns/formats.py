@@ -34,7 +34,6 @@ Malformed input raises :class:`FormatError` (a ``ValueError``) whose message nam
 the line number (text) or byte offset (binary) of the problem.
 """
 import bz2
-import array
 import collections
 import contextlib
 import gzip
