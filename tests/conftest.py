@@ -3,7 +3,18 @@ import gzip
 
 import pytest
 
-from w2vns import synthetic
+from w2vns import evaluation, synthetic
+
+
+def write_analogy_subset(path, step):
+    """Every ``step``-th question of each bundled analogy section, written to ``path`` (the
+    gensim comparisons answer them one at a time, so the full set would be slow)."""
+    with open(path, "w", encoding="utf-8") as out:
+        for name, questions in evaluation.read_analogies():
+            out.write(": %s\n" % name)
+            for q in questions[::step]:
+                out.write(" ".join(q) + "\n")
+    return path
 
 
 @pytest.fixture(scope="session")

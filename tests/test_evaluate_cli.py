@@ -9,6 +9,7 @@ import pytest
 from w2vns import evaluation as ev
 from w2vns.vectors import KeyedVectors
 
+from conftest import write_analogy_subset
 from test_cli import one_line, w2vns
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -45,14 +46,8 @@ def model_file(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def subset_questions(tmp_path_factory):
-    """Every 8th question of each bundled section (gensim answers them one at a time)."""
-    path = tmp_path_factory.mktemp("sets") / "subset.txt"
-    with open(path, "w", encoding="utf-8") as out:
-        for name, questions in ev.read_analogies():
-            out.write(": %s\n" % name)
-            for q in questions[::8]:
-                out.write(" ".join(q) + "\n")
-    return path
+    """Every 8th question of each bundled section."""
+    return write_analogy_subset(tmp_path_factory.mktemp("sets") / "subset.txt", 8)
 
 
 def evaluate_json(*args, **kwargs):

@@ -7,6 +7,8 @@ import pytest
 
 from w2vns import evaluation as ev
 
+from conftest import write_analogy_subset
+
 gensim_kv = pytest.importorskip("gensim.models.keyedvectors")
 
 DIM = 32
@@ -81,14 +83,8 @@ def model_gensim(model):
 
 @pytest.fixture(scope="module")
 def subset_questions(tmp_path_factory):
-    """Every 3rd question of each bundled section (gensim is slow: one most_similar each)."""
-    path = tmp_path_factory.mktemp("analogies") / "subset.txt"
-    with open(path, "w", encoding="utf-8") as out:
-        for name, questions in ev.read_analogies():
-            out.write(": %s\n" % name)
-            for q in questions[::3]:
-                out.write(" ".join(q) + "\n")
-    return str(path)
+    """Every 3rd question of each bundled section."""
+    return str(write_analogy_subset(tmp_path_factory.mktemp("analogies") / "subset.txt", 3))
 
 
 def _gensim_sections(kv, path, **kwargs):
