@@ -54,6 +54,7 @@ cdef extern from "simd.h" nogil:
     void axpy "w2v_axpy"(float alpha, const float *x, float *y, int n)
     void accumulate "w2v_accumulate"(float *y, const float *w, float **x, int count, int n)
     void add_difference "w2v_add_difference"(float *y, const float *a, const float *b, int n)
+    void prefetch_write "w2v_prefetch_write"(const float *p, int n)
 
 
 cdef inline float neg_log_sigmoid(float f) noexcept nogil:
@@ -406,6 +407,11 @@ cdef float update_window(Config *c, Scratch *s, uint32_t centre, int m, float al
         for j in range(m):
             axpy(1.0, s.inputs[j], s.query, dim)
     n_out = choose_negatives(c, s, centre, rng)
+    # Every row below is read, then written: fetch them all writable at once (see simd.h).
+    for t in range(n_out):
+        prefetch_write(s.rows[t], dim)
+    for j in range(m):
+        prefetch_write(s.inputs[j], dim)
     # Scores -> gradients, and each context's error from the (still unchanged) output rows.
     for j in range(m):
         for t in range(n_out):
@@ -480,6 +486,14 @@ cdef int train_range(Config *c, int thread, int64_t start, int64_t end, uint64_t
                         c.pairs_len += 1
                 continue
             if c.fast:
+                # The next window's centre row and the context entering it, fetched while
+                # this window computes.
+                # (Hot words' rows are this thread's copies: their shared rows are left alone.)
+                if i + 1 < slen and sentence[i + 1] >= c.hot_rows:
+                    prefetch_write(c.syn1neg + <int64_t>sentence[i + 1] * c.row, c.dim)
+                if c.window > 0 and i + 1 + c.window < slen and (
+                        sentence[i + 1 + c.window] >= c.hot_rows):
+                    prefetch_write(c.syn0 + <int64_t>sentence[i + 1 + c.window] * c.row, c.dim)
                 m = 0
                 for j in range(lo, hi + 1):
                     if j != i:
