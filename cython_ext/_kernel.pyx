@@ -31,6 +31,8 @@ cdef enum:
     MAX_SENTENCE = 10000
     # Per-thread counters sit 8 slots (64 bytes) apart so threads never share a cache line.
     SLOT = 8
+    # hot_merge fetches the shared row this many rows ahead of the one it merges.
+    MERGE_AHEAD = 4
 # Table index per unit of score (word2vec writes this in integer arithmetic, 83 instead of 83.3).
 cdef float EXP_SCALE = EXP_TABLE_SIZE / (2.0 * MAX_EXP)
 
@@ -115,6 +117,11 @@ cdef struct Scratch:
     float *candidate_scores
     const uint32_t *fixed    # test hook: use these candidates instead of random draws
     int n_fixed
+    # Noise draws made a window early (see draw_ahead): two batches of ``negative``, the
+    # current window's and the next one's; ``ahead`` points at the current window's batch
+    # while one is pending, else NULL.
+    uint32_t *batches
+    const uint32_t *ahead
     float *scores            # max_m x (negative + 1)
     float *grads             # max_m x (negative + 1)
     float *column            # max_m
@@ -144,6 +151,7 @@ cdef int scratch_alloc(Config *c, Scratch *s) noexcept nogil:
     s.targets = <uint32_t *>malloc(n_out * sizeof(uint32_t))
     s.rows = <float **>malloc(n_out * sizeof(float *))
     s.candidates = <uint32_t *>malloc((n_cand + 1) * sizeof(uint32_t))
+    s.batches = <uint32_t *>malloc(2 * (c.negative + 1) * sizeof(uint32_t))
     s.candidate_scores = <float *>malloc((n_cand + 1) * sizeof(float))
     s.scores = <float *>malloc(max_m * n_out * sizeof(float))
     s.grads = <float *>malloc(max_m * n_out * sizeof(float))
@@ -160,6 +168,7 @@ cdef int scratch_alloc(Config *c, Scratch *s) noexcept nogil:
             return -1
     if (s.sentence == NULL or s.contexts == NULL or s.inputs == NULL or s.targets == NULL or
             s.rows == NULL or s.candidates == NULL or s.candidate_scores == NULL or
+            s.batches == NULL or
             s.scores == NULL or s.grads == NULL or s.column == NULL or s.errors == NULL or
             s.query == NULL):
         return -1
@@ -173,6 +182,7 @@ cdef void scratch_free(Scratch *s) noexcept nogil:
     free(s.targets)
     free(s.rows)
     free(s.candidates)
+    free(s.batches)
     free(s.candidate_scores)
     free(s.scores)
     free(s.grads)
@@ -216,6 +226,10 @@ cdef void hot_merge(Config *c, Scratch *s) noexcept nogil:
     cdef int64_t k, w
     cdef float *shared
     for i in range(s.n_hot):
+        if i + MERGE_AHEAD < s.n_hot:  # fetch a few rows ahead, writable (see simd.h)
+            k = s.hot_list[i + MERGE_AHEAD]
+            w = k % c.hot_rows
+            prefetch_write((c.syn0 if k < c.hot_rows else c.syn1neg) + w * c.row, c.dim)
         k = s.hot_list[i]
         w = k % c.hot_rows
         shared = (c.syn0 if k < c.hot_rows else c.syn1neg) + w * c.row
@@ -332,11 +346,14 @@ cdef int choose_negatives(Config *c, Scratch *s, uint32_t centre, uint64_t *rng)
             if d >= s.n_fixed:
                 break
             w = s.fixed[d]
+        elif s.ahead != NULL:
+            w = s.ahead[d]
         else:
             w = alias_draw(rng, c.noise_prob, c.noise_alias, c.vocab_size)
         if w != centre:
             s.candidates[n_cand] = w
             n_cand += 1
+    s.ahead = NULL
     if c.hard > 0:
         for i in range(n_cand):
             s.candidate_scores[i] = dot(s.query, output_row(c, s, s.candidates[i]), c.dim)
@@ -361,6 +378,21 @@ cdef int choose_negatives(Config *c, Scratch *s, uint32_t centre, uint64_t *rng)
     for i in range(n_out):
         s.rows[i] = output_row(c, s, s.targets[i])
     return n_out
+
+
+cdef void draw_ahead(Config *c, uint32_t *batch, uint64_t *rng) noexcept nogil:
+    """Draw a window's ``negative`` noise words into ``batch`` a window early, and start
+    fetching their output rows, so that the fetch overlaps the arithmetic of the window before
+    instead of stalling this one. Plain negatives only: their draws do not depend on the
+    model, so drawing them early changes nothing but the order of the random stream. (Hard
+    negatives score their candidates first; they draw when they need them.)"""
+    cdef int d
+    cdef uint32_t w
+    for d in range(c.negative):
+        w = alias_draw(rng, c.noise_prob, c.noise_alias, c.vocab_size)
+        batch[d] = w
+        if w >= c.hot_rows:
+            prefetch_write(c.syn1neg + <int64_t>w * c.row, c.dim)
 
 
 cdef float update_pair(Config *c, Scratch *s, uint32_t centre, uint32_t context, float alpha,
@@ -441,7 +473,8 @@ cdef int train_range(Config *c, int thread, int64_t start, int64_t end, uint64_t
     cdef int64_t pos = start, raw, since_update = 0
     cdef int64_t slen, i, j, lo, hi
     cdef uint32_t w
-    cdef int b, m, stopped = 0
+    cdef int b, m, stopped = 0, current = 0
+    cdef bint lookahead = c.fast and c.hard == 0 and c.negative > 0 and c.pairs == NULL
     cdef double loss = 0, pairs = 0
     cdef float alpha = <float>current_alpha(c)
     if scratch_alloc(c, &s) != 0:
@@ -466,6 +499,7 @@ cdef int train_range(Config *c, int thread, int64_t start, int64_t end, uint64_t
                 slen += 1
                 if slen == MAX_SENTENCE:
                     break
+        current = 0
         for i in range(slen):
             if c.window > 0:
                 b = <int>bounded(rng, <uint32_t>c.window)
@@ -494,6 +528,16 @@ cdef int train_range(Config *c, int thread, int64_t start, int64_t end, uint64_t
                 if c.window > 0 and i + 1 + c.window < slen and (
                         sentence[i + 1 + c.window] >= c.hot_rows):
                     prefetch_write(c.syn0 + <int64_t>sentence[i + 1 + c.window] * c.row, c.dim)
+                # Noise words, a window early: the first window of a sentence draws its own
+                # batch too; none is left pending at the end of a sentence, where a stop or a
+                # checkpoint may come.
+                if lookahead and slen > 1:
+                    if i == 0:
+                        draw_ahead(c, s.batches + current * c.negative, rng)
+                    if i + 1 < slen:
+                        draw_ahead(c, s.batches + (1 - current) * c.negative, rng)
+                    s.ahead = s.batches + current * c.negative
+                    current = 1 - current
                 m = 0
                 for j in range(lo, hi + 1):
                     if j != i:
@@ -503,6 +547,7 @@ cdef int train_range(Config *c, int thread, int64_t start, int64_t end, uint64_t
                     loss += update_window(c, &s, sentence[i], m, alpha, rng)
                     pairs += m
                     updated(c, &s)
+                s.ahead = NULL
                 continue
             for j in range(lo, hi + 1):
                 if j != i:
