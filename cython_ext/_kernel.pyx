@@ -33,6 +33,11 @@ cdef enum:
     SLOT = 8
     # hot_merge fetches the shared row this many rows ahead of the one it merges.
     MERGE_AHEAD = 4
+    # States of a hot copy (Scratch.hot_live): none; live, unchanged since the last merge
+    # (copy == base); live and used since the last merge.
+    HOT_NONE = 0
+    HOT_IDLE = 1
+    HOT_USED = 2
 # Table index per unit of score (word2vec writes this in integer arithmetic, 83 instead of 83.3).
 cdef float EXP_SCALE = EXP_TABLE_SIZE / (2.0 * MAX_EXP)
 
@@ -129,7 +134,8 @@ cdef struct Scratch:
     float *query             # dim: what hard negatives are scored against
     # Hot rows (see hot_row): this thread's working copies of the most frequent words' rows,
     # index k = matrix * hot_rows + word (matrix 0: syn0, 1: syn1neg), the shared rows as they
-    # were when copied (base), which copies are live, and the list of live ones.
+    # were when copied or last merged (base), each copy's state (HOT_NONE, HOT_IDLE,
+    # HOT_USED), and the list of live ones.
     float *hot_local
     float *hot_base
     uint8_t *hot_live
@@ -197,7 +203,7 @@ cdef void scratch_free(Scratch *s) noexcept nogil:
 
 cdef float *hot_row(Config *c, Scratch *s, int matrix, uint32_t w) noexcept nogil:
     """This thread's working copy of a frequent word's row, copied from the shared row on
-    first use since the last merge.
+    first use (and refreshed from it at each merge while the copy is in use).
 
     Why: every thread updates the rows of the most frequent words (as noise words, centres and
     contexts) all the time; written in place, those few cache lines bounce between the cores
@@ -209,33 +215,53 @@ cdef float *hot_row(Config *c, Scratch *s, int matrix, uint32_t w) noexcept nogi
     cdef int64_t k = matrix * <int64_t>c.hot_rows + w
     cdef float *local = s.hot_local + k * c.row
     cdef const float *shared
-    if not s.hot_live[k]:
+    if s.hot_live[k] == HOT_NONE:
         shared = (c.syn0 if matrix == 0 else c.syn1neg) + <int64_t>w * c.row
         memcpy(local, shared, c.dim * sizeof(float))
         memcpy(s.hot_base + k * c.row, shared, c.dim * sizeof(float))
-        s.hot_live[k] = 1
         s.hot_list[s.n_hot] = <uint32_t>k
         s.n_hot += 1
+    s.hot_live[k] = HOT_USED
     return local
 
 
-cdef void hot_merge(Config *c, Scratch *s) noexcept nogil:
-    """Add what this thread changed in its hot copies to the shared rows, and drop the copies
-    (the next use copies the row again, with the other threads' changes)."""
-    cdef int i
+cdef void hot_merge(Config *c, Scratch *s, bint refresh) noexcept nogil:
+    """Add what this thread changed in its hot copies to the shared rows.
+
+    ``refresh``: a copy used since the last merge is then reloaded from the shared row, which
+    now holds the other threads' changes too, and stays live: the merge has just fetched that
+    row writable, so the reload is nearly free, where a copy dropped here would be fetched
+    again, with another coherence miss, on its next use. A copy not used since the last
+    merge has nothing to add (copy == base) and is dropped. Without ``refresh`` (the end of a
+    task), every copy is merged and dropped.
+    """
+    cdef int i, n_keep = 0
     cdef int64_t k, w
     cdef float *shared
+    cdef float *local
+    cdef float *base
     for i in range(s.n_hot):
         if i + MERGE_AHEAD < s.n_hot:  # fetch a few rows ahead, writable (see simd.h)
             k = s.hot_list[i + MERGE_AHEAD]
-            w = k % c.hot_rows
-            prefetch_write((c.syn0 if k < c.hot_rows else c.syn1neg) + w * c.row, c.dim)
+            if s.hot_live[k] == HOT_USED:
+                w = k % c.hot_rows
+                prefetch_write((c.syn0 if k < c.hot_rows else c.syn1neg) + w * c.row, c.dim)
         k = s.hot_list[i]
-        w = k % c.hot_rows
-        shared = (c.syn0 if k < c.hot_rows else c.syn1neg) + w * c.row
-        add_difference(shared, s.hot_local + k * c.row, s.hot_base + k * c.row, c.dim)
-        s.hot_live[k] = 0
-    s.n_hot = 0
+        if s.hot_live[k] == HOT_USED:
+            w = k % c.hot_rows
+            shared = (c.syn0 if k < c.hot_rows else c.syn1neg) + w * c.row
+            local = s.hot_local + k * c.row
+            base = s.hot_base + k * c.row
+            add_difference(shared, local, base, c.dim)
+            if refresh:
+                memcpy(local, shared, c.dim * sizeof(float))
+                memcpy(base, shared, c.dim * sizeof(float))
+                s.hot_live[k] = HOT_IDLE
+                s.hot_list[n_keep] = <uint32_t>k
+                n_keep += 1
+                continue
+        s.hot_live[k] = HOT_NONE
+    s.n_hot = n_keep
     s.since_sync = 0
 
 
@@ -256,7 +282,7 @@ cdef inline void updated(Config *c, Scratch *s) noexcept nogil:
     if s.n_hot > 0:
         s.since_sync += 1
         if s.since_sync >= c.hot_sync:
-            hot_merge(c, s)
+            hot_merge(c, s, True)
 
 
 cdef double current_alpha(Config *c) noexcept nogil:
@@ -564,7 +590,7 @@ cdef int train_range(Config *c, int thread, int64_t start, int64_t end, uint64_t
             c.loss[thread * SLOT + 1] += pairs
             loss = 0
             pairs = 0
-    hot_merge(c, &s)
+    hot_merge(c, &s, False)
     c.loss[thread * SLOT] += loss
     c.loss[thread * SLOT + 1] += pairs
     scratch_free(&s)
@@ -686,7 +712,7 @@ cdef class Kernel:
             else:
                 for j in range(m):
                     loss += update_pair(&self.c, &s, centre, contexts[j], <float>alpha, &rng[0])
-            hot_merge(&self.c, &s)
+            hot_merge(&self.c, &s, False)
         s.fixed = NULL
         scratch_free(&s)
         return loss
