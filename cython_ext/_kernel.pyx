@@ -106,6 +106,7 @@ cdef struct Config:
     int fast                 # 1: shared negatives per window, 0: reference per-pair loop
     uint32_t hot_rows        # per-thread copies of the rows of words 0..hot_rows-1 (0: off)
     int hot_sync             # updates between merges of those copies into the shared rows
+    int share                # consecutive windows that share one set of noise words (fast)
     uint32_t *pairs          # record mode: (centre, context) pairs instead of updates
     int64_t pairs_cap
     int64_t pairs_len
@@ -499,7 +500,7 @@ cdef int train_range(Config *c, int thread, int64_t start, int64_t end, uint64_t
     cdef int64_t pos = start, raw, since_update = 0
     cdef int64_t slen, i, j, lo, hi
     cdef uint32_t w
-    cdef int b, m, stopped = 0, current = 0
+    cdef int b, m, stopped = 0, current = 0, next_group = 0
     cdef bint lookahead = c.fast and c.hard == 0 and c.negative > 0 and c.pairs == NULL
     cdef double loss = 0, pairs = 0
     cdef float alpha = <float>current_alpha(c)
@@ -557,13 +558,16 @@ cdef int train_range(Config *c, int thread, int64_t start, int64_t end, uint64_t
                 # Noise words, a window early: the first window of a sentence draws its own
                 # batch too; none is left pending at the end of a sentence, where a stop or a
                 # checkpoint may come.
+                # With ``share`` > 1, a batch serves that many consecutive windows and the
+                # next one is drawn a window before the group it serves.
+                next_group = 0
                 if lookahead and slen > 1:
                     if i == 0:
                         draw_ahead(c, s.batches + current * c.negative, rng)
-                    if i + 1 < slen:
+                    if (i + 1) % c.share == 0 and i + 1 < slen:
                         draw_ahead(c, s.batches + (1 - current) * c.negative, rng)
+                        next_group = 1
                     s.ahead = s.batches + current * c.negative
-                    current = 1 - current
                 m = 0
                 for j in range(lo, hi + 1):
                     if j != i:
@@ -574,6 +578,8 @@ cdef int train_range(Config *c, int thread, int64_t start, int64_t end, uint64_t
                     pairs += m
                     updated(c, &s)
                 s.ahead = NULL
+                if next_group:
+                    current = 1 - current
                 continue
             for j in range(lo, hi + 1):
                 if j != i:
@@ -615,7 +621,7 @@ cdef class Kernel:
                  double min_alpha, double total_words, int threads, uint64_t seed,
                  bint fast=False, str loss="sgns", log_kq=None, int hard_negatives=0,
                  double adversarial_temperature=0.0, output_bias=None, int hot_rows=0,
-                 int hot_sync=64):
+                 int hot_sync=64, int share_negatives=1):
         cdef int t
         if syn0.shape[0] != syn1neg.shape[0] or syn0.shape[1] != syn1neg.shape[1]:
             raise ValueError("syn0 and syn1neg shapes differ")
@@ -658,6 +664,9 @@ cdef class Kernel:
             raise ValueError("hot_rows must be >= 0 and hot_sync >= 1")
         self.c.hot_rows = <uint32_t>min(hot_rows, syn0.shape[0])
         self.c.hot_sync = hot_sync
+        if share_negatives < 1:
+            raise ValueError("share_negatives must be >= 1")
+        self.c.share = share_negatives
         self.c.loss_type = LOSS_NCE if loss == "nce" else LOSS_SGNS
         self.c.hard = hard_negatives
         self.c.adv_temperature = <float>adversarial_temperature

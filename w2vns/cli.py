@@ -154,6 +154,9 @@ def training_options(negative, noise_power):
         click.option("--hot-sync", "hot_sync", type=click.IntRange(1, 1000000), default=64,
                      show_default=True, metavar="N",
                      help="Updates between merges of the --hot-rows copies."),
+        click.option("--share-negatives", "share_negatives", type=click.IntRange(1, 1000),
+                     default=1, show_default=True, metavar="N",
+                     help="N consecutive windows share one set of noise words (fast kernel)."),
         click.option("--nce-bias/--no-nce-bias", "nce_bias", default=True, show_default=True,
                      help="With --loss nce, learn a per-word output bias (score u.v + b_w, b_w "
                      "starting at log unigram probability); --no-nce-bias: the bare score u.v."),

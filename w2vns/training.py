@@ -71,6 +71,7 @@ class TrainParams:
                                       # default: HOT_ROWS from HOT_ROWS_FROM_THREADS on
     hot_sync: int = 64                # updates between merges of those copies
     nce_bias: bool = True             # NCE learns per-word output biases; False: bare score
+    share_negatives: int = 1          # consecutive windows sharing one set of noise words
 
     def validate(self):
         """Raise ValueError naming the first out-of-range parameter."""
@@ -116,6 +117,9 @@ class TrainParams:
               "an integer in 0..65536 (0: off)")
         check("hot_sync", is_int(self.hot_sync) and 1 <= self.hot_sync <= 1000000,
               "an integer in 1..1000000")
+        check("share_negatives", is_int(self.share_negatives) and 1 <= self.share_negatives <= 1000
+              and (self.share_negatives == 1 or (self.kernel == "fast" and self.hard_negatives == 0)),
+              "an integer in 1..1000, and 1 with --kernel reference or hard negatives")
         return self
 
     @property
@@ -507,7 +511,7 @@ class Trainer:
             p.alpha, p.min_alpha, total_words, threads, p.seed, fast=p.kernel == "fast",
             loss=p.loss, log_kq=log_kq, hard_negatives=p.hard_negatives,
             adversarial_temperature=p.adversarial_temperature, output_bias=output_bias,
-            hot_rows=p.hot_rows, hot_sync=p.hot_sync)
+            hot_rows=p.hot_rows, hot_sync=p.hot_sync, share_negatives=p.share_negatives)
         bounds = block_bounds(stream, 0, len(stream), step=BLOCK_ENTRIES,
                               release=encoded.release)
         nblocks = len(bounds) - 1
