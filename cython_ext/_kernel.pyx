@@ -17,7 +17,7 @@ only how noise words are chosen (``choose_negatives``).
 """
 import numpy as np
 cimport numpy as cnp
-from libc.stdint cimport uint8_t, uint32_t, uint64_t, int64_t, int32_t
+from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int64_t, int32_t
 from libc.stdlib cimport malloc, calloc, free
 from libc.math cimport exp, expf, log
 from libc.string cimport memcpy, memset
@@ -38,6 +38,12 @@ cdef enum:
     HOT_NONE = 0
     HOT_IDLE = 1
     HOT_USED = 2
+    # A thread merges its hot copies at the latest when one of them has taken this many
+    # updates, whatever hot_sync says. Why: every thread's copy of a very frequent word's row
+    # moves from the same stale start, and the merges add all those moves up; too many and
+    # the sum overshoots (16 threads with hot_sync 256, ~40 updates of the top rows per
+    # merge, diverged to NaN). The default hot_sync of 64 gives the top rows ~10.
+    HOT_MAX_USES = 16
 # Table index per unit of score (word2vec writes this in integer arithmetic, 83 instead of 83.3).
 cdef float EXP_SCALE = EXP_TABLE_SIZE / (2.0 * MAX_EXP)
 
@@ -65,12 +71,16 @@ cdef extern from "simd.h" nogil:
 
 
 cdef inline float neg_log_sigmoid(float f) noexcept nogil:
-    """-log(sigmoid(f)) from the table; linear beyond the table, where it is ~ -f or ~0."""
-    if f <= -MAX_EXP:
-        return -f
+    """-log(sigmoid(f)) from the table; linear beyond the table, where it is ~ -f or ~0.
+
+    The table is read only when -MAX_EXP < f < MAX_EXP holds, which a NaN score (a diverged
+    model) fails: it must never become an index (far out of the table; a crash).
+    """
+    if -MAX_EXP < f < MAX_EXP:
+        return NEG_LOG_SIGMOID[<int>((f + MAX_EXP) * EXP_SCALE)]
     if f >= MAX_EXP:
         return 0
-    return NEG_LOG_SIGMOID[<int>((f + MAX_EXP) * EXP_SCALE)]
+    return -f
 
 
 cdef enum:
@@ -106,7 +116,6 @@ cdef struct Config:
     int fast                 # 1: shared negatives per window, 0: reference per-pair loop
     uint32_t hot_rows        # per-thread copies of the rows of words 0..hot_rows-1 (0: off)
     int hot_sync             # updates between merges of those copies into the shared rows
-    int share                # consecutive windows that share one set of noise words (fast)
     uint32_t *pairs          # record mode: (centre, context) pairs instead of updates
     int64_t pairs_cap
     int64_t pairs_len
@@ -141,7 +150,9 @@ cdef struct Scratch:
     float *hot_base
     uint8_t *hot_live
     uint32_t *hot_list
+    uint16_t *hot_uses       # updates each copy has taken since the last merge
     int n_hot
+    int max_uses             # the most of them
     int since_sync
 
 
@@ -170,8 +181,9 @@ cdef int scratch_alloc(Config *c, Scratch *s) noexcept nogil:
         s.hot_base = <float *>malloc(2 * <int64_t>c.hot_rows * c.row * sizeof(float))
         s.hot_live = <uint8_t *>calloc(2 * <int64_t>c.hot_rows, sizeof(uint8_t))
         s.hot_list = <uint32_t *>malloc(2 * <int64_t>c.hot_rows * sizeof(uint32_t))
+        s.hot_uses = <uint16_t *>calloc(2 * <int64_t>c.hot_rows, sizeof(uint16_t))
         if (s.hot_local == NULL or s.hot_base == NULL or s.hot_live == NULL or
-                s.hot_list == NULL):
+                s.hot_list == NULL or s.hot_uses == NULL):
             return -1
     if (s.sentence == NULL or s.contexts == NULL or s.inputs == NULL or s.targets == NULL or
             s.rows == NULL or s.candidates == NULL or s.candidate_scores == NULL or
@@ -200,6 +212,7 @@ cdef void scratch_free(Scratch *s) noexcept nogil:
     free(s.hot_base)
     free(s.hot_live)
     free(s.hot_list)
+    free(s.hot_uses)
 
 
 cdef float *hot_row(Config *c, Scratch *s, int matrix, uint32_t w) noexcept nogil:
@@ -223,6 +236,9 @@ cdef float *hot_row(Config *c, Scratch *s, int matrix, uint32_t w) noexcept nogi
         s.hot_list[s.n_hot] = <uint32_t>k
         s.n_hot += 1
     s.hot_live[k] = HOT_USED
+    s.hot_uses[k] += 1
+    if s.hot_uses[k] > s.max_uses:
+        s.max_uses = s.hot_uses[k]
     return local
 
 
@@ -248,6 +264,7 @@ cdef void hot_merge(Config *c, Scratch *s, bint refresh) noexcept nogil:
                 w = k % c.hot_rows
                 prefetch_write((c.syn0 if k < c.hot_rows else c.syn1neg) + w * c.row, c.dim)
         k = s.hot_list[i]
+        s.hot_uses[k] = 0
         if s.hot_live[k] == HOT_USED:
             w = k % c.hot_rows
             shared = (c.syn0 if k < c.hot_rows else c.syn1neg) + w * c.row
@@ -264,6 +281,7 @@ cdef void hot_merge(Config *c, Scratch *s, bint refresh) noexcept nogil:
         s.hot_live[k] = HOT_NONE
     s.n_hot = n_keep
     s.since_sync = 0
+    s.max_uses = 0
 
 
 cdef inline float *input_row(Config *c, Scratch *s, uint32_t w) noexcept nogil:
@@ -279,10 +297,11 @@ cdef inline float *output_row(Config *c, Scratch *s, uint32_t w) noexcept nogil:
 
 
 cdef inline void updated(Config *c, Scratch *s) noexcept nogil:
-    """Count one update; merge the hot copies every ``hot_sync`` updates."""
+    """Count one update; merge the hot copies every ``hot_sync`` updates, or sooner when one
+    copy has taken HOT_MAX_USES updates."""
     if s.n_hot > 0:
         s.since_sync += 1
-        if s.since_sync >= c.hot_sync:
+        if s.since_sync >= c.hot_sync or s.max_uses >= HOT_MAX_USES:
             hot_merge(c, s, True)
 
 
@@ -300,11 +319,11 @@ cdef double current_alpha(Config *c) noexcept nogil:
 
 cdef inline float sigmoid_gradient(float f, float label, float alpha) noexcept nogil:
     """(label - sigmoid(f)) * alpha with word2vec's saturation beyond +-MAX_EXP."""
+    if -MAX_EXP <= f <= MAX_EXP:  # false for NaN, which must not index the table
+        return (label - SIGMOID[<int>((f + MAX_EXP) * EXP_SCALE)]) * alpha
     if f > MAX_EXP:
         return (label - 1) * alpha
-    if f < -MAX_EXP:
-        return label * alpha
-    return (label - SIGMOID[<int>((f + MAX_EXP) * EXP_SCALE)]) * alpha
+    return label * alpha
 
 
 cdef float gradients(Config *c, const float *scores, const uint32_t *targets, int n_out,
@@ -500,7 +519,7 @@ cdef int train_range(Config *c, int thread, int64_t start, int64_t end, uint64_t
     cdef int64_t pos = start, raw, since_update = 0
     cdef int64_t slen, i, j, lo, hi
     cdef uint32_t w
-    cdef int b, m, stopped = 0, current = 0, next_group = 0
+    cdef int b, m, stopped = 0, current = 0
     cdef bint lookahead = c.fast and c.hard == 0 and c.negative > 0 and c.pairs == NULL
     cdef double loss = 0, pairs = 0
     cdef float alpha = <float>current_alpha(c)
@@ -558,16 +577,13 @@ cdef int train_range(Config *c, int thread, int64_t start, int64_t end, uint64_t
                 # Noise words, a window early: the first window of a sentence draws its own
                 # batch too; none is left pending at the end of a sentence, where a stop or a
                 # checkpoint may come.
-                # With ``share`` > 1, a batch serves that many consecutive windows and the
-                # next one is drawn a window before the group it serves.
-                next_group = 0
                 if lookahead and slen > 1:
                     if i == 0:
                         draw_ahead(c, s.batches + current * c.negative, rng)
-                    if (i + 1) % c.share == 0 and i + 1 < slen:
+                    if i + 1 < slen:
                         draw_ahead(c, s.batches + (1 - current) * c.negative, rng)
-                        next_group = 1
                     s.ahead = s.batches + current * c.negative
+                    current = 1 - current
                 m = 0
                 for j in range(lo, hi + 1):
                     if j != i:
@@ -578,8 +594,6 @@ cdef int train_range(Config *c, int thread, int64_t start, int64_t end, uint64_t
                     pairs += m
                     updated(c, &s)
                 s.ahead = NULL
-                if next_group:
-                    current = 1 - current
                 continue
             for j in range(lo, hi + 1):
                 if j != i:
@@ -621,7 +635,7 @@ cdef class Kernel:
                  double min_alpha, double total_words, int threads, uint64_t seed,
                  bint fast=False, str loss="sgns", log_kq=None, int hard_negatives=0,
                  double adversarial_temperature=0.0, output_bias=None, int hot_rows=0,
-                 int hot_sync=64, int share_negatives=1):
+                 int hot_sync=64):
         cdef int t
         if syn0.shape[0] != syn1neg.shape[0] or syn0.shape[1] != syn1neg.shape[1]:
             raise ValueError("syn0 and syn1neg shapes differ")
@@ -664,9 +678,6 @@ cdef class Kernel:
             raise ValueError("hot_rows must be >= 0 and hot_sync >= 1")
         self.c.hot_rows = <uint32_t>min(hot_rows, syn0.shape[0])
         self.c.hot_sync = hot_sync
-        if share_negatives < 1:
-            raise ValueError("share_negatives must be >= 1")
-        self.c.share = share_negatives
         self.c.loss_type = LOSS_NCE if loss == "nce" else LOSS_SGNS
         self.c.hard = hard_negatives
         self.c.adv_temperature = <float>adversarial_temperature
