@@ -25,8 +25,10 @@ def compile_args():
 def extension(name, fast_math=False):
     args = compile_args()
     if fast_math:
-        # Lets gcc vectorise the float reductions (dot products) of the kernel.
-        args = args + ["-ffast-math"]
+        # Lets gcc vectorise the float reductions (dot products) of the kernel. But NaN stays
+        # NaN: the kernel's guards against a NaN score (a diverged model) indexing its sigmoid
+        # table need comparisons that -ffinite-math-only would let the compiler drop.
+        args = args + ["-ffast-math", "-fno-finite-math-only"]
     return Extension(
         "w2vns." + name,
         ["cython_ext/%s.pyx" % name],

@@ -17,7 +17,7 @@ only how noise words are chosen (``choose_negatives``).
 """
 import numpy as np
 cimport numpy as cnp
-from libc.stdint cimport uint8_t, uint32_t, uint64_t, int64_t, int32_t
+from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int64_t, int32_t
 from libc.stdlib cimport malloc, calloc, free
 from libc.math cimport exp, expf, log
 from libc.string cimport memcpy, memset
@@ -31,6 +31,19 @@ cdef enum:
     MAX_SENTENCE = 10000
     # Per-thread counters sit 8 slots (64 bytes) apart so threads never share a cache line.
     SLOT = 8
+    # hot_merge fetches the shared row this many rows ahead of the one it merges.
+    MERGE_AHEAD = 4
+    # States of a hot copy (Scratch.hot_live): none; live, unchanged since the last merge
+    # (copy == base); live and used since the last merge.
+    HOT_NONE = 0
+    HOT_IDLE = 1
+    HOT_USED = 2
+    # A thread merges its hot copies at the latest when one of them has taken this many
+    # updates, whatever hot_sync says. Why: every thread's copy of a very frequent word's row
+    # moves from the same stale start, and the merges add all those moves up; too many and
+    # the sum overshoots (16 threads with hot_sync 256, ~40 updates of the top rows per
+    # merge, diverged to NaN). The default hot_sync of 64 gives the top rows ~10.
+    HOT_MAX_USES = 16
 # Table index per unit of score (word2vec writes this in integer arithmetic, 83 instead of 83.3).
 cdef float EXP_SCALE = EXP_TABLE_SIZE / (2.0 * MAX_EXP)
 
@@ -54,15 +67,20 @@ cdef extern from "simd.h" nogil:
     void axpy "w2v_axpy"(float alpha, const float *x, float *y, int n)
     void accumulate "w2v_accumulate"(float *y, const float *w, float **x, int count, int n)
     void add_difference "w2v_add_difference"(float *y, const float *a, const float *b, int n)
+    void prefetch_write "w2v_prefetch_write"(const float *p, int n)
 
 
 cdef inline float neg_log_sigmoid(float f) noexcept nogil:
-    """-log(sigmoid(f)) from the table; linear beyond the table, where it is ~ -f or ~0."""
-    if f <= -MAX_EXP:
-        return -f
+    """-log(sigmoid(f)) from the table; linear beyond the table, where it is ~ -f or ~0.
+
+    The table is read only when -MAX_EXP < f < MAX_EXP holds, which a NaN score (a diverged
+    model) fails: it must never become an index (far out of the table; a crash).
+    """
+    if -MAX_EXP < f < MAX_EXP:
+        return NEG_LOG_SIGMOID[<int>((f + MAX_EXP) * EXP_SCALE)]
     if f >= MAX_EXP:
         return 0
-    return NEG_LOG_SIGMOID[<int>((f + MAX_EXP) * EXP_SCALE)]
+    return -f
 
 
 cdef enum:
@@ -114,6 +132,11 @@ cdef struct Scratch:
     float *candidate_scores
     const uint32_t *fixed    # test hook: use these candidates instead of random draws
     int n_fixed
+    # Noise draws made a window early (see draw_ahead): two batches of ``negative``, the
+    # current window's and the next one's; ``ahead`` points at the current window's batch
+    # while one is pending, else NULL.
+    uint32_t *batches
+    const uint32_t *ahead
     float *scores            # max_m x (negative + 1)
     float *grads             # max_m x (negative + 1)
     float *column            # max_m
@@ -121,12 +144,15 @@ cdef struct Scratch:
     float *query             # dim: what hard negatives are scored against
     # Hot rows (see hot_row): this thread's working copies of the most frequent words' rows,
     # index k = matrix * hot_rows + word (matrix 0: syn0, 1: syn1neg), the shared rows as they
-    # were when copied (base), which copies are live, and the list of live ones.
+    # were when copied or last merged (base), each copy's state (HOT_NONE, HOT_IDLE,
+    # HOT_USED), and the list of live ones.
     float *hot_local
     float *hot_base
     uint8_t *hot_live
     uint32_t *hot_list
+    uint16_t *hot_uses       # updates each copy has taken since the last merge
     int n_hot
+    int max_uses             # the most of them
     int since_sync
 
 
@@ -143,6 +169,7 @@ cdef int scratch_alloc(Config *c, Scratch *s) noexcept nogil:
     s.targets = <uint32_t *>malloc(n_out * sizeof(uint32_t))
     s.rows = <float **>malloc(n_out * sizeof(float *))
     s.candidates = <uint32_t *>malloc((n_cand + 1) * sizeof(uint32_t))
+    s.batches = <uint32_t *>malloc(2 * (c.negative + 1) * sizeof(uint32_t))
     s.candidate_scores = <float *>malloc((n_cand + 1) * sizeof(float))
     s.scores = <float *>malloc(max_m * n_out * sizeof(float))
     s.grads = <float *>malloc(max_m * n_out * sizeof(float))
@@ -154,11 +181,13 @@ cdef int scratch_alloc(Config *c, Scratch *s) noexcept nogil:
         s.hot_base = <float *>malloc(2 * <int64_t>c.hot_rows * c.row * sizeof(float))
         s.hot_live = <uint8_t *>calloc(2 * <int64_t>c.hot_rows, sizeof(uint8_t))
         s.hot_list = <uint32_t *>malloc(2 * <int64_t>c.hot_rows * sizeof(uint32_t))
+        s.hot_uses = <uint16_t *>calloc(2 * <int64_t>c.hot_rows, sizeof(uint16_t))
         if (s.hot_local == NULL or s.hot_base == NULL or s.hot_live == NULL or
-                s.hot_list == NULL):
+                s.hot_list == NULL or s.hot_uses == NULL):
             return -1
     if (s.sentence == NULL or s.contexts == NULL or s.inputs == NULL or s.targets == NULL or
             s.rows == NULL or s.candidates == NULL or s.candidate_scores == NULL or
+            s.batches == NULL or
             s.scores == NULL or s.grads == NULL or s.column == NULL or s.errors == NULL or
             s.query == NULL):
         return -1
@@ -172,6 +201,7 @@ cdef void scratch_free(Scratch *s) noexcept nogil:
     free(s.targets)
     free(s.rows)
     free(s.candidates)
+    free(s.batches)
     free(s.candidate_scores)
     free(s.scores)
     free(s.grads)
@@ -182,11 +212,12 @@ cdef void scratch_free(Scratch *s) noexcept nogil:
     free(s.hot_base)
     free(s.hot_live)
     free(s.hot_list)
+    free(s.hot_uses)
 
 
 cdef float *hot_row(Config *c, Scratch *s, int matrix, uint32_t w) noexcept nogil:
     """This thread's working copy of a frequent word's row, copied from the shared row on
-    first use since the last merge.
+    first use (and refreshed from it at each merge while the copy is in use).
 
     Why: every thread updates the rows of the most frequent words (as noise words, centres and
     contexts) all the time; written in place, those few cache lines bounce between the cores
@@ -198,30 +229,59 @@ cdef float *hot_row(Config *c, Scratch *s, int matrix, uint32_t w) noexcept nogi
     cdef int64_t k = matrix * <int64_t>c.hot_rows + w
     cdef float *local = s.hot_local + k * c.row
     cdef const float *shared
-    if not s.hot_live[k]:
+    if s.hot_live[k] == HOT_NONE:
         shared = (c.syn0 if matrix == 0 else c.syn1neg) + <int64_t>w * c.row
         memcpy(local, shared, c.dim * sizeof(float))
         memcpy(s.hot_base + k * c.row, shared, c.dim * sizeof(float))
-        s.hot_live[k] = 1
         s.hot_list[s.n_hot] = <uint32_t>k
         s.n_hot += 1
+    s.hot_live[k] = HOT_USED
+    s.hot_uses[k] += 1
+    if s.hot_uses[k] > s.max_uses:
+        s.max_uses = s.hot_uses[k]
     return local
 
 
-cdef void hot_merge(Config *c, Scratch *s) noexcept nogil:
-    """Add what this thread changed in its hot copies to the shared rows, and drop the copies
-    (the next use copies the row again, with the other threads' changes)."""
-    cdef int i
+cdef void hot_merge(Config *c, Scratch *s, bint refresh) noexcept nogil:
+    """Add what this thread changed in its hot copies to the shared rows.
+
+    ``refresh``: a copy used since the last merge is then reloaded from the shared row, which
+    now holds the other threads' changes too, and stays live: the merge has just fetched that
+    row writable, so the reload is nearly free, where a copy dropped here would be fetched
+    again, with another coherence miss, on its next use. A copy not used since the last
+    merge has nothing to add (copy == base) and is dropped. Without ``refresh`` (the end of a
+    task), every copy is merged and dropped.
+    """
+    cdef int i, n_keep = 0
     cdef int64_t k, w
     cdef float *shared
+    cdef float *local
+    cdef float *base
     for i in range(s.n_hot):
+        if i + MERGE_AHEAD < s.n_hot:  # fetch a few rows ahead, writable (see simd.h)
+            k = s.hot_list[i + MERGE_AHEAD]
+            if s.hot_live[k] == HOT_USED:
+                w = k % c.hot_rows
+                prefetch_write((c.syn0 if k < c.hot_rows else c.syn1neg) + w * c.row, c.dim)
         k = s.hot_list[i]
-        w = k % c.hot_rows
-        shared = (c.syn0 if k < c.hot_rows else c.syn1neg) + w * c.row
-        add_difference(shared, s.hot_local + k * c.row, s.hot_base + k * c.row, c.dim)
-        s.hot_live[k] = 0
-    s.n_hot = 0
+        s.hot_uses[k] = 0
+        if s.hot_live[k] == HOT_USED:
+            w = k % c.hot_rows
+            shared = (c.syn0 if k < c.hot_rows else c.syn1neg) + w * c.row
+            local = s.hot_local + k * c.row
+            base = s.hot_base + k * c.row
+            add_difference(shared, local, base, c.dim)
+            if refresh:
+                memcpy(local, shared, c.dim * sizeof(float))
+                memcpy(base, shared, c.dim * sizeof(float))
+                s.hot_live[k] = HOT_IDLE
+                s.hot_list[n_keep] = <uint32_t>k
+                n_keep += 1
+                continue
+        s.hot_live[k] = HOT_NONE
+    s.n_hot = n_keep
     s.since_sync = 0
+    s.max_uses = 0
 
 
 cdef inline float *input_row(Config *c, Scratch *s, uint32_t w) noexcept nogil:
@@ -237,11 +297,12 @@ cdef inline float *output_row(Config *c, Scratch *s, uint32_t w) noexcept nogil:
 
 
 cdef inline void updated(Config *c, Scratch *s) noexcept nogil:
-    """Count one update; merge the hot copies every ``hot_sync`` updates."""
+    """Count one update; merge the hot copies every ``hot_sync`` updates, or sooner when one
+    copy has taken HOT_MAX_USES updates."""
     if s.n_hot > 0:
         s.since_sync += 1
-        if s.since_sync >= c.hot_sync:
-            hot_merge(c, s)
+        if s.since_sync >= c.hot_sync or s.max_uses >= HOT_MAX_USES:
+            hot_merge(c, s, True)
 
 
 cdef double current_alpha(Config *c) noexcept nogil:
@@ -258,11 +319,11 @@ cdef double current_alpha(Config *c) noexcept nogil:
 
 cdef inline float sigmoid_gradient(float f, float label, float alpha) noexcept nogil:
     """(label - sigmoid(f)) * alpha with word2vec's saturation beyond +-MAX_EXP."""
+    if -MAX_EXP <= f <= MAX_EXP:  # false for NaN, which must not index the table
+        return (label - SIGMOID[<int>((f + MAX_EXP) * EXP_SCALE)]) * alpha
     if f > MAX_EXP:
         return (label - 1) * alpha
-    if f < -MAX_EXP:
-        return label * alpha
-    return (label - SIGMOID[<int>((f + MAX_EXP) * EXP_SCALE)]) * alpha
+    return label * alpha
 
 
 cdef float gradients(Config *c, const float *scores, const uint32_t *targets, int n_out,
@@ -331,11 +392,14 @@ cdef int choose_negatives(Config *c, Scratch *s, uint32_t centre, uint64_t *rng)
             if d >= s.n_fixed:
                 break
             w = s.fixed[d]
+        elif s.ahead != NULL:
+            w = s.ahead[d]
         else:
             w = alias_draw(rng, c.noise_prob, c.noise_alias, c.vocab_size)
         if w != centre:
             s.candidates[n_cand] = w
             n_cand += 1
+    s.ahead = NULL
     if c.hard > 0:
         for i in range(n_cand):
             s.candidate_scores[i] = dot(s.query, output_row(c, s, s.candidates[i]), c.dim)
@@ -360,6 +424,21 @@ cdef int choose_negatives(Config *c, Scratch *s, uint32_t centre, uint64_t *rng)
     for i in range(n_out):
         s.rows[i] = output_row(c, s, s.targets[i])
     return n_out
+
+
+cdef void draw_ahead(Config *c, uint32_t *batch, uint64_t *rng) noexcept nogil:
+    """Draw a window's ``negative`` noise words into ``batch`` a window early, and start
+    fetching their output rows, so that the fetch overlaps the arithmetic of the window before
+    instead of stalling this one. Plain negatives only: their draws do not depend on the
+    model, so drawing them early changes nothing but the order of the random stream. (Hard
+    negatives score their candidates first; they draw when they need them.)"""
+    cdef int d
+    cdef uint32_t w
+    for d in range(c.negative):
+        w = alias_draw(rng, c.noise_prob, c.noise_alias, c.vocab_size)
+        batch[d] = w
+        if w >= c.hot_rows:
+            prefetch_write(c.syn1neg + <int64_t>w * c.row, c.dim)
 
 
 cdef float update_pair(Config *c, Scratch *s, uint32_t centre, uint32_t context, float alpha,
@@ -406,6 +485,11 @@ cdef float update_window(Config *c, Scratch *s, uint32_t centre, int m, float al
         for j in range(m):
             axpy(1.0, s.inputs[j], s.query, dim)
     n_out = choose_negatives(c, s, centre, rng)
+    # Every row below is read, then written: fetch them all writable at once (see simd.h).
+    for t in range(n_out):
+        prefetch_write(s.rows[t], dim)
+    for j in range(m):
+        prefetch_write(s.inputs[j], dim)
     # Scores -> gradients, and each context's error from the (still unchanged) output rows.
     for j in range(m):
         for t in range(n_out):
@@ -435,7 +519,8 @@ cdef int train_range(Config *c, int thread, int64_t start, int64_t end, uint64_t
     cdef int64_t pos = start, raw, since_update = 0
     cdef int64_t slen, i, j, lo, hi
     cdef uint32_t w
-    cdef int b, m, stopped = 0
+    cdef int b, m, stopped = 0, current = 0
+    cdef bint lookahead = c.fast and c.hard == 0 and c.negative > 0 and c.pairs == NULL
     cdef double loss = 0, pairs = 0
     cdef float alpha = <float>current_alpha(c)
     if scratch_alloc(c, &s) != 0:
@@ -460,6 +545,7 @@ cdef int train_range(Config *c, int thread, int64_t start, int64_t end, uint64_t
                 slen += 1
                 if slen == MAX_SENTENCE:
                     break
+        current = 0
         for i in range(slen):
             if c.window > 0:
                 b = <int>bounded(rng, <uint32_t>c.window)
@@ -480,6 +566,24 @@ cdef int train_range(Config *c, int thread, int64_t start, int64_t end, uint64_t
                         c.pairs_len += 1
                 continue
             if c.fast:
+                # The next window's centre row and the context entering it, fetched while
+                # this window computes.
+                # (Hot words' rows are this thread's copies: their shared rows are left alone.)
+                if i + 1 < slen and sentence[i + 1] >= c.hot_rows:
+                    prefetch_write(c.syn1neg + <int64_t>sentence[i + 1] * c.row, c.dim)
+                if c.window > 0 and i + 1 + c.window < slen and (
+                        sentence[i + 1 + c.window] >= c.hot_rows):
+                    prefetch_write(c.syn0 + <int64_t>sentence[i + 1 + c.window] * c.row, c.dim)
+                # Noise words, a window early: the first window of a sentence draws its own
+                # batch too; none is left pending at the end of a sentence, where a stop or a
+                # checkpoint may come.
+                if lookahead and slen > 1:
+                    if i == 0:
+                        draw_ahead(c, s.batches + current * c.negative, rng)
+                    if i + 1 < slen:
+                        draw_ahead(c, s.batches + (1 - current) * c.negative, rng)
+                    s.ahead = s.batches + current * c.negative
+                    current = 1 - current
                 m = 0
                 for j in range(lo, hi + 1):
                     if j != i:
@@ -489,6 +593,7 @@ cdef int train_range(Config *c, int thread, int64_t start, int64_t end, uint64_t
                     loss += update_window(c, &s, sentence[i], m, alpha, rng)
                     pairs += m
                     updated(c, &s)
+                s.ahead = NULL
                 continue
             for j in range(lo, hi + 1):
                 if j != i:
@@ -505,7 +610,7 @@ cdef int train_range(Config *c, int thread, int64_t start, int64_t end, uint64_t
             c.loss[thread * SLOT + 1] += pairs
             loss = 0
             pairs = 0
-    hot_merge(c, &s)
+    hot_merge(c, &s, False)
     c.loss[thread * SLOT] += loss
     c.loss[thread * SLOT + 1] += pairs
     scratch_free(&s)
@@ -627,7 +732,7 @@ cdef class Kernel:
             else:
                 for j in range(m):
                     loss += update_pair(&self.c, &s, centre, contexts[j], <float>alpha, &rng[0])
-            hot_merge(&self.c, &s)
+            hot_merge(&self.c, &s, False)
         s.fixed = NULL
         scratch_free(&s)
         return loss

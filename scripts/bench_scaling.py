@@ -36,10 +36,11 @@ def main(argv=None):
     p.add_argument("--extra-args", default="", help="extra arguments for every w2vns run")
     p.add_argument("--independent", default="", metavar="N,...",
                    help="also run n one-thread processes at once for these n (the machine's "
-                        "ceiling); speed-ups are over w2vns's run at the first --threads count")
+                        "ceiling); speed-ups are over w2vns's run at the fewest --threads")
     p.add_argument("--json", dest="json_out")
     args = p.parse_args(argv)
-    counts = [int(t) for t in args.threads.split(",")]
+    counts = [int(t) for t in args.threads.split(",")]  # run in this order (e.g. 16 first)
+    fewest = min(counts)  # speed-ups are over each tool's run at this many threads
     variants = {}
     for spec in args.variant:
         name, _, extra = spec.partition("=")
@@ -67,9 +68,11 @@ def main(argv=None):
                           file=sys.stderr)
                 for f in os.listdir(workdir):  # vectors are not needed; keep the disk free
                     os.remove(os.path.join(workdir, f))
+                if args.json_out:  # after every run, so that a run cut short keeps its figures
+                    write_json(args.json_out, machine, counts, tools, results, tails)
         if args.independent:
             tools.append("independent")
-            results[("independent", counts[0])] = results.get(("w2vns", counts[0]))
+            results[("independent", fewest)] = results.get(("w2vns", fewest))
             for n in (int(x) for x in args.independent.split(",")):
                 if n not in counts:
                     counts.append(n)
@@ -84,22 +87,27 @@ def main(argv=None):
         head += " | w2vns / gensim"
     print(head + " |")
     print("| ---: " * (1 + 2 * len(tools) + ("gensim" in tools)) + "|")
-    for threads in counts:
+    for threads in sorted(counts):
         cells = []
         for tool in tools:
-            wps, base = results.get((tool, threads)), results.get((tool, counts[0]))
+            wps, base = results.get((tool, threads)), results.get((tool, fewest))
             cells.append(bench._fmt_int(wps))
-            cells.append("%.2f" % (wps / base * counts[0]) if wps and base else "–")
+            cells.append("%.2f" % (wps / base * fewest) if wps and base else "–")
         if "gensim" in tools:
             ours, theirs = results.get(("w2vns", threads)), results.get(("gensim", threads))
             cells.append("%.2f" % (ours / theirs) if ours and theirs else "–")
         print("| %d | %s |" % (threads, " | ".join(cells)))
     if args.json_out:
-        with open(args.json_out, "w") as f:
-            json.dump({"machine": machine, "threads": counts, "tools": tools,
-                       "words_per_sec": {"%s@%d" % k: v for k, v in results.items()},
-                       "tail_seconds": tails}, f, indent=1)
+        write_json(args.json_out, machine, counts, tools, results, tails)
     return 0
+
+
+def write_json(path, machine, counts, tools, results, tails):
+    """The figures so far: words/s per "tool@threads", and each run's tail wait."""
+    with open(path, "w") as f:
+        json.dump({"machine": machine, "threads": counts, "tools": tools,
+                   "words_per_sec": {"%s@%d" % k: v for k, v in results.items()},
+                   "tail_seconds": tails}, f, indent=1)
 
 
 def independent_words_per_sec(n, args, settings, workdir):

@@ -145,3 +145,13 @@ def test_output_loads_in_gensim_with_identical_values(small_corpus_file, tmp_pat
 def test_python_m_and_console_script_agree():
     result = w2vns("--help")
     assert result.returncode == 0 and b"train" in result.stdout
+
+
+def test_train_that_diverges_is_one_line_and_writes_nothing(small_corpus_file, tmp_path):
+    """A learning rate far too high drives the weights to NaN: a clear error, not a crash
+    (a NaN score once indexed the sigmoid table far out of bounds) nor NaN vectors."""
+    out = tmp_path / "v.bin"
+    result = w2vns("train", small_corpus_file, "-o", out, *FAST, "--alpha", "10")
+    assert result.returncode == 2
+    assert "training diverged" in one_line(result.stderr)
+    assert not out.exists()

@@ -459,13 +459,15 @@ def test_nce_output_biases_are_saved_and_continued_with_init(tmp_path):
     assert saved.output_bias.tobytes() == first.output_bias.tobytes()
     assert saved.params["nce_bias"] is True
     new_lines = ["zebra quokka dog cat"] * 4
-    second = training.train(new_lines, init=tmp_path / "model", epochs=1, threads=1)
+    # A learning rate so small that training moves nothing visibly: every saved bias must come
+    # back as it was (any old word may be drawn as noise, so with a real rate any may move).
+    second = training.train(new_lines, init=tmp_path / "model", epochs=1, threads=1,
+                            alpha=1e-9)
     assert second.params.loss == "nce" and second.params.nce_bias  # inherited
     old, new = first.wv, second.wv
-    untouched = next(w for w in old.index_to_key if w not in ("dog", "cat"))
-    assert (second.output_bias[new.key_to_index[untouched]]
-            == first.output_bias[old.key_to_index[untouched]])
-    # New words start at log unigram probability in the grown vocabulary (then train a little).
+    old_ids = [new.key_to_index[w] for w in old.index_to_key]
+    np.testing.assert_allclose(second.output_bias[old_ids], first.output_bias, atol=1e-6)
+    # New words start at log unigram probability in the grown vocabulary.
     zebra = new.key_to_index["zebra"]
     start = np.log(second.wv.counts[zebra] / second.wv.counts.sum())
     assert abs(second.output_bias[zebra] - start) < 0.5

@@ -102,7 +102,7 @@ def test_hot_rows_learn_the_planted_groups_with_threads(hot_rows, corpus_file):
     assert hits >= 0.8 * 5 * len(probes)
 
 
-def test_hot_rows_are_on_by_default_only_from_twelve_threads():
+def test_hot_rows_are_on_by_default_only_from_hot_rows_from_threads():
     from w2vns.training import HOT_ROWS, HOT_ROWS_FROM_THREADS, TrainParams
 
     assert TrainParams(threads=1).resolved().hot_rows == 0
@@ -243,3 +243,32 @@ def test_pages_are_released_only_behind_every_range_still_to_read():
     assert released[-1] == (0, 10)
     next_task, pending = tasks.snapshot()
     assert next_task == 4 and pending.shape == (0, 3)
+
+
+@pytest.mark.parametrize("kernel, loss", [("fast", "sgns"), ("reference", "sgns"), ("fast", "nce")])
+def test_a_run_that_diverges_raises_instead_of_crashing(kernel, loss):
+    """alpha = 10 drives the weights to NaN within an epoch. The kernel must not index its
+    sigmoid table with a NaN score (it once crashed the process), and training must say so
+    rather than hand back NaN vectors."""
+    from w2vns.training import TrainingDiverged
+
+    lines = synthetic.generate_corpus(2000, seed=3)
+    with pytest.raises(TrainingDiverged, match="training diverged"):
+        w2vns.train(lines, dim=10, epochs=2, threads=1, alpha=10.0, kernel=kernel, loss=loss)
+
+
+def test_hot_copies_are_merged_before_they_overshoot():
+    """Each thread's copy of a frequent word's row moves from the same stale start, and the
+    merges add the moves up: with a merge only every million updates, 16 threads once blew the
+    weights up ~100x (NaN on a real corpus). A copy is now merged after HOT_MAX_USES updates
+    of its own, so a huge --hot-sync trains like the default."""
+    lines = synthetic.generate_corpus(20000, seed=3)
+
+    def largest(hot_sync):
+        model = w2vns.train(lines, dim=20, epochs=5, threads=16, hot_rows=64,
+                            hot_sync=hot_sync, seed=1, min_count=1)
+        return max(np.abs(model.wv.vectors).max(), np.abs(model.syn1neg).max())
+
+    default = largest(64)
+    assert default < 10
+    assert largest(1_000_000) < 2 * default

@@ -150,7 +150,7 @@ def training_options(negative, noise_power):
         click.option("--hot-rows", "hot_rows", type=click.IntRange(0, 65536), default=None,
                      metavar="N", help="Threads work on private copies of the N most frequent "
                      "words' rows, merged every --hot-sync updates (less cache-line contention) "
-                     "[default: 256 from 12 threads on, else 0]."),
+                     "[default: 256 from 8 threads on, else 0]."),
         click.option("--hot-sync", "hot_sync", type=click.IntRange(1, 1000000), default=64,
                      show_default=True, metavar="N",
                      help="Updates between merges of the --hot-rows copies."),

@@ -28,10 +28,10 @@ from .sampling import keep_thresholds, noise_table, noise_weights
 #: ``hot_row``): their updates are merged every ``hot_sync`` updates instead of bouncing
 #: cache lines between the cores on every update.
 HOT_ROWS = 256
-#: ... from this many threads on. Measured on a 16-core VM (README, "Thread scaling"): +32 %
-#: words/s at 16 threads, but 5-14 % slower at 2-8 threads, where the merges cost more than
-#: the contention they avoid.
-HOT_ROWS_FROM_THREADS = 12
+#: ... from this many threads on. Measured on 16-core VMs (README, "Thread scaling"): +32 %
+#: words/s at 16 threads; at 8, +12 % and +23 % once merges kept the copies in use (before,
+#: 5-14 % slower at 2-8 threads, where the merges cost more than the contention they avoid).
+HOT_ROWS_FROM_THREADS = 8
 
 #: The update loops: word2vec's per-pair reference, and shared negatives per window.
 KERNELS = ("reference", "fast")
@@ -156,6 +156,16 @@ class Progress:
 #: Rows of the weight matrices start on 64-byte cache lines (16 floats): threads updating
 #: neighbouring rows (frequent words have neighbouring ids) then never write the same line.
 ROW_ALIGN = 16
+
+
+class TrainingDiverged(ValueError):
+    """The weights left training with NaN or infinite values (a learning rate far too high)."""
+
+
+def all_finite(matrix, chunk=65536):
+    """No NaN or infinity in ``matrix``; checked a block of rows at a time, so that the
+    check never needs a full-size temporary."""
+    return all(np.isfinite(matrix[i:i + chunk]).all() for i in range(0, len(matrix), chunk))
 
 
 def padded_matrix(rows, dim):
@@ -624,6 +634,9 @@ class Trainer:
             self.progress.close()
         if errors:
             raise errors[0]
+        if not (all_finite(syn0) and all_finite(syn1neg)):
+            raise TrainingDiverged("training diverged: the weights hold NaN or infinite values "
+                                   "(a lower --alpha avoids it)")
         if checkpointer is not None and saved_words[0] != state.words():
             save()
         seconds = seconds_before + time.perf_counter() - start_time
