@@ -215,6 +215,11 @@ cdef void scratch_free(Scratch *s) noexcept nogil:
     free(s.hot_uses)
 
 
+cdef inline float *hot_shared_row(Config *c, int64_t k) noexcept nogil:
+    """The shared row behind hot copy k (k = matrix * hot_rows + word)."""
+    return (c.syn0 if k < c.hot_rows else c.syn1neg) + (k % c.hot_rows) * c.row
+
+
 cdef float *hot_row(Config *c, Scratch *s, int matrix, uint32_t w) noexcept nogil:
     """This thread's working copy of a frequent word's row, copied from the shared row on
     first use (and refreshed from it at each merge while the copy is in use).
@@ -230,7 +235,7 @@ cdef float *hot_row(Config *c, Scratch *s, int matrix, uint32_t w) noexcept nogi
     cdef float *local = s.hot_local + k * c.row
     cdef const float *shared
     if s.hot_live[k] == HOT_NONE:
-        shared = (c.syn0 if matrix == 0 else c.syn1neg) + <int64_t>w * c.row
+        shared = hot_shared_row(c, k)
         memcpy(local, shared, c.dim * sizeof(float))
         memcpy(s.hot_base + k * c.row, shared, c.dim * sizeof(float))
         s.hot_list[s.n_hot] = <uint32_t>k
@@ -253,7 +258,7 @@ cdef void hot_merge(Config *c, Scratch *s, bint refresh) noexcept nogil:
     task), every copy is merged and dropped.
     """
     cdef int i, n_keep = 0
-    cdef int64_t k, w
+    cdef int64_t k
     cdef float *shared
     cdef float *local
     cdef float *base
@@ -261,13 +266,11 @@ cdef void hot_merge(Config *c, Scratch *s, bint refresh) noexcept nogil:
         if i + MERGE_AHEAD < s.n_hot:  # fetch a few rows ahead, writable (see simd.h)
             k = s.hot_list[i + MERGE_AHEAD]
             if s.hot_live[k] == HOT_USED:
-                w = k % c.hot_rows
-                prefetch_write((c.syn0 if k < c.hot_rows else c.syn1neg) + w * c.row, c.dim)
+                prefetch_write(hot_shared_row(c, k), c.dim)
         k = s.hot_list[i]
         s.hot_uses[k] = 0
         if s.hot_live[k] == HOT_USED:
-            w = k % c.hot_rows
-            shared = (c.syn0 if k < c.hot_rows else c.syn1neg) + w * c.row
+            shared = hot_shared_row(c, k)
             local = s.hot_local + k * c.row
             base = s.hot_base + k * c.row
             add_difference(shared, local, base, c.dim)
