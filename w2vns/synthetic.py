@@ -43,7 +43,7 @@ import re
 __all__ = [
     "generate_corpus", "iter_corpus", "write_corpus", "planted_groups", "planted_analogies",
     "analogy_questions", "write_analogy_questions", "check_tables", "DEMO_N_SENTENCES",
-    "DEMO_SEED", "SMALL_N_SENTENCES",
+    "DEMO_SEED", "SMALL_N_SENTENCES", "generate_sessions", "session_item_cluster",
 ]
 
 # The shipped demo corpus (w2vns/data/demo.txt.gz, made by scripts/make_demo_corpus.py) is
@@ -601,6 +601,65 @@ def iter_corpus(n_sentences, seed=0, min_len=5, max_len=40):
 def generate_corpus(n_sentences, seed=0, min_len=5, max_len=40):
     """Return ``n_sentences`` generated lines as a list of str; see :func:`iter_corpus`."""
     return list(iter_corpus(n_sentences, seed, min_len, max_len))
+
+
+def generate_sessions(n_lines, mean_length, seed=0, n_items=2000, n_clusters=20, interests=3,
+                      stay=0.6, explore=0.15, zipf=1.0):
+    """``n_lines`` item sessions in time order (lists of str) with planted clusters and a Zipf
+    popularity skew, for recommendation tests and benchmarks; deterministic from ``seed``.
+
+    Items are ``"c<cluster>_<rank>"``: the item of global popularity rank r (weight
+    1/(r + 20)^zipf) is item r // n_clusters of cluster r % n_clusters, so every cluster holds
+    popular and rare items.  Each line (a user) likes ``interests`` clusters, with unequal
+    weights, and holds about ``mean_length`` distinct items (uniform in [mean/2, 3 mean/2], at
+    least 2).  Each next item is, with probability ``explore``, any item by popularity (what a
+    popularity baseline predicts); otherwise an item of the previous item's cluster with
+    probability ``stay`` (interests drift slowly, so recent items say most about the next
+    one), else of one of the user's clusters; within a cluster, by popularity.  An item
+    never repeats within a line (a rating history); a user who has seen all of a cluster's
+    items draws from the whole catalogue.
+    """
+    if n_lines < 0 or mean_length < 2 or n_items < n_clusters or not 1 <= interests <= n_clusters:
+        raise ValueError("need n_lines >= 0, mean_length >= 2, n_items >= n_clusters >= interests >= 1")
+    rng = random.Random(seed)
+    weight = [1.0 / (rank + 20.0) ** zipf for rank in range(n_items)]
+    everything = list(itertools.accumulate(weight))
+    members = [list(range(c, n_items, n_clusters)) for c in range(n_clusters)]
+    within = [list(itertools.accumulate(weight[r] for r in ranks)) for ranks in members]
+    lines = []
+    for _ in range(n_lines):
+        liked = []
+        while len(liked) < interests:
+            c = int(rng.random() * n_clusters)
+            if c not in liked:
+                liked.append(c)
+        taste = list(itertools.accumulate(1.0 / (k + 1) for k in range(interests)))
+        length = max(2, int(mean_length * (0.5 + rng.random()) + 0.5))
+        length = min(length, n_items)
+        seen, line, cluster = set(), [], None
+        while len(line) < length:
+            if cluster is None or rng.random() >= stay:
+                cluster = liked[_pick(rng, taste)]
+            rank = None
+            if rng.random() >= explore:
+                for _ in range(20):  # a draw from the cluster, unless the user has seen it all
+                    candidate = members[cluster][_pick(rng, within[cluster])]
+                    if candidate not in seen:
+                        rank = candidate
+                        break
+            while rank is None or rank in seen:
+                rank = _pick(rng, everything)
+            if rank % n_clusters != cluster and rng.random() < stay:
+                cluster = rank % n_clusters  # an explored item pulls the next ones along
+            seen.add(rank)
+            line.append("c%d_%d" % (rank % n_clusters, rank // n_clusters))
+        lines.append(line)
+    return lines
+
+
+def session_item_cluster(item):
+    """The planted cluster of an item of :func:`generate_sessions`: ``"c3_17"`` -> 3."""
+    return int(item[1:item.index("_")])
 
 
 def planted_groups():
