@@ -114,6 +114,7 @@ cdef struct Config:
     int threads
     volatile int *stop
     int fast                 # 1: shared negatives per window, 0: reference per-pair loop
+    int group                # fast loop: at most this many contexts share a batch of noise
     uint32_t hot_rows        # per-thread copies of the rows of words 0..hot_rows-1 (0: off)
     int hot_sync             # updates between merges of those copies into the shared rows
     uint32_t *pairs          # record mode: (centre, context) pairs instead of updates
@@ -132,11 +133,13 @@ cdef struct Scratch:
     float *candidate_scores
     const uint32_t *fixed    # test hook: use these candidates instead of random draws
     int n_fixed
+    int fixed_stride         # test hook: each group of a window takes the next candidates
     # Noise draws made a window early (see draw_ahead): two batches of ``negative``, the
     # current window's and the next one's; ``ahead`` points at the current window's batch
     # while one is pending, else NULL.
     uint32_t *batches
     const uint32_t *ahead
+    uint32_t *group_batches  # the same for the groups of a window (see update_window)
     float *scores            # max_m x (negative + 1)
     float *grads             # max_m x (negative + 1)
     float *column            # max_m
@@ -162,6 +165,8 @@ cdef int scratch_alloc(Config *c, Scratch *s) noexcept nogil:
     cdef int64_t n_cand = c.hard if c.hard > c.negative else c.negative
     if not c.fast:
         max_m = 1
+    elif max_m > c.group:
+        max_m = c.group
     memset(s, 0, sizeof(Scratch))
     s.sentence = <uint32_t *>malloc(MAX_SENTENCE * sizeof(uint32_t))
     s.contexts = <uint32_t *>malloc(MAX_SENTENCE * sizeof(uint32_t))
@@ -170,6 +175,7 @@ cdef int scratch_alloc(Config *c, Scratch *s) noexcept nogil:
     s.rows = <float **>malloc(n_out * sizeof(float *))
     s.candidates = <uint32_t *>malloc((n_cand + 1) * sizeof(uint32_t))
     s.batches = <uint32_t *>malloc(2 * (c.negative + 1) * sizeof(uint32_t))
+    s.group_batches = <uint32_t *>malloc(2 * (c.negative + 1) * sizeof(uint32_t))
     s.candidate_scores = <float *>malloc((n_cand + 1) * sizeof(float))
     s.scores = <float *>malloc(max_m * n_out * sizeof(float))
     s.grads = <float *>malloc(max_m * n_out * sizeof(float))
@@ -187,7 +193,7 @@ cdef int scratch_alloc(Config *c, Scratch *s) noexcept nogil:
             return -1
     if (s.sentence == NULL or s.contexts == NULL or s.inputs == NULL or s.targets == NULL or
             s.rows == NULL or s.candidates == NULL or s.candidate_scores == NULL or
-            s.batches == NULL or
+            s.batches == NULL or s.group_batches == NULL or
             s.scores == NULL or s.grads == NULL or s.column == NULL or s.errors == NULL or
             s.query == NULL):
         return -1
@@ -202,6 +208,7 @@ cdef void scratch_free(Scratch *s) noexcept nogil:
     free(s.rows)
     free(s.candidates)
     free(s.batches)
+    free(s.group_batches)
     free(s.candidate_scores)
     free(s.scores)
     free(s.grads)
@@ -468,9 +475,10 @@ cdef float update_pair(Config *c, Scratch *s, uint32_t centre, uint32_t context,
     return loss
 
 
-cdef float update_window(Config *c, Scratch *s, uint32_t centre, int m, float alpha,
-                         uint64_t *rng) noexcept nogil:
-    """Shared-negatives update for one centre word and its m contexts (HogBatch, Ji et al. 2016).
+cdef float update_group(Config *c, Scratch *s, uint32_t centre, const uint32_t *contexts,
+                        int m, float alpha, uint64_t *rng) noexcept nogil:
+    """Shared-negatives update for one centre word and m of its contexts (HogBatch, Ji et al.
+    2016).
 
     The centre's output row and one set of noise rows serve every context of the window, so
     the k+1 output rows stay in L1 while the m input rows stream past: the same arithmetic as
@@ -482,7 +490,7 @@ cdef float update_window(Config *c, Scratch *s, uint32_t centre, int m, float al
     cdef int dim = c.dim, n_out, j, t
     cdef float loss = 0, bias_step
     for j in range(m):
-        s.inputs[j] = input_row(c, s, s.contexts[j])
+        s.inputs[j] = input_row(c, s, contexts[j])
     if c.hard > 0:
         memset(s.query, 0, dim * sizeof(float))
         for j in range(m):
@@ -513,6 +521,43 @@ cdef float update_window(Config *c, Scratch *s, uint32_t centre, int m, float al
             for j in range(m):
                 bias_step = bias_step + s.grads[j * n_out + t]
             c.output_bias[s.targets[t]] += bias_step
+    return loss
+
+
+cdef float update_window(Config *c, Scratch *s, uint32_t centre, int m, float alpha,
+                         uint64_t *rng) noexcept nogil:
+    """The fast loop's update for one centre word and its m contexts (s.contexts): groups of
+    at most ``c.group`` contexts, each with a fresh batch of noise words and the weights as the
+    groups before left them; the first group takes the batch drawn ahead. Returns the loss.
+
+    Why groups: a batch of k noise words shared by m contexts gives each noise row m summed
+    updates at once, and the centre's output row m positives computed from one stale copy.
+    With word2vec's windows (m <= 10) that costs nothing measurable; with a whole line as the
+    window (hundreds of contexts) it loses much of the reference loop's quality. Groups of
+    ``group`` contexts bound both, and keep most of the saving of shared rows.
+    """
+    cdef int n_groups = (m + c.group - 1) // c.group
+    cdef int g, lo, hi
+    cdef float loss = 0
+    cdef bint ahead = c.hard == 0 and c.negative > 0 and s.fixed == NULL
+    if n_groups <= 1:
+        loss = update_group(c, s, centre, s.contexts, m, alpha, rng)
+        updated(c, s)
+        return loss
+    for g in range(n_groups):
+        # Each group's noise words are drawn (and their rows fetched) a group early, as
+        # train_range does for windows.
+        if ahead and g + 1 < n_groups:
+            draw_ahead(c, s.group_batches + ((g + 1) & 1) * c.negative, rng)
+        if ahead and g > 0:
+            s.ahead = s.group_batches + (g & 1) * c.negative
+        # Balanced: sizes differ by one at most (m = 11, group 10: 5 and 6, not 10 and 1).
+        lo = <int>((<int64_t>g * m) // n_groups)
+        hi = <int>((<int64_t>(g + 1) * m) // n_groups)
+        loss += update_group(c, s, centre, s.contexts + lo, hi - lo, alpha, rng)
+        updated(c, s)
+        if s.fixed != NULL:
+            s.fixed += s.fixed_stride
     return loss
 
 
@@ -595,7 +640,6 @@ cdef int train_range(Config *c, int thread, int64_t start, int64_t end, uint64_t
                 if m > 0:
                     loss += update_window(c, &s, sentence[i], m, alpha, rng)
                     pairs += m
-                    updated(c, &s)
                 s.ahead = NULL
                 continue
             for j in range(lo, hi + 1):
@@ -638,7 +682,7 @@ cdef class Kernel:
                  double min_alpha, double total_words, int threads, uint64_t seed,
                  bint fast=False, str loss="sgns", log_kq=None, int hard_negatives=0,
                  double adversarial_temperature=0.0, output_bias=None, int hot_rows=0,
-                 int hot_sync=64):
+                 int hot_sync=64, int group=0):
         cdef int t
         if syn0.shape[0] != syn1neg.shape[0] or syn0.shape[1] != syn1neg.shape[1]:
             raise ValueError("syn0 and syn1neg shapes differ")
@@ -679,6 +723,9 @@ cdef class Kernel:
             raise ValueError("window, negative, hard_negatives, temperature must be >= 0")
         if hot_rows < 0 or hot_sync < 1:
             raise ValueError("hot_rows must be >= 0 and hot_sync >= 1")
+        if group < 0:
+            raise ValueError("group must be >= 0 (0: a whole window shares its noise words)")
+        self.c.group = group if group > 0 else MAX_SENTENCE
         self.c.hot_rows = <uint32_t>min(hot_rows, syn0.shape[0])
         self.c.hot_sync = hot_sync
         self.c.loss_type = LOSS_NCE if loss == "nce" else LOSS_SGNS
@@ -712,12 +759,15 @@ cdef class Kernel:
     def update(self, uint32_t centre, const uint32_t[::1] contexts,
                const uint32_t[::1] candidates, double alpha):
         """Test hook: one update of ``centre`` with these contexts, as the configured loop does
-        it (fast: one window; reference: one pair per context, in order), with ``candidates``
-        in place of random noise draws. Returns the loss."""
+        it (fast: one window, in groups; reference: one pair per context, in order), with
+        ``candidates`` in place of random noise draws: the same ones for every pair or group,
+        or, when there are (noise draws per update) x (groups) of them, the next ones for each
+        group in turn. Returns the loss."""
         cdef Scratch s
         cdef uint64_t[::1] rng = self.rng_state
         cdef float loss = 0
         cdef Py_ssize_t j, m = contexts.shape[0]
+        cdef int n_draw, n_groups
         if m < 1 or (self.c.window > 0 and m > 2 * self.c.window) or m >= MAX_SENTENCE:
             raise ValueError("bad number of contexts")
         if scratch_alloc(&self.c, &s) != 0:
@@ -725,6 +775,11 @@ cdef class Kernel:
             raise MemoryError()
         s.fixed = &candidates[0] if candidates.shape[0] else NULL
         s.n_fixed = <int>candidates.shape[0]
+        n_draw = self.c.hard if self.c.hard > 0 else self.c.negative
+        n_groups = (m + self.c.group - 1) // self.c.group
+        if self.c.fast and n_groups > 1 and s.n_fixed == n_draw * n_groups:
+            s.n_fixed = n_draw
+            s.fixed_stride = n_draw
         if s.fixed == NULL:
             s.fixed = s.contexts  # any non-NULL pointer: zero candidates are used
         with nogil:

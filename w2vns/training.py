@@ -71,6 +71,7 @@ class TrainParams:
                                       # default: HOT_ROWS from HOT_ROWS_FROM_THREADS on
     hot_sync: int = 64                # updates between merges of those copies
     nce_bias: bool = True             # NCE learns per-word output biases; False: bare score
+    group: int = 0                    # EXPERIMENT: contexts per batch of noise words (0: window)
 
     def validate(self):
         """Raise ValueError naming the first out-of-range parameter."""
@@ -517,7 +518,7 @@ class Trainer:
             p.alpha, p.min_alpha, total_words, threads, p.seed, fast=p.kernel == "fast",
             loss=p.loss, log_kq=log_kq, hard_negatives=p.hard_negatives,
             adversarial_temperature=p.adversarial_temperature, output_bias=output_bias,
-            hot_rows=p.hot_rows, hot_sync=p.hot_sync)
+            hot_rows=p.hot_rows, hot_sync=p.hot_sync, group=p.group)
         bounds = block_bounds(stream, 0, len(stream), step=BLOCK_ENTRIES,
                               release=encoded.release)
         nblocks = len(bounds) - 1
