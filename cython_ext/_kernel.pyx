@@ -64,8 +64,10 @@ COUNTER_STRIDE = SLOT
 
 cdef extern from "simd.h" nogil:
     float dot "w2v_dot"(const float *a, const float *b, int n)
+    void dots "w2v_dots"(float *out, const float *x, float **rows, int count, int n)
+    void group_update "w2v_group_update"(float **x, int m, float **rows, int count,
+                                         const float *g, float *delta, int n)
     void axpy "w2v_axpy"(float alpha, const float *x, float *y, int n)
-    void accumulate "w2v_accumulate"(float *y, const float *w, float **x, int count, int n)
     void add_difference "w2v_add_difference"(float *y, const float *a, const float *b, int n)
     void prefetch_write "w2v_prefetch_write"(const float *p, int n)
 
@@ -142,8 +144,8 @@ cdef struct Scratch:
     uint32_t *group_batches  # the same for the groups of a window (see update_window)
     float *scores            # max_m x (negative + 1)
     float *grads             # max_m x (negative + 1)
-    float *column            # max_m
-    float *errors            # max_m x dim
+    float *errors            # dim: the reference loop's input error (word2vec's neu1e)
+    float *delta             # (negative + 1) x dim: the output rows' steps (group_update)
     float *query             # dim: what hard negatives are scored against
     # Hot rows (see hot_row): this thread's working copies of the most frequent words' rows,
     # index k = matrix * hot_rows + word (matrix 0: syn0, 1: syn1neg), the shared rows as they
@@ -179,8 +181,8 @@ cdef int scratch_alloc(Config *c, Scratch *s) noexcept nogil:
     s.candidate_scores = <float *>malloc((n_cand + 1) * sizeof(float))
     s.scores = <float *>malloc(max_m * n_out * sizeof(float))
     s.grads = <float *>malloc(max_m * n_out * sizeof(float))
-    s.column = <float *>malloc(max_m * sizeof(float))
-    s.errors = <float *>malloc(max_m * c.dim * sizeof(float))
+    s.errors = <float *>malloc(c.dim * sizeof(float))
+    s.delta = <float *>malloc(n_out * c.dim * sizeof(float))
     s.query = <float *>malloc(c.dim * sizeof(float))
     if c.hot_rows > 0:
         s.hot_local = <float *>malloc(2 * <int64_t>c.hot_rows * c.row * sizeof(float))
@@ -194,7 +196,8 @@ cdef int scratch_alloc(Config *c, Scratch *s) noexcept nogil:
     if (s.sentence == NULL or s.contexts == NULL or s.inputs == NULL or s.targets == NULL or
             s.rows == NULL or s.candidates == NULL or s.candidate_scores == NULL or
             s.batches == NULL or s.group_batches == NULL or
-            s.scores == NULL or s.grads == NULL or s.column == NULL or s.errors == NULL or
+            s.scores == NULL or s.grads == NULL or s.errors == NULL or
+            s.delta == NULL or
             s.query == NULL):
         return -1
     return 0
@@ -212,8 +215,8 @@ cdef void scratch_free(Scratch *s) noexcept nogil:
     free(s.candidate_scores)
     free(s.scores)
     free(s.grads)
-    free(s.column)
     free(s.errors)
+    free(s.delta)
     free(s.query)
     free(s.hot_local)
     free(s.hot_base)
@@ -503,18 +506,10 @@ cdef float update_group(Config *c, Scratch *s, uint32_t centre, const uint32_t *
         prefetch_write(s.inputs[j], dim)
     # Scores -> gradients, and each context's error from the (still unchanged) output rows.
     for j in range(m):
-        for t in range(n_out):
-            s.scores[j * n_out + t] = dot(s.inputs[j], s.rows[t], dim)
+        dots(s.scores + j * n_out, s.inputs[j], s.rows, n_out, dim)
         loss += gradients(c, s.scores + j * n_out, s.targets, n_out, alpha,
                           s.grads + j * n_out)
-        memset(s.errors + j * dim, 0, dim * sizeof(float))
-        accumulate(s.errors + j * dim, s.grads + j * n_out, s.rows, n_out, dim)
-    for t in range(n_out):
-        for j in range(m):
-            s.column[j] = s.grads[j * n_out + t]
-        accumulate(s.rows[t], s.column, s.inputs, m, dim)
-    for j in range(m):
-        axpy(1.0, s.errors + j * dim, s.inputs[j], dim)
+    group_update(s.inputs, m, s.rows, n_out, s.grads, s.delta, dim)
     if c.output_bias != NULL:
         for t in range(n_out):
             bias_step = 0

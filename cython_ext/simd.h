@@ -12,6 +12,10 @@
  * compiler lowers it to one AVX register, or two SSE/NEON registers on narrower machines. */
 typedef float w2v_v8 __attribute__((vector_size(32), aligned(4)));
 
+/* Sixteen floats, unaligned: one AVX-512 register, two AVX ones, four SSE/NEON ones; and four. */
+typedef float w2v_v16 __attribute__((vector_size(64), aligned(4)));
+typedef float w2v_v4 __attribute__((vector_size(16), aligned(4)));
+
 /* sum(a[i] * b[i]) with two independent 8-wide accumulators. */
 static inline float w2v_dot(const float *restrict a, const float *restrict b, int n)
 {
@@ -41,20 +45,121 @@ static inline void w2v_axpy(float alpha, const float *restrict x, float *restric
         y[i] += alpha * x[i];
 }
 
-/* y += sum_c w[c] * x[c] over `count` rows x[c], four rows per pass over y. */
-static inline void w2v_accumulate(float *restrict y, const float *w, float *const *x, int count,
-                                  int n)
+/* The sum of the 16 lanes of v: halves added, three times, then the last four lanes. */
+static inline float w2v_sum16(w2v_v16 v)
 {
-    int c = 0, i;
-    for (; c + 4 <= count; c += 4) {
-        const float *restrict x0 = x[c], *restrict x1 = x[c + 1];
-        const float *restrict x2 = x[c + 2], *restrict x3 = x[c + 3];
-        const float w0 = w[c], w1 = w[c + 1], w2 = w[c + 2], w3 = w[c + 3];
-        for (i = 0; i < n; i++)
-            y[i] += w0 * x0[i] + w1 * x1[i] + w2 * x2[i] + w3 * x3[i];
+    w2v_v8 lo8, hi8;
+    w2v_v4 lo4, hi4;
+    __builtin_memcpy(&lo8, &v, sizeof lo8);
+    __builtin_memcpy(&hi8, (const char *)&v + sizeof lo8, sizeof hi8);
+    lo8 += hi8;
+    __builtin_memcpy(&lo4, &lo8, sizeof lo4);
+    __builtin_memcpy(&hi4, (const char *)&lo8 + sizeof lo4, sizeof hi4);
+    lo4 += hi4;
+    return (lo4[0] + lo4[2]) + (lo4[1] + lo4[3]);
+}
+
+/* out[r] = x . rows[r] for `count` rows, four rows per pass over x: the loads of x are shared
+ * and the four 16-wide sums are independent (hiding the latency of each add). */
+static inline void w2v_dots(float *out, const float *restrict x, float *const *rows, int count,
+                            int n)
+{
+    int r, i, k;
+    for (r = 0; r < count; r += 4) {
+        int block = count - r < 4 ? count - r : 4;
+        w2v_v16 acc[4] = {{0}, {0}, {0}, {0}};
+        float tail[4] = {0, 0, 0, 0};
+        for (i = 0; i + 16 <= n; i += 16) {
+            w2v_v16 xv = *(const w2v_v16 *)(x + i);
+            for (k = 0; k < block; k++)
+                acc[k] += xv * *(const w2v_v16 *)(rows[r + k] + i);
+        }
+        for (k = 0; k < block; k++) {
+            int j;
+            for (j = i; j < n; j++)
+                tail[k] += x[j] * rows[r + k][j];
+            out[r + k] = w2v_sum16(acc[k]) + tail[k];
+        }
     }
-    for (; c < count; c++)
-        w2v_axpy(w[c], x[c], y, n);
+}
+
+/* One group of the fast loop, from its gradient scales g (m x count, row-major):
+ *   x[j]    += sum_t g[j][t] rows[t]   (the rows as they were)
+ *   rows[t] += sum_j g[j][t] x[j]      (the inputs as they were)
+ * delta: count x n scratch, where the rows' steps wait while the inputs move. Each step is summed
+ * in registers and written once, instead of passes of read-add-write over a buffer; four
+ * 16-float slices at a time, so that four independent sums hide the latency of each add. */
+static inline void w2v_group_update(float *const *x, int m, float *const *rows, int count,
+                                    const float *g, float *restrict delta, int n)
+{
+    int t, j, i;
+    for (t = 0; t < count; t++) {
+        float *restrict d = delta + (long)t * n;
+        for (i = 0; i + 64 <= n; i += 64) {
+            w2v_v16 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+            for (j = 0; j < m; j++) {
+                const float *xj = x[j] + i;
+                const float w = g[j * count + t];
+                a0 += w * *(const w2v_v16 *)xj;
+                a1 += w * *(const w2v_v16 *)(xj + 16);
+                a2 += w * *(const w2v_v16 *)(xj + 32);
+                a3 += w * *(const w2v_v16 *)(xj + 48);
+            }
+            *(w2v_v16 *)(d + i) = a0;
+            *(w2v_v16 *)(d + i + 16) = a1;
+            *(w2v_v16 *)(d + i + 32) = a2;
+            *(w2v_v16 *)(d + i + 48) = a3;
+        }
+        for (; i + 16 <= n; i += 16) {
+            w2v_v16 a0 = {0};
+            for (j = 0; j < m; j++)
+                a0 += g[j * count + t] * *(const w2v_v16 *)(x[j] + i);
+            *(w2v_v16 *)(d + i) = a0;
+        }
+        for (; i < n; i++) {
+            float a = 0;
+            for (j = 0; j < m; j++)
+                a += g[j * count + t] * x[j][i];
+            d[i] = a;
+        }
+    }
+    for (j = 0; j < m; j++) {
+        const float *gj = g + j * count;
+        float *xj = x[j];
+        for (i = 0; i + 64 <= n; i += 64) {
+            w2v_v16 e0 = {0}, e1 = {0}, e2 = {0}, e3 = {0};
+            for (t = 0; t < count; t++) {
+                const float *r = rows[t] + i;
+                const float w = gj[t];
+                e0 += w * *(const w2v_v16 *)r;
+                e1 += w * *(const w2v_v16 *)(r + 16);
+                e2 += w * *(const w2v_v16 *)(r + 32);
+                e3 += w * *(const w2v_v16 *)(r + 48);
+            }
+            *(w2v_v16 *)(xj + i) += e0;
+            *(w2v_v16 *)(xj + i + 16) += e1;
+            *(w2v_v16 *)(xj + i + 32) += e2;
+            *(w2v_v16 *)(xj + i + 48) += e3;
+        }
+        for (; i + 16 <= n; i += 16) {
+            w2v_v16 e0 = {0};
+            for (t = 0; t < count; t++)
+                e0 += gj[t] * *(const w2v_v16 *)(rows[t] + i);
+            *(w2v_v16 *)(xj + i) += e0;
+        }
+        for (; i < n; i++) {
+            float e = 0;
+            for (t = 0; t < count; t++)
+                e += gj[t] * rows[t][i];
+            xj[i] += e;
+        }
+    }
+    for (t = 0; t < count; t++) {
+        float *restrict y = rows[t];
+        const float *restrict d = delta + (long)t * n;
+        for (i = 0; i < n; i++)
+            y[i] += d[i];
+    }
 }
 
 /* y += a - b: merge a thread's changes (a, its copy; b, the copy's starting point) into y. */

@@ -23,7 +23,7 @@ def table_sigmoid(x):
 
 
 def make(seed=0, fast=True, loss="sgns", hard=0, temperature=0.0, window=5, bias=False,
-         hot_rows=0):
+         hot_rows=0, group=0):
     """A kernel on random weights; ``bias``: NCE with output biases at log unigram probability
     (as training starts them); ``hot_rows``: private copies of words 0..hot_rows-1. Returns
     (kernel, syn0, syn1, log_kq, bias array or None), the arrays the kernel trains in place."""
@@ -41,7 +41,7 @@ def make(seed=0, fast=True, loss="sgns", hard=0, temperature=0.0, window=5, bias
     kernel = Kernel(syn0, syn1, stream, keep, prob, alias, window, K, ALPHA, ALPHA, 1.0, 1, 1,
                     fast=fast, loss=loss, log_kq=log_kq if loss == "nce" else None,
                     hard_negatives=hard, adversarial_temperature=temperature,
-                    output_bias=output_bias, hot_rows=hot_rows)
+                    output_bias=output_bias, hot_rows=hot_rows, group=group)
     return kernel, syn0, syn1, log_kq, output_bias
 
 
@@ -201,6 +201,60 @@ def test_gradients_agree_with_finite_differences(loss, bias, temperature):
         delta_b = b[outputs] - b0
         assert np.allclose(delta_b, -ALPHA * grad_b, atol=0.02 * np.abs(ALPHA * grad_b).max())
         assert np.abs(delta_b).min() > 0
+
+
+def group_bounds(m, group):
+    """The fast loop's groups of a window of m contexts: ceil(m / group) groups whose sizes
+    differ by one at most, in order."""
+    n = -(-m // group)
+    return [(g * m // n, (g + 1) * m // n) for g in range(n)]
+
+
+def test_group_bounds_are_balanced():
+    assert group_bounds(8, 3) == [(0, 2), (2, 5), (5, 8)]
+    assert group_bounds(11, 10) == [(0, 5), (5, 11)]
+    assert group_bounds(10, 10) == [(0, 10)]
+
+
+@pytest.mark.parametrize("loss, bias", LOSSES)
+@pytest.mark.parametrize("own_negatives", [True, False])
+def test_a_wide_window_is_updated_in_groups(loss, bias, own_negatives):
+    """m contexts, at most ``group`` per batch of noise words: each group is one shared-negatives
+    update from the weights the groups before it left (numpy, group after group), with the next
+    batch of candidates (or the same batch for every group, when only one is given)."""
+    group, m = 3, 8
+    kernel, syn0, syn1, log_kq, b = make(loss=loss, bias=bias, group=group)
+    rng = np.random.default_rng(4)
+    centre = 3
+    contexts = rng.integers(4, V, m).astype(np.uint32)
+    contexts[5] = contexts[1]  # a repeated item: its row gets both contexts' errors
+    bounds = group_bounds(m, group)
+    batches = [[11, 3, 20, 30], [12, 21, 22, 31], [13, 13, 23, 32]]  # the centre is skipped
+    if not own_negatives:
+        batches = [batches[0]] * len(bounds)
+    before = (syn0.copy(), syn1.copy(), None if b is None else b.copy())
+    e0, e1, eb = before
+    for (lo, hi), negatives in zip(bounds, batches):
+        e0, e1, eb = reference_update(e0, e1, centre, contexts[lo:hi], negatives, True, loss,
+                                      log_kq, 0.0, eb)
+    candidates = sum(batches, []) if own_negatives else batches[0]
+    kernel.update(centre, contexts, np.array(candidates, dtype=np.uint32), ALPHA)
+    assert np.allclose(syn0, e0, atol=2e-6) and np.allclose(syn1, e1, atol=2e-6)
+    if bias:
+        assert np.allclose(b, eb, atol=2e-6)
+    # ... which is not what one update of the whole window would have done:
+    whole = reference_update(before[0], before[1], centre, contexts, batches[0], True, loss,
+                             log_kq, 0.0, before[2])
+    assert not np.allclose(syn1, whole[1], atol=1e-4)
+
+
+def test_a_window_of_at_most_group_contexts_is_one_update():
+    kernel, syn0, syn1, log_kq, _ = make(group=4)
+    contexts = np.array([5, 7, 9, 6], dtype=np.uint32)
+    e0, e1, _ = reference_update(syn0, syn1, 3, contexts, [11, 20, 30, 39], True, "sgns",
+                                 log_kq, 0.0)
+    kernel.update(3, contexts, np.array([11, 20, 30, 39], dtype=np.uint32), ALPHA)
+    assert np.allclose(syn0, e0, atol=2e-6) and np.allclose(syn1, e1, atol=2e-6)
 
 
 def test_output_bias_is_checked_like_log_kq():
