@@ -483,12 +483,12 @@ cdef float update_group(Config *c, Scratch *s, uint32_t centre, const uint32_t *
     """Shared-negatives update for one centre word and m of its contexts (HogBatch, Ji et al.
     2016).
 
-    The centre's output row and one set of noise rows serve every context of the window, so
+    The centre's output row and one set of noise rows serve every context of the group, so
     the k+1 output rows stay in L1 while the m input rows stream past: the same arithmetic as
     m reference updates, with k instead of m*k random output rows and noise draws. Scores
-    and gradients are computed from the weights as they were at the start of the window.
-    Hard negatives are scored against the sum of the window's input vectors. NCE biases get
-    the sum of their output's gradients over the window, like the output rows.
+    and gradients are computed from the weights as they were at the start of the group.
+    Hard negatives are scored against the sum of the group's input vectors. NCE biases get
+    the sum of their output's gradients over the group, like the output rows.
     """
     cdef int dim = c.dim, n_out, j, t
     cdef float loss = 0, bias_step

@@ -15,6 +15,7 @@ with the popularity baseline (the most frequent training items, the basket's own
 beside them.
 """
 import os
+import random
 import sys
 import time
 from collections import Counter
@@ -26,7 +27,7 @@ from ..training.checkpoint import load
 from ..vectors.keyed import KeyedVectors
 
 __all__ = ["Recommender", "read_baskets", "leave_last_out", "popularity_ranks",
-           "evaluate_leave_last_out"]
+           "evaluate_leave_last_out", "choose_scoring", "basket_weights"]
 
 #: Items per chunk in the top-k search (the maxima of the chunks are found first).
 CHUNK = 64
@@ -58,11 +59,18 @@ class Recommender:
     which next-item tests reward (see the README's Recommendation section).  ``output_bias``
     (an NCE model's per-word output biases, ``model.output_bias``; output scoring only) is
     added to each item's score: it is part of that model's score.
+
+    ``recency`` (a half-life in items; 0: off) weights a basket's items by how recent they are,
+    for sessions in time order: the last item weighs 1, the one before it 0.5 ** (1 / recency),
+    and so on (see :func:`basket_weights`).
     """
 
-    def __init__(self, kv, output=None, output_bias=None):
+    def __init__(self, kv, output=None, output_bias=None, recency=0.0):
         if output_bias is not None and output is None:
             raise ValueError("output biases go with output vectors (output scoring)")
+        if not recency >= 0:
+            raise ValueError("recency must be a half-life >= 0 (got %r)" % (recency,))
+        self.recency = float(recency)
         self.kv = kv
         self.keys = list(kv.index_to_key)
         self.index = kv.key_to_index
@@ -95,7 +103,8 @@ class Recommender:
         return known, unknown
 
     def scores(self, rows_per_basket, exclude=()):
-        """Cosine of every item to each basket given as row indexes: a (B, padded) float32 array.
+        """The score of every item for each basket given as row indexes (oldest first): a
+        (B, padded) float32 array.
 
         The basket's own items, the rows in ``exclude`` and the padding score -inf; a basket
         with no rows scores -inf everywhere.
@@ -104,11 +113,15 @@ class Recommender:
         flat = np.fromiter((r for rows in rows_per_basket for r in rows), dtype=np.int64,
                            count=int(sizes.sum()))
         owner = np.repeat(np.arange(len(sizes)), sizes)
+        weights = basket_weights(sizes, self.recency)
         query = np.zeros((len(sizes), self.targets.shape[1]), dtype=np.float32)
-        np.add.at(query, owner, self.inputs[flat])
+        np.add.at(query, owner, self.inputs[flat] * weights[:, None])
         lengths = np.linalg.norm(query, axis=1)
-        query /= (np.where(lengths > 0, lengths, 1) if self.cosine else
-                  np.maximum(sizes, 1))[:, None]
+        if self.cosine:
+            query /= np.where(lengths > 0, lengths, 1)[:, None]
+        else:  # the weighted mean of the basket's input vectors
+            totals = np.bincount(owner, weights, minlength=len(sizes))
+            query /= np.where(totals > 0, totals, 1).astype(np.float32)[:, None]
         scores = query @ self.targets.T
         if self.bias is not None:
             scores += self.bias
@@ -145,6 +158,18 @@ class Recommender:
         keys = self.keys
         for rows, values in zip(*top_k(scores, topn)):
             yield [(keys[r], float(v)) for r, v in zip(rows.tolist(), values.tolist())]
+
+
+def basket_weights(sizes, recency):
+    """The weight of every item of baskets of ``sizes`` items, concatenated (float32): 1 each,
+    or with a half-life ``recency`` > 0, 0.5 ** (age / recency), where the age of a basket's
+    last item is 0, of the one before it 1, and so on."""
+    sizes = np.asarray(sizes, dtype=np.int64)
+    if recency <= 0:
+        return np.ones(int(sizes.sum()), dtype=np.float32)
+    ends = np.cumsum(sizes)
+    age = np.repeat(ends, sizes) - 1 - np.arange(int(ends[-1]) if len(ends) else 0)
+    return (0.5 ** (age / recency)).astype(np.float32)
 
 
 def top_k(scores, k, chunk=CHUNK):
@@ -212,13 +237,13 @@ def popularity_ranks(training, cases):
     return ranks
 
 
-def model_ranks(kv, cases, output=None, block=BLOCK, output_bias=None):
+def model_ranks(kv, cases, output=None, block=BLOCK, output_bias=None, recency=0.0):
     """The rank (1 = first) of each case's hidden item among the items of ``kv`` by cosine to
     the mean unit vector of the basket's known items, the basket excluded (ties: vocabulary
     order); 0 when it cannot be ranked (hidden item unknown or repeated from the basket, or no
-    basket item known).  ``output`` (and ``output_bias``): score with output vectors, see
-    :class:`Recommender`."""
-    recommender = Recommender(kv, output, output_bias)
+    basket item known).  ``output`` (and ``output_bias``): score with output vectors;
+    ``recency``: weight recent items more; see :class:`Recommender`."""
+    recommender = Recommender(kv, output, output_bias, recency)
     ranks = np.zeros(len(cases), dtype=np.int64)
     for start in range(0, len(cases), block):
         part = cases[start:start + block]
@@ -246,26 +271,81 @@ def rank_metrics(ranks, k):
             "cases": cases}
 
 
-def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", progress=None,
-                            **train_params):
+#: The scorings evaluate-rec's "auto" picks from, as (scoring, recency half-life).
+SCORINGS = (("output", 0.0), ("output", 1.0), ("output", 4.0),
+            ("cosine", 0.0), ("cosine", 1.0), ("cosine", 4.0))
+#: At most this many held-out cases rank the candidates (a random sample beyond it).
+SELECTION_CASES = 10000
+
+
+def describe_scoring(scoring, recency):
+    """'output', 'cosine, recency 4' ... for messages."""
+    return scoring if not recency else "%s, recency %g" % (scoring, recency)
+
+
+def choose_scoring(lines, k=10, candidates=SCORINGS, max_cases=SELECTION_CASES, progress=None,
+                   **train_params):
+    """The scoring that ranks best on a held-out split of ``lines``, for lines whose last item
+    is to be predicted: each line's last item is hidden, vectors are trained on the rest with
+    ``train_params``, and every ``(scoring, recency)`` candidate ranks the hidden items of up to
+    ``max_cases`` lines (a random sample, seed 0); the best hit rate@k wins, MRR@k breaks ties,
+    then the order of ``candidates``.
+
+    Why: which scoring predicts best depends on the data (measured in docs/recommendation.md):
+    output scoring ranks popular items up, which short baskets reward and long sessions
+    do not; recent items say more about the next one in some sessions than in others.
+    Returns ``{"scoring", "recency", "candidates": [{"scoring", "recency", "hit_rate", "mrr"}],
+    "cases", "train_seconds"}``.
+    """
+    training, cases = leave_last_out(lines)
+    if not cases:
+        raise ValueError("no line has three or more items: nothing to choose a scoring by")
+    if len(cases) > max_cases:
+        cases = random.Random(0).sample(cases, max_cases)
+    model = train(training, progress=progress, **train_params)
+    results = []
+    for scoring, recency in candidates:
+        output = model.syn1neg if scoring == "output" else None
+        bias = model.output_bias if scoring == "output" else None
+        metrics = rank_metrics(model_ranks(model.wv, cases, output, output_bias=bias,
+                                           recency=recency), k)
+        results.append({"scoring": scoring, "recency": recency,
+                        "hit_rate": metrics["hit_rate"], "mrr": metrics["mrr"]})
+    best = max(range(len(results)),
+               key=lambda i: (results[i]["hit_rate"], results[i]["mrr"], -i))
+    return {"scoring": results[best]["scoring"], "recency": results[best]["recency"],
+            "candidates": results, "cases": len(cases),
+            "train_seconds": model.report["train_seconds"]}
+
+
+def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", recency=0.0,
+                            candidates=SCORINGS, progress=None, **train_params):
     """Leave-last-out next-item evaluation of ``lines`` (lists of item keys).
 
     With ``kv`` the given vectors are scored; otherwise vectors are trained on the training
     lines with ``train_params`` (:func:`w2vns.train`'s parameters).  ``scoring``: "cosine" (to
-    the mean unit vector of the basket) or "output" (the trained output vectors, see
-    :class:`Recommender`; needs training).  Returns
-    ``{"k", "lines", "cases", "model": {"hit_rate", "mrr", ...}, "popularity": {...},
-    "train": report or None, "seconds"}``.  A hidden item that repeats one of its basket's
-    items, or that the vectors do not know, is a miss.
+    the mean unit vector of the basket), "output" (the trained output vectors, see
+    :class:`Recommender`; needs training) or "auto" (needs training): the scoring and recency
+    that :func:`choose_scoring` picks from ``candidates`` on the training lines, whose own last
+    items are then hidden (the test items are never seen); ``recency``: see
+    :class:`Recommender` (auto picks its own).  Returns ``{"k", "scoring", "recency", "lines", "cases", "model": {"hit_rate",
+    "mrr", ...}, "popularity": {...}, "train": report or None, "selection": choose_scoring's
+    result or None, "seconds"}``.  A hidden item that repeats one of its basket's items, or
+    that the vectors do not know, is a miss.
     """
     started = time.perf_counter()
     training, cases = leave_last_out(lines)
     if not cases:
         raise ValueError("no line has two or more items: nothing to evaluate")
-    if scoring not in ("cosine", "output"):
-        raise ValueError("scoring must be 'cosine' or 'output' (got %r)" % (scoring,))
-    if scoring == "output" and kv is not None:
-        raise ValueError("output scoring needs output vectors: train instead of giving vectors")
+    if scoring not in ("cosine", "output", "auto"):
+        raise ValueError("scoring must be 'cosine', 'output' or 'auto' (got %r)" % (scoring,))
+    if scoring != "cosine" and kv is not None:
+        raise ValueError("%s scoring needs output vectors: train instead of giving vectors"
+                         % scoring)
+    selection = None
+    if scoring == "auto":
+        selection = choose_scoring(training, k, candidates, progress=progress, **train_params)
+        scoring, recency = selection["scoring"], selection["recency"]
     report = output = bias = None
     if kv is None:
         model = train(training, progress=progress, **train_params)
@@ -273,13 +353,13 @@ def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", progress=Non
         if scoring == "output":
             output, bias = model.syn1neg, model.output_bias
     scored = time.perf_counter()
-    model = rank_metrics(model_ranks(kv, cases, output, output_bias=bias), k)
+    model = rank_metrics(model_ranks(kv, cases, output, output_bias=bias, recency=recency), k)
     model["seconds"] = time.perf_counter() - scored
     model["vocab_size"] = len(kv.index_to_key)
-    return {"k": k, "scoring": scoring, "lines": len(lines), "cases": len(cases),
-            "repeats": sum(1 for basket, target in cases if target in basket),
+    return {"k": k, "scoring": scoring, "recency": recency, "lines": len(lines),
+            "cases": len(cases), "repeats": sum(1 for basket, target in cases if target in basket),
             "model": model, "popularity": rank_metrics(popularity_ranks(training, cases), k),
-            "train": report, "seconds": time.perf_counter() - started}
+            "train": report, "selection": selection, "seconds": time.perf_counter() - started}
 
 
 def load_recommender(path):

@@ -3,6 +3,7 @@ import click
 from click.core import ParameterSource
 
 from ..training.checkpoint import parse_every
+from ..training.params import CONTEXT_GROUP
 from ..training.presets import apply_preset
 
 
@@ -49,6 +50,10 @@ def training_options(negative, noise_power):
         click.option("--hot-sync", "hot_sync", type=click.IntRange(1, 1000000), default=64,
                      show_default=True, metavar="N",
                      help="Updates between merges of the --hot-rows copies."),
+        click.option("--context-group", "context_group", type=click.IntRange(1, 10000),
+                     default=CONTEXT_GROUP, show_default=True, metavar="N",
+                     help="Fast kernel: at most N contexts of a window share one batch of "
+                     "noise words (wider windows, e.g. --window 0, take a fresh batch per N)."),
         click.option("--nce-bias/--no-nce-bias", "nce_bias", default=True, show_default=True,
                      help="With --loss nce, learn a per-word output bias (score u.v + b_w, b_w "
                      "starting at log unigram probability); --no-nce-bias: the bare score u.v."),

@@ -5,7 +5,8 @@ import sys
 
 import click
 
-from ..apps.recommend import BLOCK, evaluate_leave_last_out, load_recommender, read_baskets
+from ..apps.recommend import (BLOCK, describe_scoring, evaluate_leave_last_out,
+                              load_recommender, read_baskets)
 from ..training.checkpoint import CheckpointError
 from ..vectors.formats import FormatError
 from .common import (EXIT_UNANSWERED, SURROGATES, emit_lines, fail, finish, json_safe,
@@ -70,15 +71,21 @@ def recommend(items, topn, model_path, exclude, as_json):
 @click.option("-m", "--model", "model_path", default=None,
               help="Score these vectors instead of training on the sessions.")
 @click.option("--k", "k", type=click.IntRange(1), default=10, show_default=True)
-@click.option("--scoring", type=click.Choice(["cosine", "output"]), default=None,
-              help="Rank by cosine to the basket, or by the trained output vectors (needs "
-              "training, not -m)  [default: output when training, cosine with -m].")
+@click.option("--scoring", type=click.Choice(["auto", "output", "cosine"]), default=None,
+              help="Rank by the trained output vectors or by cosine to the basket; auto: the "
+              "one of these (and the recency) that predicts best on a held-out split of the "
+              "training lines (needs training, as output does)  [default: auto when training, "
+              "cosine with -m].")
+@click.option("--recency", type=click.FloatRange(0), default=None, metavar="H",
+              help="Weight a basket's items by recency, half-life H items (0: all alike) "
+              "[default: auto's pick, else 0].")
 @click.option("--preset", type=click.Choice(["items", "none"]), default="items",
               show_default=True, help="Training defaults (see train --preset).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 @click.pass_context
-def evaluate_rec(ctx, sessions, model_path, k, scoring, preset, as_json, quiet, **params):
+def evaluate_rec(ctx, sessions, model_path, k, scoring, recency, preset, as_json, quiet,
+                 **params):
     """Leave-last-out next-item test on SESSIONS (one basket per line): hit rate@k and MRR@k.
 
     The last item of each line is hidden, vectors are trained on the rest with the train
@@ -88,12 +95,15 @@ def evaluate_rec(ctx, sessions, model_path, k, scoring, preset, as_json, quiet, 
     preset = None if preset == "none" else preset
     params, _ = preset_params(ctx, preset, params)
     kv = load_vectors(resolve_model(model_path)) if model_path else None
-    scoring = scoring or ("cosine" if kv is not None else "output")
-    if kv is not None and scoring == "output":
-        fail("--scoring output needs the output vectors of training: leave out -m")
+    scoring = scoring or ("cosine" if kv is not None else "auto")
+    if kv is not None and scoring != "cosine":
+        fail("--scoring %s needs the output vectors of training: leave out -m" % scoring)
+    options = {"recency": recency or 0.0}
+    if scoring == "auto" and recency is not None:
+        options = {"candidates": (("output", recency), ("cosine", recency))}
     try:
         result = evaluate_leave_last_out(read_baskets(sessions), k=k, kv=kv, scoring=scoring,
-                                         **({} if kv is not None else params))
+                                         **options, **({} if kv is not None else params))
     except ValueError as err:
         fail(str(err))
     if result["train"]:
@@ -102,11 +112,23 @@ def evaluate_rec(ctx, sessions, model_path, k, scoring, preset, as_json, quiet, 
     if as_json:
         finish("json", json_safe(dict(result, sessions=sessions, vectors=model_path)), False)
         return
-    emit_lines(["leave-last-out on %s: %d cases of %d lines (%d repeats), k=%d, %s scoring"
-                % (sessions, result["cases"], result["lines"], result["repeats"], k, scoring),
-                "%-12s %9s %9s" % ("", "hit@%d" % k, "MRR@%d" % k)] +
-               ["%-12s %9.4f %9.4f" % (name, result[key]["hit_rate"], result[key]["mrr"])
-                for name, key in (("model", "model"), ("popularity", "popularity"))])
+    used = describe_scoring(result["scoring"], result["recency"])
+    selection = result["selection"]
+    if selection:
+        used += " (auto: the best of %d on %d held-out cases)" % (
+            len(selection["candidates"]), selection["cases"])
+    lines = ["leave-last-out on %s: %d cases of %d lines (%d repeats), k=%d, scoring %s"
+             % (sessions, result["cases"], result["lines"], result["repeats"], k, used),
+             "%-24s %9s %9s" % ("", "hit@%d" % k, "MRR@%d" % k)]
+    lines += ["%-24s %9.4f %9.4f" % (name, result[key]["hit_rate"], result[key]["mrr"])
+              for name, key in (("model", "model"), ("popularity", "popularity"))]
+    if selection:
+        lines.append("held-out split (each training line's last item hidden), * picked:")
+        lines += ["%s %-22s %9.4f %9.4f" % (
+            "*" if (c["scoring"], c["recency"]) == (result["scoring"], result["recency"])
+            else " ", describe_scoring(c["scoring"], c["recency"]), c["hit_rate"], c["mrr"])
+            for c in selection["candidates"]]
+    emit_lines(lines)
 
 
 evaluate_rec.params.extend(copy.copy(p) for p in train.params if p.name in (

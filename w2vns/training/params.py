@@ -14,6 +14,14 @@ HOT_ROWS = 256
 #: 5-14 % slower at 2-8 threads, where the merges cost more than the contention they avoid).
 HOT_ROWS_FROM_THREADS = 8
 
+#: The fast kernel shares one batch of noise words among at most this many contexts of a
+#: window (fresh noise words, and the weights as the last group left them, for the next ones):
+#: word2vec's windows (<= 10 contexts at --window 5) are one group, whole-line windows of
+#: baskets many. Measured in docs/recommendation.md: up to 16 the hit rate on 200-item
+#: sessions is the reference loop's; at 32 and more it falls, and on text lines of ~600 words
+#: a whole window sharing one batch diverges.
+CONTEXT_GROUP = 16
+
 #: The update loops: word2vec's per-pair reference, and shared negatives per window.
 KERNELS = ("reference", "fast")
 #: Losses: skip-gram negative sampling and noise-contrastive estimation.
@@ -52,7 +60,7 @@ class TrainParams:
                                       # default: HOT_ROWS from HOT_ROWS_FROM_THREADS on
     hot_sync: int = 64                # updates between merges of those copies
     nce_bias: bool = True             # NCE learns per-word output biases; False: bare score
-    group: int = 0                    # EXPERIMENT: contexts per batch of noise words (0: window)
+    context_group: int = CONTEXT_GROUP  # fast kernel: contexts per batch of noise words
 
     def validate(self):
         """Raise ValueError naming the first out-of-range parameter."""
@@ -98,6 +106,8 @@ class TrainParams:
               "an integer in 0..65536 (0: off)")
         check("hot_sync", is_int(self.hot_sync) and 1 <= self.hot_sync <= 1000000,
               "an integer in 1..1000000")
+        check("context_group", is_int(self.context_group) and 1 <= self.context_group <= 10000,
+              "an integer in 1..10000")
         return self
 
     @property

@@ -147,7 +147,7 @@ class Trainer:
             p.alpha, p.min_alpha, total_words, threads, p.seed, fast=p.kernel == "fast",
             loss=p.loss, log_kq=log_kq, hard_negatives=p.hard_negatives,
             adversarial_temperature=p.adversarial_temperature, output_bias=output_bias,
-            hot_rows=p.hot_rows, hot_sync=p.hot_sync, group=p.group)
+            hot_rows=p.hot_rows, hot_sync=p.hot_sync, group=p.context_group)
         bounds = block_bounds(stream, 0, len(stream), step=BLOCK_ENTRIES,
                               release=encoded.release)
         nblocks = len(bounds) - 1
