@@ -127,21 +127,19 @@ cdef struct Config:
 cdef struct Scratch:
     # One worker's buffers, sized once per call for the longest window.
     uint32_t *sentence       # MAX_SENTENCE kept word ids
-    uint32_t *contexts       # max_m
-    float **inputs           # max_m input rows
+    uint32_t *contexts       # MAX_SENTENCE: a window's contexts
+    float **inputs           # max_m (the most contexts of a group) input rows
     uint32_t *targets        # negative + 1: the centre, then noise words
     float **rows             # their output rows
     uint32_t *candidates     # max(hard, negative) noise candidates
     float *candidate_scores
     const uint32_t *fixed    # test hook: use these candidates instead of random draws
     int n_fixed
-    int fixed_stride         # test hook: each group of a window takes the next candidates
     # Noise draws made a window early (see draw_ahead): two batches of ``negative``, the
     # current window's and the next one's; ``ahead`` points at the current window's batch
     # while one is pending, else NULL.
     uint32_t *batches
     const uint32_t *ahead
-    uint32_t *group_batches  # the same for the groups of a window (see update_window)
     float *scores            # max_m x (negative + 1)
     float *grads             # max_m x (negative + 1)
     float *errors            # dim: the reference loop's input error (word2vec's neu1e)
@@ -177,7 +175,6 @@ cdef int scratch_alloc(Config *c, Scratch *s) noexcept nogil:
     s.rows = <float **>malloc(n_out * sizeof(float *))
     s.candidates = <uint32_t *>malloc((n_cand + 1) * sizeof(uint32_t))
     s.batches = <uint32_t *>malloc(2 * (c.negative + 1) * sizeof(uint32_t))
-    s.group_batches = <uint32_t *>malloc(2 * (c.negative + 1) * sizeof(uint32_t))
     s.candidate_scores = <float *>malloc((n_cand + 1) * sizeof(float))
     s.scores = <float *>malloc(max_m * n_out * sizeof(float))
     s.grads = <float *>malloc(max_m * n_out * sizeof(float))
@@ -195,7 +192,7 @@ cdef int scratch_alloc(Config *c, Scratch *s) noexcept nogil:
             return -1
     if (s.sentence == NULL or s.contexts == NULL or s.inputs == NULL or s.targets == NULL or
             s.rows == NULL or s.candidates == NULL or s.candidate_scores == NULL or
-            s.batches == NULL or s.group_batches == NULL or
+            s.batches == NULL or
             s.scores == NULL or s.grads == NULL or s.errors == NULL or
             s.delta == NULL or
             s.query == NULL):
@@ -211,7 +208,6 @@ cdef void scratch_free(Scratch *s) noexcept nogil:
     free(s.rows)
     free(s.candidates)
     free(s.batches)
-    free(s.group_batches)
     free(s.candidate_scores)
     free(s.scores)
     free(s.grads)
@@ -478,33 +474,29 @@ cdef float update_pair(Config *c, Scratch *s, uint32_t centre, uint32_t context,
     return loss
 
 
-cdef float update_group(Config *c, Scratch *s, uint32_t centre, const uint32_t *contexts,
-                        int m, float alpha, uint64_t *rng) noexcept nogil:
-    """Shared-negatives update for one centre word and m of its contexts (HogBatch, Ji et al.
-    2016).
+cdef float update_group(Config *c, Scratch *s, const uint32_t *contexts, int m, int n_out,
+                        bint refetch, float alpha) noexcept nogil:
+    """Shared-negatives update for m contexts of a window against its output rows (s.rows,
+    s.targets: the centre, then its noise words; HogBatch, Ji et al. 2016); returns the loss.
 
-    The centre's output row and one set of noise rows serve every context of the group, so
-    the k+1 output rows stay in L1 while the m input rows stream past: the same arithmetic as
-    m reference updates, with k instead of m*k random output rows and noise draws. Scores
-    and gradients are computed from the weights as they were at the start of the group.
-    Hard negatives are scored against the sum of the group's input vectors. NCE biases get
-    the sum of their output's gradients over the group, like the output rows.
+    The k+1 output rows stay in L1 while the m input rows stream past: the same arithmetic as
+    m reference updates, with k instead of m*k random output rows. Scores and gradients are
+    computed from the weights as they were at the start of the group. NCE biases get the sum
+    of their output's gradients over the group, like the output rows. ``refetch``: the rows
+    were fetched for an earlier group; fetch them again, so that hot copies count this use.
     """
-    cdef int dim = c.dim, n_out, j, t
+    cdef int dim = c.dim, j, t
     cdef float loss = 0, bias_step
     for j in range(m):
         s.inputs[j] = input_row(c, s, contexts[j])
-    if c.hard > 0:
-        memset(s.query, 0, dim * sizeof(float))
-        for j in range(m):
-            axpy(1.0, s.inputs[j], s.query, dim)
-    n_out = choose_negatives(c, s, centre, rng)
+    if refetch:
+        for t in range(n_out):
+            s.rows[t] = output_row(c, s, s.targets[t])
     # Every row below is read, then written: fetch them all writable at once (see simd.h).
     for t in range(n_out):
         prefetch_write(s.rows[t], dim)
     for j in range(m):
         prefetch_write(s.inputs[j], dim)
-    # Scores -> gradients, and each context's error from the (still unchanged) output rows.
     for j in range(m):
         dots(s.scores + j * n_out, s.inputs[j], s.rows, n_out, dim)
         loss += gradients(c, s.scores + j * n_out, s.targets, n_out, alpha,
@@ -521,38 +513,35 @@ cdef float update_group(Config *c, Scratch *s, uint32_t centre, const uint32_t *
 
 cdef float update_window(Config *c, Scratch *s, uint32_t centre, int m, float alpha,
                          uint64_t *rng) noexcept nogil:
-    """The fast loop's update for one centre word and its m contexts (s.contexts): groups of
-    at most ``c.group`` contexts, each with a fresh batch of noise words and the weights as the
-    groups before left them; the first group takes the batch drawn ahead. Returns the loss.
+    """The fast loop's update for one centre word and its m contexts (s.contexts): one batch
+    of noise words for the whole window (hard negatives scored against the sum of its input
+    vectors), and the update in groups of at most ``c.group`` contexts, each computed from the
+    weights as the groups before it left them. Returns the loss.
 
-    Why groups: a batch of k noise words shared by m contexts gives each noise row m summed
-    updates at once, and the centre's output row m positives computed from one stale copy.
-    With word2vec's windows (m <= 10) that costs nothing measurable; with a whole line as the
-    window (hundreds of contexts) it loses much of the reference loop's quality. Groups of
-    ``group`` contexts bound both, and keep most of the saving of shared rows.
+    Why groups: a batched update computes every context's gradient from the same weights, so
+    the centre's and the noise words' output rows take the summed steps of all the window's
+    contexts at once, where the reference loop takes them one by one, each from the weights
+    the last one left. The contexts of a basket are alike (one user's tastes), so their steps
+    add up in one direction and overshoot: with a whole line as the window (hundreds of
+    contexts) the hit rate falls far below the reference loop's, and on text lines of ~600
+    words it diverges. Sharing the noise words is not what costs: the reference loop with one
+    batch of noise words per window (measured in docs/recommendation.md) is as good as with
+    fresh words for every pair.
     """
     cdef int n_groups = (m + c.group - 1) // c.group
-    cdef int g, lo, hi
+    cdef int g, lo, hi, j, n_out
     cdef float loss = 0
-    cdef bint ahead = c.hard == 0 and c.negative > 0 and s.fixed == NULL
-    if n_groups <= 1:
-        loss = update_group(c, s, centre, s.contexts, m, alpha, rng)
-        updated(c, s)
-        return loss
+    if c.hard > 0:
+        memset(s.query, 0, c.dim * sizeof(float))
+        for j in range(m):
+            axpy(1.0, input_row(c, s, s.contexts[j]), s.query, c.dim)
+    n_out = choose_negatives(c, s, centre, rng)
     for g in range(n_groups):
-        # Each group's noise words are drawn (and their rows fetched) a group early, as
-        # train_range does for windows.
-        if ahead and g + 1 < n_groups:
-            draw_ahead(c, s.group_batches + ((g + 1) & 1) * c.negative, rng)
-        if ahead and g > 0:
-            s.ahead = s.group_batches + (g & 1) * c.negative
         # Balanced: sizes differ by one at most (m = 11, group 10: 5 and 6, not 10 and 1).
         lo = <int>((<int64_t>g * m) // n_groups)
         hi = <int>((<int64_t>(g + 1) * m) // n_groups)
-        loss += update_group(c, s, centre, s.contexts + lo, hi - lo, alpha, rng)
+        loss += update_group(c, s, s.contexts + lo, hi - lo, n_out, g > 0, alpha)
         updated(c, s)
-        if s.fixed != NULL:
-            s.fixed += s.fixed_stride
     return loss
 
 
@@ -755,14 +744,11 @@ cdef class Kernel:
                const uint32_t[::1] candidates, double alpha):
         """Test hook: one update of ``centre`` with these contexts, as the configured loop does
         it (fast: one window, in groups; reference: one pair per context, in order), with
-        ``candidates`` in place of random noise draws: the same ones for every pair or group,
-        or, when there are (noise draws per update) x (groups) of them, the next ones for each
-        group in turn. Returns the loss."""
+        ``candidates`` in place of random noise draws. Returns the loss."""
         cdef Scratch s
         cdef uint64_t[::1] rng = self.rng_state
         cdef float loss = 0
         cdef Py_ssize_t j, m = contexts.shape[0]
-        cdef int n_draw, n_groups
         if m < 1 or (self.c.window > 0 and m > 2 * self.c.window) or m >= MAX_SENTENCE:
             raise ValueError("bad number of contexts")
         if scratch_alloc(&self.c, &s) != 0:
@@ -770,11 +756,6 @@ cdef class Kernel:
             raise MemoryError()
         s.fixed = &candidates[0] if candidates.shape[0] else NULL
         s.n_fixed = <int>candidates.shape[0]
-        n_draw = self.c.hard if self.c.hard > 0 else self.c.negative
-        n_groups = (m + self.c.group - 1) // self.c.group
-        if self.c.fast and n_groups > 1 and s.n_fixed == n_draw * n_groups:
-            s.n_fixed = n_draw
-            s.fixed_stride = n_draw
         if s.fixed == NULL:
             s.fixed = s.contexts  # any non-NULL pointer: zero candidates are used
         with nogil:

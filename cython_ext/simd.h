@@ -68,17 +68,26 @@ static inline void w2v_dots(float *out, const float *restrict x, float *const *r
     for (r = 0; r < count; r += 4) {
         int block = count - r < 4 ? count - r : 4;
         w2v_v16 acc[4] = {{0}, {0}, {0}, {0}};
+        w2v_v8 half[4] = {{0}, {0}, {0}, {0}};
         float tail[4] = {0, 0, 0, 0};
         for (i = 0; i + 16 <= n; i += 16) {
             w2v_v16 xv = *(const w2v_v16 *)(x + i);
             for (k = 0; k < block; k++)
                 acc[k] += xv * *(const w2v_v16 *)(rows[r + k] + i);
         }
+        if (i + 8 <= n) {
+            w2v_v8 xv = *(const w2v_v8 *)(x + i);
+            for (k = 0; k < block; k++)
+                half[k] = xv * *(const w2v_v8 *)(rows[r + k] + i);
+            i += 8;
+        }
         for (k = 0; k < block; k++) {
             int j;
             for (j = i; j < n; j++)
                 tail[k] += x[j] * rows[r + k][j];
-            out[r + k] = w2v_sum16(acc[k]) + tail[k];
+            out[r + k] = w2v_sum16(acc[k]) + (((half[k][0] + half[k][4]) + (half[k][1] + half[k][5]))
+                                              + ((half[k][2] + half[k][6]) + (half[k][3] + half[k][7])))
+                         + tail[k];
         }
     }
 }
@@ -116,6 +125,13 @@ static inline void w2v_group_update(float *const *x, int m, float *const *rows, 
                 a0 += g[j * count + t] * *(const w2v_v16 *)(x[j] + i);
             *(w2v_v16 *)(d + i) = a0;
         }
+        if (i + 8 <= n) {
+            w2v_v8 a0 = {0};
+            for (j = 0; j < m; j++)
+                a0 += g[j * count + t] * *(const w2v_v8 *)(x[j] + i);
+            *(w2v_v8 *)(d + i) = a0;
+            i += 8;
+        }
         for (; i < n; i++) {
             float a = 0;
             for (j = 0; j < m; j++)
@@ -146,6 +162,13 @@ static inline void w2v_group_update(float *const *x, int m, float *const *rows, 
             for (t = 0; t < count; t++)
                 e0 += gj[t] * *(const w2v_v16 *)(rows[t] + i);
             *(w2v_v16 *)(xj + i) += e0;
+        }
+        if (i + 8 <= n) {
+            w2v_v8 e0 = {0};
+            for (t = 0; t < count; t++)
+                e0 += gj[t] * *(const w2v_v8 *)(rows[t] + i);
+            *(w2v_v8 *)(xj + i) += e0;
+            i += 8;
         }
         for (; i < n; i++) {
             float e = 0;

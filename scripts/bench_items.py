@@ -1,108 +1,196 @@
-"""Item2vec benchmark: w2vns --preset items vs gensim Word2Vec vs popularity, on baskets.
+#!/usr/bin/env python3
+"""Next-item benchmark: w2vns evaluate-rec's defaults vs gensim vs popularity, on baskets and
+sessions of several lengths.
 
-    python scripts/bench_items.py ../shared/data/debian-baskets.txt [--sections FILE]
+    python scripts/bench_items.py [DATA ...] [--lock /work/bench.lock] [--json out.json]
+        [--threads 2] [--max-cases 5000] [--dim 100] [--epochs E] [--negative 5]
 
-Leave-last-out: the last item of each line is hidden; both models train on the same training
-lines (every line without its last item) with the same settings: whole-line windows (w2vns
-window 0; gensim window = the longest line, shrink_windows=False), min-count 1, no subsampling,
-the same dim / negative / epochs / alpha / noise power, 2 threads.  The hidden items of
---cases randomly chosen lines (seed 0) are ranked by both scorings of w2vns.recommend (cosine
-to the mean unit vector; the output vectors) and by popularity.  Section precision@10: for
---queries random items seen at least 5 times, the share of their 10 nearest neighbours (cosine)
-in the same Debian section (debian-sections.tsv, next to the baskets by default).
-Prints a Markdown table.  Defaults (dim 64, 10 epochs) keep it to a few minutes on 2 cores.
+DATA is a file of baskets (one per line, items separated by spaces), ``sessions:L:N[:STAY]``
+(N generated sessions of about L items, w2vns.corpus.synthetic.generate_sessions, seed 0, stay
+probability STAY, default 0.6), or ``text:PATH:N`` (the first N lines of a text file, .gz
+too, as baskets: each line's distinct words in the order they first occur).  Without DATA:
+../shared/data/debian-baskets.txt, sessions:10:20000, sessions:50:4000, sessions:200:1500,
+sessions:700:300, sessions:200:1500:0, text:../shared/data/corpus-en.txt.gz:400.
+
+Leave-last-out (w2vns.apps.recommend): the last item of every line is hidden and every model
+trains on the same training lines (every line without its last item); the hidden items of up
+to --max-cases lines (a random sample, seed 0) are ranked, the basket's own items excluded.
+Rows per data set, all from this one run:
+
+* popularity: training counts.
+* w2vns defaults: ``w2vns evaluate-rec``'s defaults, i.e. ``evaluate_leave_last_out(lines,
+  scoring="auto")`` over the items preset (the scoring and recency picked on a held-out split
+  of the training lines; its own training is counted in "train s").
+* w2vns reference kernel: the same with ``kernel="reference"`` (word2vec's per-pair loop).
+* gensim, same settings: ``Word2Vec(sg=1, window=10000, shrink_windows=False, min_count=1,
+  sample=0, ns_exponent=<the preset's noise power>, ...)`` with the same dim, negative,
+  epochs, alpha, min_alpha = alpha * 1e-4, workers and seed, scored as w2vns's pick.
+* gensim best: the best of ns_exponent in {-0.5, 0, 0.75} x every scoring evaluate-rec can
+  pick (w2vns.apps.recommend.SCORINGS), chosen on the test cases themselves: an upper bound
+  of what gensim could do, not a fair pick.
+
+With --lock, each data set's training and scoring runs holding an exclusive flock on that
+file (the project's benchmark lock), released between data sets.  Prints a Markdown table
+per data set as it goes, and writes every figure to --json.
 """
 import argparse
+import contextlib
+import fcntl
+import gzip
+import json
 import os
-import random
 import sys
 import time
 from collections import Counter
 
-import numpy as np
-
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import w2vns  # noqa: E402
-from w2vns.training import presets  # noqa: E402
-from w2vns.apps.recommend import (Recommender, leave_last_out, model_ranks,  # noqa: E402
-                             popularity_ranks, rank_metrics, read_baskets)
+from w2vns.apps.recommend import (SCORINGS, describe_scoring,  # noqa: E402
+                                  evaluate_leave_last_out, leave_last_out, model_ranks,
+                                  popularity_ranks, rank_metrics, read_baskets, sample_cases)
+from w2vns.corpus.synthetic import generate_sessions  # noqa: E402
+from w2vns.training.presets import apply_preset  # noqa: E402
+from w2vns.vectors.keyed import KeyedVectors  # noqa: E402
+
+SHARED = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), "shared", "data")
+DEFAULT_DATA = [
+    os.path.join(SHARED, "debian-baskets.txt"),
+    "sessions:10:20000", "sessions:50:4000", "sessions:200:1500", "sessions:700:300",
+    "sessions:200:1500:0", "text:%s:400" % os.path.join(SHARED, "corpus-en.txt.gz"),
+]
+NS_EXPONENTS = (-0.5, 0.0, 0.75)
 
 
-def section_precision(kv, queries, sections, k=10):
-    """Mean share of each query's k nearest neighbours that have the query's section."""
-    recommender = Recommender(kv)
-    shares = []
-    for item, neighbours in zip(queries, recommender.recommend_many([[q] for q in queries], k)):
-        shares.append(sum(sections.get(n) == sections[item] for n, _ in neighbours) / k)
-    return float(np.mean(shares))
+def load(spec):
+    """The lines (lists of items) that DATA ``spec`` names."""
+    kind, _, rest = spec.partition(":")
+    if kind == "sessions":
+        fields = rest.split(":")
+        stay = {"stay": float(fields[2])} if len(fields) > 2 else {}
+        return generate_sessions(int(fields[1]), int(fields[0]), seed=0, **stay)
+    if kind == "text":
+        path, _, count = rest.rpartition(":")
+        lines = []
+        with (gzip.open(path, "rt") if path.endswith(".gz") else open(path)) as handle:
+            for line in handle:
+                lines.append(list(dict.fromkeys(line.split())))
+                if len(lines) == int(count):
+                    break
+        return lines
+    return read_baskets(spec)
+
+
+@contextlib.contextmanager
+def locked(path):
+    if path is None:
+        yield
+        return
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def train_gensim(training, params, ns_exponent):
+    """(KeyedVectors, output vectors, train seconds) of gensim's skip-gram on ``training``."""
+    from gensim.models import Word2Vec
+
+    started = time.perf_counter()
+    model = Word2Vec(training, sg=1, hs=0, vector_size=params["dim"], window=10000,
+                     shrink_windows=False, min_count=1, sample=0, negative=params["negative"],
+                     ns_exponent=ns_exponent, epochs=params["epochs"], alpha=params["alpha"],
+                     min_alpha=params["alpha"] * 1e-4, workers=params["threads"], seed=1)
+    seconds = time.perf_counter() - started
+    kv = KeyedVectors(model.wv.index_to_key, model.wv.vectors)
+    return kv, model.syn1neg, seconds
+
+
+def bench(spec, params, k, max_cases):
+    lines = load(spec)
+    training, cases = leave_last_out(lines)
+    ranked = sample_cases(cases, max_cases)
+    items = Counter(item for line in lines for item in line)
+    info = {"data": spec, "lines": len(lines), "items": sum(items.values()),
+            "distinct": len(items), "mean_length": sum(items.values()) / max(1, len(lines)),
+            "longest": max(len(line) for line in lines), "cases": len(ranked)}
+    rows = []
+    popularity = rank_metrics(popularity_ranks(training, ranked), k)
+    rows.append({"model": "popularity", "scoring": "training counts", **popularity,
+                 "train_seconds": None})
+    picked = None
+    for name, kernel in (("w2vns defaults", "fast"), ("w2vns reference kernel", "reference")):
+        result = evaluate_leave_last_out(lines, k=k, scoring="auto", max_cases=max_cases,
+                                         kernel=kernel, **params)
+        seconds = result["train"]["train_seconds"] + result["selection"]["train_seconds"]
+        rows.append({"model": name, "scoring": describe_scoring(result["scoring"],
+                                                                result["recency"]),
+                     **result["model"], "train_seconds": seconds,
+                     "selection": result["selection"]})
+        picked = picked or (result["scoring"], result["recency"])
+    gensim = []
+    for ns in NS_EXPONENTS:
+        kv, output, seconds = train_gensim(training, params, ns)
+        for scoring, recency in SCORINGS:
+            metrics = rank_metrics(model_ranks(kv, ranked, output if scoring == "output" else None,
+                                               recency=recency), k)
+            gensim.append({"ns_exponent": ns, "scoring": scoring, "recency": recency,
+                           **metrics, "train_seconds": seconds})
+    same = next(g for g in gensim if g["ns_exponent"] == params["noise_power"]
+                and (g["scoring"], g["recency"]) == picked)
+    best = max(gensim, key=lambda g: (g["hit_rate"], g["mrr"]))
+    for label, g in (("gensim, same settings", same), ("gensim, best", best)):
+        rows.append({"model": label, "scoring": "%s, ns_exponent %g" % (
+            describe_scoring(g["scoring"], g["recency"]), g["ns_exponent"]),
+            "hit_rate": g["hit_rate"], "mrr": g["mrr"], "train_seconds": g["train_seconds"]})
+    return {**info, "rows": rows, "gensim": gensim}
+
+
+def print_table(result, k):
+    print("\n%s: %d lines, %d items (%d distinct), %.1f a line (longest %d); %d cases ranked\n"
+          % (result["data"], result["lines"], result["items"], result["distinct"],
+             result["mean_length"], result["longest"], result["cases"]))
+    print("| model | scoring | hit@%d | MRR@%d | train s |" % (k, k))
+    print("| --- | --- | ---: | ---: | ---: |")
+    for row in result["rows"]:
+        seconds = "" if row["train_seconds"] is None else "%.1f" % row["train_seconds"]
+        print("| %s | %s | %.4f | %.4f | %s |" % (row["model"], row["scoring"], row["hit_rate"],
+                                                   row["mrr"], seconds), flush=True)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("baskets")
-    parser.add_argument("--sections", default=None)
-    parser.add_argument("--dim", type=int, default=64)
-    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("data", nargs="*", default=DEFAULT_DATA)
+    parser.add_argument("--lock", default=None, help="flock this file around each data set")
+    parser.add_argument("--json", default=None)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--max-cases", type=int, default=5000)
+    parser.add_argument("--dim", type=int, default=100)
+    parser.add_argument("--epochs", type=int, default=None, help="default: the preset's")
     parser.add_argument("--negative", type=int, default=5)
     parser.add_argument("--alpha", type=float, default=0.025)
-    parser.add_argument("--noise-power", type=float, default=None,
-                        help="default: the items preset's")
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--cases", type=int, default=10000)
-    parser.add_argument("--queries", type=int, default=5000)
     parser.add_argument("-k", type=int, default=10)
     args = parser.parse_args()
-    sections_path = args.sections or os.path.join(os.path.dirname(args.baskets),
-                                                  "debian-sections.tsv")
-    lines = read_baskets(args.baskets)
-    training, cases = leave_last_out(lines)
-    rng = random.Random(0)
-    sample = rng.sample(cases, min(args.cases, len(cases)))
-    counts = Counter(item for line in training for item in line)
-    with open(sections_path, encoding="utf-8") as handle:
-        sections = dict(line.rstrip("\n").split("\t")[:2] for line in handle if "\t" in line)
-
-    params, _ = presets.apply_preset("items", {}, ())
-    params.update(dim=args.dim, epochs=args.epochs, negative=args.negative, alpha=args.alpha,
-                  threads=args.threads, seed=1)
-    if args.noise_power is not None:
-        params["noise_power"] = args.noise_power
-    models = {}
-    started = time.perf_counter()
-    model = w2vns.train(training, **params)
-    models["w2vns --preset items"] = (model.wv, model.syn1neg, time.perf_counter() - started)
-
-    from gensim.models import Word2Vec
-
-    longest = max(len(line) for line in training)
-    started = time.perf_counter()
-    gmodel = Word2Vec(training, sg=1, vector_size=args.dim, window=longest, shrink_windows=False,
-                      min_count=1, sample=0, negative=args.negative, ns_exponent=params["noise_power"],
-                      epochs=args.epochs, alpha=args.alpha, min_alpha=args.alpha * 1e-4,
-                      workers=args.threads, seed=1)
-    models["gensim Word2Vec"] = (gmodel.wv, gmodel.syn1neg, time.perf_counter() - started)
-
-    eligible = sorted(item for item, n in counts.items() if n >= 5 and item in sections)
-    queries = rng.sample(eligible, min(args.queries, len(eligible)))
-    k = args.k
-    print("%d lines, %d training items (%d distinct), %d leave-last-out cases of which %d "
-          "ranked; dim %d, %d epochs, negative %d, alpha %g, noise power %g, window: whole "
-          "line (gensim %d), %d threads; section precision over %d items seen >= 5 times\n"
-          % (len(lines), sum(counts.values()), len(counts), len(cases), len(sample), args.dim,
-             args.epochs, args.negative, args.alpha, params["noise_power"], longest,
-             args.threads, len(queries)))
-    print("| model | scoring | hit@%d | MRR@%d | train (s) | section P@10 |" % (k, k))
-    print("| --- | --- | ---: | ---: | ---: | ---: |")
-    pop = rank_metrics(popularity_ranks(training, sample), k)
-    print("| popularity | training counts | %.4f | %.4f | | |" % (pop["hit_rate"], pop["mrr"]))
-    for name, (kv, output, seconds) in models.items():
-        precision = section_precision(kv, queries, sections)
-        for scoring, out in (("cosine", None), ("output", output)):
-            result = rank_metrics(model_ranks(kv, sample, out), k)
-            print("| %s | %s | %.4f | %.4f | %.1f | %s |" % (
-                name, scoring, result["hit_rate"], result["mrr"], seconds,
-                "%.4f" % precision if scoring == "cosine" else ""), flush=True)
+    params, _ = apply_preset("items", {}, ())
+    params.update(dim=args.dim, negative=args.negative, alpha=args.alpha, threads=args.threads,
+                  seed=1)
+    if args.epochs is not None:
+        params["epochs"] = args.epochs
+    print("items preset and evaluate-rec defaults: %s" % json.dumps(params))
+    results = []
+    for spec in args.data:
+        with locked(args.lock):
+            started = time.perf_counter()
+            result = bench(spec, params, args.k, args.max_cases)
+            result["seconds"] = time.perf_counter() - started
+        results.append(result)
+        print_table(result, args.k)
+        if args.json:
+            with open(args.json + ".tmp", "w") as out:
+                json.dump({"params": params, "results": results}, out, indent=1)
+            os.replace(args.json + ".tmp", args.json)
 
 
 if __name__ == "__main__":

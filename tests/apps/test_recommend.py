@@ -7,8 +7,9 @@ import pytest
 
 import w2vns
 from w2vns.training.presets import apply_preset
-from w2vns.apps.recommend import (Recommender, evaluate_leave_last_out, leave_last_out,
-                             popularity_ranks, top_k)
+from w2vns.apps.recommend import (Recommender, basket_weights, evaluate_leave_last_out,
+                                  leave_last_out, popularity_ranks, sample_cases, top_k)
+from w2vns.corpus.synthetic import generate_sessions
 from w2vns.vectors.keyed import KeyedVectors
 
 from tests.helpers import one_line
@@ -244,3 +245,102 @@ def test_output_scoring_adds_an_nce_models_output_biases(planted_file, tmp_path)
     expected = biased.recommend(["c2_0", "c2_1"], topn=5)
     assert [item for item, _ in answer] == [item for item, _ in expected]
     assert np.allclose([s for _, s in answer], [s for _, s in expected], atol=1e-5)
+
+
+# --- recency weights, the scoring evaluate-rec picks, and long sessions ------------------------
+
+def test_basket_weights_halve_every_half_life_back_from_the_last_item():
+    assert basket_weights([3, 2], 0).tolist() == [1, 1, 1, 1, 1]
+    assert np.allclose(basket_weights([3, 2], 1.0), [0.25, 0.5, 1, 0.5, 1])
+    assert np.allclose(basket_weights([4], 2.0), [0.5 ** 1.5, 0.5, 0.5 ** 0.5, 1])
+    assert len(basket_weights([], 1.0)) == 0
+
+
+def test_recency_ranks_by_the_latest_items():
+    # a=(1,0) b=(.9,.1) c=(0,1) d=(.1,.9): the basket [a, c] alike by both, [a, c] with a
+    # short half-life is mostly c (d first), [c, a] mostly a (b first).
+    kv = KeyedVectors(["a", "b", "c", "d"], [[1, 0], [0.9, 0.1], [0, 1], [0.1, 0.9]])
+    assert Recommender(kv, recency=0.5).recommend(["a", "c"], topn=1)[0][0] == "d"
+    assert Recommender(kv, recency=0.5).recommend(["c", "a"], topn=1)[0][0] == "b"
+    plain = Recommender(kv).recommend(["a", "c"], topn=2)
+    assert plain == Recommender(kv).recommend(["c", "a"], topn=2)
+    out = Recommender(kv, output=kv.vectors, recency=0.5)
+    assert out.recommend(["a", "c"], topn=1)[0][0] == "d"
+    with pytest.raises(ValueError):
+        Recommender(kv, recency=-1)
+
+
+def test_sample_cases_is_a_fixed_ordered_subset():
+    cases = list(range(100))
+    assert sample_cases(cases, None) == cases and sample_cases(cases, 200) == cases
+    picked = sample_cases(cases, 10)
+    assert len(picked) == 10 and picked == sorted(picked) == sample_cases(cases, 10)
+
+
+SESSION_TRAINING = dict(window=0, min_count=1, sample=0.0, noise_power=0.0, dim=16, epochs=5,
+                        threads=1, seed=1)
+
+
+@pytest.mark.parametrize("stay", [0.6, 0.0])
+def test_auto_scoring_follows_the_order_of_the_sessions(stay):
+    """Sessions whose interests drift (each item's cluster mostly the previous item's): the
+    held-out split finds that recent items predict best; orderless baskets (stay 0): that the
+    whole basket does.  Either way the pick beats popularity by far on the test items."""
+    lines = generate_sessions(600, 40, seed=0, n_items=600, n_clusters=10, stay=stay)
+    result = evaluate_leave_last_out(lines, scoring="auto", **SESSION_TRAINING)
+    table = {(c["scoring"], c["recency"]): c["hit_rate"] for c in result["selection"]["candidates"]}
+    assert result["selection"]["cases"] == 600 and len(table) == 6
+    picked = (result["scoring"], result["recency"])
+    assert table[picked] == max(table.values())
+    if stay:
+        assert result["recency"] > 0
+        assert table[(result["scoring"], 1.0)] > table[(result["scoring"], 0.0)] + 0.03
+    else:
+        assert table[(result["scoring"], 0.0)] > table[(result["scoring"], 1.0)] + 0.03
+    assert result["model"]["hit_rate"] >= 2 * result["popularity"]["hit_rate"]
+
+
+def test_evaluate_rec_defaults_beat_popularity_on_long_sessions(tmp_path):
+    """The CLI's defaults (items preset, auto scoring) on 100-item sessions: the issue's case,
+    where output scoring of the whole history fell below popularity."""
+    sessions = tmp_path / "sessions.txt"
+    lines = generate_sessions(250, 100, seed=3, n_items=800, n_clusters=10)
+    sessions.write_text("".join(" ".join(line) + "\n" for line in lines))
+    result = run("evaluate-rec", sessions, "--dim", "16", "--epochs", "5", "--threads", "1",
+                 "--json")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["train"]["params"]["window"] == 0
+    assert doc["train"]["params"]["context_group"] == 10
+    assert doc["selection"]["candidates"] and doc["scoring"] in ("output", "cosine")
+    assert doc["model"]["hit_rate"] >= 1.5 * doc["popularity"]["hit_rate"]
+    text = run("evaluate-rec", sessions, "--dim", "8", "--epochs", "1", "--threads", "1")
+    out = text.stdout.decode()
+    assert text.returncode == 0 and "auto: the best of 6" in out and "* " in out
+
+
+def test_evaluate_rec_recency_option(tmp_path):
+    sessions = tmp_path / "sessions.txt"
+    lines = generate_sessions(200, 20, seed=3, n_items=300, n_clusters=10)
+    sessions.write_text("".join(" ".join(line) + "\n" for line in lines))
+    common = ("--dim", "8", "--epochs", "1", "--threads", "1", "--json")
+    fixed = json.loads(run("evaluate-rec", sessions, "--scoring", "cosine", "--recency", "2",
+                           *common).stdout)
+    assert (fixed["scoring"], fixed["recency"], fixed["selection"]) == ("cosine", 2.0, None)
+    auto = json.loads(run("evaluate-rec", sessions, "--recency", "3", *common).stdout)
+    assert auto["recency"] == 3.0
+    assert {c["recency"] for c in auto["selection"]["candidates"]} == {3.0}
+    bad = run("evaluate-rec", sessions, "--recency", "-1")
+    assert bad.returncode == 2
+
+
+def test_recommend_cli_scoring_and_recency(planted_vectors, planted_model, tmp_path):
+    saved = tmp_path / "saved"
+    planted_model.save(str(saved))
+    for args in (("-m", saved), ("-m", saved, "--scoring", "cosine", "--recency", "1"),
+                 ("-m", planted_vectors, "--recency", "0.5")):
+        result = run("recommend", "c3_0", "c3_1", "-n", "3", *args)
+        assert result.returncode == 0, result.stderr
+        assert all(line.startswith("c3_") for line in result.stdout.decode().splitlines())
+    refused = run("recommend", "c3_0", "-m", planted_vectors, "--scoring", "output")
+    assert refused.returncode == 2 and "saved model" in one_line(refused.stderr)

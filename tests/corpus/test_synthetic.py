@@ -195,3 +195,54 @@ def test_demo_file_matches_generator():
     assert len(lines) - 1 == synthetic.DEMO_N_SENTENCES
     head = synthetic.generate_corpus(200, seed=synthetic.DEMO_SEED)
     assert lines[:200] == head
+
+
+# --- generate_sessions: item sessions in time order -------------------------------------------
+
+def test_sessions_are_deterministic_and_about_the_asked_length():
+    a = synthetic.generate_sessions(300, 40, seed=4)
+    assert a == synthetic.generate_sessions(300, 40, seed=4)
+    assert a != synthetic.generate_sessions(300, 40, seed=5)
+    lengths = [len(line) for line in a]
+    assert min(lengths) >= 20 and max(lengths) <= 60  # uniform in [L/2, 3L/2]
+    assert abs(sum(lengths) / len(lengths) - 40) < 2
+    assert all(len(set(line)) == len(line) for line in a)  # no item twice in a line
+
+
+def test_sessions_have_planted_clusters_and_drifting_interests():
+    lines = synthetic.generate_sessions(400, 50, seed=1, n_items=1000, n_clusters=10)
+    cluster = synthetic.session_item_cluster
+    # A line keeps to a few clusters: its most common cluster holds far more than 1/10.
+    top_share = [collections.Counter(map(cluster, line)).most_common(1)[0][1] / len(line)
+                 for line in lines]
+    assert sum(top_share) / len(top_share) > 0.3
+    # Consecutive items share their cluster more often than two items of the line at random.
+    same_next = sum(cluster(a) == cluster(b) for line in lines for a, b in zip(line, line[1:]))
+    pairs = sum(len(line) - 1 for line in lines)
+    same_any = sum(cluster(line[0]) == cluster(item) for line in lines for item in line[1:])
+    assert same_next / pairs > 1.3 * same_any / pairs
+
+
+def test_sessions_without_drift_have_no_order():
+    lines = synthetic.generate_sessions(400, 50, seed=1, n_items=1000, n_clusters=10, stay=0.0)
+    cluster = synthetic.session_item_cluster
+    same_next = sum(cluster(a) == cluster(b) for line in lines for a, b in zip(line, line[1:]))
+    same_any = sum(cluster(line[0]) == cluster(item) for line in lines for item in line[1:])
+    pairs = sum(len(line) - 1 for line in lines)
+    assert abs(same_next - same_any) / pairs < 0.03
+
+
+def test_session_popularity_is_zipf_like():
+    counts = collections.Counter(i for line in synthetic.generate_sessions(500, 30, seed=2)
+                                 for i in line)
+    ranked = [n for _, n in counts.most_common()]
+    # Rank 1 vs rank 100: weights 1/21 vs 1/120 under the generator's law, less the share
+    # drawn by interests (flatter): well above 2x either way.
+    assert ranked[0] > 2 * ranked[99]
+    assert synthetic.session_item_cluster("c3_17") == 3
+
+
+@pytest.mark.parametrize("args", [(-1, 10), (5, 1), (5, 10, 0, 5, 10)])
+def test_sessions_reject_bad_arguments(args):
+    with pytest.raises(ValueError):
+        synthetic.generate_sessions(*args)

@@ -3,6 +3,8 @@ self-adversarial gradients against finite differences of their losses.
 
 NCE runs in two forms: with learned per-word output biases (``bias=True``, the default of
 training: logit = score + b_w - log(k q(w)), b updated too) and with the bare score."""
+import sys
+
 import numpy as np
 import pytest
 
@@ -217,35 +219,44 @@ def test_group_bounds_are_balanced():
 
 
 @pytest.mark.parametrize("loss, bias", LOSSES)
-@pytest.mark.parametrize("own_negatives", [True, False])
-def test_a_wide_window_is_updated_in_groups(loss, bias, own_negatives):
-    """m contexts, at most ``group`` per batch of noise words: each group is one shared-negatives
-    update from the weights the groups before it left (numpy, group after group), with the next
-    batch of candidates (or the same batch for every group, when only one is given)."""
+@pytest.mark.parametrize("hot_rows", [0, 16])
+def test_a_wide_window_is_updated_in_groups(loss, bias, hot_rows):
+    """m contexts, at most ``group`` at a time: one batch of noise words for the window, and
+    each group one shared-negatives update from the weights the groups before it left (numpy,
+    group after group)."""
     group, m = 3, 8
-    kernel, syn0, syn1, log_kq, b = make(loss=loss, bias=bias, group=group)
+    kernel, syn0, syn1, log_kq, b = make(loss=loss, bias=bias, group=group, hot_rows=hot_rows)
     rng = np.random.default_rng(4)
-    centre = 3
+    centre, negatives = 3, [11, 3, 20, 30]  # the centre is skipped as a noise word
     contexts = rng.integers(4, V, m).astype(np.uint32)
     contexts[5] = contexts[1]  # a repeated item: its row gets both contexts' errors
-    bounds = group_bounds(m, group)
-    batches = [[11, 3, 20, 30], [12, 21, 22, 31], [13, 13, 23, 32]]  # the centre is skipped
-    if not own_negatives:
-        batches = [batches[0]] * len(bounds)
     before = (syn0.copy(), syn1.copy(), None if b is None else b.copy())
     e0, e1, eb = before
-    for (lo, hi), negatives in zip(bounds, batches):
+    for lo, hi in group_bounds(m, group):
         e0, e1, eb = reference_update(e0, e1, centre, contexts[lo:hi], negatives, True, loss,
                                       log_kq, 0.0, eb)
-    candidates = sum(batches, []) if own_negatives else batches[0]
-    kernel.update(centre, contexts, np.array(candidates, dtype=np.uint32), ALPHA)
+    kernel.update(centre, contexts, np.array(negatives, dtype=np.uint32), ALPHA)
     assert np.allclose(syn0, e0, atol=2e-6) and np.allclose(syn1, e1, atol=2e-6)
     if bias:
         assert np.allclose(b, eb, atol=2e-6)
     # ... which is not what one update of the whole window would have done:
-    whole = reference_update(before[0], before[1], centre, contexts, batches[0], True, loss,
+    whole = reference_update(before[0], before[1], centre, contexts, negatives, True, loss,
                              log_kq, 0.0, before[2])
     assert not np.allclose(syn1, whole[1], atol=1e-4)
+
+
+@pytest.mark.parametrize("dim", [1, 7, 8, 12, 24, 37, 64, 100])
+def test_grouped_update_matches_numpy_at_any_dimension(dim, monkeypatch):
+    """The kernel's loops run 64, 16 and 8 floats at a time, then one by one: every path."""
+    monkeypatch.setattr(sys.modules[__name__], "DIM", dim)
+    kernel, syn0, syn1, log_kq, _ = make(group=3)
+    contexts = np.array([5, 7, 9, 5, 11, 12, 13, 14], dtype=np.uint32)
+    e0, e1 = syn0, syn1
+    for lo, hi in group_bounds(len(contexts), 3):
+        e0, e1, _ = reference_update(e0, e1, 3, contexts[lo:hi], [11, 20, 30, 39], True,
+                                     "sgns", log_kq, 0.0)
+    kernel.update(3, contexts, np.array([11, 20, 30, 39], dtype=np.uint32), ALPHA)
+    assert np.allclose(syn0, e0, atol=2e-6) and np.allclose(syn1, e1, atol=2e-6)
 
 
 def test_a_window_of_at_most_group_contexts_is_one_update():

@@ -27,7 +27,7 @@ from ..training.checkpoint import load
 from ..vectors.keyed import KeyedVectors
 
 __all__ = ["Recommender", "read_baskets", "leave_last_out", "popularity_ranks",
-           "evaluate_leave_last_out", "choose_scoring", "basket_weights"]
+           "evaluate_leave_last_out", "choose_scoring", "basket_weights", "sample_cases"]
 
 #: Items per chunk in the top-k search (the maxima of the chunks are found first).
 CHUNK = 64
@@ -283,6 +283,14 @@ def describe_scoring(scoring, recency):
     return scoring if not recency else "%s, recency %g" % (scoring, recency)
 
 
+def sample_cases(cases, max_cases=None):
+    """``cases``, or a random sample of ``max_cases`` of them (seed 0, in their order)."""
+    if max_cases is None or len(cases) <= max_cases:
+        return cases
+    picked = sorted(random.Random(0).sample(range(len(cases)), max_cases))
+    return [cases[i] for i in picked]
+
+
 def choose_scoring(lines, k=10, candidates=SCORINGS, max_cases=SELECTION_CASES, progress=None,
                    **train_params):
     """The scoring that ranks best on a held-out split of ``lines``, for lines whose last item
@@ -300,8 +308,7 @@ def choose_scoring(lines, k=10, candidates=SCORINGS, max_cases=SELECTION_CASES, 
     training, cases = leave_last_out(lines)
     if not cases:
         raise ValueError("no line has three or more items: nothing to choose a scoring by")
-    if len(cases) > max_cases:
-        cases = random.Random(0).sample(cases, max_cases)
+    cases = sample_cases(cases, max_cases)
     model = train(training, progress=progress, **train_params)
     results = []
     for scoring, recency in candidates:
@@ -319,7 +326,7 @@ def choose_scoring(lines, k=10, candidates=SCORINGS, max_cases=SELECTION_CASES, 
 
 
 def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", recency=0.0,
-                            candidates=SCORINGS, progress=None, **train_params):
+                            candidates=SCORINGS, max_cases=None, progress=None, **train_params):
     """Leave-last-out next-item evaluation of ``lines`` (lists of item keys).
 
     With ``kv`` the given vectors are scored; otherwise vectors are trained on the training
@@ -328,7 +335,8 @@ def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", recency=0.0,
     :class:`Recommender`; needs training) or "auto" (needs training): the scoring and recency
     that :func:`choose_scoring` picks from ``candidates`` on the training lines, whose own last
     items are then hidden (the test items are never seen); ``recency``: see
-    :class:`Recommender` (auto picks its own).  Returns ``{"k", "scoring", "recency", "lines", "cases", "model": {"hit_rate",
+    :class:`Recommender` (auto picks its own).  ``max_cases``: rank the hidden items of a random
+    sample of that many lines only (:func:`sample_cases`; all lines still train).  Returns ``{"k", "scoring", "recency", "lines", "cases", "model": {"hit_rate",
     "mrr", ...}, "popularity": {...}, "train": report or None, "selection": choose_scoring's
     result or None, "seconds"}``.  A hidden item that repeats one of its basket's items, or
     that the vectors do not know, is a miss.
@@ -353,26 +361,36 @@ def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", recency=0.0,
         if scoring == "output":
             output, bias = model.syn1neg, model.output_bias
     scored = time.perf_counter()
-    model = rank_metrics(model_ranks(kv, cases, output, output_bias=bias, recency=recency), k)
+    ranked = sample_cases(cases, max_cases)
+    model = rank_metrics(model_ranks(kv, ranked, output, output_bias=bias, recency=recency), k)
     model["seconds"] = time.perf_counter() - scored
     model["vocab_size"] = len(kv.index_to_key)
     return {"k": k, "scoring": scoring, "recency": recency, "lines": len(lines),
             "cases": len(cases), "repeats": sum(1 for basket, target in cases if target in basket),
-            "model": model, "popularity": rank_metrics(popularity_ranks(training, cases), k),
+            "model": model, "popularity": rank_metrics(popularity_ranks(training, ranked), k),
             "train": report, "selection": selection, "seconds": time.perf_counter() - started}
 
 
-def load_recommender(path):
+def load_recommender(path, scoring=None, recency=0.0):
     """A :class:`Recommender` for ``path``.
 
     A saved-model or checkpoint folder (``w2vns train --save-model DIR``) holds the output
     vectors too (and an NCE model's output biases), so its recommendations are the model's own
-    prediction (output scoring, the better ranking in the README's measurements); a vectors
-    file has only the input vectors and is ranked by cosine.
+    prediction (output scoring) unless ``scoring`` is "cosine"; a vectors file has only the
+    input vectors and is ranked by cosine (``scoring="output"`` is then a ValueError).
+    ``recency``: see :class:`Recommender`.
     """
+    if scoring not in (None, "output", "cosine"):
+        raise ValueError("scoring must be 'output' or 'cosine' (got %r)" % (scoring,))
     if os.path.isfile(os.path.join(path, "checkpoint.json")):
         saved = load(path)
         kv = KeyedVectors(saved.vocab.keys(), np.ascontiguousarray(saved.syn0),
                           counts=saved.vocab.counts)
-        return Recommender(kv, output=saved.syn1neg, output_bias=saved.output_bias)
-    return Recommender(KeyedVectors.load(path))
+        if scoring == "cosine":
+            return Recommender(kv, recency=recency)
+        return Recommender(kv, output=saved.syn1neg, output_bias=saved.output_bias,
+                           recency=recency)
+    if scoring == "output":
+        raise ValueError("output scoring needs a saved model (train --save-model DIR): %s holds "
+                         "input vectors only" % path)
+    return Recommender(KeyedVectors.load(path), recency=recency)

@@ -21,8 +21,15 @@ from .train import train
 @click.option("-m", "--model", "model_path", default=None,
               help="Vectors file or .w2vns folder [default: $W2VNS_MODEL, else ./vectors.bin].")
 @click.option("--exclude", multiple=True, metavar="ITEM", help="Never recommend ITEM (repeatable).")
+@click.option("--scoring", type=click.Choice(["output", "cosine"]), default=None,
+              help="The model's prediction (needs a saved model, -m DIR) or cosine to the "
+              "basket  [default: output with a saved model, cosine with a vectors file].")
+@click.option("--recency", type=click.FloatRange(0), default=0.0, show_default=True,
+              metavar="H", help="Weight the basket's items by recency, half-life H items, the "
+              "last item weighing most (0: all alike). For sessions in time order; "
+              "evaluate-rec --scoring auto says which H predicts best.")
 @click.option("--json", "as_json", is_flag=True, help="JSON (JSON Lines with '-').")
-def recommend(items, topn, model_path, exclude, as_json):
+def recommend(items, topn, model_path, exclude, scoring, recency, as_json):
     """Items closest to the basket ITEM...: with a saved model (train --save-model DIR, -m DIR)
     the model's own prediction (the basket's mean input vector times each item's output
     vector); with a vectors file, cosine to the mean of the items' unit vectors.
@@ -35,9 +42,11 @@ def recommend(items, topn, model_path, exclude, as_json):
         fail("'-' (read baskets from stdin) cannot be mixed with items")
     path = resolve_model(model_path)
     try:
-        recommender = load_recommender(path)
-    except (CheckpointError, FormatError, OSError, ValueError) as err:
+        recommender = load_recommender(path, scoring, recency)
+    except (CheckpointError, FormatError, OSError) as err:
         fail("cannot read %s: %s" % (path, err))
+    except ValueError as err:  # output scoring asked of a vectors file
+        fail(str(err))
     stream = items == ("-",)
     lines = (raw.split() for raw in sys.stdin.buffer) if stream else iter([list(items)])
     unanswered = 0

@@ -20,7 +20,7 @@ HOT_ROWS_FROM_THREADS = 8
 #: baskets many. Measured in docs/recommendation.md: up to 16 the hit rate on 200-item
 #: sessions is the reference loop's; at 32 and more it falls, and on text lines of ~600 words
 #: a whole window sharing one batch diverges.
-CONTEXT_GROUP = 16
+CONTEXT_GROUP = 10
 
 #: The update loops: word2vec's per-pair reference, and shared negatives per window.
 KERNELS = ("reference", "fast")
