@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from w2vns.vectors import formats
+from w2vns.io.errors import MissingDependency
 from w2vns.vectors.formats import FormatError, open_binary, read_word2vec, write_word2vec
 
 SUFFIXES = ["", ".gz", ".bz2", ".xz"]
@@ -277,8 +278,17 @@ def test_we_read_gensim_files(tmp_path, binary):
 
 
 def test_dash_writes_text_to_stdout(capsysbinary):
-    write_word2vec("-", ["a", "b"], np.array([[1, 0.5], [-2, 0]], dtype=np.float32))
+    write_word2vec("-", ["a", "b"], np.array([[1, 0.5], [-2, 0]], dtype=np.float32),
+                   binary=False)
     assert capsysbinary.readouterr().out == b"2 2\na 1 0.5\nb -2 0\n"
+
+
+def test_dash_writes_binary_to_stdout_when_asked(capsysbinary):
+    vectors = np.array([[1, 0.5], [-2, 0]], dtype=np.float32)
+    write_word2vec("-", ["a", "b"], vectors, binary=True)
+    assert capsysbinary.readouterr().out == (b"2 2\na " + vectors[0].astype("<f4").tobytes()
+                                             + b"\nb " + vectors[1].astype("<f4").tobytes()
+                                             + b"\n")
 
 
 @pytest.mark.parametrize("compress", [None, gzip.compress])
@@ -651,7 +661,8 @@ def _damaged(data):
         *[st.builds(lambda n, blob=blob: blob[:n], st.integers(0, len(blob))) for blob in data],
         *[st.builds(flip, st.just(blob), st.integers(0, 10**6), st.integers(1, 255))
           for blob in data],
-        st.builds(bytes.__add__, st.sampled_from([b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00"]),
+        st.builds(bytes.__add__, st.sampled_from([b"\x1f\x8b\x08", b"BZh9", b"\xfd7zXZ\x00",
+                                                  b"\x28\xb5\x2f\xfd"]),
                   st.binary(max_size=200)),
     )
 
@@ -682,6 +693,8 @@ def test_random_bytes_raise_format_error_never_anything_else(tmp_path):
                 assert vectors.dtype == np.float32 and vectors.shape[0] == len(keys)
             except FormatError:
                 pass
+            except MissingDependency:  # zstd data without the zstd package: says what to install
+                assert blob.startswith(b"\x28\xb5\x2f\xfd")
             finally:
                 sys.stdin = saved
 

@@ -15,12 +15,12 @@ with the popularity baseline (the most frequent training items, the basket's own
 beside them.
 """
 import os
-import sys
 import time
 from collections import Counter
 
 import numpy as np
 
+from ..io.files import open_input
 from ..training.api import train
 from ..training.checkpoint import load
 from ..vectors.keyed import KeyedVectors
@@ -35,16 +35,14 @@ BLOCK = 256
 
 
 def read_baskets(path):
-    """One basket per line of ``path`` ('-' for stdin): whitespace-separated item keys.
+    """One basket per line of ``path`` ('-' for stdin, or a URL; compressed or not):
+    whitespace-separated item keys.
 
     Bytes that are not UTF-8 are kept (``surrogateescape``), as in vectors files; an empty line
     is an empty basket, so that results stay in line with the input.
     """
-    if path == "-":
-        return [[f.decode("utf-8", "surrogateescape") for f in raw.split()]
-                for raw in sys.stdin.buffer]
-    with open(path, "rb") as handle:
-        return [[f.decode("utf-8", "surrogateescape") for f in raw.split()] for raw in handle]
+    with open_input(path) as source:
+        return [[f.decode("utf-8", "surrogateescape") for f in raw.split()] for raw in source]
 
 
 class Recommender:

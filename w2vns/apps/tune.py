@@ -21,6 +21,7 @@ import numpy as np
 from ..corpus.encode import CorpusError, encode_corpus, is_corpus_paths, open_source
 from ..corpus.sampling import keep_probabilities
 from ..io.atomic import atomic_output
+from ..io.compression import READ_ERRORS
 from ..training.api import train_encoded
 from ..training.params import TrainParams
 from . import evaluation
@@ -173,10 +174,12 @@ def read_lines(corpus, max_tokens=None):
                 for line in source.stream:
                     if not add(line):
                         return lines, tokens
-            except (EOFError, OSError) as err:
-                if isinstance(err, (FileNotFoundError, IsADirectoryError, PermissionError)):
+            except READ_ERRORS as err:
+                if isinstance(err, (FileNotFoundError, IsADirectoryError, PermissionError,
+                                    BrokenPipeError)):
                     raise
-                raise CorpusError("%s: cannot read: %s" % (path, err)) from None
+                raise CorpusError("%s: cannot read: %s" % (source.name, err.strerror or err)) \
+                    from None
             finally:
                 source.close()
     else:

@@ -9,8 +9,9 @@ from ..apps.tune import METRIC_NAMES, describe_rule, plot_trials
 from ..apps.tune import tune as run_tune
 from ..corpus.encode import CorpusError
 from ..io.atomic import atomic_output
-from .common import (DEFAULT_MODEL, EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, fail,
-                     json_safe, log, output_is_text)
+from ..vectors.keyed import FORMATS, format_for_path
+from .common import (DEFAULT_MODEL, EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, error_text,
+                     fail, json_safe, log)
 from .options import number_list, training_options
 from .progress import TqdmTrials
 from .tables import format_tune
@@ -20,8 +21,9 @@ from .tables import format_tune
 @click.argument("corpus", nargs=-1, required=True)
 @click.option("-o", "--output", default=DEFAULT_MODEL, show_default=True,
               help="Where to write the chosen setting's vectors.")
-@click.option("--format", "fmt", type=click.Choice(["binary", "text"]), default=None,
-              help="Output format [default: by extension: .txt/.vec text, else binary].")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="Output format [default: by name: .w2vns a memory-mapped folder, .txt/.vec "
+                   "(also .gz/.bz2/.xz/.zst) text, else binary].")
 @training_options(
     click.option("--negative", "negatives", default="2,5,10,20", show_default=True,
                  callback=number_list(int, 0, 1000),
@@ -73,6 +75,10 @@ def tune(corpus, output, fmt, negatives, noise_powers, metric, analogy_file, sim
             fail("%s: no such file" % path)
     if output == "-":
         fail("tune prints its table on stdout: give -o a file name")
+    try:
+        fmt = format_for_path(output, fmt)
+    except ValueError as err:
+        fail(str(err))
     if analogy_file and similarity_file:
         fail("--analogies and --similarity cannot be used together")
     metric_path = analogy_file or similarity_file
@@ -100,7 +106,7 @@ def tune(corpus, output, fmt, negatives, noise_powers, metric, analogy_file, sim
                           metric=metric, metric_path=metric_path, max_tokens=max_tokens,
                           budget_minutes=budget_minutes, holdout=holdout, progress=bar,
                           cache_dir=cache_dir, **params)
-        result.model.save_word2vec_format(output, binary=not output_is_text(output, fmt))
+        result.model.wv.save_as(output, fmt)
         document = json_safe(dict(result.to_dict(), output=output))
         if json_path and json_path != "-":
             with atomic_output(json_path, "w") as handle:
@@ -117,7 +123,7 @@ def tune(corpus, output, fmt, negatives, noise_powers, metric, analogy_file, sim
     except (CorpusError, ValueError) as err:
         fail(str(err))
     except OSError as err:
-        fail("%s%s" % (err.strerror or err, ": %s" % err.filename if err.filename else ""))
+        fail(error_text(err))
     if json_path == "-":
         click.echo(json.dumps(document, ensure_ascii=False))
     else:
