@@ -12,6 +12,7 @@ import sys
 
 import click
 
+from ..io.files import StdoutClosed
 from .common import EXIT_INTERRUPTED, fail, on_sigterm, reader_left
 
 #: Each command's module and function. A command's module (and the library it needs) is
@@ -51,6 +52,8 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except BrokenPipeError:
             reader_left()
+        except StdoutClosed:
+            fail("standard output is closed: there is nowhere to write the results")
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

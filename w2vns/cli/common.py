@@ -9,7 +9,7 @@ import warnings
 
 import click
 
-from ..io.files import open_input, stdout_buffer
+from ..io.files import StdoutClosed, open_input, stdout_buffer
 from ..vectors.formats import FormatError
 from ..vectors.keyed import KeyedVectors
 
@@ -52,8 +52,8 @@ def error_text(err, name=None):
     """One line for an OSError or an input error, naming the file once: 'NAME: reason'.
 
     A closed pipe is not an error of ours: BrokenPipeError is raised again for main() to end
-    quietly (see reader_left)."""
-    if isinstance(err, BrokenPipeError):
+    quietly (see reader_left), and StdoutClosed for main() to say so once."""
+    if isinstance(err, (BrokenPipeError, StdoutClosed)):
         raise err
     if isinstance(err, OSError) and err.strerror:
         filename = err.filename if err.filename is not None else name

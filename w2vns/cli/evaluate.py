@@ -7,7 +7,7 @@ import click
 
 from ..apps.evaluation import evaluate as run_evaluation
 from ..apps.plot import MissingMatplotlib, image_format, plot_words
-from .common import (EXIT_UNANSWERED, error_text, fail, json_safe, load_vectors,
+from .common import (EXIT_UNANSWERED, emit_lines, error_text, fail, json_safe, load_vectors,
                      not_in_vocabulary, resolve_model)
 from .options import parse_size
 from .tables import format_evaluation
@@ -47,9 +47,9 @@ def evaluate(model_path, analogy_files, similarity_files, restrict, method, as_j
         fail(error_text(err))
     if as_json:
         result = dict({"model": model_path}, **result)
-        click.echo(json.dumps(json_safe(result), ensure_ascii=False))
+        emit_lines([json.dumps(json_safe(result), ensure_ascii=False)])
     else:
-        click.echo(format_evaluation(result))
+        emit_lines([format_evaluation(result)])
 
 
 @click.command()

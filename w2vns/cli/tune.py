@@ -10,8 +10,8 @@ from ..apps.tune import tune as run_tune
 from ..corpus.encode import CorpusError
 from ..io.atomic import atomic_output
 from ..vectors.keyed import FORMATS, format_for_path
-from .common import (DEFAULT_MODEL, EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, error_text,
-                     fail, json_safe, log)
+from .common import (DEFAULT_MODEL, EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, emit_lines,
+                     error_text, fail, json_safe, log)
 from .options import number_list, training_options
 from .progress import TqdmTrials
 from .tables import format_tune
@@ -125,9 +125,9 @@ def tune(corpus, output, fmt, negatives, noise_powers, metric, analogy_file, sim
     except OSError as err:
         fail(error_text(err))
     if json_path == "-":
-        click.echo(json.dumps(document, ensure_ascii=False))
+        emit_lines([json.dumps(document, ensure_ascii=False)])
     else:
-        click.echo(format_tune(result, METRIC_NAMES[result.metric], describe_rule(result.metric)))
+        emit_lines([format_tune(result, METRIC_NAMES[result.metric], describe_rule(result.metric))])
     log(quiet, "w2vns: %d trials in %.1f s; negative %d, noise power %g -> %s"
         % (len(result.trials), result.seconds, result.best.negative, result.best.noise_power,
            output))

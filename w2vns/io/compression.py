@@ -12,6 +12,7 @@ older ``zstandard`` package; without one of them a zstd input or output is a
 """
 import bz2
 import gzip
+import importlib
 import io
 import lzma
 import os
@@ -95,26 +96,21 @@ def strip_suffix(path):
     return path[:-len(KINDS[kind].suffix)] if kind else path
 
 
-def _zstd_module(what):
+def _zstd_module(what, hint=""):
     """The zstd module with the ZstdFile API (Python 3.14's or its backport), or None if only
     the ``zstandard`` package is there; MissingDependency if neither is."""
+    for name in ("compression.zstd", "backports.zstd"):  # Python >= 3.14, then the backport
+        try:
+            return importlib.import_module(name)
+        except ImportError:
+            pass
     try:
-        from compression import zstd  # Python >= 3.14
-        return zstd
-    except ImportError:
-        pass
-    try:
-        from backports import zstd
-        return zstd
-    except ImportError:
-        pass
-    try:
-        import zstandard  # noqa: F401  (the older package; smart_open < 7.1 used it)
+        importlib.import_module("zstandard")  # the older package (smart_open < 7.1 used it)
         return None
     except ImportError:
         pass
     raise MissingDependency("%s needs zstd support: pip install 'w2vns[zst]' (the "
-                            "backports.zstd package)" % what)
+                            "backports.zstd package)%s" % (what, hint))
 
 
 def reader(kind, raw, name="input"):
@@ -128,12 +124,12 @@ def reader(kind, raw, name="input"):
     elif kind == "xz":
         inner = lzma.LZMAFile(raw, "rb")
     elif kind == "zstd":
-        module = _zstd_module("%s is zstd-compressed: reading it" % name)
+        module = _zstd_module("%s is zstd-compressed: reading it" % name,
+                              ", or pipe it through zstdcat")
         if module is not None:
             inner = module.ZstdFile(raw, "rb")
         else:
-            import zstandard
-
+            zstandard = importlib.import_module("zstandard")
             inner = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True,
                                                                closefd=False)
     else:
@@ -201,11 +197,11 @@ def writer(kind, raw, level=None, name=""):
     if kind == "xz":
         return lzma.LZMAFile(raw, "wb", preset=level)
     if kind == "zstd":
-        module = _zstd_module("writing %s (zstd-compressed, by its name)" % (name or "a .zst"))
+        module = _zstd_module("writing %s.zst (zstd-compressed, by its name)" % name,
+                              ", or give it another name")
         if module is not None:
             return module.ZstdFile(raw, "wb", level=level)
-        import zstandard
-
+        zstandard = importlib.import_module("zstandard")
         return zstandard.ZstdCompressor(level=3 if level is None else level).stream_writer(
             raw, closefd=False)
     raise ValueError("unknown compression %r" % (kind,))

@@ -27,7 +27,7 @@ from .atomic import atomic_output
 from .errors import CompressedDataError, InputError, MissingDependency
 
 __all__ = ["Input", "InputError", "MissingDependency", "CompressedDataError", "open_input",
-           "open_output", "is_url", "stdout_buffer", "URL_TIMEOUT"]
+           "open_output", "is_url", "stdout_buffer", "StdoutClosed", "URL_TIMEOUT"]
 
 #: Seconds to wait for a URL's server before giving up.
 URL_TIMEOUT = 30
@@ -234,10 +234,9 @@ def _open_url(url, scheme):
                                 "'smart_open[%s]'" % (url, scheme, scheme)) from None
     try:
         stream = smart_open.open(url, "rb", compression="disable")
-    except ImportError as err:
-        raise MissingDependency("%s: reading %s:// URLs needs a package that is not installed "
-                                "(%s): pip install 'smart_open[%s]'"
-                                % (url, scheme, _first_line(err), scheme)) from None
+    except ImportError:
+        raise MissingDependency("%s: reading %s:// URLs needs a package that is not installed: "
+                                "pip install 'smart_open[%s]'" % (url, scheme, scheme)) from None
     except NotImplementedError:
         raise InputError("%s: unsupported URL scheme %r" % (url, scheme)) from None
     except Exception as err:  # boto3's NoCredentialsError, ClientError, connection errors...
@@ -247,10 +246,14 @@ def _open_url(url, scheme):
     return stream
 
 
+class StdoutClosed(OSError):
+    """The process has no stdout (started with ``>&-``) and something was to be written there."""
+
+
 def stdout_buffer():
-    """stdout's binary buffer; OSError (EBADF) when the process has no stdout."""
+    """stdout's binary buffer; StdoutClosed when the process has no stdout."""
     if sys.stdout is None or not hasattr(sys.stdout, "buffer"):
-        raise OSError(errno.EBADF, "standard output is closed")
+        raise StdoutClosed(errno.EBADF, "standard output is closed")
     return sys.stdout.buffer
 
 

@@ -550,8 +550,9 @@ def _not_a_header(first, no_header):
 def _show(data, width=60):
     """``data`` (bytes) as a quoted string of at most about ``width`` characters, for
     messages: a bad header can be a whole line of binary data."""
-    text = repr(data.decode("utf-8", "backslashreplace"))
-    return text if len(text) <= width else text[:width - 4] + "..." + text[0]
+    text = "".join(c if c.isprintable() else repr(c)[1:-1]
+                   for c in data[:4 * width].decode("utf-8", "backslashreplace"))
+    return "'%s'" % (text if len(text) <= width - 2 else text[:width - 5] + "...")
 
 
 def _looks_binary(src, start, dim):
