@@ -131,3 +131,22 @@ def test_similar_queries_may_come_compressed_on_stdin(plain):
                    stdin=gzip.compress(("\n".join(words) + "\n").encode()))
     assert result.returncode == 0, result.stderr
     assert [line.split(b"\t")[0].decode() for line in result.stdout.splitlines()] == words
+
+
+@pytest.mark.parametrize("command, what", [
+    (["recommend", "-m", "VECTORS", "-"], "baskets are text, one per line"),
+    (["similar", "-m", "VECTORS", "-"], "queries are text, one per line"),
+    (["evaluate-rec", "JUNK", "-m", "VECTORS"], "baskets are text, one per line"),
+    (["tune", "JUNK", "--negative", "2", "-o", "t.bin"], "w2vns reads text, one sentence per "
+                                                         "line"),
+])
+def test_binary_data_where_text_is_read_is_one_line(plain, tmp_path, command, what):
+    junk = b"the cat\n\x00\x01\x02 binary\n"
+    (tmp_path / "junk").write_bytes(junk)
+    names = {"VECTORS": plain / "v.bin", "JUNK": tmp_path / "junk"}
+    result = w2vns(*[names.get(a, a) for a in command], stdin=junk, cwd=tmp_path)
+    assert result.returncode == 2
+    name = "<stdin>" if "-" in command else names["JUNK"]
+    assert b"Traceback" not in result.stderr
+    assert result.stderr.decode().splitlines()[-1] == (
+        "w2vns: error: %s: binary data (a NUL byte at byte 8): %s" % (name, what))

@@ -147,3 +147,11 @@ def test_a_closed_stdout_is_one_line(files, tmp_path):
     assert result.returncode == 2
     assert one_line(result.stderr) == ("w2vns: error: standard output is closed: there is "
                                        "nowhere to write the results")
+
+
+def test_plot_dash_writes_the_image_to_stdout(files, tmp_path):
+    pytest.importorskip("matplotlib")
+    result = w2vns("plot", "-m", files / "v.bin", "the", "a", "-o", "-", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(b"\x89PNG\r\n")
+    assert os.listdir(tmp_path) == []

@@ -20,6 +20,7 @@ from collections import Counter
 
 import numpy as np
 
+from ..corpus.encode import check_text
 from ..io.files import open_input
 from ..training.api import train
 from ..training.checkpoint import load
@@ -39,10 +40,16 @@ def read_baskets(path):
     whitespace-separated item keys.
 
     Bytes that are not UTF-8 are kept (``surrogateescape``), as in vectors files; an empty line
-    is an empty basket, so that results stay in line with the input.
+    is an empty basket, so that results stay in line with the input.  Binary data (a NUL byte,
+    an archive) is a CorpusError.
     """
+    baskets, offset = [], 0
     with open_input(path) as source:
-        return [[f.decode("utf-8", "surrogateescape") for f in raw.split()] for raw in source]
+        for raw in source:
+            check_text(source.name, raw, offset, what="baskets are text, one per line")
+            offset += len(raw)
+            baskets.append([f.decode("utf-8", "surrogateescape") for f in raw.split()])
+    return baskets
 
 
 class Recommender:

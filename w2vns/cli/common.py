@@ -9,6 +9,7 @@ import warnings
 
 import click
 
+from ..corpus.encode import CorpusError, check_text
 from ..io.files import StdoutClosed, open_input, stdout_buffer
 from ..vectors.formats import FormatError
 from ..vectors.keyed import KeyedVectors
@@ -183,17 +184,30 @@ def read_queries(words, arity, usage):
         fail(usage)
 
     def from_stdin():
-        with open_input("-") as lines:  # compressed input too, as every reader
-            for number, raw in enumerate(lines, 1):
-                fields = raw.split()
-                if fields:
-                    yield number, [f.decode("utf-8", "surrogateescape") for f in fields]
+        for number, raw in enumerate(stdin_lines("queries are text, one per line"), 1):
+            fields = raw.split()
+            if fields:
+                yield number, [f.decode("utf-8", "surrogateescape") for f in fields]
 
     if words == ("-",):
         return from_stdin()
     if arity == 1:
         return ((None, [word]) for word in words)
     return iter([(None, list(words))])
+
+
+def stdin_lines(what):
+    """stdin's lines (bytes), through open_input as every reader (so compressed too), each
+    yielded as it arrives; binary data (a NUL byte) ends the command with one line."""
+    offset = 0
+    with open_input("-") as lines:
+        for raw in lines:
+            try:
+                check_text("<stdin>", raw, offset, what=what)
+            except CorpusError as err:
+                fail(str(err))
+            offset += len(raw)
+            yield raw
 
 
 def answerable(kv, query, arity, line, unknown):

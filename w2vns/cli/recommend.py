@@ -6,11 +6,10 @@ import sys
 import click
 
 from ..apps.recommend import BLOCK, evaluate_leave_last_out, load_recommender, read_baskets
-from ..io.files import open_input
 from ..training.checkpoint import CheckpointError
 from ..vectors.formats import FormatError
 from .common import (EXIT_UNANSWERED, SURROGATES, emit_lines, error_text, fail, finish,
-                     json_safe, load_vectors, not_in_vocabulary, resolve_model)
+                     json_safe, load_vectors, not_in_vocabulary, resolve_model, stdin_lines)
 from .options import preset_params
 from .train import train
 
@@ -39,8 +38,8 @@ def recommend(items, topn, model_path, exclude, as_json):
     except (CheckpointError, FormatError, OSError, ValueError) as err:
         fail(error_text(err, "<stdin>" if path == "-" else path) + path.where())
     stream = items == ("-",)
-    # stdin through open_input, as every reader: compressed baskets are read too.
-    lines = (raw.split() for raw in open_input("-")) if stream else iter([list(items)])
+    lines = ((raw.split() for raw in stdin_lines("baskets are text, one per line")) if stream
+             else iter([list(items)]))
     unanswered = 0
     while True:
         baskets = [[f.decode("utf-8", "surrogateescape") if isinstance(f, bytes) else f

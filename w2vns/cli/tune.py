@@ -8,7 +8,7 @@ from ..apps.plot import MissingMatplotlib, image_format
 from ..apps.tune import METRIC_NAMES, describe_rule, plot_trials
 from ..apps.tune import tune as run_tune
 from ..corpus.encode import CorpusError
-from ..io.atomic import atomic_output
+from ..io.files import open_output
 from ..vectors.keyed import FORMATS, format_for_path
 from .common import (DEFAULT_MODEL, EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, emit_lines,
                      error_text, fail, json_safe, log)
@@ -73,8 +73,9 @@ def tune(corpus, output, fmt, negatives, noise_powers, metric, analogy_file, sim
     for path in corpus:
         if path != "-" and "://" not in path and not os.path.exists(path):
             fail("%s: no such file" % path)
-    if output == "-":
-        fail("tune prints its table on stdout: give -o a file name")
+    for option, path in (("-o", output), ("--plot", plot_path)):
+        if path == "-":
+            fail("tune prints its table on stdout: give %s a file name" % option)
     try:
         fmt = format_for_path(output, fmt)
     except ValueError as err:
@@ -109,7 +110,7 @@ def tune(corpus, output, fmt, negatives, noise_powers, metric, analogy_file, sim
         result.model.wv.save_as(output, fmt)
         document = json_safe(dict(result.to_dict(), output=output))
         if json_path and json_path != "-":
-            with atomic_output(json_path, "w") as handle:
+            with open_output(json_path, "w") as handle:
                 json.dump(document, handle, indent=1)
                 handle.write("\n")
         if plot_path:

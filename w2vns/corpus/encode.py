@@ -202,15 +202,22 @@ def _encode_paths(encoder, paths, out, cache, progress):
 
 
 def _check_text(source, buffer, n, offset):
-    """Refuse binary data (any NUL byte): text never holds one."""
-    what = unsupported(buffer[:16]) if offset == 0 else None
-    if what:
+    """Refuse binary data in the corpus (see check_text)."""
+    check_text(source.name, buffer, offset, n)
+
+
+def check_text(name, data, offset=0, n=None, what="w2vns reads text, one sentence per line"):
+    """Raise CorpusError if ``data[:n]`` (bytes of input ``name`` from byte ``offset`` on) is
+    not text: an archive w2vns does not open (at offset 0), or any NUL byte, which text never
+    holds. ``what`` says what the input should be."""
+    head = unsupported(data[:16]) if offset == 0 else None
+    if head:
         raise CorpusError("%s: %s (w2vns reads text, plain or gzip, bzip2, xz or zstd "
-                          "compressed)" % (source.name, what))
-    nul = buffer.find(0, 0, n)
+                          "compressed)" % (name, head))
+    nul = data.find(0, 0, len(data) if n is None else n)
     if nul >= 0:
-        raise CorpusError("%s: binary data (a NUL byte at byte %d): w2vns reads text, one "
-                          "sentence per line" % (source.name, offset + nul))
+        raise CorpusError("%s: binary data (a NUL byte at byte %d): %s"
+                          % (name, offset + nul, what))
 
 
 def _seed(encoder, vocabulary, out):
