@@ -150,3 +150,27 @@ def test_binary_data_where_text_is_read_is_one_line(plain, tmp_path, command, wh
     assert b"Traceback" not in result.stderr
     assert result.stderr.decode().splitlines()[-1] == (
         "w2vns: error: %s: binary data (a NUL byte at byte 8): %s" % (name, what))
+
+
+@pytest.mark.parametrize("command", [
+    ["similar", "-m", "VECTORS", "-"], ["recommend", "-m", "VECTORS", "-"], ["train", "-"],
+    ["info", "-m", "-"], ["convert", "-", "out.txt"]])
+def test_closed_or_damaged_stdin_is_one_line(plain, tmp_path, command):
+    import os
+    import subprocess
+    import sys
+
+    from tests.helpers import REPO, one_line
+
+    args = [str(plain / "v.bin") if a == "VECTORS" else a for a in command]
+    env = dict(os.environ, PYTHONPATH=REPO)
+    closed = subprocess.run([sys.executable, "-m", "w2vns", *args], cwd=tmp_path, env=env,
+                            stdin=subprocess.DEVNULL, capture_output=True, timeout=60,
+                            preexec_fn=lambda: os.close(0))
+    assert closed.returncode == 2
+    assert one_line(closed.stderr) == "w2vns: error: <stdin>: standard input is closed"
+    damaged = w2vns(*args, stdin=gzip.compress(b"the cat sat\n" * 50)[:30], cwd=tmp_path)
+    assert damaged.returncode == 2
+    assert one_line(damaged.stderr).startswith(
+        "w2vns: error: <stdin>: damaged or truncated gzip data (")
+    assert os.listdir(tmp_path) == []

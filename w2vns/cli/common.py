@@ -10,6 +10,7 @@ import warnings
 import click
 
 from ..corpus.encode import CorpusError, check_text
+from ..io.errors import InputError
 from ..io.files import StdoutClosed, open_input, stdout_buffer
 from ..vectors.formats import FormatError
 from ..vectors.keyed import KeyedVectors
@@ -200,14 +201,16 @@ def stdin_lines(what):
     """stdin's lines (bytes), through open_input as every reader (so compressed too), each
     yielded as it arrives; binary data (a NUL byte) ends the command with one line."""
     offset = 0
-    with open_input("-") as lines:
-        for raw in lines:
-            try:
+    try:
+        with open_input("-") as lines:  # closed stdin, damaged compressed data: one line
+            for raw in lines:
                 check_text("<stdin>", raw, offset, what=what)
-            except CorpusError as err:
-                fail(str(err))
-            offset += len(raw)
-            yield raw
+                offset += len(raw)
+                yield raw
+    except (CorpusError, InputError) as err:
+        fail(str(err))
+    except OSError as err:
+        fail(error_text(err, "<stdin>"))
 
 
 def answerable(kv, query, arity, line, unknown):

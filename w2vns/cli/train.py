@@ -67,7 +67,7 @@ from .tables import evaluation_summary
 def train(ctx, corpus, output, fmt, vocab_out, report, checkpoint_dir, checkpoint_every,
           resume_dir, init_dir, save_model, cache_dir, progress, quiet, evaluate_after, preset,
           **params):
-    """Train vectors on CORPUS (files, '-' for stdin, .gz/.bz2/.xz/.zst, URLs).
+    """Train vectors on CORPUS (files, '-' for stdin, URLs; gzip, bzip2, xz, zstd by content).
 
     \b
     w2vns train corpus.txt --checkpoint ckpt      # saves its state every epoch

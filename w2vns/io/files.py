@@ -103,6 +103,8 @@ def open_input(path):
     """
     path = os.fspath(path)
     if path == "-":
+        if sys.stdin is None or not hasattr(sys.stdin, "buffer"):  # started with <&-
+            raise InputError("<stdin>: standard input is closed")
         return _sniffed("<stdin>", sys.stdin.buffer, raw=None, size=None, owned=())
     if is_url(path):
         scheme = path.split("://", 1)[0].lower()

@@ -22,13 +22,17 @@ Reading holds the output array and a small window of the input, never the whole 
 files are memory-mapped and the parsed pages handed back to the kernel as the parse moves on,
 other inputs (compressed files, stdin, pipes) are read in chunks.
 
-Compression follows the file name when writing (``.gz``, ``.bz2``, ``.xz``) and the file's magic
-bytes when reading, so a compressed file is read correctly whatever its name.  ``"-"`` means
-stdin for reading and stdout (always text) for writing.
+Files are opened with :mod:`w2vns.io.files`, so compression follows the one rule of
+:mod:`w2vns.io.compression`: the name when writing (``.gz``, ``.bz2``, ``.xz``, ``.zst``), the
+data's magic bytes when reading, so a compressed file is read correctly whatever its name.
+``"-"`` means stdin for reading and stdout (binary or text) for writing; URLs are read too.
 
-Every file write goes through :func:`w2vns.atomic.atomic_output`: the data is written to a
+Every file write is atomic (:func:`w2vns.io.atomic.atomic_output`): the data is written to a
 temporary file beside the target and renamed when complete, so a crash or Ctrl-C never leaves a
 truncated file under the final name.
+
+Text files without the header line (GloVe's) are recognised by their first line being a word
+and numbers, and read to their end.
 
 Malformed input raises :class:`FormatError` (a ``ValueError``) whose message names the file and
 the line number (text) or byte offset (binary) of the problem.
@@ -338,13 +342,17 @@ class Word2VecFile(collections.namedtuple("Word2VecFile", "keys vectors binary c
     __slots__ = ()
 
 
-def read_word2vec(path, limit=None, binary=None, unicode_errors="surrogateescape"):
+def read_word2vec(path, limit=None, binary=None, unicode_errors="surrogateescape",
+                  no_header=None):
     """Read a word2vec binary or text file; return ``(keys, vectors)``.
 
     ``keys`` is a list of str (see the module docstring for how bytes are decoded) and
     ``vectors`` a C-contiguous float32 array of shape (len(keys), d).  ``binary=None``
     autodetects the format from the first row.  ``limit=N`` reads only the first N vectors.
-    Gzip, bzip2 and xz files are decompressed transparently; ``"-"`` reads stdin.
+    ``no_header=None`` detects a text file without the ``"<count> <dimension>"`` line (GloVe's:
+    the first line is a word and its values); True says there is none, False requires it.
+    Gzip, bzip2, xz and zstd data are decompressed whatever the name; ``"-"`` reads stdin, and a
+    URL is read too (:func:`w2vns.io.files.open_input`).
 
     Words that are not valid UTF-8 are decoded with ``unicode_errors`` (any Python error
     handler); unless it is ``"strict"``, which makes them a FormatError, they are kept and one
@@ -357,7 +365,8 @@ def read_word2vec(path, limit=None, binary=None, unicode_errors="surrogateescape
     only the start of the input is read.  Raises FormatError for malformed input and OSError if
     the file cannot be read.
     """
-    result = load_word2vec(path, limit=limit, binary=binary, unicode_errors=unicode_errors)
+    result = load_word2vec(path, limit=limit, binary=binary, unicode_errors=unicode_errors,
+                           no_header=no_header)
     return result.keys, result.vectors
 
 

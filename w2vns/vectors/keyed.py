@@ -12,11 +12,13 @@ product over the vectors answers a query, and memory holds the vectors once.
 ``get_normed_vectors()`` still gives the unit copy (computed once, cached) for code that wants
 it.
 
-Files: :meth:`KeyedVectors.load` reads word2vec binary and text (:mod:`w2vns.vectors.formats`: word2vec,
-gensim, fastText ``.vec``; .gz/.bz2/.xz) and the memory-mapped w2vns folder
-(:mod:`w2vns.native`), detecting which; :meth:`~KeyedVectors.save` writes the folder,
-:meth:`~KeyedVectors.save_word2vec_format` the word2vec formats, and :func:`convert` goes
-from any of them to any other.
+Files: :meth:`KeyedVectors.load` reads word2vec binary and text
+(:mod:`w2vns.vectors.formats`: word2vec, gensim, fastText ``.vec``, GloVe without a header;
+compressed or not), the memory-mapped w2vns folder (:mod:`w2vns.vectors.native`) and a saved
+model's input vectors (:mod:`w2vns.vectors.saved_model`), detecting which;
+:meth:`~KeyedVectors.save` writes the folder, :meth:`~KeyedVectors.save_word2vec_format` the
+word2vec formats, :meth:`~KeyedVectors.save_as` whichever the name asks for
+(:func:`format_for_path`), and :func:`convert` goes from any of them to any other.
 """
 import os
 
