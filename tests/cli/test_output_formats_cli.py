@@ -17,6 +17,14 @@ def corpus(tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="module")
+def plain(corpus):
+    """What train writes by default from the corpus (convert's source below)."""
+    path = corpus.parent / "plain.bin"
+    assert w2vns("train", corpus, "-o", path, "--seed", "5", *TRAIN).returncode == 0
+    return path
+
+
 def _format(path):
     result = w2vns("info", "-m", path, "--json")
     assert result.returncode == 0, result.stderr
@@ -31,15 +39,13 @@ def _format(path):
     ("vec.vec.zst", [], ("word2vec-text", "zst")),
     ("vec.bin.bz2", [], ("word2vec-binary", "bz2")),
 ])
-def test_train_and_convert_name_formats_alike(corpus, tmp_path, name, args, expected):
+def test_train_and_convert_name_formats_alike(corpus, plain, tmp_path, name, args, expected):
     trained = tmp_path / "train" / name
     converted = tmp_path / "convert" / name
     trained.parent.mkdir(), converted.parent.mkdir()
     result = w2vns("train", corpus, "-o", trained, "--seed", "5", *args, *TRAIN)
     assert result.returncode == 0, result.stderr
     assert _format(trained) == expected
-    plain = tmp_path / "plain.bin"
-    assert w2vns("train", corpus, "-o", plain, "--seed", "5", *TRAIN).returncode == 0
     convert_args = ["--to", args[1]] if args else []
     result = w2vns("convert", plain, converted, "-q", *convert_args)
     assert result.returncode == 0, result.stderr

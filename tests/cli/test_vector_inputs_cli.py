@@ -24,6 +24,9 @@ def trained(tmp_path_factory):
     return folder
 
 
+_EXPECTED = {}
+
+
 @pytest.mark.parametrize("command", [
     ["similar", "-m", "VECTORS", "the", "-n", "3", "--tsv"],
     ["analogy", "-m", "VECTORS", "the", "a", "of", "--tsv"],
@@ -46,7 +49,11 @@ def test_every_command_reads_saved_models_and_headerless_text(trained, command, 
     got = answer(vectors)
     if command[0] == "recommend" and vectors == "model":
         return
-    expected = answer("v.txt" if vectors == "glove.txt" else "v.bin")
+    # v.bin and v.txt hold the same float32 values: one answer serves both parametrisations.
+    key = tuple(command)
+    if key not in _EXPECTED:
+        _EXPECTED[key] = answer("v.bin")
+    expected = _EXPECTED[key]
     if command[0] in ("evaluate", "evaluate-rec"):
         got, expected = json.loads(got), json.loads(expected)
         for document in (got, expected):

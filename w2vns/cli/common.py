@@ -66,11 +66,6 @@ def error_text(err, name=None):
     return text
 
 
-def fail_error(err, name=None, code=EXIT_BAD_INPUT):
-    """fail() with error_text(err, name)."""
-    fail(error_text(err, name), code)
-
-
 def one_stdout(**outputs):
     """Fail (usage) when more than one of the named outputs is '-' (stdout): their contents
     would be mixed. Keys are option names (vocab_out -> --vocab-out)."""
@@ -93,7 +88,7 @@ class ModelPath(str):
     origin = None
 
     def where(self):
-        """' (from $W2VNS_MODEL)' when the path came from there, else ''."""
+        """What to add to an error about this path: that it came from $W2VNS_MODEL, if so."""
         return " (the model path comes from $W2VNS_MODEL)" if self.origin == "env" else ""
 
 
