@@ -1,5 +1,4 @@
 """The counting pass: tokenization, sentence boundaries, vocabulary, trimming, remapping."""
-import gzip
 
 import numpy as np
 import pytest

@@ -155,7 +155,8 @@ def test_damaged_folder_is_a_format_error_naming_the_file(tmp_path, kv, damage, 
 
 
 def test_a_folder_that_is_not_ours(tmp_path):
-    with pytest.raises(FormatError, match="neither a w2vns vectors folder .no meta.json. nor a saved model"):
+    with pytest.raises(FormatError,
+                       match="neither a w2vns vectors folder .no meta.json. nor a saved model"):
         KeyedVectors.load(tmp_path)
 
 

@@ -43,7 +43,7 @@ def info(model_path, top, as_json):
         kind += " without a header line (GloVe style)"
     if source["compression"]:
         kind += " (%s)" % source["compression"]
-    lines = ["model          %s" % source["path"],
+    lines = ["model          %s" % ("<stdin>" if source["path"] == "-" else source["path"]),
              "format         %s" % kind,
              "vocabulary     %s words" % format(summary["vocab_size"], ","),
              "dimension      %d" % summary["dim"],

@@ -7,7 +7,6 @@ tokenized twice.
 """
 import mmap
 import os
-import sys
 import tempfile
 import time
 import zlib

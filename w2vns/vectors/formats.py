@@ -49,7 +49,7 @@ import numpy as np
 from ..io import compression as _compression
 from ..io.compression import READ_ERRORS
 from ..io.errors import InputError
-from ..io.files import open_input, open_output, stdout_buffer  # noqa: F401  (re-exported)
+from ..io.files import open_input, open_output  # noqa: F401  (open_output: re-exported)
 
 __all__ = ["FormatError", "NonUTF8Warning", "Word2VecFile", "load_word2vec", "read_word2vec",
            "write_word2vec", "open_binary", "open_output"]

@@ -399,7 +399,8 @@ class KeyedVectors:
 
     def save_word2vec_format(self, path, binary=True):
         """Write the vectors in word2vec format (binary or text; .gz/.bz2/.xz/.zst compress; "-"
-        writes to stdout).  The file is written atomically; see :func:`w2vns.vectors.formats.write_word2vec`.
+        writes to stdout).  The file is written atomically; see
+        :func:`w2vns.vectors.formats.write_word2vec`.
         """
         formats.write_word2vec(path, self.index_to_key, self._vectors, binary=binary)
 
