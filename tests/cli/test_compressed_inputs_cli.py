@@ -5,11 +5,14 @@ import bz2
 import gzip
 import json
 import lzma
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
-from tests.helpers import w2vns
+from tests.helpers import REPO, one_line, w2vns
 from w2vns import KeyedVectors
 from w2vns.apps import evaluation
 from w2vns.apps.recommend import evaluate_leave_last_out, read_baskets
@@ -156,12 +159,6 @@ def test_binary_data_where_text_is_read_is_one_line(plain, tmp_path, command, wh
     ["similar", "-m", "VECTORS", "-"], ["recommend", "-m", "VECTORS", "-"], ["train", "-"],
     ["info", "-m", "-"], ["convert", "-", "out.txt"]])
 def test_closed_or_damaged_stdin_is_one_line(plain, tmp_path, command):
-    import os
-    import subprocess
-    import sys
-
-    from tests.helpers import REPO, one_line
-
     args = [str(plain / "v.bin") if a == "VECTORS" else a for a in command]
     env = dict(os.environ, PYTHONPATH=REPO)
     closed = subprocess.run([sys.executable, "-m", "w2vns", *args], cwd=tmp_path, env=env,
@@ -174,3 +171,19 @@ def test_closed_or_damaged_stdin_is_one_line(plain, tmp_path, command):
     assert one_line(damaged.stderr).startswith(
         "w2vns: error: <stdin>: damaged or truncated gzip data (")
     assert os.listdir(tmp_path) == []
+
+
+def test_zstd_without_its_package_is_one_line_saying_what_to_install(plain, tmp_path):
+    corpus = _put(tmp_path, "corpus.txt.zst", "zstd", plain, "corpus")
+    blocked = ("import sys\n"
+               "for name in ('compression.zstd', 'backports.zstd', 'zstandard'):\n"
+               "    sys.modules[name] = None\n"
+               "from w2vns.cli import main\n"
+               "main(sys.argv[1:])\n")
+    result = subprocess.run([sys.executable, "-c", blocked, "train", str(corpus), "-q"],
+                            cwd=tmp_path, capture_output=True, timeout=60,
+                            env=dict(os.environ, PYTHONPATH=REPO))
+    assert result.returncode == 2
+    assert one_line(result.stderr) == (
+        "w2vns: error: %s is zstd-compressed: reading it needs zstd support: pip install "
+        "'w2vns[zst]' (the backports.zstd package), or pipe it through zstdcat" % corpus)
