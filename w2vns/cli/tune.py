@@ -68,7 +68,7 @@ def tune(ctx, corpus, output, fmt, negatives, noise_powers, metric, analogy_file
       w2vns tune corpus.txt --negative 2,5,10,20 -o best.bin
       w2vns tune items.txt --metric heldout --budget-minutes 10 --json tune.json
 
-    Everything else is held fixed.  Near-ties go to the fewest negatives (see README).
+    Everything else is held fixed.  Near-ties go to the fewest negatives (docs/negative-sampling.md).
     """
     if corpus.count("-") > 1:
         fail("stdin ('-') can be read only once")
