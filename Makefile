@@ -49,7 +49,7 @@ bench: $(BUILT)
 	$(PY) scripts/bench.py .bench/corpus-$(BENCH_LINES).txt --threads $(THREADS) --json .bench/bench.json
 
 clean:
-	rm -rf build *.egg-info w2vns/*.so w2vns/*.c cython_ext/*.c cython_ext/*.html demo-vectors.bin $(BUILT)
+	rm -rf build *.egg-info w2vns/*.so w2vns/*/*.so cython_ext/*.c cython_ext/*.html demo-vectors.bin $(BUILT)
 
 distclean: clean
 	rm -rf $(VENV) .bench

@@ -60,7 +60,7 @@ class Recommender:
     score is instead the model's own prediction: the mean of the basket's input vectors dotted
     with each item's output vector.  With the uniform noise distribution (noise power 0) that
     ranks items by how likely they are to share a basket with these, popularity included,
-    which next-item tests reward (see the README's Recommendation section).  ``output_bias``
+    which next-item tests reward (docs/recommendation.md).  ``output_bias``
     (an NCE model's per-word output biases, ``model.output_bias``; output scoring only) is
     added to each item's score: it is part of that model's score.
     """
@@ -292,7 +292,7 @@ def load_recommender(path):
 
     A saved-model or checkpoint folder (``w2vns train --save-model DIR``) holds the output
     vectors too (and an NCE model's output biases), so its recommendations are the model's own
-    prediction (output scoring, the better ranking in the README's measurements); a vectors
+    prediction (output scoring, the better ranking in docs/recommendation.md's measurements); a vectors
     file has only the input vectors and is ranked by cosine.
     """
     if os.path.isfile(os.path.join(path, "checkpoint.json")):

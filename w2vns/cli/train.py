@@ -17,7 +17,7 @@ from ..vectors.keyed import FORMATS, format_for_path
 from ..vectors.native import is_native
 from .common import (DEFAULT_MODEL, EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, absolute_path,
                      error_text, fail, human, json_safe, log, one_stdout, plural)
-from .options import IntervalType, preset_params, training_options
+from .options import IntervalType, preset_option, preset_params, training_options
 from .progress import TqdmProgress
 from .tables import evaluation_summary
 
@@ -30,11 +30,7 @@ from .tables import evaluation_summary
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
               help="Output format [default: by name: .w2vns a memory-mapped folder, .txt/.vec "
                    "(also .gz/.bz2/.xz/.zst) and '-' text, else binary].")
-@training_options(
-    click.option("--negative", type=click.IntRange(0, 1000), default=5, show_default=True,
-                 help="Noise words per positive pair."),
-    click.option("--noise-power", type=click.FloatRange(-10, 10), default=0.75,
-                 show_default=True, help="Noise distribution count**power (0 uniform, 1 unigram)."))
+@training_options()
 @click.option("--vocab-out", type=click.Path(dir_okay=False, allow_dash=True), default=None,
               help="Also write the vocabulary as word<TAB>count ('-': stdout).")
 @click.option("--report", type=click.Path(dir_okay=False, allow_dash=True), default=None,
@@ -58,10 +54,7 @@ from .tables import evaluation_summary
 @click.option("--eval", "evaluate_after", is_flag=True,
               help="Evaluate on the bundled analogies and WordSim-353 after training; the "
                    "figures go to the summary line and --report.")
-@click.option("--preset", type=click.Choice(["items"]), default=None,
-              help="Defaults for a kind of data; options given explicitly win.  items: baskets "
-                   "or sessions, one per line (window 0, min-count 1, sample 0, epochs 20, "
-                   "noise-power 0).")
+@preset_option()
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 @click.pass_context
 def train(ctx, corpus, output, fmt, vocab_out, report, checkpoint_dir, checkpoint_every,
