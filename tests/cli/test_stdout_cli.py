@@ -112,6 +112,7 @@ def _run_into_a_closed_pipe(args, cwd, stdin=b""):
     ["recommend", "-m", "VECTORS", "-"],
     ["evaluate-rec", "BASKETS", "-m", "VECTORS"],
     ["tune", "CORPUS", "--negative", "2", "--metric", "heldout", "-o", "out.bin", *TRAIN],
+    ["plot", "-m", "VECTORS", "the", "a", "-o", "-"],
 ])
 def test_a_reader_that_left_ends_the_command_quietly(files, tmp_path, args):
     names = {"CORPUS": files / "corpus.txt", "VECTORS": files / "v.bin",
