@@ -1,5 +1,4 @@
 """The recommendation commands: w2vns recommend and w2vns evaluate-rec."""
-import copy
 import json
 import sys
 
@@ -9,10 +8,9 @@ from ..apps.recommend import (BLOCK, describe_scoring, evaluate_leave_last_out,
                               load_recommender, read_baskets)
 from ..training.checkpoint import CheckpointError
 from ..vectors.formats import FormatError
-from .common import (EXIT_UNANSWERED, SURROGATES, emit_lines, fail, finish, json_safe,
-                     load_vectors, resolve_model)
-from .options import preset_params
-from .train import train
+from .common import (EXIT_UNANSWERED, SURROGATES, emit_lines, error_text, fail, finish,
+                     json_safe, load_vectors, not_in_vocabulary, resolve_model, stdin_lines)
+from .options import preset_option, preset_params, training_options
 
 
 @click.command()
@@ -43,12 +41,11 @@ def recommend(items, topn, model_path, exclude, scoring, recency, as_json):
     path = resolve_model(model_path)
     try:
         recommender = load_recommender(path, scoring, recency)
-    except (CheckpointError, FormatError, OSError) as err:
-        fail("cannot read %s: %s" % (path, err))
-    except ValueError as err:  # output scoring asked of a vectors file
-        fail(str(err))
+    except (CheckpointError, FormatError, OSError, ValueError) as err:
+        fail(error_text(err, "<stdin>" if path == "-" else path) + path.where())
     stream = items == ("-",)
-    lines = (raw.split() for raw in sys.stdin.buffer) if stream else iter([list(items)])
+    lines = ((raw.split() for raw in stdin_lines("baskets are text, one per line")) if stream
+             else iter([list(items)]))
     unanswered = 0
     while True:
         baskets = [[f.decode("utf-8", "surrogateescape") if isinstance(f, bytes) else f
@@ -59,7 +56,7 @@ def recommend(items, topn, model_path, exclude, scoring, recency, as_json):
         for basket, answer in zip(baskets, recommender.recommend_many(baskets, topn, exclude)):
             unknown = recommender.indexes(basket)[1]
             for item in unknown:
-                click.echo("w2vns: %r is not in the vocabulary" % item, err=True)
+                click.echo("w2vns: %s" % not_in_vocabulary(recommender.kv, item), err=True)
             unanswered += bool(basket) and len(unknown) == len(basket)
             if as_json:
                 out.append(SURROGATES.sub(lambda m: "\\u%04x" % ord(m.group()), json.dumps(
@@ -88,8 +85,8 @@ def recommend(items, topn, model_path, exclude, scoring, recency, as_json):
 @click.option("--recency", type=click.FloatRange(0), default=None, metavar="H",
               help="Weight a basket's items by recency, half-life H items (0: all alike) "
               "[default: auto's pick, else 0].")
-@click.option("--preset", type=click.Choice(["items", "none"]), default="items",
-              show_default=True, help="Training defaults (see train --preset).")
+@preset_option(default="items")
+@training_options(preset="items")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 @click.pass_context
@@ -115,6 +112,8 @@ def evaluate_rec(ctx, sessions, model_path, k, scoring, recency, preset, as_json
                                          **options, **({} if kv is not None else params))
     except ValueError as err:
         fail(str(err))
+    except OSError as err:
+        fail(error_text(err, sessions))
     if result["train"]:
         result["train"] = {key: result["train"][key] for key in (
             "vocab_size", "tokens", "train_seconds", "params")}
@@ -139,7 +138,3 @@ def evaluate_rec(ctx, sessions, model_path, k, scoring, recency, preset, as_json
             for c in selection["candidates"]]
     emit_lines(lines)
 
-
-evaluate_rec.params.extend(copy.copy(p) for p in train.params if p.name in (
-    "dim", "window", "negative", "sample", "min_count", "epochs", "alpha", "noise_power",
-    "threads", "seed"))
