@@ -69,6 +69,7 @@ static inline void w2v_dots(float *out, const float *restrict x, float *const *r
         int block = count - r < 4 ? count - r : 4;
         w2v_v16 acc[4] = {{0}, {0}, {0}, {0}};
         w2v_v8 half[4] = {{0}, {0}, {0}, {0}};
+        w2v_v4 quarter[4] = {{0}, {0}, {0}, {0}};
         float tail[4] = {0, 0, 0, 0};
         for (i = 0; i + 16 <= n; i += 16) {
             w2v_v16 xv = *(const w2v_v16 *)(x + i);
@@ -81,12 +82,19 @@ static inline void w2v_dots(float *out, const float *restrict x, float *const *r
                 half[k] = xv * *(const w2v_v8 *)(rows[r + k] + i);
             i += 8;
         }
+        if (i + 4 <= n) {
+            w2v_v4 xv = *(const w2v_v4 *)(x + i);
+            for (k = 0; k < block; k++)
+                quarter[k] = xv * *(const w2v_v4 *)(rows[r + k] + i);
+            i += 4;
+        }
         for (k = 0; k < block; k++) {
             int j;
             for (j = i; j < n; j++)
                 tail[k] += x[j] * rows[r + k][j];
             out[r + k] = w2v_sum16(acc[k]) + (((half[k][0] + half[k][4]) + (half[k][1] + half[k][5]))
                                               + ((half[k][2] + half[k][6]) + (half[k][3] + half[k][7])))
+                         + ((quarter[k][0] + quarter[k][2]) + (quarter[k][1] + quarter[k][3]))
                          + tail[k];
         }
     }
@@ -132,6 +140,13 @@ static inline void w2v_group_update(float *const *x, int m, float *const *rows, 
             *(w2v_v8 *)(d + i) = a0;
             i += 8;
         }
+        if (i + 4 <= n) {
+            w2v_v4 a0 = {0};
+            for (j = 0; j < m; j++)
+                a0 += g[j * count + t] * *(const w2v_v4 *)(x[j] + i);
+            *(w2v_v4 *)(d + i) = a0;
+            i += 4;
+        }
         for (; i < n; i++) {
             float a = 0;
             for (j = 0; j < m; j++)
@@ -169,6 +184,13 @@ static inline void w2v_group_update(float *const *x, int m, float *const *rows, 
                 e0 += gj[t] * *(const w2v_v8 *)(rows[t] + i);
             *(w2v_v8 *)(xj + i) += e0;
             i += 8;
+        }
+        if (i + 4 <= n) {
+            w2v_v4 e0 = {0};
+            for (t = 0; t < count; t++)
+                e0 += gj[t] * *(const w2v_v4 *)(rows[t] + i);
+            *(w2v_v4 *)(xj + i) += e0;
+            i += 4;
         }
         for (; i < n; i++) {
             float e = 0;
