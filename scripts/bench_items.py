@@ -9,8 +9,9 @@ DATA is a file of baskets (one per line, items separated by spaces), ``sessions:
 (N generated sessions of about L items, w2vns.corpus.synthetic.generate_sessions, seed 0, stay
 probability STAY, default 0.6), or ``text:PATH:N`` (the first N lines of a text file, .gz
 too, as baskets: each line's distinct words in the order they first occur).  Without DATA:
-../shared/data/debian-baskets.txt, sessions:10:20000, sessions:50:4000, sessions:200:1500,
-sessions:700:300, sessions:200:1500:0, text:../shared/data/corpus-en.txt.gz:400.
+../shared/data/debian-baskets.txt, sessions:10:10000, sessions:50:2000, sessions:200:500,
+sessions:700:150, sessions:200:500:0 (about 100,000 items each, the size of a small ratings
+data set), text:../shared/data/corpus-en.txt.gz:200.
 
 Leave-last-out (w2vns.apps.recommend): the last item of every line is hidden and every model
 trains on the same training lines (every line without its last item); the hidden items of up
@@ -56,8 +57,8 @@ SHARED = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))), "shared", "data")
 DEFAULT_DATA = [
     os.path.join(SHARED, "debian-baskets.txt"),
-    "sessions:10:20000", "sessions:50:4000", "sessions:200:1500", "sessions:700:300",
-    "sessions:200:1500:0", "text:%s:400" % os.path.join(SHARED, "corpus-en.txt.gz"),
+    "sessions:10:10000", "sessions:50:2000", "sessions:200:500", "sessions:700:150",
+    "sessions:200:500:0", "text:%s:200" % os.path.join(SHARED, "corpus-en.txt.gz"),
 ]
 NS_EXPONENTS = (-0.5, 0.0, 0.75)
 
