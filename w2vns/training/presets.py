@@ -15,7 +15,10 @@ PRESETS = {
     # (min-count 1); no subsampling, since frequent items are informative in baskets; and more
     # epochs, as lines are short and the corpus small (Caselles-Dupré et al. 2018 tune these).
     # Uniform noise (power 0): output-vector scores then rank items by how often they share a
-    # line (popularity included); docs/recommendation.md has the measurements.
+    # line (popularity included), what short baskets reward; on long sessions that ranking
+    # drifts to popularity and cosine (which power barely moves) or recency-weighted output
+    # scores win, so evaluate-rec picks the scoring on a held-out split (apps/recommend.py).
+    # docs/recommendation.md has the measurements on baskets and sessions of 7 to 700 items.
     "items": {"window": 0, "min_count": 1, "sample": 0.0, "epochs": 20, "noise_power": 0.0},
 }
 
