@@ -40,13 +40,15 @@ ctypedef int (*choose_targets_fn)(Config *c, Scratch *s, uint32_t centre,
                                   uint64_t *rng) noexcept nogil
 ctypedef float (*gradients_fn)(Config *c, Scratch *s, const float *scores, int n_out,
                                float alpha, float *grads) noexcept nogil
+# ``prefetch`` (optional) starts fetching, writable, the output rows the next centre word will
+# be scored against, while the current window computes.
+ctypedef void (*prefetch_fn)(Config *c, uint32_t centre) noexcept nogil
 
 cdef struct Objective:
     choose_targets_fn choose_targets
     gradients_fn gradients
     bint draws_noise         # targets include alias-table noise draws (drawn a window early)
-    bint centre_output       # the centre's own output row is a target (the loop prefetches
-                             # the next centre's)
+    prefetch_fn prefetch     # NULL: none
 
 
 cdef struct Config:
