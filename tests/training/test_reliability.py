@@ -130,6 +130,18 @@ BAD_INPUTS = [
     ("min-count-too-high", None, ["train", "CORPUS", "--min-count", "100000"], 2,
      "no word reaches --min-count 100000"),
     ("no-corpus", None, ["train"], 2, "Missing argument 'CORPUS...'"),
+    ("negative-0-with-sgns", None, ["train", "CORPUS", "--negative", "0"], 2,
+     "negative must be >= 1 with the sgns loss, which learns from noise words"),
+    ("negative-0-with-sampled-softmax", None,
+     ["train", "CORPUS", "--loss", "sampled-softmax", "--negative", "0"], 2,
+     "negative must be >= 1 with the sampled-softmax loss"),
+    ("hard-negatives-with-hs", None, ["train", "CORPUS", "--loss", "hs", "--hard-negatives",
+                                      "10"], 2, "hard_negatives must be 0 with the hs loss"),
+    ("softmax-above-its-vocabulary-limit",
+     _write("big.txt", (" ".join("w%d" % i for i in range(10001)) + "\n").encode() * 5),
+     ["train", "big.txt", "--loss", "softmax"], 2,
+     "the softmax loss is exact over the whole vocabulary, meant for at most 10000 words; "
+     "this one has 10001"),
     ("unknown-command", None, ["bogus"], 2, "No such command"),
     ("no-model", None, ["similar", "dog", "-m", "missing.bin"], 2, "w2vns train"),
     ("truncated-vectors", _truncated_vectors, ["similar", "dog", "-m", "trunc.bin"], 2,
@@ -251,11 +263,12 @@ def _wait_for_checkpoint(proc, folder, timeout=120):
         time.sleep(0.005)
 
 
-@pytest.mark.parametrize("loss", ["sgns", "nce"])
+@pytest.mark.parametrize("loss", ["sgns", "nce", "hs"])
 def test_killed_run_resumes_to_byte_identical_vectors(loss, corpus_file, tmp_path):
     """SIGKILL right after the first checkpoint; --resume; the vectors equal an uninterrupted
-    run's, byte for byte (one thread, a fixed seed). NCE: its output biases are saved and
-    restored too (the whole model, saved with --save-model, is identical)."""
+    run's, byte for byte (one thread, a fixed seed). NCE's output biases and HS's inner-node
+    vectors are saved and restored too (the whole model, saved with --save-model, is
+    identical)."""
     args = ["train", corpus_file, "--epochs", "12", "--seed", "7", "--loss", loss, *FAST]
     assert run(*args, "-o", tmp_path / "whole.bin",
                "--save-model", tmp_path / "whole.model").returncode == 0
@@ -277,6 +290,12 @@ def test_killed_run_resumes_to_byte_identical_vectors(loss, corpus_file, tmp_pat
     whole, resumed = (checkpoint.load(tmp_path / name) for name in ("whole.model",
                                                                     "resumed.model"))
     assert resumed.syn1neg.tobytes() == whole.syn1neg.tobytes()
+    assert set(resumed.extras) == set(whole.extras)
+    for name, array in whole.extras.items():
+        assert resumed.extras[name].tobytes() == array.tobytes(), name
+    if loss == "hs":
+        assert whole.extras["syn1"].shape == (len(whole.vocab) - 1, 16)
+        assert np.abs(whole.extras["syn1"]).max() > 0
     if loss == "nce":
         assert resumed.output_bias.tobytes() == whole.output_bias.tobytes()
         assert checkpoint.load(ck).output_bias.tobytes() == whole.output_bias.tobytes()

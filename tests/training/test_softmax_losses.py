@@ -4,6 +4,8 @@ softmax's expected gradient against the full softmax's as the number of draws gr
 import numpy as np
 import pytest
 
+import w2vns
+from w2vns.corpus import synthetic
 from w2vns.training import losses
 from w2vns.training._kernel import Kernel
 from w2vns.training.huffman import huffman_tree
@@ -214,3 +216,22 @@ def test_sampled_softmax_expected_gradient_approaches_the_full_softmax_gradient(
         errors.append(np.linalg.norm(estimate - full) / np.linalg.norm(full))
     assert errors[0] > errors[1] > errors[2]
     assert errors[2] < 0.03
+
+
+@pytest.mark.parametrize("loss", SOFTMAX_LOSSES)
+def test_one_thread_is_deterministic_and_every_thread_trains(loss):
+    lines = synthetic.generate_corpus(6000, seed=2)  # ~100k tokens: 4 blocks to share
+
+    def train(threads):
+        return w2vns.train(lines, loss=loss, threads=threads, seed=5, dim=16, epochs=1,
+                           min_count=3, max_vocab=200,
+                           negative=0 if loss != "sampled-softmax" else 5)
+
+    a, b, two = train(1), train(1), train(2)
+    for x, y in [(a.wv.vectors, b.wv.vectors), (a.syn1neg, b.syn1neg)] + [
+            (a.extras[name], b.extras[name]) for name in a.extras]:
+        assert np.asarray(x).tobytes() == np.asarray(y).tobytes()
+    assert two.report["threads"] == 2
+    assert all(words > 0 for words in two.report["worker_seconds"])
+    assert np.isfinite(two.wv.vectors).all()
+    assert not np.array_equal(a.wv.vectors, two.wv.vectors)
