@@ -6,6 +6,7 @@ loss on one corpus, with gensim's and word2vec.c's hierarchical softmax as peers
         [--epochs 5] [--small-vocab 1000] [--small-epochs 1] [--tables main,small]
         [--word2vec PATH] [--lock /work/bench.lock] [--json out.json] [--plot out.png]
         [--workdir DIR] [--keep]
+    python scripts/bench_losses.py CORPUS.txt --heldout HELDOUT.txt --replot out.json --plot out.png
 
 Two tables, every run its own child process, one after the other (scripts/bench.py's
 run_child: whole-process wall time, the child's own peak RSS):
@@ -300,30 +301,54 @@ STYLES = {
 
 def plot(runs, path, titles):
     """One panel per table (their cross-entropies are on different scales: the small
-    vocabulary's are over 1,000 words), held-out cross-entropy against words/s."""
+    vocabulary's are over 1,000 words), held-out cross-entropy against words/s; an inset
+    zooms on the losses that estimate a normalised model (all but SGNS, whose cross-entropy is
+    far above theirs)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     tables = [t for t in ("main", "small") if any(r.table == t for r in runs)]
-    fig, axes = plt.subplots(1, len(tables), figsize=(6.5 * len(tables), 5.5), dpi=100,
+    fig, axes = plt.subplots(1, len(tables), figsize=(7 * len(tables), 7), dpi=100,
                              squeeze=False)
     for ax, which in zip(axes[0], tables):
-        for run in runs:
-            r = run.result
-            if run.table != which or not r.get("heldout") or not r.get("words_per_sec"):
+        points = [(run.name, run.result["words_per_sec"],
+                   run.result["heldout"]["cross_entropy"]) for run in runs
+                  if run.table == which and run.result.get("heldout")
+                  and run.result.get("words_per_sec")]
+        close = [p for p in points if not p[0].startswith("sgns")]
+        inset = None
+        if close and len(close) < len(points):
+            inset = ax.inset_axes([0.1, 0.2, 0.86, 0.5])
+        for target in (ax, inset):
+            if target is None:
                 continue
-            marker, colour = STYLES.get(run.name, ("x", "grey"))
-            ax.scatter(r["words_per_sec"], r["heldout"]["cross_entropy"], marker=marker,
-                       color=colour, s=90 if marker == "*" else 50, label=run.name,
-                       edgecolors="black", linewidths=0.4)
-        ax.set_xscale("log")
+            shown = points if target is ax else sorted(close, key=lambda p: p[2])
+            for i, (name, x, y) in enumerate(shown):
+                marker, colour = STYLES.get(name, ("x", "grey"))
+                target.scatter(x, y, marker=marker, color=colour, s=90 if marker == "*" else 50,
+                               label=name if target is ax else None, edgecolors="black",
+                               linewidths=0.4, zorder=3)
+                if target is inset:
+                    # Neighbours in height take turns above and below their point.
+                    target.annotate(name.replace("sampled-softmax", "sampled"), (x, y),
+                                    textcoords="offset points", fontsize=7,
+                                    xytext=(5, 4) if i % 2 else (5, -10))
+            target.set_xscale("log")
+            target.grid(True, which="both", alpha=0.3)
+        if inset is not None:
+            low = min(p[2] for p in close)
+            high = max(p[2] for p in close)
+            margin = max(0.1 * (high - low), 0.002)
+            inset.set_ylim(low - margin, high + 3 * margin)
+            inset.set_title("zoom: all but SGNS", fontsize=8)
+            inset.tick_params(labelsize=7)
         ax.set_xlabel("training words/s (log scale)")
         ax.set_ylabel("held-out cross-entropy, nats per pair (lower is better)")
         ax.set_title(titles[which], fontsize=10)
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=8, loc="best")
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.11), ncol=4,
+                  frameon=False)
     fig.suptitle("Held-out cross-entropy against training speed, every loss")
     fig.tight_layout()
     tmp = path + ".tmp.png"
@@ -371,14 +396,35 @@ def parse_args(argv=None):
     p.add_argument("--plot")
     p.add_argument("--workdir")
     p.add_argument("--keep", action="store_true")
+    p.add_argument("--replot", metavar="JSON",
+                   help="draw --plot again from the runs of an earlier --json (no training)")
     args = p.parse_args(argv)
     args.corpus, args.heldout = os.path.abspath(args.corpus), os.path.abspath(args.heldout)
     args.table_list = [t for t in args.tables.split(",") if t]
     return args
 
 
+def replot(args):
+    with open(args.replot) as f:
+        doc = json.load(f)
+    runs = [Run(**r) for r in doc["runs"]]
+    saved = argparse.Namespace(**doc["args"])
+    plot(runs, args.plot, {which: title_of(saved, which) for which in saved.table_list})
+    return 0
+
+
+def title_of(args, which):
+    epochs = settings_of(args, which == "small")["epochs"]
+    if which == "main":
+        return "whole vocabulary (min-count %d), %d epochs" % (args.min_count, epochs)
+    return "the %d most frequent words (--max-vocab %d), %d epoch%s" % (
+        args.small_vocab, args.small_vocab, epochs, "s" if epochs > 1 else "")
+
+
 def main(argv=None):
     args = parse_args(argv)
+    if args.replot:
+        return replot(args)
     runs = []
     if "main" in args.table_list:
         runs += [Run("main", "hs", "w2vns", "--loss hs --negative 0"),
@@ -412,11 +458,7 @@ def main(argv=None):
           % (args.corpus, args.heldout, args.threads, lock_seconds))
     titles = {}
     for which in args.table_list:
-        s = settings_of(args, which == "small")
-        titles[which] = ("whole vocabulary (min-count %d), %d epochs" % (
-            args.min_count, s["epochs"]) if which == "main" else
-            "the %d most frequent words (--max-vocab %d), %d epoch%s" % (
-                args.small_vocab, args.small_vocab, s["epochs"], "s" if s["epochs"] > 1 else ""))
+        titles[which] = title_of(args, which)
         print("\n### %s\n" % titles[which])
         print(table(runs, which, args))
     checks = bars(runs)
