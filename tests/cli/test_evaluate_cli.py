@@ -192,7 +192,7 @@ def test_evaluate_no_pair_in_vocabulary_gives_null_correlations(model_file, tmp_
     (["--similarity", "LATIN1"], "not UTF-8"),
     (["--method", "sub"], "--method"),
     (["--restrict", "0"], "--restrict"),
-    (["-m", "GARBAGE"], "cannot read"),
+    (["-m", "GARBAGE"], "garbage.bin: line 1: bad header"),
     (["--heldout", "EMPTY"], "needs the model's output layer: -m a folder written by 'w2vns "
                              "train --save-model DIR'"),
 ])
