@@ -35,8 +35,8 @@ from .weights import padded_matrix
 
 #: The largest vocabulary --loss softmax trains without --force-softmax. Every pair costs it
 #: 3 V d multiply-adds (scores, input error, output update over the whole output matrix): at
-#: 10,000 words and 100 dimensions, 3 million, about 600 times SGNS's 6 outputs; beyond this,
-#: sampled softmax or hs estimate the same model at a small fraction of the cost
+#: 10,000 words and 100 dimensions, 3 million, about 1,700 times SGNS's with 5 noise words;
+#: beyond this, sampled softmax or hs estimate the same model at a small fraction of the cost
 #: (docs/negative-sampling-vs-softmax.md has the measurements).
 SOFTMAX_MAX_VOCAB = 10000
 
