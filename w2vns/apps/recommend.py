@@ -271,6 +271,9 @@ def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", progress=Non
         raise ValueError("scoring must be 'cosine' or 'output' (got %r)" % (scoring,))
     if scoring == "output" and kv is not None:
         raise ValueError("output scoring needs output vectors: train instead of giving vectors")
+    if scoring == "output" and train_params.get("loss") == "hs":
+        raise ValueError("output scoring needs an output vector per item, and the hs loss has "
+                         "none (its output layer is a tree): use cosine scoring (--scoring cosine)")
     report = output = bias = None
     if kv is None:
         model = train(training, progress=progress, **train_params)
@@ -293,10 +296,14 @@ def load_recommender(path):
     A saved-model or checkpoint folder (``w2vns train --save-model DIR``) holds the output
     vectors too (and an NCE model's output biases), so its recommendations are the model's own
     prediction (output scoring, the better ranking in docs/recommendation.md's measurements); a vectors
-    file has only the input vectors and is ranked by cosine.
+    file has only the input vectors and is ranked by cosine, and so is a hierarchical-softmax
+    model (``syn1``: its output layer is a tree, with no output vector per item).
     """
     if os.path.isfile(os.path.join(path, "checkpoint.json")):
         saved = load(path)
+        if "syn1" in saved.extras:
+            return Recommender(KeyedVectors(saved.vocab.keys(), np.ascontiguousarray(saved.syn0),
+                                            counts=saved.vocab.counts))
         kv = KeyedVectors(saved.vocab.keys(), np.ascontiguousarray(saved.syn0),
                           counts=saved.vocab.counts)
         return Recommender(kv, output=saved.syn1neg, output_bias=saved.output_bias)
