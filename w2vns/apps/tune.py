@@ -24,6 +24,7 @@ from ..corpus.sampling import keep_probabilities
 from ..io.files import open_output
 from ..io.compression import READ_ERRORS
 from ..training.api import train_encoded
+from ..training import losses
 from ..training.params import TrainParams
 from . import evaluation
 from .evaluation import read_analogies, read_similarity_pairs
@@ -446,6 +447,9 @@ def tune(corpus, negatives=(2, 5, 10, 20), noise_powers=(0.75,), metric="auto",
         raise ValueError("give at least one number of negatives and one noise power")
     for k, p in settings:
         params = TrainParams(negative=k, noise_power=p, seed=seed, **train_params).validate()
+    if not losses.get(params.loss).needs_negatives:
+        raise ValueError("tune chooses the number of negatives and the noise power, and the %s "
+                         "loss draws no noise words" % params.loss)
     progress = progress or TuneProgress()
 
     lines, _tokens = read_lines(corpus, max_tokens)
