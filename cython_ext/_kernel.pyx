@@ -677,8 +677,9 @@ cdef int choose_vocabulary(Config *c, Scratch *s, uint32_t centre, uint64_t *rng
 
 cdef int choose_samples(Config *c, Scratch *s, uint32_t centre, uint64_t *rng) noexcept nogil:
     """Sampled softmax: the centre, then ``negative`` draws from the noise table, all kept (a
-    draw of the centre too: the log-q corrected sample then estimates the softmax's
-    normaliser without bias as the draws grow; removing such draws would not)."""
+    draw of the centre too: the log-q corrected draws then estimate the softmax's normaliser
+    without bias, and the gradient converges to the softmax's as k grows; with such draws
+    removed it would converge to the softmax over the other words)."""
     cdef int n_out = 1, d
     cdef uint32_t w
     s.centre = centre
