@@ -42,7 +42,8 @@ def extension(name, fast_math=False):
 
 setup(
     ext_modules=cythonize(
-        [extension("_encode"), extension("_sampling"), extension("_kernel", fast_math=True)],
+        [extension("_encode"), extension("_sampling"), extension("_kernel", fast_math=True),
+         extension("_phrases")],
         include_path=["cython_ext"],
         compiler_directives={"language_level": 3},
         annotate=bool(os.environ.get("W2VNS_ANNOTATE")),
