@@ -7,10 +7,10 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from w2vns import synthetic
-from w2vns._encode import Encoder
-from w2vns._phrases import BigramCounter, PhraseRewriter, count_unigrams
-from w2vns.phrases import Phrases, PhrasesError
+from w2vns.corpus import synthetic
+from w2vns.corpus._encode import Encoder
+from w2vns.corpus._phrases import BigramCounter, PhraseRewriter, count_unigrams
+from w2vns.corpus.phrases import Phrases, PhrasesError
 
 SENT = 0xFFFFFFFF
 
@@ -268,7 +268,7 @@ def test_save_load_round_trip(tmp_path):
 
 
 def test_transform_streams_files_in_small_pieces(tmp_path, monkeypatch):
-    import w2vns.phrases as module
+    import w2vns.corpus.phrases as module
 
     lines = planted_lines()
     phrases = Phrases(min_count=5, threshold=20, passes=2)
@@ -307,7 +307,7 @@ def test_bad_settings_raise(kwargs):
 
 
 def test_an_empty_corpus_is_an_error():
-    from w2vns.corpus import CorpusError
+    from w2vns.corpus.encode import CorpusError
 
     with pytest.raises(CorpusError, match="empty"):
         Phrases().fit(["", "  "])
