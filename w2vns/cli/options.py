@@ -49,6 +49,11 @@ def training_options(negative, noise_power):
         click.option("--hot-sync", "hot_sync", type=click.IntRange(1, 1000000), default=64,
                      show_default=True, metavar="N",
                      help="Updates between merges of the --hot-rows copies."),
+        click.option("--phrases", type=click.IntRange(0, 10), default=0, show_default=True,
+                     metavar="N", help="Join phrases (new york -> new_york) in N passes before "
+                     "counting, as 'w2vns phrases' does (0: off)."),
+        click.option("--phrase-threshold", type=float, default=100.0, show_default=True,
+                     help="Score a bigram needs to be joined by --phrases (word2vec scorer)."),
         click.option("--nce-bias/--no-nce-bias", "nce_bias", default=True, show_default=True,
                      help="With --loss nce, learn a per-word output bias (score u.v + b_w, b_w "
                      "starting at log unigram probability); --no-nce-bias: the bare score u.v."),

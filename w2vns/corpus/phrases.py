@@ -371,7 +371,10 @@ class _EncodedText:
     def __exit__(self, *exc):
         self.stream = None
         if self.mapping is not None:
-            self.mapping.close()
+            try:
+                self.mapping.close()
+            except BufferError:  # views of it live on in a traceback: they close it later
+                pass
         self.cache.close()
 
 

@@ -5,6 +5,7 @@ import dataclasses
 import os
 
 from ..corpus.encode import encode_corpus, is_corpus_paths
+from ..corpus.phrases import Phrases
 from . import checkpoint as ckpt
 from .model import Word2VecModel
 from .params import TrainParams
@@ -19,6 +20,15 @@ def _check_params(params):
     return TrainParams(**params)
 
 
+def phrase_rewrite(params):
+    """What ``encode_corpus`` applies to the encoded corpus for ``params.phrases`` (None when 0):
+    phrase detection in that many passes, with the vocabulary's ``min_count``."""
+    if not params.phrases:
+        return None
+    return Phrases(min_count=params.min_count, threshold=params.phrase_threshold,
+                   passes=params.phrases).learn_encoded
+
+
 def train(corpus, progress=None, cache_dir=None, checkpoint=None, checkpoint_every="1epoch",
           init=None, note=None, **params):
     """Train skip-gram with negative sampling on ``corpus``; return a ``Word2VecModel``.
@@ -26,7 +36,9 @@ def train(corpus, progress=None, cache_dir=None, checkpoint=None, checkpoint_eve
     ``corpus``: a path (``-`` for stdin; .gz/.bz2/.xz/.zst and URLs through smart_open), a list
     of paths, or an iterable of sentences (str lines or lists of str tokens). ``params`` are
     ``TrainParams`` fields (dim, window, negative, sample, min_count, max_vocab, epochs, alpha,
-    min_alpha, noise_power, threads, seed); bad values raise ValueError before any work.
+    min_alpha, noise_power, threads, seed, phrases, ...); bad values raise ValueError before
+    any work. ``phrases=N`` joins phrases (``corpus.phrases``) in N passes over the encoded
+    corpus before the vocabulary is chosen: the text is still read and tokenized once.
 
     ``checkpoint``: a folder to save the run's state in, every ``checkpoint_every`` ("1epoch",
     "10m", N words: see ``checkpoint.parse_every``), at the end, and when interrupted; continue
@@ -58,7 +70,8 @@ def train(corpus, progress=None, cache_dir=None, checkpoint=None, checkpoint_eve
         p = trainer.params
         encoded = encode_corpus(corpus, p.min_count, p.max_vocab, cache_dir=cache_dir,
                                 progress=trainer.progress.counting,
-                                vocabulary=start_from.vocab if start_from else None, grow=True)
+                                vocabulary=start_from.vocab if start_from else None, grow=True,
+                                rewrite=phrase_rewrite(p))
         syn0 = syn1neg = output_bias = None
         if start_from is not None:
             syn0, syn1neg = _grown_weights(start_from, encoded.origin, p.seed)
@@ -104,7 +117,8 @@ def resume(folder, corpus=None, progress=None, cache_dir=None, checkpoint_every=
     trainer = Trainer(TrainParams(**saved.params), progress)
     p = trainer.params
     encoded = encode_corpus(corpus, p.min_count, p.max_vocab, cache_dir=cache_dir,
-                            progress=trainer.progress.counting, vocabulary=saved.vocab)
+                            progress=trainer.progress.counting, vocabulary=saved.vocab,
+                            rewrite=phrase_rewrite(p))
     identity = encoded.identity()
     expected = {k: saved.corpus.get(k) for k in identity}
     if identity != expected:

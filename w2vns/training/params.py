@@ -52,6 +52,8 @@ class TrainParams:
                                       # default: HOT_ROWS from HOT_ROWS_FROM_THREADS on
     hot_sync: int = 64                # updates between merges of those copies
     nce_bias: bool = True             # NCE learns per-word output biases; False: bare score
+    phrases: int = 0                  # N > 0: join phrases (new_york) in N passes before counting
+    phrase_threshold: float = 100.0   # their word2vec score threshold (corpus.phrases)
 
     def validate(self):
         """Raise ValueError naming the first out-of-range parameter."""
@@ -97,6 +99,10 @@ class TrainParams:
               "an integer in 0..65536 (0: off)")
         check("hot_sync", is_int(self.hot_sync) and 1 <= self.hot_sync <= 1000000,
               "an integer in 1..1000000")
+        check("phrases", is_int(self.phrases) and 0 <= self.phrases <= 10,
+              "an integer in 0..10 (0: off)")
+        check("phrase_threshold", isinstance(self.phrase_threshold, (int, float))
+              and np.isfinite(self.phrase_threshold), "a finite number")
         return self
 
     @property
