@@ -118,3 +118,38 @@ def test_train_with_phrases_learns_phrase_vectors(corpus, expected, tmp_path):
     # two passes join four-word phrases here (the planted sentences repeat whole)
     assert "new_york_city_marathon" in vocab(tmp_path / "vocab.tsv")
     assert "\nnew_york_city_marathon " in (tmp_path / "v.txt").read_text()
+
+
+def test_evaluate_phrases_runs_the_bundled_phrase_analogies(tmp_path):
+    """--phrases scores questions-phrases.txt (phrase words joined by _), with gensim's figures."""
+    import json
+
+    import numpy as np
+
+    from w2vns.apps import evaluation as ev
+    from w2vns.vectors.keyed import KeyedVectors
+
+    sections = ev.read_analogies(ev.PHRASE_ANALOGIES_PATH)
+    assert sum(len(q) for _, q in sections) == 3218
+    rng = np.random.default_rng(5)
+    vec = {}
+    for _name, questions in sections:
+        offset = rng.standard_normal(16)
+        for q in questions:
+            a, b = q[0].lower(), q[1].lower()
+            vec.setdefault(a, rng.standard_normal(16))
+            vec.setdefault(b, vec[a] + offset + 0.8 * rng.standard_normal(16))
+    keys = [k for k in vec if rng.random() > 0.05]  # some questions are skipped
+    path = tmp_path / "phrase-vectors.bin"
+    KeyedVectors(keys, np.array([vec[k] for k in keys], dtype=np.float32)).save_word2vec_format(
+        str(path), binary=True)
+    result = w2vns("evaluate", "-m", path, "--phrases", "--restrict", "100000", "--json")
+    assert result.returncode == 0, result.stderr
+    (ana,) = json.loads(result.stdout)["analogies"]
+    assert ana["path"] == ev.PHRASE_ANALOGIES_PATH and ana["questions"] == 3218
+    gensim_models = pytest.importorskip("gensim.models")
+    theirs = gensim_models.KeyedVectors.load_word2vec_format(str(path), binary=True)
+    score, _ = theirs.evaluate_word_analogies(ev.PHRASE_ANALOGIES_PATH, restrict_vocab=100000)
+    assert ana["accuracy"] == score and 0.05 < score < 0.95
+    table = w2vns("evaluate", "-m", path, "--phrases", "--restrict", "100000")
+    assert b"newspapers" in table.stdout and b"syntactic" not in table.stdout

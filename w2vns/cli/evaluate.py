@@ -5,6 +5,7 @@ import sys
 
 import click
 
+from ..apps.evaluation import PHRASE_ANALOGIES_PATH
 from ..apps.evaluation import evaluate as run_evaluation
 from ..apps.plot import MissingMatplotlib, image_format, plot_words
 from .common import EXIT_UNANSWERED, fail, json_safe, load_vectors, resolve_model
@@ -18,6 +19,9 @@ from .tables import format_evaluation
 @click.option("--analogies", "analogy_files", multiple=True,
               type=click.Path(exists=True, dir_okay=False),
               help="Analogy questions (questions-words layout); repeatable.")
+@click.option("--phrases", "phrase_analogies", is_flag=True,
+              help="Also run the bundled phrase analogies (questions-phrases.txt: "
+              "New_York New_York_Times Baltimore Baltimore_Sun), for vectors of phrased text.")
 @click.option("--similarity", "similarity_files", multiple=True,
               type=click.Path(exists=True, dir_okay=False),
               help="Word pairs with human scores (word1 word2 score); repeatable.")
@@ -26,14 +30,18 @@ from .tables import format_evaluation
 @click.option("--method", type=click.Choice(["add", "mul"]), default="add", show_default=True,
               help="Analogies: 3CosAdd or 3CosMul.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
-def evaluate(model_path, analogy_files, similarity_files, restrict, method, as_json):
+def evaluate(model_path, analogy_files, phrase_analogies, similarity_files, restrict, method,
+             as_json):
     """Word-analogy accuracy and word-similarity correlation of a model.
 
-    With no --analogies and no --similarity, runs the bundled questions-words analogies and
-    WordSim-353; otherwise only the files given.  Words match case-insensitively, as in gensim.
+    With no --analogies, --phrases or --similarity, runs the bundled questions-words analogies
+    and WordSim-353; otherwise only the sets given.  Words match case-insensitively, as in
+    gensim.
     """
     model_path = resolve_model(model_path)
     kv = load_vectors(model_path)
+    if phrase_analogies:
+        analogy_files = list(analogy_files) + [PHRASE_ANALOGIES_PATH]
     if not analogy_files and not similarity_files:
         analogy_files = similarity_files = None
     try:
