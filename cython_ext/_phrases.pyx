@@ -125,8 +125,8 @@ cdef class BigramCounter:
         self.slots[s].key = key
         self.slots[s].count = count
 
-    cdef int rebuild(self, uint64_t n, int64_t keep_above) noexcept nogil:
-        """Move the pairs counted more than keep_above times into a fresh table of n slots."""
+    cdef int grow(self, uint64_t n) noexcept nogil:
+        """Move every pair into a fresh table of n slots (the old one is freed after)."""
         cdef Slot *old = self.slots
         cdef uint64_t old_n = self.mask + 1, i
         if self.alloc(n) != 0:
@@ -134,22 +134,45 @@ cdef class BigramCounter:
             return -1
         self.size = 0
         for i in range(old_n):
-            if old[i].key != EMPTY and old[i].count > <uint64_t>keep_above:
+            if old[i].key != EMPTY:
                 self.put(old[i].key, old[i].count)
                 self.size += 1
         free(old)
+        return 0
+
+    cdef int prune(self) noexcept nogil:
+        """Drop the pairs counted at most min_reduce times, in place: the survivors wait in a
+        buffer of their own size while the table is cleared, then go back."""
+        cdef uint64_t n = self.mask + 1, i
+        cdef int64_t kept = 0, j
+        cdef Slot *survivors
+        for i in range(n):
+            if self.slots[i].key != EMPTY and self.slots[i].count > <uint64_t>self.min_reduce:
+                kept += 1
+        survivors = <Slot *>malloc(max(kept, 1) * sizeof(Slot))
+        if survivors == NULL:
+            return -1
+        j = 0
+        for i in range(n):
+            if self.slots[i].key != EMPTY and self.slots[i].count > <uint64_t>self.min_reduce:
+                survivors[j] = self.slots[i]
+                j += 1
+            self.slots[i].key = EMPTY
+        for j in range(kept):
+            self.put(survivors[j].key, survivors[j].count)
+        free(survivors)
+        self.size = kept
+        self.min_reduce += 1
+        self.prunes += 1
         return 0
 
     cdef int make_room(self) noexcept nogil:
         """After an insertion: grow the table at half load; past max_size pairs, prune."""
         cdef uint64_t n = self.mask + 1
         if self.size > self.max_size:
-            if self.rebuild(n, self.min_reduce) != 0:
-                return -1
-            self.min_reduce += 1
-            self.prunes += 1
+            return self.prune()
         elif <uint64_t>self.size * 2 > n and n < self.max_slots:
-            return self.rebuild(n * 2, 0)
+            return self.grow(n * 2)
         return 0
 
     cdef int count_pairs(self, const uint32_t *ids, Py_ssize_t n) noexcept nogil:
@@ -213,7 +236,9 @@ cdef class BigramCounter:
 
     @property
     def max_table_bytes(self):
-        """The most memory the table ever holds (a prune briefly holds the survivors too)."""
+        """The most memory the table holds: 21-43 bytes per pair of ``max_size`` (the slots
+        for it at a load of at most 3/4, rounded up to a power of two). For a moment, growing
+        to it holds the half-size table too, and a prune holds its survivors too."""
         return self.max_slots * sizeof(Slot)
 
     def pairs(self, int64_t min_count=1):
