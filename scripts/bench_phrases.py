@@ -22,7 +22,9 @@ reference: the number of lines and tokens that differ, with examples. To say why
 w2vns's library also phrases the corpus counting bigrams across line ends as word2phrase does
 (``Phrases(pairs_across_lines=True)``: word2phrase's counting loop never resets its previous
 word at a newline) and that output is compared too; neither tool prunes its bigram table on a
-corpus of this size (w2vns reports its prunes; word2phrase prunes beyond 350M entries).
+corpus of this size (w2vns reports its prunes; word2phrase prunes beyond 350M entries). To show
+what pruning changes, a last untimed run also bounds w2vns's table to ``--pruned-max`` bigrams
+(with word2phrase's counting, so that pruning is the only difference left).
 
 Ratios: peer wall / w2vns wall (> 1: w2vns is faster). Medians over the repeats.
 """
@@ -136,6 +138,8 @@ def main():
     p.add_argument("--repeats", type=int, default=1)
     p.add_argument("--word2phrase", default=WORD2PHRASE)
     p.add_argument("--no-gensim", action="store_true", help="skip gensim (slow)")
+    p.add_argument("--pruned-max", type=int, default=1000000,
+                   help="bigram bound of the pruning comparison (0: skip it)")
     p.add_argument("--json", dest="json_out", default=None)
     p.add_argument("--workdir", default=None)
     p.add_argument("--keep", action="store_true", help="keep the work folder")
@@ -153,6 +157,7 @@ def main():
             for tool in tools:
                 runs.append(run_tool(tool, rep, args, workdir))
         summary = {"corpus": args.corpus, "min_count": args.min_count,
+                   "pruned_max": args.pruned_max,
                    "threshold": args.threshold, "passes": args.passes, "runs": runs, "tools": {}}
         for tool in tools:
             ok = [r for r in runs if r["tool"] == tool and "error" not in r]
@@ -167,8 +172,12 @@ def main():
         outputs = {r["tool"]: r["output"] for r in runs if "error" not in r}
         if "w2vns" in outputs and "word2phrase" in outputs:
             summary["diff"] = compare(outputs["w2vns"], outputs["word2phrase"])
-            summary["diff_across_lines"] = compare(_phrase_across_lines(args, workdir),
-                                                   outputs["word2phrase"])
+            path, summary["across_lines_stats"] = _phrase_across_lines(args, workdir)
+            summary["diff_across_lines"] = compare(path, outputs["word2phrase"])
+            if args.pruned_max:
+                path, summary["pruned_stats"] = _phrase_across_lines(args, workdir,
+                                                                     args.pruned_max)
+                summary["diff_pruned"] = compare(path, outputs["word2phrase"])
         report(summary, runs)
         if args.json_out:
             with open(args.json_out, "w") as f:
@@ -178,17 +187,18 @@ def main():
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _phrase_across_lines(args, workdir):
-    """w2vns's phrasing with word2phrase's counting (pairs across line ends), untimed."""
+def _phrase_across_lines(args, workdir, max_bigrams=None):
+    """w2vns's phrasing with word2phrase's counting (pairs across line ends), untimed; with
+    ``max_bigrams``, a bound on the bigram table. Returns (output path, stats per pass)."""
     sys.path.insert(0, REPO)
     from w2vns.corpus.phrases import Phrases
 
-    output = os.path.join(workdir, "w2vns-across-lines.txt")
+    output = os.path.join(workdir, "w2vns-across-lines-%s.txt" % (max_bigrams or "unbounded"))
     phrases = Phrases(min_count=args.min_count, threshold=args.threshold, passes=args.passes,
-                      pairs_across_lines=True)
+                      pairs_across_lines=True, max_bigrams=max_bigrams or 40_000_000)
     phrases.fit_transform(args.corpus, output)
-    bench._log("[w2vns] pairs across lines: %s" % phrases.stats)
-    return output
+    bench._log("[w2vns] pairs across lines, max_bigrams %s: %s" % (max_bigrams, phrases.stats))
+    return output, phrases.stats
 
 
 def report(summary, runs):
@@ -200,8 +210,11 @@ def report(summary, runs):
         print("%-12s %10.2f %10.0f %12s" % (tool, f["wall_seconds"], f["peak_rss_mb"],
                                             "%.1fx" % f["wall_ratio"] if "wall_ratio" in f
                                             else "1.0x"))
+    prunes = "+".join(str(s["prunes"]) for s in summary.get("pruned_stats", []))
     for key, what in (("diff", "w2vns phrases vs word2phrase"),
-                      ("diff_across_lines", "w2vns counting pairs across lines vs word2phrase")):
+                      ("diff_across_lines", "w2vns counting pairs across lines vs word2phrase"),
+                      ("diff_pruned", "the same with at most {:,} bigrams ({} prunes) vs "
+                       "word2phrase".format(summary["pruned_max"], prunes))):
         if key in summary:
             d = summary[key]
             print("%s: %d lines, %d tokens differ" % (what, d["lines"], d["tokens"]))
