@@ -311,3 +311,9 @@ def test_an_empty_corpus_is_an_error():
 
     with pytest.raises(CorpusError, match="empty"):
         Phrases().fit(["", "  "])
+
+
+def test_the_package_exports_phrases():
+    import w2vns
+
+    assert w2vns.Phrases is Phrases and "Phrases" in w2vns.__all__
