@@ -317,3 +317,22 @@ def test_the_package_exports_phrases():
     import w2vns
 
     assert w2vns.Phrases is Phrases and "Phrases" in w2vns.__all__
+
+
+def test_encode_corpus_rewrite_hook_phrases_the_encoded_corpus():
+    """What train(phrases=N) does: the encoded stream is phrased before the vocabulary is
+    chosen, and equals encoding the phrased text."""
+    from w2vns.corpus.encode import encode_corpus
+
+    lines = planted_lines()
+    phrases = Phrases(min_count=5, threshold=20, passes=2)
+    encoded = encode_corpus(lines, min_count=1, rewrite=phrases.learn_encoded)
+    direct = encode_corpus(phrased(Phrases(min_count=5, threshold=20, passes=2), lines),
+                           min_count=1)
+    assert dict(zip(encoded.vocab.words, encoded.vocab.counts.tolist())) == dict(
+        zip(direct.vocab.words, direct.vocab.counts.tolist()))
+    words = np.array(encoded.vocab.words + [b"\n"], dtype=object)
+    ids = np.where(encoded.stream == SENT, len(encoded.vocab), encoded.stream)
+    assert b" ".join(words[ids]).replace(b" \n ", b"\n").split(b"\n")[:3] == [
+        line.encode() for line in phrased(phrases, lines)[:3]]
+    assert encoded.tokens == direct.tokens and encoded.sentences == direct.sentences
