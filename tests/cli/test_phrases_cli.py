@@ -82,6 +82,7 @@ def test_a_closed_pipe_ends_quietly(corpus_file):
     (["BINARY"], "binary data"),
     (["EMPTY"], "the corpus is empty"),
     (["CORPUS", "--passes", "0"], "Invalid value for '--passes'"),
+    (["CORPUS", "--save-phrases", "-"], "--save-phrases needs a file name"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, message, corpus, tmp_path):
     table = tmp_path / "t.tsv"

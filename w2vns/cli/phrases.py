@@ -60,6 +60,8 @@ def phrases(ctx, corpus, output, save_phrases, phrases_from, cache_dir, progress
     started = time.perf_counter()
     if corpus.count("-") > 1:
         fail("stdin ('-') can be read only once")
+    if save_phrases == "-":
+        fail("--save-phrases needs a file name (stdout is for the phrased text)")
     for path in corpus:
         if path != "-" and "://" not in path:
             if not os.path.exists(path):
