@@ -94,7 +94,7 @@ class Phrases:
     (default: 100 for word2vec, 0.5 for npmi), ``scorer`` ("word2vec" or "npmi", see the module
     docstring), ``passes`` (2 joins phrases again: trigrams and 4-grams), ``delimiter`` (joins
     the words of a phrase; no whitespace), ``max_bigrams`` (the most distinct bigrams counted
-    at once; about 16-43 bytes each) and ``pairs_across_lines`` (also count the bigram of a
+    at once; 21-43 bytes each) and ``pairs_across_lines`` (also count the bigram of a
     line's last and the next line's first word, as word2phrase does; only for comparisons: the
     rewrite never joins across lines).
 
@@ -131,6 +131,7 @@ class Phrases:
         self.pairs_across_lines = bool(pairs_across_lines)
         self.tables = []
         self.stats = []
+        self._joins = None  # the tables as dicts, for phrase()
 
     # -- learning ---------------------------------------------------------------------------
 
@@ -167,7 +168,7 @@ class Phrases:
         This is how training phrases a corpus it has already encoded (``train(phrases=N)``):
         the text is tokenized once. New phrase words are added to ``encoder``.
         """
-        self.tables, self.stats = [], []
+        self.tables, self.stats, self._joins = [], [], None
         for number in range(1, self.passes + 1):
             counts = count_unigrams(stream[:n], encoder.vocab_size)
             tokens = int(counts.sum())
@@ -216,7 +217,7 @@ class Phrases:
     def phrase(self, tokens):
         """One sentence (a list of str or bytes tokens) with its phrases joined."""
         self._check_learned()
-        if not hasattr(self, "_joins"):
+        if self._joins is None:
             self._joins = [{(a, b): a + self.delimiter + b for a, b in zip(t.a, t.b)}
                            for t in self.tables]
         as_str = bool(tokens) and isinstance(tokens[0], str)
