@@ -336,3 +336,20 @@ def test_encode_corpus_rewrite_hook_phrases_the_encoded_corpus():
     assert b" ".join(words[ids]).replace(b" \n ", b"\n").split(b"\n")[:3] == [
         line.encode() for line in phrased(phrases, lines)[:3]]
     assert encoded.tokens == direct.tokens and encoded.sentences == direct.sentences
+
+
+def test_progress_follows_the_bytes_of_all_inputs(tmp_path, monkeypatch):
+    import w2vns.corpus.phrases as module
+
+    monkeypatch.setattr(module, "CHUNK_BYTES", 1000)
+    paths = []
+    for i in range(2):
+        paths.append(tmp_path / ("part%d.txt" % i))
+        paths[-1].write_text("\n".join(planted_lines(100, seed=i)) + "\n")
+    calls = []
+    Phrases(min_count=2, threshold=1).fit([str(p) for p in paths],
+                                          progress=lambda *a: calls.append(a))
+    sizes = [p.stat().st_size for p in paths]
+    done = [c[0] for c in calls]
+    assert done == sorted(done) and done[-1] == sum(sizes)
+    assert calls[0][1] == sizes[0] and calls[-1][1] == sum(sizes)

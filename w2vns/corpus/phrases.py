@@ -384,8 +384,9 @@ def _encoded_chunks(encoder, corpus, progress=None):
     out = np.empty(CHUNK_BYTES + 2, dtype=np.uint32)
     if is_corpus_paths(corpus):
         paths = [corpus] if isinstance(corpus, (str, bytes, os.PathLike)) else list(corpus)
+        done = [0, 0]  # raw bytes read from the inputs before this one, and their sizes
         for path in paths:
-            yield from _encoded_source(encoder, path, out, progress)
+            yield from _encoded_source(encoder, path, out, progress, done)
         return
     for chunk in _iter_sentence_chunks(corpus):
         if len(chunk) + 2 > len(out):
@@ -394,9 +395,11 @@ def _encoded_chunks(encoder, corpus, progress=None):
     yield out[:encoder.finish(out)], True
 
 
-def _encoded_source(encoder, path, out, progress):
-    """The pieces of one input (``encode._encode_paths`` does the same into a file)."""
+def _encoded_source(encoder, path, out, progress, done):
+    """The pieces of one input (``encode._encode_paths`` does the same into a file);
+    ``progress(bytes read, bytes in all inputs so far)`` after each."""
     source = open_source(path)
+    done[1] += source.size or 0
     buffer = bytearray(CHUNK_BYTES)
     view = memoryview(buffer)
     try:
@@ -412,7 +415,8 @@ def _encoded_source(encoder, path, out, progress):
             offset += n
             yield out[:encoder.encode(view[:n], out)], False
             if progress is not None:
-                progress(source.position() or 0, source.size)
+                progress(done[0] + (source.position() or 0), done[1] or None)
+        done[0] += source.position() or 0
         yield out[:encoder.finish(out)], True
     finally:
         source.close()
