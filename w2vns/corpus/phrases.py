@@ -172,7 +172,7 @@ class Phrases:
         for number in range(1, self.passes + 1):
             counts = count_unigrams(stream[:n], encoder.vocab_size)
             tokens = int(counts.sum())
-            counter = BigramCounter(self.max_bigrams, self.pairs_across_lines)
+            counter = BigramCounter(self.max_bigrams, self.pairs_across_lines, n)
             for begin in range(0, n, _STEP):
                 counter.add(stream[begin:min(n, begin + _STEP)])
             a, b, c = counter.pairs(self.min_count)
