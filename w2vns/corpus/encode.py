@@ -302,7 +302,10 @@ def _rewrite(encoder, cache, rewrite):
             counts = count_unigrams(stream[:n], encoder.vocab_size)
             del stream
         finally:
-            mapping.close()
+            try:
+                mapping.close()
+            except BufferError:  # an exception's traceback still holds views of it
+                pass
         cache.truncate(4 * n)
     else:
         counts = np.zeros(encoder.vocab_size, dtype=np.int64)
