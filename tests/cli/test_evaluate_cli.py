@@ -189,7 +189,7 @@ def test_evaluate_no_pair_in_vocabulary_gives_null_correlations(model_file, tmp_
     (["--similarity", "LATIN1"], "not UTF-8"),
     (["--method", "sub"], "--method"),
     (["--restrict", "0"], "--restrict"),
-    (["-m", "GARBAGE"], "cannot read"),
+    (["-m", "GARBAGE"], "garbage.bin: line 1: bad header"),
 ])
 def test_evaluate_bad_input_exits_2_with_one_line(args, message, model_file, tmp_path):
     (tmp_path / "empty.txt").write_text("\n# nothing\n")

@@ -27,19 +27,17 @@ in a table of at most ``max_bigrams`` pairs; when it is full, the bigrams seen a
 ``min_reduce`` times (1, then 2, ...) are dropped, as word2phrase's ReduceVocab and gensim's
 ``max_vocab_size`` do.
 """
-import bz2
 import contextlib
-import gzip
-import lzma
 import math
 import mmap
 import os
-import sys
 import tempfile
 
 import numpy as np
 
 from ..io.atomic import atomic_output
+from ..io.compression import READ_ERRORS
+from ..io.files import open_output
 from ._encode import Encoder
 from ._phrases import BigramCounter, PhraseRewriter, count_unigrams
 from .encode import (CHUNK_BYTES, MAX_TOKEN_BYTES, CorpusError, _check_text,
@@ -85,10 +83,10 @@ class Phrases:
         >>> phrases.phrase(["i", "love", "new", "york"])
         ['i', 'love', 'new_york']
 
-    ``corpus`` arguments are what ``w2vns.train`` reads: a path (``-`` for stdin; .gz, .bz2,
-    .xz, .zst and URLs), a list of paths, or an iterable of sentences (str or bytes lines, or
-    lists of tokens). ``output``: a path (compressed by its .gz/.bz2/.xz name, written
-    atomically), ``-`` for stdout, or a binary file object.
+    ``corpus`` arguments are what ``w2vns.train`` reads: a path (``-`` for stdin; gzip, bzip2,
+    xz or zstd compressed; URLs), a list of paths, or an iterable of sentences (str or bytes
+    lines, or lists of tokens). ``output``: a path (compressed by its .gz/.bz2/.xz/.zst name,
+    written atomically), ``-`` for stdout, or a binary file object.
 
     Parameters: ``min_count`` (bigrams seen fewer times are never phrases), ``threshold``
     (default: 100 for word2vec, 0.5 for npmi), ``scorer`` ("word2vec" or "npmi", see the module
@@ -407,8 +405,12 @@ def _encoded_source(encoder, path, out, progress, done):
         while True:
             try:
                 n = source.stream.readinto(view)
-            except (EOFError, OSError, lzma.LZMAError) as err:
-                raise CorpusError("%s: cannot read: %s" % (path, err)) from None
+            except READ_ERRORS as err:  # as encode._encode_paths
+                if isinstance(err, (FileNotFoundError, IsADirectoryError, PermissionError,
+                                    BrokenPipeError)):
+                    raise
+                raise CorpusError("%s: cannot read: %s" % (source.name, err.strerror or err)) \
+                    from None
             if not n:
                 break
             _check_text(source, buffer, n, offset)
@@ -453,22 +455,10 @@ def _write_text(encoder, stream, n, out):
 
 @contextlib.contextmanager
 def _open_output(output):
-    """A binary file for ``output``: a file object as it is, ``-`` for stdout, else a path
-    written atomically and compressed by its name (.gz/.bz2/.xz)."""
+    """A binary file for ``output``: a file object as it is, else ``io.files.open_output``
+    (``-`` for stdout; a path written atomically, compressed by its name)."""
     if hasattr(output, "write"):
         yield output
         return
-    if os.fspath(output) == "-":
-        yield sys.stdout.buffer
-        sys.stdout.buffer.flush()
-        return
-    ext = os.path.splitext(os.fspath(output))[1].lower()
-    with atomic_output(output) as handle:
-        if ext == ".gz":  # filename="": not the temporary file's name in the header
-            with gzip.GzipFile(filename="", mode="wb", fileobj=handle) as packed:
-                yield packed
-        elif ext in (".bz2", ".xz"):
-            with (bz2.BZ2File if ext == ".bz2" else lzma.LZMAFile)(handle, "wb") as packed:
-                yield packed
-        else:
-            yield handle
+    with open_output(output) as out:
+        yield out
