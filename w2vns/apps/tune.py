@@ -23,8 +23,8 @@ from ..corpus.encode import (CorpusError, check_text, encode_corpus, is_corpus_p
 from ..corpus.sampling import keep_probabilities
 from ..io.files import open_output
 from ..io.compression import READ_ERRORS
-from ..training.api import train_encoded
 from ..training import losses
+from ..training.api import phrase_rewrite, train_encoded
 from ..training.params import TrainParams
 from . import evaluation
 from .evaluation import read_analogies, read_similarity_pairs
@@ -455,7 +455,8 @@ def tune(corpus, negatives=(2, 5, 10, 20), noise_powers=(0.75,), metric="auto",
     lines, _tokens = read_lines(corpus, max_tokens)
 
     def encode(some_lines):
-        return encode_corpus(some_lines, params.min_count, params.max_vocab, cache_dir=cache_dir)
+        return encode_corpus(some_lines, params.min_count, params.max_vocab, cache_dir=cache_dir,
+                             rewrite=phrase_rewrite(params))
 
     encoded, encoded_lines = None, 0
     if metric == "auto":

@@ -24,6 +24,7 @@ COMMANDS = {
     "analogy": "query:analogy",
     "similarity": "query:similarity",
     "evaluate": "evaluate:evaluate",
+    "phrases": "phrases:phrases",
     "plot": "evaluate:plot",
     "info": "vectors:info",
     "convert": "vectors:convert",

@@ -5,6 +5,7 @@ import sys
 
 import click
 
+from ..apps.evaluation import PHRASE_ANALOGIES_PATH
 from ..apps.evaluation import evaluate as run_evaluation
 from ..apps.heldout import HELDOUT_MAX_PAIRS, evaluate_heldout
 from ..apps.plot import MissingMatplotlib, image_format, plot_words
@@ -24,6 +25,9 @@ from .tables import format_evaluation, format_heldout
 @click.option("--analogies", "analogy_files", multiple=True,
               type=click.Path(exists=True, dir_okay=False),
               help="Analogy questions (questions-words layout); repeatable.")
+@click.option("--phrases", "phrase_analogies", is_flag=True,
+              help="Also run the bundled phrase analogies (questions-phrases.txt: "
+              "New_York New_York_Times Baltimore Baltimore_Sun), for vectors of phrased text.")
 @click.option("--similarity", "similarity_files", multiple=True,
               type=click.Path(exists=True, dir_okay=False),
               help="Word pairs with human scores (word1 word2 score); repeatable.")
@@ -40,15 +44,15 @@ from .tables import format_evaluation, format_heldout
 @click.option("--seed", type=click.IntRange(0), default=1, show_default=True,
               help="Held-out: which pairs (subsampling, windows, the choice of N).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
-def evaluate(model_path, analogy_files, similarity_files, restrict, method, heldout_file,
-             max_pairs, seed, as_json):
+def evaluate(model_path, analogy_files, phrase_analogies, similarity_files, restrict, method,
+             heldout_file, max_pairs, seed, as_json):
     """Word-analogy accuracy and word-similarity correlation of a model; with --heldout, the
     held-out log-likelihood of its output layer.
 
-    With no --analogies, --similarity or --heldout, runs the bundled questions-words analogies
-    and WordSim-353; otherwise only what is asked for.  Words match case-insensitively, as in
-    gensim.  --heldout needs the whole model (-m a folder written by 'w2vns train
-    --save-model', or a checkpoint), not only its vectors.
+    With no --analogies, --phrases, --similarity or --heldout, runs the bundled questions-words
+    analogies and WordSim-353; otherwise only what is asked for.  Words match
+    case-insensitively, as in gensim.  --heldout needs the whole model (-m a folder written by
+    'w2vns train --save-model', or a checkpoint), not only its vectors.
     """
     model_path = resolve_model(model_path)
     saved = None
@@ -63,6 +67,8 @@ def evaluate(model_path, analogy_files, similarity_files, restrict, method, held
         kv = KeyedVectors(saved.vocab.keys(), saved.syn0, counts=saved.vocab.counts)
     else:
         kv = load_vectors(model_path)
+    if phrase_analogies:
+        analogy_files = list(analogy_files) + [PHRASE_ANALOGIES_PATH]
     if not analogy_files and not similarity_files:
         analogy_files = similarity_files = [] if heldout_file else None
     try:

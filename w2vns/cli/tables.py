@@ -16,7 +16,9 @@ def format_evaluation(result):
         lines.append("%-28s %9s %8s %8s %8s" % ("section", "accuracy", "correct", "scored",
                                                "skipped"))
         rows = [(s["section"] or "(no section)", s) for s in res["sections"]]
-        rows += [("semantic", res["semantic"]), ("syntactic", res["syntactic"]), ("total", res)]
+        # a group no section belongs to (phrase analogies have no syntactic one) is left out
+        rows += [(group, res[group]) for group in ("semantic", "syntactic")
+                 if res[group]["questions"]] + [("total", res)]
         for name, s in rows:
             lines.append("%-28s %8.2f%% %8d %8d %8d" % (name, 100 * s["accuracy"], s["correct"],
                                                        s["scored"], s["skipped"]))

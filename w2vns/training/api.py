@@ -5,6 +5,7 @@ import dataclasses
 import os
 
 from ..corpus.encode import encode_corpus, is_corpus_paths
+from ..corpus.phrases import Phrases
 from . import checkpoint as ckpt
 from .backend import TrainJob
 from .model import Word2VecModel
@@ -28,6 +29,15 @@ def _check_params(params):
     return TrainParams(**params).validate().resolved()
 
 
+def phrase_rewrite(params):
+    """What ``encode_corpus`` applies to the encoded corpus for ``params.phrases`` (None when 0):
+    phrase detection in that many passes, with the vocabulary's ``min_count``."""
+    if not params.phrases:
+        return None
+    return Phrases(min_count=params.min_count, threshold=params.phrase_threshold,
+                   passes=params.phrases).learn_encoded
+
+
 def train(corpus, progress=None, cache_dir=None, checkpoint=None, checkpoint_every="1epoch",
           init=None, note=None, backend=None, **params):
     """Train skip-gram with negative sampling on ``corpus``; return a ``Word2VecModel``.
@@ -35,7 +45,9 @@ def train(corpus, progress=None, cache_dir=None, checkpoint=None, checkpoint_eve
     ``corpus``: a path (``-`` for stdin, a URL; gzip/bzip2/xz/zstd by content), a list
     of paths, or an iterable of sentences (str lines or lists of str tokens). ``params`` are
     ``TrainParams`` fields (dim, window, negative, sample, min_count, max_vocab, epochs, alpha,
-    min_alpha, noise_power, threads, seed); bad values raise ValueError before any work.
+    min_alpha, noise_power, threads, seed, phrases, ...); bad values raise ValueError before
+    any work. ``phrases=N`` joins phrases (``corpus.phrases``) in N passes over the encoded
+    corpus before the vocabulary is chosen: the text is still read and tokenized once.
 
     ``checkpoint``: a folder to save the run's state in, every ``checkpoint_every`` ("1epoch",
     "10m", N words: see ``checkpoint.parse_every``), at the end, and when interrupted; continue
@@ -70,7 +82,8 @@ def train(corpus, progress=None, cache_dir=None, checkpoint=None, checkpoint_eve
     try:
         encoded = encode_corpus(corpus, p.min_count, p.max_vocab, cache_dir=cache_dir,
                                 progress=progress.counting,
-                                vocabulary=start_from.vocab if start_from else None, grow=True)
+                                vocabulary=start_from.vocab if start_from else None, grow=True,
+                                rewrite=phrase_rewrite(p))
         counts = encoded.vocab.counts
         p.check_vocabulary(len(counts))
         weights = (grown_weights(start_from, encoded.origin, counts, p) if start_from
@@ -117,7 +130,8 @@ def resume(folder, corpus=None, progress=None, cache_dir=None, checkpoint_every=
     p = TrainParams(**saved.params).validate().resolved()
     progress = progress or Progress()
     encoded = encode_corpus(corpus, p.min_count, p.max_vocab, cache_dir=cache_dir,
-                            progress=progress.counting, vocabulary=saved.vocab)
+                            progress=progress.counting, vocabulary=saved.vocab,
+                            rewrite=phrase_rewrite(p))
     p.check_vocabulary(len(encoded.vocab))
     identity = encoded.identity()
     expected = {k: saved.corpus.get(k) for k in identity}

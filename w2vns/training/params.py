@@ -86,7 +86,7 @@ class Setting:
             if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
                 return False
         elif not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(
-                value, bool):
+                value, bool) or not np.isfinite(value):
             return False
         if self.low is not None and (value < self.low or (self.low_open and value == self.low)):
             return False
@@ -157,6 +157,11 @@ class TrainParams:
     force_softmax: bool = setting(False, "Allow --loss softmax above %d words (its cost grows "
                                   "with the vocabulary)." % losses.SOFTMAX_MAX_VOCAB, kind=bool,
                                   flag="--no-force-softmax")
+    phrases: int = setting(0, "Join phrases (new york -> new_york) in N passes over the corpus "
+                           "before counting, as 'w2vns phrases' does (0: off).", low=0, high=10,
+                           metavar="N", rule="an integer in 0..10 (0: off)")
+    phrase_threshold: float = setting(100.0, "Score (word2vec's, as word2phrase) a bigram needs "
+                                      "to be joined by --phrases.", kind=float, low=0, high=1e12)
 
     def validate(self):
         """Raise ValueError naming the first out-of-range parameter."""
