@@ -305,3 +305,30 @@ def test_cli_bad_options_are_one_line_and_exit_2(corpus_path, args, message):
     assert result.returncode == 2
     lines = result.stderr.decode().strip().splitlines()
     assert len(lines) == 1 and message in lines[0], lines
+
+
+# --------------------------------------------------------------------------------------------
+# Window 0 (the whole line), what the items preset and the README recommend for item data.
+
+
+def test_heldout_pairs_with_window_0_pair_every_word_of_the_line():
+    vocab = Vocabulary([b"a", b"b", b"c", b"d"], [10, 10, 10, 10])
+    lines = [b"a x b c d", b"d a"]
+    centre, context, _noise = heldout_pairs(lines, vocab, window=0, sample=0, seed=3)
+    line_one = {(i, j) for i in range(4) for j in range(4) if i != j}
+    assert set(zip(centre.tolist(), context.tolist())) == line_one  # d a adds nothing new
+    assert len(centre) == 12 + 2
+
+
+def test_tune_heldout_with_window_0(items):
+    result = tune(items, negatives=(1, 5), metric="heldout", **dict(FAST, window=0))
+    assert result.metric == "heldout" and result.best.score > 0.8
+
+
+def test_cli_tune_window_0_on_baskets(tmp_path, items):
+    path = tmp_path / "baskets.txt"
+    path.write_text("\n".join(items) + "\n")
+    result = w2vns("tune", path, "--window", "0", "--negative", "1,5", *FAST_ARGS,
+                   "-o", tmp_path / "v.bin", "-q")
+    assert result.returncode == 0, result.stderr
+    assert "held-out AUC" in result.stdout.decode()
