@@ -18,6 +18,9 @@ HOT_ROWS_FROM_THREADS = 8
 KERNELS = ("reference", "fast")
 #: Losses: skip-gram negative sampling and noise-contrastive estimation.
 LOSSES = ("sgns", "nce")
+#: The losses that learn by scoring noise words against each true pair, and so need at least
+#: one of them per pair (with none, nothing pushes vectors apart: every word ends up alike).
+NEEDS_NEGATIVES = frozenset(LOSSES)
 
 
 def default_threads():
@@ -91,7 +94,9 @@ class TrainParams:
         check("adversarial_temperature", isinstance(self.adversarial_temperature, (int, float))
               and 0 <= self.adversarial_temperature <= 1000, "a number in [0, 1000] (0: off)")
         check("nce_bias", isinstance(self.nce_bias, (bool, np.bool_)), "True or False")
-        check("negative", self.loss != "nce" or self.negative >= 1, ">= 1 with the NCE loss")
+        if self.loss in NEEDS_NEGATIVES and self.negative < 1:
+            raise ValueError("negative must be >= 1: loss %s needs at least 1 negative (noise "
+                             "word) per pair (got %r)" % (self.loss, self.negative))
         check("hot_rows", self.hot_rows is None or (is_int(self.hot_rows) and
                                                     0 <= self.hot_rows <= 65536),
               "an integer in 0..65536 (0: off)")
