@@ -73,6 +73,7 @@ def train(ctx, corpus, output, fmt, vocab_out, report, checkpoint_dir, checkpoin
     started = time.perf_counter()
     given = {name for name in params
              if ctx.get_parameter_source(name) != click.core.ParameterSource.DEFAULT}
+    named = {path for path in (output, vocab_out, report) if path}  # on the command line
     if resume_dir:
         clash = sorted(given) + [opt for opt, value in (
             ("init", init_dir), ("checkpoint", checkpoint_dir)) if value]
@@ -124,11 +125,17 @@ def train(ctx, corpus, output, fmt, vocab_out, report, checkpoint_dir, checkpoin
                                 checkpoint_every=checkpoint_every or "1epoch", init=init_dir,
                                 note=note, **{k: v for k, v in params.items() if k in given})
         _warn_about_words(quiet, model)
+        finished_before = model.report.get("already_complete", False)
+        # A run that had finished wrote its outputs then: keep those still there (unless named
+        # again on the command line), write the missing ones.
+        kept = {path for path in (output, vocab_out, report) if finished_before and path
+                and path != "-" and path not in named and os.path.exists(path)}
         write_start = time.perf_counter()
         writing = output  # named in the error if a write fails (a full disk says no file name)
-        model.save_word2vec_format(output, binary=not output_is_text(output, fmt))
+        if output not in kept:
+            model.save_word2vec_format(output, binary=not output_is_text(output, fmt))
         written = output if output != "-" else "stdout"
-        if vocab_out:
+        if vocab_out and vocab_out not in kept:
             writing = vocab_out
             model.vocab.save_tsv(vocab_out)
         if save_model:
@@ -141,7 +148,7 @@ def train(ctx, corpus, output, fmt, vocab_out, report, checkpoint_dir, checkpoin
         if evaluate_after:
             summary["evaluation"] = run_evaluation(model.wv)
         summary["total_seconds"] = time.perf_counter() - started
-        if report:
+        if report and report not in kept:
             writing = report
             with atomic_output(report, "w") as handle:
                 json.dump(json_safe(summary), handle, indent=1)
@@ -166,10 +173,32 @@ def train(ctx, corpus, output, fmt, vocab_out, report, checkpoint_dir, checkpoin
         figures = "; %s" % evaluation_summary(summary["evaluation"])
     if preset:
         figures += "; %s" % describe(preset, preset_used)
+    if finished_before:
+        log(quiet, _finished_summary(resume_dir, summary, output, vocab_out, report, save_model,
+                                     kept) + figures)
+        return
     log(quiet, "w2vns: %s words x %d dims, %s tokens x %d epochs in %.1f s (%s words/s, %d threads)"
         " -> %s" % (human(summary["vocab_size"]), summary["params"]["dim"], human(summary["tokens"]),
                     summary["epochs"], summary["train_seconds"], human(summary["words_per_sec"]),
                     summary["threads"], (output if output != "-" else "stdout") + figures))
+
+
+def _finished_summary(folder, summary, output, vocab_out, report, save_model, kept):
+    """The line for --resume on a run that had already finished: no training, no timing."""
+    wrote = [path if path != "-" else "stdout" for path in (output, vocab_out, report,
+                                                              save_model)
+             if path and path not in kept]
+    done = []
+    if wrote:
+        done.append("wrote " + ", ".join(wrote))
+    if kept:
+        done.append("kept %s (already there)" % ", ".join(
+            path for path in (output, vocab_out, report) if path in kept))
+    return ("w2vns: the run in %s was already complete (%s x %d dims, %s over %s tokens): "
+            "nothing to train; %s" % (folder, plural(summary["vocab_size"], "word"),
+                                      summary["params"]["dim"],
+                                      plural(summary["epochs"], "epoch"),
+                                      human(summary["tokens"]), "; ".join(done)))
 
 
 def _checkpoint_note(folder):

@@ -86,11 +86,17 @@ def resume(folder, corpus=None, progress=None, cache_dir=None, checkpoint_every=
     encoded stream's length and checksum are compared). The run goes on with its own
     parameters and thread count, and keeps checkpointing into ``folder``. With one thread, the
     result is byte-identical to the run's had it not been interrupted.
+
+    A run that had already finished is not trained again (nor its corpus read): the model is
+    its final state, and ``report["already_complete"]`` is True, with the figures of the
+    original run (``train_seconds``: the time it trained, ``words_done``, ``threads``).
     """
     saved = ckpt.load(folder)
     if saved.state is None:
         raise ckpt.CheckpointError("%s: a saved model, not a run's checkpoint: continue "
                                    "training from it with --init" % folder)
+    if saved.complete and saved.state.finished(saved.params["epochs"]):
+        return _finished_model(saved)
     recorded = saved.corpus.get("files")
     if corpus is None:
         if not recorded:
@@ -116,6 +122,26 @@ def resume(folder, corpus=None, progress=None, cache_dir=None, checkpoint_every=
     checkpointer.start(saved.state.words())
     return _run(trainer, encoded, saved.syn0, saved.syn1neg, saved.state, checkpointer,
                 saved.output_bias)
+
+
+def _finished_model(saved):
+    """The model of a checkpoint whose run had finished, with the original run's figures."""
+    params = TrainParams(**saved.params).validate()
+    vocab, state = saved.vocab, saved.state
+    report = {
+        "already_complete": True,
+        "vocab_size": len(vocab),
+        "distinct_words": vocab.distinct_words,
+        "tokens": vocab.total_tokens,
+        "retained_tokens": vocab.retained_tokens,
+        "epochs": params.epochs,
+        "train_seconds": state.train_seconds,
+        "threads": state.threads,
+        "words_done": state.words(),
+        "words_per_sec": vocab.total_tokens * params.epochs / max(state.train_seconds, 1e-9),
+        "params": dataclasses.asdict(params),
+    }
+    return Word2VecModel(vocab, saved.syn0, saved.syn1neg, params, report, saved.output_bias)
 
 
 def _grown_weights(saved, origin, seed):

@@ -141,6 +141,9 @@ def prepare_folder(folder, fresh=True):
     if os.path.exists(folder) and not os.path.isdir(folder):
         raise CheckpointError("%s: exists and is not a folder" % folder)
     if fresh and os.path.exists(os.path.join(folder, MANIFEST)):
+        if _manifest_says_complete(folder):
+            raise CheckpointError("%s already holds a finished run: train on from it with "
+                                  "--init %s, or remove it" % (folder, folder))
         raise CheckpointError("%s already holds a checkpoint: continue it with --resume %s, or "
                               "remove it" % (folder, folder))
     parent = os.path.dirname(os.path.abspath(folder))
@@ -152,6 +155,16 @@ def prepare_folder(folder, fresh=True):
     except OSError as err:
         raise CheckpointError("%s: cannot hold a checkpoint: %s"
                               % (folder, err.strerror or err)) from None
+
+
+def _manifest_says_complete(folder):
+    """Whether the manifest in ``folder`` marks a finished run or a saved model (False if it
+    cannot be read: the caller's message then fits either way)."""
+    try:
+        with open(os.path.join(folder, MANIFEST), "rb") as handle:
+            return json.loads(handle.read().decode("utf-8")).get("complete") is True
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def save(folder, vocab, syn0, syn1neg, params, state=None, corpus=None, note=None, every=None,
