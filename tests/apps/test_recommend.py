@@ -244,3 +244,74 @@ def test_output_scoring_adds_an_nce_models_output_biases(planted_file, tmp_path)
     expected = biased.recommend(["c2_0", "c2_1"], topn=5)
     assert [item for item, _ in answer] == [item for item, _ in expected]
     assert np.allclose([s for _, s in answer], [s for _, s in expected], atol=1e-5)
+
+
+# --------------------------------------------------------------------------------------------
+# evaluate-rec -m: vectors that saw the hidden items are named.
+
+
+def _planted_lines(planted_file):
+    return [line.split() for line in planted_file.read_text().splitlines()]
+
+
+def _train_items(lines):
+    params, _ = apply_preset("items", QUICK, set(QUICK))
+    return w2vns.train([" ".join(line) for line in lines], **params)
+
+
+def test_leak_evidence_names_vectors_trained_on_the_full_lines(planted_model, planted_file):
+    from w2vns.apps.recommend import leak_evidence
+
+    lines = _planted_lines(planted_file)
+    reasons = leak_evidence(planted_model.wv, lines)
+    assert reasons and "counts are those of the full lines" in reasons[0]
+    # Without counts (a word2vec file), the vocabulary's order shows it.
+    bare = KeyedVectors(planted_model.wv.index_to_key, planted_model.wv.vectors)
+    reasons = leak_evidence(bare, lines)
+    assert reasons and "frequency order of the full lines" in reasons[0]
+
+
+def test_leak_evidence_is_silent_for_the_protocols_own_training_and_other_data(planted_file):
+    from w2vns.apps.recommend import leak_evidence
+
+    lines = _planted_lines(planted_file)
+    proper = _train_items(leave_last_out(lines)[0])
+    other = _train_items(planted_baskets(count=1500, seed=1))
+    for model in (proper, other):
+        assert leak_evidence(model.wv, lines) == []
+        bare = KeyedVectors(model.wv.index_to_key, model.wv.vectors)
+        assert leak_evidence(bare, lines) == []
+
+
+def test_leak_evidence_from_a_saved_models_recorded_corpus(planted_file, tmp_path):
+    from w2vns.apps.recommend import leak_evidence
+    from w2vns.training.checkpoint import read_corpus_paths
+
+    params, _ = apply_preset("items", QUICK, set(QUICK))
+    model = w2vns.train(str(planted_file), **dict(params, epochs=1))
+    model.save(str(tmp_path / "m"))
+    assert read_corpus_paths(tmp_path / "m") == [str(planted_file.resolve())]
+    # Shuffled rows and no counts: only the recorded corpus can tell.
+    keys = model.wv.index_to_key[::-1]
+    kv = KeyedVectors(keys, model.wv.vectors[::-1])
+    lines = _planted_lines(planted_file)
+    assert leak_evidence(kv, lines) == []
+    reasons = leak_evidence(kv, lines, trained_on=read_corpus_paths(tmp_path / "m"),
+                            sessions=str(planted_file))
+    assert reasons[0] == "the model was trained on %s itself (its saved corpus)" % planted_file
+
+
+def test_evaluate_rec_warns_about_vectors_trained_on_the_sessions(planted_vectors, planted_file,
+                                                                 tmp_path):
+    result = run("evaluate-rec", planted_file, "-m", planted_vectors, "--json")
+    assert result.returncode == 0, result.stderr
+    warning = one_line(result.stderr)
+    assert warning.startswith("w2vns: warning: %s looks trained on %s with the hidden items"
+                              % (planted_vectors, planted_file))
+    assert json.loads(result.stdout)["leak"]
+    proper = tmp_path / "proper.txt"
+    _train_items(leave_last_out(_planted_lines(planted_file))[0]).save_word2vec_format(
+        str(proper), binary=False)
+    result = run("evaluate-rec", planted_file, "-m", proper, "--json")
+    assert result.returncode == 0 and result.stderr == b""
+    assert json.loads(result.stdout)["leak"] == []

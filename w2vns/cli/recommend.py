@@ -1,12 +1,13 @@
 """The recommendation commands: w2vns recommend and w2vns evaluate-rec."""
 import copy
 import json
+import os
 import sys
 
 import click
 
 from ..apps.recommend import BLOCK, evaluate_leave_last_out, load_recommender, read_baskets
-from ..training.checkpoint import CheckpointError
+from ..training.checkpoint import CheckpointError, read_corpus_paths
 from ..vectors.formats import FormatError
 from .common import (EXIT_UNANSWERED, SURROGATES, emit_lines, fail, finish, json_safe,
                      load_vectors, resolve_model)
@@ -68,8 +69,10 @@ def recommend(items, topn, model_path, exclude, as_json):
 @click.command("evaluate-rec")
 @click.argument("sessions", type=click.Path(exists=True, dir_okay=False))
 @click.option("-m", "--model", "model_path", default=None,
-              help="Score these vectors instead of training on the sessions.")
-@click.option("--k", "k", type=click.IntRange(1), default=10, show_default=True)
+              help="Score these vectors instead of training on the sessions; they must not "
+                   "have seen the last item of each line (train them on other sessions).")
+@click.option("-n", "--topn", "--k", "k", type=click.IntRange(1), default=10, show_default=True,
+              help="Cut-off of the ranking: a hit is a hidden item among the first N.")
 @click.option("--scoring", type=click.Choice(["cosine", "output"]), default=None,
               help="Rank by cosine to the basket, or by the trained output vectors (needs "
               "training, not -m)  [default: output when training, cosine with -m].")
@@ -84,6 +87,15 @@ def evaluate_rec(ctx, sessions, model_path, k, scoring, preset, as_json, quiet, 
     The last item of each line is hidden, vectors are trained on the rest with the train
     options below (or -m MODEL is scored), and the hidden item is ranked among all items from
     the others on its line, those excluded; the popularity baseline is printed beside.
+
+    -m MODEL must not have been trained on SESSIONS as they are: such vectors have seen every
+    hidden item in its line and score far too high.  Train it on other sessions (an earlier
+    period), or leave out -m; a warning says when the model's counts, vocabulary order or
+    saved corpus show that it saw the hidden items.
+
+    \b
+      w2vns evaluate-rec sessions.txt -n 20
+      w2vns evaluate-rec new-sessions.txt -m last-month.bin
     """
     preset = None if preset == "none" else preset
     params, _ = preset_params(ctx, preset, params)
@@ -91,11 +103,23 @@ def evaluate_rec(ctx, sessions, model_path, k, scoring, preset, as_json, quiet, 
     scoring = scoring or ("cosine" if kv is not None else "output")
     if kv is not None and scoring == "output":
         fail("--scoring output needs the output vectors of training: leave out -m")
+    trained_on = []
+    if kv is not None and os.path.isfile(os.path.join(model_path, "checkpoint.json")):
+        try:
+            trained_on = read_corpus_paths(model_path)
+        except CheckpointError:
+            pass  # loading it said what is wrong, or it is readable vectors all the same
     try:
         result = evaluate_leave_last_out(read_baskets(sessions), k=k, kv=kv, scoring=scoring,
+                                         trained_on=trained_on, sessions=sessions,
                                          **({} if kv is not None else params))
     except ValueError as err:
         fail(str(err))
+    if result["leak"] and not quiet:
+        click.echo("w2vns: warning: %s looks trained on %s with the hidden items (%s): its "
+                   "scores are recall of training data, not predictions; train it on other "
+                   "sessions, or leave out -m" % (model_path, sessions, "; ".join(
+                       result["leak"])), err=True)
     if result["train"]:
         result["train"] = {key: result["train"][key] for key in (
             "vocab_size", "tokens", "train_seconds", "params")}

@@ -64,13 +64,15 @@ def train(corpus, progress=None, cache_dir=None, checkpoint=None, checkpoint_eve
             syn0, syn1neg = _grown_weights(start_from, encoded.origin, p.seed)
             output_bias = _grown_bias(start_from, encoded, p)
         checkpointer = None
+        files = ckpt.describe_corpus(corpus) if is_corpus_paths(corpus) else None
         if checkpoint is not None:
-            corpus_id = dict(encoded.identity(), files=ckpt.describe_corpus(corpus)
-                             if is_corpus_paths(corpus) else None)
+            corpus_id = dict(encoded.identity(), files=files)
             checkpointer = ckpt.Checkpointer(checkpoint, checkpoint_every, encoded.vocab,
                                              dataclasses.asdict(p), encoded.tokens, corpus_id,
                                              note)
-        return _run(trainer, encoded, syn0, syn1neg, None, checkpointer, output_bias)
+        model = _run(trainer, encoded, syn0, syn1neg, None, checkpointer, output_bias)
+        model.report["corpus_files"] = files
+        return model
     except BaseException:
         if created:  # a run that failed before its first checkpoint leaves no empty folder
             with contextlib.suppress(OSError):
@@ -120,8 +122,10 @@ def resume(folder, corpus=None, progress=None, cache_dir=None, checkpoint_every=
                                      saved.vocab, saved.params, encoded.tokens, saved.corpus,
                                      saved.note)
     checkpointer.start(saved.state.words())
-    return _run(trainer, encoded, saved.syn0, saved.syn1neg, saved.state, checkpointer,
-                saved.output_bias)
+    model = _run(trainer, encoded, saved.syn0, saved.syn1neg, saved.state, checkpointer,
+                 saved.output_bias)
+    model.report["corpus_files"] = recorded
+    return model
 
 
 def _finished_model(saved):
@@ -140,6 +144,7 @@ def _finished_model(saved):
         "words_done": state.words(),
         "words_per_sec": vocab.total_tokens * params.epochs / max(state.train_seconds, 1e-9),
         "params": dataclasses.asdict(params),
+        "corpus_files": saved.corpus.get("files"),
     }
     return Word2VecModel(vocab, saved.syn0, saved.syn1neg, params, report, saved.output_bias)
 

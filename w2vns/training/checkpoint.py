@@ -382,15 +382,29 @@ def _progress_state(saved, damaged):
     return state
 
 
-def read_note(folder):
-    """The ``note`` stored with the current state, without loading the matrices."""
+def _read_meta(folder, key):
+    """One entry of the current state's state.json, without loading the matrices."""
     where = os.path.join(os.fspath(folder), _read_manifest(os.fspath(folder)))
     try:
         with open(os.path.join(where, "state.json"), "rb") as handle:
-            note = json.loads(handle.read().decode("utf-8")).get("note")
+            return json.loads(handle.read().decode("utf-8")).get(key)
     except (OSError, ValueError, AttributeError) as err:
         raise CheckpointError("%s: damaged checkpoint: state.json: %s" % (where, err)) from None
+
+
+def read_note(folder):
+    """The ``note`` stored with the current state, without loading the matrices."""
+    note = _read_meta(folder, "note")
     return note if isinstance(note, dict) else {}
+
+
+def read_corpus_paths(folder):
+    """The paths of the corpus files the run or saved model in ``folder`` was trained on
+    (empty when they were not recorded: stdin, URLs, Python sentences, older folders)."""
+    corpus = _read_meta(folder, "corpus")
+    files = corpus.get("files") if isinstance(corpus, dict) else None
+    return [entry["path"] for entry in files or () if isinstance(entry, dict)
+            and isinstance(entry.get("path"), str)]
 
 
 def _load_matrix(path, ndim=2):

@@ -32,5 +32,7 @@ class Word2VecModel:
         """Save the vocabulary, both matrices, the NCE output biases if any and the parameters
         in ``folder`` (the checkpoint layout, see ``w2vns.training.checkpoint``): ``w2vns train --init
         FOLDER`` continues from it."""
+        files = self.report.get("corpus_files")
         checkpoint.save(folder, self.vocab, self.wv.vectors, self.syn1neg,
-                        dataclasses.asdict(self.params), output_bias=self.output_bias)
+                        dataclasses.asdict(self.params), output_bias=self.output_bias,
+                        corpus={"files": files} if files else None)
