@@ -177,9 +177,11 @@ def test_recommend_cli_stdin_answers_each_line_in_order(planted_vectors):
 def test_recommend_cli_json_lines(planted_vectors):
     result = run("recommend", "-", "-n", "2", "-m", planted_vectors, "--json",
                  stdin=b"c4_0\nc6_1 nope\n")
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1  # an unknown item, as in every query command
+    assert one_line(result.stderr) == "w2vns: 'nope' is not in the vocabulary"
     docs = [json.loads(line) for line in result.stdout.decode().splitlines()]
     assert [d["basket"] for d in docs] == [["c4_0"], ["c6_1", "nope"]]
+    assert [d["line"] for d in docs] == [1, 2]
     assert docs[1]["unknown"] == ["nope"]
     assert all(len(d["recommendations"]) == 2 for d in docs)
     assert {cluster(r["item"]) for r in docs[0]["recommendations"]} == {"c4"}
@@ -315,3 +317,37 @@ def test_evaluate_rec_warns_about_vectors_trained_on_the_sessions(planted_vector
     result = run("evaluate-rec", planted_file, "-m", proper, "--json")
     assert result.returncode == 0 and result.stderr == b""
     assert json.loads(result.stdout)["leak"] == []
+
+
+def test_recommend_cli_tsv_and_one_json_document(planted_vectors):
+    result = run("recommend", "-", "-n", "2", "-m", planted_vectors, "--tsv",
+                 stdin=b"c4_0 c4_1\nc6_1\n")
+    assert result.returncode == 0, result.stderr
+    rows = [line.split("\t") for line in result.stdout.decode().splitlines()]
+    assert [r[0] for r in rows] == ["c4_0 c4_1"] * 2 + ["c6_1"] * 2
+    assert all(cluster(r[1]) == cluster(r[0]) and float(r[2]) > 0 for r in rows)
+    result = run("recommend", "c4_0", "zzz", "-n", "2", "-m", planted_vectors, "--json")
+    assert result.returncode == 1
+    doc = json.loads(result.stdout)
+    assert doc["basket"] == ["c4_0", "zzz"] and doc["unknown"] == ["zzz"]
+    assert len(doc["recommendations"]) == 2
+
+
+def test_recommend_cli_answers_each_stdin_line_as_it_arrives(planted_vectors):
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "w2vns", "recommend", "-", "-n", "1", "-m",
+                             str(planted_vectors)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE)
+    try:
+        for basket in (b"c1_0 c1_2", b"c5_3"):
+            proc.stdin.write(basket + b"\n")
+            proc.stdin.flush()
+            answer = proc.stdout.readline()  # before stdin is closed: no waiting for a batch
+            assert cluster(answer.decode().strip()) == cluster(basket.decode().split()[0])
+        proc.stdin.close()
+        assert proc.wait(timeout=60) == 0 and proc.stdout.read() == b""
+    finally:
+        proc.kill()
+        proc.wait()

@@ -152,10 +152,14 @@ def test_similarity(model, kv):
     result = w2vns("similarity", "-", "-m", model, "--json",
                    stdin=b"dog puppy\ncat zebra\nking\tqueen\n")
     assert result.returncode == 1
-    doc = json.loads(result.stdout)
-    assert [(r["a"], r["b"]) for r in doc["results"]] == [("dog", "puppy"), ("king", "queen")]
-    assert doc["unknown"] == ["zebra"]
-    assert doc["results"][1]["similarity"] == round(kv.similarity("king", "queen"), 6)
+    docs = [json.loads(line) for line in result.stdout.splitlines()]  # JSON Lines
+    assert [(r["line"], r["a"], r["b"]) for r in docs] == [
+        (1, "dog", "puppy"), (2, "cat", "zebra"), (3, "king", "queen")]
+    assert docs[1]["unknown"] == ["zebra"] and docs[1]["similarity"] is None
+    assert docs[2]["similarity"] == round(kv.similarity("king", "queen"), 6)
+    result = w2vns("similarity", "dog", "zebra", "-m", model, "--json")
+    assert result.returncode == 1
+    assert json.loads(result.stdout) == {"results": [], "unknown": ["zebra"]}
     tsv = w2vns("similarity", "dog", "cat", "-m", model, "--tsv").stdout.decode()
     assert tsv.startswith("dog\tcat\t")
 

@@ -103,7 +103,7 @@ def number_list(kind, low, high):
 def query_options(command):
     """-m, --restrict and --json, shared by the query commands (similar, analogy)."""
     command = click.option("--json", "as_json", is_flag=True,
-                           help="One JSON document on stdout.")(command)
+                           help="JSON: one document, or JSON Lines with '-'.")(command)
     command = click.option("--restrict", type=click.IntRange(1), default=None,
                            help="Consider only the N most frequent words as answers.")(command)
     return click.option("-m", "--model", "model_path", default=None,

@@ -7,30 +7,42 @@ import sys
 import click
 
 from ..apps.recommend import BLOCK, evaluate_leave_last_out, load_recommender, read_baskets
+from ..io.lines import line_batches
 from ..training.checkpoint import CheckpointError, read_corpus_paths
 from ..vectors.formats import FormatError
-from .common import (EXIT_UNANSWERED, SURROGATES, emit_lines, fail, finish, json_safe,
-                     load_vectors, resolve_model)
+from .common import (EXIT_UNANSWERED, Answers, emit_lines, fail, finish, json_line, json_safe,
+                     load_vectors, output_style, report_unknown, resolve_model)
 from .options import preset_params
 from .train import train
 
 
-@click.command()
+@click.command(epilog="""\b
+Examples:
+  w2vns recommend -m items.model apples pears -n 5
+  w2vns recommend -m items.model - --json < baskets.txt > answers.jsonl""")
 @click.argument("items", nargs=-1, required=True)
-@click.option("-n", "--topn", type=click.IntRange(1), default=10, show_default=True)
+@click.option("-n", "--topn", type=click.IntRange(1), default=10, show_default=True,
+              help="Recommendations per basket.")
 @click.option("-m", "--model", "model_path", default=None,
-              help="Vectors file or .w2vns folder [default: $W2VNS_MODEL, else ./vectors.bin].")
+              help="Saved model folder (train --save-model DIR) or vectors file [default: "
+                   "$W2VNS_MODEL, else ./vectors.bin].")
 @click.option("--exclude", multiple=True, metavar="ITEM", help="Never recommend ITEM (repeatable).")
-@click.option("--json", "as_json", is_flag=True, help="JSON (JSON Lines with '-').")
-def recommend(items, topn, model_path, exclude, as_json):
+@click.option("--json", "as_json", is_flag=True,
+              help="JSON: one document, or JSON Lines with '-' (one object per basket).")
+@click.option("--tsv", "as_tsv", is_flag=True,
+              help="Lines of basket<TAB>item<TAB>score (the basket's items joined by spaces).")
+def recommend(items, topn, model_path, exclude, as_json, as_tsv):
     """Items closest to the basket ITEM...: with a saved model (train --save-model DIR, -m DIR)
     the model's own prediction (the basket's mean input vector times each item's output
     vector); with a vectors file, cosine to the mean of the items' unit vectors.
 
-    '-' reads one basket per stdin line and writes one line per basket, in order: the items
-    separated by spaces, or a JSON object with --json.  Unknown items are ignored (one stderr
-    line each); a basket with none known gets an empty answer and exit code 1.
+    '-' reads one basket per stdin line and answers each line as it arrives (from a file, many
+    lines at a time), in order: one line per basket, the items separated by spaces (an empty
+    line for a basket with no known item), a JSON object with --json, item<TAB>score lines
+    tagged with the basket with --tsv.  Unknown items are left out of their basket and named
+    on stderr (one line each), and the command exits 1; every basket is still answered.
     """
+    style = output_style(as_json, as_tsv)
     if "-" in items and len(items) > 1:
         fail("'-' (read baskets from stdin) cannot be mixed with items")
     path = resolve_model(model_path)
@@ -39,30 +51,30 @@ def recommend(items, topn, model_path, exclude, as_json):
     except (CheckpointError, FormatError, OSError, ValueError) as err:
         fail("cannot read %s: %s" % (path, err))
     stream = items == ("-",)
-    lines = (raw.split() for raw in sys.stdin.buffer) if stream else iter([list(items)])
-    unanswered = 0
-    while True:
-        baskets = [[f.decode("utf-8", "surrogateescape") if isinstance(f, bytes) else f
-                    for f in line] for _, line in zip(range(BLOCK), lines)]
-        if not baskets:
-            break
-        out = []
+    batches = ([[f.decode("utf-8", "surrogateescape") for f in raw.split()] for raw in batch]
+               for batch in line_batches(sys.stdin.buffer, BLOCK)) if stream else [[list(items)]]
+    answers = Answers(style, stream)
+    unknown, number = [], 0
+    for baskets in batches:
         for basket, answer in zip(baskets, recommender.recommend_many(baskets, topn, exclude)):
-            unknown = recommender.indexes(basket)[1]
-            for item in unknown:
-                click.echo("w2vns: %r is not in the vocabulary" % item, err=True)
-            unanswered += bool(basket) and len(unknown) == len(basket)
-            if as_json:
-                out.append(SURROGATES.sub(lambda m: "\\u%04x" % ord(m.group()), json.dumps(
-                    {"basket": basket, "recommendations": [
-                        {"item": i, "score": round(v, 6)} for i, v in answer],
-                     "unknown": unknown}, ensure_ascii=False)))
+            number += 1
+            missing = recommender.indexes(basket)[1]
+            report_unknown(missing)
+            unknown.extend(missing)
+            record = {"basket": basket, "recommendations": [
+                {"item": i, "score": round(v, 6)} for i, v in answer], "unknown": missing}
+            if stream:
+                record = dict({"line": number}, **record)
+            if style == "tsv":
+                lines = ["%s\t%s\t%.6f" % (" ".join(basket), i, v) for i, v in answer]
             elif stream:
-                out.append(" ".join(i for i, _ in answer))
+                lines = [" ".join(i for i, _ in answer)]
             else:
-                out.extend("%s\t%.4f" % (i, v) for i, v in answer)
-        emit_lines(out)
-    if unanswered:
+                lines = ["%s\t%.4f" % (i, v) for i, v in answer]
+            answers.add(record, lines)
+    if style == "json" and not stream:
+        emit_lines([json_line(answers.results[0])])
+    if unknown:
         sys.exit(EXIT_UNANSWERED)
 
 
