@@ -253,7 +253,7 @@ def test_cli_table_json_vectors_and_plot(corpus_path, tmp_path):
     pytest.importorskip("matplotlib")
     result = w2vns("tune", corpus_path, "--negative", "1,4", "--noise-power", "0.5,1",
                    "--metric", "heldout", *FAST_ARGS, "-o", tmp_path / "best.bin",
-                   "--json", tmp_path / "tune.json", "--plot", tmp_path / "tune.png")
+                   "--json-out", tmp_path / "tune.json", "--plot", tmp_path / "tune.png")
     assert result.returncode == 0, result.stderr
     out = result.stdout.decode().splitlines()
     assert out[0].split()[:2] == ["negative", "noise_power"] and "words/s" in out[0]
@@ -283,7 +283,7 @@ def test_cli_table_json_vectors_and_plot(corpus_path, tmp_path):
 
 def test_cli_budget_mode_json_on_stdout(corpus_path, tmp_path):
     result = w2vns("tune", corpus_path, "--negative", "1,2,4", "--metric", "heldout",
-                   "--budget-minutes", "5", *FAST_ARGS, "-o", tmp_path / "v.bin", "--json", "-",
+                   "--budget-minutes", "5", *FAST_ARGS, "-o", tmp_path / "v.bin", "--json",
                    "-q")
     assert result.returncode == 0, result.stderr
     assert result.stderr == b""
@@ -332,3 +332,25 @@ def test_cli_tune_window_0_on_baskets(tmp_path, items):
                    "-o", tmp_path / "v.bin", "-q")
     assert result.returncode == 0, result.stderr
     assert "held-out AUC" in result.stdout.decode()
+
+
+def test_cli_json_flag_json_out_file_and_the_old_spellings(items, tmp_path):
+    path = tmp_path / "baskets.txt"
+    path.write_text("\n".join(items[:1000]) + "\n")
+    common = [path, "--negative", "1", "--window", "0", *FAST_ARGS, "-o", tmp_path / "v.bin"]
+    flag = w2vns("tune", *common, "--json", "--json-out", tmp_path / "t.json", "-q")
+    assert flag.returncode == 0 and flag.stderr == b"", flag.stderr
+    assert json.loads(flag.stdout) == json.loads((tmp_path / "t.json").read_text())
+    for old, new in ((["--json", str(tmp_path / "old.json")], "--json-out"),
+                     (["--json=%s" % (tmp_path / "old.json")], "--json-out"),
+                     (["--json", "-"], "--json alone")):
+        (tmp_path / "old.json").unlink(missing_ok=True)
+        result = w2vns("tune", *common, *old, "-q")
+        assert result.returncode == 0, result.stderr
+        warning = result.stderr.decode().strip()
+        assert warning.startswith("w2vns: warning: 'tune --json") and new in warning
+        if "-" in old:
+            assert json.loads(result.stdout)["trials"]
+        else:
+            assert json.loads((tmp_path / "old.json").read_text())["trials"]
+            assert "chosen" in result.stdout.decode()  # the table, as before

@@ -46,7 +46,8 @@ class LazyGroup(click.Group):
         return getattr(importlib.import_module("." + module, __name__), function)
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]},
+             epilog="'w2vns COMMAND --help' gives a command's options and examples.")
 @click.version_option(package_name="w2vns")
 def cli():
     """w2vns: word2vec with negative sampling, fast.

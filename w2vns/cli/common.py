@@ -88,6 +88,11 @@ def plural(n, noun):
     return "%d %s%s" % (n, noun, "" if n == 1 else "s")
 
 
+def counted(n, noun):
+    """counted(1, "word") -> '1 word'; counted(1234567, "word") -> '1.23M words'."""
+    return "%s %s%s" % (human(n), noun, "" if n == 1 else "s")
+
+
 def human(n):
     """1234567 -> '1.23M' for summary lines."""
     for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):

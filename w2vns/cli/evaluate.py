@@ -8,11 +8,14 @@ import click
 from ..apps.evaluation import evaluate as run_evaluation
 from ..apps.plot import MissingMatplotlib, image_format, plot_words
 from .common import EXIT_UNANSWERED, fail, json_safe, load_vectors, resolve_model
-from .options import parse_size
+from .options import old_spelling, parse_size
 from .tables import format_evaluation
 
 
-@click.command()
+@click.command(epilog="""\b
+Examples:
+  w2vns evaluate -m vectors.bin
+  w2vns evaluate -m vectors.bin --analogies my-questions.txt --json""")
 @click.option("-m", "--model", "model_path", default=None,
               help="Vectors file [default: $W2VNS_MODEL, else ./vectors.bin].")
 @click.option("--analogies", "analogy_files", multiple=True,
@@ -50,21 +53,29 @@ def evaluate(model_path, analogy_files, similarity_files, restrict, method, as_j
         click.echo(format_evaluation(result))
 
 
-@click.command()
+@click.command(epilog="""\b
+Examples:
+  w2vns plot king queen man woman paris london -n 5 -o map.png
+  cut -f1 words.tsv | w2vns plot - -o words.svg""")
 @click.argument("words", nargs=-1, required=True)
 @click.option("-m", "--model", "model_path", default=None,
               help="Vectors file [default: $W2VNS_MODEL, else ./vectors.bin].")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Image to write (.png; .svg, .pdf, ... by extension).")
-@click.option("-k", "--neighbours", type=click.IntRange(0, 1000), default=0, show_default=True,
-              help="Also show each word's K nearest neighbours, in a lighter colour.")
+@click.option("-n", "--topn", "neighbours", type=click.IntRange(0, 1000), default=None,
+              help="Also show each word's N nearest neighbours, in a lighter colour  "
+                   "[default: 0].")
+@old_spelling("-k", "--neighbours", now="-n/--topn", name="neighbours_old",
+              type=click.IntRange(0, 1000))
 @click.option("--size", default="1000x800", show_default=True, callback=parse_size,
               help="Image size in pixels, WIDTHxHEIGHT.")
-def plot(words, model_path, output, neighbours, size):
+def plot(words, model_path, output, neighbours, neighbours_old, size):
     """Draw a labelled 2-D map (PCA) of WORDs and their neighbours; needs matplotlib.
 
     '-' reads the words from stdin, one per line.
     """
+    neighbours = (neighbours if neighbours is not None else
+                  neighbours_old if neighbours_old is not None else 0)
     model_path = resolve_model(model_path)
     folder = os.path.dirname(os.path.abspath(output))
     if not os.path.isdir(folder):

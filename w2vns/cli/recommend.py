@@ -11,8 +11,8 @@ from ..io.lines import line_batches
 from ..training.checkpoint import CheckpointError, read_corpus_paths
 from ..vectors.formats import FormatError
 from .common import (EXIT_UNANSWERED, Answers, emit_lines, fail, finish, json_line, json_safe,
-                     load_vectors, output_style, report_unknown, resolve_model)
-from .options import preset_params
+                     load_vectors, output_style, plural, report_unknown, resolve_model)
+from .options import old_spelling, preset_params
 from .train import train
 
 
@@ -78,13 +78,18 @@ def recommend(items, topn, model_path, exclude, as_json, as_tsv):
         sys.exit(EXIT_UNANSWERED)
 
 
-@click.command("evaluate-rec")
+@click.command("evaluate-rec", epilog="""\b
+Examples:
+  w2vns evaluate-rec sessions.txt -n 20
+  w2vns evaluate-rec new-sessions.txt -m last-month.bin""")
 @click.argument("sessions", type=click.Path(exists=True, dir_okay=False))
 @click.option("-m", "--model", "model_path", default=None,
               help="Score these vectors instead of training on the sessions; they must not "
                    "have seen the last item of each line (train them on other sessions).")
-@click.option("-n", "--topn", "--k", "k", type=click.IntRange(1), default=10, show_default=True,
-              help="Cut-off of the ranking: a hit is a hidden item among the first N.")
+@click.option("-n", "--topn", "k", type=click.IntRange(1), default=None,
+              help="Cut-off of the ranking: a hit is a hidden item among the first N  "
+                   "[default: 10].")
+@old_spelling("--k", now="-n/--topn", name="k_old", type=click.IntRange(1))
 @click.option("--scoring", type=click.Choice(["cosine", "output"]), default=None,
               help="Rank by cosine to the basket, or by the trained output vectors (needs "
               "training, not -m)  [default: output when training, cosine with -m].")
@@ -93,7 +98,8 @@ def recommend(items, topn, model_path, exclude, as_json, as_tsv):
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 @click.pass_context
-def evaluate_rec(ctx, sessions, model_path, k, scoring, preset, as_json, quiet, **params):
+def evaluate_rec(ctx, sessions, model_path, k, k_old, scoring, preset, as_json, quiet,
+                 **params):
     """Leave-last-out next-item test on SESSIONS (one basket per line): hit rate@k and MRR@k.
 
     The last item of each line is hidden, vectors are trained on the rest with the train
@@ -104,11 +110,8 @@ def evaluate_rec(ctx, sessions, model_path, k, scoring, preset, as_json, quiet, 
     hidden item in its line and score far too high.  Train it on other sessions (an earlier
     period), or leave out -m; a warning says when the model's counts, vocabulary order or
     saved corpus show that it saw the hidden items.
-
-    \b
-      w2vns evaluate-rec sessions.txt -n 20
-      w2vns evaluate-rec new-sessions.txt -m last-month.bin
     """
+    k = k if k is not None else k_old if k_old is not None else 10
     preset = None if preset == "none" else preset
     params, _ = preset_params(ctx, preset, params)
     kv = load_vectors(resolve_model(model_path)) if model_path else None
@@ -138,8 +141,9 @@ def evaluate_rec(ctx, sessions, model_path, k, scoring, preset, as_json, quiet, 
     if as_json:
         finish("json", json_safe(dict(result, sessions=sessions, vectors=model_path)), False)
         return
-    emit_lines(["leave-last-out on %s: %d cases of %d lines (%d repeats), k=%d, %s scoring"
-                % (sessions, result["cases"], result["lines"], result["repeats"], k, scoring),
+    emit_lines(["leave-last-out on %s: %s of %s (%s), top %d, %s scoring"
+                % (sessions, plural(result["cases"], "case"), plural(result["lines"], "line"),
+                   plural(result["repeats"], "repeat"), k, scoring),
                 "%-12s %9s %9s" % ("", "hit@%d" % k, "MRR@%d" % k)] +
                ["%-12s %9.4f %9.4f" % (name, result[key]["hit_rate"], result[key]["mrr"])
                 for name, key in (("model", "model"), ("popularity", "popularity"))])

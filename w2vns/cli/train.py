@@ -13,13 +13,18 @@ from ..training.api import train as train_model
 from ..training.checkpoint import CheckpointError, read_note
 from ..training.presets import describe
 from .common import (DEFAULT_MODEL, EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, absolute_path,
-                     fail, human, json_safe, log, output_is_text, plural)
+                     counted, fail, human, json_safe, log, output_is_text, plural)
 from .options import IntervalType, preset_params, training_options
 from .progress import TqdmProgress
 from .tables import evaluation_summary
 
 
-@click.command()
+@click.command(epilog="""\b
+Examples:
+  w2vns train corpus.txt --checkpoint ckpt      # saves its state every epoch
+  w2vns train --resume ckpt                     # after a crash, Ctrl-C or SIGTERM
+  w2vns train more.txt --init ckpt -o v2.bin    # continued training on new text
+  w2vns train baskets.txt --preset items --save-model items.model""")
 @click.argument("corpus", nargs=-1)
 @click.option("-o", "--output", default=None,
               help="Vectors file to write ('-' writes text to stdout)  [default: vectors.bin; "
@@ -63,13 +68,7 @@ from .tables import evaluation_summary
 def train(ctx, corpus, output, fmt, vocab_out, report, checkpoint_dir, checkpoint_every,
           resume_dir, init_dir, save_model, cache_dir, progress, quiet, evaluate_after, preset,
           **params):
-    """Train vectors on CORPUS (files, '-' for stdin, .gz/.bz2/.xz/.zst, URLs).
-
-    \b
-    w2vns train corpus.txt --checkpoint ckpt      # saves its state every epoch
-    w2vns train --resume ckpt                     # after a crash, Ctrl-C or SIGTERM
-    w2vns train more.txt --init ckpt -o v2.bin    # continued training on new text
-    """
+    """Train vectors on CORPUS (files, '-' for stdin, .gz/.bz2/.xz/.zst, URLs)."""
     started = time.perf_counter()
     given = {name for name in params
              if ctx.get_parameter_source(name) != click.core.ParameterSource.DEFAULT}
@@ -177,10 +176,11 @@ def train(ctx, corpus, output, fmt, vocab_out, report, checkpoint_dir, checkpoin
         log(quiet, _finished_summary(resume_dir, summary, output, vocab_out, report, save_model,
                                      kept) + figures)
         return
-    log(quiet, "w2vns: %s words x %d dims, %s tokens x %d epochs in %.1f s (%s words/s, %d threads)"
-        " -> %s" % (human(summary["vocab_size"]), summary["params"]["dim"], human(summary["tokens"]),
-                    summary["epochs"], summary["train_seconds"], human(summary["words_per_sec"]),
-                    summary["threads"], (output if output != "-" else "stdout") + figures))
+    log(quiet, "w2vns: %s x %s, %s x %s in %.1f s (%s words/s, %s) -> %s" % (
+        counted(summary["vocab_size"], "word"), plural(summary["params"]["dim"], "dim"),
+        counted(summary["tokens"], "token"), plural(summary["epochs"], "epoch"),
+        summary["train_seconds"], human(summary["words_per_sec"]),
+        plural(summary["threads"], "thread"), (output if output != "-" else "stdout") + figures))
 
 
 def _finished_summary(folder, summary, output, vocab_out, report, save_model, kept):
@@ -194,11 +194,11 @@ def _finished_summary(folder, summary, output, vocab_out, report, save_model, ke
     if kept:
         done.append("kept %s (already there)" % ", ".join(
             path for path in (output, vocab_out, report) if path in kept))
-    return ("w2vns: the run in %s was already complete (%s x %d dims, %s over %s tokens): "
-            "nothing to train; %s" % (folder, plural(summary["vocab_size"], "word"),
-                                      summary["params"]["dim"],
-                                      plural(summary["epochs"], "epoch"),
-                                      human(summary["tokens"]), "; ".join(done)))
+    return ("w2vns: the run in %s was already complete (%s x %s, %s over %s): nothing to "
+            "train; %s" % (folder, counted(summary["vocab_size"], "word"),
+                           plural(summary["params"]["dim"], "dim"),
+                           plural(summary["epochs"], "epoch"),
+                           counted(summary["tokens"], "token"), "; ".join(done)))
 
 
 def _checkpoint_note(folder):

@@ -10,13 +10,41 @@ from ..apps.tune import tune as run_tune
 from ..corpus.encode import CorpusError
 from ..io.atomic import atomic_output
 from .common import (DEFAULT_MODEL, EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, fail,
-                     json_safe, log, output_is_text)
+                     json_safe, log, output_is_text, plural)
 from .options import number_list, training_options
 from .progress import TqdmTrials
 from .tables import format_tune
 
 
-@click.command()
+class TuneCommand(click.Command):
+    """tune's --json used to take a file name; --json is now the flag every command has (JSON
+    on stdout) and --json-out FILE writes the file.  The old spellings still work, with a
+    line that says so: '--json -' is --json, '--json X.json' (or --json=X) is --json-out X."""
+
+    def parse_args(self, ctx, args):
+        args, old = list(args), None
+        for i, token in enumerate(args):
+            if token == "--":
+                break
+            if token.startswith("--json="):
+                old, value = token, token.split("=", 1)[1]
+                args[i:i + 1] = ["--json"] if value == "-" else ["--json-out", value]
+                break
+            if token == "--json" and i + 1 < len(args) and (
+                    args[i + 1] == "-" or args[i + 1].lower().endswith(".json")):
+                old, value = "--json " + args[i + 1], args[i + 1]
+                args[i:i + 2] = ["--json"] if value == "-" else ["--json-out", value]
+                break
+        if old:
+            click.echo("w2vns: warning: 'tune %s' is deprecated: --json alone prints the JSON on "
+                       "stdout, --json-out FILE writes it to a file" % old, err=True)
+        return super().parse_args(ctx, args)
+
+
+@click.command(cls=TuneCommand, epilog="""\b
+Examples:
+  w2vns tune corpus.txt --negative 2,5,10,20 -o best.bin
+  w2vns tune items.txt --window 0 --metric heldout --budget-minutes 10 --json-out tune.json""")
 @click.argument("corpus", nargs=-1, required=True)
 @click.option("-o", "--output", default=DEFAULT_MODEL, show_default=True,
               help="Where to write the chosen setting's vectors.")
@@ -45,9 +73,11 @@ from .tables import format_tune
               help="Read only the first N tokens of the corpus.")
 @click.option("--budget-minutes", type=click.FloatRange(0, min_open=True), default=None,
               help="Successive halving within about this many minutes instead of the full grid.")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,
-              help="Write every trial and the choice as JSON ('-': stdout, instead of the "
-                   "table).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print every trial and the choice as one JSON document instead of the "
+                   "table.")
+@click.option("--json-out", "json_path", type=click.Path(dir_okay=False), default=None,
+              help="Also write every trial and the choice as JSON to this file.")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
               help="Draw the metric and the time against the setting (needs matplotlib).")
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
@@ -56,13 +86,9 @@ from .tables import format_tune
               help="Force the progress bar on or off [default: when stderr is a terminal].")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the table and errors.")
 def tune(corpus, output, fmt, negatives, noise_powers, metric, analogy_file, similarity_file,
-         holdout, max_tokens, budget_minutes, json_path, plot_path, cache_dir, progress, quiet,
-         **params):
+         holdout, max_tokens, budget_minutes, as_json, json_path, plot_path, cache_dir,
+         progress, quiet, **params):
     """Train every --negative (x --noise-power) setting on CORPUS, score each, keep the best.
-
-    \b
-      w2vns tune corpus.txt --negative 2,5,10,20 -o best.bin
-      w2vns tune items.txt --metric heldout --budget-minutes 10 --json tune.json
 
     Everything else is held fixed.  Near-ties go to the fewest negatives (see README).
     """
@@ -118,10 +144,10 @@ def tune(corpus, output, fmt, negatives, noise_powers, metric, analogy_file, sim
         fail(str(err))
     except OSError as err:
         fail("%s%s" % (err.strerror or err, ": %s" % err.filename if err.filename else ""))
-    if json_path == "-":
+    if as_json or json_path == "-":
         click.echo(json.dumps(document, ensure_ascii=False))
     else:
         click.echo(format_tune(result, METRIC_NAMES[result.metric], describe_rule(result.metric)))
-    log(quiet, "w2vns: %d trials in %.1f s; negative %d, noise power %g -> %s"
-        % (len(result.trials), result.seconds, result.best.negative, result.best.noise_power,
+    log(quiet, "w2vns: %s in %.1f s; negative %d, noise power %g -> %s"
+        % (plural(len(result.trials), "trial"), result.seconds, result.best.negative, result.best.noise_power,
            output))

@@ -8,17 +8,24 @@ import click
 from ..vectors.formats import FormatError
 from ..vectors.keyed import convert as convert_vectors
 from ..vectors.keyed import format_for_path
-from .common import emit_lines, fail, finish, load_vectors, log, resolve_model, show_warnings
+from .common import (emit_lines, fail, finish, load_vectors, log, plural, resolve_model,
+                     show_warnings)
+from .options import old_spelling
 
 
-@click.command()
+@click.command(epilog="""\b
+Examples:
+  w2vns info -m vectors.bin
+  w2vns info -m vectors.w2vns --top 0 --json""")
 @click.option("-m", "--model", "model_path", default=None,
               help="Vectors file or .w2vns folder [default: $W2VNS_MODEL, else ./vectors.bin].")
-@click.option("-n", "--top", type=click.IntRange(0), default=10, show_default=True,
-              help="How many of the most frequent words to show.")
+@click.option("--top", type=click.IntRange(0), default=None,
+              help="How many of the most frequent words to show  [default: 10].")
+@old_spelling("-n", now="--top", name="top_old", type=click.IntRange(0))
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
-def info(model_path, top, as_json):
+def info(model_path, top, top_old, as_json):
     """Vocabulary size, dimension, format, norms and the most frequent words of a model."""
+    top = top if top is not None else top_old if top_old is not None else 10
     path = resolve_model(model_path)
     started = time.perf_counter()
     kv = load_vectors(path, warn=True)
@@ -51,7 +58,10 @@ def info(model_path, top, as_json):
     emit_lines(lines)
 
 
-@click.command()
+@click.command(epilog="""\b
+Examples:
+  w2vns convert vectors.bin vectors.w2vns       # memory-mapped: loads in milliseconds
+  w2vns convert vectors.bin.gz vectors.txt --limit 100000""")
 @click.argument("source")
 @click.argument("target")
 @click.option("--to", "fmt", type=click.Choice(["w2vns", "binary", "text"]), default=None,
@@ -63,9 +73,6 @@ def info(model_path, top, as_json):
 def convert(source, target, fmt, limit, quiet):
     """Copy vectors from SOURCE to TARGET in another format.
 
-    \b
-      w2vns convert vectors.bin vectors.w2vns       # memory-mapped: loads in milliseconds
-      w2vns convert vectors.bin.gz vectors.txt --limit 100000
     SOURCE may be '-' (stdin); TARGET '-' writes text to stdout.
     """
     if source != "-" and not os.path.exists(source):
@@ -84,6 +91,7 @@ def convert(source, target, fmt, limit, quiet):
     except OSError as err:
         fail("%s%s" % (err.strerror or err, ": %s" % err.filename if err.filename else ""))
     show_warnings(caught, quiet)
-    log(quiet, "w2vns: %s words x %d dims, %s -> %s (%s) in %.1f s"
-        % (format(len(kv), ","), kv.vector_size, source, target if target != "-" else "stdout",
+    log(quiet, "w2vns: %s x %s, %s -> %s (%s) in %.1f s"
+        % (plural(len(kv), "word").replace(str(len(kv)), format(len(kv), ","), 1),
+           plural(kv.vector_size, "dim"), source, target if target != "-" else "stdout",
            format_for_path(target, fmt), time.perf_counter() - started))
