@@ -213,7 +213,8 @@ class Trainer:
             checkpointer.save(syn0, syn1neg, state, output_bias)
             saved_words[0] = state.words()
 
-        self.progress.training_start(total_words)
+        self.progress.training_start(total_words, epochs=p.epochs,
+                                     corpus_words=float(vocab.total_tokens) * p.epochs)
         seconds_before = state.train_seconds
         start_time = time.perf_counter()
         checkpoint_seconds = 0.0
