@@ -72,6 +72,8 @@ Examples:
 def plot(words, model_path, output, neighbours, neighbours_old, size):
     """Draw a labelled 2-D map (PCA) of WORDs and their neighbours; needs matplotlib.
 
+    Each WORD and its neighbours share a colour (the legend names them); labels never overlap:
+    where a neighbour's label finds no free place it is left out (a note says how many).
     '-' reads the words from stdin, one per line.
     """
     neighbours = (neighbours if neighbours is not None else
@@ -93,7 +95,8 @@ def plot(words, model_path, output, neighbours, neighbours_old, size):
     if len(unknown) == len(words):
         fail("nothing to plot, %s not written" % output, EXIT_UNANSWERED)
     try:
-        plot_words(kv, words, output, neighbours=neighbours, size=size)
+        plot_words(kv, words, output, neighbours=neighbours, size=size,
+                   model_name=os.path.basename(os.path.normpath(model_path)))
     except OSError as err:
         fail("%s%s" % (err.strerror or err, ": %s" % err.filename if err.filename else ""))
     if unknown:
