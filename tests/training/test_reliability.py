@@ -121,13 +121,13 @@ BAD_INPUTS = [
     ("sample-out-of-range", None, ["train", "CORPUS", "--sample", "2"], 2,
      "'--sample': 2.0 is not in the range 0<=x<1"),
     ("no-negatives", None, ["train", "CORPUS", "--negative", "0"], 2,
-     "loss sgns needs at least 1 negative"),
+     "negative must be >= 1 with the sgns loss"),
     ("no-negatives-nce", None, ["train", "CORPUS", "--negative", "0", "--loss", "nce"], 2,
-     "loss nce needs at least 1 negative"),
+     "negative must be >= 1 with the nce loss"),
     ("tune-no-negatives", None, ["tune", "CORPUS", "--negative", "0,5"], 2,
-     "loss sgns needs at least 1 negative"),
+     "negative must be >= 1 with the sgns loss"),
     ("evaluate-rec-no-negatives", None, ["evaluate-rec", "CORPUS", "--negative", "0"], 2,
-     "loss sgns needs at least 1 negative"),
+     "negative must be >= 1 with the sgns loss"),
     ("threads-out-of-range", None, ["train", "CORPUS", "--threads", "-1"], 2,
      "'--threads': -1 is not in the range 1<=x<=1024"),
     ("bad-checkpoint-interval", None,
@@ -336,8 +336,8 @@ def test_interrupted_run_saves_where_the_workers_stopped(grace, small_corpus_fil
                                                          monkeypatch):
     """With time to reach a block boundary, the checkpoint resumes byte-identically (one
     thread); stopped in the middle of a block, it still trains every word exactly once."""
-    monkeypatch.setattr(threads.Trainer, "STOP_GRACE_SECONDS", grace)
-    monkeypatch.setattr(threads.Trainer, "POLL_SECONDS", 0.01)
+    monkeypatch.setattr(threads.ThreadBackend, "STOP_GRACE_SECONDS", grace)
+    monkeypatch.setattr(threads.ThreadBackend, "POLL_SECONDS", 0.01)
     params = dict(dim=16, epochs=60, threads=1, seed=3)
     whole = api.train(str(small_corpus_file), **params)
     ck = tmp_path / "ck"

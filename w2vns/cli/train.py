@@ -14,7 +14,7 @@ from ..training.checkpoint import CheckpointError, read_note
 from ..training.presets import describe
 from .common import (DEFAULT_MODEL, EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, absolute_path,
                      counted, fail, human, json_safe, log, output_is_text, plural)
-from .options import IntervalType, preset_params, training_options
+from .options import IntervalType, preset_option, preset_params, training_options
 from .progress import TqdmProgress
 from .tables import evaluation_summary
 
@@ -31,11 +31,7 @@ Examples:
                    "with --resume, the interrupted run's]")
 @click.option("--format", "fmt", type=click.Choice(["binary", "text"]), default=None,
               help="Output format [default: by extension: .txt/.vec text, else binary].")
-@training_options(
-    click.option("--negative", type=click.IntRange(0, 1000), default=5, show_default=True,
-                 help="Noise words per positive pair."),
-    click.option("--noise-power", type=click.FloatRange(-10, 10), default=0.75,
-                 show_default=True, help="Noise distribution count**power (0 uniform, 1 unigram)."))
+@training_options()
 @click.option("--vocab-out", type=click.Path(dir_okay=False), default=None,
               help="Also write the vocabulary as word<TAB>count.")
 @click.option("--report", type=click.Path(dir_okay=False), default=None,
@@ -59,10 +55,7 @@ Examples:
 @click.option("--eval", "evaluate_after", is_flag=True,
               help="Evaluate on the bundled analogies and WordSim-353 after training; the "
                    "figures go to the summary line and --report.")
-@click.option("--preset", type=click.Choice(["items"]), default=None,
-              help="Defaults for a kind of data; options given explicitly win.  items: baskets "
-                   "or sessions, one per line (window 0, min-count 1, sample 0, epochs 20, "
-                   "noise-power 0).")
+@preset_option()
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 @click.pass_context
 def train(ctx, corpus, output, fmt, vocab_out, report, checkpoint_dir, checkpoint_every,
