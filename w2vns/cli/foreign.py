@@ -36,6 +36,7 @@ FOREIGN_OPTIONS = {
     "max-vocab-size": "--max-vocab",
     "max-final-vocab": "--max-vocab",
     "ns-exponent": "--noise-power",
+    "min-alpha": "--min-alpha",
     "sg": "nothing: w2vns trains skip-gram (sg=1) and has no CBOW",
     "cbow-mean": "nothing: w2vns trains skip-gram and has no CBOW",
     "corpus-file": "give the corpus as an argument: w2vns train CORPUS",
