@@ -354,3 +354,13 @@ def test_cli_json_flag_json_out_file_and_the_old_spellings(items, tmp_path):
         else:
             assert json.loads((tmp_path / "old.json").read_text())["trials"]
             assert "chosen" in result.stdout.decode()  # the table, as before
+
+
+def test_cli_preset_items_gives_its_noise_power_as_the_one_choice(tmp_path, items):
+    path = tmp_path / "baskets.txt"
+    path.write_text("\n".join(items[:1000]) + "\n")
+    result = w2vns("tune", path, "--preset", "items", "--negative", "1,3", *FAST_ARGS,
+                   "-o", tmp_path / "v.bin", "--json", "-q")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert {(t["negative"], t["noise_power"]) for t in doc["trials"]} == {(1, 0.0), (3, 0.0)}

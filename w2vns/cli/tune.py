@@ -107,6 +107,7 @@ def tune(ctx, corpus, output, fmt, negatives, noise_powers, metric, analogy_file
                 negatives = (value,)
             else:
                 noise_powers = (value,)
+    params = {k: v for k, v in params.items() if k not in varied}  # lists of their own
     for path in corpus:
         if path != "-" and "://" not in path and not os.path.exists(path):
             fail("%s: no such file" % path)
