@@ -8,10 +8,11 @@ only after click found no such option, since some are w2vns options of other com
 (``plot --size``).
 """
 
-#: Normalised name (no dashes, lower case, "_" as "-") -> what to type instead.
+#: Normalised name (no dashes, lower case, "_" as "-") -> the w2vns option to type instead, or a
+#: sentence saying what w2vns does instead.
 FOREIGN_OPTIONS = {
     # word2vec.c (and its word2phrase / distance tools)
-    "train": "give the corpus as an argument: w2vns train CORPUS",
+    "train": "w2vns takes the corpus as an argument: w2vns train CORPUS",
     "output": "-o/--output",
     "size": "--dim",
     "window": "--window",
@@ -21,14 +22,14 @@ FOREIGN_OPTIONS = {
     "iter": "--epochs",
     "min-count": "--min-count",
     "alpha": "--alpha",
-    "binary": "--format binary or --format text (default: by the output's extension)",
+    "binary": "w2vns writes --format binary or --format text, by default by the output's "
+              "extension",
     "save-vocab": "--vocab-out",
-    "read-vocab": "nothing: w2vns counts the corpus itself (--min-count, --max-vocab)",
-    "debug": "--progress or -q",
-    "cbow": "nothing: w2vns trains skip-gram (word2vec's -cbow 0) and has no CBOW",
-    "hs": "no hierarchical softmax switch: the loss is chosen with --loss (see w2vns train "
-          "--help)",
-    "classes": "nothing: w2vns does not cluster words",
+    "read-vocab": "w2vns counts the corpus itself (--min-count, --max-vocab)",
+    "debug": "w2vns has --progress and -q",
+    "cbow": "w2vns trains skip-gram (word2vec's -cbow 0) and has no CBOW",
+    "hs": "w2vns chooses the loss with --loss (w2vns train --help lists them)",
+    "classes": "w2vns does not cluster words",
     # gensim's Word2Vec(...) keywords
     "vector-size": "--dim",
     "workers": "--threads",
@@ -37,14 +38,14 @@ FOREIGN_OPTIONS = {
     "max-final-vocab": "--max-vocab",
     "ns-exponent": "--noise-power",
     "min-alpha": "--min-alpha",
-    "sg": "nothing: w2vns trains skip-gram (sg=1) and has no CBOW",
-    "cbow-mean": "nothing: w2vns trains skip-gram and has no CBOW",
-    "corpus-file": "give the corpus as an argument: w2vns train CORPUS",
-    "sentences": "give the corpus as an argument: w2vns train CORPUS",
-    "compute-loss": "nothing: the progress bar shows the loss (--progress)",
+    "sg": "w2vns trains skip-gram (sg=1) and has no CBOW",
+    "cbow-mean": "w2vns trains skip-gram and has no CBOW",
+    "corpus-file": "w2vns takes the corpus as an argument: w2vns train CORPUS",
+    "sentences": "w2vns takes the corpus as an argument: w2vns train CORPUS",
+    "compute-loss": "w2vns shows the loss in its progress (--progress)",
     "restrict-vocab": "--restrict",
     # fastText
-    "input": "give the corpus as an argument: w2vns train CORPUS",
+    "input": "w2vns takes the corpus as an argument: w2vns train CORPUS",
     "dim": "--dim",
     "epoch": "--epochs",
     "mincount": "--min-count",
@@ -86,4 +87,4 @@ def message(token):
     name = token.split("=", 1)[0]
     if hint.startswith("-") and " " not in hint:
         return "no such option: %s (did you mean %s?)" % (name, hint)
-    return "no such option: %s (w2vns: %s)" % (name, hint)
+    return "no such option: %s (%s)" % (name, hint)
