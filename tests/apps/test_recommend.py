@@ -334,6 +334,7 @@ def test_recommend_cli_tsv_and_one_json_document(planted_vectors):
 
 
 def test_recommend_cli_answers_each_stdin_line_as_it_arrives(planted_vectors):
+    import select
     import subprocess
     import sys
 
@@ -344,7 +345,11 @@ def test_recommend_cli_answers_each_stdin_line_as_it_arrives(planted_vectors):
         for basket in (b"c1_0 c1_2", b"c5_3"):
             proc.stdin.write(basket + b"\n")
             proc.stdin.flush()
-            answer = proc.stdout.readline()  # before stdin is closed: no waiting for a batch
+            # An answer before stdin is closed: no waiting for a batch to fill (the 60 s only
+            # keeps a failing run from hanging the suite).
+            ready, _, _ = select.select([proc.stdout], [], [], 60)
+            assert ready, "no answer while stdin stays open"
+            answer = proc.stdout.readline()
             assert cluster(answer.decode().strip()) == cluster(basket.decode().split()[0])
         proc.stdin.close()
         assert proc.wait(timeout=60) == 0 and proc.stdout.read() == b""
