@@ -1,8 +1,9 @@
 """Reading lines in batches of what has arrived: large batches from a file, one line at a time
 from a person typing or a slow pipe."""
 
-#: Bytes asked for per read: a file gives this much at once (thousands of short lines).
-READ_BYTES = 1 << 16
+#: Bytes asked for per read: a file gives this much at once (thousands of lines, so that the
+#: caller's batches are full).
+READ_BYTES = 1 << 20
 
 
 def line_batches(stream, max_lines, read_bytes=READ_BYTES):
