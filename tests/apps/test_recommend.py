@@ -265,12 +265,18 @@ def test_leak_evidence_names_vectors_trained_on_the_full_lines(planted_model, pl
     from w2vns.apps.recommend import leak_evidence
 
     lines = _planted_lines(planted_file)
-    reasons = leak_evidence(planted_model.wv, lines)
+    kv = planted_model.wv
+    # A word2vec file: the vocabulary's order shows it; the model itself says the same.
+    bare = KeyedVectors(kv.index_to_key, kv.vectors)
+    for vectors in (bare, kv):
+        reasons = leak_evidence(vectors, lines)
+        assert reasons and "frequency order of the full lines" in reasons[0]
+    # Rows in another order, with counts: the counts show it.
+    shuffled = np.random.default_rng(0).permutation(len(kv))
+    reordered = KeyedVectors([kv.index_to_key[i] for i in shuffled], kv.vectors[shuffled],
+                             counts=kv.counts[shuffled])
+    reasons = leak_evidence(reordered, lines)
     assert reasons and "counts are those of the full lines" in reasons[0]
-    # Without counts (a word2vec file), the vocabulary's order shows it.
-    bare = KeyedVectors(planted_model.wv.index_to_key, planted_model.wv.vectors)
-    reasons = leak_evidence(bare, lines)
-    assert reasons and "frequency order of the full lines" in reasons[0]
 
 
 def test_leak_evidence_is_silent_for_the_protocols_own_training_and_other_data(planted_file):
@@ -356,3 +362,15 @@ def test_recommend_cli_answers_each_stdin_line_as_it_arrives(planted_vectors):
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_leak_evidence_needs_enough_items_to_show_it():
+    from w2vns.apps.recommend import leak_evidence
+
+    # every item once: any order is a frequency order of the full lines, which proves nothing
+    words = ["w%02d" % i for i in range(60)]
+    lines = [words[i:i + 3] for i in range(0, 60, 3)]
+    kv = KeyedVectors(words, np.eye(60, dtype=np.float32))
+    assert leak_evidence(kv, lines) == []
+    counted = KeyedVectors(words, np.eye(60, dtype=np.float32), counts=[1] * 60)
+    assert leak_evidence(counted, lines[:3]) == []  # 3 items match the full counts: too few

@@ -217,7 +217,7 @@ def test_train_eval_on_item_data_says_there_was_nothing_to_evaluate(tmp_path):
     (["--similarity", "LATIN1"], "not UTF-8"),
     (["--method", "sub"], "--method"),
     (["--restrict", "0"], "--restrict"),
-    (["-m", "GARBAGE"], "cannot read"),
+    (["-m", "GARBAGE"], "garbage.bin: line 1: bad header"),
 ])
 def test_evaluate_bad_input_exits_2_with_one_line(args, message, model_file, tmp_path):
     (tmp_path / "empty.txt").write_text("\n# nothing\n")

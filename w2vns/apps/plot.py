@@ -8,7 +8,7 @@ import warnings
 
 import numpy as np
 
-from ..io.atomic import atomic_output
+from ..io.files import open_output
 
 __all__ = ["MissingMatplotlib", "require_matplotlib", "image_format", "principal_components",
            "pca_2d", "map_words", "place_labels", "draw_map", "plot_words"]
@@ -209,7 +209,7 @@ def plot_words(kv, words, path, neighbours=0, size=(1000, 800), dpi=100, title=N
     fmt = image_format(path)
     fig, points, unknown = draw_map(kv, words, neighbours, size, dpi, title, restrict_vocab,
                                     model_name)
-    with atomic_output(path, "wb") as handle:
+    with open_output(path) as handle:  # atomically; '-' is stdout
         fig.savefig(handle, format=fmt, dpi=dpi)
     return points, unknown
 

@@ -15,12 +15,13 @@ with the popularity baseline (the most frequent training items, the basket's own
 beside them.
 """
 import os
-import sys
 import time
 from collections import Counter
 
 import numpy as np
 
+from ..corpus.encode import check_text
+from ..io.files import open_input
 from ..training.api import train
 from ..training.checkpoint import load
 from ..vectors.keyed import KeyedVectors
@@ -35,16 +36,20 @@ BLOCK = 256
 
 
 def read_baskets(path):
-    """One basket per line of ``path`` ('-' for stdin): whitespace-separated item keys.
+    """One basket per line of ``path`` ('-' for stdin, or a URL; compressed or not):
+    whitespace-separated item keys.
 
     Bytes that are not UTF-8 are kept (``surrogateescape``), as in vectors files; an empty line
-    is an empty basket, so that results stay in line with the input.
+    is an empty basket, so that results stay in line with the input.  Binary data (a NUL byte,
+    an archive) is a CorpusError.
     """
-    if path == "-":
-        return [[f.decode("utf-8", "surrogateescape") for f in raw.split()]
-                for raw in sys.stdin.buffer]
-    with open(path, "rb") as handle:
-        return [[f.decode("utf-8", "surrogateescape") for f in raw.split()] for raw in handle]
+    baskets, offset = [], 0
+    with open_input(path) as source:
+        for raw in source:
+            check_text(source.name, raw, offset, what="baskets are text, one per line")
+            offset += len(raw)
+            baskets.append([f.decode("utf-8", "surrogateescape") for f in raw.split()])
+    return baskets
 
 
 class Recommender:
@@ -55,7 +60,7 @@ class Recommender:
     score is instead the model's own prediction: the mean of the basket's input vectors dotted
     with each item's output vector.  With the uniform noise distribution (noise power 0) that
     ranks items by how likely they are to share a basket with these, popularity included,
-    which next-item tests reward (see the README's Recommendation section).  ``output_bias``
+    which next-item tests reward (docs/recommendation.md).  ``output_bias``
     (an NCE model's per-word output biases, ``model.output_bias``; output scoring only) is
     added to each item's score: it is part of that model's score.
     """
@@ -246,11 +251,18 @@ def rank_metrics(ranks, k):
             "cases": cases}
 
 
-def _count_order_breaks(counts_in_order):
-    """How many neighbours in a vocabulary's order have a rarer word before a more frequent
-    one (0: the order is a frequency order for these counts)."""
+#: How many items must show it before :func:`leak_evidence` says the vectors saw the hidden
+#: items: neighbours in the vocabulary order whose full-line counts differ (an unrelated order
+#: puts about half of them the wrong way round, so all of 10 right is a 1 in 1000 chance), or
+#: items whose count is that of the full lines.
+MIN_EVIDENCE = 10
+
+
+def _order(counts_in_order):
+    """(breaks, descents): how many neighbours in a vocabulary's order have a rarer word before
+    a more frequent one, and how many a more frequent one before a rarer one."""
     counts = np.asarray(counts_in_order, dtype=np.int64)
-    return int((counts[1:] > counts[:-1]).sum())
+    return int((counts[1:] > counts[:-1]).sum()), int((counts[1:] < counts[:-1]).sum())
 
 
 def leak_evidence(kv, lines, trained_on=(), sessions=None):
@@ -264,10 +276,13 @@ def leak_evidence(kv, lines, trained_on=(), sessions=None):
 
     * ``trained_on`` (the corpus files a saved model or checkpoint recorded) names
       ``sessions``, the file ``lines`` were read from;
-    * their counts (``kv.counts``, kept by w2vns folders and saved models) are the counts of
-      the full lines, not of the training lines, for the items the hidden ones change;
-    * without counts, their order (word2vec, gensim and w2vns write words most frequent first)
-      is a frequency order of the full lines and not one of the training lines.
+    * their order (word2vec, gensim and w2vns write words most frequent first) is a frequency
+      order of the full lines and not one of the training lines;
+    * or else their counts (``kv.counts``, kept by w2vns folders and saved models) are the
+      counts of the full lines, not of the training lines, for the items the hidden ones
+      change.
+
+    The last two need :data:`MIN_EVIDENCE` items showing it (ties in the counts show nothing).
 
     Items the vectors know that occur only as hidden items are named as a detail: alone they
     prove nothing (vectors trained on other data may know them).
@@ -290,19 +305,20 @@ def leak_evidence(kv, lines, trained_on=(), sessions=None):
     in_file = [(row, item) for item, row in index.items() if item in full_counts]
     in_file.sort()
     changed = [item for _row, item in in_file if full_counts[item] != train_counts[item]]
+    order = [item for _row, item in in_file]
+    full_breaks, full_descents = _order([full_counts[i] for i in order])
     counts = getattr(kv, "counts", None)
-    if counts is not None and changed:
+    if (changed and full_breaks == 0 and full_descents >= MIN_EVIDENCE
+            and _order([train_counts[i] for i in order])[0] > 0):
+        # Checked first, so that a file and the saved model it came from give the same reason.
+        reasons.append("its vocabulary is in the frequency order of the full lines, not of the "
+                       "lines without their last item")
+    elif counts is not None and changed:
         full = sum(int(counts[index[item]]) == full_counts[item] for item in changed)
         train = sum(int(counts[index[item]]) == train_counts[item] for item in changed)
-        if full > max(train, len(changed) // 2):
+        if full >= MIN_EVIDENCE and full > max(train, len(changed) // 2):
             reasons.append("its counts are those of the full lines for %d of the %d items "
                            "whose count the hidden items change" % (full, len(changed)))
-    elif changed and len(in_file) >= 2:
-        order = [item for _row, item in in_file]
-        if (_count_order_breaks([full_counts[i] for i in order]) == 0
-                and _count_order_breaks([train_counts[i] for i in order]) > 0):
-            reasons.append("its vocabulary is in the frequency order of the full lines, not "
-                           "of the lines without their last item")
     if reasons:
         hidden_only = {target for _basket, target in cases if target not in train_counts}
         known = sum(1 for item in hidden_only if item in index)
@@ -356,7 +372,7 @@ def load_recommender(path):
 
     A saved-model or checkpoint folder (``w2vns train --save-model DIR``) holds the output
     vectors too (and an NCE model's output biases), so its recommendations are the model's own
-    prediction (output scoring, the better ranking in the README's measurements); a vectors
+    prediction (output scoring, the better ranking in docs/recommendation.md's measurements); a vectors
     file has only the input vectors and is ranked by cosine.
     """
     if os.path.isfile(os.path.join(path, "checkpoint.json")):

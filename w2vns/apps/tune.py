@@ -18,9 +18,11 @@ import time
 
 import numpy as np
 
-from ..corpus.encode import CorpusError, encode_corpus, is_corpus_paths, open_source
+from ..corpus.encode import (CorpusError, check_text, encode_corpus, is_corpus_paths,
+                             open_source)
 from ..corpus.sampling import keep_probabilities
-from ..io.atomic import atomic_output
+from ..io.files import open_output
+from ..io.compression import READ_ERRORS
 from ..training.api import train_encoded
 from ..training.params import TrainParams
 from . import evaluation
@@ -170,13 +172,18 @@ def read_lines(corpus, max_tokens=None):
         for path in paths:
             source = open_source(path)
             try:
+                offset = 0
                 for line in source.stream:
+                    check_text(source.name, line, offset)  # binary data, as train refuses it
+                    offset += len(line)
                     if not add(line):
                         return lines, tokens
-            except (EOFError, OSError) as err:
-                if isinstance(err, (FileNotFoundError, IsADirectoryError, PermissionError)):
+            except READ_ERRORS as err:
+                if isinstance(err, (FileNotFoundError, IsADirectoryError, PermissionError,
+                                    BrokenPipeError)):
                     raise
-                raise CorpusError("%s: cannot read: %s" % (path, err)) from None
+                raise CorpusError("%s: cannot read: %s" % (source.name, err.strerror or err)) \
+                    from None
             finally:
                 source.close()
     else:
@@ -566,5 +573,5 @@ def plot_trials(result, path, size=(900, 600), dpi=100):
     ax.set_title("w2vns tune: every setting on the same %d lines%s" % (
         chosen.lines, "" if result.budget_minutes is None else " (first round of halving)"))
     fig.tight_layout()
-    with atomic_output(path, "wb") as handle:
+    with open_output(path) as handle:  # atomically; '-' is stdout
         fig.savefig(handle, format=fmt, dpi=dpi)

@@ -7,7 +7,8 @@ import click
 
 from ..apps.evaluation import evaluate as run_evaluation
 from ..apps.plot import MissingMatplotlib, image_format, plot_words
-from .common import EXIT_UNANSWERED, fail, json_safe, load_vectors, resolve_model
+from .common import (EXIT_UNANSWERED, emit_lines, error_text, fail, json_safe, load_vectors,
+                     not_in_vocabulary, resolve_model)
 from .options import old_spelling, parse_size
 from .tables import format_evaluation
 
@@ -17,7 +18,8 @@ Examples:
   w2vns evaluate -m vectors.bin
   w2vns evaluate -m vectors.bin --analogies my-questions.txt --json""")
 @click.option("-m", "--model", "model_path", default=None,
-              help="Vectors file [default: $W2VNS_MODEL, else ./vectors.bin].")
+              help="Vectors file, .w2vns folder or saved model [default: $W2VNS_MODEL, else "
+                   "./vectors.bin].")
 @click.option("--analogies", "analogy_files", multiple=True,
               type=click.Path(exists=True, dir_okay=False),
               help="Analogy questions (questions-words layout); repeatable.")
@@ -45,12 +47,12 @@ def evaluate(model_path, analogy_files, similarity_files, restrict, method, as_j
     except ValueError as err:  # an empty test set, or one that is not UTF-8 text
         fail(str(err))
     except OSError as err:
-        fail("%s%s" % (err.strerror or err, ": %s" % err.filename if err.filename else ""))
+        fail(error_text(err))
     if as_json:
         result = dict({"model": model_path}, **result)
-        click.echo(json.dumps(json_safe(result), ensure_ascii=False))
+        emit_lines([json.dumps(json_safe(result), ensure_ascii=False)])
     else:
-        click.echo(format_evaluation(result))
+        emit_lines([format_evaluation(result)])
 
 
 @click.command(epilog="""\b
@@ -91,13 +93,13 @@ def plot(words, model_path, output, neighbours, neighbours_old, size):
         words = tuple(line.strip() for line in sys.stdin if line.strip())
     unknown = [word for word in words if word not in kv]
     for word in unknown:
-        click.echo("w2vns: %r is not in the vocabulary" % word, err=True)
+        click.echo("w2vns: %s" % not_in_vocabulary(kv, word), err=True)
     if len(unknown) == len(words):
         fail("nothing to plot, %s not written" % output, EXIT_UNANSWERED)
     try:
         plot_words(kv, words, output, neighbours=neighbours, size=size,
                    model_name=os.path.basename(os.path.normpath(model_path)))
     except OSError as err:
-        fail("%s%s" % (err.strerror or err, ": %s" % err.filename if err.filename else ""))
+        fail(error_text(err, output))
     if unknown:
         sys.exit(EXIT_UNANSWERED)

@@ -6,11 +6,11 @@ import sys
 import click
 
 from ..apps.recommend import BLOCK, evaluate_leave_last_out, load_recommender, read_baskets
-from ..io.lines import line_batches
 from ..training.checkpoint import CheckpointError, read_corpus_paths
 from ..vectors.formats import FormatError
-from .common import (EXIT_UNANSWERED, Answers, emit_lines, fail, finish, json_line, json_safe,
-                     load_vectors, output_style, plural, report_unknown, resolve_model)
+from .common import (EXIT_UNANSWERED, Answers, emit_lines, error_text, fail, finish, json_line,
+                     json_safe, load_vectors, output_style, plural, report_unknown,
+                     resolve_model, stdin_batches)
 from .options import old_spelling, preset_option, preset_params, training_options
 
 
@@ -47,17 +47,18 @@ def recommend(items, topn, model_path, exclude, as_json, as_tsv):
     try:
         recommender = load_recommender(path)
     except (CheckpointError, FormatError, OSError, ValueError) as err:
-        fail("cannot read %s: %s" % (path, err))
+        fail(error_text(err, "<stdin>" if path == "-" else path) + path.where())
     stream = items == ("-",)
     batches = ([[f.decode("utf-8", "surrogateescape") for f in raw.split()] for raw in batch]
-               for batch in line_batches(sys.stdin.buffer, BLOCK)) if stream else [[list(items)]]
+               for batch in stdin_batches("baskets are text, one per line", BLOCK)
+               ) if stream else [[list(items)]]
     answers = Answers(style, stream)
     unknown, number = [], 0
     for baskets in batches:
         for basket, answer in zip(baskets, recommender.recommend_many(baskets, topn, exclude)):
             number += 1
             missing = recommender.indexes(basket)[1]
-            report_unknown(missing)
+            report_unknown(missing, recommender.kv)
             unknown.extend(missing)
             record = {"basket": basket, "recommendations": [
                 {"item": i, "score": round(v, 6)} for i, v in answer], "unknown": missing}
@@ -128,6 +129,8 @@ def evaluate_rec(ctx, sessions, model_path, k, k_old, scoring, preset, as_json, 
                                          **({} if kv is not None else params))
     except ValueError as err:
         fail(str(err))
+    except OSError as err:
+        fail(error_text(err, sessions))
     if result["leak"] and not quiet:
         click.echo("w2vns: warning: %s looks trained on %s with the hidden items (%s): its "
                    "scores are recall of training data, not predictions; train it on other "

@@ -32,7 +32,7 @@ def train(corpus, progress=None, cache_dir=None, checkpoint=None, checkpoint_eve
           init=None, note=None, backend=None, **params):
     """Train skip-gram with negative sampling on ``corpus``; return a ``Word2VecModel``.
 
-    ``corpus``: a path (``-`` for stdin; .gz/.bz2/.xz/.zst and URLs through smart_open), a list
+    ``corpus``: a path (``-`` for stdin, a URL; gzip/bzip2/xz/zstd by content), a list
     of paths, or an iterable of sentences (str lines or lists of str tokens). ``params`` are
     ``TrainParams`` fields (dim, window, negative, sample, min_count, max_vocab, epochs, alpha,
     min_alpha, noise_power, threads, seed); bad values raise ValueError before any work.
