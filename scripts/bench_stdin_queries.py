@@ -1,15 +1,18 @@
-"""Throughput of `w2vns recommend -` (and `similar -`) on a file of queries piped into stdin.
+"""`w2vns recommend -` (and `similar -`) reading queries on stdin: throughput on a file piped in,
+and how soon each query typed one at a time is answered.
 
 Runs this checkout and, with --other, another checkout of w2vns (e.g. a worktree of an older
 commit with the compiled modules copied in) on the same input, alternating, and reports the
-median wall time of each and their ratio.  For checking that answering interactive input line by
-line did not cost the batch throughput on files.
+median wall time of each and their ratio; then (--typed N) writes N queries one at a time into
+each one's stdin, kept open, and reports the median time to each answer.  For checking that
+answering interactive input line by line did not cost the batch throughput on files.
 
     flock /work/bench.lock python scripts/bench_stdin_queries.py --model M.bin \
         --queries baskets.txt --other /tmp/before --repeats 5
 """
 import argparse
 import os
+import select
 import statistics
 import subprocess
 import sys
@@ -33,6 +36,32 @@ def run(checkout, command, model, queries, topn):
     return seconds
 
 
+def typed(checkout, command, model, queries, count, topn, give_up=10.0):
+    """Seconds from writing each of the first ``count`` queries to its answer (stdin stays
+    open); None when no answer came within ``give_up`` seconds."""
+    with open(queries, "rb") as handle:
+        lines = handle.read().splitlines()[:count]
+    env = dict(os.environ, PYTHONPATH=checkout)
+    proc = subprocess.Popen([sys.executable, "-m", "w2vns", command, "-", "-m", model, "-n",
+                             str(topn)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, env=env, cwd="/")
+    try:
+        time.sleep(3)  # the model loads
+        waits = []
+        for line in lines:
+            started = time.perf_counter()
+            proc.stdin.write(line + b"\n")
+            proc.stdin.flush()
+            if not select.select([proc.stdout], [], [], give_up)[0]:
+                return None
+            proc.stdout.readline()
+            waits.append(time.perf_counter() - started)
+        return waits
+    finally:
+        proc.kill()
+        proc.wait()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", required=True)
@@ -41,6 +70,9 @@ def main():
     parser.add_argument("--other", help="Another w2vns checkout to compare with.")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("-n", "--topn", type=int, default=10)
+    parser.add_argument("--typed", type=int, default=20,
+                        help="Queries written one at a time to measure the answer's delay "
+                             "(0: skip).")
     args = parser.parse_args()
     with open(args.queries, "rb") as handle:
         lines = sum(1 for _ in handle)
@@ -58,6 +90,13 @@ def main():
     if args.other:
         print("  this / other wall time: %.3f" % (statistics.median(times["this"])
                                                    / statistics.median(times["other"])))
+    if args.typed:
+        print("%d queries written one at a time, stdin kept open:" % args.typed)
+        for name, path in checkouts:
+            waits = typed(path, args.command, args.model, args.queries, args.typed, args.topn)
+            print("  %-5s %s" % (name, "no answer within 10 s of the first query" if waits is
+                                 None else "answer after median %.1f ms (max %.1f ms)"
+                                 % (1000 * statistics.median(waits), 1000 * max(waits))))
 
 
 if __name__ == "__main__":
