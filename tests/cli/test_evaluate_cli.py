@@ -184,6 +184,34 @@ def test_evaluate_no_pair_in_vocabulary_gives_null_correlations(model_file, tmp_
     assert (sim["pairs"], sim["oov"], sim["spearman"], sim["pearson"]) == (0, 1, None, None)
 
 
+def test_evaluate_text_shows_no_figure_where_nothing_was_scored(model_file, tmp_path):
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("notaword\tnorthis\t3\n")
+    questions = tmp_path / "q.txt"
+    questions.write_text(": nothing-known\nzz1 zz2 zz3 zz4\n: known\n%s\n" % " ".join(
+        KeyedVectors.load(str(model_file)).index_to_key[:4]))
+    result = w2vns("evaluate", "-m", model_file, "--similarity", pairs, "--analogies",
+                   questions)
+    assert result.returncode == 0, result.stderr
+    rows = {line.split()[0]: line.split()[1:] for line in result.stdout.decode().splitlines()
+            if line.strip()}
+    assert rows["nothing-known"] == ["-", "0", "0", "1"]  # not 0.00 %
+    assert rows["known"][0].endswith("%")
+    assert rows["pairs.tsv"] == ["-", "-", "0", "1"]  # not nan
+
+
+def test_train_eval_on_item_data_says_there_was_nothing_to_evaluate(tmp_path):
+    (tmp_path / "b.txt").write_text("".join("i%d i%d i%d\n" % (n % 7, n % 5, n % 3)
+                                            for n in range(200)))
+    result = w2vns("train", tmp_path / "b.txt", "--eval", "--preset", "items", "--dim", "8",
+                   "--epochs", "1", "--threads", "1", "-o", tmp_path / "v.bin")
+    assert result.returncode == 0, result.stderr
+    line = one_line(result.stderr)
+    assert ("nothing to evaluate: no analogy question or word pair has its words in the "
+            "vocabulary") in line
+    assert "nan" not in line and "0.0%" not in line
+
+
 @pytest.mark.parametrize("args, message", [
     (["-m", "missing.bin"], "w2vns train"),
     (["--analogies", "missing.txt"], "missing.txt"),
@@ -266,7 +294,7 @@ def png_size(data):
 def test_plot_writes_a_png_of_the_requested_size(model_file, tmp_path):
     pytest.importorskip("matplotlib")
     out = tmp_path / "map.png"
-    result = w2vns("plot", "-m", model_file, "king", "queen", "paris", "--neighbours", "4",
+    result = w2vns("plot", "-m", model_file, "king", "queen", "paris", "-n", "4",
                    "--size", "640x480", "-o", out)
     assert result.returncode == 0, result.stderr
     assert result.stdout == b"" and result.stderr == b""

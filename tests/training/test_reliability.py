@@ -119,6 +119,14 @@ BAD_INPUTS = [
      "'--window': 1001 is not in the range 0<=x<=1000"),
     ("sample-out-of-range", None, ["train", "CORPUS", "--sample", "2"], 2,
      "'--sample': 2.0 is not in the range 0<=x<1"),
+    ("no-negatives", None, ["train", "CORPUS", "--negative", "0"], 2,
+     "negative must be >= 1 with the sgns loss"),
+    ("no-negatives-nce", None, ["train", "CORPUS", "--negative", "0", "--loss", "nce"], 2,
+     "negative must be >= 1 with the nce loss"),
+    ("tune-no-negatives", None, ["tune", "CORPUS", "--negative", "0,5"], 2,
+     "negative must be >= 1 with the sgns loss"),
+    ("evaluate-rec-no-negatives", None, ["evaluate-rec", "CORPUS", "--negative", "0"], 2,
+     "negative must be >= 1 with the sgns loss"),
     ("threads-out-of-range", None, ["train", "CORPUS", "--threads", "-1"], 2,
      "'--threads': -1 is not in the range 1<=x<=1024"),
     ("bad-checkpoint-interval", None,
@@ -441,9 +449,58 @@ def test_an_old_format_checkpoint_still_gives_its_weights_to_init(tmp_path):
 
 
 def test_a_new_run_will_not_overwrite_a_checkpoint(small_corpus_file, tmp_path):
-    api.train(str(small_corpus_file), dim=8, epochs=1, threads=1, checkpoint=tmp_path)
-    with pytest.raises(checkpoint.CheckpointError, match="already holds a checkpoint"):
-        api.train(str(small_corpus_file), dim=8, epochs=1, threads=1, checkpoint=tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        api.train(str(small_corpus_file), progress=InterruptAfter(1), dim=8, epochs=50,
+                  threads=1, checkpoint=tmp_path / "ck")
+    with pytest.raises(checkpoint.CheckpointError, match="already holds a checkpoint: "
+                       "continue it with --resume"):
+        api.train(str(small_corpus_file), dim=8, epochs=1, threads=1, checkpoint=tmp_path / "ck")
+    api.train(str(small_corpus_file), dim=8, epochs=1, threads=1, checkpoint=tmp_path / "done")
+    with pytest.raises(checkpoint.CheckpointError, match="already holds a finished run: train "
+                       "on from it with --init"):
+        api.train(str(small_corpus_file), dim=8, epochs=1, threads=1,
+                  checkpoint=tmp_path / "done")
+
+
+def test_resume_of_a_finished_run_trains_nothing_and_needs_no_corpus(small_corpus_file,
+                                                                     tmp_path):
+    corpus = tmp_path / "c.txt"
+    corpus.write_bytes(small_corpus_file.read_bytes())
+    first = api.train(str(corpus), dim=8, epochs=2, threads=1, checkpoint=tmp_path / "ck")
+    corpus.unlink()  # a finished run's outputs come from its checkpoint alone
+    again = api.resume(tmp_path / "ck")
+    assert again.report["already_complete"] is True
+    assert "already_complete" not in first.report
+    assert again.wv.vectors.tobytes() == first.wv.vectors.tobytes()
+    assert again.syn1neg.tobytes() == first.syn1neg.tobytes()
+    saved = checkpoint.load(tmp_path / "ck").state
+    assert again.report["train_seconds"] == saved.train_seconds  # the run's, not a new one
+    assert again.report["words_done"] == first.report["words_done"]
+    assert again.report["epochs"] == 2 and again.report["vocab_size"] == len(first.wv)
+
+
+def test_cli_resume_of_a_finished_run_says_so_and_writes_only_missing_outputs(
+        small_corpus_file, tmp_path):
+    result = run("train", small_corpus_file, "--epochs", "1", "--checkpoint", "ck", "-o",
+                 "v.bin", "--vocab-out", "vocab.tsv", "--dim", "16", "--threads", "1",
+                 cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    vectors = (tmp_path / "v.bin").read_bytes()
+    os.utime(tmp_path / "v.bin", ns=(1, 1))
+    (tmp_path / "vocab.tsv").unlink()
+    result = run("train", "--resume", "ck", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    line = one_line(result.stderr)
+    assert "the run in ck was already complete" in line and "1 epoch over" in line
+    assert "words/s" not in line and " s (" not in line  # no timing of a run that did not run
+    assert "wrote %s" % (tmp_path / "vocab.tsv") in line
+    assert "kept %s (already there)" % (tmp_path / "v.bin") in line
+    assert os.stat(tmp_path / "v.bin").st_mtime_ns == 1  # not rewritten
+    assert (tmp_path / "vocab.tsv").read_text().count("\n") > 10
+    # Named on the command line, an output is written even if it exists.
+    result = run("train", "--resume", "ck", "-o", "v.bin", cwd=tmp_path)
+    assert result.returncode == 0 and os.stat(tmp_path / "v.bin").st_mtime_ns != 1
+    assert (tmp_path / "v.bin").read_bytes() == vectors
 
 
 # -- continued training (--init) -----------------------------------------------------------------

@@ -8,7 +8,6 @@ import w2vns
 from w2vns.corpus import synthetic
 from w2vns.training import losses
 from w2vns.training._kernel import Kernel
-from w2vns.training.huffman import huffman_tree
 from w2vns.training.kernel import KernelSettings
 from w2vns.training.params import TrainParams
 from w2vns.training.weights import Weights

@@ -27,7 +27,7 @@ from ..training.checkpoint import load
 from ..vectors.keyed import KeyedVectors
 
 __all__ = ["Recommender", "read_baskets", "leave_last_out", "popularity_ranks",
-           "evaluate_leave_last_out"]
+           "evaluate_leave_last_out", "leak_evidence"]
 
 #: Items per chunk in the top-k search (the maxima of the chunks are found first).
 CHUNK = 64
@@ -251,17 +251,96 @@ def rank_metrics(ranks, k):
             "cases": cases}
 
 
+#: How many items must show it before :func:`leak_evidence` says the vectors saw the hidden
+#: items: neighbours in the vocabulary order whose full-line counts differ (an unrelated order
+#: puts about half of them the wrong way round, so all of 10 right is a 1 in 1000 chance), or
+#: items whose count is that of the full lines.
+MIN_EVIDENCE = 10
+
+
+def _order(counts_in_order):
+    """(breaks, descents): how many neighbours in a vocabulary's order have a rarer word before
+    a more frequent one, and how many a more frequent one before a rarer one."""
+    counts = np.asarray(counts_in_order, dtype=np.int64)
+    return int((counts[1:] > counts[:-1]).sum()), int((counts[1:] < counts[:-1]).sum())
+
+
+def leak_evidence(kv, lines, trained_on=(), sessions=None):
+    """Reasons to think that vectors ``kv`` were trained on the items that
+    :func:`evaluate_leave_last_out` hides (then the test measures recall of training data, not
+    prediction); an empty list when nothing shows it.
+
+    The protocol needs vectors trained without the last item of each line: on
+    :func:`leave_last_out`'s training lines, or on other data (an earlier period's sessions).
+    Vectors trained on ``lines`` themselves give themselves away:
+
+    * ``trained_on`` (the corpus files a saved model or checkpoint recorded) names
+      ``sessions``, the file ``lines`` were read from;
+    * their order (word2vec, gensim and w2vns write words most frequent first) is a frequency
+      order of the full lines and not one of the training lines;
+    * or else their counts (``kv.counts``, kept by w2vns folders and saved models) are the
+      counts of the full lines, not of the training lines, for the items the hidden ones
+      change.
+
+    The last two need :data:`MIN_EVIDENCE` items showing it (ties in the counts show nothing).
+
+    Items the vectors know that occur only as hidden items are named as a detail: alone they
+    prove nothing (vectors trained on other data may know them).
+    """
+    reasons = []
+    if sessions is not None and sessions != "-":
+        for path in trained_on or ():
+            try:
+                same = os.path.samefile(path, sessions)
+            except OSError:
+                same = os.path.abspath(path) == os.path.abspath(sessions)
+            if same:
+                reasons.append("the model was trained on %s itself (its saved corpus)"
+                               % sessions)
+                break
+    training, cases = leave_last_out(lines)
+    train_counts = Counter(item for line in training for item in line)
+    full_counts = Counter(item for line in lines for item in line)
+    index = kv.key_to_index
+    in_file = [(row, item) for item, row in index.items() if item in full_counts]
+    in_file.sort()
+    changed = [item for _row, item in in_file if full_counts[item] != train_counts[item]]
+    order = [item for _row, item in in_file]
+    full_breaks, full_descents = _order([full_counts[i] for i in order])
+    counts = getattr(kv, "counts", None)
+    if (changed and full_breaks == 0 and full_descents >= MIN_EVIDENCE
+            and _order([train_counts[i] for i in order])[0] > 0):
+        # Checked first, so that a file and the saved model it came from give the same reason.
+        reasons.append("its vocabulary is in the frequency order of the full lines, not of the "
+                       "lines without their last item")
+    elif counts is not None and changed:
+        full = sum(int(counts[index[item]]) == full_counts[item] for item in changed)
+        train = sum(int(counts[index[item]]) == train_counts[item] for item in changed)
+        if full >= MIN_EVIDENCE and full > max(train, len(changed) // 2):
+            reasons.append("its counts are those of the full lines for %d of the %d items "
+                           "whose count the hidden items change" % (full, len(changed)))
+    if reasons:
+        hidden_only = {target for _basket, target in cases if target not in train_counts}
+        known = sum(1 for item in hidden_only if item in index)
+        if known:
+            reasons.append("it knows %d of the %d items that occur only as hidden items"
+                           % (known, len(hidden_only)))
+    return reasons
+
+
 def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", progress=None,
-                            **train_params):
+                            trained_on=(), sessions=None, **train_params):
     """Leave-last-out next-item evaluation of ``lines`` (lists of item keys).
 
-    With ``kv`` the given vectors are scored; otherwise vectors are trained on the training
-    lines with ``train_params`` (:func:`w2vns.train`'s parameters).  ``scoring``: "cosine" (to
-    the mean unit vector of the basket) or "output" (the trained output vectors, see
-    :class:`Recommender`; needs training).  Returns
-    ``{"k", "lines", "cases", "model": {"hit_rate", "mrr", ...}, "popularity": {...},
-    "train": report or None, "seconds"}``.  A hidden item that repeats one of its basket's
-    items, or that the vectors do not know, is a miss.
+    With ``kv`` the given vectors are scored (they must not have seen the last item of each
+    line: ``result["leak"]`` lists the reasons to think they did, see :func:`leak_evidence`,
+    which ``trained_on`` and ``sessions`` are for); otherwise vectors are trained on the
+    training lines with ``train_params`` (:func:`w2vns.train`'s parameters).  ``scoring``:
+    "cosine" (to the mean unit vector of the basket) or "output" (the trained output vectors,
+    see :class:`Recommender`; needs training).  Returns ``{"k", "lines", "cases", "model":
+    {"hit_rate", "mrr", ...}, "popularity": {...}, "train": report or None, "leak": [reasons],
+    "seconds"}``.  A hidden item that repeats one of its basket's items, or that the vectors
+    do not know, is a miss.
     """
     started = time.perf_counter()
     training, cases = leave_last_out(lines)
@@ -275,6 +354,7 @@ def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", progress=Non
         raise ValueError("output scoring needs an output vector per item, and the hs loss has "
                          "none (its output layer is a tree): use cosine scoring (--scoring cosine)")
     report = output = bias = None
+    leak = [] if kv is None else leak_evidence(kv, lines, trained_on, sessions)
     if kv is None:
         model = train(training, progress=progress, **train_params)
         kv, report = model.wv, model.report
@@ -287,7 +367,7 @@ def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", progress=Non
     return {"k": k, "scoring": scoring, "lines": len(lines), "cases": len(cases),
             "repeats": sum(1 for basket, target in cases if target in basket),
             "model": model, "popularity": rank_metrics(popularity_ranks(training, cases), k),
-            "train": report, "seconds": time.perf_counter() - started}
+            "train": report, "leak": leak, "seconds": time.perf_counter() - started}
 
 
 def load_recommender(path):

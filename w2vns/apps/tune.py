@@ -225,7 +225,8 @@ def heldout_pairs(lines, vocab, window, sample, seed, max_pairs=HELDOUT_PAIRS,
 
     Words outside ``vocab`` are dropped, the rest subsampled with the training ``sample``
     threshold (so that "the" does not make most of the pairs), and each centre's contexts lie
-    within a window drawn as the trainer draws it (``window - b``, b uniform in [0, window)).
+    within a window drawn as the trainer draws it (``window - b``, b uniform in [0, window);
+    ``window == 0``: every other word of the line, as for baskets).
     Lines are visited in a random order until ``4 * max_pairs`` pairs are found, then
     ``max_pairs`` of them are kept.  Each pair gets ``noise`` contexts drawn uniformly from the
     vocabulary.  Deterministic from ``seed``.
@@ -244,7 +245,8 @@ def heldout_pairs(lines, vocab, window, sample, seed, max_pairs=HELDOUT_PAIRS,
         n = len(ids)
         if n < 2:
             continue
-        reach = window - rng.integers(0, window, size=n)
+        reach = (window - rng.integers(0, window, size=n) if window > 0
+                 else np.full(n, n, dtype=np.int64))
         for i in range(n):
             lo, hi = max(0, i - reach[i]), min(n, i + reach[i] + 1)
             ctx = np.concatenate((ids[lo:i], ids[i + 1:hi]))

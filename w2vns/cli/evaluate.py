@@ -14,11 +14,14 @@ from ..training import checkpoint
 from ..vectors.keyed import KeyedVectors
 from .common import (EXIT_UNANSWERED, emit_lines, error_text, fail, json_safe, load_vectors,
                      not_in_vocabulary, resolve_model)
-from .options import parse_size
+from .options import old_spelling, parse_size
 from .tables import format_evaluation, format_heldout
 
 
-@click.command()
+@click.command(epilog="""\b
+Examples:
+  w2vns evaluate -m vectors.bin
+  w2vns evaluate -m vectors.bin --analogies my-questions.txt --json""")
 @click.option("-m", "--model", "model_path", default=None,
               help="Vectors file, .w2vns folder or saved model [default: $W2VNS_MODEL, else "
                    "./vectors.bin].")
@@ -91,21 +94,31 @@ def evaluate(model_path, analogy_files, phrase_analogies, similarity_files, rest
         emit_lines(["\n\n".join(text)])
 
 
-@click.command()
+@click.command(epilog="""\b
+Examples:
+  w2vns plot king queen man woman paris london -n 5 -o map.png
+  cut -f1 words.tsv | w2vns plot - -o words.svg""")
 @click.argument("words", nargs=-1, required=True)
 @click.option("-m", "--model", "model_path", default=None,
               help="Vectors file [default: $W2VNS_MODEL, else ./vectors.bin].")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Image to write (.png; .svg, .pdf, ... by extension).")
-@click.option("-k", "--neighbours", type=click.IntRange(0, 1000), default=0, show_default=True,
-              help="Also show each word's K nearest neighbours, in a lighter colour.")
+@click.option("-n", "--topn", "neighbours", type=click.IntRange(0, 1000), default=None,
+              help="Also show each word's N nearest neighbours, in a lighter colour  "
+                   "[default: 0].")
+@old_spelling("-k", "--neighbours", now="-n/--topn", name="neighbours_old",
+              type=click.IntRange(0, 1000))
 @click.option("--size", default="1000x800", show_default=True, callback=parse_size,
               help="Image size in pixels, WIDTHxHEIGHT.")
-def plot(words, model_path, output, neighbours, size):
+def plot(words, model_path, output, neighbours, neighbours_old, size):
     """Draw a labelled 2-D map (PCA) of WORDs and their neighbours; needs matplotlib.
 
+    Each WORD and its neighbours share a colour (the legend names them); labels never overlap:
+    where a neighbour's label finds no free place it is left out (a note says how many).
     '-' reads the words from stdin, one per line.
     """
+    neighbours = (neighbours if neighbours is not None else
+                  neighbours_old if neighbours_old is not None else 0)
     model_path = resolve_model(model_path)
     folder = os.path.dirname(os.path.abspath(output))
     if not os.path.isdir(folder):
@@ -123,7 +136,8 @@ def plot(words, model_path, output, neighbours, size):
     if len(unknown) == len(words):
         fail("nothing to plot, %s not written" % output, EXIT_UNANSWERED)
     try:
-        plot_words(kv, words, output, neighbours=neighbours, size=size)
+        plot_words(kv, words, output, neighbours=neighbours, size=size,
+                   model_name=os.path.basename(os.path.normpath(model_path)))
     except OSError as err:
         fail(error_text(err, output))
     if unknown:

@@ -17,7 +17,11 @@ DEFAULTS = {name: p.default for name, p in inspect.signature(Phrases).parameters
 LEARNING = ("min_count", "threshold", "scorer", "passes", "delimiter", "max_bigrams")
 
 
-@click.command()
+@click.command(epilog="""\b
+Examples:
+  w2vns phrases corpus.txt.gz -o phrased.txt --passes 2
+  zcat big.gz | w2vns phrases - | w2vns train - -o vectors.bin
+  w2vns phrases new.txt --phrases-from table.tsv     # the same phrases, new text""")
 @click.argument("corpus", nargs=-1, required=True)
 @click.option("-o", "--output", default="-", show_default=True,
               help="Phrased text ('-': stdout; a .gz/.bz2/.xz name compresses).")
@@ -51,11 +55,6 @@ def phrases(ctx, corpus, output, save_phrases, phrases_from, cache_dir, progress
     """Join frequent bigrams of CORPUS into phrases (new york -> new_york), as word2phrase.
 
     CORPUS: files, '-' for stdin, .gz/.bz2/.xz/.zst, URLs. Lines are kept, one per line.
-
-    \b
-    w2vns phrases corpus.txt.gz -o phrased.txt --passes 2
-    zcat big.gz | w2vns phrases - | w2vns train - -o vectors.bin
-    w2vns phrases new.txt --phrases-from table.tsv     # the same phrases, new text
     """
     started = time.perf_counter()
     if corpus.count("-") > 1:

@@ -16,13 +16,18 @@ from ..training.presets import describe
 from ..vectors.keyed import FORMATS, format_for_path
 from ..vectors.native import is_native
 from .common import (DEFAULT_MODEL, EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, absolute_path,
-                     error_text, fail, human, json_safe, log, one_stdout, plural)
+                     counted, error_text, fail, human, json_safe, log, one_stdout, plural)
 from .options import IntervalType, preset_option, preset_params, training_options
 from .progress import TqdmProgress
 from .tables import evaluation_summary
 
 
-@click.command()
+@click.command(epilog="""\b
+Examples:
+  w2vns train corpus.txt --checkpoint ckpt      # saves its state every epoch
+  w2vns train --resume ckpt                     # after a crash, Ctrl-C or SIGTERM
+  w2vns train more.txt --init ckpt -o v2.bin    # continued training on new text
+  w2vns train baskets.txt --preset items --save-model items.model""")
 @click.argument("corpus", nargs=-1)
 @click.option("-o", "--output", default=None,
               help="Vectors file to write ('-': stdout)  [default: vectors.bin; with --resume, "
@@ -60,16 +65,11 @@ from .tables import evaluation_summary
 def train(ctx, corpus, output, fmt, vocab_out, report, checkpoint_dir, checkpoint_every,
           resume_dir, init_dir, save_model, cache_dir, progress, quiet, evaluate_after, preset,
           **params):
-    """Train vectors on CORPUS (files, '-' for stdin, URLs; gzip, bzip2, xz, zstd by content).
-
-    \b
-    w2vns train corpus.txt --checkpoint ckpt      # saves its state every epoch
-    w2vns train --resume ckpt                     # after a crash, Ctrl-C or SIGTERM
-    w2vns train more.txt --init ckpt -o v2.bin    # continued training on new text
-    """
+    """Train vectors on CORPUS (files, '-' for stdin, URLs; gzip, bzip2, xz, zstd by content)."""
     started = time.perf_counter()
     given = {name for name in params
              if ctx.get_parameter_source(name) != click.core.ParameterSource.DEFAULT}
+    named = {path for path in (output, vocab_out, report) if path}  # on the command line
     if resume_dir:
         clash = sorted(given) + [opt for opt, value in (
             ("init", init_dir), ("checkpoint", checkpoint_dir)) if value]
@@ -132,11 +132,17 @@ def train(ctx, corpus, output, fmt, vocab_out, report, checkpoint_dir, checkpoin
                                 checkpoint_every=checkpoint_every or "1epoch", init=init_dir,
                                 note=note, **{k: v for k, v in params.items() if k in given})
         _warn_about_words(quiet, model)
+        finished_before = model.report.get("already_complete", False)
+        # A run that had finished wrote its outputs then: keep those still there (unless named
+        # again on the command line), write the missing ones.
+        kept = {path for path in (output, vocab_out, report) if finished_before and path
+                and path != "-" and path not in named and os.path.exists(path)}
         write_start = time.perf_counter()
         writing = output  # named in the error if a write fails (a full disk says no file name)
-        model.wv.save_as(output, out_format)
+        if output not in kept:
+            model.wv.save_as(output, out_format)
         written = output if output != "-" else "stdout"
-        if vocab_out:
+        if vocab_out and vocab_out not in kept:
             writing = vocab_out
             model.vocab.save_tsv(vocab_out)
         if save_model:
@@ -149,7 +155,7 @@ def train(ctx, corpus, output, fmt, vocab_out, report, checkpoint_dir, checkpoin
         if evaluate_after:
             summary["evaluation"] = run_evaluation(model.wv)
         summary["total_seconds"] = time.perf_counter() - started
-        if report:
+        if report and report not in kept:
             writing = report
             with open_output(report, "w") as handle:
                 json.dump(json_safe(summary), handle, indent=1)
@@ -173,10 +179,33 @@ def train(ctx, corpus, output, fmt, vocab_out, report, checkpoint_dir, checkpoin
         figures = "; %s" % evaluation_summary(summary["evaluation"])
     if preset:
         figures += "; %s" % describe(preset, preset_used)
-    log(quiet, "w2vns: %s words x %d dims, %s tokens x %d epochs in %.1f s (%s words/s, %d threads)"
-        " -> %s" % (human(summary["vocab_size"]), summary["params"]["dim"], human(summary["tokens"]),
-                    summary["epochs"], summary["train_seconds"], human(summary["words_per_sec"]),
-                    summary["threads"], (output if output != "-" else "stdout") + figures))
+    if finished_before:
+        log(quiet, _finished_summary(resume_dir, summary, output, vocab_out, report, save_model,
+                                     kept) + figures)
+        return
+    log(quiet, "w2vns: %s x %s, %s x %s in %.1f s (%s words/s, %s) -> %s" % (
+        counted(summary["vocab_size"], "word"), plural(summary["params"]["dim"], "dim"),
+        counted(summary["tokens"], "token"), plural(summary["epochs"], "epoch"),
+        summary["train_seconds"], human(summary["words_per_sec"]),
+        plural(summary["threads"], "thread"), (output if output != "-" else "stdout") + figures))
+
+
+def _finished_summary(folder, summary, output, vocab_out, report, save_model, kept):
+    """The line for --resume on a run that had already finished: no training, no timing."""
+    wrote = [path if path != "-" else "stdout" for path in (output, vocab_out, report,
+                                                              save_model)
+             if path and path not in kept]
+    done = []
+    if wrote:
+        done.append("wrote " + ", ".join(wrote))
+    if kept:
+        done.append("kept %s (already there)" % ", ".join(
+            path for path in (output, vocab_out, report) if path in kept))
+    return ("w2vns: the run in %s was already complete (%s x %s, %s over %s): nothing to "
+            "train; %s" % (folder, counted(summary["vocab_size"], "word"),
+                           plural(summary["params"]["dim"], "dim"),
+                           plural(summary["epochs"], "epoch"),
+                           counted(summary["tokens"], "token"), "; ".join(done)))
 
 
 def _checkpoint_note(folder):

@@ -89,13 +89,15 @@ def train(corpus, progress=None, cache_dir=None, checkpoint=None, checkpoint_eve
         weights = (grown_weights(start_from, encoded.origin, counts, p) if start_from
                    else initial_weights(counts, p))
         checkpointer = None
+        files = ckpt.describe_corpus(corpus) if is_corpus_paths(corpus) else None
         if checkpoint is not None:
-            corpus_id = dict(encoded.identity(), files=ckpt.describe_corpus(corpus)
-                             if is_corpus_paths(corpus) else None)
+            corpus_id = dict(encoded.identity(), files=files)
             checkpointer = ckpt.Checkpointer(checkpoint, checkpoint_every, encoded.vocab,
                                              dataclasses.asdict(p), encoded.tokens, corpus_id,
                                              note)
-        return _run(backend, TrainJob(p, encoded, weights, progress), None, checkpointer)
+        model = _run(backend, TrainJob(p, encoded, weights, progress), None, checkpointer)
+        model.report["corpus_files"] = files
+        return model
     except BaseException:
         if created:  # a run that failed before its first checkpoint leaves no empty folder
             with contextlib.suppress(OSError):
@@ -112,11 +114,17 @@ def resume(folder, corpus=None, progress=None, cache_dir=None, checkpoint_every=
     encoded stream's length and checksum are compared). The run goes on with its own
     parameters and thread count, and keeps checkpointing into ``folder``. With one thread, the
     result is byte-identical to the run's had it not been interrupted.
+
+    A run that had already finished is not trained again (nor its corpus read): the model is
+    its final state, and ``report["already_complete"]`` is True, with the figures of the
+    original run (``train_seconds``: the time it trained, ``words_done``, ``threads``).
     """
     saved = ckpt.load(folder)
     if saved.state is None:
         raise ckpt.CheckpointError("%s: a saved model, not a run's checkpoint: continue "
                                    "training from it with --init" % folder)
+    if saved.complete and saved.state.finished(saved.params["epochs"]):
+        return _finished_model(saved)
     recorded = saved.corpus.get("files")
     if corpus is None:
         if not recorded:
@@ -142,8 +150,31 @@ def resume(folder, corpus=None, progress=None, cache_dir=None, checkpoint_every=
                                      saved.vocab, saved.params, encoded.tokens, saved.corpus,
                                      saved.note)
     checkpointer.start(saved.state.words())
-    return _run(backend, TrainJob(p, encoded, saved.weights, progress), saved.state,
-                checkpointer)
+    model = _run(backend, TrainJob(p, encoded, saved.weights, progress), saved.state,
+                 checkpointer)
+    model.report["corpus_files"] = recorded
+    return model
+
+
+def _finished_model(saved):
+    """The model of a checkpoint whose run had finished, with the original run's figures."""
+    params = TrainParams(**saved.params).validate()
+    vocab, state, weights = saved.vocab, saved.state, saved.weights
+    report = {
+        "already_complete": True,
+        "vocab_size": len(vocab),
+        "distinct_words": vocab.distinct_words,
+        "tokens": vocab.total_tokens,
+        "retained_tokens": vocab.retained_tokens,
+        "epochs": params.epochs,
+        "train_seconds": state.train_seconds,
+        "threads": state.threads,
+        "words_done": state.words(),
+        "words_per_sec": vocab.total_tokens * params.epochs / max(state.train_seconds, 1e-9),
+        "params": dataclasses.asdict(params),
+        "corpus_files": saved.corpus.get("files"),
+    }
+    return Word2VecModel(vocab, weights.syn0, weights.syn1neg, params, report, weights.extras)
 
 
 def _run(backend, job, state, checkpointer):

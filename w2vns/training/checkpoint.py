@@ -156,6 +156,9 @@ def prepare_folder(folder, fresh=True):
     if os.path.exists(folder) and not os.path.isdir(folder):
         raise CheckpointError("%s: exists and is not a folder" % folder)
     if fresh and os.path.exists(os.path.join(folder, MANIFEST)):
+        if _manifest_says_complete(folder):
+            raise CheckpointError("%s already holds a finished run: train on from it with "
+                                  "--init %s, or remove it" % (folder, folder))
         raise CheckpointError("%s already holds a checkpoint: continue it with --resume %s, or "
                               "remove it" % (folder, folder))
     parent = os.path.dirname(os.path.abspath(folder))
@@ -167,6 +170,16 @@ def prepare_folder(folder, fresh=True):
     except OSError as err:
         raise CheckpointError("%s: cannot hold a checkpoint: %s"
                               % (folder, err.strerror or err)) from None
+
+
+def _manifest_says_complete(folder):
+    """Whether the manifest in ``folder`` marks a finished run or a saved model (False if it
+    cannot be read: the caller's message then fits either way)."""
+    try:
+        with open(os.path.join(folder, MANIFEST), "rb") as handle:
+            return json.loads(handle.read().decode("utf-8")).get("complete") is True
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def save(folder, vocab, weights, params, state=None, corpus=None, note=None, every=None):
@@ -400,15 +413,29 @@ def _progress_state(saved, damaged):
     return state
 
 
-def read_note(folder):
-    """The ``note`` stored with the current state, without loading the matrices."""
+def _read_meta(folder, key):
+    """One entry of the current state's state.json, without loading the matrices."""
     where = os.path.join(os.fspath(folder), _read_manifest(os.fspath(folder)))
     try:
         with open(os.path.join(where, "state.json"), "rb") as handle:
-            note = json.loads(handle.read().decode("utf-8")).get("note")
+            return json.loads(handle.read().decode("utf-8")).get(key)
     except (OSError, ValueError, AttributeError) as err:
         raise CheckpointError("%s: damaged checkpoint: state.json: %s" % (where, err)) from None
+
+
+def read_note(folder):
+    """The ``note`` stored with the current state, without loading the matrices."""
+    note = _read_meta(folder, "note")
     return note if isinstance(note, dict) else {}
+
+
+def read_corpus_paths(folder):
+    """The paths of the corpus files the run or saved model in ``folder`` was trained on
+    (empty when they were not recorded: stdin, URLs, Python sentences, older folders)."""
+    corpus = _read_meta(folder, "corpus")
+    files = corpus.get("files") if isinstance(corpus, dict) else None
+    return [entry["path"] for entry in files or () if isinstance(entry, dict)
+            and isinstance(entry.get("path"), str)]
 
 
 def _load_matrix(path, ndim=2):
