@@ -22,7 +22,8 @@ def compile_args():
     return args
 
 
-def extension(name, fast_math=False):
+def extension(module, fast_math=False):
+    """The extension ``w2vns.<module>``, built from cython_ext/<its last name>.pyx."""
     args = compile_args()
     if fast_math:
         # Lets gcc vectorise the float reductions (dot products) of the kernel. But NaN stays
@@ -30,8 +31,8 @@ def extension(name, fast_math=False):
         # table need comparisons that -ffinite-math-only would let the compiler drop.
         args = args + ["-ffast-math", "-fno-finite-math-only"]
     return Extension(
-        "w2vns." + name,
-        ["cython_ext/%s.pyx" % name],
+        "w2vns." + module,
+        ["cython_ext/%s.pyx" % module.rsplit(".", 1)[-1]],
         include_dirs=[numpy.get_include(), "cython_ext"],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
         extra_compile_args=args,
@@ -42,7 +43,8 @@ def extension(name, fast_math=False):
 
 setup(
     ext_modules=cythonize(
-        [extension("_encode"), extension("_sampling"), extension("_kernel", fast_math=True)],
+        [extension("_encode"), extension("_sampling"), extension("_kernel", fast_math=True),
+         extension("distributed._plan")],
         include_path=["cython_ext"],
         compiler_directives={"language_level": 3},
         annotate=bool(os.environ.get("W2VNS_ANNOTATE")),

@@ -330,8 +330,11 @@ cdef inline float sigmoid_gradient(float f, float label, float alpha) noexcept n
 
 
 cdef float gradients(Config *c, const float *scores, const uint32_t *targets, int n_out,
-                     float alpha, float *grads) noexcept nogil:
+                     int n_pos, float alpha, float *grads) noexcept nogil:
     """One input's scores against [positive, noise...] -> gradient scales; returns the loss.
+
+    The first ``n_pos`` targets (1, or 0 in a distributed cell whose output block does not
+    hold the centre: see ``GroupKernel``) have label 1, the rest label 0.
 
     SGNS: g = (label - sigmoid(s)) * alpha. NCE: the logit is s + b_w - log(k q(w)) for every
     output (Gutmann & Hyvarinen; Mnih & Teh 2012), b_w the word's learned output bias
@@ -358,21 +361,22 @@ cdef float gradients(Config *c, const float *scores, const uint32_t *targets, in
                 logit = logit + c.output_bias[targets[t]]
             logit = logit - c.log_kq[targets[t]]
         logits[t] = logit
-    cdef bint adversarial = c.adv_temperature > 0 and n_out > 1
+    cdef bint adversarial = c.adv_temperature > 0 and n_out > n_pos
     if adversarial:
-        top = scores[1]
-        for t in range(2, n_out):
+        top = scores[n_pos]
+        for t in range(n_pos + 1, n_out):
             if scores[t] > top:
                 top = scores[t]
         total = 0
-        for t in range(1, n_out):
+        for t in range(n_pos, n_out):
             total += expf((scores[t] - top) / c.adv_temperature)
-    loss = neg_log_sigmoid(logits[0])
-    grads[0] = sigmoid_gradient(logits[0], 1, alpha)
-    for t in range(1, n_out):
+    for t in range(n_pos):
+        loss += neg_log_sigmoid(logits[t])
+        grads[t] = sigmoid_gradient(logits[t], 1, alpha)
+    for t in range(n_pos, n_out):
         weight = 1
         if adversarial:
-            weight = (n_out - 1) * expf((scores[t] - top) / c.adv_temperature) / total
+            weight = (n_out - n_pos) * expf((scores[t] - top) / c.adv_temperature) / total
         logit = logits[t]
         loss += weight * neg_log_sigmoid(-logit)
         grads[t] = weight * sigmoid_gradient(logit, 0, alpha)
@@ -456,7 +460,7 @@ cdef float update_pair(Config *c, Scratch *s, uint32_t centre, uint32_t context,
     n_out = choose_negatives(c, s, centre, rng)
     for t in range(n_out):
         s.scores[t] = dot(l1, s.rows[t], dim)
-    loss = gradients(c, s.scores, s.targets, n_out, alpha, s.grads)
+    loss = gradients(c, s.scores, s.targets, n_out, 1, alpha, s.grads)
     memset(neu1e, 0, dim * sizeof(float))
     for t in range(n_out):
         axpy(s.grads[t], s.rows[t], neu1e, dim)
@@ -479,8 +483,7 @@ cdef float update_window(Config *c, Scratch *s, uint32_t centre, int m, float al
     Hard negatives are scored against the sum of the window's input vectors. NCE biases get
     the sum of their output's gradients over the window, like the output rows.
     """
-    cdef int dim = c.dim, n_out, j, t
-    cdef float loss = 0, bias_step
+    cdef int dim = c.dim, n_out, j
     for j in range(m):
         s.inputs[j] = input_row(c, s, s.contexts[j])
     if c.hard > 0:
@@ -488,6 +491,16 @@ cdef float update_window(Config *c, Scratch *s, uint32_t centre, int m, float al
         for j in range(m):
             axpy(1.0, s.inputs[j], s.query, dim)
     n_out = choose_negatives(c, s, centre, rng)
+    return update_targets(c, s, n_out, 1, m, alpha)
+
+
+cdef float update_targets(Config *c, Scratch *s, int n_out, int n_pos, int m,
+                          float alpha) noexcept nogil:
+    """The arithmetic of ``update_window`` once its rows are chosen: the m input rows in
+    ``s.inputs`` against the n_out output rows in ``s.rows`` (targets ``s.targets``, the first
+    ``n_pos`` of them positive); returns the loss."""
+    cdef int dim = c.dim, j, t
+    cdef float loss = 0, bias_step
     # Every row below is read, then written: fetch them all writable at once (see simd.h).
     for t in range(n_out):
         prefetch_write(s.rows[t], dim)
@@ -497,7 +510,7 @@ cdef float update_window(Config *c, Scratch *s, uint32_t centre, int m, float al
     for j in range(m):
         for t in range(n_out):
             s.scores[j * n_out + t] = dot(s.inputs[j], s.rows[t], dim)
-        loss += gradients(c, s.scores + j * n_out, s.targets, n_out, alpha,
+        loss += gradients(c, s.scores + j * n_out, s.targets, n_out, n_pos, alpha,
                           s.grads + j * n_out)
         memset(s.errors + j * dim, 0, dim * sizeof(float))
         accumulate(s.errors + j * dim, s.grads + j * n_out, s.rows, n_out, dim)
@@ -774,4 +787,191 @@ cdef class Kernel:
 
     def request_stop(self):
         """Ask every worker to stop at its next sentence."""
+        self.stop_flag[0] = 1
+
+
+# ---------------------------------------------------------------------------------------------
+# One cell of the distributed schedule (w2vns.distributed): input block A x output block B.
+#
+# The vocabulary's ids are dealt to K blocks in frequency order, boustrophedon (0..K-1, then
+# K-1..0, ...: every block gets a fair share of the frequent words); an id's row in its block
+# is id // K. A cell trains, from one piece of a plan (w2vns.distributed plans the epoch's
+# windows), the groups ``[centre, m, x_1 .. x_m]``: a window's contexts that fall in input
+# block A (as local rows of A) with the window's centre (a global id). Each group's k noise
+# words are dealt to the output blocks by a multinomial over the blocks' noise masses, drawn
+# from a stream that every cell of the same piece replays identically (``replay_seed``):
+# cell (A, B) trains the centre (when B holds it) and the draws that fell in B, drawn from
+# B's share of the noise distribution. Over the K cells of A, each group gets its centre once
+# and exactly k noise words, each distributed as count^power over the whole vocabulary.
+
+cdef inline uint32_t snake_block(uint32_t word, uint32_t nblocks) noexcept nogil:
+    """The block of a global id (see above)."""
+    cdef uint32_t q = word // nblocks, j = word - q * nblocks
+    return j if (q & 1) == 0 else nblocks - 1 - j
+
+
+cdef int train_groups(Config *c, int thread, const uint32_t *groups, int64_t length,
+                      uint32_t nblocks, uint32_t block, const uint32_t *block_prob,
+                      const uint32_t *block_alias, uint64_t replay, double alpha_start,
+                      double alpha_end, uint64_t *rng, uint32_t *record,
+                      int64_t *recorded) noexcept nogil:
+    """Train (or, with ``record``, list as (centre, context-or-noise, label) triples of global
+    or local ids) the groups of groups[0:length]; 0, or -1 without memory."""
+    cdef Scratch s
+    cdef int64_t p = 0, since_update = 0, n_rec = 0
+    cdef uint32_t centre, m, j, d, w, n_neg
+    cdef int n_out, n_pos
+    cdef double loss = 0, pairs = 0, words = 0
+    cdef float alpha = <float>alpha_start
+    if scratch_alloc(c, &s) != 0:
+        scratch_free(&s)
+        return -1
+    while p + 2 <= length:
+        centre = groups[p]
+        m = groups[p + 1]
+        n_out = 0
+        n_pos = 0
+        if snake_block(centre, nblocks) == block:
+            s.targets[0] = centre // nblocks
+            n_out = 1
+            n_pos = 1
+        n_neg = 0
+        for d in range(c.negative):
+            if alias_draw(&replay, block_prob, block_alias, nblocks) == block:
+                n_neg += 1
+        for d in range(n_neg):
+            w = alias_draw(rng, c.noise_prob, c.noise_alias, c.vocab_size)
+            if n_pos and w == s.targets[0]:
+                continue  # a noise word equal to the centre is skipped, as on one machine
+            s.targets[n_out] = w
+            n_out += 1
+        if n_out > 0 and m > 0:
+            if record != NULL:
+                for d in range(<uint32_t>n_out):
+                    for j in range(m):
+                        record[3 * n_rec] = centre if <int>d < n_pos else s.targets[d]
+                        record[3 * n_rec + 1] = groups[p + 2 + j]
+                        record[3 * n_rec + 2] = 1 if <int>d < n_pos else 0
+                        n_rec += 1
+            else:
+                for j in range(m):
+                    s.inputs[j] = c.syn0 + <int64_t>groups[p + 2 + j] * c.row
+                for d in range(<uint32_t>n_out):
+                    s.rows[d] = c.syn1neg + <int64_t>s.targets[d] * c.row
+                loss += update_targets(c, &s, n_out, n_pos, <int>m, alpha)
+            pairs += m * n_pos
+        p += 2 + m
+        since_update += 1
+        if since_update >= 4096:  # the learning rate follows the position in the piece
+            since_update = 0
+            alpha = <float>(alpha_start + (alpha_end - alpha_start) * p / length)
+            if c.stop[0]:
+                break
+    c.loss[thread * SLOT] += loss
+    c.loss[thread * SLOT + 1] += pairs
+    recorded[0] = n_rec
+    scratch_free(&s)
+    return 0
+
+
+cdef class GroupKernel:
+    """The cells of the distributed backend: ``train(thread, groups, ...)`` runs without the GIL.
+
+    ``syn0`` holds input block A's rows and ``syn1neg`` output block B's (the same row stride);
+    ``noise_prob``/``noise_alias`` are B's share of the noise distribution (an alias table over
+    its local rows), ``block_prob``/``block_alias`` the alias table over the K blocks' noise
+    masses. The caller (w2vns.distributed.cells) validates shapes and ids.
+    """
+    cdef Config c
+    cdef object _refs
+    cdef readonly object loss, stop_flag, rng_state
+    cdef uint32_t nblocks, block
+    cdef const uint32_t *block_prob
+    cdef const uint32_t *block_alias
+    cdef int64_t dummy_words
+
+    def __init__(self, float[:, :] syn0, float[:, :] syn1neg, const uint32_t[::1] noise_prob,
+                 const uint32_t[::1] noise_alias, const uint32_t[::1] block_prob,
+                 const uint32_t[::1] block_alias, int block, int window, int negative,
+                 int threads, uint64_t seed):
+        cdef int t
+        if syn0.shape[1] != syn1neg.shape[1] or syn0.strides[0] != syn1neg.strides[0]:
+            raise ValueError("the blocks' rows differ in size or stride")
+        if syn0.strides[1] != sizeof(float) or syn0.strides[0] % sizeof(float):
+            raise ValueError("weight rows must be contiguous float32")
+        if noise_prob.shape[0] != syn1neg.shape[0] or noise_alias.shape[0] != syn1neg.shape[0]:
+            raise ValueError("the noise table does not match the output block")
+        if block_prob.shape[0] != block_alias.shape[0] or not 0 <= block < block_prob.shape[0]:
+            raise ValueError("bad block table or block")
+        if syn0.shape[0] == 0 or syn1neg.shape[0] == 0:
+            raise ValueError("empty block")
+        if window < 0 or negative < 0 or threads < 1:
+            raise ValueError("window and negative must be >= 0, threads >= 1")
+        self.loss = np.zeros(threads * SLOT, dtype=np.float64)
+        self.stop_flag = np.zeros(1, dtype=np.intc)
+        self.rng_state = np.array([(seed * 0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019 * (t + 1)) % 2**64
+                                   for t in range(threads)], dtype=np.uint64).repeat(SLOT)
+        self._refs = (syn0, syn1neg, noise_prob, noise_alias, block_prob, block_alias)
+        cdef double[::1] ls = self.loss
+        cdef int[::1] st = self.stop_flag
+        memset(&self.c, 0, sizeof(Config))
+        self.c.syn0 = &syn0[0, 0]
+        self.c.syn1neg = &syn1neg[0, 0]
+        self.c.noise_prob = &noise_prob[0]
+        self.c.noise_alias = &noise_alias[0]
+        self.c.vocab_size = <uint32_t>syn1neg.shape[0]
+        self.c.dim = <int>syn0.shape[1]
+        self.c.row = <int>(syn0.strides[0] // sizeof(float))
+        self.c.window = window
+        self.c.negative = negative
+        self.c.loss_type = LOSS_SGNS
+        self.c.words_done = &self.dummy_words
+        self.c.loss = &ls[0]
+        self.c.threads = threads
+        self.c.stop = &st[0]
+        self.c.fast = 1
+        self.nblocks = <uint32_t>block_prob.shape[0]
+        self.block = <uint32_t>block
+        self.block_prob = &block_prob[0]
+        self.block_alias = &block_alias[0]
+
+    def train(self, int thread, const uint32_t[::1] groups, uint64_t replay_seed,
+              double alpha_start, double alpha_end):
+        """Train one piece of groups as thread ``thread``, the learning rate going linearly
+        from ``alpha_start`` to ``alpha_end`` over it."""
+        cdef uint64_t[::1] rng = self.rng_state
+        cdef int result
+        cdef int64_t n = 0
+        if thread < 0 or thread >= self.c.threads:
+            raise IndexError(thread)
+        if groups.shape[0] == 0:
+            return
+        with nogil:
+            result = train_groups(&self.c, thread, &groups[0], groups.shape[0], self.nblocks,
+                                  self.block, self.block_prob, self.block_alias, replay_seed,
+                                  alpha_start, alpha_end, &rng[thread * SLOT], NULL, &n)
+        if result < 0:
+            raise MemoryError()
+
+    def record(self, const uint32_t[::1] groups, uint64_t replay_seed):
+        """Test hook: what ``train`` would update, as an (n, 3) array of (output word, input
+        row, label) triples: the output a global id when positive (the centre), else a local
+        row of B (a noise word); the input a local row of A."""
+        cdef uint64_t[::1] rng = self.rng_state
+        cdef int64_t n = 0, capacity = 0, p = 0
+        while p + 2 <= groups.shape[0]:
+            capacity += groups[p + 1] * (self.c.negative + 1)
+            p += 2 + groups[p + 1]
+        out = np.zeros((max(capacity, 1), 3), dtype=np.uint32)
+        cdef uint32_t[:, ::1] view = out
+        if groups.shape[0] == 0:
+            return out[:0]
+        with nogil:
+            train_groups(&self.c, 0, &groups[0], groups.shape[0], self.nblocks, self.block,
+                         self.block_prob, self.block_alias, replay_seed, 0, 0, &rng[0],
+                         &view[0, 0], &n)
+        return out[:n]
+
+    def request_stop(self):
+        """Ask every thread to stop at its next check (a few thousand groups)."""
         self.stop_flag[0] = 1

@@ -1,0 +1,157 @@
+"""What the Dask workers run: pure functions of their inputs, so that Dask can run any of them
+again (on another worker, after a worker is lost) and get an equivalent result.
+
+None of them changes its arguments: a cell trains copies of its two blocks and returns them
+(Dask may hand the same block object to a retried task, or keep it for another dependent).
+"""
+import threading
+import time
+
+import numpy as np
+
+from .._kernel import COUNTER_STRIDE, GroupKernel
+from ..training import padded_matrix
+from ._plan import plan_range
+
+#: Groups per piece of a plan: the unit one thread of a cell trains (~10 ms of work), small
+#: enough to share a cell's work among its threads, large enough that the calls cost nothing.
+PIECE_GROUPS = 1 << 14
+
+#: Cells on one worker run one at a time: each uses the worker's threads itself.
+_CELL_LOCK = threading.Lock()
+
+_MASK = (1 << 64) - 1
+
+
+def mix(*values):
+    """A 64-bit seed from several integers (splitmix64's finaliser over a running sum): the
+    random streams of plans and pieces are functions of where they are in the run."""
+    h = 0x9E3779B97F4A7C15
+    for v in values:
+        h = (h + (int(v) & _MASK) * 0xBF58476D1CE4E5B9 + 0x9E3779B97F4A7C15) & _MASK
+        h = ((h ^ (h >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+        h = ((h ^ (h >> 27)) * 0x94D049BB133111EB) & _MASK
+        h ^= h >> 31
+    return h
+
+
+def init_input_block(rows, dim, seed, block):
+    """Input block ``block``: word2vec's init, uniform in [-0.5/d, 0.5/d], from a stream of its
+    own (the same whichever worker makes it)."""
+    rng = np.random.default_rng(mix(seed, block))
+    out = padded_matrix(rows, dim)
+    for start in range(0, rows, 65536):  # in pieces: no full-size temporary
+        part = rng.random((min(65536, rows - start), dim), dtype=np.float32)
+        part -= np.float32(0.5)
+        part /= np.float32(dim)
+        out[start:start + len(part)] = part
+    return out
+
+
+def zero_block(rows, dim):
+    """Output block: zeros, as word2vec starts syn1neg."""
+    return padded_matrix(rows, dim)
+
+
+def round_bounds(stream, rounds):
+    """Where each of ``rounds`` slices of an encoded shard starts and ends: about equal, cut
+    just after sentence ends (a list of rounds + 1 positions; slices may be empty)."""
+    n = len(stream)
+    ends = np.flatnonzero(stream == 0xFFFFFFFF) + 1
+    bounds = [0]
+    for r in range(1, rounds):
+        i = np.searchsorted(ends, r * n // rounds)
+        bounds.append(int(ends[i]) if i < len(ends) else n)
+    bounds.append(n)
+    return [max(a, b) for a, b in zip(bounds, [0] + bounds[:-1])]  # never decreasing
+
+
+def plan(stream, keep, window, nblocks, rounds, round_, seed):
+    """The windows of one round's slice of a shard, cut into groups by input block (see
+    cython_ext/_plan.pyx). Returns ``(pieces per block, words read, pairs per block)``."""
+    bounds = round_bounds(stream, rounds)
+    return plan_range(stream, bounds[round_], bounds[round_ + 1], keep, window, nblocks,
+                      seed, PIECE_GROUPS)
+
+
+def train_cell(syn0, syn1neg, views, noise, blocks, input_block, output_block, settings):
+    """Train one cell: copies of input block ``syn0`` and output block ``syn1neg`` on the
+    groups of ``views`` (per shard: (seed, pieces) of input block ``input_block``'s plan).
+
+    ``noise`` is the output block's alias table, ``blocks`` the table over the blocks' noise
+    masses. ``settings``: window, negative, threads (0: the worker's), seed, alpha_start,
+    alpha_end (the learning rate over this cell). Returns ``(syn0, syn1neg, stats)``.
+    """
+    fault = settings.get("fail_once")
+    if fault is not None:  # test hook: the first attempt raises, Dask's retry goes on
+        import os
+        try:
+            os.remove(fault)
+        except FileNotFoundError:
+            pass
+        else:
+            raise RuntimeError("injected fault (test hook)")
+    pieces = [(mix(seed, k), piece) for seed, block_pieces in views
+              for k, piece in enumerate(block_pieces)]
+    threads = settings["threads"] or _worker_threads()
+    threads = max(1, min(threads, len(pieces)))
+    with _CELL_LOCK:
+        start = time.perf_counter()
+        syn0 = _copy(syn0)
+        syn1neg = _copy(syn1neg, like=syn0)
+        kernel = GroupKernel(syn0, syn1neg, noise[0], noise[1], blocks[0], blocks[1],
+                             output_block, settings["window"], settings["negative"], threads,
+                             mix(settings["seed"], input_block, output_block,
+                                 settings["slot"]))
+        a0, a1 = settings["alpha_start"], settings["alpha_end"]
+        n = len(pieces)
+        taken = [0]
+        lock = threading.Lock()
+        errors = []
+
+        def work(t):
+            try:
+                while True:
+                    with lock:
+                        i = taken[0]
+                        taken[0] += 1
+                    if i >= n:
+                        return
+                    seed, piece = pieces[i]
+                    kernel.train(t, piece, seed, a0 + (a1 - a0) * i / n,
+                                 a0 + (a1 - a0) * (i + 1) / n)
+            except BaseException as err:
+                errors.append(err)
+                kernel.request_stop()
+
+        if threads == 1:
+            work(0)
+        else:
+            workers = [threading.Thread(target=work, args=(t,)) for t in range(threads)]
+            for w in workers:
+                w.start()
+            for w in workers:
+                w.join()
+        if errors:
+            raise errors[0]
+        loss = kernel.loss
+        stats = {"pairs": float(loss[1::COUNTER_STRIDE].sum()),
+                 "loss": float(loss[::COUNTER_STRIDE].sum()),
+                 "seconds": time.perf_counter() - start}
+    return syn0, syn1neg, stats
+
+
+def _copy(block, like=None):
+    """A padded (cache-line aligned) copy of a block; ``like``: with that one's row stride."""
+    out = padded_matrix(*block.shape)
+    out[:] = block
+    return out
+
+
+def _worker_threads():
+    try:
+        from distributed import get_worker
+
+        return get_worker().state.nthreads
+    except (ImportError, ValueError, AttributeError):
+        return 1
