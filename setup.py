@@ -43,8 +43,8 @@ def extension(module, fast_math=False):
 
 setup(
     ext_modules=cythonize(
-        [extension("_encode"), extension("_sampling"), extension("_kernel", fast_math=True),
-         extension("distributed._plan")],
+        [extension("corpus._encode"), extension("corpus._sampling"),
+         extension("training._kernel", fast_math=True), extension("distributed._plan")],
         include_path=["cython_ext"],
         compiler_directives={"language_level": 3},
         annotate=bool(os.environ.get("W2VNS_ANNOTATE")),

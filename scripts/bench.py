@@ -22,8 +22,8 @@ fasttext, w2vns, gensim, ...), so a slow patch on a shared machine hits them ali
 Quality is measured afterwards, outside the timed processes, the same way for every tool: the
 vectors are loaded with gensim's KeyedVectors.load_word2vec_format, then questions-words
 accuracy over the 30,000 most frequent words (case-insensitive) and WordSim-353 Spearman, with
-w2vns.evaluation (cross-checked once against gensim's evaluate_word_analogies /
-evaluate_word_pairs) or gensim's functions when w2vns.evaluation cannot be imported.
+w2vns.apps.evaluation (cross-checked once against gensim's evaluate_word_analogies /
+evaluate_word_pairs) or gensim's functions when w2vns.apps.evaluation cannot be imported.
 
 Ratios are relative to w2vns: wall ratio = peer wall / w2vns wall (> 1: w2vns is faster),
 words/s ratio = w2vns / peer, RSS ratio = w2vns / peer (< 1: w2vns uses less memory).  With
@@ -255,15 +255,15 @@ class Evaluator:
         self.analogies = analogies
         self.wordsim = wordsim
         self.restrict_vocab = restrict_vocab
-        self.check = check  # cross-check w2vns.evaluation against gensim on the next model
+        self.check = check  # cross-check w2vns.apps.evaluation against gensim on the next model
         self.checks = []
         try:
             if REPO not in sys.path:
                 sys.path.insert(0, REPO)
-            from w2vns import evaluation
+            from w2vns.apps import evaluation
             self.ours = evaluation
         except Exception as exc:  # not written yet, or broken: gensim's functions then
-            _log("w2vns.evaluation unavailable (%s); using gensim's evaluation" % exc)
+            _log("w2vns.apps.evaluation unavailable (%s); using gensim's evaluation" % exc)
             self.ours = None
 
     def evaluate(self, path):
@@ -285,7 +285,7 @@ class Evaluator:
                        analogy_syntactic=a["syntactic"]["accuracy"],
                        analogy_sections={x["section"]: x["accuracy"] for x in a["sections"]},
                        ws353_spearman=s["spearman"], ws353_pearson=s["pearson"],
-                       ws353_oov=s["oov"], evaluated_by="w2vns.evaluation")
+                       ws353_oov=s["oov"], evaluated_by="w2vns.apps.evaluation")
         if self.ours is None or self.check:
             score, sections = kv.evaluate_word_analogies(
                 self.analogies, restrict_vocab=self.restrict_vocab, case_insensitive=True)
@@ -450,7 +450,7 @@ def parse_args(argv=None):
     p.add_argument("--wordsim", default=None, help="similarity file (default: wordsim353.tsv)")
     p.add_argument("--no-eval", action="store_true", help="skip the quality evaluation")
     p.add_argument("--no-check-eval", action="store_true",
-                   help="do not cross-check w2vns.evaluation against gensim's evaluation")
+                   help="do not cross-check w2vns.apps.evaluation against gensim's evaluation")
     p.add_argument("--fasttext", default="fasttext", help="fastText binary")
     p.add_argument("--timeout", type=float, default=None, help="seconds allowed per training run")
     p.add_argument("--workdir", default=None,
@@ -560,7 +560,7 @@ def main(argv=None):
           "RSS ratio = w2vns / peer. Analogy: questions-words, top %d words, case-insensitive."
           % args.restrict_vocab)
     for chk in evaluation_checks:
-        print("evaluation cross-check (w2vns.evaluation vs gensim) on %s: %s" % (
+        print("evaluation cross-check (w2vns.apps.evaluation vs gensim) on %s: %s" % (
             os.path.basename(chk["vectors"]), "identical" if chk["same"] else "DIFFERENT"))
     if args.json_out:
         doc = {"command": command, "argv": sys.argv, "machine": machine, "settings": settings,

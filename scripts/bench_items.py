@@ -24,8 +24,8 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import w2vns  # noqa: E402
-from w2vns import presets  # noqa: E402
-from w2vns.recommend import (Recommender, leave_last_out, model_ranks,  # noqa: E402
+from w2vns.training import presets  # noqa: E402
+from w2vns.apps.recommend import (Recommender, leave_last_out, model_ranks,  # noqa: E402
                              popularity_ranks, rank_metrics, read_baskets)
 
 

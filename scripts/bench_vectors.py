@@ -56,7 +56,7 @@ def generate(path, words, dim, seed=0):
     sys.path.insert(0, REPO)
     import numpy as np
 
-    from w2vns.formats import write_word2vec
+    from w2vns.vectors.formats import write_word2vec
 
     rng = np.random.default_rng(seed)
     letters = list("abcdefghijklmnopqrstuvwxyz") + ["é", "ß", "ж", "語"]

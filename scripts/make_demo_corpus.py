@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Write the demo corpus, w2vns/data/demo.txt.gz, with w2vns.synthetic.
+"""Write the demo corpus, w2vns/data/demo.txt.gz, with w2vns.corpus.synthetic.
 
-The corpus is generated text (templates over planted word groups; see w2vns/synthetic.py), so
+The corpus is generated text (templates over planted word groups; see w2vns/corpus/synthetic.py), so
 it has no licence issues and can be rebuilt at any time.  The output is byte-identical for the
 same arguments (gzip with a zero timestamp), so rerunning this script after an unrelated change
 leaves the committed file untouched; a change to the generator shows up as a changed file.
@@ -18,7 +18,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Run from a checkout without installing: make the package importable from the repo root.
 sys.path.insert(0, ROOT)
 
-from w2vns import synthetic  # noqa: E402
+from w2vns.corpus import synthetic  # noqa: E402
 
 
 def main(argv=None):

@@ -26,8 +26,8 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from w2vns import evaluation as ev  # noqa: E402
-from w2vns.vectors import KeyedVectors  # noqa: E402
+from w2vns.apps import evaluation as ev  # noqa: E402
+from w2vns.vectors.keyed import KeyedVectors  # noqa: E402
 
 
 def make_model(path, n_words, dim, seed=0):

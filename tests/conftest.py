@@ -3,7 +3,8 @@ import gzip
 
 import pytest
 
-from w2vns import evaluation, synthetic
+from w2vns.apps import evaluation
+from w2vns.corpus import synthetic
 
 
 def write_analogy_subset(path, step):

@@ -7,12 +7,12 @@
 """
 __version__ = "0.1.0"
 
-__all__ = ["train", "resume", "TrainParams", "KeyedVectors", "__version__"]
+__all__ = ["train", "resume", "TrainParams", "KeyedVectors", "Word2VecModel", "__version__"]
 
-# Imported on first use, so that `import w2vns.formats` (or a query command) does not pay for
+# Imported on first use, so that `import w2vns.vectors.formats` (or a query command) does not pay for
 # the training machinery, and the reverse.
-_LAZY = {"train": "training", "resume": "training", "TrainParams": "training",
-         "KeyedVectors": "vectors"}
+_LAZY = {"train": "training.api", "resume": "training.api", "TrainParams": "training.params",
+         "KeyedVectors": "vectors.keyed", "Word2VecModel": "training.model"}
 
 
 def __getattr__(name):

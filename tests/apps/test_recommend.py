@@ -1,0 +1,246 @@
+"""Recommendations (item2vec): planted clusters, known leave-last-out figures, presets, CLI."""
+import json
+import random
+
+import numpy as np
+import pytest
+
+import w2vns
+from w2vns.training.presets import apply_preset
+from w2vns.apps.recommend import (Recommender, evaluate_leave_last_out, leave_last_out,
+                             popularity_ranks, top_k)
+from w2vns.vectors.keyed import KeyedVectors
+
+from tests.helpers import one_line
+from tests.helpers import w2vns as run
+
+CLUSTERS, PER_CLUSTER = 8, 12
+QUICK = dict(dim=16, epochs=5, threads=1, seed=3)
+
+
+def planted_baskets(count=1500, seed=0):
+    """Baskets of 3-6 items all from one of CLUSTERS planted clusters (item 'cC_I')."""
+    rng = random.Random(seed)
+    return [["c%d_%d" % (c, i) for i in rng.sample(range(PER_CLUSTER), rng.randint(3, 6))]
+            for c in (rng.randrange(CLUSTERS) for _ in range(count))]
+
+
+@pytest.fixture(scope="module")
+def planted_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("baskets") / "baskets.txt"
+    path.write_text("".join(" ".join(b) + "\n" for b in planted_baskets()))
+    return path
+
+
+@pytest.fixture(scope="module")
+def planted_model(planted_file):
+    params, _ = apply_preset("items", QUICK, set(QUICK))
+    return w2vns.train(str(planted_file), **params)
+
+
+@pytest.fixture(scope="module")
+def planted_vectors(planted_model, tmp_path_factory):
+    path = tmp_path_factory.mktemp("model") / "items.txt"
+    planted_model.save_word2vec_format(str(path), binary=False)
+    return path
+
+
+def cluster(item):
+    return item.split("_")[0]
+
+
+def test_recommendations_come_from_the_planted_cluster(planted_model):
+    recommender = Recommender(planted_model.wv)
+    for c in range(CLUSTERS):
+        basket = ["c%d_0" % c, "c%d_1" % c]
+        answer = recommender.recommend(basket, topn=5)
+        assert len(answer) == 5
+        assert all(cluster(item) == "c%d" % c for item, _ in answer), answer
+        assert not set(basket) & {item for item, _ in answer}
+
+
+def test_batched_answers_equal_one_at_a_time_and_keep_the_order(planted_model):
+    recommender = Recommender(planted_model.wv)
+    baskets = [["c%d_%d" % (i % CLUSTERS, i % PER_CLUSTER)] for i in range(40)] + [[], ["nope"]]
+    batched = list(recommender.recommend_many(baskets, topn=4, block=7))
+    assert len(batched) == len(baskets) and batched[-2:] == [[], []]
+    for basket, answer in zip(baskets[:40], batched):
+        assert [i for i, _ in answer] == [i for i, _ in recommender.recommend(basket, topn=4)]
+        expected = planted_model.wv.most_similar(basket, topn=4)
+        assert [i for i, _ in answer] == [i for i, _ in expected]
+        assert np.allclose([s for _, s in answer], [s for _, s in expected], atol=1e-5)
+
+
+def test_exclude_removes_items_from_the_answers(planted_model):
+    recommender = Recommender(planted_model.wv)
+    first = recommender.recommend(["c0_0"], topn=3)
+    again = recommender.recommend(["c0_0"], topn=3, exclude=[first[0][0]])
+    assert first[0][0] not in [i for i, _ in again]
+
+
+def test_top_k_matches_a_full_sort_with_excluded_entries():
+    rng = np.random.default_rng(0)
+    scores = rng.integers(0, 50, (9, 192)).astype(np.float32)  # many ties
+    scores[rng.random(scores.shape) < 0.3] = -np.inf
+    scores[4] = -np.inf
+    scores[5, 3:] = -np.inf  # fewer than k finite entries
+    columns, values = top_k(scores, 10, chunk=64)
+    for row in range(9):
+        finite = np.flatnonzero(np.isfinite(scores[row]))
+        expected = finite[np.argsort(-scores[row, finite], kind="stable")][:10]
+        assert columns[row].tolist() == expected.tolist()
+        assert values[row].tolist() == scores[row, expected].tolist()
+
+
+# Hand-made vectors and sessions whose leave-last-out figures are worked out by hand:
+#   a=(1,0) b=(.9,.1) c=(0,1) d=(-1,0); lines "a b", "c d", "b a", "a zzz", "a".
+#   Model ranks: b given a -> 1; d given c -> 3 (b .11 first, then a and d tie at 0: a first
+#   in vocabulary order); a given b -> 1; zzz unknown -> miss.  hit@10 3/4, MRR (1+1/3+1)/4.
+#   Popularity over the training lines [a] [c] [b] [a] [a]: a 3, c 1, b 1 (c seen first):
+#   b given a -> 2 (a excluded); d never seen -> miss; a given b -> 1; zzz -> miss.
+HAND_KV = KeyedVectors(["a", "b", "c", "d"], [[1, 0], [0.9, 0.1], [0, 1], [-1, 0]])
+HAND_LINES = [["a", "b"], ["c", "d"], ["b", "a"], ["a", "zzz"], ["a"]]
+
+
+def test_leave_last_out_hides_the_last_item_and_keeps_short_lines_for_training():
+    training, cases = leave_last_out(HAND_LINES)
+    assert training == [["a"], ["c"], ["b"], ["a"], ["a"]]
+    assert cases == [(["a"], "b"), (["c"], "d"), (["b"], "a"), (["a"], "zzz")]
+    assert popularity_ranks(training, cases).tolist() == [2, 0, 1, 0]
+
+
+def test_hand_made_leave_last_out_figures():
+    result = evaluate_leave_last_out(HAND_LINES, k=10, kv=HAND_KV)
+    assert result["cases"] == 4 and result["lines"] == 5
+    assert result["model"]["hit_rate"] == pytest.approx(3 / 4)
+    assert result["model"]["mrr"] == pytest.approx((1 + 1 / 3 + 1) / 4)
+    assert result["popularity"]["hit_rate"] == pytest.approx(2 / 4)
+    assert result["popularity"]["mrr"] == pytest.approx((1 / 2 + 1) / 4)
+    at1 = evaluate_leave_last_out(HAND_LINES, k=1, kv=HAND_KV)
+    assert at1["model"]["hit_rate"] == pytest.approx(2 / 4)
+    assert at1["popularity"]["mrr"] == pytest.approx(1 / 4)
+
+
+def test_evaluate_rec_cli_reports_the_hand_made_figures(tmp_path):
+    model = tmp_path / "hand.txt"
+    HAND_KV.save_word2vec_format(str(model), binary=False)
+    sessions = tmp_path / "sessions.txt"
+    sessions.write_text("".join(" ".join(line) + "\n" for line in HAND_LINES))
+    result = run("evaluate-rec", sessions, "-m", model, "--json")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["model"]["hit_rate"] == pytest.approx(0.75)
+    assert doc["popularity"]["mrr"] == pytest.approx(0.375)
+    assert doc["train"] is None
+    text = run("evaluate-rec", sessions, "-m", model, "--k", "1")
+    assert text.returncode == 0 and "hit@1" in text.stdout.decode()
+
+
+def test_evaluate_rec_cli_trains_and_beats_popularity_on_planted_clusters(planted_file):
+    result = run("evaluate-rec", planted_file, "--dim", "16", "--epochs", "5", "--threads", "1",
+                 "--json")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["train"]["params"]["window"] == 0 and doc["train"]["params"]["epochs"] == 5
+    assert doc["model"]["hit_rate"] >= 1.5 * doc["popularity"]["hit_rate"]
+    assert doc["model"]["hit_rate"] > 0.5
+
+
+def test_output_scoring_needs_training(planted_vectors, planted_file):
+    result = run("evaluate-rec", planted_file, "-m", planted_vectors, "--scoring", "output")
+    assert result.returncode == 2 and "leave out -m" in one_line(result.stderr)
+
+
+def test_recommend_cli_one_basket(planted_vectors):
+    result = run("recommend", "c3_0", "c3_1", "-n", "4", "-m", planted_vectors)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.decode().splitlines()
+    assert len(lines) == 4
+    assert all(line.split("\t")[0].startswith("c3_") for line in lines)
+    assert {"c3_0", "c3_1"}.isdisjoint(line.split("\t")[0] for line in lines)
+
+
+def test_recommend_cli_stdin_answers_each_line_in_order(planted_vectors):
+    stdin = b"c1_0 c1_2\n\nc5_3\nunknown-item\nc2_0 unknown-item\n"
+    result = run("recommend", "-", "-n", "3", "-m", planted_vectors, "--exclude", "c5_4",
+                 stdin=stdin)
+    assert result.returncode == 1  # one basket had no known item
+    lines = result.stdout.decode().split("\n")[:-1]
+    assert len(lines) == 5
+    assert [cluster(i) for i in lines[0].split()] == ["c1"] * 3
+    assert lines[1] == "" and lines[3] == ""
+    assert [cluster(i) for i in lines[2].split()] == ["c5"] * 3 and "c5_4" not in lines[2]
+    assert [cluster(i) for i in lines[4].split()] == ["c2"] * 3
+    assert result.stderr.decode().count("unknown-item") == 2
+
+
+def test_recommend_cli_json_lines(planted_vectors):
+    result = run("recommend", "-", "-n", "2", "-m", planted_vectors, "--json",
+                 stdin=b"c4_0\nc6_1 nope\n")
+    assert result.returncode == 0, result.stderr
+    docs = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert [d["basket"] for d in docs] == [["c4_0"], ["c6_1", "nope"]]
+    assert docs[1]["unknown"] == ["nope"]
+    assert all(len(d["recommendations"]) == 2 for d in docs)
+    assert {cluster(r["item"]) for r in docs[0]["recommendations"]} == {"c4"}
+
+
+def test_apply_preset_fills_only_what_was_not_given():
+    params, used = apply_preset("items", {"window": 5, "epochs": 3, "dim": 8}, {"epochs"})
+    assert params == {"window": 0, "epochs": 3, "dim": 8, "min_count": 1, "sample": 0.0,
+                      "noise_power": 0.0}
+    assert "epochs" not in used and used["window"] == 0
+    assert apply_preset(None, {"window": 5}, ()) == ({"window": 5}, {})
+    with pytest.raises(ValueError):
+        apply_preset("nope", {}, ())
+
+
+def test_train_preset_items_is_overridable_and_summarised(planted_file, tmp_path):
+    report = tmp_path / "r.json"
+    result = run("train", planted_file, "--preset", "items", "--epochs", "2", "--window", "3",
+                 "--dim", "8", "--threads", "1", "-o", tmp_path / "v.bin", "--report", report)
+    assert result.returncode == 0, result.stderr
+    params = json.loads(report.read_text())["params"]
+    assert (params["window"], params["epochs"], params["min_count"], params["sample"],
+            params["noise_power"]) == (3, 2, 1, 0.0, 0.0)
+    summary = one_line(result.stderr)
+    assert "preset items: min-count 1, sample 0.0, noise-power 0.0" in summary
+    plain = run("train", planted_file, "--dim", "8", "--epochs", "1", "--threads", "1",
+                "-o", tmp_path / "w.bin", "--report", report)
+    assert plain.returncode == 0 and "; preset" not in plain.stderr.decode()
+    assert json.loads(report.read_text())["params"]["window"] == 5
+
+
+def test_recommend_from_a_saved_model_uses_the_output_vectors(planted_model, tmp_path):
+    folder = tmp_path / "items.model"
+    planted_model.save(str(folder))
+    result = run("recommend", "c2_0", "c2_1", "-m", folder, "-n", "5", "--json")
+    assert result.returncode == 0, result.stderr
+    answer = [r["item"] for r in json.loads(result.stdout)["recommendations"]]
+    assert len(answer) == 5 and all(cluster(item) == "c2" for item in answer), answer
+    expected = Recommender(planted_model.wv, output=planted_model.syn1neg).recommend(
+        ["c2_0", "c2_1"], topn=5)
+    assert answer == [item for item, _ in expected]
+
+
+def test_output_scoring_adds_an_nce_models_output_biases(planted_file, tmp_path):
+    params, _ = apply_preset("items", QUICK, set(QUICK))
+    model = w2vns.train(str(planted_file), loss="nce", **params)
+    assert model.output_bias is not None
+    rows = [[0, 1], [5], [7, 8, 9]]
+    plain = Recommender(model.wv, output=model.syn1neg)
+    biased = Recommender(model.wv, output=model.syn1neg, output_bias=model.output_bias)
+    count = len(model.wv)
+    assert np.allclose(biased.scores(rows)[:, :count],
+                       plain.scores(rows)[:, :count] + model.output_bias, equal_nan=True)
+    with pytest.raises(ValueError, match="output vectors"):
+        Recommender(model.wv, output_bias=model.output_bias)
+    # A saved NCE model recommends with its biases.
+    folder = tmp_path / "nce.model"
+    model.save(str(folder))
+    result = run("recommend", "c2_0", "c2_1", "-m", folder, "-n", "5", "--json")
+    assert result.returncode == 0, result.stderr
+    answer = [(r["item"], r["score"]) for r in json.loads(result.stdout)["recommendations"]]
+    expected = biased.recommend(["c2_0", "c2_1"], topn=5)
+    assert [item for item, _ in answer] == [item for item, _ in expected]
+    assert np.allclose([s for _, s in answer], [s for _, s in expected], atol=1e-5)

@@ -1,0 +1,25 @@
+"""Helpers the test modules share: running the command line in a subprocess."""
+import os
+import subprocess
+import sys
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def w2vns(*args, cwd=None, stdin=None, env=None, timeout=120):
+    """Run ``python -m w2vns ARGS`` from this checkout (installed or not, whatever ``cwd``
+    is); ``$W2VNS_MODEL`` is unset unless ``env`` sets it."""
+    full_env = {k: v for k, v in os.environ.items() if k != "W2VNS_MODEL"}
+    full_env["PYTHONPATH"] = os.pathsep.join(filter(None, [REPO, os.environ.get("PYTHONPATH")]))
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "w2vns", *map(os.fsencode, map(str, args))],
+                          cwd=cwd, input=stdin, capture_output=True, env=full_env,
+                          timeout=timeout)
+
+
+def one_line(stderr):
+    """The single line a command printed on stderr (and that it is not a traceback)."""
+    lines = stderr.decode().strip().splitlines()
+    assert len(lines) == 1, lines
+    assert "Traceback" not in lines[0]
+    return lines[0]

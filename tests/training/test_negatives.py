@@ -1,0 +1,253 @@
+"""Negative sampling's variants: each kernel update against a numpy reference, and the NCE and
+self-adversarial gradients against finite differences of their losses.
+
+NCE runs in two forms: with learned per-word output biases (``bias=True``, the default of
+training: logit = score + b_w - log(k q(w)), b updated too) and with the bare score."""
+import numpy as np
+import pytest
+
+from w2vns.training._kernel import Kernel
+
+V, DIM, K = 40, 16, 4
+ALPHA = 0.05
+SENT = 0xFFFFFFFF
+
+
+def table_sigmoid(x):
+    """The kernel's sigmoid: word2vec's 1000-entry table over [-6, 6], saturated beyond."""
+    grid = (np.arange(1001) / 1000 * 2 - 1) * 6
+    table = (np.exp(grid) / (np.exp(grid) + 1)).astype(np.float32)
+    x = np.asarray(x, dtype=np.float32)
+    index = ((x + np.float32(6)) * np.float32(1000 / 12)).astype(np.int64).clip(0, 1000)
+    return np.where(x > 6, 1.0, np.where(x < -6, 0.0, table[index]))
+
+
+def make(seed=0, fast=True, loss="sgns", hard=0, temperature=0.0, window=5, bias=False,
+         hot_rows=0):
+    """A kernel on random weights; ``bias``: NCE with output biases at log unigram probability
+    (as training starts them); ``hot_rows``: private copies of words 0..hot_rows-1. Returns
+    (kernel, syn0, syn1, log_kq, bias array or None), the arrays the kernel trains in place."""
+    rng = np.random.default_rng(seed)
+    syn0 = rng.normal(0, 0.3, (V, DIM)).astype(np.float32)
+    syn1 = rng.normal(0, 0.3, (V, DIM)).astype(np.float32)
+    counts = np.arange(V, 0, -1, dtype=np.float64) * 10
+    q = counts ** 0.75 / (counts ** 0.75).sum()
+    log_kq = np.log(K * q).astype(np.float32)
+    output_bias = np.log(counts / counts.sum()).astype(np.float32) if bias else None
+    stream = np.array([0, 1, SENT], dtype=np.uint32)
+    keep = np.full(V, 0xFFFFFFFF, dtype=np.uint32)
+    prob = np.full(V, 0xFFFFFFFF, dtype=np.uint32)
+    alias = np.arange(V, dtype=np.uint32)
+    kernel = Kernel(syn0, syn1, stream, keep, prob, alias, window, K, ALPHA, ALPHA, 1.0, 1, 1,
+                    fast=fast, loss=loss, log_kq=log_kq if loss == "nce" else None,
+                    hard_negatives=hard, adversarial_temperature=temperature,
+                    output_bias=output_bias, hot_rows=hot_rows)
+    return kernel, syn0, syn1, log_kq, output_bias
+
+
+def reference_scale(scores, outputs, loss, log_kq, temperature, bias=None):
+    """Gradient scales for one input row: (label - sigmoid(logit)) * alpha, weighted (by the
+    bare scores, also with biases)."""
+    logits = scores - log_kq[outputs] if loss == "nce" else scores.copy()
+    if bias is not None:
+        logits = logits + bias[outputs]
+    labels = np.zeros(len(outputs))
+    labels[0] = 1
+    g = (labels - table_sigmoid(logits)) * ALPHA
+    if temperature > 0 and len(outputs) > 1:
+        e = np.exp((scores[1:] - scores[1:].max()) / temperature)
+        g[1:] *= (len(outputs) - 1) * e / e.sum()
+    return g
+
+
+def reference_update(syn0, syn1, centre, contexts, negatives, fast, loss, log_kq, temperature,
+                     bias=None):
+    """numpy: the weights (and NCE biases, None without) after one window (fast) or one pair per
+    context in turn (reference). A bias moves by its output's gradient scale (d logit / db = 1),
+    summed over the window's contexts in the fast loop."""
+    syn0, syn1 = syn0.astype(np.float64), syn1.astype(np.float64)
+    bias = None if bias is None else bias.astype(np.float64)
+    outputs = np.array([centre] + [n for n in negatives if n != centre])
+    if fast:
+        inputs = syn0[contexts]
+        out_rows = syn1[outputs]
+        grads = np.array([reference_scale(x @ out_rows.T, outputs, loss, log_kq, temperature,
+                                          bias)
+                          for x in inputs])
+        np.add.at(syn0, contexts, grads @ out_rows)
+        np.add.at(syn1, outputs, grads.T @ inputs)
+        if bias is not None:
+            np.add.at(bias, outputs, grads.sum(axis=0))
+    else:
+        for context in contexts:
+            x = syn0[context].copy()
+            g = reference_scale(syn1[outputs] @ x, outputs, loss, log_kq, temperature, bias)
+            error = np.zeros(DIM)
+            for scale, o in zip(g, outputs):  # sequential, as the kernel (a repeated noise
+                error += scale * syn1[o]      # word sees its own earlier update)
+                syn1[o] += scale * x
+                if bias is not None:
+                    bias[o] += scale
+            syn0[context] += error
+    return syn0, syn1, bias
+
+
+#: (loss, NCE output biases): SGNS, NCE with biases (training's default), bare NCE.
+LOSSES = [("sgns", False), ("nce", True), ("nce", False)]
+CASES = [(fast, loss, bias, t, 0) for fast in (True, False) for loss, bias in LOSSES
+         for t in (0.0, 1.0)]
+# Private copies of the rows of words 0..15 (the centre, some contexts and one noise word):
+# the same update, merged back at the end.
+CASES += [(fast, loss, bias, 0.0, 16) for fast in (True, False) for loss, bias in LOSSES]
+
+
+@pytest.mark.parametrize("fast, loss, bias, temperature, hot_rows", CASES)
+def test_one_update_matches_numpy(fast, loss, bias, temperature, hot_rows):
+    kernel, syn0, syn1, log_kq, b = make(fast=fast, loss=loss, temperature=temperature,
+                                         bias=bias, hot_rows=hot_rows)
+    b_before = None if b is None else b.copy()
+    centre, contexts, negatives = 3, np.array([5, 7, 9, 5], dtype=np.uint32), [11, 3, 20, 30]
+    expected0, expected1, expected_b = reference_update(
+        syn0, syn1, centre, contexts, negatives, fast, loss, log_kq, temperature, b)
+    kernel.update(centre, contexts, np.array(negatives, dtype=np.uint32), ALPHA)
+    assert np.allclose(syn0, expected0, atol=2e-6)
+    assert np.allclose(syn1, expected1, atol=2e-6)
+    assert not np.allclose(syn1[11], make()[2][11])  # something did change
+    if bias:
+        assert np.allclose(b, expected_b, atol=2e-6)
+        moved = set(np.nonzero(b != b_before)[0].tolist())
+        assert moved == {3, 11, 20, 30}  # the centre and the noise words, nothing else
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_hard_negatives_keep_the_top_scoring_candidates(fast):
+    kernel, syn0, syn1, _, _ = make(fast=fast, hard=12)
+    before = syn1.copy()
+    centre, contexts = 2, np.array([4, 6], dtype=np.uint32)
+    candidates = np.arange(10, 22, dtype=np.uint32)
+    query = syn0[contexts].sum(axis=0) if fast else syn0[4]
+    top = set(candidates[np.argsort(-(syn1[candidates] @ query))[:K]].tolist())
+    kernel.update(centre, contexts[:1] if not fast else contexts, candidates, ALPHA)
+    changed = set(np.nonzero(np.any(syn1 != before, axis=1))[0].tolist())
+    assert changed == top | {centre}
+
+
+@pytest.mark.parametrize("loss, bias", LOSSES)
+def test_hard_negatives_update_matches_numpy_after_selection(loss, bias):
+    """The candidates are ranked by the bare score (NCE biases left out), then updated."""
+    kernel, syn0, syn1, log_kq, b = make(fast=True, hard=12, loss=loss, bias=bias)
+    centre, contexts = 2, np.array([4, 6, 8], dtype=np.uint32)
+    candidates = np.arange(10, 22, dtype=np.uint32)
+    query = syn0[contexts].sum(axis=0)
+    chosen = candidates[np.argsort(-(syn1[candidates] @ query), kind="stable")[:K]]
+    e0, e1, eb = reference_update(syn0, syn1, centre, contexts, sorted(chosen.tolist()), True,
+                                  loss, log_kq, 0.0, b)
+    kernel.update(centre, contexts, candidates, ALPHA)
+    assert np.allclose(syn0, e0, atol=2e-6) and np.allclose(syn1, e1, atol=2e-6)
+    if bias:
+        assert np.allclose(b, eb, atol=2e-6)
+
+
+def numeric_gradient(f, x, eps=1e-5):
+    grad = np.zeros_like(x)
+    for i in range(x.size):
+        step = np.zeros_like(x)
+        step.flat[i] = eps
+        grad.flat[i] = (f(x + step) - f(x - step)) / (2 * eps)
+    return grad
+
+
+def log_sigmoid(x):
+    return -np.logaddexp(0, -x)
+
+
+@pytest.mark.parametrize("loss, bias, temperature", [
+    ("nce", False, 0.0), ("sgns", False, 1.0), ("sgns", False, 0.3), ("nce", False, 1.0),
+    ("nce", True, 0.0), ("nce", True, 1.0)])
+def test_gradients_agree_with_finite_differences(loss, bias, temperature):
+    """One reference-loop pair: the update is -alpha * dL/d(weights) of the stated loss, and
+    -alpha * dL/db for the NCE output biases."""
+    kernel, syn0, syn1, log_kq, b = make(fast=False, loss=loss, temperature=temperature,
+                                         bias=bias)
+    centre, context, negatives = 3, 5, [11, 20, 30, 39]
+    outputs = [centre] + negatives
+    shift = log_kq[outputs].astype(np.float64) if loss == "nce" else np.zeros(len(outputs))
+    b0 = b[outputs].astype(np.float64) if bias else np.zeros(len(outputs))
+    scores0 = syn1[outputs].astype(np.float64) @ syn0[context]
+    if temperature > 0:  # weights held constant at the current scores
+        e = np.exp((scores0[1:] - scores0[1:].max()) / temperature)
+        weights = len(negatives) * e / e.sum()
+    else:
+        weights = np.ones(len(negatives))
+
+    def total_loss(x, rows, offsets=b0):
+        s = rows @ x + offsets - shift
+        return -log_sigmoid(s[0]) - np.sum(weights * log_sigmoid(-s[1:]))
+
+    x0, rows0 = syn0[context].astype(np.float64), syn1[outputs].astype(np.float64)
+    grad_x = numeric_gradient(lambda x: total_loss(x, rows0), x0)
+    grad_rows = numeric_gradient(lambda r: total_loss(x0, r.reshape(rows0.shape)),
+                                 rows0.ravel()).reshape(rows0.shape)
+    grad_b = numeric_gradient(lambda o: total_loss(x0, rows0, o), b0)
+    kernel.update(centre, np.array([context], dtype=np.uint32),
+                  np.array(negatives, dtype=np.uint32), ALPHA)
+    # The kernel's sigmoid is a table (steps of ~0.003): compare to 2% of the largest entry.
+    delta_x = syn0[context] - x0
+    delta_rows = syn1[outputs] - rows0
+    assert np.allclose(delta_x, -ALPHA * grad_x, atol=0.02 * np.abs(ALPHA * grad_x).max())
+    assert np.allclose(delta_rows, -ALPHA * grad_rows,
+                       atol=0.02 * np.abs(ALPHA * grad_rows).max())
+    if bias:
+        delta_b = b[outputs] - b0
+        assert np.allclose(delta_b, -ALPHA * grad_b, atol=0.02 * np.abs(ALPHA * grad_b).max())
+        assert np.abs(delta_b).min() > 0
+
+
+def test_output_bias_is_checked_like_log_kq():
+    kernel, syn0, syn1, log_kq, bias = make(loss="nce", bias=True)
+    stream = np.array([0, 1, SENT], dtype=np.uint32)
+    tables = (np.full(V, 0xFFFFFFFF, dtype=np.uint32), np.full(V, 0xFFFFFFFF, dtype=np.uint32),
+              np.arange(V, dtype=np.uint32))
+
+    def build(loss, output_bias):
+        return Kernel(syn0, syn1, stream, *tables, 5, K, ALPHA, ALPHA, 1.0, 1, 1, loss=loss,
+                      log_kq=log_kq, output_bias=output_bias)
+
+    with pytest.raises(ValueError, match="NCE loss only"):
+        build("sgns", bias)
+    with pytest.raises(ValueError, match="every word"):
+        build("nce", bias[:-1])
+    with pytest.raises(ValueError):  # float64: not the kernel's float32
+        build("nce", bias.astype(np.float64))
+    frozen = bias.copy()
+    frozen.flags.writeable = False
+    with pytest.raises(ValueError):  # the kernel writes the biases
+        build("nce", frozen)
+    build("nce", None)  # bare NCE
+
+
+def test_nce_needs_log_kq_and_positive_negative_count():
+    import w2vns
+
+    with pytest.raises(ValueError, match="negative"):
+        w2vns.train(["a b c"], loss="nce", negative=0, min_count=1)
+    with pytest.raises(ValueError, match="hard_negatives"):
+        w2vns.train(["a b c"], hard_negatives=3, negative=5, min_count=1)
+
+
+@pytest.mark.parametrize("options", [
+    {"loss": "nce"}, {"hard_negatives": 20}, {"adversarial_temperature": 1.0},
+    {"noise_power": 0.0}, {"noise_power": 1.0}, {"noise_power": -0.5},
+    {"kernel": "reference", "loss": "nce", "hard_negatives": 10,
+     "adversarial_temperature": 0.5},
+])
+def test_every_variant_learns_the_planted_groups(options, corpus_lines):
+    import w2vns
+    from w2vns.corpus import synthetic
+
+    model = w2vns.train(corpus_lines[:8000], dim=24, epochs=3, threads=2, seed=3, **options)
+    owner = {w: g for g, ws in synthetic.planted_groups().items() for w in ws}
+    probes = ["dog", "paris", "red", "monday", "january"]
+    hits = sum(owner.get(n) == owner[w] for w in probes for n, _ in
+               model.wv.most_similar(w, topn=5))
+    assert hits >= 0.7 * 5 * len(probes), options

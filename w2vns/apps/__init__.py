@@ -1,0 +1,1 @@
+"""What users do with vectors: evaluation, choosing negatives (tune), recommendation, plots."""

@@ -1,0 +1,203 @@
+"""w2vns train."""
+import json
+import os
+import time
+
+import click
+
+from ..apps.evaluation import evaluate as run_evaluation
+from ..corpus.encode import MAX_TOKEN_BYTES, CorpusError
+from ..io.atomic import atomic_output, check_writable
+from ..training.api import resume as resume_run
+from ..training.api import train as train_model
+from ..training.checkpoint import CheckpointError, read_note
+from ..training.presets import describe
+from .common import (DEFAULT_MODEL, EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, absolute_path,
+                     fail, human, json_safe, log, output_is_text, plural)
+from .options import IntervalType, preset_params, training_options
+from .progress import TqdmProgress
+from .tables import evaluation_summary
+
+
+@click.command()
+@click.argument("corpus", nargs=-1)
+@click.option("-o", "--output", default=None,
+              help="Vectors file to write ('-' writes text to stdout)  [default: vectors.bin; "
+                   "with --resume, the interrupted run's]")
+@click.option("--format", "fmt", type=click.Choice(["binary", "text"]), default=None,
+              help="Output format [default: by extension: .txt/.vec text, else binary].")
+@training_options(
+    click.option("--negative", type=click.IntRange(0, 1000), default=5, show_default=True,
+                 help="Noise words per positive pair."),
+    click.option("--noise-power", type=click.FloatRange(-10, 10), default=0.75,
+                 show_default=True, help="Noise distribution count**power (0 uniform, 1 unigram)."))
+@click.option("--vocab-out", type=click.Path(dir_okay=False), default=None,
+              help="Also write the vocabulary as word<TAB>count.")
+@click.option("--report", type=click.Path(dir_okay=False), default=None,
+              help="Write the run's summary as JSON.")
+@click.option("--checkpoint", "checkpoint_dir", type=click.Path(file_okay=False), default=None,
+              help="Save the training state in this folder as training goes, at the end, and "
+                   "on Ctrl-C/SIGTERM.")
+@click.option("--checkpoint-every", type=IntervalType(), default=None,
+              help="When to save: Nepoch, a time (30s, 10m, 2h) or N words  [default: 1epoch].")
+@click.option("--resume", "resume_dir", type=click.Path(file_okay=False), default=None,
+              help="Continue the interrupted run whose checkpoint is in this folder.")
+@click.option("--init", "init_dir", type=click.Path(file_okay=False), default=None,
+              help="Start from a saved model or checkpoint folder (continued training).")
+@click.option("--save-model", type=click.Path(file_okay=False), default=None,
+              help="Also save the model (vocabulary, both matrices, settings) in this folder, "
+                   "for --init.")
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
+              help="Folder for the temporary encoded corpus [default: $TMPDIR].")
+@click.option("--progress/--no-progress", default=None,
+              help="Force progress bars on or off [default: when stderr is a terminal].")
+@click.option("--eval", "evaluate_after", is_flag=True,
+              help="Evaluate on the bundled analogies and WordSim-353 after training; the "
+                   "figures go to the summary line and --report.")
+@click.option("--preset", type=click.Choice(["items"]), default=None,
+              help="Defaults for a kind of data; options given explicitly win.  items: baskets "
+                   "or sessions, one per line (window 0, min-count 1, sample 0, epochs 20, "
+                   "noise-power 0).")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+@click.pass_context
+def train(ctx, corpus, output, fmt, vocab_out, report, checkpoint_dir, checkpoint_every,
+          resume_dir, init_dir, save_model, cache_dir, progress, quiet, evaluate_after, preset,
+          **params):
+    """Train vectors on CORPUS (files, '-' for stdin, .gz/.bz2/.xz/.zst, URLs).
+
+    \b
+    w2vns train corpus.txt --checkpoint ckpt      # saves its state every epoch
+    w2vns train --resume ckpt                     # after a crash, Ctrl-C or SIGTERM
+    w2vns train more.txt --init ckpt -o v2.bin    # continued training on new text
+    """
+    started = time.perf_counter()
+    given = {name for name in params
+             if ctx.get_parameter_source(name) != click.core.ParameterSource.DEFAULT}
+    if resume_dir:
+        clash = sorted(given) + [opt for opt, value in (
+            ("init", init_dir), ("checkpoint", checkpoint_dir)) if value]
+        if clash:
+            fail("--%s cannot be used with --resume: the run continues with its own settings "
+                 "and checkpoint folder" % clash[0].replace("_", "-"))
+        note = _checkpoint_note(resume_dir)
+        output = output or note.get("output")
+        fmt = fmt or note.get("format")
+        vocab_out = vocab_out or note.get("vocab_out")
+        report = report or note.get("report")
+    elif not corpus:
+        raise click.UsageError("Missing argument 'CORPUS...'.", ctx)
+    elif checkpoint_every and not checkpoint_dir:
+        fail("--checkpoint-every needs --checkpoint DIR")
+    output = output or DEFAULT_MODEL
+    if corpus.count("-") > 1:
+        fail("stdin ('-') can be read only once")
+    for path in corpus:
+        if path != "-" and "://" not in path:
+            if not os.path.exists(path):
+                fail("%s: no such file" % path)
+            if os.path.isdir(path):
+                fail("%s: is a folder, not a corpus file" % path)
+    for target in (output, vocab_out, report, save_model):
+        if target and target != "-":
+            try:
+                # A --save-model folder that exists already must take a new file.
+                check_writable(os.path.join(target, ".probe") if target == save_model
+                               and os.path.isdir(target) else target)
+            except OSError as err:
+                fail("%s: %s" % (target, err.strerror))
+    params, preset_used = preset_params(ctx, preset, params)
+    given |= set(preset_used)  # the preset's values count as given (--init does not override)
+    bars = TqdmProgress(enabled=False if quiet else progress)
+    checkpoint = resume_dir or checkpoint_dir
+    writing = None
+    written = None  # set once the vectors are safe, so that Ctrl-C during --eval says so
+    try:
+        if resume_dir:
+            model = resume_run(resume_dir, corpus=list(corpus) or None, progress=bars,
+                               cache_dir=cache_dir, checkpoint_every=checkpoint_every)
+        else:
+            # Absolute, so that --resume from another folder writes the same files.
+            note = {"output": absolute_path(output), "format": fmt, "vocab_out": absolute_path(vocab_out),
+                    "report": absolute_path(report)}
+            model = train_model(list(corpus), progress=bars, cache_dir=cache_dir,
+                                checkpoint=checkpoint_dir,
+                                checkpoint_every=checkpoint_every or "1epoch", init=init_dir,
+                                note=note, **{k: v for k, v in params.items() if k in given})
+        _warn_about_words(quiet, model)
+        write_start = time.perf_counter()
+        writing = output  # named in the error if a write fails (a full disk says no file name)
+        model.save_word2vec_format(output, binary=not output_is_text(output, fmt))
+        written = output if output != "-" else "stdout"
+        if vocab_out:
+            writing = vocab_out
+            model.vocab.save_tsv(vocab_out)
+        if save_model:
+            writing = save_model
+            model.save(save_model)
+        summary = dict(model.report)
+        summary.update(output=output, write_seconds=time.perf_counter() - write_start)
+        if preset:
+            summary["preset"] = {"name": preset, "used": preset_used}
+        if evaluate_after:
+            summary["evaluation"] = run_evaluation(model.wv)
+        summary["total_seconds"] = time.perf_counter() - started
+        if report:
+            writing = report
+            with atomic_output(report, "w") as handle:
+                json.dump(json_safe(summary), handle, indent=1)
+                handle.write("\n")
+    except (KeyboardInterrupt, Terminated) as err:
+        bars.close()
+        code, what = ((EXIT_INTERRUPTED, "interrupted") if isinstance(err, KeyboardInterrupt)
+                      else (EXIT_TERMINATED, "terminated"))
+        if written:
+            fail("%s; vectors written to %s" % (what, written), code)
+        if checkpoint and os.path.exists(os.path.join(checkpoint, "checkpoint.json")):
+            fail("%s; no vectors were written; the training state is in %s: continue with "
+                 "'w2vns train --resume %s'" % (what, checkpoint, checkpoint), code)
+        fail("%s; nothing was written" % what, code)
+    except (CorpusError, CheckpointError, ValueError) as err:
+        fail(str(err))
+    except OSError as err:
+        name = err.filename or writing
+        fail("%s%s" % (err.strerror or err, ": %s" % name if name else ""))
+    figures = ""
+    if evaluate_after:
+        figures = "; %s" % evaluation_summary(summary["evaluation"])
+    if preset:
+        figures += "; %s" % describe(preset, preset_used)
+    log(quiet, "w2vns: %s words x %d dims, %s tokens x %d epochs in %.1f s (%s words/s, %d threads)"
+        " -> %s" % (human(summary["vocab_size"]), summary["params"]["dim"], human(summary["tokens"]),
+                    summary["epochs"], summary["train_seconds"], human(summary["words_per_sec"]),
+                    summary["threads"], (output if output != "-" else "stdout") + figures))
+
+
+def _checkpoint_note(folder):
+    """The output options an interrupted run stored with its checkpoint."""
+    try:
+        return read_note(folder)
+    except CheckpointError as err:
+        fail(str(err))
+
+
+def _warn_about_words(quiet, model):
+    """One line each for words that were cut or are not UTF-8 (both are kept, but surprise)."""
+    truncated = model.report.get("truncated_tokens", 0)
+    if truncated:
+        log(quiet, "w2vns: warning: %s longer than %d bytes truncated (binary data or a line "
+            "without spaces?)" % (plural(truncated, "token"), MAX_TOKEN_BYTES))
+    words = model.vocab.words
+    try:
+        b"\n".join(words).decode("utf-8")
+    except UnicodeDecodeError:
+        bad = sum(1 for word in words if not _is_utf8(word))
+        log(quiet, "w2vns: warning: %s not valid UTF-8, written as their bytes (gensim "
+            "reads them with unicode_errors='replace')" % plural(bad, "vocabulary word"))
+
+
+def _is_utf8(word):
+    try:
+        word.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False

@@ -1,0 +1,127 @@
+"""w2vns tune."""
+import json
+import os
+
+import click
+
+from ..apps.plot import MissingMatplotlib, image_format
+from ..apps.tune import METRIC_NAMES, describe_rule, plot_trials
+from ..apps.tune import tune as run_tune
+from ..corpus.encode import CorpusError
+from ..io.atomic import atomic_output
+from .common import (DEFAULT_MODEL, EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, fail,
+                     json_safe, log, output_is_text)
+from .options import number_list, training_options
+from .progress import TqdmTrials
+from .tables import format_tune
+
+
+@click.command()
+@click.argument("corpus", nargs=-1, required=True)
+@click.option("-o", "--output", default=DEFAULT_MODEL, show_default=True,
+              help="Where to write the chosen setting's vectors.")
+@click.option("--format", "fmt", type=click.Choice(["binary", "text"]), default=None,
+              help="Output format [default: by extension: .txt/.vec text, else binary].")
+@training_options(
+    click.option("--negative", "negatives", default="2,5,10,20", show_default=True,
+                 callback=number_list(int, 0, 1000),
+                 help="Numbers of noise words per pair to try, comma-separated."),
+    click.option("--noise-power", "noise_powers", default="0.75", show_default=True,
+                 callback=number_list(float, -10, 10),
+                 help="Noise distribution powers to try, comma-separated."))
+@click.option("--metric", type=click.Choice(["auto", "analogy", "similarity", "heldout"]),
+              default="auto", show_default=True,
+              help="What to maximise; auto: analogies if at least 100 questions fit the "
+                   "vocabulary, else heldout.")
+@click.option("--analogies", "analogy_file", type=click.Path(exists=True, dir_okay=False),
+              default=None, help="Analogy questions for --metric analogy [default: bundled "
+                                 "questions-words].")
+@click.option("--similarity", "similarity_file", type=click.Path(exists=True, dir_okay=False),
+              default=None, help="Word pairs for --metric similarity [default: bundled "
+                                 "WordSim-353].")
+@click.option("--holdout", type=click.FloatRange(0, 0.5, min_open=True), default=0.01,
+              show_default=True, help="Share of the lines kept out of training for heldout.")
+@click.option("--max-tokens", type=click.IntRange(1), default=None,
+              help="Read only the first N tokens of the corpus.")
+@click.option("--budget-minutes", type=click.FloatRange(0, min_open=True), default=None,
+              help="Successive halving within about this many minutes instead of the full grid.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,
+              help="Write every trial and the choice as JSON ('-': stdout, instead of the "
+                   "table).")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
+              help="Draw the metric and the time against the setting (needs matplotlib).")
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
+              help="Folder for the temporary encoded corpus [default: $TMPDIR].")
+@click.option("--progress/--no-progress", default=None,
+              help="Force the progress bar on or off [default: when stderr is a terminal].")
+@click.option("-q", "--quiet", is_flag=True, help="Print only the table and errors.")
+def tune(corpus, output, fmt, negatives, noise_powers, metric, analogy_file, similarity_file,
+         holdout, max_tokens, budget_minutes, json_path, plot_path, cache_dir, progress, quiet,
+         **params):
+    """Train every --negative (x --noise-power) setting on CORPUS, score each, keep the best.
+
+    \b
+      w2vns tune corpus.txt --negative 2,5,10,20 -o best.bin
+      w2vns tune items.txt --metric heldout --budget-minutes 10 --json tune.json
+
+    Everything else is held fixed.  Near-ties go to the fewest negatives (see README).
+    """
+    if corpus.count("-") > 1:
+        fail("stdin ('-') can be read only once")
+    for path in corpus:
+        if path != "-" and "://" not in path and not os.path.exists(path):
+            fail("%s: no such file" % path)
+    if output == "-":
+        fail("tune prints its table on stdout: give -o a file name")
+    if analogy_file and similarity_file:
+        fail("--analogies and --similarity cannot be used together")
+    metric_path = analogy_file or similarity_file
+    if metric_path:
+        wanted = "analogy" if analogy_file else "similarity"
+        if metric not in ("auto", wanted):
+            fail("--%s goes with --metric %s, not %s"
+                 % ("analogies" if analogy_file else "similarity", wanted, metric))
+        metric = wanted
+    for target in (output, json_path, plot_path):
+        if target and target != "-":
+            folder = os.path.dirname(os.path.abspath(target))
+            if not os.path.isdir(folder):
+                fail("%s: folder %s does not exist" % (target, folder))
+            if not os.access(folder, os.W_OK):
+                fail("%s: folder %s is not writable" % (target, folder))
+    if plot_path:
+        try:  # before hours of training
+            image_format(plot_path)
+        except (MissingMatplotlib, ValueError) as err:
+            fail(str(err))
+    bar = TqdmTrials(enabled=False if quiet else progress)
+    try:
+        result = run_tune(list(corpus), negatives=negatives, noise_powers=noise_powers,
+                          metric=metric, metric_path=metric_path, max_tokens=max_tokens,
+                          budget_minutes=budget_minutes, holdout=holdout, progress=bar,
+                          cache_dir=cache_dir, **params)
+        result.model.save_word2vec_format(output, binary=not output_is_text(output, fmt))
+        document = json_safe(dict(result.to_dict(), output=output))
+        if json_path and json_path != "-":
+            with atomic_output(json_path, "w") as handle:
+                json.dump(document, handle, indent=1)
+                handle.write("\n")
+        if plot_path:
+            plot_trials(result, plot_path)
+    except KeyboardInterrupt:
+        bar.close()
+        fail("interrupted; nothing was written", EXIT_INTERRUPTED)
+    except Terminated:
+        bar.close()
+        fail("terminated; nothing was written", EXIT_TERMINATED)
+    except (CorpusError, ValueError) as err:
+        fail(str(err))
+    except OSError as err:
+        fail("%s%s" % (err.strerror or err, ": %s" % err.filename if err.filename else ""))
+    if json_path == "-":
+        click.echo(json.dumps(document, ensure_ascii=False))
+    else:
+        click.echo(format_tune(result, METRIC_NAMES[result.metric], describe_rule(result.metric)))
+    log(quiet, "w2vns: %d trials in %.1f s; negative %d, noise power %g -> %s"
+        % (len(result.trials), result.seconds, result.best.negative, result.best.noise_power,
+           output))

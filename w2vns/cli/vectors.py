@@ -1,0 +1,89 @@
+"""w2vns info and w2vns convert."""
+import os
+import time
+import warnings
+
+import click
+
+from ..vectors.formats import FormatError
+from ..vectors.keyed import convert as convert_vectors
+from ..vectors.keyed import format_for_path
+from .common import emit_lines, fail, finish, load_vectors, log, resolve_model, show_warnings
+
+
+@click.command()
+@click.option("-m", "--model", "model_path", default=None,
+              help="Vectors file or .w2vns folder [default: $W2VNS_MODEL, else ./vectors.bin].")
+@click.option("-n", "--top", type=click.IntRange(0), default=10, show_default=True,
+              help="How many of the most frequent words to show.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
+def info(model_path, top, as_json):
+    """Vocabulary size, dimension, format, norms and the most frequent words of a model."""
+    path = resolve_model(model_path)
+    started = time.perf_counter()
+    kv = load_vectors(path, warn=True)
+    summary = kv.describe(top=top)
+    summary["load_seconds"] = round(time.perf_counter() - started, 3)
+    summary["bytes"] = int(kv.vectors.nbytes)
+    if as_json:
+        finish("json", summary, False)
+        return
+    source, norms = summary["source"], summary["norms"]
+    kind = {"w2vns": "w2vns folder", "word2vec-binary": "word2vec binary",
+            "word2vec-text": "word2vec text"}[source["format"]]
+    if source["compression"]:
+        kind += " (%s)" % source["compression"]
+    lines = ["model          %s" % source["path"],
+             "format         %s" % kind,
+             "vocabulary     %s words" % format(summary["vocab_size"], ","),
+             "dimension      %d" % summary["dim"],
+             "vectors        %.1f MiB of float32%s, loaded in %.2f s"
+             % (summary["bytes"] / 2**20, ", memory-mapped" if source["mmap"] else "",
+                summary["load_seconds"])]
+    if norms:
+        lines.append("norms          min %.4g  median %.4g  mean %.4g  max %.4g  (%d zero)"
+                     % (norms["min"], norms["median"], norms["mean"], norms["max"],
+                        norms["zero"]))
+    if summary["most_frequent"]:
+        lines.append("most frequent  " + " ".join(
+            w["word"] + (" (%d)" % w["count"] if "count" in w else "")
+            for w in summary["most_frequent"]))
+    emit_lines(lines)
+
+
+@click.command()
+@click.argument("source")
+@click.argument("target")
+@click.option("--to", "fmt", type=click.Choice(["w2vns", "binary", "text"]), default=None,
+              help="Output format [default: by TARGET: .w2vns a memory-mapped folder, "
+                   ".txt/.vec (also .gz/.bz2/.xz) text, else binary].")
+@click.option("--limit", type=click.IntRange(0), default=None,
+              help="Keep only the first N words (the most frequent, in word2vec files).")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+def convert(source, target, fmt, limit, quiet):
+    """Copy vectors from SOURCE to TARGET in another format.
+
+    \b
+      w2vns convert vectors.bin vectors.w2vns       # memory-mapped: loads in milliseconds
+      w2vns convert vectors.bin.gz vectors.txt --limit 100000
+    SOURCE may be '-' (stdin); TARGET '-' writes text to stdout.
+    """
+    if source != "-" and not os.path.exists(source):
+        fail("%s: no such file" % source)
+    if target != "-":
+        folder = os.path.dirname(os.path.abspath(target))
+        if not os.path.isdir(folder):
+            fail("%s: folder %s does not exist" % (target, folder))
+    started = time.perf_counter()
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            kv = convert_vectors(source, target, fmt=fmt, limit=limit)
+    except (FormatError, ValueError, FileExistsError) as err:
+        fail("%s" % err)
+    except OSError as err:
+        fail("%s%s" % (err.strerror or err, ": %s" % err.filename if err.filename else ""))
+    show_warnings(caught, quiet)
+    log(quiet, "w2vns: %s words x %d dims, %s -> %s (%s) in %.1f s"
+        % (format(len(kv), ","), kv.vector_size, source, target if target != "-" else "stdout",
+           format_for_path(target, fmt), time.perf_counter() - started))

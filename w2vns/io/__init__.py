@@ -1,0 +1,1 @@
+"""Opening inputs and writing outputs: compression, stdin/stdout, URLs, atomic writes."""

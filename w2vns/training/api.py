@@ -1,0 +1,171 @@
+"""The library's entry points: ``train`` a model on a corpus, ``resume`` an interrupted run,
+``train_encoded`` on an already encoded corpus (several runs over the same data)."""
+import contextlib
+import dataclasses
+import os
+
+from ..corpus.encode import encode_corpus, is_corpus_paths
+from . import checkpoint as ckpt
+from .model import Word2VecModel
+from .params import TrainParams
+from .threads import Trainer
+from .weights import initial_output_bias, initial_vectors, padded_matrix
+
+
+def _check_params(params):
+    unknown = set(params) - {f.name for f in dataclasses.fields(TrainParams)}
+    if unknown:
+        raise TypeError("unknown training parameter(s): %s" % ", ".join(sorted(unknown)))
+    return TrainParams(**params)
+
+
+def train(corpus, progress=None, cache_dir=None, checkpoint=None, checkpoint_every="1epoch",
+          init=None, note=None, **params):
+    """Train skip-gram with negative sampling on ``corpus``; return a ``Word2VecModel``.
+
+    ``corpus``: a path (``-`` for stdin; .gz/.bz2/.xz/.zst and URLs through smart_open), a list
+    of paths, or an iterable of sentences (str lines or lists of str tokens). ``params`` are
+    ``TrainParams`` fields (dim, window, negative, sample, min_count, max_vocab, epochs, alpha,
+    min_alpha, noise_power, threads, seed); bad values raise ValueError before any work.
+
+    ``checkpoint``: a folder to save the run's state in, every ``checkpoint_every`` ("1epoch",
+    "10m", N words: see ``checkpoint.parse_every``), at the end, and when interrupted; continue
+    it with ``resume``. ``note``: a JSON-able dict stored with it.
+
+    ``init``: a checkpoint or saved-model folder to start from (continued training): its words
+    keep their vectors, the corpus's words that reach ``min_count`` are added with fresh ones,
+    and the parameters not given default to the saved model's. The learning rate decays from
+    ``alpha`` over this corpus, as in a fresh run.
+    """
+    fields = {f.name for f in dataclasses.fields(TrainParams)}
+    _check_params(params)  # unknown names fail before the saved model is read
+    start_from = None
+    if init is not None:
+        start_from = ckpt.load(init, progress=False)
+        saved = start_from.params
+        if "dim" in params and params["dim"] != saved["dim"]:
+            raise ValueError("dim must be %d, the dimension of the model in %s (got %r)"
+                             % (saved["dim"], init, params["dim"]))
+        # min_alpha and threads are derived from alpha and the machine: not inherited.
+        inherited = {k: saved[k] for k in fields - {"min_alpha", "threads"} if k in saved}
+        params = dict(inherited, **params)
+    trainer = Trainer(_check_params(params), progress)
+    created = checkpoint is not None and not os.path.exists(checkpoint)
+    if checkpoint is not None:
+        ckpt.parse_every(checkpoint_every)  # a bad schedule fails before any work
+        ckpt.prepare_folder(checkpoint, fresh=True)
+    try:
+        p = trainer.params
+        encoded = encode_corpus(corpus, p.min_count, p.max_vocab, cache_dir=cache_dir,
+                                progress=trainer.progress.counting,
+                                vocabulary=start_from.vocab if start_from else None, grow=True)
+        syn0 = syn1neg = output_bias = None
+        if start_from is not None:
+            syn0, syn1neg = _grown_weights(start_from, encoded.origin, p.seed)
+            output_bias = _grown_bias(start_from, encoded, p)
+        checkpointer = None
+        if checkpoint is not None:
+            corpus_id = dict(encoded.identity(), files=ckpt.describe_corpus(corpus)
+                             if is_corpus_paths(corpus) else None)
+            checkpointer = ckpt.Checkpointer(checkpoint, checkpoint_every, encoded.vocab,
+                                             dataclasses.asdict(p), encoded.tokens, corpus_id,
+                                             note)
+        return _run(trainer, encoded, syn0, syn1neg, None, checkpointer, output_bias)
+    except BaseException:
+        if created:  # a run that failed before its first checkpoint leaves no empty folder
+            with contextlib.suppress(OSError):
+                os.rmdir(checkpoint)
+        raise
+
+
+def resume(folder, corpus=None, progress=None, cache_dir=None, checkpoint_every=None):
+    """Continue the run whose checkpoint is in ``folder``; return its ``Word2VecModel``.
+
+    The corpus is read again from the paths the checkpoint recorded (pass ``corpus`` when the
+    run read stdin or Python sentences, or the files moved); it must be the same corpus (the
+    encoded stream's length and checksum are compared). The run goes on with its own
+    parameters and thread count, and keeps checkpointing into ``folder``. With one thread, the
+    result is byte-identical to the run's had it not been interrupted.
+    """
+    saved = ckpt.load(folder)
+    if saved.state is None:
+        raise ckpt.CheckpointError("%s: a saved model, not a run's checkpoint: continue "
+                                   "training from it with --init" % folder)
+    recorded = saved.corpus.get("files")
+    if corpus is None:
+        if not recorded:
+            raise ckpt.CheckpointError("%s: the run read stdin or Python sentences; give the "
+                                       "corpus again" % folder)
+        changed = ckpt.changed_files(recorded)
+        if changed:
+            raise ckpt.CheckpointError("the corpus changed since the checkpoint: %s"
+                                       % ", ".join(changed))
+        corpus = [entry["path"] for entry in recorded]
+    trainer = Trainer(TrainParams(**saved.params), progress)
+    p = trainer.params
+    encoded = encode_corpus(corpus, p.min_count, p.max_vocab, cache_dir=cache_dir,
+                            progress=trainer.progress.counting, vocabulary=saved.vocab)
+    identity = encoded.identity()
+    expected = {k: saved.corpus.get(k) for k in identity}
+    if identity != expected:
+        raise ckpt.CheckpointError("%s: this is not the corpus the run trained on (its encoded "
+                                   "form differs: %s, expected %s)" % (folder, identity, expected))
+    checkpointer = ckpt.Checkpointer(folder, checkpoint_every or saved.every or "1epoch",
+                                     saved.vocab, saved.params, encoded.tokens, saved.corpus,
+                                     saved.note)
+    checkpointer.start(saved.state.words())
+    return _run(trainer, encoded, saved.syn0, saved.syn1neg, saved.state, checkpointer,
+                saved.output_bias)
+
+
+def _grown_weights(saved, origin, seed):
+    """The saved model's rows for the words it knew; word2vec's init for the new ones."""
+    known = origin >= 0
+    syn0 = padded_matrix(len(origin), saved.syn0.shape[1])
+    syn1neg = padded_matrix(len(origin), saved.syn0.shape[1])
+    syn0[known] = saved.syn0[origin[known]]
+    syn1neg[known] = saved.syn1neg[origin[known]]
+    syn0[~known] = initial_vectors(int((~known).sum()), syn0.shape[1], seed)
+    return syn0, syn1neg
+
+
+def _grown_bias(saved, encoded, params):
+    """NCE output biases for a continued run (None without): the saved model's for the words
+    it knew (when it had biases), log unigram probability in the grown vocabulary otherwise."""
+    if not params.has_output_bias:
+        return None
+    bias = initial_output_bias(encoded.vocab.counts)
+    if saved.output_bias is not None:
+        known = encoded.origin >= 0
+        bias[known] = saved.output_bias[encoded.origin[known]]
+    return bias
+
+
+def _run(trainer, encoded, syn0, syn1neg, state, checkpointer, output_bias=None):
+    syn0, syn1neg, output_bias, stats = trainer.train(encoded, syn0, syn1neg, state,
+                                                      checkpointer, output_bias)
+
+    vocab = encoded.vocab
+    epochs = trainer.params.epochs
+    report = {
+        "vocab_size": len(vocab),
+        "distinct_words": vocab.distinct_words,
+        "tokens": vocab.total_tokens,
+        "retained_tokens": encoded.tokens,
+        "sentences": encoded.sentences,
+        "truncated_tokens": encoded.truncated_tokens,
+        "epochs": epochs,
+        "count_seconds": encoded.seconds,
+        **stats,
+        "words_per_sec": vocab.total_tokens * epochs / max(stats["train_seconds"], 1e-9),
+        "params": dataclasses.asdict(trainer.params),
+    }
+    return Word2VecModel(vocab, syn0, syn1neg, trainer.params, report, output_bias)
+
+def train_encoded(encoded, progress=None, **params):
+    """Train on an already encoded corpus (``corpus.encode_corpus``); return a ``Word2VecModel``.
+
+    For several runs over the same data (``w2vns tune``): the text is counted once.
+    ``min_count`` and ``max_vocab`` were applied when encoding; here they are only recorded.
+    """
+    return _run(Trainer(_check_params(params), progress), encoded, None, None, None, None)
