@@ -8,8 +8,11 @@ import click
 from ..apps.evaluation import evaluate as run_evaluation
 from ..corpus.encode import MAX_TOKEN_BYTES, CorpusError
 from ..io.atomic import atomic_output, check_writable
-from ..training.api import resume as resume_run
-from ..training.api import train as train_model
+from ..distributed.api import resume as resume_run
+from ..distributed.api import train as train_model
+from ..distributed.checkpoint import is_dask_checkpoint
+from ..distributed.checkpoint import read_note as read_dask_note
+from ..distributed.cluster import DaskUnavailable, check_spec, require_dask
 from ..training.checkpoint import CheckpointError, read_note
 from ..training.presets import describe
 from .common import (DEFAULT_MODEL, EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, absolute_path,
@@ -58,11 +61,20 @@ from .tables import evaluation_summary
               help="Defaults for a kind of data; options given explicitly win.  items: baskets "
                    "or sessions, one per line (window 0, min-count 1, sample 0, epochs 20, "
                    "noise-power 0).")
+@click.option("--dask", "dask", default=None, metavar="local[:N]|tcp://HOST:8786",
+              help="Train on a Dask cluster: N worker processes here (default one per core), "
+                   "or a running scheduler; the workers read CORPUS (files, globs, URLs) "
+                   "themselves. Needs pip install 'w2vns[dask]'.")
+@click.option("--blocks", type=click.IntRange(1, 4096), default=None,
+              help="With --dask: K input and K output blocks of the weights [default: one "
+                   "per worker].")
+@click.option("--rounds", type=click.IntRange(1, 100000), default=None,
+              help="With --dask: slices of each epoch [default: from corpus and model size].")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 @click.pass_context
 def train(ctx, corpus, output, fmt, vocab_out, report, checkpoint_dir, checkpoint_every,
           resume_dir, init_dir, save_model, cache_dir, progress, quiet, evaluate_after, preset,
-          **params):
+          dask, blocks, rounds, **params):
     """Train vectors on CORPUS (files, '-' for stdin, .gz/.bz2/.xz/.zst, URLs).
 
     \b
@@ -71,6 +83,7 @@ def train(ctx, corpus, output, fmt, vocab_out, report, checkpoint_dir, checkpoin
     w2vns train more.txt --init ckpt -o v2.bin    # continued training on new text
     """
     started = time.perf_counter()
+    cluster = _cluster_options(dask, blocks, rounds, init_dir, cache_dir)
     given = {name for name in params
              if ctx.get_parameter_source(name) != click.core.ParameterSource.DEFAULT}
     if resume_dir:
@@ -79,7 +92,9 @@ def train(ctx, corpus, output, fmt, vocab_out, report, checkpoint_dir, checkpoin
         if clash:
             fail("--%s cannot be used with --resume: the run continues with its own settings "
                  "and checkpoint folder" % clash[0].replace("_", "-"))
-        note = _checkpoint_note(resume_dir)
+        if not dask and is_dask_checkpoint(resume_dir):
+            fail("%s: a distributed run's checkpoint: resume it with --dask" % resume_dir)
+        note = _checkpoint_note(resume_dir, dask)
         output = output or note.get("output")
         fmt = fmt or note.get("format")
         vocab_out = vocab_out or note.get("vocab_out")
@@ -91,7 +106,7 @@ def train(ctx, corpus, output, fmt, vocab_out, report, checkpoint_dir, checkpoin
     output = output or DEFAULT_MODEL
     if corpus.count("-") > 1:
         fail("stdin ('-') can be read only once")
-    for path in corpus:
+    for path in corpus if not dask else ():  # a cluster's workers look for the shards
         if path != "-" and "://" not in path:
             if not os.path.exists(path):
                 fail("%s: no such file" % path)
@@ -114,15 +129,15 @@ def train(ctx, corpus, output, fmt, vocab_out, report, checkpoint_dir, checkpoin
     try:
         if resume_dir:
             model = resume_run(resume_dir, corpus=list(corpus) or None, progress=bars,
-                               cache_dir=cache_dir, checkpoint_every=checkpoint_every)
+                               checkpoint_every=checkpoint_every,
+                               **{k: v for k, v in cluster.items() if k != "init"})
         else:
             # Absolute, so that --resume from another folder writes the same files.
             note = {"output": absolute_path(output), "format": fmt, "vocab_out": absolute_path(vocab_out),
                     "report": absolute_path(report)}
-            model = train_model(list(corpus), progress=bars, cache_dir=cache_dir,
-                                checkpoint=checkpoint_dir,
-                                checkpoint_every=checkpoint_every or "1epoch", init=init_dir,
-                                note=note, **{k: v for k, v in params.items() if k in given})
+            model = train_model(list(corpus), progress=bars, checkpoint=checkpoint_dir,
+                                checkpoint_every=checkpoint_every or "1epoch", note=note,
+                                **cluster, **{k: v for k, v in params.items() if k in given})
         _warn_about_words(quiet, model)
         write_start = time.perf_counter()
         writing = output  # named in the error if a write fails (a full disk says no file name)
@@ -166,16 +181,38 @@ def train(ctx, corpus, output, fmt, vocab_out, report, checkpoint_dir, checkpoin
         figures = "; %s" % evaluation_summary(summary["evaluation"])
     if preset:
         figures += "; %s" % describe(preset, preset_used)
-    log(quiet, "w2vns: %s words x %d dims, %s tokens x %d epochs in %.1f s (%s words/s, %d threads)"
+    where = ("%d threads" % summary["threads"] if "distributed" not in summary else
+             "%(workers)d workers, %(blocks)d blocks" % summary["distributed"])
+    log(quiet, "w2vns: %s words x %d dims, %s tokens x %d epochs in %.1f s (%s words/s, %s)"
         " -> %s" % (human(summary["vocab_size"]), summary["params"]["dim"], human(summary["tokens"]),
                     summary["epochs"], summary["train_seconds"], human(summary["words_per_sec"]),
-                    summary["threads"], (output if output != "-" else "stdout") + figures))
+                    where, (output if output != "-" else "stdout") + figures))
 
 
-def _checkpoint_note(folder):
+def _cluster_options(dask, blocks, rounds, init_dir, cache_dir):
+    """The arguments that choose where training runs: one machine (init, cache_dir), or a
+    Dask cluster (dask, blocks, rounds); one clear line for what does not go together, and
+    for --dask without Dask installed."""
+    if not dask:
+        for name, value in (("blocks", blocks), ("rounds", rounds)):
+            if value is not None:
+                fail("--%s needs --dask" % name)
+        return {"init": init_dir, "cache_dir": cache_dir}
+    for name, value in (("init", init_dir), ("cache-dir", cache_dir)):
+        if value is not None:
+            fail("--%s cannot be used with --dask" % name)
+    try:
+        require_dask()
+        check_spec(dask)
+    except (DaskUnavailable, ValueError) as err:
+        fail(str(err))
+    return {"dask": dask, "blocks": blocks, "rounds": rounds}
+
+
+def _checkpoint_note(folder, dask=None):
     """The output options an interrupted run stored with its checkpoint."""
     try:
-        return read_note(folder)
+        return read_dask_note(folder) if dask else read_note(folder)
     except CheckpointError as err:
         fail(str(err))
 

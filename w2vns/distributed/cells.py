@@ -9,8 +9,8 @@ import time
 
 import numpy as np
 
-from .._kernel import COUNTER_STRIDE, GroupKernel
-from ..training import padded_matrix
+from ..training._kernel import COUNTER_STRIDE, GroupKernel
+from ..training.weights import padded_matrix
 from ._plan import plan_range
 
 #: Groups per piece of a plan: the unit one thread of a cell trains (~10 ms of work), small

@@ -8,8 +8,8 @@ its output block's table (V/K entries), never the whole one.
 """
 import numpy as np
 
-from ..sampling import noise_weights
-from .._sampling import build_alias
+from ..corpus.sampling import noise_weights
+from ..corpus._sampling import build_alias
 from .schedule import block_ids
 
 

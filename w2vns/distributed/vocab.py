@@ -10,13 +10,14 @@ gives the same ids, counts and ties as ``encode_corpus`` over the same files.
 """
 import dataclasses
 import lzma
+import operator
 
 import numpy as np
 
-from .._encode import Encoder
-from ..corpus import (CHUNK_BYTES, MAX_SENTENCE_LENGTH, MAX_TOKEN_BYTES, CorpusError,
-                      _check_text, open_source)
-from ..vocab import Vocabulary
+from ..corpus._encode import Encoder
+from ..corpus.encode import (CHUNK_BYTES, MAX_SENTENCE_LENGTH, MAX_TOKEN_BYTES, CorpusError,
+                            _check_text, encode_corpus, open_source)
+from ..corpus.vocab import Vocabulary
 
 
 @dataclasses.dataclass
@@ -94,7 +95,8 @@ def vocabulary_from_counts(counts, min_count, max_vocab):
 def distributed_vocabulary(client, shards, min_count=5, max_vocab=None):
     """Count ``shards`` (a list of paths/URLs, in corpus order) on the cluster behind
     ``client`` and reduce them there as a tree; only the kept vocabulary comes back.
-    Returns ``(vocabulary, truncated_tokens)``."""
+    Returns ``(future of the vocabulary, vocabulary, truncated tokens)``: the future (a task
+    on the cluster) is what the workers' tasks take, so that a lost copy is recomputed."""
     parts = [client.submit(count_shard, s, pure=False, retries=2) for s in shards]
     while len(parts) > 1:
         pairs = [client.submit(merge_counts, parts[i], parts[i + 1], retries=2)
@@ -102,5 +104,20 @@ def distributed_vocabulary(client, shards, min_count=5, max_vocab=None):
         if len(parts) % 2:
             pairs.append(parts[-1])
         parts = pairs
-    return client.submit(vocabulary_from_counts, parts[0], min_count, max_vocab,
-                         retries=2).result()
+    kept = client.submit(vocabulary_from_counts, parts[0], min_count, max_vocab, retries=2)
+    vocab, truncated = kept.result()
+    return client.submit(operator.getitem, kept, 0), vocab, truncated
+
+
+def encode_shard(path, vocab):
+    """One shard as word ids of ``vocab`` (uint32, sentence ends 0xFFFFFFFF), in memory: the
+    stream one machine would encode for this part of the corpus (the same pass, with the
+    vocabulary fixed). Runs on a worker; an empty shard, or one with no kept word, gives an
+    empty stream."""
+    try:
+        encoded = encode_corpus(path, vocabulary=vocab)
+    except CorpusError as err:
+        if "no token" in str(err) or "empty" in str(err):
+            return np.zeros(0, dtype=np.uint32)
+        raise
+    return np.array(encoded.stream)

@@ -1,0 +1,291 @@
+"""The Dask backend: the partitioned scheme's rounds as a graph of pure tasks over blocks.
+
+State lives in Dask futures, never in a worker's memory alone: each block is the result of the
+last cell that trained it (a task), each plan the result of a task over an encoded shard, each
+encoded shard the result of a task that reads the shard. A worker that dies takes results with
+it; Dask recomputes them from their inputs (back to the last checkpoint, whose blocks are read
+from files, or to the start of the run). Every task is pure: cells copy their blocks before
+training them, so a retried or recomputed task starts from the same inputs.
+
+The client submits one round at a time (the plans of every shard's slice, then the K
+sub-iterations' cells), keeping one round ahead so that the workers never wait for the client,
+and no more, so that memory holds at most two rounds of plans. Cells of input block A are
+placed on the worker of A (loosely: another worker takes them if it is gone), so that a plan's
+groups for A move once per round and the input blocks stay put; the output blocks move.
+"""
+import dataclasses
+import math
+import operator
+import time
+
+import numpy as np
+
+from ..corpus.sampling import keep_thresholds
+from ..training.weights import TrainingDiverged, all_finite
+from .cells import init_input_block, mix, plan, train_cell, zero_block
+from .schedule import block_ids, block_rows, learning_rates, schedule
+from .tables import block_noise_table, block_table
+
+#: Rounds per epoch are chosen so that the output blocks' moves (the whole output matrix once
+#: per round) cost at most this many bytes per corpus token, next to the ~40-60 bytes a token's
+#: windows take in the plans: more rounds are closer to one machine's order of updates.
+ROUND_BYTES_PER_TOKEN = 8
+MAX_ROUNDS = 64
+
+#: Retries of a task that raises (a worker lost while running it is not counted: Dask
+#: reschedules that on its own).
+RETRIES = 3
+
+
+def default_rounds(tokens, vocab_size, dim):
+    """Rounds per epoch for ``tokens`` kept tokens (see ``ROUND_BYTES_PER_TOKEN``)."""
+    return max(1, min(MAX_ROUNDS, int(tokens * ROUND_BYTES_PER_TOKEN
+                                      // max(1, vocab_size * dim * 4))))
+
+
+@dataclasses.dataclass
+class RunState:
+    """Where a distributed run stands: the next round to train (epoch * rounds + round), the
+    words trained so far (for progress and the report), the training seconds spent."""
+
+    next_round: int = 0
+    words: float = 0.0
+    train_seconds: float = 0.0
+    pairs: float = 0.0
+    loss: float = 0.0
+
+
+def keep_of(vocab, sample):
+    return keep_thresholds(vocab.counts, sample)
+
+
+def noise_of(vocab, power, nblocks, block):
+    return block_noise_table(vocab.counts[block_ids(len(vocab), nblocks, block)], power)
+
+
+def blocks_of(vocab, power, nblocks):
+    return block_table(vocab.counts, power, nblocks)
+
+
+def view_of(planned, block, seed):
+    """Input block ``block``'s part of a plan, with the seed its pieces' replays start from."""
+    return mix(seed, block), planned[0][block]
+
+
+def plan_counts(planned):
+    """(words read, pairs) of a plan: what its round is worth in progress."""
+    return planned[1], int(planned[2].sum())
+
+
+def stream_length(stream):
+    return len(stream), int(np.count_nonzero(stream == 0xFFFFFFFF))
+
+
+class DaskBackend:
+    """Trains K input blocks x K output blocks over encoded shards on a Dask cluster.
+
+    ``client``: a ``distributed.Client``; ``params``: resolved ``TrainParams`` (threads: per
+    cell, 0 for the worker's own); ``progress``: a ``Progress``.
+    """
+
+    #: Seconds between progress reports while waiting for the cluster.
+    POLL_SECONDS = 0.2
+
+    def __init__(self, client, params, nblocks, progress):
+        self.client = client
+        self.params = params
+        self.nblocks = nblocks
+        self.progress = progress
+        workers = sorted(client.scheduler_info()["workers"])
+        if not workers:
+            raise ValueError("the Dask cluster has no workers")
+        self.workers = workers
+
+    def _submit(self, func, *args, block=None, **kwargs):
+        """Submit a task; with ``block``, placed on that input block's worker if it can be."""
+        if block is not None:
+            kwargs.update(workers=[self.workers[block % len(self.workers)]],
+                          allow_other_workers=True)
+        return self.client.submit(func, *args, retries=RETRIES, **kwargs)
+
+    def prepare_tables(self, vocab_future):
+        """The samplers' tables as futures: keep thresholds, each output block's share of the
+        noise distribution (made on the worker of its block), the table over the blocks."""
+        p, k = self.params, self.nblocks
+        self.keep = self._submit(keep_of, vocab_future, p.sample)
+        self.noise = [self._submit(noise_of, vocab_future, p.noise_power, k, b, block=b)
+                      for b in range(k)]
+        self.block_table = self._submit(blocks_of, vocab_future, p.noise_power, k)
+
+    def initial_blocks(self):
+        """Fresh blocks: word2vec's init for the input rows, zeros for the output rows."""
+        p, k = self.params, self.nblocks
+        syn0 = [self._submit(init_input_block, block_rows(self.vocab_size, k, a), p.dim,
+                             p.seed, a, block=a) for a in range(k)]
+        syn1 = [self._submit(zero_block, block_rows(self.vocab_size, k, b), p.dim, block=b)
+                for b in range(k)]
+        return syn0, syn1
+
+    def _submit_round(self, g, syn0, syn1):
+        """Submit round ``g`` (epoch g // rounds); returns (plan counts futures, cell stats
+        futures) and updates ``syn0``/``syn1`` (lists of futures) in place."""
+        p, k, rounds = self.params, self.nblocks, self.rounds
+        epoch, r = divmod(g, rounds)
+        slots = p.epochs * rounds * k
+        views = [[None] * len(self.streams) for _ in range(k)]
+        counts = []
+        for i, stream in enumerate(self.streams):
+            seed = mix(p.seed, epoch, r, i)
+            planned = self._submit(plan, stream, self.keep, p.window, k, rounds, r, seed)
+            counts.append(self._submit(plan_counts, planned))
+            for a in range(k):
+                views[a][i] = self._submit(view_of, planned, a, seed)
+        stats = []
+        for s, cells in enumerate(schedule(k)):
+            slot = g * k + s
+            a0, a1 = learning_rates(p.alpha, p.min_alpha, slot, slots)
+            settings = {"window": p.window, "negative": p.negative, "threads": self.threads,
+                        "seed": p.seed, "slot": slot, "alpha_start": a0, "alpha_end": a1,
+                        "fail_once": self.fail_once}
+            for a, b in cells:
+                cell = self._submit(train_cell, syn0[a], syn1[b], views[a], self.noise[b],
+                                    self.block_table, a, b, settings, block=a)
+                syn0[a] = self._submit(operator.getitem, cell, 0, block=a)
+                syn1[b] = self._submit(operator.getitem, cell, 1, block=a)
+                stats.append(self._submit(operator.getitem, cell, 2, block=a))
+        return counts, stats
+
+    #: Kernel threads per cell (0: the worker's threads); a test hook that makes every
+    #: cell's first attempt raise once (a file that the first attempt removes).
+    threads = 0
+    fail_once = None
+
+    def run(self, syn0, syn1, state, total_words, checkpointer=None):
+        """Train rounds ``state.next_round`` .. end over blocks ``syn0``/``syn1`` (lists of
+        futures, advanced in place), saving through ``checkpointer`` (a ``DaskCheckpointer``)
+        when it is due, at the end, and on an interruption (the last round done). Returns
+        ``state``."""
+        from distributed import wait  # imported only once a cluster is in use
+
+        p = self.params
+        total_rounds = p.epochs * self.rounds
+        keep_ends = checkpointer is not None
+        self.progress.training_start(total_words)
+        start = time.perf_counter() - state.train_seconds
+        inflight = []          # (counts, stats, blocks at its end) of submitted rounds, in order
+        done_blocks = (list(syn0), list(syn1))  # the blocks at the end of the last round done
+        g = n = state.next_round  # next round to finish, next round to submit
+        words_per_round = total_words / max(1, total_rounds)
+        try:
+            while g < total_rounds:
+                # One round ahead, never past a checkpoint that is due before it.
+                while n < total_rounds and n <= g + 1 and not (
+                        checkpointer is not None and n > g and
+                        checkpointer.due(n, state.words + (n - g) * words_per_round)):
+                    counts, stats = self._submit_round(n, syn0, syn1)
+                    inflight.append((counts, stats, (list(syn0), list(syn1)) if keep_ends
+                                     else None))
+                    n += 1
+                counts, stats, ends = inflight[0]
+                before = state.words
+                words = pairs = None
+                pending = list(stats)
+                while pending:
+                    try:
+                        done, pending = wait(pending, timeout=self.POLL_SECONDS,
+                                             return_when="FIRST_COMPLETED")
+                    except TimeoutError:  # nothing finished yet: report progress anyway
+                        done = ()
+                    pending = [f for f in pending if f not in done]
+                    if words is None and all(c.done() for c in counts):
+                        got = self.client.gather(counts)
+                        words, pairs = sum(w for w, _ in got), sum(k for _, k in got)
+                    for f in done:
+                        cell = f.result()
+                        state.pairs += cell["pairs"]
+                        state.loss += cell["loss"]
+                        if pairs:
+                            state.words += words * cell["pairs"] / pairs
+                    self.progress.training(int(state.words), self._alpha(g), self._loss(state))
+                if words is None:
+                    words = sum(w for w, _ in self.client.gather(counts))
+                inflight.pop(0)
+                if ends is not None:
+                    done_blocks = ends
+                g += 1
+                state.next_round = g
+                state.words = before + words  # a round is worth exactly the words it read
+                state.train_seconds = time.perf_counter() - start
+                self.progress.training(int(state.words), self._alpha(g), self._loss(state))
+                if checkpointer is not None and n == g and (
+                        g == total_rounds or checkpointer.due(g, state.words)):
+                    syn0[:], syn1[:] = checkpointer.save(syn0, syn1, state)
+                    done_blocks = (list(syn0), list(syn1))
+                    start += checkpointer.last_seconds
+        except BaseException:
+            for counts, stats, _ in inflight:
+                self.client.cancel(counts + stats)
+            if checkpointer is not None and g < total_rounds:
+                state.train_seconds = time.perf_counter() - start
+                checkpointer.save(*done_blocks, state)
+            raise
+        finally:
+            self.progress.close()
+        state.train_seconds = time.perf_counter() - start
+        return state
+
+    def _alpha(self, g):
+        p = self.params
+        return learning_rates(p.alpha, p.min_alpha, g * self.nblocks,
+                              p.epochs * self.rounds * self.nblocks)[0]
+
+    @staticmethod
+    def _loss(state):
+        return state.loss / state.pairs if state.pairs else None
+
+    def gather(self, syn0, syn1):
+        """The full matrices in global id order (on the client), from the block futures."""
+        k, dim = self.nblocks, self.params.dim
+        full0 = np.empty((self.vocab_size, dim), dtype=np.float32)
+        full1 = np.empty((self.vocab_size, dim), dtype=np.float32)
+        for b in range(k):  # one block at a time: the client holds one more block at most
+            ids = block_ids(self.vocab_size, k, b)
+            full0[ids] = syn0[b].result()
+            full1[ids] = syn1[b].result()
+        if not (all_finite(full0) and all_finite(full1)):
+            raise TrainingDiverged("training diverged: the weights hold NaN or infinite values "
+                                   "(a lower --alpha avoids it)")
+        return full0, full1
+
+
+def check_supported(params):
+    """ValueError for settings the partitioned scheme does not train (they need the whole
+    output matrix at once: hard negatives rank candidates from every block, self-adversarial
+    weights normalise over a window's noise words, NCE's per-word biases are not dealt to
+    blocks yet; the reference kernel's per-pair noise is the fast kernel's groups of one)."""
+    if params.loss != "sgns":
+        raise ValueError("a distributed run trains --loss sgns only (got %s)" % params.loss)
+    if params.hard_negatives:
+        raise ValueError("a distributed run does not do --hard-negatives")
+    if params.adversarial_temperature:
+        raise ValueError("a distributed run does not do --adversarial-temperature")
+    if params.kernel != "fast":
+        raise ValueError("a distributed run trains with the fast kernel (shared noise words "
+                         "per window) only")
+
+
+def check_blocks(nblocks):
+    if not isinstance(nblocks, int) or isinstance(nblocks, bool) or not 1 <= nblocks <= 4096:
+        raise ValueError("blocks must be an integer in 1..4096 (got %r)" % (nblocks,))
+
+
+def rounds_for(rounds, tokens, vocab_size, dim):
+    if rounds is None:
+        return default_rounds(tokens, vocab_size, dim)
+    if not isinstance(rounds, int) or isinstance(rounds, bool) or not 1 <= rounds <= 100000:
+        raise ValueError("rounds must be an integer in 1..100000 (got %r)" % (rounds,))
+    return rounds
+
+
+def ceil_div(a, b):
+    return -(-a // b) if b else math.inf
