@@ -795,72 +795,125 @@ cdef class Kernel:
 #
 # The vocabulary's ids are dealt to K blocks in frequency order, boustrophedon (0..K-1, then
 # K-1..0, ...: every block gets a fair share of the frequent words); an id's row in its block
-# is id // K. A cell trains, from one piece of a plan (w2vns.distributed plans the epoch's
-# windows), the groups ``[centre, m, x_1 .. x_m]``: a window's contexts that fall in input
-# block A (as local rows of A) with the window's centre (a global id). Each group's k noise
-# words are dealt to the output blocks by a multinomial over the blocks' noise masses, drawn
-# from a stream that every cell of the same piece replays identically (``replay_seed``):
-# cell (A, B) trains the centre (when B holds it) and the draws that fell in B, drawn from
-# B's share of the noise distribution. Over the K cells of A, each group gets its centre once
-# and exactly k noise words, each distributed as count^power over the whole vocabulary.
+# is id // K. A cell trains the groups of a plan (cython_ext/_plan.pyx): a window's contexts
+# that fall in input block A (local rows of A), with the window's centre (a global id) and the
+# blocks its k noise words fall in (drawn by the plan from the blocks' noise masses, k bytes
+# packed four to a uint32):
+#
+#     [centre, m, blocks[(k + 3) / 4], x_1 .. x_m]
+#
+# Cell (A, B) trains the centre when B holds it, and one noise word for each of the k blocks
+# that is B, drawn from B's share of the noise distribution. Over the K cells of A, each group
+# gets its centre once and exactly k noise words, each distributed as count^power over the
+# whole vocabulary (block, then word within the block).
 
-cdef inline uint32_t snake_block(uint32_t word, uint32_t nblocks) noexcept nogil:
-    """The block of a global id (see above)."""
-    cdef uint32_t q = word // nblocks, j = word - q * nblocks
+cdef inline uint32_t divide(uint32_t word, uint32_t nblocks, double inverse) noexcept nogil:
+    """word // nblocks without a division instruction (tens of cycles, and the planner and
+    the cells take one per id): a multiplication by 1 / nblocks, corrected by one if the
+    rounding made it wrong."""
+    cdef uint32_t q = <uint32_t>(word * inverse)
+    if <uint64_t>q * nblocks > word:
+        q -= 1
+    elif <uint64_t>(q + 1) * nblocks <= word:
+        q += 1
+    return q
+
+
+cdef inline uint32_t snake_block(uint32_t word, uint32_t nblocks, double inverse) noexcept nogil:
+    """The block of a global id (boustrophedon dealing: see cython_ext/_kernel.pyx)."""
+    cdef uint32_t q = divide(word, nblocks, inverse), j = word - q * nblocks
     return j if (q & 1) == 0 else nblocks - 1 - j
 
 
+cdef struct Group:
+    # One group's update in cell (A, B), prepared a group ahead (rows fetched meanwhile).
+    const uint32_t *contexts
+    uint32_t m
+    int n_out
+    int n_pos
+    uint32_t targets[65]     # the centre (if positive) and the noise words in B
+
+
+cdef int64_t prepare_group(Config *c, const uint32_t *groups, int64_t p, int64_t length,
+                           uint32_t nblocks, double inverse, uint32_t block, uint64_t *rng,
+                           Group *g, bint fetch) noexcept nogil:
+    """Read the group at groups[p] into ``g`` (its targets drawn), start fetching its rows if
+    ``fetch``; return where the next group starts (``length`` when none is left)."""
+    cdef uint32_t centre = groups[p], d, w, words = (<uint32_t>c.negative + 3) >> 2
+    cdef const uint32_t *blocks = groups + p + 2
+    g.m = groups[p + 1]
+    g.contexts = groups + p + 2 + words
+    g.n_out = 0
+    g.n_pos = 0
+    if snake_block(centre, nblocks, inverse) == block:
+        g.targets[0] = divide(centre, nblocks, inverse)
+        g.n_out = 1
+        g.n_pos = 1
+    for d in range(<uint32_t>c.negative):
+        if ((blocks[d >> 2] >> (8 * (d & 3))) & 0xFF) == block:
+            w = alias_draw(rng, c.noise_prob, c.noise_alias, c.vocab_size)
+            if g.n_pos and w == g.targets[0]:
+                continue  # a noise word equal to the centre is skipped, as on one machine
+            g.targets[g.n_out] = w
+            g.n_out += 1
+    if fetch and g.n_out > 0:
+        for d in range(<uint32_t>g.n_out):
+            prefetch_write(c.syn1neg + <int64_t>g.targets[d] * c.row, c.dim)
+        for d in range(g.m):
+            prefetch_write(c.syn0 + <int64_t>g.contexts[d] * c.row, c.dim)
+    p += 2 + words + g.m
+    return p if p < length else length
+
+
 cdef int train_groups(Config *c, int thread, const uint32_t *groups, int64_t length,
-                      uint32_t nblocks, uint32_t block, const uint32_t *block_prob,
-                      const uint32_t *block_alias, uint64_t replay, double alpha_start,
-                      double alpha_end, uint64_t *rng, uint32_t *record,
-                      int64_t *recorded) noexcept nogil:
-    """Train (or, with ``record``, list as (centre, context-or-noise, label) triples of global
-    or local ids) the groups of groups[0:length]; 0, or -1 without memory."""
+                      uint32_t nblocks, uint32_t block, double alpha_start, double alpha_end,
+                      uint64_t *rng, uint32_t *record, int64_t *recorded) noexcept nogil:
+    """Train (or, with ``record``, list as (output, input, label) triples) the groups of
+    groups[0:length]; 0, or -1 without memory."""
     cdef Scratch s
+    cdef Group groups_ahead[2]
+    cdef Group *g
     cdef int64_t p = 0, since_update = 0, n_rec = 0
-    cdef uint32_t centre, m, j, d, w, n_neg
-    cdef int n_out, n_pos
-    cdef double loss = 0, pairs = 0, words = 0
+    cdef uint32_t j, d
+    cdef int current = 0
+    cdef double loss = 0, pairs = 0
     cdef float alpha = <float>alpha_start
+    cdef bint fetch = record == NULL
+    cdef double inverse = 1.0 / nblocks
     if scratch_alloc(c, &s) != 0:
         scratch_free(&s)
         return -1
-    while p + 2 <= length:
-        centre = groups[p]
-        m = groups[p + 1]
-        n_out = 0
-        n_pos = 0
-        if snake_block(centre, nblocks) == block:
-            s.targets[0] = centre // nblocks
-            n_out = 1
-            n_pos = 1
-        n_neg = 0
-        for d in range(c.negative):
-            if alias_draw(&replay, block_prob, block_alias, nblocks) == block:
-                n_neg += 1
-        for d in range(n_neg):
-            w = alias_draw(rng, c.noise_prob, c.noise_alias, c.vocab_size)
-            if n_pos and w == s.targets[0]:
-                continue  # a noise word equal to the centre is skipped, as on one machine
-            s.targets[n_out] = w
-            n_out += 1
-        if n_out > 0 and m > 0:
+    groups_ahead[0].m = 0  # m == 0 marks the end (a group has at least one context)
+    if length > 0:
+        p = prepare_group(c, groups, 0, length, nblocks, inverse, block, rng,
+                          &groups_ahead[0], fetch)
+    while True:
+        g = &groups_ahead[current]
+        if g.m == 0:
+            break
+        # The next group's targets are drawn and its rows fetched while this one computes.
+        if p < length:
+            p = prepare_group(c, groups, p, length, nblocks, inverse, block, rng,
+                              &groups_ahead[1 - current], fetch)
+        else:
+            groups_ahead[1 - current].m = 0
+        if g.n_out > 0 and g.m > 0:
             if record != NULL:
-                for d in range(<uint32_t>n_out):
-                    for j in range(m):
-                        record[3 * n_rec] = centre if <int>d < n_pos else s.targets[d]
-                        record[3 * n_rec + 1] = groups[p + 2 + j]
-                        record[3 * n_rec + 2] = 1 if <int>d < n_pos else 0
+                for d in range(<uint32_t>g.n_out):
+                    for j in range(g.m):
+                        record[3 * n_rec] = g.targets[d]
+                        record[3 * n_rec + 1] = g.contexts[j]
+                        record[3 * n_rec + 2] = 1 if <int>d < g.n_pos else 0
                         n_rec += 1
             else:
-                for j in range(m):
-                    s.inputs[j] = c.syn0 + <int64_t>groups[p + 2 + j] * c.row
-                for d in range(<uint32_t>n_out):
-                    s.rows[d] = c.syn1neg + <int64_t>s.targets[d] * c.row
-                loss += update_targets(c, &s, n_out, n_pos, <int>m, alpha)
-            pairs += m * n_pos
-        p += 2 + m
+                for j in range(g.m):
+                    s.inputs[j] = c.syn0 + <int64_t>g.contexts[j] * c.row
+                for d in range(<uint32_t>g.n_out):
+                    s.targets[d] = g.targets[d]
+                    s.rows[d] = c.syn1neg + <int64_t>g.targets[d] * c.row
+                loss += update_targets(c, &s, g.n_out, g.n_pos, <int>g.m, alpha)
+            pairs += g.m * g.n_pos
+        current = 1 - current
         since_update += 1
         if since_update >= 4096:  # the learning rate follows the position in the piece
             since_update = 0
@@ -879,21 +932,18 @@ cdef class GroupKernel:
 
     ``syn0`` holds input block A's rows and ``syn1neg`` output block B's (the same row stride);
     ``noise_prob``/``noise_alias`` are B's share of the noise distribution (an alias table over
-    its local rows), ``block_prob``/``block_alias`` the alias table over the K blocks' noise
-    masses. The caller (w2vns.distributed.cells) validates shapes and ids.
+    its local rows). The caller (w2vns.distributed.cells) trusts its plans: their ids fit the
+    blocks (the plan was made for this vocabulary and K).
     """
     cdef Config c
     cdef object _refs
     cdef readonly object loss, stop_flag, rng_state
     cdef uint32_t nblocks, block
-    cdef const uint32_t *block_prob
-    cdef const uint32_t *block_alias
-    cdef int64_t dummy_words
+    cdef int64_t unused_words
 
     def __init__(self, float[:, :] syn0, float[:, :] syn1neg, const uint32_t[::1] noise_prob,
-                 const uint32_t[::1] noise_alias, const uint32_t[::1] block_prob,
-                 const uint32_t[::1] block_alias, int block, int window, int negative,
-                 int threads, uint64_t seed):
+                 const uint32_t[::1] noise_alias, int nblocks, int block, int window,
+                 int negative, int threads, uint64_t seed):
         cdef int t
         if syn0.shape[1] != syn1neg.shape[1] or syn0.strides[0] != syn1neg.strides[0]:
             raise ValueError("the blocks' rows differ in size or stride")
@@ -901,17 +951,17 @@ cdef class GroupKernel:
             raise ValueError("weight rows must be contiguous float32")
         if noise_prob.shape[0] != syn1neg.shape[0] or noise_alias.shape[0] != syn1neg.shape[0]:
             raise ValueError("the noise table does not match the output block")
-        if block_prob.shape[0] != block_alias.shape[0] or not 0 <= block < block_prob.shape[0]:
-            raise ValueError("bad block table or block")
+        if not (1 <= nblocks <= 256 and 0 <= block < nblocks):
+            raise ValueError("bad block (nblocks in 1..256)")
         if syn0.shape[0] == 0 or syn1neg.shape[0] == 0:
             raise ValueError("empty block")
-        if window < 0 or negative < 0 or threads < 1:
-            raise ValueError("window and negative must be >= 0, threads >= 1")
+        if window < 0 or not 0 <= negative <= 64 or threads < 1:
+            raise ValueError("window must be >= 0, negative in 0..64, threads >= 1")
         self.loss = np.zeros(threads * SLOT, dtype=np.float64)
         self.stop_flag = np.zeros(1, dtype=np.intc)
         self.rng_state = np.array([(seed * 0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019 * (t + 1)) % 2**64
                                    for t in range(threads)], dtype=np.uint64).repeat(SLOT)
-        self._refs = (syn0, syn1neg, noise_prob, noise_alias, block_prob, block_alias)
+        self._refs = (syn0, syn1neg, noise_prob, noise_alias)
         cdef double[::1] ls = self.loss
         cdef int[::1] st = self.stop_flag
         memset(&self.c, 0, sizeof(Config))
@@ -925,18 +975,16 @@ cdef class GroupKernel:
         self.c.window = window
         self.c.negative = negative
         self.c.loss_type = LOSS_SGNS
-        self.c.words_done = &self.dummy_words
+        self.c.words_done = &self.unused_words
         self.c.loss = &ls[0]
         self.c.threads = threads
         self.c.stop = &st[0]
         self.c.fast = 1
-        self.nblocks = <uint32_t>block_prob.shape[0]
+        self.nblocks = <uint32_t>nblocks
         self.block = <uint32_t>block
-        self.block_prob = &block_prob[0]
-        self.block_alias = &block_alias[0]
 
-    def train(self, int thread, const uint32_t[::1] groups, uint64_t replay_seed,
-              double alpha_start, double alpha_end):
+    def train(self, int thread, const uint32_t[::1] groups, double alpha_start,
+              double alpha_end):
         """Train one piece of groups as thread ``thread``, the learning rate going linearly
         from ``alpha_start`` to ``alpha_end`` over it."""
         cdef uint64_t[::1] rng = self.rng_state
@@ -948,28 +996,27 @@ cdef class GroupKernel:
             return
         with nogil:
             result = train_groups(&self.c, thread, &groups[0], groups.shape[0], self.nblocks,
-                                  self.block, self.block_prob, self.block_alias, replay_seed,
-                                  alpha_start, alpha_end, &rng[thread * SLOT], NULL, &n)
+                                  self.block, alpha_start, alpha_end, &rng[thread * SLOT],
+                                  NULL, &n)
         if result < 0:
             raise MemoryError()
 
-    def record(self, const uint32_t[::1] groups, uint64_t replay_seed):
-        """Test hook: what ``train`` would update, as an (n, 3) array of (output word, input
-        row, label) triples: the output a global id when positive (the centre), else a local
-        row of B (a noise word); the input a local row of A."""
+    def record(self, const uint32_t[::1] groups):
+        """Test hook: what ``train`` would update, as an (n, 3) array of (output row of B,
+        input row of A, label) triples, label 1 for the centre and 0 for noise words."""
         cdef uint64_t[::1] rng = self.rng_state
         cdef int64_t n = 0, capacity = 0, p = 0
+        cdef int64_t words = (self.c.negative + 3) // 4
         while p + 2 <= groups.shape[0]:
             capacity += groups[p + 1] * (self.c.negative + 1)
-            p += 2 + groups[p + 1]
+            p += 2 + words + groups[p + 1]
         out = np.zeros((max(capacity, 1), 3), dtype=np.uint32)
         cdef uint32_t[:, ::1] view = out
         if groups.shape[0] == 0:
             return out[:0]
         with nogil:
             train_groups(&self.c, 0, &groups[0], groups.shape[0], self.nblocks, self.block,
-                         self.block_prob, self.block_alias, replay_seed, 0, 0, &rng[0],
-                         &view[0, 0], &n)
+                         0, 0, &rng[0], &view[0, 0], &n)
         return out[:n]
 
     def request_stop(self):

@@ -6,16 +6,18 @@ Subsampling and the reduced window draw their random numbers exactly as the kern
 ``train_range`` does for one thread from the same RNG state (a coin per token, then a window
 size per kept centre), so a plan lists the (centre, context) pairs that ``Kernel.record_pairs``
 lists. Each window is cut into groups, one per input block holding some of its contexts:
-``[centre, m, x_1 .. x_m]``, the centre a global id and the contexts local rows of the block
-(see the boustrophedon dealing in cython_ext/_kernel.pyx). Every ``piece_groups`` groups of a
-block start a new piece: the unit that one thread of a cell trains, and that fixes how the cells
-replay the noise words' blocks.
+``[centre, m, blocks, x_1 .. x_m]``, the centre a global id, the contexts local rows of the
+block (see the boustrophedon dealing in cython_ext/_kernel.pyx), and the blocks of the group's
+k noise words (packed four bytes to a uint32; ``deal_noise`` draws them once the plan's
+centres are known): each cell of the group's input block trains the noise words of its own
+output block. Every ``piece_groups`` groups of a block start a new piece: the unit that one
+thread of a cell trains.
 """
 import numpy as np
 cimport numpy as cnp
 from libc.stdint cimport uint32_t, uint64_t, int64_t
 from libc.stdlib cimport malloc, realloc, free
-from _rng cimport bounded, keep_token
+from _rng cimport alias_draw, bounded, keep_token, next_u32
 
 cnp.import_array()
 
@@ -59,36 +61,55 @@ cdef int cut(Buffer *b) noexcept nogil:
     return 0
 
 
-cdef inline uint32_t snake_block(uint32_t word, uint32_t nblocks) noexcept nogil:
-    cdef uint32_t q = word // nblocks, j = word - q * nblocks
+cdef inline uint32_t divide(uint32_t word, uint32_t nblocks, double inverse) noexcept nogil:
+    """word // nblocks without a division instruction (tens of cycles, and the planner and
+    the cells take one per id): a multiplication by 1 / nblocks, corrected by one if the
+    rounding made it wrong."""
+    cdef uint32_t q = <uint32_t>(word * inverse)
+    if <uint64_t>q * nblocks > word:
+        q -= 1
+    elif <uint64_t>(q + 1) * nblocks <= word:
+        q += 1
+    return q
+
+
+cdef inline uint32_t snake_block(uint32_t word, uint32_t nblocks, double inverse) noexcept nogil:
+    """The block of a global id (boustrophedon dealing: see cython_ext/_kernel.pyx)."""
+    cdef uint32_t q = divide(word, nblocks, inverse), j = word - q * nblocks
     return j if (q & 1) == 0 else nblocks - 1 - j
 
 
 def plan_range(const uint32_t[::1] stream, int64_t start, int64_t end,
-               const uint32_t[::1] keep, int window, int nblocks, uint64_t rng_state,
-               int64_t piece_groups=65536):
-    """Plan the windows of stream[start:end] (whole sentences) for ``nblocks`` input blocks.
+               const uint32_t[::1] keep, int window, int nblocks, int negative,
+               uint64_t rng_state, int64_t piece_groups=65536):
+    """Plan the windows of stream[start:end] (whole sentences) for ``nblocks`` input blocks,
+    leaving room in each group for the blocks of ``negative`` noise words (``deal_noise``
+    fills it in).
 
-    Returns ``(pieces, words, pairs)``: pieces[A] a list of uint32 arrays (block A's groups,
+    ``rng_state`` seeds subsampling and windows (as the kernel's thread RNG). Returns
+    ``(pieces, words, pairs, centres)``: pieces[A] a list of uint32 arrays (block A's groups,
     ``piece_groups`` at most each), ``words`` the word ids read (the progress this range is
-    worth) and ``pairs[A]`` the (centre, context) pairs in block A's groups.
+    worth), ``pairs[A]`` the (centre, context) pairs in block A's groups and ``centres[B]``
+    the groups whose centre is in block B.
     """
-    if nblocks < 1 or nblocks > 65536:
-        raise ValueError("nblocks must be in 1..65536")
-    if window < 0 or piece_groups < 1:
-        raise ValueError("window must be >= 0 and piece_groups >= 1")
-    if not (0 <= start <= end <= stream.shape[0]):
-        raise ValueError("bad range")
+    if nblocks < 1 or nblocks > 256:
+        raise ValueError("nblocks must be in 1..256")
+    if negative < 0:
+        raise ValueError("negative must be >= 0")
     cdef Buffer *out = <Buffer *>malloc(nblocks * sizeof(Buffer))
     cdef uint32_t *sentence = <uint32_t *>malloc(MAX_SENTENCE * sizeof(uint32_t))
     cdef int *seen = <int *>malloc(nblocks * sizeof(int))          # per block: contexts so far
     cdef uint32_t *order = <uint32_t *>malloc(nblocks * sizeof(uint32_t))
     cdef uint32_t *context_block = <uint32_t *>malloc(2 * MAX_SENTENCE * sizeof(uint32_t))
+    cdef uint32_t *context_row = <uint32_t *>malloc(2 * MAX_SENTENCE * sizeof(uint32_t))
     pairs_arr = np.zeros(nblocks, dtype=np.int64)
+    centres_arr = np.zeros(nblocks, dtype=np.int64)
     cdef int64_t[::1] pairs = pairs_arr
+    cdef int64_t[::1] centres = centres_arr
     cdef int a, failed = 0, n_order
-    if out == NULL or sentence == NULL or seen == NULL or order == NULL or context_block == NULL:
-        free(out); free(sentence); free(seen); free(order); free(context_block)
+    if (out == NULL or sentence == NULL or seen == NULL or order == NULL or
+            context_block == NULL or context_row == NULL):
+        free(out); free(sentence); free(seen); free(order); free(context_block); free(context_row)
         raise MemoryError()
     for a in range(nblocks):
         out[a].data = <uint32_t *>malloc(1024 * sizeof(uint32_t))
@@ -105,8 +126,9 @@ def plan_range(const uint32_t[::1] stream, int64_t start, int64_t end,
             out[a].bounds[0] = 0
     cdef uint64_t state = rng_state
     cdef int64_t pos = start, words = 0, slen, i, j, lo, hi, k
-    cdef uint32_t w, blk, K = <uint32_t>nblocks
-    cdef int b, m
+    cdef uint32_t w, blk, K = <uint32_t>nblocks, centre_block
+    cdef double inverse = 1.0 / nblocks
+    cdef int b, m, d, n_words = (negative + 3) // 4
     with nogil:
         while not failed and pos < end:
             slen = 0
@@ -133,14 +155,16 @@ def plan_range(const uint32_t[::1] stream, int64_t start, int64_t end,
                 else:
                     lo = 0
                     hi = slen - 1
+                centre_block = snake_block(sentence[i], K, inverse)
                 # The blocks of this window's contexts, in order of first appearance.
                 n_order = 0
                 m = 0
                 for j in range(lo, hi + 1):
                     if j == i:
                         continue
-                    blk = snake_block(sentence[j], K)
+                    blk = snake_block(sentence[j], K, inverse)
                     context_block[m] = blk
+                    context_row[m] = divide(sentence[j], K, inverse)
                     m += 1
                     if seen[blk] == 0:
                         order[n_order] = blk
@@ -151,14 +175,18 @@ def plan_range(const uint32_t[::1] stream, int64_t start, int64_t end,
                     if (push(&out[blk], sentence[i]) or
                             push(&out[blk], <uint32_t>seen[blk])):
                         failed = 1
+                    for d in range(n_words):  # the noise words' blocks: deal_noise
+                        if push(&out[blk], 0):
+                            failed = 1
                     m = 0
                     for j in range(lo, hi + 1):
                         if j == i:
                             continue
-                        if context_block[m] == blk and push(&out[blk], sentence[j] // K):
+                        if context_block[m] == blk and push(&out[blk], context_row[m]):
                             failed = 1
                         m += 1
                     pairs[blk] += seen[blk]
+                    centres[centre_block] += 1
                     seen[blk] = 0
                     out[blk].groups_in_piece += 1
                     if out[blk].groups_in_piece == piece_groups and cut(&out[blk]):
@@ -179,5 +207,43 @@ def plan_range(const uint32_t[::1] stream, int64_t start, int64_t end,
         for a in range(nblocks):
             free(out[a].data)
             free(out[a].bounds)
-        free(out); free(sentence); free(seen); free(order); free(context_block)
-    return pieces, words, pairs_arr
+        free(out); free(sentence); free(seen); free(order); free(context_block); free(context_row)
+    return pieces, words, pairs_arr, centres_arr
+
+
+def deal_noise(list pieces, int nblocks, int negative, const uint32_t[::1] stay,
+               const uint32_t[::1] spill_prob, const uint32_t[::1] spill_alias,
+               uint64_t noise_state):
+    """Fill in the blocks of every group's noise words (``pieces``: lists of groups, as
+    ``plan_range`` makes them, changed in place): each noise word stays in its centre's
+    block C when a random uint32 is below ``stay[C]``, else goes to a block drawn from the
+    alias table ``spill_prob``/``spill_alias`` (w2vns.distributed.cells.noise_coupling)."""
+    cdef uint32_t[::1] groups
+    cdef uint64_t state = noise_state
+    cdef int64_t p, length
+    cdef uint32_t centre_block, m, packed, blk, K = <uint32_t>nblocks
+    cdef int d, b, n_words = (negative + 3) // 4
+    cdef double inverse = 1.0 / nblocks
+    if stay.shape[0] != nblocks or spill_prob.shape[0] != nblocks or \
+            spill_alias.shape[0] != nblocks:
+        raise ValueError("coupling tables must have nblocks entries")
+    for block_pieces in pieces:
+        for piece in block_pieces:
+            groups = piece
+            length = groups.shape[0]
+            p = 0
+            with nogil:
+                while p + 2 <= length:
+                    centre_block = snake_block(groups[p], K, inverse)
+                    m = groups[p + 1]
+                    for d in range(n_words):
+                        packed = 0
+                        for b in range(4):
+                            if 4 * d + b < negative:
+                                if next_u32(&state) < stay[centre_block]:
+                                    blk = centre_block
+                                else:
+                                    blk = alias_draw(&state, &spill_prob[0], &spill_alias[0], K)
+                                packed |= blk << (8 * b)
+                        groups[p + 2 + d] = packed
+                    p += 2 + n_words + m

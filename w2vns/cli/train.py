@@ -65,7 +65,7 @@ from .tables import evaluation_summary
               help="Train on a Dask cluster: N worker processes here (default one per core), "
                    "or a running scheduler; the workers read CORPUS (files, globs, URLs) "
                    "themselves. Needs pip install 'w2vns[dask]'.")
-@click.option("--blocks", type=click.IntRange(1, 4096), default=None,
+@click.option("--blocks", type=click.IntRange(1, 256), default=None,
               help="With --dask: K input and K output blocks of the weights [default: one "
                    "per worker].")
 @click.option("--rounds", type=click.IntRange(1, 100000), default=None,

@@ -142,6 +142,7 @@ def _prepare(client, p, nblocks, vocab_future, vocab, shards, progress):
     lengths = client.gather([backend._submit(stream_length, s) for s in streams])
     backend.vocab_size = len(vocab)
     backend.streams = streams
+    backend.group_shards()
     return backend, lengths
 
 

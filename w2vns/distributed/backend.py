@@ -24,7 +24,7 @@ from ..corpus.sampling import keep_thresholds
 from ..training.weights import TrainingDiverged, all_finite
 from .cells import init_input_block, mix, plan, train_cell, zero_block
 from .schedule import block_ids, block_rows, learning_rates, schedule
-from .tables import block_noise_table, block_table
+from .tables import block_masses, block_noise_table
 
 #: Rounds per epoch are chosen so that the output blocks' moves (the whole output matrix once
 #: per round) cost at most this many bytes per corpus token, next to the ~40-60 bytes a token's
@@ -63,18 +63,8 @@ def noise_of(vocab, power, nblocks, block):
     return block_noise_table(vocab.counts[block_ids(len(vocab), nblocks, block)], power)
 
 
-def blocks_of(vocab, power, nblocks):
-    return block_table(vocab.counts, power, nblocks)
-
-
-def view_of(planned, block, seed):
-    """Input block ``block``'s part of a plan, with the seed its pieces' replays start from."""
-    return mix(seed, block), planned[0][block]
-
-
-def plan_counts(planned):
-    """(words read, pairs) of a plan: what its round is worth in progress."""
-    return planned[1], int(planned[2].sum())
+def masses_of(vocab, power, nblocks):
+    return block_masses(vocab.counts, power, nblocks)
 
 
 def stream_length(stream):
@@ -110,12 +100,12 @@ class DaskBackend:
 
     def prepare_tables(self, vocab_future):
         """The samplers' tables as futures: keep thresholds, each output block's share of the
-        noise distribution (made on the worker of its block), the table over the blocks."""
+        noise distribution (made on the worker of its block), the blocks' noise masses."""
         p, k = self.params, self.nblocks
         self.keep = self._submit(keep_of, vocab_future, p.sample)
         self.noise = [self._submit(noise_of, vocab_future, p.noise_power, k, b, block=b)
                       for b in range(k)]
-        self.block_table = self._submit(blocks_of, vocab_future, p.noise_power, k)
+        self.masses = self._submit(masses_of, vocab_future, p.noise_power, k)
 
     def initial_blocks(self):
         """Fresh blocks: word2vec's init for the input rows, zeros for the output rows."""
@@ -127,19 +117,19 @@ class DaskBackend:
         return syn0, syn1
 
     def _submit_round(self, g, syn0, syn1):
-        """Submit round ``g`` (epoch g // rounds); returns (plan counts futures, cell stats
-        futures) and updates ``syn0``/``syn1`` (lists of futures) in place."""
+        """Submit round ``g`` (epoch g // rounds): a plan per group of shards, then the K
+        sub-iterations' cells; returns the cells' stats futures and advances ``syn0``/``syn1``
+        (lists of block futures) in place."""
         p, k, rounds = self.params, self.nblocks, self.rounds
         epoch, r = divmod(g, rounds)
         slots = p.epochs * rounds * k
-        views = [[None] * len(self.streams) for _ in range(k)]
-        counts = []
-        for i, stream in enumerate(self.streams):
-            seed = mix(p.seed, epoch, r, i)
-            planned = self._submit(plan, stream, self.keep, p.window, k, rounds, r, seed)
-            counts.append(self._submit(plan_counts, planned))
+        views = [[] for _ in range(k)]
+        for shards in self.groups:
+            planned = self._submit(plan, [self.streams[i] for i in shards],
+                                   [mix(p.seed, epoch, r, i) for i in shards], self.keep,
+                                   self.masses, p.window, p.negative, rounds, r)
             for a in range(k):
-                views[a][i] = self._submit(view_of, planned, a, seed)
+                views[a].append(self._submit(operator.getitem, planned, a))
         stats = []
         for s, cells in enumerate(schedule(k)):
             slot = g * k + s
@@ -149,11 +139,21 @@ class DaskBackend:
                         "fail_once": self.fail_once}
             for a, b in cells:
                 cell = self._submit(train_cell, syn0[a], syn1[b], views[a], self.noise[b],
-                                    self.block_table, a, b, settings, block=a)
+                                    k, a, b, settings, block=a)
                 syn0[a] = self._submit(operator.getitem, cell, 0, block=a)
                 syn1[b] = self._submit(operator.getitem, cell, 1, block=a)
                 stats.append(self._submit(operator.getitem, cell, 2, block=a))
-        return counts, stats
+        return stats
+
+    def group_shards(self):
+        """Plan the shards in groups, one per worker that holds some (by where their encoded
+        streams are now): one plan task per group and round, however many shards."""
+        holders = self.client.who_has(self.streams)
+        groups = {}
+        for i, f in enumerate(self.streams):
+            where = sorted(holders.get(f.key, ())) or [""]
+            groups.setdefault(where[0], []).append(i)
+        self.groups = [groups[w] for w in sorted(groups)]
 
     #: Kernel threads per cell (0: the worker's threads); a test hook that makes every
     #: cell's first attempt raise once (a file that the first attempt removes).
@@ -172,7 +172,7 @@ class DaskBackend:
         keep_ends = checkpointer is not None
         self.progress.training_start(total_words)
         start = time.perf_counter() - state.train_seconds
-        inflight = []          # (counts, stats, blocks at its end) of submitted rounds, in order
+        inflight = []          # (stats, blocks at its end) of the rounds submitted, in order
         done_blocks = (list(syn0), list(syn1))  # the blocks at the end of the last round done
         g = n = state.next_round  # next round to finish, next round to submit
         words_per_round = total_words / max(1, total_rounds)
@@ -182,13 +182,12 @@ class DaskBackend:
                 while n < total_rounds and n <= g + 1 and not (
                         checkpointer is not None and n > g and
                         checkpointer.due(n, state.words + (n - g) * words_per_round)):
-                    counts, stats = self._submit_round(n, syn0, syn1)
-                    inflight.append((counts, stats, (list(syn0), list(syn1)) if keep_ends
-                                     else None))
+                    stats = self._submit_round(n, syn0, syn1)
+                    inflight.append((stats, (list(syn0), list(syn1)) if keep_ends else None))
                     n += 1
-                counts, stats, ends = inflight[0]
+                stats, ends = inflight[0]
                 before = state.words
-                words = pairs = None
+                round_words = 0.0
                 pending = list(stats)
                 while pending:
                     try:
@@ -197,24 +196,19 @@ class DaskBackend:
                     except TimeoutError:  # nothing finished yet: report progress anyway
                         done = ()
                     pending = [f for f in pending if f not in done]
-                    if words is None and all(c.done() for c in counts):
-                        got = self.client.gather(counts)
-                        words, pairs = sum(w for w, _ in got), sum(k for _, k in got)
                     for f in done:
                         cell = f.result()
                         state.pairs += cell["pairs"]
                         state.loss += cell["loss"]
-                        if pairs:
-                            state.words += words * cell["pairs"] / pairs
+                        state.words += cell["words"]
+                        round_words += cell["words"]
                     self.progress.training(int(state.words), self._alpha(g), self._loss(state))
-                if words is None:
-                    words = sum(w for w, _ in self.client.gather(counts))
                 inflight.pop(0)
                 if ends is not None:
                     done_blocks = ends
                 g += 1
                 state.next_round = g
-                state.words = before + words  # a round is worth exactly the words it read
+                state.words = before + round(round_words)  # the words read, a whole number
                 state.train_seconds = time.perf_counter() - start
                 self.progress.training(int(state.words), self._alpha(g), self._loss(state))
                 if checkpointer is not None and n == g and (
@@ -223,8 +217,8 @@ class DaskBackend:
                     done_blocks = (list(syn0), list(syn1))
                     start += checkpointer.last_seconds
         except BaseException:
-            for counts, stats, _ in inflight:
-                self.client.cancel(counts + stats)
+            for stats, _ in inflight:
+                self.client.cancel(stats)
             if checkpointer is not None and g < total_rounds:
                 state.train_seconds = time.perf_counter() - start
                 checkpointer.save(*done_blocks, state)
@@ -269,14 +263,16 @@ def check_supported(params):
         raise ValueError("a distributed run does not do --hard-negatives")
     if params.adversarial_temperature:
         raise ValueError("a distributed run does not do --adversarial-temperature")
+    if params.negative > 64:
+        raise ValueError("a distributed run draws at most 64 noise words per pair (--negative)")
     if params.kernel != "fast":
         raise ValueError("a distributed run trains with the fast kernel (shared noise words "
                          "per window) only")
 
 
 def check_blocks(nblocks):
-    if not isinstance(nblocks, int) or isinstance(nblocks, bool) or not 1 <= nblocks <= 4096:
-        raise ValueError("blocks must be an integer in 1..4096 (got %r)" % (nblocks,))
+    if not isinstance(nblocks, int) or isinstance(nblocks, bool) or not 1 <= nblocks <= 256:
+        raise ValueError("blocks must be an integer in 1..256 (got %r)" % (nblocks,))
 
 
 def rounds_for(rounds, tokens, vocab_size, dim):

@@ -11,7 +11,8 @@ import numpy as np
 
 from ..training._kernel import COUNTER_STRIDE, GroupKernel
 from ..training.weights import padded_matrix
-from ._plan import plan_range
+from ..corpus._sampling import build_alias
+from ._plan import deal_noise, plan_range
 
 #: Groups per piece of a plan: the unit one thread of a cell trains (~10 ms of work), small
 #: enough to share a cell's work among its threads, large enough that the calls cost nothing.
@@ -55,31 +56,75 @@ def zero_block(rows, dim):
 
 def round_bounds(stream, rounds):
     """Where each of ``rounds`` slices of an encoded shard starts and ends: about equal, cut
-    just after sentence ends (a list of rounds + 1 positions; slices may be empty)."""
+    just after sentence ends (rounds + 1 non-decreasing positions; slices may be empty)."""
     n = len(stream)
     ends = np.flatnonzero(stream == 0xFFFFFFFF) + 1
-    bounds = [0]
-    for r in range(1, rounds):
-        i = np.searchsorted(ends, r * n // rounds)
-        bounds.append(int(ends[i]) if i < len(ends) else n)
-    bounds.append(n)
-    return [max(a, b) for a, b in zip(bounds, [0] + bounds[:-1])]  # never decreasing
+    targets = np.arange(1, rounds, dtype=np.int64) * n // rounds
+    i = np.searchsorted(ends, targets)
+    inner = np.where(i < len(ends), ends[np.minimum(i, len(ends) - 1)], n) if len(ends) else \
+        np.full(rounds - 1, n)
+    return [0] + [int(x) for x in inner] + [n]
 
 
-def plan(stream, keep, window, nblocks, rounds, round_, seed):
-    """The windows of one round's slice of a shard, cut into groups by input block (see
-    cython_ext/_plan.pyx). Returns ``(pieces per block, words read, pairs per block)``."""
-    bounds = round_bounds(stream, rounds)
-    return plan_range(stream, bounds[round_], bounds[round_ + 1], keep, window, nblocks,
-                      seed, PIECE_GROUPS)
+def noise_coupling(masses, centres):
+    """How a group's noise words are dealt to blocks: ``(stay, spill_prob, spill_alias)``.
+
+    A noise word must fall in block B with probability Q(B), the block's noise mass, whatever
+    the centre; but a noise word in the centre's block costs nothing more (the centre's cell
+    trains it), where one in another block adds a cell visit to the group. So each noise word
+    stays in its centre's block C with probability min(1, Q(C) / P(C)), P(C) the share of the
+    plan's groups whose centre is in C, and otherwise goes to a block drawn from the excess
+    (Q - P)+: the marginal is then Q exactly (a maximal coupling of P and Q), and with
+    balanced blocks nearly every noise word stays.
+    """
+    masses = np.asarray(masses, dtype=np.float64)
+    share = np.asarray(centres, dtype=np.float64)
+    share = share / share.sum() if share.sum() else masses
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stay = np.where(share > 0, np.minimum(1.0, masses / share), 1.0)
+    thresholds = np.minimum(np.floor(stay * 4294967296.0), 4294967295).astype(np.uint32)
+    thresholds[stay >= 1.0] = 0xFFFFFFFF
+    excess = np.maximum(0.0, masses - share)
+    if excess.sum() <= 0:
+        excess = np.ones_like(masses)
+    prob, alias = build_alias(np.ascontiguousarray(excess))
+    return thresholds, prob, alias
 
 
-def train_cell(syn0, syn1neg, views, noise, blocks, input_block, output_block, settings):
+def plan(streams, seeds, keep, masses, window, negative, rounds, round_):
+    """The windows of one round's slice of each shard of ``streams`` (a group of shards on
+    one worker), cut into groups by input block (see cython_ext/_plan.pyx); ``masses`` are
+    the blocks' noise masses, ``seeds`` one per shard.
+
+    Returns, per input block A, ``(pieces, words, pairs)``: A's groups in pieces, the share of
+    the words read that A's cells are worth in progress (by their pairs), and the pairs in A's
+    groups. The random streams are the shard's own (from its seed), so a plan does not depend
+    on how shards are grouped.
+    """
+    nblocks = len(masses)
+    pieces = [[] for _ in range(nblocks)]
+    pairs = np.zeros(nblocks, dtype=np.int64)
+    words = 0
+    for stream, seed in zip(streams, seeds):
+        bounds = round_bounds(stream, rounds)
+        parts, read, found, centres = plan_range(stream, bounds[round_], bounds[round_ + 1],
+                                                 keep, window, nblocks, negative, seed,
+                                                 PIECE_GROUPS)
+        deal_noise(parts, nblocks, negative, *noise_coupling(masses, centres), mix(seed, 1))
+        words += read
+        pairs += found
+        for a in range(nblocks):
+            pieces[a].extend(parts[a])
+    total = pairs.sum()
+    shares = words * pairs / total if total else np.full(nblocks, words / nblocks)
+    return [(pieces[a], float(shares[a]), int(pairs[a])) for a in range(nblocks)]
+
+
+def train_cell(syn0, syn1neg, views, noise, nblocks, input_block, output_block, settings):
     """Train one cell: copies of input block ``syn0`` and output block ``syn1neg`` on the
-    groups of ``views`` (per shard: (seed, pieces) of input block ``input_block``'s plan).
+    groups of ``views`` (per group of shards: input block ``input_block``'s part of a plan).
 
-    ``noise`` is the output block's alias table, ``blocks`` the table over the blocks' noise
-    masses. ``settings``: window, negative, threads (0: the worker's), seed, alpha_start,
+    ``noise`` is the output block's alias table, ``nblocks`` K. ``settings``: window, negative, threads (0: the worker's), seed, alpha_start,
     alpha_end (the learning rate over this cell). Returns ``(syn0, syn1neg, stats)``.
     """
     fault = settings.get("fail_once")
@@ -91,16 +136,17 @@ def train_cell(syn0, syn1neg, views, noise, blocks, input_block, output_block, s
             pass
         else:
             raise RuntimeError("injected fault (test hook)")
-    pieces = [(mix(seed, k), piece) for seed, block_pieces in views
-              for k, piece in enumerate(block_pieces)]
+    pieces = [piece for view in views for piece in view[0]]
+    words = sum(view[1] for view in views)
+    planned_pairs = sum(view[2] for view in views)
     threads = settings["threads"] or _worker_threads()
     threads = max(1, min(threads, len(pieces)))
     with _CELL_LOCK:
         start = time.perf_counter()
         syn0 = _copy(syn0)
-        syn1neg = _copy(syn1neg, like=syn0)
-        kernel = GroupKernel(syn0, syn1neg, noise[0], noise[1], blocks[0], blocks[1],
-                             output_block, settings["window"], settings["negative"], threads,
+        syn1neg = _copy(syn1neg)
+        kernel = GroupKernel(syn0, syn1neg, noise[0], noise[1], nblocks, output_block,
+                             settings["window"], settings["negative"], threads,
                              mix(settings["seed"], input_block, output_block,
                                  settings["slot"]))
         a0, a1 = settings["alpha_start"], settings["alpha_end"]
@@ -117,8 +163,7 @@ def train_cell(syn0, syn1neg, views, noise, blocks, input_block, output_block, s
                         taken[0] += 1
                     if i >= n:
                         return
-                    seed, piece = pieces[i]
-                    kernel.train(t, piece, seed, a0 + (a1 - a0) * i / n,
+                    kernel.train(t, pieces[i], a0 + (a1 - a0) * i / n,
                                  a0 + (a1 - a0) * (i + 1) / n)
             except BaseException as err:
                 errors.append(err)
@@ -135,14 +180,15 @@ def train_cell(syn0, syn1neg, views, noise, blocks, input_block, output_block, s
         if errors:
             raise errors[0]
         loss = kernel.loss
-        stats = {"pairs": float(loss[1::COUNTER_STRIDE].sum()),
-                 "loss": float(loss[::COUNTER_STRIDE].sum()),
+        pairs = float(loss[1::COUNTER_STRIDE].sum())
+        stats = {"pairs": pairs, "loss": float(loss[::COUNTER_STRIDE].sum()),
+                 "words": words * pairs / planned_pairs if planned_pairs else 0.0,
                  "seconds": time.perf_counter() - start}
     return syn0, syn1neg, stats
 
 
-def _copy(block, like=None):
-    """A padded (cache-line aligned) copy of a block; ``like``: with that one's row stride."""
+def _copy(block):
+    """A padded (cache-line aligned) copy of a block."""
     out = padded_matrix(*block.shape)
     out[:] = block
     return out
