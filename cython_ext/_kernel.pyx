@@ -829,6 +829,7 @@ cdef struct Group:
     # One group's update in cell (A, B), prepared a group ahead (rows fetched meanwhile).
     const uint32_t *contexts
     uint32_t m
+    uint32_t start           # where the group starts in its piece
     int n_out
     int n_pos
     uint32_t targets[65]     # the centre (if positive) and the noise words in B
@@ -842,6 +843,7 @@ cdef int64_t prepare_group(Config *c, const uint32_t *groups, int64_t p, int64_t
     cdef uint32_t centre = groups[p], d, w, words = (<uint32_t>c.negative + 3) >> 2
     cdef const uint32_t *blocks = groups + p + 2
     g.m = groups[p + 1]
+    g.start = <uint32_t>p
     g.contexts = groups + p + 2 + words
     g.n_out = 0
     g.n_pos = 0
@@ -868,8 +870,8 @@ cdef int64_t prepare_group(Config *c, const uint32_t *groups, int64_t p, int64_t
 cdef int train_groups(Config *c, int thread, const uint32_t *groups, int64_t length,
                       uint32_t nblocks, uint32_t block, double alpha_start, double alpha_end,
                       uint64_t *rng, uint32_t *record, int64_t *recorded) noexcept nogil:
-    """Train (or, with ``record``, list as (output, input, label) triples) the groups of
-    groups[0:length]; 0, or -1 without memory."""
+    """Train (or, with ``record``, list as (output, input, label, group, j) rows) the groups
+    of groups[0:length]; 0, or -1 without memory."""
     cdef Scratch s
     cdef Group groups_ahead[2]
     cdef Group *g
@@ -901,9 +903,11 @@ cdef int train_groups(Config *c, int thread, const uint32_t *groups, int64_t len
             if record != NULL:
                 for d in range(<uint32_t>g.n_out):
                     for j in range(g.m):
-                        record[3 * n_rec] = g.targets[d]
-                        record[3 * n_rec + 1] = g.contexts[j]
-                        record[3 * n_rec + 2] = 1 if <int>d < g.n_pos else 0
+                        record[5 * n_rec] = g.targets[d]
+                        record[5 * n_rec + 1] = g.contexts[j]
+                        record[5 * n_rec + 2] = 1 if <int>d < g.n_pos else 0
+                        record[5 * n_rec + 3] = g.start
+                        record[5 * n_rec + 4] = j
                         n_rec += 1
             else:
                 for j in range(g.m):
@@ -1002,15 +1006,17 @@ cdef class GroupKernel:
             raise MemoryError()
 
     def record(self, const uint32_t[::1] groups):
-        """Test hook: what ``train`` would update, as an (n, 3) array of (output row of B,
-        input row of A, label) triples, label 1 for the centre and 0 for noise words."""
+        """Test hook: what ``train`` would update, as an (n, 5) array of (output row of B,
+        input row of A, label, group, j) rows: label 1 for the centre and 0 for noise words,
+        group where the group starts in ``groups``, j the input's place in its group (so the
+        rows with j == 0 list each noise word drawn once)."""
         cdef uint64_t[::1] rng = self.rng_state
         cdef int64_t n = 0, capacity = 0, p = 0
         cdef int64_t words = (self.c.negative + 3) // 4
         while p + 2 <= groups.shape[0]:
             capacity += groups[p + 1] * (self.c.negative + 1)
             p += 2 + words + groups[p + 1]
-        out = np.zeros((max(capacity, 1), 3), dtype=np.uint32)
+        out = np.zeros((max(capacity, 1), 5), dtype=np.uint32)
         cdef uint32_t[:, ::1] view = out
         if groups.shape[0] == 0:
             return out[:0]

@@ -17,7 +17,7 @@ import numpy as np
 cimport numpy as cnp
 from libc.stdint cimport uint32_t, uint64_t, int64_t
 from libc.stdlib cimport malloc, realloc, free
-from _rng cimport alias_draw, bounded, keep_token, next_u32
+from _rng cimport alias_draw, bounded, keep_token
 
 cnp.import_array()
 
@@ -211,22 +211,20 @@ def plan_range(const uint32_t[::1] stream, int64_t start, int64_t end,
     return pieces, words, pairs_arr, centres_arr
 
 
-def deal_noise(list pieces, int nblocks, int negative, const uint32_t[::1] stay,
-               const uint32_t[::1] spill_prob, const uint32_t[::1] spill_alias,
-               uint64_t noise_state):
+def deal_noise(list pieces, int nblocks, int negative, const uint32_t[::1] block_prob,
+               const uint32_t[::1] block_alias, uint64_t noise_state):
     """Fill in the blocks of every group's noise words (``pieces``: lists of groups, as
-    ``plan_range`` makes them, changed in place): each noise word stays in its centre's
-    block C when a random uint32 is below ``stay[C]``, else goes to a block drawn from the
-    alias table ``spill_prob``/``spill_alias`` (w2vns.distributed.cells.noise_coupling)."""
+    ``plan_range`` makes them, changed in place): each an independent draw from the alias
+    table ``block_prob``/``block_alias`` over the blocks' noise masses, whatever the centre,
+    so that a noise word (block, then word within the block) is distributed as count^power
+    over the whole vocabulary independently of the pair, as on one machine."""
     cdef uint32_t[::1] groups
     cdef uint64_t state = noise_state
     cdef int64_t p, length
-    cdef uint32_t centre_block, m, packed, blk, K = <uint32_t>nblocks
+    cdef uint32_t m, packed, K = <uint32_t>nblocks
     cdef int d, b, n_words = (negative + 3) // 4
-    cdef double inverse = 1.0 / nblocks
-    if stay.shape[0] != nblocks or spill_prob.shape[0] != nblocks or \
-            spill_alias.shape[0] != nblocks:
-        raise ValueError("coupling tables must have nblocks entries")
+    if block_prob.shape[0] != nblocks or block_alias.shape[0] != nblocks:
+        raise ValueError("the block table must have nblocks entries")
     for block_pieces in pieces:
         for piece in block_pieces:
             groups = piece
@@ -234,16 +232,12 @@ def deal_noise(list pieces, int nblocks, int negative, const uint32_t[::1] stay,
             p = 0
             with nogil:
                 while p + 2 <= length:
-                    centre_block = snake_block(groups[p], K, inverse)
                     m = groups[p + 1]
                     for d in range(n_words):
                         packed = 0
                         for b in range(4):
                             if 4 * d + b < negative:
-                                if next_u32(&state) < stay[centre_block]:
-                                    blk = centre_block
-                                else:
-                                    blk = alias_draw(&state, &spill_prob[0], &spill_alias[0], K)
-                                packed |= blk << (8 * b)
+                                packed |= alias_draw(&state, &block_prob[0], &block_alias[0],
+                                                     K) << (8 * b)
                         groups[p + 2 + d] = packed
                     p += 2 + n_words + m

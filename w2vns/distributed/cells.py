@@ -11,7 +11,6 @@ import numpy as np
 
 from ..training._kernel import COUNTER_STRIDE, GroupKernel
 from ..training.weights import padded_matrix
-from ..corpus._sampling import build_alias
 from ._plan import deal_noise, plan_range
 
 #: Groups per piece of a plan: the unit one thread of a cell trains (~10 ms of work), small
@@ -66,51 +65,25 @@ def round_bounds(stream, rounds):
     return [0] + [int(x) for x in inner] + [n]
 
 
-def noise_coupling(masses, centres):
-    """How a group's noise words are dealt to blocks: ``(stay, spill_prob, spill_alias)``.
-
-    A noise word must fall in block B with probability Q(B), the block's noise mass, whatever
-    the centre; but a noise word in the centre's block costs nothing more (the centre's cell
-    trains it), where one in another block adds a cell visit to the group. So each noise word
-    stays in its centre's block C with probability min(1, Q(C) / P(C)), P(C) the share of the
-    plan's groups whose centre is in C, and otherwise goes to a block drawn from the excess
-    (Q - P)+: the marginal is then Q exactly (a maximal coupling of P and Q), and with
-    balanced blocks nearly every noise word stays.
-    """
-    masses = np.asarray(masses, dtype=np.float64)
-    share = np.asarray(centres, dtype=np.float64)
-    share = share / share.sum() if share.sum() else masses
-    with np.errstate(divide="ignore", invalid="ignore"):
-        stay = np.where(share > 0, np.minimum(1.0, masses / share), 1.0)
-    thresholds = np.minimum(np.floor(stay * 4294967296.0), 4294967295).astype(np.uint32)
-    thresholds[stay >= 1.0] = 0xFFFFFFFF
-    excess = np.maximum(0.0, masses - share)
-    if excess.sum() <= 0:
-        excess = np.ones_like(masses)
-    prob, alias = build_alias(np.ascontiguousarray(excess))
-    return thresholds, prob, alias
-
-
-def plan(streams, seeds, keep, masses, window, negative, rounds, round_):
+def plan(streams, seeds, keep, blocks, window, negative, rounds, round_):
     """The windows of one round's slice of each shard of ``streams`` (a group of shards on
-    one worker), cut into groups by input block (see cython_ext/_plan.pyx); ``masses`` are
-    the blocks' noise masses, ``seeds`` one per shard.
+    one worker), cut into groups by input block (see cython_ext/_plan.pyx); ``blocks`` is the
+    alias table over the blocks' noise masses, ``seeds`` one per shard.
 
     Returns, per input block A, ``(pieces, words, pairs)``: A's groups in pieces, the share of
     the words read that A's cells are worth in progress (by their pairs), and the pairs in A's
     groups. The random streams are the shard's own (from its seed), so a plan does not depend
     on how shards are grouped.
     """
-    nblocks = len(masses)
+    nblocks = len(blocks[0])
     pieces = [[] for _ in range(nblocks)]
     pairs = np.zeros(nblocks, dtype=np.int64)
     words = 0
     for stream, seed in zip(streams, seeds):
         bounds = round_bounds(stream, rounds)
-        parts, read, found, centres = plan_range(stream, bounds[round_], bounds[round_ + 1],
-                                                 keep, window, nblocks, negative, seed,
-                                                 PIECE_GROUPS)
-        deal_noise(parts, nblocks, negative, *noise_coupling(masses, centres), mix(seed, 1))
+        parts, read, found, _ = plan_range(stream, bounds[round_], bounds[round_ + 1], keep,
+                                           window, nblocks, negative, seed, PIECE_GROUPS)
+        deal_noise(parts, nblocks, negative, blocks[0], blocks[1], mix(seed, 1))
         words += read
         pairs += found
         for a in range(nblocks):
@@ -201,3 +174,19 @@ def _worker_threads():
         return get_worker().state.nthreads
     except (ImportError, ValueError, AttributeError):
         return 1
+
+
+def record_cell(views, noise, nblocks, input_block, output_block, settings):
+    """Test hook: what ``train_cell`` would train, as ``GroupKernel.record`` lists it (the
+    rows of all pieces, output and input ids made global)."""
+    kernel = GroupKernel(np.zeros((1, 1), np.float32), np.zeros((len(noise[0]), 1), np.float32),
+                         noise[0], noise[1], nblocks, output_block, settings["window"],
+                         settings["negative"], 1, mix(settings["seed"], input_block,
+                                                      output_block, settings["slot"]))
+    parts = [kernel.record(piece) for view in views for piece in view[0]]
+    rows = np.concatenate(parts) if parts else np.zeros((0, 5), np.uint32)
+    out = rows.astype(np.int64)
+    for col, block in ((0, output_block), (1, input_block)):
+        r = out[:, col]
+        out[:, col] = r * nblocks + np.where(r % 2 == 0, block, nblocks - 1 - block)
+    return out
