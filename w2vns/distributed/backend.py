@@ -174,7 +174,9 @@ class DaskBackend:
         self.progress.training_start(total_words)
         start = time.perf_counter() - state.train_seconds
         inflight = []          # (stats, blocks at its end) of the rounds submitted, in order
-        done_blocks = (list(syn0), list(syn1))  # the blocks at the end of the last round done
+        # The blocks and the state at the end of the last round done (saved on an interruption).
+        done_blocks = (list(syn0), list(syn1))
+        done_state = dataclasses.replace(state)
         g = n = state.next_round  # next round to finish, next round to submit
         words_per_round = total_words / max(1, total_rounds)
         try:
@@ -211,6 +213,7 @@ class DaskBackend:
                 state.next_round = g
                 state.words = before + round(round_words)  # the words read, a whole number
                 state.train_seconds = time.perf_counter() - start
+                done_state = dataclasses.replace(state)
                 self.progress.training(int(state.words), self._alpha(g), self._loss(state))
                 if checkpointer is not None and n == g and (
                         g == total_rounds or checkpointer.due(g, state.words)):
@@ -221,8 +224,8 @@ class DaskBackend:
             for stats, _ in inflight:
                 self.client.cancel(stats)
             if checkpointer is not None and g < total_rounds:
-                state.train_seconds = time.perf_counter() - start
-                checkpointer.save(*done_blocks, state)
+                done_state.train_seconds = time.perf_counter() - start
+                checkpointer.save(*done_blocks, done_state)
             raise
         finally:
             self.progress.close()

@@ -63,6 +63,6 @@ def connect(spec, threads_per_worker=None):
     import logging
 
     with distributed.LocalCluster(n_workers=n, threads_per_worker=threads, processes=True,
-                                  dashboard_address=None, silence_logs=logging.ERROR) as cluster:
+                                  dashboard_address=":0", silence_logs=logging.ERROR) as cluster:
         with distributed.Client(cluster) as client:
             yield client
