@@ -16,13 +16,16 @@ cimport numpy as cnp
 from libc.stdint cimport uint8_t, uint32_t, uint64_t, int64_t
 from libc.stdlib cimport malloc, realloc, free
 from libc.string cimport memcmp, memcpy
+cimport _shared
+from _shared cimport SENTENCE_END as SENT, DROPPED as DROP
 
 cnp.import_array()
 
-SENTENCE_END = 0xFFFFFFFF
-DROPPED = 0xFFFFFFFE
-cdef uint32_t SENT = 0xFFFFFFFFU
-cdef uint32_t DROP = 0xFFFFFFFEU
+# The shared constants (cython_ext/_shared.pxd), for the Python side.
+SENTENCE_END = SENT
+DROPPED = DROP
+MAX_SENTENCE_LENGTH = _shared.MAX_SENTENCE_LENGTH
+MAX_TOKEN_BYTES = _shared.MAX_TOKEN_BYTES
 
 # ASCII whitespace: space, \t, \n, \v, \f, \r.
 cdef uint8_t IS_SPACE[256]
@@ -56,7 +59,8 @@ cdef class Encoder:
     cdef readonly int64_t max_sentence_length, max_token_bytes
     cdef readonly int64_t tokens, sentences, truncated_tokens
 
-    def __cinit__(self, int64_t max_sentence_length=10000, int64_t max_token_bytes=1000):
+    def __cinit__(self, int64_t max_sentence_length=_shared.MAX_SENTENCE_LENGTH,
+                  int64_t max_token_bytes=_shared.MAX_TOKEN_BYTES):
         if max_sentence_length < 1:
             raise ValueError("max_sentence_length must be >= 1")
         if max_token_bytes < 1:

@@ -11,9 +11,13 @@ the centre's output vector (label 1) and ``negative`` noise words' output vector
 
 Two loops share everything but the batching: the reference loop updates per pair, as
 word2vec; the fast loop shares one set of noise words across the contexts of a window.
-Negative sampling's variants are one step, "scores -> gradients" (``gradients``), switched
-by the config: SGNS or NCE logits, optional self-adversarial weights; hard negatives change
-only how noise words are chosen (``choose_negatives``).
+
+The loss is an ``Objective`` (see _shared.pxd): how the targets of a centre word are chosen
+and how their scores turn into gradients. Both loops call it and never name a loss. The
+objectives are at the end of this file, with the table ``OBJECTIVES`` that names them for the
+Python side (w2vns/training/losses.py). Negative sampling's variants share one target chooser
+(``choose_negatives``: plain or hard negatives) and one logistic step (``logistic_gradients``:
+optional self-adversarial weights); SGNS and NCE differ only in their logits.
 """
 import numpy as np
 cimport numpy as cnp
@@ -22,15 +26,15 @@ from libc.stdlib cimport malloc, calloc, free
 from libc.math cimport exp, expf, log
 from libc.string cimport memcpy, memset
 from _rng cimport next_u64, bounded, alias_draw, keep_token
+cimport _shared
+from _shared cimport (Config, Scratch, Objective, SENTENCE_END, MAX_SENTENCE_LENGTH, SLOT,
+                      choose_targets_fn, gradients_fn)
 
 cnp.import_array()
 
 cdef enum:
     EXP_TABLE_SIZE = 1000
     MAX_EXP = 6
-    MAX_SENTENCE = 10000
-    # Per-thread counters sit 8 slots (64 bytes) apart so threads never share a cache line.
-    SLOT = 8
     # hot_merge fetches the shared row this many rows ahead of the one it merges.
     MERGE_AHEAD = 4
     # States of a hot copy (Scratch.hot_live): none; live, unchanged since the last merge
@@ -46,8 +50,6 @@ cdef enum:
     HOT_MAX_USES = 16
 # Table index per unit of score (word2vec writes this in integer arithmetic, 83 instead of 83.3).
 cdef float EXP_SCALE = EXP_TABLE_SIZE / (2.0 * MAX_EXP)
-
-cdef uint32_t SENT = 0xFFFFFFFFU
 
 # word2vec's sigmoid table over [-MAX_EXP, MAX_EXP], and -log(sigmoid) on the same grid for the
 # reported loss (monitoring only, so the table's resolution is plenty). One entry more than
@@ -83,88 +85,15 @@ cdef inline float neg_log_sigmoid(float f) noexcept nogil:
     return -f
 
 
-cdef enum:
-    LOSS_SGNS = 0
-    LOSS_NCE = 1
-
-
-cdef struct Config:
-    # Everything the loop reads, as raw pointers and scalars (gensim's pattern).
-    float *syn0
-    float *syn1neg
-    const uint32_t *stream
-    const uint32_t *keep
-    const uint32_t *noise_prob
-    const uint32_t *noise_alias
-    const float *log_kq      # NCE: log(k * q(w)) per word
-    float *output_bias       # NCE: learned per-word bias b_w of the score (NULL: bare score)
-    uint32_t vocab_size
-    int dim
-    int row                  # floats from one row to the next (>= dim: rows may be padded)
-    int window               # 0: the whole sentence (basket) is the context
-    int negative
-    int loss_type            # LOSS_SGNS or LOSS_NCE
-    int hard                 # hard negatives: candidates drawn per update (0: off)
-    float adv_temperature    # self-adversarial weighting temperature (0: off)
-    double alpha
-    double min_alpha
-    double total_words
-    int64_t *words_done      # per-thread slots, stride SLOT
-    double *loss             # per-thread [sum, pairs] at slot*SLOT
-    int threads
-    volatile int *stop
-    int fast                 # 1: shared negatives per window, 0: reference per-pair loop
-    uint32_t hot_rows        # per-thread copies of the rows of words 0..hot_rows-1 (0: off)
-    int hot_sync             # updates between merges of those copies into the shared rows
-    uint32_t *pairs          # record mode: (centre, context) pairs instead of updates
-    int64_t pairs_cap
-    int64_t pairs_len
-
-
-cdef struct Scratch:
-    # One worker's buffers, sized once per call for the longest window.
-    uint32_t *sentence       # MAX_SENTENCE kept word ids
-    uint32_t *contexts       # max_m
-    float **inputs           # max_m input rows
-    uint32_t *targets        # negative + 1: the centre, then noise words
-    float **rows             # their output rows
-    uint32_t *candidates     # max(hard, negative) noise candidates
-    float *candidate_scores
-    const uint32_t *fixed    # test hook: use these candidates instead of random draws
-    int n_fixed
-    # Noise draws made a window early (see draw_ahead): two batches of ``negative``, the
-    # current window's and the next one's; ``ahead`` points at the current window's batch
-    # while one is pending, else NULL.
-    uint32_t *batches
-    const uint32_t *ahead
-    float *scores            # max_m x (negative + 1)
-    float *grads             # max_m x (negative + 1)
-    float *column            # max_m
-    float *errors            # max_m x dim
-    float *query             # dim: what hard negatives are scored against
-    # Hot rows (see hot_row): this thread's working copies of the most frequent words' rows,
-    # index k = matrix * hot_rows + word (matrix 0: syn0, 1: syn1neg), the shared rows as they
-    # were when copied or last merged (base), each copy's state (HOT_NONE, HOT_IDLE,
-    # HOT_USED), and the list of live ones.
-    float *hot_local
-    float *hot_base
-    uint8_t *hot_live
-    uint32_t *hot_list
-    uint16_t *hot_uses       # updates each copy has taken since the last merge
-    int n_hot
-    int max_uses             # the most of them
-    int since_sync
-
-
 cdef int scratch_alloc(Config *c, Scratch *s) noexcept nogil:
-    cdef int64_t max_m = 2 * c.window if c.window > 0 else MAX_SENTENCE - 1
-    cdef int64_t n_out = c.negative + 1
+    cdef int64_t max_m = 2 * c.window if c.window > 0 else MAX_SENTENCE_LENGTH - 1
+    cdef int64_t n_out = c.max_targets
     cdef int64_t n_cand = c.hard if c.hard > c.negative else c.negative
     if not c.fast:
         max_m = 1
     memset(s, 0, sizeof(Scratch))
-    s.sentence = <uint32_t *>malloc(MAX_SENTENCE * sizeof(uint32_t))
-    s.contexts = <uint32_t *>malloc(MAX_SENTENCE * sizeof(uint32_t))
+    s.sentence = <uint32_t *>malloc(MAX_SENTENCE_LENGTH * sizeof(uint32_t))
+    s.contexts = <uint32_t *>malloc(MAX_SENTENCE_LENGTH * sizeof(uint32_t))
     s.inputs = <float **>malloc(max_m * sizeof(float *))
     s.targets = <uint32_t *>malloc(n_out * sizeof(uint32_t))
     s.rows = <float **>malloc(n_out * sizeof(float *))
@@ -329,23 +258,17 @@ cdef inline float sigmoid_gradient(float f, float label, float alpha) noexcept n
     return label * alpha
 
 
-cdef float gradients(Config *c, const float *scores, const uint32_t *targets, int n_out,
-                     int n_pos, float alpha, float *grads) noexcept nogil:
-    """One input's scores against [positive, noise...] -> gradient scales; returns the loss.
+cdef float logistic_gradients(Config *c, const float *scores, int n_out, int n_pos,
+                              float alpha, float *grads) noexcept nogil:
+    """Binary logistic loss of [positive, noise...]: ``grads`` holds their logits on entry and
+    the gradient scales on return, g = (label - sigmoid(logit)) * alpha; returns the loss.
+    The first ``n_pos`` targets have label 1: one, or none in a distributed cell whose output
+    block does not hold the centre (``Scratch.no_positive``, see ``GroupKernel``).
 
-    The first ``n_pos`` targets (1, or 0 in a distributed cell whose output block does not
-    hold the centre: see ``GroupKernel``) have label 1, the rest label 0.
-
-    SGNS: g = (label - sigmoid(s)) * alpha. NCE: the logit is s + b_w - log(k q(w)) for every
-    output (Gutmann & Hyvarinen; Mnih & Teh 2012), b_w the word's learned output bias
-    (Mnih & Kavukcuoglu 2013; the model's score is s + b_w, self-normalised, Z = 1), or the
-    bare s - log(k q(w)) without biases. Since d logit / d b_w = 1, g is also the bias's
-    update. Self-adversarial (Sun et al. 2019): each noise word's gradient and loss are
-    weighted by k * softmax(s_j / T) over the noise words, the weights held constant (no
-    gradient flows through them).
-
-    The adversarial softmax uses the bare scores s_j, also with NCE biases: the weights are
-    to single out the noise words that this context makes confusable, and b_w is the same
+    Self-adversarial (Sun et al. 2019): each noise word's gradient and loss are weighted by
+    k * softmax(s_j / T) over the noise words, the weights held constant (no gradient flows
+    through them). The weights use the bare scores s_j, not the logits: they are to single
+    out the noise words that this context makes confusable, and an NCE bias b_w is the same
     for every context. Initialised at log unigram probability, the biases span ~10 nats, so
     softmax((s_j + b_j) / T) would put almost all the weight on the most frequent noise word
     of each draw, reweighting the noise distribution towards frequency rather than towards
@@ -353,14 +276,7 @@ cdef float gradients(Config *c, const float *scores, const uint32_t *targets, in
     """
     cdef int t
     cdef float logit, loss = 0, top, total, weight
-    cdef float *logits = grads  # reuse: logits first, then overwritten by gradients
-    for t in range(n_out):
-        logit = scores[t]
-        if c.loss_type == LOSS_NCE:
-            if c.output_bias != NULL:
-                logit = logit + c.output_bias[targets[t]]
-            logit = logit - c.log_kq[targets[t]]
-        logits[t] = logit
+    cdef float *logits = grads  # overwritten by the gradients as they are computed
     cdef bint adversarial = c.adv_temperature > 0 and n_out > n_pos
     if adversarial:
         top = scores[n_pos]
@@ -457,10 +373,10 @@ cdef float update_pair(Config *c, Scratch *s, uint32_t centre, uint32_t context,
     cdef float loss
     if c.hard > 0:
         memcpy(s.query, l1, dim * sizeof(float))
-    n_out = choose_negatives(c, s, centre, rng)
+    n_out = c.objective.choose_targets(c, s, centre, rng)
     for t in range(n_out):
         s.scores[t] = dot(l1, s.rows[t], dim)
-    loss = gradients(c, s.scores, s.targets, n_out, 1, alpha, s.grads)
+    loss = c.objective.gradients(c, s, s.scores, n_out, alpha, s.grads)
     memset(neu1e, 0, dim * sizeof(float))
     for t in range(n_out):
         axpy(s.grads[t], s.rows[t], neu1e, dim)
@@ -490,15 +406,14 @@ cdef float update_window(Config *c, Scratch *s, uint32_t centre, int m, float al
         memset(s.query, 0, dim * sizeof(float))
         for j in range(m):
             axpy(1.0, s.inputs[j], s.query, dim)
-    n_out = choose_negatives(c, s, centre, rng)
-    return update_targets(c, s, n_out, 1, m, alpha)
+    n_out = c.objective.choose_targets(c, s, centre, rng)
+    return update_targets(c, s, n_out, m, alpha)
 
 
-cdef float update_targets(Config *c, Scratch *s, int n_out, int n_pos, int m,
-                          float alpha) noexcept nogil:
+cdef float update_targets(Config *c, Scratch *s, int n_out, int m, float alpha) noexcept nogil:
     """The arithmetic of ``update_window`` once its rows are chosen: the m input rows in
-    ``s.inputs`` against the n_out output rows in ``s.rows`` (targets ``s.targets``, the first
-    ``n_pos`` of them positive); returns the loss."""
+    ``s.inputs`` against the n_out output rows in ``s.rows`` (targets ``s.targets``); returns
+    the loss."""
     cdef int dim = c.dim, j, t
     cdef float loss = 0, bias_step
     # Every row below is read, then written: fetch them all writable at once (see simd.h).
@@ -510,8 +425,8 @@ cdef float update_targets(Config *c, Scratch *s, int n_out, int n_pos, int m,
     for j in range(m):
         for t in range(n_out):
             s.scores[j * n_out + t] = dot(s.inputs[j], s.rows[t], dim)
-        loss += gradients(c, s.scores + j * n_out, s.targets, n_out, n_pos, alpha,
-                          s.grads + j * n_out)
+        loss += c.objective.gradients(c, s, s.scores + j * n_out, n_out, alpha,
+                                      s.grads + j * n_out)
         memset(s.errors + j * dim, 0, dim * sizeof(float))
         accumulate(s.errors + j * dim, s.grads + j * n_out, s.rows, n_out, dim)
     for t in range(n_out):
@@ -536,7 +451,8 @@ cdef int train_range(Config *c, int thread, int64_t start, int64_t end, uint64_t
     cdef int64_t slen, i, j, lo, hi
     cdef uint32_t w
     cdef int b, m, stopped = 0, current = 0
-    cdef bint lookahead = c.fast and c.hard == 0 and c.negative > 0 and c.pairs == NULL
+    cdef bint lookahead = (c.fast and c.objective.draws_noise and c.hard == 0
+                          and c.negative > 0 and c.pairs == NULL)
     cdef double loss = 0, pairs = 0
     cdef float alpha = <float>current_alpha(c)
     if scratch_alloc(c, &s) != 0:
@@ -553,13 +469,13 @@ cdef int train_range(Config *c, int thread, int64_t start, int64_t end, uint64_t
         while pos < end:
             w = c.stream[pos]
             pos += 1
-            if w == SENT:
+            if w == SENTENCE_END:
                 break
             raw += 1
             if keep_token(rng, c.keep[w]):
                 sentence[slen] = w
                 slen += 1
-                if slen == MAX_SENTENCE:
+                if slen == MAX_SENTENCE_LENGTH:
                     break
         current = 0
         for i in range(slen):
@@ -633,26 +549,88 @@ cdef int train_range(Config *c, int thread, int64_t start, int64_t end, uint64_t
     return stopped
 
 
+# ---------------------------------------------------------------------------------------------
+# The objectives (losses). Each is a target chooser and a gradient step (see _shared.pxd),
+# registered below under the name w2vns/training/losses.py gives it, with the per-word arrays
+# it reads (tables, derived from the counts) and the learned arrays it may update (extras).
+
+
+cdef float sgns_gradients(Config *c, Scratch *s, const float *scores, int n_out, float alpha,
+                          float *grads) noexcept nogil:
+    """Skip-gram negative sampling (Mikolov et al. 2013): the logit is the score u.v."""
+    cdef int t
+    for t in range(n_out):
+        grads[t] = scores[t]
+    return logistic_gradients(c, scores, n_out, 1 - s.no_positive, alpha, grads)
+
+
+cdef float nce_gradients(Config *c, Scratch *s, const float *scores, int n_out, float alpha,
+                         float *grads) noexcept nogil:
+    """Noise-contrastive estimation (Gutmann & Hyvarinen; Mnih & Teh 2012): the logit is
+    s + b_w - log(k q(w)) for every output, b_w the word's learned output bias (Mnih &
+    Kavukcuoglu 2013; the model's score is s + b_w, self-normalised, Z = 1), or the bare
+    s - log(k q(w)) without biases. Since d logit / d b_w = 1, g is also the bias's update."""
+    cdef int t
+    cdef float logit
+    for t in range(n_out):
+        logit = scores[t]
+        if c.output_bias != NULL:
+            logit = logit + c.output_bias[s.targets[t]]
+        logit = logit - c.log_kq[s.targets[t]]
+        grads[t] = logit
+    return logistic_gradients(c, scores, n_out, 1 - s.no_positive, alpha, grads)
+
+
+cdef Objective OBJECTIVE_TABLE[16]
+# name -> (index in OBJECTIVE_TABLE, tables it needs, extras it may update)
+_OBJECTIVES = {}
+
+
+cdef _register(str name, choose_targets_fn choose, gradients_fn gradients, bint draws_noise,
+               tuple tables=(), tuple extras=()):
+    cdef int index = len(_OBJECTIVES)
+    OBJECTIVE_TABLE[index].choose_targets = choose
+    OBJECTIVE_TABLE[index].gradients = gradients
+    OBJECTIVE_TABLE[index].draws_noise = draws_noise
+    _OBJECTIVES[name] = (index, tables, extras)
+
+
+_register("sgns", choose_negatives, sgns_gradients, True)
+_register("nce", choose_negatives, nce_gradients, True, tables=("log_kq",),
+          extras=("output_bias",))
+
+#: The objectives this kernel implements, by name.
+OBJECTIVES = tuple(_OBJECTIVES)
+
+
 cdef class Kernel:
     """Holds the shared training state; ``train(thread, start, end)`` runs without the GIL.
 
-    Built once per training run by ``w2vns.training`` (which validates every array), then
-    called from one Python thread per worker. Counters are read by the main thread for
-    progress and the learning-rate display.
+    Built once per training run by w2vns/training/kernel.py (which validates every array and
+    setting), then called from one Python thread per worker. Counters are read by the main
+    thread for progress and the learning-rate display.
+
+    ``weights``: ``.syn0``, ``.syn1neg`` (float32 matrices of the same shape and row stride,
+    trained in place) and ``.extras`` (the objective's learned arrays by name, e.g.
+    ``output_bias``). ``tables``: "keep", "noise_prob", "noise_alias" (the samplers' tables)
+    and the objective's own (e.g. "log_kq"). ``settings``: an object with objective, window,
+    negative, max_targets, alpha, min_alpha, total_words, threads, seed, fast,
+    hard_negatives, adversarial_temperature, hot_rows and hot_sync.
     """
     cdef Config c
     cdef object _refs            # keeps the arrays behind the raw pointers alive
     cdef readonly object words_done, loss, stop_flag, rng_state
     cdef object _pairs
 
-    def __init__(self, float[:, :] syn0, float[:, :] syn1neg, const uint32_t[::1] stream,
-                 const uint32_t[::1] keep, const uint32_t[::1] noise_prob,
-                 const uint32_t[::1] noise_alias, int window, int negative, double alpha,
-                 double min_alpha, double total_words, int threads, uint64_t seed,
-                 bint fast=False, str loss="sgns", log_kq=None, int hard_negatives=0,
-                 double adversarial_temperature=0.0, output_bias=None, int hot_rows=0,
-                 int hot_sync=64):
+    def __init__(self, weights, const uint32_t[::1] stream, tables, settings):
         cdef int t
+        cdef float[:, :] syn0 = weights.syn0
+        cdef float[:, :] syn1neg = weights.syn1neg
+        cdef const uint32_t[::1] keep = tables["keep"]
+        cdef const uint32_t[::1] noise_prob = tables["noise_prob"]
+        cdef const uint32_t[::1] noise_alias = tables["noise_alias"]
+        cdef int threads = settings.threads
+        cdef uint64_t seed = settings.seed
         if syn0.shape[0] != syn1neg.shape[0] or syn0.shape[1] != syn1neg.shape[1]:
             raise ValueError("syn0 and syn1neg shapes differ")
         if syn0.strides[0] != syn1neg.strides[0] or syn0.strides[0] % sizeof(float):
@@ -663,41 +641,47 @@ cdef class Kernel:
             raise ValueError("per-word tables do not match the vocabulary")
         if stream.shape[0] == 0 or syn0.shape[0] == 0:
             raise ValueError("empty corpus or vocabulary")
+        if threads < 1:
+            raise ValueError("threads must be >= 1")
+        if settings.objective not in _OBJECTIVES:
+            raise ValueError("unknown objective %r (this kernel has: %s)"
+                             % (settings.objective, ", ".join(OBJECTIVES)))
+        index, needed, allowed = _OBJECTIVES[settings.objective]
+        self.c.objective = OBJECTIVE_TABLE[index]
         self.words_done = np.zeros(threads * SLOT, dtype=np.int64)
         self.loss = np.zeros(threads * SLOT, dtype=np.float64)
         self.stop_flag = np.zeros(1, dtype=np.intc)
         # One independent stream per thread: splitmix64 states seeded apart by the seed's hash.
         self.rng_state = np.array([(seed * 0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019 * (t + 1)) % 2**64
                                    for t in range(threads)], dtype=np.uint64).repeat(SLOT)
-        if loss not in ("sgns", "nce"):
-            raise ValueError("loss must be 'sgns' or 'nce'")
-        cdef const float[::1] log_kq_view
-        cdef float[::1] bias_view
-        if loss == "nce":
-            if log_kq is None or len(log_kq) != syn0.shape[0]:
-                raise ValueError("NCE needs log(k q(w)) for every word")
-            log_kq_view = log_kq
-            self.c.log_kq = &log_kq_view[0]
-        else:
-            self.c.log_kq = NULL
+        self.c.log_kq = NULL
         self.c.output_bias = NULL
-        if output_bias is not None:
-            if loss != "nce":
-                raise ValueError("output biases are for the NCE loss only")
-            if len(output_bias) != syn0.shape[0]:
-                raise ValueError("NCE output biases need one entry for every word")
-            bias_view = output_bias  # a writable contiguous float32 array, or an error
-            self.c.output_bias = &bias_view[0]
-        if window < 0 or negative < 0 or hard_negatives < 0 or adversarial_temperature < 0:
+        refs = [weights, stream, tables]
+        for name in needed:
+            if tables.get(name) is None:
+                raise ValueError("the %s objective needs the table %r"
+                                 % (settings.objective, name))
+        for name, array in list(tables.items()) + list(weights.extras.items()):
+            if name in ("keep", "noise_prob", "noise_alias") or array is None:
+                continue
+            if name not in needed + allowed:
+                raise ValueError("%r is not an array of the %s objective"
+                                 % (name, settings.objective))
+            self._bind(name, array, syn0.shape[0])
+            refs.append(array)
+        if (settings.window < 0 or settings.negative < 0 or settings.hard_negatives < 0
+                or settings.adversarial_temperature < 0):
             raise ValueError("window, negative, hard_negatives, temperature must be >= 0")
-        if hot_rows < 0 or hot_sync < 1:
+        if settings.hot_rows < 0 or settings.hot_sync < 1:
             raise ValueError("hot_rows must be >= 0 and hot_sync >= 1")
-        self.c.hot_rows = <uint32_t>min(hot_rows, syn0.shape[0])
-        self.c.hot_sync = hot_sync
-        self.c.loss_type = LOSS_NCE if loss == "nce" else LOSS_SGNS
-        self.c.hard = hard_negatives
-        self.c.adv_temperature = <float>adversarial_temperature
-        self._refs = (syn0, syn1neg, stream, keep, noise_prob, noise_alias, log_kq, output_bias)
+        if settings.max_targets < 1:
+            raise ValueError("max_targets must be >= 1")
+        self.c.max_targets = settings.max_targets
+        self.c.hot_rows = <uint32_t>min(settings.hot_rows, syn0.shape[0])
+        self.c.hot_sync = settings.hot_sync
+        self.c.hard = settings.hard_negatives
+        self.c.adv_temperature = <float>settings.adversarial_temperature
+        self._refs = tuple(refs)
         cdef int64_t[::1] wd = self.words_done
         cdef double[::1] ls = self.loss
         cdef int[::1] st = self.stop_flag
@@ -710,17 +694,33 @@ cdef class Kernel:
         self.c.vocab_size = <uint32_t>syn0.shape[0]
         self.c.dim = <int>syn0.shape[1]
         self.c.row = <int>(syn0.strides[0] // sizeof(float))
-        self.c.window = window
-        self.c.negative = negative
-        self.c.alpha = alpha
-        self.c.min_alpha = min_alpha
-        self.c.total_words = total_words if total_words > 0 else 1
+        self.c.window = settings.window
+        self.c.negative = settings.negative
+        self.c.alpha = settings.alpha
+        self.c.min_alpha = settings.min_alpha
+        self.c.total_words = settings.total_words if settings.total_words > 0 else 1
         self.c.words_done = &wd[0]
         self.c.loss = &ls[0]
         self.c.threads = threads
         self.c.stop = &st[0]
         self.c.pairs = NULL
-        self.c.fast = fast
+        self.c.fast = settings.fast
+
+    cdef _bind(self, str name, array, Py_ssize_t vocab_size):
+        """Point the config's field ``name`` at ``array`` (one float32 per word)."""
+        cdef const float[::1] table
+        cdef float[::1] learned
+        if len(array) != vocab_size:
+            raise ValueError("%s needs one entry for every word (%d), not %d"
+                             % (name, vocab_size, len(array)))
+        if name == "log_kq":
+            table = array
+            self.c.log_kq = &table[0]
+        elif name == "output_bias":
+            learned = array  # a writable contiguous float32 array, or an error
+            self.c.output_bias = &learned[0]
+        else:
+            raise ValueError("the kernel has no array %r" % name)
 
     def update(self, uint32_t centre, const uint32_t[::1] contexts,
                const uint32_t[::1] candidates, double alpha):
@@ -731,7 +731,7 @@ cdef class Kernel:
         cdef uint64_t[::1] rng = self.rng_state
         cdef float loss = 0
         cdef Py_ssize_t j, m = contexts.shape[0]
-        if m < 1 or (self.c.window > 0 and m > 2 * self.c.window) or m >= MAX_SENTENCE:
+        if m < 1 or (self.c.window > 0 and m > 2 * self.c.window) or m >= MAX_SENTENCE_LENGTH:
             raise ValueError("bad number of contexts")
         if scratch_alloc(&self.c, &s) != 0:
             scratch_free(&s)
@@ -915,7 +915,8 @@ cdef int train_groups(Config *c, int thread, const uint32_t *groups, int64_t len
                 for d in range(<uint32_t>g.n_out):
                     s.targets[d] = g.targets[d]
                     s.rows[d] = c.syn1neg + <int64_t>g.targets[d] * c.row
-                loss += update_targets(c, &s, g.n_out, g.n_pos, <int>g.m, alpha)
+                s.no_positive = 1 - g.n_pos
+                loss += update_targets(c, &s, g.n_out, <int>g.m, alpha)
             pairs += g.m * g.n_pos
         current = 1 - current
         since_update += 1
@@ -978,7 +979,8 @@ cdef class GroupKernel:
         self.c.row = <int>(syn0.strides[0] // sizeof(float))
         self.c.window = window
         self.c.negative = negative
-        self.c.loss_type = LOSS_SGNS
+        self.c.objective = OBJECTIVE_TABLE[_OBJECTIVES["sgns"][0]]
+        self.c.max_targets = negative + 1
         self.c.words_done = &self.unused_words
         self.c.loss = &ls[0]
         self.c.threads = threads

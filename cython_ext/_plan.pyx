@@ -18,12 +18,10 @@ cimport numpy as cnp
 from libc.stdint cimport uint32_t, uint64_t, int64_t
 from libc.stdlib cimport malloc, realloc, free
 from _rng cimport alias_draw, bounded, keep_token
+from _shared cimport MAX_SENTENCE_LENGTH, SENTENCE_END
 
 cnp.import_array()
 
-cdef enum:
-    MAX_SENTENCE = 10000
-cdef uint32_t SENT = 0xFFFFFFFFU
 
 
 cdef struct Buffer:
@@ -97,11 +95,11 @@ def plan_range(const uint32_t[::1] stream, int64_t start, int64_t end,
     if negative < 0:
         raise ValueError("negative must be >= 0")
     cdef Buffer *out = <Buffer *>malloc(nblocks * sizeof(Buffer))
-    cdef uint32_t *sentence = <uint32_t *>malloc(MAX_SENTENCE * sizeof(uint32_t))
+    cdef uint32_t *sentence = <uint32_t *>malloc(MAX_SENTENCE_LENGTH * sizeof(uint32_t))
     cdef int *seen = <int *>malloc(nblocks * sizeof(int))          # per block: contexts so far
     cdef uint32_t *order = <uint32_t *>malloc(nblocks * sizeof(uint32_t))
-    cdef uint32_t *context_block = <uint32_t *>malloc(2 * MAX_SENTENCE * sizeof(uint32_t))
-    cdef uint32_t *context_row = <uint32_t *>malloc(2 * MAX_SENTENCE * sizeof(uint32_t))
+    cdef uint32_t *context_block = <uint32_t *>malloc(2 * MAX_SENTENCE_LENGTH * sizeof(uint32_t))
+    cdef uint32_t *context_row = <uint32_t *>malloc(2 * MAX_SENTENCE_LENGTH * sizeof(uint32_t))
     pairs_arr = np.zeros(nblocks, dtype=np.int64)
     centres_arr = np.zeros(nblocks, dtype=np.int64)
     cdef int64_t[::1] pairs = pairs_arr
@@ -135,13 +133,13 @@ def plan_range(const uint32_t[::1] stream, int64_t start, int64_t end,
             while pos < end:
                 w = stream[pos]
                 pos += 1
-                if w == SENT:
+                if w == SENTENCE_END:
                     break
                 words += 1
                 if keep_token(&state, keep[w]):
                     sentence[slen] = w
                     slen += 1
-                    if slen == MAX_SENTENCE:
+                    if slen == MAX_SENTENCE_LENGTH:
                         break
             for i in range(slen):
                 if window > 0:

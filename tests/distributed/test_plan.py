@@ -7,12 +7,15 @@ import pytest
 
 from w2vns.corpus import synthetic
 from w2vns.corpus.encode import encode_corpus
-from w2vns.corpus.sampling import keep_thresholds, noise_table
+from w2vns.corpus.sampling import keep_thresholds
 from w2vns.distributed import cells
 from w2vns.distributed._plan import plan_range
 from w2vns.distributed.schedule import block_ids, block_of, block_rows, schedule
 from w2vns.distributed.tables import block_noise_table, block_table
-from w2vns.training._kernel import GroupKernel, Kernel
+from w2vns.training._kernel import GroupKernel
+from w2vns.training.kernel import build_kernel
+from w2vns.training.params import TrainParams
+from w2vns.training.weights import initial_weights
 
 WINDOW, NEGATIVE = 5, 5
 
@@ -53,12 +56,11 @@ def plan_pairs(views, nblocks):
 @pytest.mark.parametrize("nblocks", [1, 3])
 def test_a_plan_lists_the_pairs_the_kernel_trains_from_the_same_random_state(encoded,
                                                                               nblocks):
-    v = len(encoded.vocab)
-    keep = keep_thresholds(encoded.vocab.counts, 1e-3)
-    prob, alias = noise_table(encoded.vocab.counts)
-    weights = np.zeros((v, 8), dtype=np.float32)
-    kernel = Kernel(weights, weights.copy(), encoded.stream, keep, prob, alias, WINDOW,
-                    NEGATIVE, 0.025, 0.0001, 1e6, 1, 7, fast=True)
+    counts = encoded.vocab.counts
+    params = TrainParams(dim=8, window=WINDOW, negative=NEGATIVE, threads=1, seed=7).resolved()
+    kernel = build_kernel(initial_weights(counts, params), encoded.stream, counts, params,
+                          1e6, 1)
+    keep = keep_thresholds(counts, params.sample)
     state = int(kernel.rng_state[0])
     expected = collections.Counter(map(tuple, kernel.record_pairs(
         0, len(encoded.stream), 10 ** 7).tolist()))

@@ -1,18 +1,18 @@
 """The kernel's loop: windows, subsampling and sentence boundaries, seen through record_pairs."""
 import numpy as np
 
-from w2vns.training._kernel import Kernel
 from w2vns.corpus.encode import encode_corpus
-from w2vns.corpus.sampling import keep_thresholds, noise_table
+from w2vns.training.kernel import build_kernel
+from w2vns.training.params import TrainParams
+from w2vns.training.weights import Weights
 
 
 def make_kernel(encoded, window=5, sample=0.0, seed=1, dim=8, threads=1):
     counts = encoded.vocab.counts
     syn0 = np.zeros((len(counts), dim), dtype=np.float32)
-    syn1 = np.zeros_like(syn0)
-    prob, alias = noise_table(counts, 0.75)
-    return Kernel(syn0, syn1, encoded.stream, keep_thresholds(counts, sample), prob, alias,
-                  window, 5, 0.025, 0.0000025, float(len(encoded.stream)), threads, seed)
+    params = TrainParams(window=window, sample=sample, seed=seed, dim=dim, threads=threads)
+    return build_kernel(Weights(syn0, np.zeros_like(syn0)), encoded.stream, counts,
+                        params.resolved(), float(len(encoded.stream)), threads)
 
 
 def positional_corpus(lines=50, length=12):

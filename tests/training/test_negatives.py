@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 
 from w2vns.training._kernel import Kernel
+from w2vns.training.kernel import KernelSettings
+from w2vns.training.weights import Weights
 
 V, DIM, K = 40, 16, 4
 ALPHA = 0.05
@@ -38,11 +40,24 @@ def make(seed=0, fast=True, loss="sgns", hard=0, temperature=0.0, window=5, bias
     keep = np.full(V, 0xFFFFFFFF, dtype=np.uint32)
     prob = np.full(V, 0xFFFFFFFF, dtype=np.uint32)
     alias = np.arange(V, dtype=np.uint32)
-    kernel = Kernel(syn0, syn1, stream, keep, prob, alias, window, K, ALPHA, ALPHA, 1.0, 1, 1,
-                    fast=fast, loss=loss, log_kq=log_kq if loss == "nce" else None,
-                    hard_negatives=hard, adversarial_temperature=temperature,
-                    output_bias=output_bias, hot_rows=hot_rows)
+    kernel = build(syn0, syn1, stream, (keep, prob, alias), loss, log_kq, output_bias,
+                   window=window, fast=fast, hard_negatives=hard,
+                   adversarial_temperature=temperature, hot_rows=hot_rows)
     return kernel, syn0, syn1, log_kq, output_bias
+
+
+def build(syn0, syn1, stream, samplers, loss, log_kq, output_bias, **settings):
+    """A Kernel over these arrays: one thread, learning rate ALPHA, K noise words."""
+    keep, prob, alias = samplers
+    tables = {"keep": keep, "noise_prob": prob, "noise_alias": alias}
+    if loss == "nce":
+        tables["log_kq"] = log_kq
+    extras = {} if output_bias is None else {"output_bias": output_bias}
+    settings = dict(dict(window=5, fast=True), **settings)
+    return Kernel(Weights(syn0, syn1, extras), stream, tables,
+                  KernelSettings(objective=loss, negative=K, max_targets=K + 1, alpha=ALPHA,
+                                 min_alpha=ALPHA, total_words=1.0, threads=1, seed=1,
+                                 **settings))
 
 
 def reference_scale(scores, outputs, loss, log_kq, temperature, bias=None):
@@ -209,21 +224,19 @@ def test_output_bias_is_checked_like_log_kq():
     tables = (np.full(V, 0xFFFFFFFF, dtype=np.uint32), np.full(V, 0xFFFFFFFF, dtype=np.uint32),
               np.arange(V, dtype=np.uint32))
 
-    def build(loss, output_bias):
-        return Kernel(syn0, syn1, stream, *tables, 5, K, ALPHA, ALPHA, 1.0, 1, 1, loss=loss,
-                      log_kq=log_kq, output_bias=output_bias)
-
-    with pytest.raises(ValueError, match="NCE loss only"):
-        build("sgns", bias)
+    with pytest.raises(ValueError, match="not an array of the sgns objective"):
+        build(syn0, syn1, stream, tables, "sgns", log_kq, bias)
     with pytest.raises(ValueError, match="every word"):
-        build("nce", bias[:-1])
+        build(syn0, syn1, stream, tables, "nce", log_kq, bias[:-1])
     with pytest.raises(ValueError):  # float64: not the kernel's float32
-        build("nce", bias.astype(np.float64))
+        build(syn0, syn1, stream, tables, "nce", log_kq, bias.astype(np.float64))
     frozen = bias.copy()
     frozen.flags.writeable = False
     with pytest.raises(ValueError):  # the kernel writes the biases
-        build("nce", frozen)
-    build("nce", None)  # bare NCE
+        build(syn0, syn1, stream, tables, "nce", log_kq, frozen)
+    with pytest.raises(ValueError, match="needs the table 'log_kq'"):
+        build(syn0, syn1, stream, tables, "nce", None, bias)
+    build(syn0, syn1, stream, tables, "nce", log_kq, None)  # bare NCE
 
 
 def test_nce_needs_log_kq_and_positive_negative_count():

@@ -328,8 +328,8 @@ def test_interrupted_run_saves_where_the_workers_stopped(grace, small_corpus_fil
                                                          monkeypatch):
     """With time to reach a block boundary, the checkpoint resumes byte-identically (one
     thread); stopped in the middle of a block, it still trains every word exactly once."""
-    monkeypatch.setattr(threads.Trainer, "STOP_GRACE_SECONDS", grace)
-    monkeypatch.setattr(threads.Trainer, "POLL_SECONDS", 0.01)
+    monkeypatch.setattr(threads.ThreadBackend, "STOP_GRACE_SECONDS", grace)
+    monkeypatch.setattr(threads.ThreadBackend, "POLL_SECONDS", 0.01)
     params = dict(dim=16, epochs=60, threads=1, seed=3)
     whole = api.train(str(small_corpus_file), **params)
     ck = tmp_path / "ck"

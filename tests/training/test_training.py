@@ -5,10 +5,14 @@ import numpy as np
 import pytest
 
 import w2vns
+from w2vns.training import kernel as kernel_module
 from w2vns.training import threads
 from w2vns.training.blocks import TaskQueue, block_bounds
+from w2vns.training.backend import TrainJob
 from w2vns.training.params import TrainParams
+from w2vns.training.progress import Progress
 from w2vns.training.state import COUNTER_STRIDE, TrainState
+from w2vns.training.weights import initial_weights
 from w2vns.corpus import synthetic
 from w2vns.corpus.encode import encode_corpus
 
@@ -161,13 +165,13 @@ def _recording_kernel(monkeypatch):
     """Make the trainer's kernel record every call as (thread, start, end)."""
     calls, lock = [], threading.Lock()
 
-    class Recording(threads.Kernel):
+    class Recording(kernel_module.Kernel):
         def train(self, thread, start, end):
             with lock:
                 calls.append((thread, start, end))
             return super().train(thread, start, end)
 
-    monkeypatch.setattr(threads, "Kernel", Recording)
+    monkeypatch.setattr(kernel_module, "Kernel", Recording)
     return calls
 
 
@@ -218,8 +222,9 @@ def test_a_remainder_stopped_mid_block_is_trained_first_then_the_queue_in_order(
         words_done=np.zeros(stride, dtype=np.int64), loss=np.zeros(stride),
         rng_state=np.full(stride, 12345, dtype=np.uint64))
     assert not state.finished(2)
-    trainer = threads.Trainer(TrainParams(dim=8, epochs=2, threads=1, min_count=5))
-    _, _, _, stats = trainer.train(encoded, state=state)
+    params = TrainParams(dim=8, epochs=2, threads=1, min_count=5).resolved()
+    job = TrainJob(params, encoded, initial_weights(encoded.vocab.counts, params), Progress())
+    stats = threads.ThreadBackend().run(job, state=state)
     expected = [(cut, bounds[2])] + list(zip(bounds[2:-1], bounds[3:]))
     expected += list(zip(bounds[:-1], bounds[1:]))
     assert [(a, b) for _, a, b in calls] == expected

@@ -3,62 +3,62 @@ import click
 from click.core import ParameterSource
 
 from ..training.checkpoint import parse_every
-from ..training.presets import apply_preset
+from ..training.params import settings
+from ..training.presets import KINDS, PRESETS, apply_preset, describe_values
 
 
-def training_options(negative, noise_power):
-    """The training parameters shared by train and tune, in train's order; ``negative`` and
-    ``noise_power`` are the two options that tune varies (lists there, one value in train)."""
-    options = [
-        click.option("--dim", type=click.IntRange(1, 10000), default=100, show_default=True,
-                     help="Vector dimension."),
-        click.option("--window", type=click.IntRange(0, 1000), default=5, show_default=True,
-                     help="Maximum context distance (0: the whole line, for baskets)."),
-        negative,
-        click.option("--sample", type=click.FloatRange(0, 1, max_open=True), default=1e-3,
-                     show_default=True, help="Subsampling threshold (0 disables)."),
-        click.option("--min-count", type=click.IntRange(1), default=5, show_default=True,
-                     help="Drop words rarer than this."),
-        click.option("--max-vocab", type=click.IntRange(1), default=None,
-                     help="Keep only the N most frequent words."),
-        click.option("--epochs", type=click.IntRange(1, 100000), default=5, show_default=True),
-        click.option("--alpha", type=click.FloatRange(0, 10, min_open=True), default=0.025,
-                     show_default=True,
-                     help="Initial learning rate (decays linearly to alpha*1e-4)."),
-        noise_power,
-        click.option("--threads", type=click.IntRange(1, 1024), default=None,
-                     help="Worker threads [default: all cores]."),
-        click.option("--seed", type=click.IntRange(0, 2**64 - 1), default=1, show_default=True),
-        click.option("--kernel", type=click.Choice(["fast", "reference"]), default="fast",
-                     show_default=True, help="Update loop: shared negatives per window, or "
-                     "word2vec's per-pair updates."),
-        click.option("--loss", type=click.Choice(["sgns", "nce"]), default="sgns",
-                     show_default=True,
-                     help="Negative sampling (sgns) or noise-contrastive estimation (nce)."),
-        click.option("--hard-negatives", "hard_negatives", type=click.IntRange(0, 10000),
-                     default=0, show_default=True, metavar="M",
-                     help="Draw M noise candidates, keep the --negative the model scores "
-                     "highest (0: off)."),
-        click.option("--adversarial-temperature", "adversarial_temperature",
-                     type=click.FloatRange(0, 1000), default=0.0, show_default=True, metavar="T",
-                     help="Weight noise words by k*softmax(score/T) (self-adversarial; 0: off)."),
-        click.option("--hot-rows", "hot_rows", type=click.IntRange(0, 65536), default=None,
-                     metavar="N", help="Threads work on private copies of the N most frequent "
-                     "words' rows, merged every --hot-sync updates (less cache-line contention) "
-                     "[default: 256 from 8 threads on, else 0]."),
-        click.option("--hot-sync", "hot_sync", type=click.IntRange(1, 1000000), default=64,
-                     show_default=True, metavar="N",
-                     help="Updates between merges of the --hot-rows copies."),
-        click.option("--nce-bias/--no-nce-bias", "nce_bias", default=True, show_default=True,
-                     help="With --loss nce, learn a per-word output bias (score u.v + b_w, b_w "
-                     "starting at log unigram probability); --no-nce-bias: the bare score u.v."),
-    ]
+def training_option(name, default, how, preset=None):
+    """The click option of one TrainParams field, from its ``Setting``: name, type, range,
+    default and help are declared once, on the field (w2vns/training/params.py).
+    ``preset``: a preset name whose value for this field the help shows as the default."""
+    flag = "--" + name.replace("_", "-")
+    kwargs = {"help": how.help, "metavar": how.metavar}
+    if how.kind is bool:
+        return click.option("%s/%s" % (flag, how.flag or "--no-" + flag[2:]), name,
+                            default=default, show_default=True, **kwargs)
+    if how.choices is not None:
+        kwargs["type"] = click.Choice(list(how.allowed()))
+    elif how.kind is int:
+        kwargs["type"] = click.IntRange(how.low, how.high)
+    else:
+        kwargs["type"] = click.FloatRange(how.low, how.high, min_open=how.low_open,
+                                          max_open=how.high_open)
+    # click puts a string default in parentheses: the help says computed defaults itself.
+    shown = PRESETS.get(preset, {}).get(name)
+    if shown is not None:
+        kwargs["help"] += "  [default: %g with the %s preset]" % (shown, preset)
+    elif how.default_text:
+        kwargs["help"] += "  [default: %s]" % how.default_text
+    kwargs["show_default"] = shown is None and how.default_text is None and default is not None
+    return click.option(flag, name, default=default, **kwargs)
+
+
+def training_options(replace=None, preset=None):
+    """Decorator adding an option for every training parameter (TrainParams' fields, in their
+    order). ``replace``: {name: click option} for parameters a command takes differently
+    (tune takes lists of negatives and noise powers). ``preset``: show that preset's values
+    as the defaults (evaluate-rec trains with the items preset)."""
+    replace = replace or {}
+    options = [replace.get(name) or training_option(name, default, how, preset)
+               for name, default, how in settings()]
 
     def decorate(command):
         for option in reversed(options):
             command = option(command)
         return command
     return decorate
+
+
+def preset_option(default=None):
+    """--preset NAME: a named set of training defaults (w2vns/training/presets.py)."""
+    names = sorted(PRESETS)
+    help_text = "Defaults for a kind of data; options given explicitly win.  " + "  ".join(
+        "%s: %s (%s)." % (name, KINDS[name], describe_values(PRESETS[name])) for name in names)
+    if default is not None:
+        names.append("none")
+        return click.option("--preset", type=click.Choice(names), default=default,
+                            show_default=True, help=help_text + "  none: train's defaults.")
+    return click.option("--preset", type=click.Choice(names), default=None, help=help_text)
 
 
 class IntervalType(click.ParamType):

@@ -1,5 +1,4 @@
 """The recommendation commands: w2vns recommend and w2vns evaluate-rec."""
-import copy
 import json
 import sys
 
@@ -10,8 +9,7 @@ from ..training.checkpoint import CheckpointError
 from ..vectors.formats import FormatError
 from .common import (EXIT_UNANSWERED, SURROGATES, emit_lines, fail, finish, json_safe,
                      load_vectors, resolve_model)
-from .options import preset_params
-from .train import train
+from .options import preset_option, preset_params, training_options
 
 
 @click.command()
@@ -73,8 +71,8 @@ def recommend(items, topn, model_path, exclude, as_json):
 @click.option("--scoring", type=click.Choice(["cosine", "output"]), default=None,
               help="Rank by cosine to the basket, or by the trained output vectors (needs "
               "training, not -m)  [default: output when training, cosine with -m].")
-@click.option("--preset", type=click.Choice(["items", "none"]), default="items",
-              show_default=True, help="Training defaults (see train --preset).")
+@preset_option(default="items")
+@training_options(preset="items")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 @click.pass_context
@@ -108,7 +106,3 @@ def evaluate_rec(ctx, sessions, model_path, k, scoring, preset, as_json, quiet, 
                ["%-12s %9.4f %9.4f" % (name, result[key]["hit_rate"], result[key]["mrr"])
                 for name, key in (("model", "model"), ("popularity", "popularity"))])
 
-
-evaluate_rec.params.extend(copy.copy(p) for p in train.params if p.name in (
-    "dim", "window", "negative", "sample", "min_count", "epochs", "alpha", "noise_power",
-    "threads", "seed"))

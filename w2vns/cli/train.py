@@ -17,7 +17,7 @@ from ..training.checkpoint import CheckpointError, read_note
 from ..training.presets import describe
 from .common import (DEFAULT_MODEL, EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, absolute_path,
                      fail, human, json_safe, log, output_is_text, plural)
-from .options import IntervalType, preset_params, training_options
+from .options import IntervalType, preset_option, preset_params, training_options
 from .progress import TqdmProgress
 from .tables import evaluation_summary
 
@@ -29,11 +29,7 @@ from .tables import evaluation_summary
                    "with --resume, the interrupted run's]")
 @click.option("--format", "fmt", type=click.Choice(["binary", "text"]), default=None,
               help="Output format [default: by extension: .txt/.vec text, else binary].")
-@training_options(
-    click.option("--negative", type=click.IntRange(0, 1000), default=5, show_default=True,
-                 help="Noise words per positive pair."),
-    click.option("--noise-power", type=click.FloatRange(-10, 10), default=0.75,
-                 show_default=True, help="Noise distribution count**power (0 uniform, 1 unigram)."))
+@training_options()
 @click.option("--vocab-out", type=click.Path(dir_okay=False), default=None,
               help="Also write the vocabulary as word<TAB>count.")
 @click.option("--report", type=click.Path(dir_okay=False), default=None,
@@ -57,10 +53,7 @@ from .tables import evaluation_summary
 @click.option("--eval", "evaluate_after", is_flag=True,
               help="Evaluate on the bundled analogies and WordSim-353 after training; the "
                    "figures go to the summary line and --report.")
-@click.option("--preset", type=click.Choice(["items"]), default=None,
-              help="Defaults for a kind of data; options given explicitly win.  items: baskets "
-                   "or sessions, one per line (window 0, min-count 1, sample 0, epochs 20, "
-                   "noise-power 0).")
+@preset_option()
 @click.option("--dask", "dask", default=None, metavar="local[:N]|tcp://HOST:8786",
               help="Train on a Dask cluster: N worker processes here (default one per core), "
                    "or a running scheduler; the workers read CORPUS (files, globs, URLs) "
@@ -69,7 +62,7 @@ from .tables import evaluation_summary
               help="With --dask: K input and K output blocks of the weights [default: one "
                    "per worker].")
 @click.option("--rounds", type=click.IntRange(1, 100000), default=None,
-              help="With --dask: slices of each epoch [default: from corpus and model size].")
+              help="With --dask: slices of each epoch [default: about 16 / K].")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 @click.pass_context
 def train(ctx, corpus, output, fmt, vocab_out, report, checkpoint_dir, checkpoint_every,

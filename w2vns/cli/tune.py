@@ -3,15 +3,17 @@ import json
 import os
 
 import click
+from click.core import ParameterSource
 
 from ..apps.plot import MissingMatplotlib, image_format
 from ..apps.tune import METRIC_NAMES, describe_rule, plot_trials
 from ..apps.tune import tune as run_tune
 from ..corpus.encode import CorpusError
 from ..io.atomic import atomic_output
+from ..training.presets import PRESETS
 from .common import (DEFAULT_MODEL, EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, fail,
                      json_safe, log, output_is_text)
-from .options import number_list, training_options
+from .options import number_list, preset_option, preset_params, training_options
 from .progress import TqdmTrials
 from .tables import format_tune
 
@@ -22,13 +24,14 @@ from .tables import format_tune
               help="Where to write the chosen setting's vectors.")
 @click.option("--format", "fmt", type=click.Choice(["binary", "text"]), default=None,
               help="Output format [default: by extension: .txt/.vec text, else binary].")
-@training_options(
-    click.option("--negative", "negatives", default="2,5,10,20", show_default=True,
-                 callback=number_list(int, 0, 1000),
-                 help="Numbers of noise words per pair to try, comma-separated."),
-    click.option("--noise-power", "noise_powers", default="0.75", show_default=True,
-                 callback=number_list(float, -10, 10),
-                 help="Noise distribution powers to try, comma-separated."))
+@training_options(replace={
+    "negative": click.option("--negative", "negatives", default="2,5,10,20", show_default=True,
+                             callback=number_list(int, 0, 1000),
+                             help="Numbers of noise words per pair to try, comma-separated."),
+    "noise_power": click.option("--noise-power", "noise_powers", default="0.75",
+                                show_default=True, callback=number_list(float, -10, 10),
+                                help="Noise distribution powers to try, comma-separated.")})
+@preset_option()
 @click.option("--metric", type=click.Choice(["auto", "analogy", "similarity", "heldout"]),
               default="auto", show_default=True,
               help="What to maximise; auto: analogies if at least 100 questions fit the "
@@ -55,9 +58,10 @@ from .tables import format_tune
 @click.option("--progress/--no-progress", default=None,
               help="Force the progress bar on or off [default: when stderr is a terminal].")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the table and errors.")
-def tune(corpus, output, fmt, negatives, noise_powers, metric, analogy_file, similarity_file,
-         holdout, max_tokens, budget_minutes, json_path, plot_path, cache_dir, progress, quiet,
-         **params):
+@click.pass_context
+def tune(ctx, corpus, output, fmt, negatives, noise_powers, metric, analogy_file,
+         similarity_file, holdout, max_tokens, budget_minutes, json_path, plot_path, cache_dir,
+         progress, quiet, preset, **params):
     """Train every --negative (x --noise-power) setting on CORPUS, score each, keep the best.
 
     \b
@@ -68,6 +72,15 @@ def tune(corpus, output, fmt, negatives, noise_powers, metric, analogy_file, sim
     """
     if corpus.count("-") > 1:
         fail("stdin ('-') can be read only once")
+    params, _ = preset_params(ctx, preset, params)
+    # The two varied settings take the preset's value as their one choice unless given.
+    varied = {"negative": "negatives", "noise_power": "noise_powers"}
+    for name, value in PRESETS.get(preset, {}).items():
+        if name in varied and ctx.get_parameter_source(varied[name]) == ParameterSource.DEFAULT:
+            if name == "negative":
+                negatives = (value,)
+            else:
+                noise_powers = (value,)
     for path in corpus:
         if path != "-" and "://" not in path and not os.path.exists(path):
             fail("%s: no such file" % path)

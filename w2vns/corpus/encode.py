@@ -17,15 +17,12 @@ import zlib
 
 import numpy as np
 
-from ._encode import Encoder, remap_range
-from .vocab import DROPPED, Vocabulary
+from ._encode import (DROPPED, MAX_SENTENCE_LENGTH, MAX_TOKEN_BYTES, SENTENCE_END, Encoder,
+                      remap_range)
+from .vocab import Vocabulary
 
 #: Bytes read per chunk: large enough to amortise Python overhead, small enough for the cache.
 CHUNK_BYTES = 1 << 20
-#: Lines longer than this many tokens are split into several sentences (never truncated).
-MAX_SENTENCE_LENGTH = 10000
-#: Tokens longer than this many bytes are truncated (counted in ``truncated_tokens``).
-MAX_TOKEN_BYTES = 1000
 #: Ids remapped per step of the final pass; the pages behind each step are released after it.
 REMAP_STEP = 1 << 20
 #: Magic bytes of compressed data, to explain a compressed file read as plain text.
@@ -128,7 +125,7 @@ class EncodedCorpus:
     weights, not the corpus.
     """
 
-    SENTENCE_END = 0xFFFFFFFF
+    SENTENCE_END = SENTENCE_END
 
     def __init__(self, stream, vocab, sentences, seconds, mapping=None, truncated_tokens=0,
                  crc32=None, origin=None):

@@ -8,9 +8,7 @@ byte sequence survives a round trip through files.
 import numpy as np
 
 from ..io.atomic import atomic_output
-
-#: Marks a provisional id whose word did not make it into the vocabulary.
-DROPPED = 0xFFFFFFFE
+from ._encode import DROPPED  # a provisional id whose word did not make the vocabulary
 
 
 def decode_word(word):

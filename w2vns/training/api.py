@@ -6,21 +6,30 @@ import os
 
 from ..corpus.encode import encode_corpus, is_corpus_paths
 from . import checkpoint as ckpt
+from .backend import TrainJob
 from .model import Word2VecModel
 from .params import TrainParams
-from .threads import Trainer
-from .weights import initial_output_bias, initial_vectors, padded_matrix
+from .progress import Progress
+from .threads import ThreadBackend
+from .weights import TrainingDiverged, all_finite, compact_rows, grown_weights, initial_weights
 
 
-def _check_params(params):
+def _check_names(params):
+    """TypeError for a keyword argument that is not a training parameter."""
     unknown = set(params) - {f.name for f in dataclasses.fields(TrainParams)}
     if unknown:
         raise TypeError("unknown training parameter(s): %s" % ", ".join(sorted(unknown)))
-    return TrainParams(**params)
+
+
+def _check_params(params):
+    """Resolved, validated ``TrainParams`` from keyword arguments (TypeError for a name that
+    is not a parameter, ValueError for a bad value)."""
+    _check_names(params)
+    return TrainParams(**params).validate().resolved()
 
 
 def train(corpus, progress=None, cache_dir=None, checkpoint=None, checkpoint_every="1epoch",
-          init=None, note=None, **params):
+          init=None, note=None, backend=None, **params):
     """Train skip-gram with negative sampling on ``corpus``; return a ``Word2VecModel``.
 
     ``corpus``: a path (``-`` for stdin; .gz/.bz2/.xz/.zst and URLs through smart_open), a list
@@ -36,9 +45,12 @@ def train(corpus, progress=None, cache_dir=None, checkpoint=None, checkpoint_eve
     keep their vectors, the corpus's words that reach ``min_count`` are added with fresh ones,
     and the parameters not given default to the saved model's. The learning rate decays from
     ``alpha`` over this corpus, as in a fresh run.
+
+    ``progress``: a ``Progress`` to report to. ``backend``: what runs the training (a
+    ``Backend``; default: worker threads on this machine, ``ThreadBackend``).
     """
     fields = {f.name for f in dataclasses.fields(TrainParams)}
-    _check_params(params)  # unknown names fail before the saved model is read
+    _check_names(params)  # before the saved model is read
     start_from = None
     if init is not None:
         start_from = ckpt.load(init, progress=False)
@@ -49,20 +61,19 @@ def train(corpus, progress=None, cache_dir=None, checkpoint=None, checkpoint_eve
         # min_alpha and threads are derived from alpha and the machine: not inherited.
         inherited = {k: saved[k] for k in fields - {"min_alpha", "threads"} if k in saved}
         params = dict(inherited, **params)
-    trainer = Trainer(_check_params(params), progress)
+    p = _check_params(params)
+    progress = progress or Progress()
     created = checkpoint is not None and not os.path.exists(checkpoint)
     if checkpoint is not None:
         ckpt.parse_every(checkpoint_every)  # a bad schedule fails before any work
         ckpt.prepare_folder(checkpoint, fresh=True)
     try:
-        p = trainer.params
         encoded = encode_corpus(corpus, p.min_count, p.max_vocab, cache_dir=cache_dir,
-                                progress=trainer.progress.counting,
+                                progress=progress.counting,
                                 vocabulary=start_from.vocab if start_from else None, grow=True)
-        syn0 = syn1neg = output_bias = None
-        if start_from is not None:
-            syn0, syn1neg = _grown_weights(start_from, encoded.origin, p.seed)
-            output_bias = _grown_bias(start_from, encoded, p)
+        counts = encoded.vocab.counts
+        weights = (grown_weights(start_from, encoded.origin, counts, p) if start_from
+                   else initial_weights(counts, p))
         checkpointer = None
         if checkpoint is not None:
             corpus_id = dict(encoded.identity(), files=ckpt.describe_corpus(corpus)
@@ -70,7 +81,7 @@ def train(corpus, progress=None, cache_dir=None, checkpoint=None, checkpoint_eve
             checkpointer = ckpt.Checkpointer(checkpoint, checkpoint_every, encoded.vocab,
                                              dataclasses.asdict(p), encoded.tokens, corpus_id,
                                              note)
-        return _run(trainer, encoded, syn0, syn1neg, None, checkpointer, output_bias)
+        return _run(backend, TrainJob(p, encoded, weights, progress), None, checkpointer)
     except BaseException:
         if created:  # a run that failed before its first checkpoint leaves no empty folder
             with contextlib.suppress(OSError):
@@ -78,7 +89,8 @@ def train(corpus, progress=None, cache_dir=None, checkpoint=None, checkpoint_eve
         raise
 
 
-def resume(folder, corpus=None, progress=None, cache_dir=None, checkpoint_every=None):
+def resume(folder, corpus=None, progress=None, cache_dir=None, checkpoint_every=None,
+           backend=None):
     """Continue the run whose checkpoint is in ``folder``; return its ``Word2VecModel``.
 
     The corpus is read again from the paths the checkpoint recorded (pass ``corpus`` when the
@@ -101,10 +113,10 @@ def resume(folder, corpus=None, progress=None, cache_dir=None, checkpoint_every=
             raise ckpt.CheckpointError("the corpus changed since the checkpoint: %s"
                                        % ", ".join(changed))
         corpus = [entry["path"] for entry in recorded]
-    trainer = Trainer(TrainParams(**saved.params), progress)
-    p = trainer.params
+    p = TrainParams(**saved.params).validate().resolved()
+    progress = progress or Progress()
     encoded = encode_corpus(corpus, p.min_count, p.max_vocab, cache_dir=cache_dir,
-                            progress=trainer.progress.counting, vocabulary=saved.vocab)
+                            progress=progress.counting, vocabulary=saved.vocab)
     identity = encoded.identity()
     expected = {k: saved.corpus.get(k) for k in identity}
     if identity != expected:
@@ -114,39 +126,21 @@ def resume(folder, corpus=None, progress=None, cache_dir=None, checkpoint_every=
                                      saved.vocab, saved.params, encoded.tokens, saved.corpus,
                                      saved.note)
     checkpointer.start(saved.state.words())
-    return _run(trainer, encoded, saved.syn0, saved.syn1neg, saved.state, checkpointer,
-                saved.output_bias)
+    return _run(backend, TrainJob(p, encoded, saved.weights, progress), saved.state,
+                checkpointer)
 
 
-def _grown_weights(saved, origin, seed):
-    """The saved model's rows for the words it knew; word2vec's init for the new ones."""
-    known = origin >= 0
-    syn0 = padded_matrix(len(origin), saved.syn0.shape[1])
-    syn1neg = padded_matrix(len(origin), saved.syn0.shape[1])
-    syn0[known] = saved.syn0[origin[known]]
-    syn1neg[known] = saved.syn1neg[origin[known]]
-    syn0[~known] = initial_vectors(int((~known).sum()), syn0.shape[1], seed)
-    return syn0, syn1neg
-
-
-def _grown_bias(saved, encoded, params):
-    """NCE output biases for a continued run (None without): the saved model's for the words
-    it knew (when it had biases), log unigram probability in the grown vocabulary otherwise."""
-    if not params.has_output_bias:
-        return None
-    bias = initial_output_bias(encoded.vocab.counts)
-    if saved.output_bias is not None:
-        known = encoded.origin >= 0
-        bias[known] = saved.output_bias[encoded.origin[known]]
-    return bias
-
-
-def _run(trainer, encoded, syn0, syn1neg, state, checkpointer, output_bias=None):
-    syn0, syn1neg, output_bias, stats = trainer.train(encoded, syn0, syn1neg, state,
-                                                      checkpointer, output_bias)
-
+def _run(backend, job, state, checkpointer):
+    """Run ``job`` on ``backend`` (default: threads) and make the model of its result."""
+    stats = (backend or ThreadBackend()).run(job, state, checkpointer)
+    weights = job.weights
+    arrays = [weights.syn0, weights.syn1neg] + list(weights.extras.values())
+    if not all(all_finite(array) for array in arrays):
+        raise TrainingDiverged("training diverged: the weights hold NaN or infinite values "
+                               "(a lower --alpha avoids it)")
+    encoded, params = job.encoded, job.params
     vocab = encoded.vocab
-    epochs = trainer.params.epochs
+    epochs = params.epochs
     report = {
         "vocab_size": len(vocab),
         "distinct_words": vocab.distinct_words,
@@ -158,9 +152,11 @@ def _run(trainer, encoded, syn0, syn1neg, state, checkpointer, output_bias=None)
         "count_seconds": encoded.seconds,
         **stats,
         "words_per_sec": vocab.total_tokens * epochs / max(stats["train_seconds"], 1e-9),
-        "params": dataclasses.asdict(trainer.params),
+        "params": dataclasses.asdict(params),
     }
-    return Word2VecModel(vocab, syn0, syn1neg, trainer.params, report, output_bias)
+    return Word2VecModel(vocab, compact_rows(weights.syn0), weights.syn1neg, params, report,
+                         weights.extras)
+
 
 def train_encoded(encoded, progress=None, **params):
     """Train on an already encoded corpus (``corpus.encode_corpus``); return a ``Word2VecModel``.
@@ -168,4 +164,6 @@ def train_encoded(encoded, progress=None, **params):
     For several runs over the same data (``w2vns tune``): the text is counted once.
     ``min_count`` and ``max_vocab`` were applied when encoding; here they are only recorded.
     """
-    return _run(Trainer(_check_params(params), progress), encoded, None, None, None, None)
+    p = _check_params(params)
+    job = TrainJob(p, encoded, initial_weights(encoded.vocab.counts, p), progress or Progress())
+    return _run(None, job, None, None)

@@ -4,7 +4,7 @@ import threading
 
 import numpy as np
 
-from ..corpus.encode import MAX_SENTENCE_LENGTH
+from ..corpus.encode import MAX_SENTENCE_LENGTH, SENTENCE_END
 
 
 #: Stream entries per block, the unit of work of one kernel call (rounded up to the next
@@ -14,7 +14,6 @@ from ..corpus.encode import MAX_SENTENCE_LENGTH
 #: settings) that workers reach the next one well within a second when a checkpoint or a stop
 #: asks them to, and that the last tasks of a run end close together.
 BLOCK_ENTRIES = 1 << 15
-_SENTENCE_END = 0xFFFFFFFF
 
 
 def block_bounds(stream, start, end, step=BLOCK_ENTRIES, release=None):
@@ -41,7 +40,7 @@ def _sentence_boundary(stream, pos, end, release=None):
     """
     for width in (1024, 4096, 16384, 2 * MAX_SENTENCE_LENGTH + 1):
         ahead = stream[pos - 1:min(end, pos - 1 + width)]
-        ends = np.flatnonzero(ahead == _SENTENCE_END)
+        ends = np.flatnonzero(ahead == SENTENCE_END)
         if release is not None:
             release(pos - 1, min(end, pos - 1 + width))
         if len(ends):
@@ -57,11 +56,11 @@ def position_after(stream, start, end, tokens):
     between sentences, and counts every id it reads in words_done)."""
     if tokens <= 0:
         return start
-    ids = np.flatnonzero(stream[start:end] != _SENTENCE_END)
+    ids = np.flatnonzero(stream[start:end] != SENTENCE_END)
     if tokens >= len(ids):
         return end
     pos = start + int(ids[tokens - 1]) + 1
-    return pos + 1 if stream[pos] == _SENTENCE_END else pos
+    return pos + 1 if stream[pos] == SENTENCE_END else pos
 
 
 class TaskQueue:

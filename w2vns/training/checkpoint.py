@@ -7,7 +7,8 @@ Layout (``DIR`` is what ``--checkpoint``, ``--resume``, ``--init`` and ``--save-
         vocab.tsv           word<TAB>count, in id order
         syn0.npy            input vectors, V x d float32
         syn1neg.npy         output vectors, V x d float32
-        output_bias.npy     NCE's per-word output biases, V float32 (NCE with biases only)
+        <extra>.npy         the loss's own learned arrays (w2vns/training/losses.py), e.g.
+                            output_bias.npy: NCE's per-word output biases, V float32
         state.json          parameters, corpus identity, progress (the next task of the
                             shared queue, ranges still pending) and counters and RNG state
                             per thread
@@ -30,8 +31,10 @@ import numpy as np
 
 from ..corpus.vocab import Vocabulary
 from ..io.atomic import atomic_output, check_writable
-from ._kernel import COUNTER_STRIDE
-from .state import TrainState
+from . import losses
+from .params import TrainParams
+from .state import COUNTER_STRIDE, TrainState
+from .weights import Weights
 
 FORMAT = "w2vns-checkpoint"
 VERSION = 1
@@ -48,7 +51,8 @@ class CheckpointError(ValueError):
 class Checkpoint:
     """What ``load`` returns: the vocabulary, both matrices, the parameters (a dict of
     ``TrainParams`` fields), the progress (a ``TrainState``, None for a saved model), the
-    corpus identity, the caller's ``note``, and NCE's output biases (None without)."""
+    corpus identity, the caller's ``note``, and the loss's extras by name (NCE's
+    ``output_bias``, ...)."""
 
     folder: str
     vocab: Vocabulary
@@ -60,7 +64,17 @@ class Checkpoint:
     note: dict
     complete: bool
     every: "str | None" = None
-    output_bias: "np.ndarray | None" = None
+    extras: dict = dataclasses.field(default_factory=dict)
+
+    @property
+    def output_bias(self):
+        """NCE's per-word output biases, or None."""
+        return self.extras.get("output_bias")
+
+    @property
+    def weights(self):
+        """The saved ``Weights``."""
+        return Weights(self.syn0, self.syn1neg, dict(self.extras))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -119,9 +133,9 @@ class Checkpointer:
         """Count the next interval from ``words`` (a resumed run's starting point)."""
         self._last_words = words
 
-    def save(self, syn0, syn1neg, state, output_bias=None):
-        save(self.folder, self.vocab, syn0, syn1neg, self.params, state, self.corpus,
-             self.note, self.every, output_bias)
+    def save(self, weights, state):
+        save(self.folder, self.vocab, weights, self.params, state, self.corpus, self.note,
+             self.every)
         self._last_time = time.monotonic()
         self._last_words = state.words()
         self.saves += 1
@@ -154,14 +168,14 @@ def prepare_folder(folder, fresh=True):
                               % (folder, err.strerror or err)) from None
 
 
-def save(folder, vocab, syn0, syn1neg, params, state=None, corpus=None, note=None, every=None,
-         output_bias=None):
+def save(folder, vocab, weights, params, state=None, corpus=None, note=None, every=None):
     """Write one complete state into ``folder`` (created if needed) and make it current.
 
-    ``params``: a dict of ``TrainParams`` fields; ``state``: a ``TrainState`` or None (a saved
-    model: weights and vocabulary only); ``corpus``: how to find and recognise the corpus again;
-    ``note``: any JSON-able dict the caller wants back from ``load``; ``every``: the schedule,
-    kept for a resumed run; ``output_bias``: NCE's per-word output biases, or None.
+    ``weights``: ``Weights`` (both matrices and the loss's extras); ``params``: a dict of
+    ``TrainParams`` fields; ``state``: a ``TrainState`` or None (a saved model: weights and
+    vocabulary only); ``corpus``: how to find and recognise the corpus again; ``note``: any
+    JSON-able dict the caller wants back from ``load``; ``every``: the schedule, kept for a
+    resumed run.
     """
     folder = os.fspath(folder)
     os.makedirs(folder, exist_ok=True)
@@ -178,7 +192,7 @@ def save(folder, vocab, syn0, syn1neg, params, state=None, corpus=None, note=Non
         "version": VERSION,
         "complete": complete,
         "vocab_size": len(vocab),
-        "dim": int(syn0.shape[1]),
+        "dim": int(weights.syn0.shape[1]),
         "params": params,
         "corpus": corpus or {},
         "note": note or {},
@@ -199,9 +213,8 @@ def save(folder, vocab, syn0, syn1neg, params, state=None, corpus=None, note=Non
     temp = tempfile.mkdtemp(prefix=_TEMP_PREFIX + "%06d." % number, dir=folder)
     try:
         vocab.save_tsv(os.path.join(temp, "vocab.tsv"))
-        arrays = [("syn0.npy", syn0), ("syn1neg.npy", syn1neg)]
-        if output_bias is not None:
-            arrays.append(("output_bias.npy", output_bias))
+        arrays = [("syn0.npy", weights.syn0), ("syn1neg.npy", weights.syn1neg)]
+        arrays += [(name + ".npy", array) for name, array in sorted(weights.extras.items())]
         for filename, array in arrays:
             with open(os.path.join(temp, filename), "wb") as out:
                 np.save(out, np.ascontiguousarray(array, dtype=np.float32), allow_pickle=False)
@@ -303,8 +316,9 @@ def load(folder, progress=True):
         vocab = Vocabulary.load_tsv(os.path.join(where, "vocab.tsv"))
         syn0 = _load_matrix(os.path.join(where, "syn0.npy"))
         syn1neg = _load_matrix(os.path.join(where, "syn1neg.npy"))
-        bias_path = os.path.join(where, "output_bias.npy")
-        output_bias = _load_matrix(bias_path, ndim=1) if os.path.exists(bias_path) else None
+        extras = {name[:-4]: _load_matrix(os.path.join(where, name), ndim=1)
+                  for name in sorted(os.listdir(where))
+                  if name.endswith(".npy") and name not in ("syn0.npy", "syn1neg.npy")}
     except FileNotFoundError as err:
         raise damaged("%s is missing" % os.path.basename(err.filename or "a file")) from None
     except (OSError, ValueError, EOFError) as err:
@@ -320,14 +334,20 @@ def load(folder, progress=True):
         raise damaged("state.json: bad parameters")
     if params.get("loss") == "nce" and "nce_bias" not in params:
         params["nce_bias"] = False  # saved before NCE had output biases: a bare-score model
-    if params.get("loss") == "nce" and params["nce_bias"]:
-        if output_bias is None:
-            raise damaged("output_bias.npy is missing (an NCE model with output biases)")
-        if output_bias.shape != shape[:1]:
-            raise damaged("output_bias is %s, the vocabulary needs %s"
-                          % (output_bias.shape, shape[:1]))
-    elif output_bias is not None:
-        raise damaged("output_bias.npy, but the parameters have no NCE output biases")
+    try:
+        expected = {extra.name for extra in _params_object(params).extras}
+    except ValueError as err:  # an unknown loss
+        raise damaged("state.json: %s" % err) from None
+    missing, unexpected = sorted(expected - set(extras)), sorted(set(extras) - expected)
+    if missing:
+        raise damaged("%s.npy is missing (the %s loss's %s)"
+                      % (missing[0], params["loss"], missing[0]))
+    if unexpected:
+        raise damaged("%s.npy, but the %s loss with these parameters has no %s"
+                      % (unexpected[0], params.get("loss"), unexpected[0]))
+    for name, array in extras.items():
+        if array.shape != shape[:1]:
+            raise damaged("%s is %s, the vocabulary needs %s" % (name, array.shape, shape[:1]))
     state = None
     saved = meta.get("progress") if progress else None
     if isinstance(saved, dict) and "next_task" not in saved and "position" in saved:
@@ -339,7 +359,16 @@ def load(folder, progress=True):
     return Checkpoint(folder=folder, vocab=vocab, syn0=syn0, syn1neg=syn1neg, params=params,
                       state=state, corpus=meta.get("corpus") or {}, note=meta.get("note") or {},
                       complete=bool(meta.get("complete")), every=meta.get("checkpoint_every"),
-                      output_bias=output_bias)
+                      extras=extras)
+
+
+def _params_object(params):
+    """A ``TrainParams`` for a saved parameter dict, without validating it (only the loss
+    and its options are read): names it does not know are left out, missing ones default."""
+    known = {f.name for f in dataclasses.fields(TrainParams)}
+    values = {k: v for k, v in params.items() if k in known}
+    losses.get(values.get("loss", "sgns"))
+    return TrainParams(**values)
 
 
 def _progress_state(saved, damaged):

@@ -1,23 +1,26 @@
-"""TrainParams: every training setting, its default and its valid range."""
+"""TrainParams: every training setting, its default, its valid range and its help text.
+
+Each field is declared once, with ``setting(...)``: the dataclass default, and metadata that
+``TrainParams.validate`` checks and that the command line turns into its options
+(w2vns/cli/options.py), so that a new parameter is written in one place.
+"""
 import dataclasses
 import os
 
 import numpy as np
 
+from . import losses
 
 #: Rows of the most frequent words each worker keeps a private copy of (see the kernel's
 #: ``hot_row``): their updates are merged every ``hot_sync`` updates instead of bouncing
 #: cache lines between the cores on every update.
 HOT_ROWS = 256
-#: ... from this many threads on. Measured on 16-core VMs (README, "Thread scaling"): +32 %
-#: words/s at 16 threads; at 8, +12 % and +23 % once merges kept the copies in use (before,
-#: 5-14 % slower at 2-8 threads, where the merges cost more than the contention they avoid).
+#: ... from this many threads on: there the copies save more contention than their merges
+#: cost (docs/scaling.md has the measurements).
 HOT_ROWS_FROM_THREADS = 8
 
 #: The update loops: word2vec's per-pair reference, and shared negatives per window.
-KERNELS = ("reference", "fast")
-#: Losses: skip-gram negative sampling and noise-contrastive estimation.
-LOSSES = ("sgns", "nce")
+KERNELS = ("fast", "reference")
 
 
 def default_threads():
@@ -28,30 +31,129 @@ def default_threads():
         return os.cpu_count() or 1
 
 
+@dataclasses.dataclass(frozen=True)
+class Setting:
+    """How one training parameter is checked and offered on the command line.
+
+    ``kind``: int, float, bool or str. ``low``/``high``: the range (None: unbounded), open at
+    that end with ``low_open``/``high_open``. ``choices``: the allowed values (a callable
+    for a registry that may grow). ``optional``: None is allowed (a default computed
+    later). ``rule``: how the range reads in an error message, when the generated wording
+    would not say enough. ``default_text``: the default as the help shows it, for a computed
+    one. ``metavar``, ``flag`` (the off switch of a bool, e.g. "--no-nce-bias").
+    """
+
+    help: str
+    kind: type = int
+    low: "float | None" = None
+    high: "float | None" = None
+    low_open: bool = False
+    high_open: bool = False
+    choices: object = None
+    optional: bool = False
+    rule: "str | None" = None
+    default_text: "str | None" = None
+    metavar: "str | None" = None
+    flag: "str | None" = None
+
+    def allowed(self):
+        """The allowed values of a choice, or None."""
+        return tuple(self.choices()) if callable(self.choices) else self.choices
+
+    def describe(self):
+        """What a valid value is, for error messages: 'an integer in 1..10000', ..."""
+        if self.rule:
+            return self.rule
+        if self.kind is bool:
+            return "True or False"
+        if self.choices is not None:
+            return "one of %s" % ", ".join(self.allowed())
+        if self.kind is int:
+            if self.low is not None and self.high is not None:
+                return "an integer in %s..%s" % (self.low, self.high)
+            return "an integer >= %s" % self.low
+        return "a number in %s%s, %s%s" % ("(" if self.low_open else "[", self.low,
+                                          self.high, ")" if self.high_open else "]")
+
+    def accepts(self, value):
+        if value is None:
+            return self.optional
+        if self.kind is bool:
+            return isinstance(value, (bool, np.bool_))
+        if self.choices is not None:
+            return value in self.allowed()
+        if self.kind is int:
+            if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+                return False
+        elif not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(
+                value, bool):
+            return False
+        if self.low is not None and (value < self.low or (self.low_open and value == self.low)):
+            return False
+        if self.high is not None and (value > self.high or
+                                      (self.high_open and value == self.high)):
+            return False
+        return True
+
+
+def setting(default, help, **how):
+    """A TrainParams field with its ``Setting`` (see there for ``how``)."""
+    return dataclasses.field(default=default, metadata={"setting": Setting(help, **how)})
+
+
+def settings():
+    """(field name, default, Setting) of every training parameter, in declaration order."""
+    return [(f.name, f.default, f.metadata["setting"]) for f in dataclasses.fields(TrainParams)]
+
+
 @dataclasses.dataclass
 class TrainParams:
     """Training settings; the defaults are word2vec's skip-gram defaults."""
 
-    dim: int = 100
-    window: int = 5
-    negative: int = 5
-    sample: float = 1e-3
-    min_count: int = 5
-    max_vocab: "int | None" = None
-    epochs: int = 5
-    alpha: float = 0.025
-    min_alpha: "float | None" = None  # default alpha * 1e-4, as word2vec
-    noise_power: float = 0.75
-    threads: "int | None" = None      # default: all cores
-    seed: int = 1
-    kernel: str = "fast"              # "reference": word2vec's per-pair loop (see README)
-    loss: str = "sgns"                # "nce": noise-contrastive estimation
-    hard_negatives: int = 0           # M > 0: keep the k highest-scoring of M noise draws
-    adversarial_temperature: float = 0.0  # T > 0: self-adversarial weights on noise words
-    hot_rows: "int | None" = None     # per-thread copies of the N most frequent words' rows;
-                                      # default: HOT_ROWS from HOT_ROWS_FROM_THREADS on
-    hot_sync: int = 64                # updates between merges of those copies
-    nce_bias: bool = True             # NCE learns per-word output biases; False: bare score
+    dim: int = setting(100, "Vector dimension.", low=1, high=10000)
+    window: int = setting(5, "Maximum context distance (0: the whole line, for baskets).",
+                          low=0, high=1000, rule="an integer in 0..1000 (0: the whole line)")
+    negative: int = setting(5, "Noise words per positive pair.", low=0, high=1000)
+    sample: float = setting(1e-3, "Subsampling threshold (0 disables).", kind=float, low=0,
+                            high=1, high_open=True)
+    min_count: int = setting(5, "Drop words rarer than this.", low=1)
+    max_vocab: "int | None" = setting(None, "Keep only the N most frequent words.", low=1,
+                                      optional=True)
+    epochs: int = setting(5, "Passes over the corpus.", low=1, high=100000,
+                          rule="an integer >= 1")
+    alpha: float = setting(0.025, "Initial learning rate (decays linearly to --min-alpha).",
+                           kind=float, low=0, high=10, low_open=True)
+    min_alpha: "float | None" = setting(
+        None, "Final learning rate.", kind=float, low=0, optional=True,
+        default_text="alpha*1e-4, as word2vec", rule="a number in [0, alpha]")
+    noise_power: float = setting(0.75, "Noise distribution count**power (0 uniform, 1 "
+                                 "unigram).", kind=float, low=-10, high=10)
+    threads: "int | None" = setting(None, "Worker threads.", low=1, high=1024, optional=True,
+                                    default_text="all cores")
+    seed: int = setting(1, "Random seed: with --threads 1 the same seed gives the same vectors, "
+                        "byte for byte.", low=0, high=2**64 - 1,
+                        rule="an integer in 0..2**64-1")
+    kernel: str = setting("fast", "Update loop: shared negatives per window (fast), or "
+                          "word2vec's per-pair updates (reference).", kind=str, choices=KERNELS)
+    loss: str = setting("sgns", "What to optimise: " + "; ".join(
+        "%s: %s" % (name, loss.help) for name, loss in losses.LOSSES.items()) + ".",
+        kind=str, choices=lambda: losses.LOSSES)
+    hard_negatives: int = setting(
+        0, "Draw M noise candidates, keep the --negative the model scores highest (0: off).",
+        low=0, high=10000, metavar="M", rule="0 (off) or an integer in negative..10000")
+    adversarial_temperature: float = setting(
+        0.0, "Weight noise words by k*softmax(score/T) (self-adversarial; 0: off).",
+        kind=float, low=0, high=1000, metavar="T", rule="a number in [0, 1000] (0: off)")
+    hot_rows: "int | None" = setting(
+        None, "Threads work on private copies of the N most frequent words' rows, merged "
+        "every --hot-sync updates (less cache-line contention).", low=0, high=65536,
+        optional=True, metavar="N", rule="an integer in 0..65536 (0: off)",
+        default_text="%d from %d threads on, else 0" % (HOT_ROWS, HOT_ROWS_FROM_THREADS))
+    hot_sync: int = setting(64, "Updates between merges of the --hot-rows copies.", low=1,
+                            high=1000000, metavar="N")
+    nce_bias: bool = setting(True, "With --loss nce, learn a per-word output bias (score u.v + "
+                             "b_w, b_w starting at log unigram probability); --no-nce-bias: "
+                             "the bare score u.v.", kind=bool, flag="--no-nce-bias")
 
     def validate(self):
         """Raise ValueError naming the first out-of-range parameter."""
@@ -59,50 +161,26 @@ class TrainParams:
             if not ok:
                 raise ValueError("%s must be %s (got %r)" % (name, rule, getattr(self, name)))
 
-        def is_int(v):
-            return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-
-        check("dim", is_int(self.dim) and 1 <= self.dim <= 10000, "an integer in 1..10000")
-        check("window", is_int(self.window) and 0 <= self.window <= 1000,
-              "an integer in 0..1000 (0: the whole line)")
-        check("negative", is_int(self.negative) and 0 <= self.negative <= 1000,
-              "an integer in 0..1000")
-        check("sample", isinstance(self.sample, (int, float)) and 0 <= self.sample < 1,
-              "a number in [0, 1)")
-        check("min_count", is_int(self.min_count) and self.min_count >= 1, "an integer >= 1")
-        check("max_vocab", self.max_vocab is None or (is_int(self.max_vocab) and self.max_vocab >= 1),
-              "an integer >= 1")
-        check("epochs", is_int(self.epochs) and 1 <= self.epochs <= 100000, "an integer >= 1")
-        check("alpha", isinstance(self.alpha, (int, float)) and 0 < self.alpha <= 10,
-              "a number in (0, 10]")
-        check("min_alpha", self.min_alpha is None or (
-            isinstance(self.min_alpha, (int, float)) and 0 <= self.min_alpha <= self.alpha),
-            "a number in [0, alpha]")
-        check("noise_power", isinstance(self.noise_power, (int, float))
-              and -10 <= self.noise_power <= 10, "a number in [-10, 10]")
-        check("threads", self.threads is None or (is_int(self.threads) and 1 <= self.threads <= 1024),
-              "an integer in 1..1024")
-        check("seed", is_int(self.seed) and 0 <= self.seed < 2**64, "an integer in 0..2**64-1")
-        check("kernel", self.kernel in KERNELS, "one of %s" % ", ".join(KERNELS))
-        check("loss", self.loss in LOSSES, "one of %s" % ", ".join(LOSSES))
-        check("hard_negatives", is_int(self.hard_negatives) and (
-            self.hard_negatives == 0 or self.negative <= self.hard_negatives <= 10000),
-            "0 (off) or an integer in negative..10000")
-        check("adversarial_temperature", isinstance(self.adversarial_temperature, (int, float))
-              and 0 <= self.adversarial_temperature <= 1000, "a number in [0, 1000] (0: off)")
-        check("nce_bias", isinstance(self.nce_bias, (bool, np.bool_)), "True or False")
-        check("negative", self.loss != "nce" or self.negative >= 1, ">= 1 with the NCE loss")
-        check("hot_rows", self.hot_rows is None or (is_int(self.hot_rows) and
-                                                    0 <= self.hot_rows <= 65536),
-              "an integer in 0..65536 (0: off)")
-        check("hot_sync", is_int(self.hot_sync) and 1 <= self.hot_sync <= 1000000,
-              "an integer in 1..1000000")
+        for name, _default, how in settings():
+            check(name, how.accepts(getattr(self, name)), how.describe())
+        check("min_alpha", self.min_alpha is None or self.min_alpha <= self.alpha,
+              "a number in [0, alpha]")
+        check("hard_negatives", self.hard_negatives == 0 or self.hard_negatives >= self.negative,
+              "0 (off) or an integer in negative..10000")
+        loss = losses.get(self.loss)
+        check("negative", not loss.needs_negatives or self.negative >= 1,
+              ">= 1 with the %s loss, which learns from noise words" % self.loss)
         return self
+
+    @property
+    def extras(self):
+        """The learned arrays the loss adds with these settings (``losses.Extra``)."""
+        return losses.get(self.loss).extras(self)
 
     @property
     def has_output_bias(self):
         """Whether the model has per-word output biases (NCE with ``nce_bias``)."""
-        return self.loss == "nce" and bool(self.nce_bias)
+        return any(extra.name == "output_bias" for extra in self.extras)
 
     def resolved(self):
         """A copy with the defaults that depend on others (min_alpha, threads, hot_rows)

@@ -5,6 +5,9 @@ given)`` returns the parameters with the preset's values put in for every name n
 ``given``, and the values it used (for the summary line and the report).
 """
 
+#: name -> what kind of data it is for.
+KINDS = {"items": "baskets or sessions, one per line"}
+
 #: name -> {TrainParams field: value}.
 PRESETS = {
     # Baskets / sessions (item2vec, Barkan & Koenigstein 2016): the whole line is the context
@@ -32,9 +35,13 @@ def apply_preset(name, params, given=()):
     return dict(params, **used), used
 
 
+def describe_values(values):
+    """{"min_count": 1, ...} -> 'min-count 1, ...' (as the options are spelled)."""
+    return ", ".join("%s %s" % (key.replace("_", "-"), value) for key, value in values.items())
+
+
 def describe(name, used):
     """'preset items: window 0, min-count 1, ...' for a summary line ('' without a preset)."""
     if name is None:
         return ""
-    values = ", ".join("%s %s" % (key.replace("_", "-"), value) for key, value in used.items())
-    return "preset %s: %s" % (name, values or "all overridden")
+    return "preset %s: %s" % (name, describe_values(used) or "all overridden")

@@ -13,13 +13,10 @@ import time
 
 import numpy as np
 
-from ..corpus.sampling import keep_thresholds, noise_table, noise_weights
-from ._kernel import COUNTER_STRIDE, Kernel
+from .backend import Backend
 from .blocks import BLOCK_ENTRIES, TaskQueue, block_bounds, position_after
-from .progress import Progress
-from .state import TrainState, no_pending
-from .weights import (TrainingDiverged, all_finite, compact_rows, initial_output_bias,
-                      initial_vectors, padded_matrix)
+from .kernel import build_kernel
+from .state import COUNTER_STRIDE, TrainState, no_pending
 
 
 class _Parking:
@@ -82,14 +79,14 @@ class _Parking:
             return self._still()
 
 
-class Trainer:
+class ThreadBackend(Backend):
     """Runs the kernel over an encoded corpus with worker threads; see the module docstring.
 
-    Each worker takes the next task from the shared queue (``TaskQueue``: a block of an epoch, or
-    the rest of one stopped earlier) and trains it with one kernel call, under its own thread
-    index (its RNG stream and counters stay its own). Between tasks it can be parked: that is
-    how checkpoints see a consistent state (no task in progress, the weights still) without
-    stopping the run.
+    Each worker takes the next task from the shared queue (``TaskQueue``: a block of an epoch,
+    or the rest of one stopped earlier) and trains it with one kernel call, under its own
+    thread index (its RNG stream and counters stay its own). Between tasks it can be parked:
+    that is how checkpoints see a consistent state (no task in progress, the weights still)
+    without stopping the run.
     """
 
     #: How often (seconds) the main thread wakes to update progress and check for Ctrl-C.
@@ -98,22 +95,16 @@ class Trainer:
     #: finish their task before stopping them in the middle of a block.
     STOP_GRACE_SECONDS = 0.5
 
-    def __init__(self, params, progress=None):
-        self.params = params.validate().resolved()
-        self.progress = progress or Progress()
+    def __init__(self):
         self.kernel = None
 
-    def train(self, encoded, syn0=None, syn1neg=None, state=None, checkpointer=None,
-              output_bias=None):
-        """Train on an ``EncodedCorpus``; return ``(syn0, syn1neg, output_bias, stats)``.
+    def run(self, job, state=None, checkpointer=None):
+        """Train ``job.weights`` in place over ``job.encoded``; return the run's figures.
 
-        ``syn0``/``syn1neg``: starting weights (default word2vec's init: uniform input, zero
-        output), trained in place. ``output_bias``: NCE's per-word output biases, for the NCE
-        loss with ``nce_bias`` only (default ``initial_output_bias``), trained in place; None
-        in and out otherwise. ``state``: a ``TrainState`` to continue from (a resumed run).
-        ``checkpointer``: an object with ``due(words_done, monotonic_seconds)`` and
-        ``save(syn0, syn1neg, state, output_bias)``; it is saved when due (workers parked
-        between tasks), when training ends, and when training is interrupted.
+        ``state``: a ``TrainState`` to continue from (a resumed run). ``checkpointer``: an
+        object with ``due(words_done, monotonic_seconds)`` and ``save(weights, state)``; it is
+        saved when due (workers parked between tasks), when training ends, and when training
+        is interrupted.
 
         ``stats["worker_seconds"]``: per worker, the training seconds (the clock of
         ``train_seconds``) at which its last task ended (0 for one that got none): max - min is
@@ -122,32 +113,12 @@ class Trainer:
         KeyboardInterrupt (or any exception in the main thread) stops the workers before
         propagating; with a checkpointer, the state they stopped in is saved first.
         """
-        p = self.params
-        vocab = encoded.vocab
-        if syn0 is None:
-            syn0 = initial_vectors(len(vocab), p.dim, p.seed)
-        if syn1neg is None:
-            syn1neg = padded_matrix(len(vocab), p.dim)
-        keep = keep_thresholds(vocab.counts, p.sample)
-        noise_prob, noise_alias = noise_table(vocab.counts, p.noise_power)
-        log_kq = None
-        if p.loss == "nce":
-            weights = noise_weights(vocab.counts, p.noise_power)
-            log_kq = np.log(p.negative * weights / weights.sum()).astype(np.float32)
-        if not p.has_output_bias:
-            if output_bias is not None:
-                raise ValueError("output biases are for the NCE loss with nce_bias only")
-        elif output_bias is None:
-            output_bias = initial_output_bias(vocab.counts)
+        p, encoded, weights, progress = job.params, job.encoded, job.weights, job.progress
         stream = encoded.stream
         threads = max(1, min(p.threads, len(stream)))
         total_words = float(encoded.tokens) * p.epochs
-        kernel = self.kernel = Kernel(
-            syn0, syn1neg, stream, keep, noise_prob, noise_alias, p.window, p.negative,
-            p.alpha, p.min_alpha, total_words, threads, p.seed, fast=p.kernel == "fast",
-            loss=p.loss, log_kq=log_kq, hard_negatives=p.hard_negatives,
-            adversarial_temperature=p.adversarial_temperature, output_bias=output_bias,
-            hot_rows=p.hot_rows, hot_sync=p.hot_sync)
+        kernel = self.kernel = build_kernel(weights, stream, encoded.vocab.counts, p,
+                                            total_words, threads)
         bounds = block_bounds(stream, 0, len(stream), step=BLOCK_ENTRIES,
                               release=encoded.release)
         nblocks = len(bounds) - 1
@@ -210,10 +181,10 @@ class Trainer:
         def save():
             state.next_task, state.pending = tasks.snapshot()
             state.train_seconds = seconds_before + time.perf_counter() - start_time
-            checkpointer.save(syn0, syn1neg, state, output_bias)
+            checkpointer.save(weights, state)
             saved_words[0] = state.words()
 
-        self.progress.training_start(total_words)
+        progress.training_start(total_words)
         seconds_before = state.train_seconds
         start_time = time.perf_counter()
         checkpoint_seconds = 0.0
@@ -242,7 +213,7 @@ class Trainer:
                 recent = (loss - last_loss) / (pairs - last_pairs) if pairs > last_pairs else None
                 if pairs > last_pairs:
                     last_loss, last_pairs = loss, pairs
-                self.progress.training(self._words_done(), kernel.current_alpha(), recent)
+                progress.training(self._words_done(), kernel.current_alpha(), recent)
         except BaseException:
             try:
                 if checkpointer is not None and not save_failed:
@@ -261,12 +232,9 @@ class Trainer:
                 save()
             raise
         finally:
-            self.progress.close()
+            progress.close()
         if errors:
             raise errors[0]
-        if not (all_finite(syn0) and all_finite(syn1neg)):
-            raise TrainingDiverged("training diverged: the weights hold NaN or infinite values "
-                                   "(a lower --alpha avoids it)")
         if checkpointer is not None and saved_words[0] != state.words():
             save()
         seconds = seconds_before + time.perf_counter() - start_time
@@ -281,7 +249,7 @@ class Trainer:
         }
         if checkpointer is not None:
             stats["checkpoint_seconds"] = checkpoint_seconds
-        return compact_rows(syn0), syn1neg, output_bias, stats
+        return stats
 
     def _words_done(self):
         return int(self.kernel.words_done[::COUNTER_STRIDE].sum())

@@ -1,4 +1,7 @@
-"""The weight matrices: cache-aligned layout, word2vec's initialisation, and checks."""
+"""The weights: the matrices' cache-aligned layout, word2vec's initialisation, a continued
+run's grown vocabulary, and checks."""
+import dataclasses
+
 import numpy as np
 
 
@@ -46,14 +49,6 @@ def compact_rows(padded):
     return flat[:rows * dim].reshape(rows, dim)
 
 
-def initial_output_bias(counts):
-    """NCE output biases at the log unigram probability of each word (float32): the initial
-    model, score u.v + b = b with zero output vectors, is then the unigram distribution,
-    normalised as NCE's fixed Z = 1 assumes (Mnih & Kavukcuoglu 2013)."""
-    counts = np.asarray(counts, dtype=np.float64)
-    return np.log(counts / counts.sum()).astype(np.float32)
-
-
 def initial_vectors(vocab_size, dim, seed):
     """word2vec's init: input uniform in [-0.5/d, 0.5/d], deterministic from the seed."""
     rng = np.random.default_rng(seed)
@@ -64,3 +59,42 @@ def initial_vectors(vocab_size, dim, seed):
         block /= np.float32(dim)
         syn0[start:start + len(block)] = block
     return syn0
+
+
+@dataclasses.dataclass
+class Weights:
+    """A model's learned arrays: ``syn0`` (input vectors, the embeddings), ``syn1neg``
+    (output vectors), and ``extras``, the loss's own arrays by name (``losses.Extra``)."""
+
+    syn0: np.ndarray
+    syn1neg: np.ndarray
+    extras: dict = dataclasses.field(default_factory=dict)
+
+
+def initial_weights(counts, params):
+    """word2vec's start for a vocabulary with these ``counts``: input uniform, output zero,
+    and each of the loss's extras at its own initial value."""
+    return Weights(initial_vectors(len(counts), params.dim, params.seed),
+                   padded_matrix(len(counts), params.dim),
+                   {extra.name: extra.init(counts, params) for extra in params.extras})
+
+
+def grown_weights(saved, origin, counts, params):
+    """Weights for continued training (``--init``) on a grown vocabulary: the saved model's
+    rows and extras for the words it knew (``origin[i]``: word i's id in the saved model, or
+    -1), word2vec's initialisation for the new words (and an extra's initial value where the
+    saved model had no such extra)."""
+    known = origin >= 0
+    dim = saved.syn0.shape[1]
+    syn0 = padded_matrix(len(origin), dim)
+    syn1neg = padded_matrix(len(origin), dim)
+    syn0[known] = saved.syn0[origin[known]]
+    syn1neg[known] = saved.syn1neg[origin[known]]
+    syn0[~known] = initial_vectors(int((~known).sum()), dim, params.seed)
+    extras = {}
+    for extra in params.extras:
+        values = extra.init(counts, params)
+        if saved.extras.get(extra.name) is not None:
+            values[known] = saved.extras[extra.name][origin[known]]
+        extras[extra.name] = values
+    return Weights(syn0, syn1neg, extras)

@@ -1,0 +1,56 @@
+"""The kernel's Python side: from parameters, weights and an encoded corpus to a ready
+``_kernel.Kernel`` (its settings, the samplers' tables and the loss's own tables)."""
+import dataclasses
+
+from ..corpus.sampling import keep_thresholds, noise_table
+from . import losses
+from ._kernel import Kernel
+
+
+@dataclasses.dataclass(frozen=True)
+class KernelSettings:
+    """The scalars a ``Kernel`` is configured with (see its docstring)."""
+
+    objective: str
+    window: int
+    negative: int
+    max_targets: int
+    alpha: float
+    min_alpha: float
+    total_words: float
+    threads: int
+    seed: int
+    fast: bool
+    hard_negatives: int = 0
+    adversarial_temperature: float = 0.0
+    hot_rows: int = 0
+    hot_sync: int = 64
+
+
+def kernel_settings(params, vocab_size, total_words, threads):
+    """``KernelSettings`` for resolved ``TrainParams``, training ``total_words`` words (all
+    epochs) on ``threads`` workers."""
+    loss = losses.get(params.loss)
+    return KernelSettings(
+        objective=loss.objective, window=params.window, negative=params.negative,
+        max_targets=loss.max_targets(vocab_size, params), alpha=params.alpha,
+        min_alpha=params.min_alpha, total_words=total_words, threads=threads, seed=params.seed,
+        fast=params.kernel == "fast", hard_negatives=params.hard_negatives,
+        adversarial_temperature=params.adversarial_temperature, hot_rows=params.hot_rows,
+        hot_sync=params.hot_sync)
+
+
+def kernel_tables(counts, params):
+    """The per-word arrays the kernel reads: subsampling thresholds, the noise distribution's
+    alias table, and the loss's own tables."""
+    noise_prob, noise_alias = noise_table(counts, params.noise_power)
+    tables = {"keep": keep_thresholds(counts, params.sample), "noise_prob": noise_prob,
+              "noise_alias": noise_alias}
+    tables.update(losses.get(params.loss).tables(counts, params))
+    return tables
+
+
+def build_kernel(weights, stream, counts, params, total_words, threads):
+    """A ``Kernel`` that trains ``weights`` (in place) over ``stream``."""
+    return Kernel(weights, stream, kernel_tables(counts, params),
+                  kernel_settings(params, len(counts), total_words, threads))
