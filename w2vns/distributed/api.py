@@ -14,8 +14,8 @@ from ..training.checkpoint import CheckpointError
 from ..training.model import Word2VecModel
 from ..training.params import TrainParams
 from ..training.progress import Progress
-from .backend import (DaskBackend, RunState, check_blocks, check_supported, rounds_for,
-                      stream_length)
+from .backend import (DaskBackend, RunState, check_blocks, check_supported, cluster_figures,
+                      rounds_for, stream_length)
 from .checkpoint import (DaskCheckpointer, block_name, is_dask_checkpoint, join, load_block,
                          load_vocab, read_checkpoint)
 from .cluster import connect
@@ -77,10 +77,13 @@ def train(corpus, dask=None, blocks=None, rounds=None, progress=None, checkpoint
         if checkpoint is not None:
             info = _info(p, nblocks, backend.rounds, shards, lengths, vocab, truncated, note)
             checkpointer = DaskCheckpointer(backend, checkpoint, checkpoint_every, vocab, info)
+        before = cluster_figures(client)
         syn0, syn1 = backend.initial_blocks()
         state = backend.run(syn0, syn1, RunState(), float(retained) * p.epochs, checkpointer)
+        after = cluster_figures(client)
         full0, full1 = backend.gather(syn0, syn1)
-    return _model(vocab, full0, full1, p, backend, state, lengths, truncated, count_seconds)
+    return _model(vocab, full0, full1, p, backend, state, lengths, truncated, count_seconds,
+                  (before, after))
 
 
 def resume(folder, dask=None, corpus=None, progress=None, checkpoint_every=None, blocks=None,
@@ -128,10 +131,12 @@ def resume(folder, dask=None, corpus=None, progress=None, checkpoint_every=None,
         state = RunState(saved["next_round"], saved["words"], saved["train_seconds"],
                          saved["pairs"], saved["loss"])
         retained = sum(n - s for n, s in lengths)
+        before = cluster_figures(client)
         state = backend.run(syn0, syn1, state, float(retained) * p.epochs, checkpointer)
+        after = cluster_figures(client)
         full0, full1 = backend.gather(syn0, syn1)
     return _model(vocab, full0, full1, p, backend, state, lengths, saved["truncated_tokens"],
-                  count_seconds)
+                  count_seconds, (before, after))
 
 
 def _prepare(client, p, nblocks, vocab_future, vocab, shards, progress):
@@ -153,8 +158,12 @@ def _info(p, nblocks, rounds, shards, lengths, vocab, truncated, note):
             "truncated_tokens": truncated, "note": note}
 
 
-def _model(vocab, syn0, syn1, p, backend, state, lengths, truncated, count_seconds):
+def _model(vocab, syn0, syn1, p, backend, state, lengths, truncated, count_seconds, figures):
     retained = sum(n - s for n, s in lengths)
+    before, after = figures
+    # Bytes the workers sent each other while training (blocks and plans; a worker restarted
+    # meanwhile counts from its restart), and each worker's memory before and at its peak.
+    sent = sum(f["sent"] - before.get(w, {}).get("sent", 0) for w, f in after.items())
     report = {
         "vocab_size": len(vocab),
         "distinct_words": vocab.distinct_words,
@@ -171,7 +180,10 @@ def _model(vocab, syn0, syn1, p, backend, state, lengths, truncated, count_secon
         "mean_loss": state.loss / state.pairs if state.pairs else None,
         "words_per_sec": vocab.total_tokens * p.epochs / max(state.train_seconds, 1e-9),
         "distributed": {"workers": len(backend.workers), "blocks": backend.nblocks,
-                        "rounds": backend.rounds, "shards": len(lengths)},
+                        "rounds": backend.rounds, "shards": len(lengths),
+                        "bytes_moved": sent,
+                        "worker_rss_mb": [before.get(w, {}).get("rss_mb") for w in after],
+                        "worker_peak_rss_mb": [f["peak_rss_mb"] for f in after.values()]},
         "params": dataclasses.asdict(p),
     }
     return Word2VecModel(vocab, syn0, syn1, p, report)

@@ -72,6 +72,28 @@ def stream_length(stream):
     return len(stream), int(np.count_nonzero(stream == 0xFFFFFFFF))
 
 
+def worker_figures(dask_worker=None):
+    """What a worker has sent to other workers (bytes, since it started) and its memory
+    (resident and peak resident MB, from /proc): run on every worker by ``cluster_figures``."""
+    figures = {"sent": 0, "rss_mb": None, "peak_rss_mb": None}
+    if dask_worker is not None:
+        figures["sent"] = int(getattr(dask_worker, "transfer_outgoing_bytes_total", 0))
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith(("VmRSS:", "VmHWM:")):
+                    key = "rss_mb" if line.startswith("VmRSS") else "peak_rss_mb"
+                    figures[key] = int(line.split()[1]) / 1024
+    except OSError:  # not Linux: no memory figures
+        pass
+    return figures
+
+
+def cluster_figures(client):
+    """``worker_figures`` of every worker, by address."""
+    return client.run(worker_figures)
+
+
 class DaskBackend:
     """Trains K input blocks x K output blocks over encoded shards on a Dask cluster.
 
