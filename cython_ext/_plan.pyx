@@ -8,9 +8,8 @@ size per kept centre), so a plan lists the (centre, context) pairs that ``Kernel
 lists. Each window is cut into groups, one per input block holding some of its contexts:
 ``[centre, m, blocks, x_1 .. x_m]``, the centre a global id, the contexts local rows of the
 block (see the boustrophedon dealing in cython_ext/_kernel.pyx), and the blocks of the group's
-k noise words (packed four bytes to a uint32; ``deal_noise`` draws them once the plan's
-centres are known): each cell of the group's input block trains the noise words of its own
-output block. Every ``piece_groups`` groups of a block start a new piece: the unit that one
+k noise words (packed four bytes to a uint32, drawn by ``deal_noise``): each cell of the
+group's input block trains the noise words of its own output block. Every ``piece_groups`` groups of a block start a new piece: the unit that one
 thread of a cell trains.
 """
 import numpy as np
@@ -85,10 +84,9 @@ def plan_range(const uint32_t[::1] stream, int64_t start, int64_t end,
     fills it in).
 
     ``rng_state`` seeds subsampling and windows (as the kernel's thread RNG). Returns
-    ``(pieces, words, pairs, centres)``: pieces[A] a list of uint32 arrays (block A's groups,
+    ``(pieces, words, pairs)``: pieces[A] a list of uint32 arrays (block A's groups,
     ``piece_groups`` at most each), ``words`` the word ids read (the progress this range is
-    worth), ``pairs[A]`` the (centre, context) pairs in block A's groups and ``centres[B]``
-    the groups whose centre is in block B.
+    worth) and ``pairs[A]`` the (centre, context) pairs in block A's groups.
     """
     if nblocks < 1 or nblocks > 256:
         raise ValueError("nblocks must be in 1..256")
@@ -101,9 +99,7 @@ def plan_range(const uint32_t[::1] stream, int64_t start, int64_t end,
     cdef uint32_t *context_block = <uint32_t *>malloc(2 * MAX_SENTENCE_LENGTH * sizeof(uint32_t))
     cdef uint32_t *context_row = <uint32_t *>malloc(2 * MAX_SENTENCE_LENGTH * sizeof(uint32_t))
     pairs_arr = np.zeros(nblocks, dtype=np.int64)
-    centres_arr = np.zeros(nblocks, dtype=np.int64)
     cdef int64_t[::1] pairs = pairs_arr
-    cdef int64_t[::1] centres = centres_arr
     cdef int a, failed = 0, n_order
     if (out == NULL or sentence == NULL or seen == NULL or order == NULL or
             context_block == NULL or context_row == NULL):
@@ -124,7 +120,7 @@ def plan_range(const uint32_t[::1] stream, int64_t start, int64_t end,
             out[a].bounds[0] = 0
     cdef uint64_t state = rng_state
     cdef int64_t pos = start, words = 0, slen, i, j, lo, hi, k
-    cdef uint32_t w, blk, K = <uint32_t>nblocks, centre_block
+    cdef uint32_t w, blk, K = <uint32_t>nblocks
     cdef double inverse = 1.0 / nblocks
     cdef int b, m, d, n_words = (negative + 3) // 4
     with nogil:
@@ -153,7 +149,6 @@ def plan_range(const uint32_t[::1] stream, int64_t start, int64_t end,
                 else:
                     lo = 0
                     hi = slen - 1
-                centre_block = snake_block(sentence[i], K, inverse)
                 # The blocks of this window's contexts, in order of first appearance.
                 n_order = 0
                 m = 0
@@ -184,7 +179,6 @@ def plan_range(const uint32_t[::1] stream, int64_t start, int64_t end,
                             failed = 1
                         m += 1
                     pairs[blk] += seen[blk]
-                    centres[centre_block] += 1
                     seen[blk] = 0
                     out[blk].groups_in_piece += 1
                     if out[blk].groups_in_piece == piece_groups and cut(&out[blk]):
@@ -206,7 +200,7 @@ def plan_range(const uint32_t[::1] stream, int64_t start, int64_t end,
             free(out[a].data)
             free(out[a].bounds)
         free(out); free(sentence); free(seen); free(order); free(context_block); free(context_row)
-    return pieces, words, pairs_arr, centres_arr
+    return pieces, words, pairs_arr
 
 
 def deal_noise(list pieces, int nblocks, int negative, const uint32_t[::1] block_prob,

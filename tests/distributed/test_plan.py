@@ -64,7 +64,7 @@ def test_a_plan_lists_the_pairs_the_kernel_trains_from_the_same_random_state(enc
     state = int(kernel.rng_state[0])
     expected = collections.Counter(map(tuple, kernel.record_pairs(
         0, len(encoded.stream), 10 ** 7).tolist()))
-    pieces, words, pairs, _ = plan_range(encoded.stream, 0, len(encoded.stream), keep, WINDOW,
+    pieces, words, pairs = plan_range(encoded.stream, 0, len(encoded.stream), keep, WINDOW,
                                          nblocks, NEGATIVE, state, 100)
     views = [(pieces[a], 0, 0) for a in range(nblocks)]
     assert plan_pairs(views, nblocks) == expected

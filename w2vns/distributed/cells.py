@@ -81,8 +81,8 @@ def plan(streams, seeds, keep, blocks, window, negative, rounds, round_):
     words = 0
     for stream, seed in zip(streams, seeds):
         bounds = round_bounds(stream, rounds)
-        parts, read, found, _ = plan_range(stream, bounds[round_], bounds[round_ + 1], keep,
-                                           window, nblocks, negative, seed, PIECE_GROUPS)
+        parts, read, found = plan_range(stream, bounds[round_], bounds[round_ + 1], keep,
+                                        window, nblocks, negative, seed, PIECE_GROUPS)
         deal_noise(parts, nblocks, negative, blocks[0], blocks[1], mix(seed, 1))
         words += read
         pairs += found
