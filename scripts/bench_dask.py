@@ -2,7 +2,8 @@
 """Benchmark distributed training (``w2vns train --dask``) against one machine's and gensim's.
 
     flock /work/bench.lock python scripts/bench_dask.py quality CORPUS.txt [--shards 8]
-        [--blocks 2,4,8] [--seeds 1,2] [--workers 2] [--gensim] [--json out.json]
+        [--blocks 2,4,8] [--seeds 1,2] [--workers 2] [--gensim] [--rounds R] [--no-single]
+        [--json out.json]
     flock /work/bench.lock python scripts/bench_dask.py memory [--ids 1000000] [--dim 50]
         [--workers 1,2,4,8] [--json out.json]
     flock /work/bench.lock python scripts/bench_dask.py recovery CORPUS.txt [--shards 8]
@@ -33,7 +34,6 @@ import itertools
 import json
 import os
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -105,7 +105,8 @@ def quality(args):
                                 bench.data_file("wordsim353.tsv"), 30000, False)
     runs = []
     for seed in args.seeds:
-        configs = [("one machine", None)] + [("K=%d" % k, k) for k in args.blocks]
+        configs = ([] if args.no_single else [("one machine", None)]) + [
+            ("K=%d" % k, k) for k in args.blocks]
         for name, k in configs:
             tag = "%s-seed%d" % (name.replace(" ", "-").replace("=", ""), seed)
             out, report = os.path.join(workdir, tag + ".bin"), os.path.join(workdir, tag + ".json")
@@ -113,7 +114,8 @@ def quality(args):
                 cmd = w2vns_cmd(shards, out, report, seed, args.workers)
             else:
                 cmd = w2vns_cmd(shards, out, report, seed, 1, [
-                    "--dask", "local:%d" % args.workers, "--blocks", str(k)])
+                    "--dask", "local:%d" % args.workers, "--blocks", str(k)] + (
+                    ["--rounds", str(args.rounds)] if args.rounds else []))
             wall, rss = run(cmd, workdir, tag)
             with open(report) as handle:
                 r = json.load(handle)
@@ -262,6 +264,9 @@ def parse_args(argv=None):
     q.add_argument("--seeds", default="1,2")
     q.add_argument("--workers", type=int, default=2)
     q.add_argument("--gensim", action="store_true")
+    q.add_argument("--rounds", type=int, default=None, help="rounds per epoch (default: "
+                   "w2vns's own)")
+    q.add_argument("--no-single", action="store_true", help="skip the one-machine runs")
     m = sub.add_parser("memory")
     m.add_argument("--ids", type=int, default=1000000)
     m.add_argument("--dim", type=int, default=50)

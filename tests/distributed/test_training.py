@@ -1,10 +1,12 @@
 """Training on a LocalCluster of worker processes: noise, quality against one machine, a
 killed worker, a failing task, an interrupted client, the command line."""
+import json
+import logging
 import os
 import signal
 import subprocess
 import sys
-import threading
+import time
 
 import numpy as np
 import pytest
@@ -47,7 +49,6 @@ def test_noise_words_drawn_across_the_cluster_follow_count_to_the_power(client, 
     planned = client.submit(cells.plan, streams, [9], keep, block_table(counts, 0.75, nblocks),
                             5, 5, 1, 0)
     draws = np.zeros(v)
-    centres_drawn = np.zeros(v)  # expected draws lost to the centre skip, per word
     settings = {"window": 5, "negative": 5, "seed": 1, "slot": 0}
     futures = []
     for step in schedule(nblocks):
@@ -138,8 +139,6 @@ class KillAWorker(Progress):
 
 def test_a_worker_killed_mid_run_the_job_finishes_with_the_quality_bar_met(shards, tmp_path):
     distributed = pytest.importorskip("distributed")
-    import logging
-
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=":0",
                                   silence_logs=logging.CRITICAL) as cluster:
@@ -211,8 +210,6 @@ def test_the_command_line_trains_on_a_local_cluster_and_writes_every_output(shar
     assert one.returncode == 0
     assert (tmp_path / "vocab.tsv").read_bytes() == (tmp_path / "one.tsv").read_bytes()
     assert out.stat().st_size > 0
-    import json
-
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["distributed"]["blocks"] == 2
     assert report["words_done"] == report["retained_tokens"]
@@ -243,3 +240,36 @@ def test_what_a_distributed_run_cannot_do_is_a_clear_value_error(client, shards,
         corpus = [["the", "cat", "sat"]]
     with pytest.raises(ValueError, match=message):
         w2vns.train(corpus, dask=client, **params)
+
+
+CLIENT_SCRIPT = """
+import sys
+import w2vns
+w2vns.train(sys.argv[2], dask=sys.argv[1], blocks=2, threads=1, checkpoint=sys.argv[3],
+            rounds=2, dim=20, epochs=4, min_count=5, seed=1)
+"""
+
+
+def test_a_killed_client_s_run_resumes_from_its_last_checkpoint(client, shards, tmp_path):
+    """The client (a process of its own, on the test's cluster) is SIGKILLed once its first
+    checkpoint is written; ``resume`` finishes the run from it."""
+    folder = tmp_path / "ckpt"
+    proc = subprocess.Popen([sys.executable, "-c", CLIENT_SCRIPT, client.scheduler.address,
+                             str(shards / "part-*.txt"), str(folder)],
+                            env=dict(os.environ, PYTHONPATH=REPO), stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while not (folder / "checkpoint.json").exists():
+            assert proc.poll() is None, "the client ended before its first checkpoint"
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.wait()
+    saved = json.loads((folder / "checkpoint.json").read_text())
+    state = json.loads((folder / saved["state"] / "state.json").read_text())
+    assert 0 < state["next_round"] < 8  # killed mid-run: 4 epochs x 2 rounds
+    model = w2vns.resume(str(folder), dask=client)
+    r = model.report
+    assert r["words_done"] == r["retained_tokens"] * 4
+    assert np.isfinite(model.wv.vectors).all()

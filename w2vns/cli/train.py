@@ -62,7 +62,7 @@ from .tables import evaluation_summary
               help="With --dask: K input and K output blocks of the weights [default: one "
                    "per worker].")
 @click.option("--rounds", type=click.IntRange(1, 100000), default=None,
-              help="With --dask: slices of each epoch [default: about 16 / K].")
+              help="With --dask: slices of each epoch [default: 8].")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 @click.pass_context
 def train(ctx, corpus, output, fmt, vocab_out, report, checkpoint_dir, checkpoint_every,

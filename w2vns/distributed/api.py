@@ -43,8 +43,8 @@ def train(corpus, dask=None, blocks=None, rounds=None, progress=None, checkpoint
     (``tcp://HOST:8786``), or ``"local"`` / ``"local:N"`` (a LocalCluster of N worker
     processes on this machine, closed at the end). ``blocks``: K, the input and output blocks
     (default: one per worker); with K = workers, each worker holds about 2 V d 4 / K bytes of
-    weights. ``rounds``: slices of each epoch (default: about 16 / K, see
-    ``backend.SLOTS_PER_EPOCH``). ``checkpoint``: a folder or URL that the client and every
+    weights. ``rounds``: slices of each epoch (default 8, see
+    ``backend.ROUNDS_PER_EPOCH``). ``checkpoint``: a folder or URL that the client and every
     worker reach. Other ``params``: ``TrainParams`` fields (the SGNS loss and the fast kernel
     only; ``threads`` is per worker).
     """
@@ -69,9 +69,12 @@ def train(corpus, dask=None, blocks=None, rounds=None, progress=None, checkpoint
                                                                 p.max_vocab)
         count_seconds = time.perf_counter() - started
         nblocks = blocks or len(client.scheduler_info()["workers"])
+        if nblocks > len(vocab):
+            raise ValueError("blocks must be at most the vocabulary size (%d words, got %d)"
+                             % (len(vocab), nblocks))
         backend, lengths = _prepare(client, p, nblocks, vocab_future, vocab, shards, progress)
         retained = sum(n - s for n, s in lengths)
-        backend.rounds = rounds_for(rounds, nblocks)
+        backend.rounds = rounds_for(rounds)
         backend.prepare_tables(vocab_future)
         checkpointer = None
         if checkpoint is not None:

@@ -25,23 +25,18 @@ from .cells import init_input_block, mix, plan, train_cell, zero_block
 from .schedule import block_ids, block_rows, learning_rates, schedule
 from .tables import block_noise_table, block_table
 
-#: Slots (sub-iterations) per epoch that the default number of rounds aims at. Within a slot an
-#: input block is trained against one output block only, so its rows drift towards that block's
-#: part of the objective; short slots keep the drift small (measured on the planted corpus,
-#: whose 1k-word vocabulary makes each block's part far from the whole: 16 slots per epoch
-#: lost 5 points of analogy accuracy at K = 4, 48 lost none; on 2M tokens of Wikipedia, K = 4
-#: with one round per epoch lost 1.4 points, 4 rounds none). Each round moves every output
-#: block K times, so more rounds cost traffic: see docs/distributed.md.
-SLOTS_PER_EPOCH = 16
+#: Rounds per epoch by default. Within a slot (one of a round's K sub-iterations) an input block
+#: is trained against one output block only, so its rows drift towards that block's share of
+#: the objective; shorter slots keep them closer to one machine's. Measured on the 10M-token
+#: Wikipedia prefix (docs/distributed.md): with 16 slots an epoch, K = 2 and K = 4 matched one
+#: machine but K = 8 (2 rounds) lost 2.7 analogy points; on 2M tokens, K = 8 lost 0.8 points
+#: with 4 rounds and 0.4 with 16. Every round moves each output block K times: more rounds
+#: cost traffic and synchronisation.
+ROUNDS_PER_EPOCH = 8
 
 #: Retries of a task that raises (a worker lost while running it is not counted: Dask
 #: reschedules that on its own).
 RETRIES = 3
-
-
-def default_rounds(nblocks):
-    """Rounds per epoch: about ``SLOTS_PER_EPOCH`` slots, at least one round."""
-    return max(1, -(-SLOTS_PER_EPOCH // nblocks))
 
 
 @dataclasses.dataclass
@@ -301,9 +296,9 @@ def check_blocks(nblocks):
         raise ValueError("blocks must be an integer in 1..256 (got %r)" % (nblocks,))
 
 
-def rounds_for(rounds, nblocks):
+def rounds_for(rounds):
     if rounds is None:
-        return default_rounds(nblocks)
+        return ROUNDS_PER_EPOCH
     if not isinstance(rounds, int) or isinstance(rounds, bool) or not 1 <= rounds <= 100000:
         raise ValueError("rounds must be an integer in 1..100000 (got %r)" % (rounds,))
     return rounds
