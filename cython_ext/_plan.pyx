@@ -9,8 +9,8 @@ lists. Each window is cut into groups, one per input block holding some of its c
 ``[centre, m, blocks, x_1 .. x_m]``, the centre a global id, the contexts local rows of the
 block (see the boustrophedon dealing in cython_ext/_kernel.pyx), and the blocks of the group's
 k noise words (packed four bytes to a uint32, drawn by ``deal_noise``): each cell of the
-group's input block trains the noise words of its own output block. Every ``piece_groups`` groups of a block start a new piece: the unit that one
-thread of a cell trains.
+group's input block trains the noise words of its own output block. Every ``piece_groups``
+groups of a block start a new piece: the unit that one thread of a cell trains.
 """
 import numpy as np
 cimport numpy as cnp

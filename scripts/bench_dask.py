@@ -4,8 +4,8 @@
     flock /work/bench.lock python scripts/bench_dask.py quality CORPUS.txt [--shards 8]
         [--blocks 2,4,8] [--seeds 1,2] [--workers 2] [--gensim] [--rounds R] [--no-single]
         [--json out.json]
-    flock /work/bench.lock python scripts/bench_dask.py memory [--ids 1000000] [--dim 50]
-        [--workers 1,2,4,8] [--json out.json]
+    flock /work/bench.lock python scripts/bench_dask.py memory [--ids 1000000] [--dim 100]
+        [--rounds 32] [--workers 1,2,4,8] [--json out.json]
     flock /work/bench.lock python scripts/bench_dask.py recovery CORPUS.txt [--shards 8]
         [--epochs 2] [--json out.json]
 
@@ -19,9 +19,10 @@ wall and training seconds, words/s, bytes the workers sent each other per epoch,
 the time ratio distributed / one machine at equal cores.
 
 memory: a generated item corpus (baskets of 10 item ids drawn from ``--ids`` ids, every id at
-least twice; the same file for every run) is trained for one epoch with K = W blocks on W
-worker processes; each worker's resident memory before the weights and at its peak is read
-from /proc (the run's --report). The weights part of the peak is peak - before.
+least twice; the same file for every run, in 8 shards) is trained for one epoch in ``--rounds``
+rounds with K = W blocks on W worker processes; each worker's resident memory before the
+weights and at its peak is read from /proc (the run's --report). Peak - before is the
+weights, the copies a cell trains, a round's plans and the tables.
 
 recovery: the same distributed run (K = W = 2) three times in this process: undisturbed; with
 one worker SIGKILLed halfway through the run (Dask recomputes what it held from its lineage,
@@ -175,21 +176,24 @@ def items_corpus(ids, seed=5):
 
 def memory(args):
     path = items_corpus(args.ids)
+    shards = shards_of(path, 8)
     workdir = tempfile.mkdtemp(prefix="bench-dask-mem-")
     rows = []
     for w in args.workers_list:
         report = os.path.join(workdir, "r%d.json" % w)
-        cmd = [sys.executable, "-m", "w2vns", "train", path, "-o", os.path.join(workdir, "v.bin"),
-               "--report", report, "-q", "--dask", "local:%d" % w, "--blocks", str(w),
-               "--threads", "1", "--dim", str(args.dim), "--epochs", "1", "--rounds", "1",
-               "--preset", "items", "--min-count", "1"]
+        cmd = [sys.executable, "-m", "w2vns", "train", *shards, "-o",
+               os.path.join(workdir, "v.bin"), "--report", report, "-q", "--dask",
+               "local:%d" % w, "--blocks", str(w), "--threads", "1", "--dim", str(args.dim),
+               "--epochs", "1", "--rounds", str(args.rounds), "--preset", "items",
+               "--min-count", "1"]
         wall, rss = run(cmd, workdir, "memory-%d" % w)
         with open(report) as handle:
             r = json.load(handle)
         d = r["distributed"]
         weights = [p - b for p, b in zip(d["worker_peak_rss_mb"], d["worker_rss_mb"])]
         rows.append({"workers": w, "blocks": d["blocks"], "vocab_size": r["vocab_size"],
-                     "dim": args.dim, "weights_mb_total": 2 * r["vocab_size"] * args.dim * 4 / 2**20,
+                     "dim": args.dim,
+                     "weights_mb_total": 2 * r["vocab_size"] * args.dim * 4 / 2**20,
                      "worker_rss_before_mb": d["worker_rss_mb"],
                      "worker_peak_rss_mb": d["worker_peak_rss_mb"],
                      "worker_peak_minus_before_mb": weights, "client_peak_rss_mb": rss,
@@ -269,7 +273,9 @@ def parse_args(argv=None):
     q.add_argument("--no-single", action="store_true", help="skip the one-machine runs")
     m = sub.add_parser("memory")
     m.add_argument("--ids", type=int, default=1000000)
-    m.add_argument("--dim", type=int, default=50)
+    m.add_argument("--dim", type=int, default=100)
+    m.add_argument("--rounds", type=int, default=32, help="rounds (plans are a round's "
+                   "windows: many rounds keep them small next to the weights)")
     m.add_argument("--workers", dest="workers_list", default="1,2,4,8")
     r = sub.add_parser("recovery")
     r.add_argument("corpus")

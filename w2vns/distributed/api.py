@@ -117,8 +117,8 @@ def resume(folder, dask=None, corpus=None, progress=None, checkpoint_every=None,
         nblocks = saved["blocks"]
         backend, lengths = _prepare(client, p, nblocks, vocab_future, vocab, shards, progress)
         if [list(x) for x in lengths] != saved["shard_lengths"]:
-            raise CheckpointError("%s: this is not the corpus the run trained on (its shards encode "
-                         "differently)" % folder)
+            raise CheckpointError("%s: this is not the corpus the run trained on (its shards "
+                                  "encode differently)" % folder)
         backend.rounds = saved["rounds"]
         backend.prepare_tables(vocab_future)
         count_seconds = time.perf_counter() - started

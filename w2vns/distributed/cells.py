@@ -4,6 +4,7 @@ again (on another worker, after a worker is lost) and get an equivalent result.
 None of them changes its arguments: a cell trains copies of its two blocks and returns them
 (Dask may hand the same block object to a retried task, or keep it for another dependent).
 """
+import os
 import threading
 import time
 
@@ -97,12 +98,12 @@ def train_cell(syn0, syn1neg, views, noise, nblocks, input_block, output_block, 
     """Train one cell: copies of input block ``syn0`` and output block ``syn1neg`` on the
     groups of ``views`` (per group of shards: input block ``input_block``'s part of a plan).
 
-    ``noise`` is the output block's alias table, ``nblocks`` K. ``settings``: window, negative, threads (0: the worker's), seed, alpha_start,
-    alpha_end (the learning rate over this cell). Returns ``(syn0, syn1neg, stats)``.
+    ``noise`` is the output block's alias table, ``nblocks`` K. ``settings``: window,
+    negative, threads (0: the worker's), seed, slot, alpha_start, alpha_end (the learning rate
+    over this cell), fail_once (a test hook). Returns ``(syn0, syn1neg, stats)``.
     """
     fault = settings.get("fail_once")
     if fault is not None:  # test hook: the first attempt raises, Dask's retry goes on
-        import os
         try:
             os.remove(fault)
         except FileNotFoundError:

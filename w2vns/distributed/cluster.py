@@ -1,6 +1,7 @@
 """Connecting to a Dask cluster: an existing ``Client``, a scheduler address, or a
 ``LocalCluster`` of worker processes on this machine (``local`` or ``local:N``)."""
 import contextlib
+import logging
 import os
 
 
@@ -60,9 +61,11 @@ def connect(spec, threads_per_worker=None):
         os.cpu_count() or 1)
     n = n or cores
     threads = threads_per_worker or max(1, cores // n)
-    import logging
 
+    # A task's error comes back to the client as its exception (one line from the CLI): the
+    # workers' own log of it would say it a second time, with a traceback.
     with distributed.LocalCluster(n_workers=n, threads_per_worker=threads, processes=True,
-                                  dashboard_address=":0", silence_logs=logging.ERROR) as cluster:
+                                  dashboard_address=":0",
+                                  silence_logs=logging.CRITICAL) as cluster:
         with distributed.Client(cluster) as client:
             yield client
