@@ -8,6 +8,7 @@
         [--rounds 32] [--workers 1,2,4,8] [--json out.json]
     flock /work/bench.lock python scripts/bench_dask.py recovery CORPUS.txt [--shards 8]
         [--epochs 2] [--json out.json]
+    flock /work/bench.lock python scripts/bench_dask.py kernel CORPUS.txt [--blocks 1,2,4,8]
 
 quality: CORPUS is cut into ``--shards`` line-aligned shards (in /work/data-cache if it exists,
 made once, atomically). For each seed, in this order: one machine (``--threads`` = workers,
@@ -28,6 +29,9 @@ recovery: the same distributed run (K = W = 2) three times in this process: undi
 one worker SIGKILLed halfway through the run (Dask recomputes what it held from its lineage,
 back to the start); and the same with --checkpoint every epoch (back to the last checkpoint).
 The recovery time is the difference in training seconds with the undisturbed run.
+
+kernel: one epoch of CORPUS as plans and cells at K = ``--blocks`` in this process, one
+thread, no Dask, against the one-machine kernel (alternating, best of ``--repeats``).
 """
 import argparse
 import bisect
@@ -258,6 +262,68 @@ def recovery(args):
     return {"corpus": args.corpus, "shards": len(shards), "settings": settings, "rows": rows}
 
 
+def kernel(args):
+    """One epoch of plans and cells in this process, one thread, against the one-machine
+    kernel (no Dask): what the partitioned scheme costs in work."""
+    import numpy as np
+
+    from w2vns.corpus.encode import encode_corpus
+    from w2vns.corpus.sampling import keep_thresholds
+    from w2vns.distributed import cells
+    from w2vns.distributed.schedule import block_ids, block_rows, schedule
+    from w2vns.distributed.tables import block_noise_table, block_table
+    from w2vns.training.kernel import build_kernel
+    from w2vns.training.params import TrainParams
+    from w2vns.training.weights import initial_weights, padded_matrix
+
+    encoded = encode_corpus(args.corpus, min_count=5)
+    counts, stream = encoded.vocab.counts, np.array(encoded.stream)
+    v, dim = len(counts), 100
+    keep = keep_thresholds(counts, 1e-3)
+
+    def one_machine():
+        params = TrainParams(dim=dim, threads=1, seed=1).resolved()
+        weights = initial_weights(counts, params)
+        k = build_kernel(weights, stream, counts, params, float(encoded.tokens), 1)
+        start = time.perf_counter()
+        k.train(0, 0, len(stream))
+        return time.perf_counter() - start
+
+    def partitioned(nblocks):
+        start = time.perf_counter()
+        views = cells.plan([stream], [7], keep, block_table(counts, 0.75, nblocks), 5, 5, 1, 0)
+        planned = time.perf_counter() - start
+        noise = [block_noise_table(counts[block_ids(v, nblocks, b)], 0.75)
+                 for b in range(nblocks)]
+        syn0 = [cells.init_input_block(block_rows(v, nblocks, a), dim, 1, a)
+                for a in range(nblocks)]
+        syn1 = [padded_matrix(block_rows(v, nblocks, b), dim) for b in range(nblocks)]
+        trained = 0.0
+        for step in schedule(nblocks):
+            for a, b in step:
+                settings = dict(window=5, negative=5, threads=1, seed=1, slot=0,
+                                alpha_start=0.025, alpha_end=0.02)
+                syn0[a], syn1[b], stats = cells.train_cell(syn0[a], syn1[b], [views[a]],
+                                                           noise[b], nblocks, a, b, settings)
+                trained += stats["seconds"]
+        return planned, trained
+
+    times = {}
+    for _ in range(args.repeats):  # alternating, best of the repeats
+        times.setdefault("one machine", []).append(one_machine())
+        for k in args.blocks:
+            planned, trained = partitioned(k)
+            times.setdefault("plan K=%d" % k, []).append(planned)
+            times.setdefault("cells K=%d" % k, []).append(trained)
+    base = min(times["one machine"])
+    rows = [{"run": name, "seconds": t, "best_over_one_machine": min(t) / base}
+            for name, t in times.items()]
+    for row in rows:
+        log("  %s: best %.2f s, %.2fx" % (row["run"], min(row["seconds"]),
+                                          row["best_over_one_machine"]))
+    return {"corpus": args.corpus, "tokens": encoded.tokens, "rows": rows}
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="what", required=True)
@@ -281,7 +347,11 @@ def parse_args(argv=None):
     r.add_argument("corpus")
     r.add_argument("--shards", type=int, default=8)
     r.add_argument("--epochs", type=int, default=2)
-    for p in (q, m, r):
+    k = sub.add_parser("kernel")
+    k.add_argument("corpus")
+    k.add_argument("--blocks", default="1,2,4,8")
+    k.add_argument("--repeats", type=int, default=2)
+    for p in (q, m, r, k):
         p.add_argument("--json", default=None)
     args = parser.parse_args(argv)
     for name in ("blocks", "seeds", "workers_list"):
@@ -293,7 +363,8 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     started = time.perf_counter()
-    result = {"quality": quality, "memory": memory, "recovery": recovery}[args.what](args)
+    result = {"quality": quality, "memory": memory, "recovery": recovery,
+              "kernel": kernel}[args.what](args)
     result.update(command=" ".join([os.path.basename(sys.argv[0])] + (argv or sys.argv[1:])),
                   machine=bench.machine_info(), seconds=time.perf_counter() - started)
     text = json.dumps(result, indent=1, default=float)
