@@ -19,6 +19,7 @@ $(PY):
 $(STAMP): $(PY) pyproject.toml
 	$(PY) -m pip install -q "setuptools>=64" wheel "Cython>=3.0" "numpy>=1.23" "click>=8.0" \
 	    "tqdm>=4.60" "smart_open>=6.0" "pytest>=7" "gensim>=4.3" "hypothesis>=6" "matplotlib>=3.5" \
+	    "backports.zstd>=1.0; python_version < '3.14'" \
 	    "dask[distributed]>=2023.1"
 	touch $@
 
@@ -50,7 +51,7 @@ bench: $(BUILT)
 	$(PY) scripts/bench.py .bench/corpus-$(BENCH_LINES).txt --threads $(THREADS) --json .bench/bench.json
 
 clean:
-	rm -rf build *.egg-info w2vns/*.so w2vns/*.c cython_ext/*.c cython_ext/*.html demo-vectors.bin $(BUILT)
+	rm -rf build *.egg-info w2vns/*.so w2vns/*/*.so cython_ext/*.c cython_ext/*.html demo-vectors.bin $(BUILT)
 
 distclean: clean
 	rm -rf $(VENV) .bench

@@ -17,18 +17,21 @@ and how their scores turn into gradients. Both loops call it and never name a lo
 objectives are at the end of this file, with the table ``OBJECTIVES`` that names them for the
 Python side (w2vns/training/losses.py). Negative sampling's variants share one target chooser
 (``choose_negatives``: plain or hard negatives) and one logistic step (``logistic_gradients``:
-optional self-adversarial weights); SGNS and NCE differ only in their logits.
+optional self-adversarial weights); SGNS and NCE differ only in their logits. The softmax
+family: hierarchical softmax (the centre's path in a Huffman tree, a logistic step per node),
+the exact softmax (every word a target) and sampled softmax (the centre and noise draws,
+logits corrected by -log(k q(w))) share one softmax cross-entropy step.
 """
 import numpy as np
 cimport numpy as cnp
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int64_t, int32_t
 from libc.stdlib cimport malloc, calloc, free
-from libc.math cimport exp, expf, log
+from libc.math cimport exp, expf, log, logf
 from libc.string cimport memcpy, memset
 from _rng cimport next_u64, bounded, alias_draw, keep_token
 cimport _shared
 from _shared cimport (Config, Scratch, Objective, SENTENCE_END, MAX_SENTENCE_LENGTH, SLOT,
-                      choose_targets_fn, gradients_fn)
+                      choose_targets_fn, gradients_fn, prefetch_fn)
 
 cnp.import_array()
 
@@ -48,6 +51,16 @@ cdef enum:
     # the sum overshoots (16 threads with hot_sync 256, ~40 updates of the top rows per
     # merge, diverged to NaN). The default hot_sync of 64 gives the top rows ~10.
     HOT_MAX_USES = 16
+    # The fast loop works on the output rows this many at a time (12.8 kB at 100 dimensions):
+    # a tile stays in L1 while every context of the window passes over it, so an objective
+    # with thousands of targets (the exact softmax) reads each output row once per pass
+    # instead of once per context. A multiple of 4, accumulate's step: for up to this many
+    # targets the arithmetic is the same as one pass over all of them.
+    TARGET_TILE = 32
+# Scores (and gradients) of one chunk of a window's contexts take at most this many floats
+# (4 MiB): with tens of thousands of targets and whole-line contexts (window 0), a window is
+# done a chunk of contexts at a time.
+cdef int64_t CHUNK_FLOATS = 1 << 20
 # Table index per unit of score (word2vec writes this in integer arithmetic, 83 instead of 83.3).
 cdef float EXP_SCALE = EXP_TABLE_SIZE / (2.0 * MAX_EXP)
 
@@ -70,6 +83,7 @@ cdef extern from "simd.h" nogil:
     void accumulate "w2v_accumulate"(float *y, const float *w, float **x, int count, int n)
     void add_difference "w2v_add_difference"(float *y, const float *a, const float *b, int n)
     void prefetch_write "w2v_prefetch_write"(const float *p, int n)
+    float exp_sum "w2v_exp_sum"(float *x, float top, int n)
 
 
 cdef inline float neg_log_sigmoid(float f) noexcept nogil:
@@ -89,9 +103,14 @@ cdef int scratch_alloc(Config *c, Scratch *s) noexcept nogil:
     cdef int64_t max_m = 2 * c.window if c.window > 0 else MAX_SENTENCE_LENGTH - 1
     cdef int64_t n_out = c.max_targets
     cdef int64_t n_cand = c.hard if c.hard > c.negative else c.negative
+    cdef int64_t chunk
     if not c.fast:
         max_m = 1
+    chunk = max_m
+    if chunk * n_out > CHUNK_FLOATS:
+        chunk = CHUNK_FLOATS // n_out if n_out < CHUNK_FLOATS else 1
     memset(s, 0, sizeof(Scratch))
+    s.chunk = <int>chunk
     s.sentence = <uint32_t *>malloc(MAX_SENTENCE_LENGTH * sizeof(uint32_t))
     s.contexts = <uint32_t *>malloc(MAX_SENTENCE_LENGTH * sizeof(uint32_t))
     s.inputs = <float **>malloc(max_m * sizeof(float *))
@@ -100,10 +119,10 @@ cdef int scratch_alloc(Config *c, Scratch *s) noexcept nogil:
     s.candidates = <uint32_t *>malloc((n_cand + 1) * sizeof(uint32_t))
     s.batches = <uint32_t *>malloc(2 * (c.negative + 1) * sizeof(uint32_t))
     s.candidate_scores = <float *>malloc((n_cand + 1) * sizeof(float))
-    s.scores = <float *>malloc(max_m * n_out * sizeof(float))
-    s.grads = <float *>malloc(max_m * n_out * sizeof(float))
-    s.column = <float *>malloc(max_m * sizeof(float))
-    s.errors = <float *>malloc(max_m * c.dim * sizeof(float))
+    s.scores = <float *>malloc(chunk * n_out * sizeof(float))
+    s.grads = <float *>malloc(chunk * n_out * sizeof(float))
+    s.column = <float *>malloc(chunk * sizeof(float))
+    s.errors = <float *>malloc(chunk * c.dim * sizeof(float))
     s.query = <float *>malloc(c.dim * sizeof(float))
     if c.hot_rows > 0:
         s.hot_local = <float *>malloc(2 * <int64_t>c.hot_rows * c.row * sizeof(float))
@@ -145,8 +164,10 @@ cdef void scratch_free(Scratch *s) noexcept nogil:
 
 
 cdef inline float *hot_shared_row(Config *c, int64_t k) noexcept nogil:
-    """The shared row behind hot copy k (k = matrix * hot_rows + word)."""
-    return (c.syn0 if k < c.hot_rows else c.syn1neg) + (k % c.hot_rows) * c.row
+    """The shared row behind hot copy k (k = matrix * hot_rows + row; matrix 1 is the output
+    matrix the objective's targets index: syn1neg, or HS's inner nodes, whose low ids are the
+    nodes nearest the root, on every path)."""
+    return (c.syn0 if k < c.hot_rows else c.output) + (k % c.hot_rows) * c.row
 
 
 cdef float *hot_row(Config *c, Scratch *s, int matrix, uint32_t w) noexcept nogil:
@@ -223,9 +244,10 @@ cdef inline float *input_row(Config *c, Scratch *s, uint32_t w) noexcept nogil:
 
 
 cdef inline float *output_row(Config *c, Scratch *s, uint32_t w) noexcept nogil:
+    """Row w of the output matrix the objective's targets index (c.output)."""
     if w < c.hot_rows:
         return hot_row(c, s, 1, w)
-    return c.syn1neg + <int64_t>w * c.row
+    return c.output + <int64_t>w * c.row
 
 
 cdef inline void updated(Config *c, Scratch *s) noexcept nogil:
@@ -361,7 +383,7 @@ cdef void draw_ahead(Config *c, uint32_t *batch, uint64_t *rng) noexcept nogil:
         w = alias_draw(rng, c.noise_prob, c.noise_alias, c.vocab_size)
         batch[d] = w
         if w >= c.hot_rows:
-            prefetch_write(c.syn1neg + <int64_t>w * c.row, c.dim)
+            prefetch_write(c.output + <int64_t>w * c.row, c.dim)
 
 
 cdef float update_pair(Config *c, Scratch *s, uint32_t centre, uint32_t context, float alpha,
@@ -390,14 +412,16 @@ cdef float update_pair(Config *c, Scratch *s, uint32_t centre, uint32_t context,
 
 cdef float update_window(Config *c, Scratch *s, uint32_t centre, int m, float alpha,
                          uint64_t *rng) noexcept nogil:
-    """Shared-negatives update for one centre word and its m contexts (HogBatch, Ji et al. 2016).
+    """Shared-targets update for one centre word and its m contexts (HogBatch, Ji et al. 2016).
 
-    The centre's output row and one set of noise rows serve every context of the window, so
-    the k+1 output rows stay in L1 while the m input rows stream past: the same arithmetic as
-    m reference updates, with k instead of m*k random output rows and noise draws. Scores
-    and gradients are computed from the weights as they were at the start of the window.
-    Hard negatives are scored against the sum of the window's input vectors. NCE biases get
-    the sum of their output's gradients over the window, like the output rows.
+    The centre's targets (its output row and one set of noise rows; HS: its path; softmax:
+    every word) serve every context of the window, so the output rows stay in cache while
+    the m input rows stream past: the same arithmetic as m reference updates, with k instead
+    of m*k random output rows and noise draws. Scores and gradients are computed from the
+    weights as they were at the start of the window (of the chunk, when a window has more
+    contexts than ``s.chunk``). Hard negatives are scored against the sum of the window's
+    input vectors. NCE biases get the sum of their output's gradients over the window, like
+    the output rows.
     """
     cdef int dim = c.dim, n_out, j
     for j in range(m):
@@ -414,27 +438,55 @@ cdef float update_targets(Config *c, Scratch *s, int n_out, int m, float alpha) 
     """The arithmetic of ``update_window`` once its rows are chosen: the m input rows in
     ``s.inputs`` against the n_out output rows in ``s.rows`` (targets ``s.targets``); returns
     the loss."""
-    cdef int dim = c.dim, j, t
-    cdef float loss = 0, bias_step
-    # Every row below is read, then written: fetch them all writable at once (see simd.h).
-    for t in range(n_out):
-        prefetch_write(s.rows[t], dim)
+    cdef int dim = c.dim, j, t, j0
+    cdef float loss = 0
+    # Every row below is read, then written: fetch them all writable at once (see simd.h);
+    # not thousands, though, which would only evict each other.
+    if n_out <= TARGET_TILE:
+        for t in range(n_out):
+            prefetch_write(s.rows[t], dim)
     for j in range(m):
         prefetch_write(s.inputs[j], dim)
+    j0 = 0
+    while j0 < m:
+        loss += window_step(c, s, s.inputs + j0, m - j0 if m - j0 < s.chunk else s.chunk,
+                            n_out, alpha)
+        j0 += s.chunk
+    return loss
+
+
+cdef float window_step(Config *c, Scratch *s, float **inputs, int m, int n_out,
+                       float alpha) noexcept nogil:
+    """update_window's arithmetic for m contexts (``inputs``) against the chosen targets.
+
+    Each pass over the output rows goes a tile of TARGET_TILE rows at a time, every context
+    over the tile before the next one (see TARGET_TILE)."""
+    cdef int dim = c.dim, j, t, t0, tn
+    cdef float loss = 0, bias_step
     # Scores -> gradients, and each context's error from the (still unchanged) output rows.
+    t0 = 0
+    while t0 < n_out:
+        tn = n_out - t0 if n_out - t0 < TARGET_TILE else TARGET_TILE
+        for j in range(m):
+            for t in range(t0, t0 + tn):
+                s.scores[j * n_out + t] = dot(inputs[j], s.rows[t], dim)
+        t0 += TARGET_TILE
     for j in range(m):
-        for t in range(n_out):
-            s.scores[j * n_out + t] = dot(s.inputs[j], s.rows[t], dim)
         loss += c.objective.gradients(c, s, s.scores + j * n_out, n_out, alpha,
                                       s.grads + j * n_out)
         memset(s.errors + j * dim, 0, dim * sizeof(float))
-        accumulate(s.errors + j * dim, s.grads + j * n_out, s.rows, n_out, dim)
+    t0 = 0
+    while t0 < n_out:
+        tn = n_out - t0 if n_out - t0 < TARGET_TILE else TARGET_TILE
+        for j in range(m):
+            accumulate(s.errors + j * dim, s.grads + j * n_out + t0, s.rows + t0, tn, dim)
+        t0 += TARGET_TILE
     for t in range(n_out):
         for j in range(m):
             s.column[j] = s.grads[j * n_out + t]
-        accumulate(s.rows[t], s.column, s.inputs, m, dim)
+        accumulate(s.rows[t], s.column, inputs, m, dim)
     for j in range(m):
-        axpy(1.0, s.errors + j * dim, s.inputs[j], dim)
+        axpy(1.0, s.errors + j * dim, inputs[j], dim)
     if c.output_bias != NULL:
         for t in range(n_out):
             bias_step = 0
@@ -501,8 +553,8 @@ cdef int train_range(Config *c, int thread, int64_t start, int64_t end, uint64_t
                 # The next window's centre row and the context entering it, fetched while
                 # this window computes.
                 # (Hot words' rows are this thread's copies: their shared rows are left alone.)
-                if i + 1 < slen and sentence[i + 1] >= c.hot_rows:
-                    prefetch_write(c.syn1neg + <int64_t>sentence[i + 1] * c.row, c.dim)
+                if c.objective.prefetch != NULL and i + 1 < slen:
+                    c.objective.prefetch(c, sentence[i + 1])
                 if c.window > 0 and i + 1 + c.window < slen and (
                         sentence[i + 1 + c.window] >= c.hot_rows):
                     prefetch_write(c.syn0 + <int64_t>sentence[i + 1 + c.window] * c.row, c.dim)
@@ -581,26 +633,165 @@ cdef float nce_gradients(Config *c, Scratch *s, const float *scores, int n_out, 
     return logistic_gradients(c, scores, n_out, 1 - s.no_positive, alpha, grads)
 
 
+cdef void prefetch_centre(Config *c, uint32_t centre) noexcept nogil:
+    """The centre's own output row (the first target of the sampling objectives)."""
+    if centre >= c.hot_rows:  # a hot word's row is this thread's copy: leave the shared one
+        prefetch_write(c.output + <int64_t>centre * c.row, c.dim)
+
+
+cdef int choose_path(Config *c, Scratch *s, uint32_t centre, uint64_t *rng) noexcept nogil:
+    """Hierarchical softmax: the inner nodes on the centre's path, root first (word2vec's
+    point[]); their rows are in c.output (syn1)."""
+    cdef int64_t start = c.hs_offsets[centre]
+    cdef int n_out = <int>(c.hs_offsets[centre + 1] - start), t
+    s.centre = centre
+    for t in range(n_out):
+        s.targets[t] = c.hs_points[start + t]
+        s.rows[t] = output_row(c, s, s.targets[t])
+    return n_out
+
+
+cdef float hs_gradients(Config *c, Scratch *s, const float *scores, int n_out, float alpha,
+                        float *grads) noexcept nogil:
+    """word2vec's hierarchical softmax step: at each node of the centre's path the label is
+    1 - code (the branch taken), g = (label - sigmoid(f)) * alpha; a node whose score is
+    beyond +-MAX_EXP is skipped (g = 0), as word2vec.c skips it. Returns -log of the path's
+    probability (from the table; monitoring only)."""
+    cdef const uint8_t *codes = c.hs_codes + c.hs_offsets[s.centre]
+    cdef int t
+    cdef float f, label, loss = 0
+    for t in range(n_out):
+        f = scores[t]
+        label = 1 - codes[t]
+        if -MAX_EXP < f < MAX_EXP:  # false for NaN too
+            grads[t] = (label - SIGMOID[<int>((f + MAX_EXP) * EXP_SCALE)]) * alpha
+        else:
+            grads[t] = 0
+        loss += neg_log_sigmoid(f if codes[t] == 0 else -f)
+    return loss
+
+
+cdef int choose_vocabulary(Config *c, Scratch *s, uint32_t centre, uint64_t *rng) noexcept nogil:
+    """The exact softmax: every word, the centre first (the softmax step's true target)."""
+    cdef uint32_t w
+    cdef int n_out = 1
+    s.centre = centre
+    s.targets[0] = centre
+    s.rows[0] = output_row(c, s, centre)
+    for w in range(c.vocab_size):
+        if w != centre:
+            s.targets[n_out] = w
+            s.rows[n_out] = output_row(c, s, w)
+            n_out += 1
+    return n_out
+
+
+cdef int choose_samples(Config *c, Scratch *s, uint32_t centre, uint64_t *rng) noexcept nogil:
+    """Sampled softmax: the centre, then ``negative`` draws from the noise table, all kept (a
+    draw of the centre too: the log-q corrected draws then estimate the softmax's normaliser
+    without bias, and the gradient converges to the softmax's as k grows; with such draws
+    removed it would converge to the softmax over the other words)."""
+    cdef int n_out = 1, d
+    cdef uint32_t w
+    s.centre = centre
+    s.targets[0] = centre
+    for d in range(c.negative):
+        if s.fixed != NULL:
+            if d >= s.n_fixed:
+                break
+            w = s.fixed[d]
+        elif s.ahead != NULL:
+            w = s.ahead[d]
+        else:
+            w = alias_draw(rng, c.noise_prob, c.noise_alias, c.vocab_size)
+        s.targets[n_out] = w
+        n_out += 1
+    s.ahead = NULL
+    for d in range(n_out):
+        s.rows[d] = output_row(c, s, s.targets[d])
+    return n_out
+
+
+cdef float softmax_cross_entropy(int n_out, float alpha, float *grads) noexcept nogil:
+    """Softmax cross-entropy with the true target first: ``grads`` holds the n_out logits on
+    entry and the gradient scales on return, g_t = (1[t = 0] - p_t) * alpha with p the
+    softmax of the logits; returns -log p_0. The largest logit is subtracted before exp
+    (simd.h's, vectorised: thousands per context for the exact softmax)."""
+    cdef int t
+    cdef float top = grads[0], first = grads[0], total, scale
+    for t in range(1, n_out):
+        if grads[t] > top:
+            top = grads[t]
+    total = exp_sum(grads, top, n_out)
+    scale = -alpha / total
+    for t in range(n_out):
+        grads[t] = grads[t] * scale
+    grads[0] += alpha
+    return top + logf(total) - first
+
+
+cdef float softmax_gradients(Config *c, Scratch *s, const float *scores, int n_out, float alpha,
+                             float *grads) noexcept nogil:
+    """The exact softmax over the vocabulary: the logit is the score u.v."""
+    memcpy(grads, scores, n_out * sizeof(float))
+    return softmax_cross_entropy(n_out, alpha, grads)
+
+
+cdef float sampled_softmax_gradients(Config *c, Scratch *s, const float *scores, int n_out,
+                                     float alpha, float *grads) noexcept nogil:
+    """Sampled softmax (Jean et al. 2015; Bengio & Senecal 2008): the logit of each target,
+    the true word's included, is s - log(k q(w)), k q(w) the expected number of draws of w, so
+    that sum over the draws of exp(s)/(k q) estimates the softmax's normaliser."""
+    cdef int t
+    for t in range(n_out):
+        grads[t] = scores[t] - c.log_kq[s.targets[t]]
+    return softmax_cross_entropy(n_out, alpha, grads)
+
+
 cdef Objective OBJECTIVE_TABLE[16]
-# name -> (index in OBJECTIVE_TABLE, tables it needs, extras it may update)
+# name -> (index in OBJECTIVE_TABLE, tables it needs, extras it may update, the extra its
+# targets index or None for syn1neg)
 _OBJECTIVES = {}
 
 
 cdef _register(str name, choose_targets_fn choose, gradients_fn gradients, bint draws_noise,
-               tuple tables=(), tuple extras=()):
+               prefetch_fn prefetch=NULL, tuple tables=(), tuple extras=(), str output=None):
+    """Add an objective. ``prefetch``: fetches the next centre's target rows (NULL: none);
+    ``output``: the extra (a matrix with the weights' row layout) whose rows its targets are,
+    instead of syn1neg."""
     cdef int index = len(_OBJECTIVES)
     OBJECTIVE_TABLE[index].choose_targets = choose
     OBJECTIVE_TABLE[index].gradients = gradients
     OBJECTIVE_TABLE[index].draws_noise = draws_noise
-    _OBJECTIVES[name] = (index, tables, extras)
+    OBJECTIVE_TABLE[index].prefetch = prefetch
+    _OBJECTIVES[name] = (index, tables, extras, output)
 
 
-_register("sgns", choose_negatives, sgns_gradients, True)
-_register("nce", choose_negatives, nce_gradients, True, tables=("log_kq",),
+_register("sgns", choose_negatives, sgns_gradients, True, prefetch_centre)
+_register("nce", choose_negatives, nce_gradients, True, prefetch_centre, tables=("log_kq",),
           extras=("output_bias",))
+# (Prefetching the deeper nodes of the next centre's path measured no faster: 10M tokens.)
+_register("hs", choose_path, hs_gradients, False, NULL,
+          tables=("hs_offsets", "hs_points", "hs_codes"), extras=("syn1",), output="syn1")
+_register("softmax", choose_vocabulary, softmax_gradients, False)
+_register("sampled-softmax", choose_samples, sampled_softmax_gradients, True, prefetch_centre,
+          tables=("log_kq",))
 
 #: The objectives this kernel implements, by name.
 OBJECTIVES = tuple(_OBJECTIVES)
+
+
+def _check_paths(offsets, points, codes, vocab_size):
+    """ValueError unless the hs_* tables are paths of every word through vocab_size - 1 inner
+    nodes (the kernel reads them unchecked)."""
+    offsets = np.asarray(offsets)
+    if (len(offsets) != vocab_size + 1 or offsets[0] != 0 or (np.diff(offsets) < 1).any()
+            or offsets[len(offsets) - 1] != len(points) or len(points) != len(codes)):
+        raise ValueError("hs_offsets must give every word a path of at least one node")
+    if len(points) and (np.asarray(points).max() >= vocab_size - 1
+                        or np.asarray(codes).max() > 1):
+        raise ValueError("hs_points must be inner nodes (< %d) and hs_codes 0 or 1"
+                         % (vocab_size - 1))
 
 
 cdef class Kernel:
@@ -646,7 +837,7 @@ cdef class Kernel:
         if settings.objective not in _OBJECTIVES:
             raise ValueError("unknown objective %r (this kernel has: %s)"
                              % (settings.objective, ", ".join(OBJECTIVES)))
-        index, needed, allowed = _OBJECTIVES[settings.objective]
+        index, needed, allowed, output = _OBJECTIVES[settings.objective]
         self.c.objective = OBJECTIVE_TABLE[index]
         self.words_done = np.zeros(threads * SLOT, dtype=np.int64)
         self.loss = np.zeros(threads * SLOT, dtype=np.float64)
@@ -656,19 +847,28 @@ cdef class Kernel:
                                    for t in range(threads)], dtype=np.uint64).repeat(SLOT)
         self.c.log_kq = NULL
         self.c.output_bias = NULL
+        self.c.syn1 = NULL
+        self.c.hs_offsets = NULL
+        self.c.hs_points = NULL
+        self.c.hs_codes = NULL
         refs = [weights, stream, tables]
         for name in needed:
             if tables.get(name) is None:
                 raise ValueError("the %s objective needs the table %r"
                                  % (settings.objective, name))
+        if output is not None and weights.extras.get(output) is None:
+            raise ValueError("the %s objective needs the array %r" % (settings.objective, output))
         for name, array in list(tables.items()) + list(weights.extras.items()):
             if name in ("keep", "noise_prob", "noise_alias") or array is None:
                 continue
             if name not in needed + allowed:
                 raise ValueError("%r is not an array of the %s objective"
                                  % (name, settings.objective))
-            self._bind(name, array, syn0.shape[0])
+            self._bind(name, array, syn0.shape[0], syn0.shape[1], syn0.strides[0])
             refs.append(array)
+        if self.c.hs_offsets != NULL:
+            _check_paths(tables["hs_offsets"], tables["hs_points"], tables["hs_codes"],
+                         syn0.shape[0])
         if (settings.window < 0 or settings.negative < 0 or settings.hard_negatives < 0
                 or settings.adversarial_temperature < 0):
             raise ValueError("window, negative, hard_negatives, temperature must be >= 0")
@@ -687,6 +887,7 @@ cdef class Kernel:
         cdef int[::1] st = self.stop_flag
         self.c.syn0 = &syn0[0, 0]
         self.c.syn1neg = &syn1neg[0, 0]
+        self.c.output = self.c.syn1 if output == "syn1" else self.c.syn1neg
         self.c.stream = &stream[0]
         self.c.keep = &keep[0]
         self.c.noise_prob = &noise_prob[0]
@@ -706,11 +907,17 @@ cdef class Kernel:
         self.c.pairs = NULL
         self.c.fast = settings.fast
 
-    cdef _bind(self, str name, array, Py_ssize_t vocab_size):
-        """Point the config's field ``name`` at ``array`` (one float32 per word)."""
+    cdef _bind(self, str name, array, Py_ssize_t vocab_size, Py_ssize_t dim,
+               Py_ssize_t stride):
+        """Point the config's field ``name`` at ``array``: a per-word float32 array (log_kq,
+        output_bias), a path table (hs_*), or an inner-node matrix laid out as syn0 (syn1)."""
         cdef const float[::1] table
         cdef float[::1] learned
-        if len(array) != vocab_size:
+        cdef float[:, :] matrix
+        cdef const int64_t[::1] offsets
+        cdef const uint32_t[::1] points
+        cdef const uint8_t[::1] codes
+        if name in ("log_kq", "output_bias") and len(array) != vocab_size:
             raise ValueError("%s needs one entry for every word (%d), not %d"
                              % (name, vocab_size, len(array)))
         if name == "log_kq":
@@ -719,6 +926,24 @@ cdef class Kernel:
         elif name == "output_bias":
             learned = array  # a writable contiguous float32 array, or an error
             self.c.output_bias = &learned[0]
+        elif name == "syn1":
+            matrix = array  # writable float32, or an error
+            if matrix.shape[0] != vocab_size - 1 or matrix.shape[1] != dim:
+                raise ValueError("syn1 must be (%d, %d), one row per inner node, not %s"
+                                 % (vocab_size - 1, dim, array.shape))
+            if matrix.strides[0] != stride or matrix.strides[1] != sizeof(float):
+                raise ValueError("syn1's rows must be laid out as syn0's")
+            if matrix.shape[0] > 0:
+                self.c.syn1 = &matrix[0, 0]
+        elif name == "hs_offsets":
+            offsets = array
+            self.c.hs_offsets = &offsets[0]
+        elif name == "hs_points":
+            points = array
+            self.c.hs_points = &points[0] if points.shape[0] else NULL
+        elif name == "hs_codes":
+            codes = array
+            self.c.hs_codes = &codes[0] if codes.shape[0] else NULL
         else:
             raise ValueError("the kernel has no array %r" % name)
 

@@ -8,6 +8,10 @@
 #ifndef W2VNS_SIMD_H
 #define W2VNS_SIMD_H
 
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
 /* Eight floats, unaligned (a typedef may lower the alignment; rows start anywhere). The
  * compiler lowers it to one AVX register, or two SSE/NEON registers on narrower machines. */
 typedef float w2v_v8 __attribute__((vector_size(32), aligned(4)));
@@ -77,6 +81,43 @@ static inline void w2v_prefetch_write(const float *p, int n)
     for (i = 0; i < n; i += 16)
         __builtin_prefetch(p + i, 1, 3);
     __builtin_prefetch(p + n - 1, 1, 3);
+}
+
+/* exp(x) for x <= 0 (x below -87 counts as -87: ~1.6e-38), within 4e-6 relative: Cephes'
+ * expf (range reduction by ln 2, a degree-6 polynomial, 2^n put in the exponent bits). Why
+ * not expf: glibc's vector expf (libmvec) is used only under the whole of -ffast-math, and the
+ * kernel keeps NaN comparisons (-fno-finite-math-only); this one is plain arithmetic, which
+ * the compiler vectorises under any flags. */
+static inline float w2v_exp_nonpositive(float x)
+{
+    float n, r, p, scale;
+    int32_t bits;
+    x = x < -87.0f ? -87.0f : x;
+    n = floorf(x * 1.44269504088896341f + 0.5f);
+    r = x - n * 0.693359375f + n * 2.12194440e-4f;
+    p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    bits = ((int32_t)n + 127) << 23;
+    memcpy(&scale, &bits, sizeof(float));
+    return p * scale;
+}
+
+/* x[i] = exp(x[i] - top) for i < n, top >= every x[i] (a softmax's numerators); returns their
+ * sum. */
+static inline float w2v_exp_sum(float *restrict x, float top, int n)
+{
+    float total = 0;
+    int i;
+    for (i = 0; i < n; i++) {
+        x[i] = w2v_exp_nonpositive(x[i] - top);
+        total += x[i];
+    }
+    return total;
 }
 
 #endif

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Benchmark w2vns against gensim (and fastText) on one corpus, with the same settings.
 
-    python scripts/bench.py CORPUS.txt [--threads 2] [--repeats 1] [--peers gensim,fasttext]
+    python scripts/bench.py CORPUS.txt [--threads 2] [--repeats 1]
+        [--peers gensim,fasttext,word2vec] [--word2vec PATH/word2vec]
         [--dim 100 --window 5 --negative 5 --sample 1e-3 --min-count 5 --epochs 5 --alpha 0.025]
         [--extra-args "..."] [--json out.json] [--workdir DIR] [--keep]
 
@@ -15,6 +16,10 @@ fasttext, w2vns, gensim, ...), so a slow patch on a shared machine hits them ali
 * gensim: an inline script, Word2Vec(sg=1, hs=0, ..., min_alpha=alpha*1e-4, seed=1) with
   build_vocab(corpus_file=...) and train(corpus_file=...) timed separately; writes the same
   report keys (tokens = corpus_total_words) and word2vec binary vectors.
+* word2vec.c (the original tool, if its binary is given with --word2vec or is on PATH):
+  ``word2vec -cbow 0 -hs 0 ...`` with the same settings, binary output; like fastText, its
+  training time is the process wall time and its token count that of w2vns's report. Build it
+  from the tmikolov/word2vec source (commit d83ccfb: HEAD's vocabulary reader has an EOF bug).
 * fastText (if the ``fasttext`` binary is on PATH and asked for): ``fasttext skipgram`` with
   character n-grams off (-minn 0 -maxn 0 -bucket 0); its training time is the process wall
   time, its token count that of w2vns's report (or gensim's).
@@ -45,7 +50,7 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED_DATA = os.path.join(os.path.dirname(REPO), "shared", "data")
-TOOLS_ORDER = ("w2vns", "gensim", "fasttext")
+TOOLS_ORDER = ("w2vns", "gensim", "word2vec", "fasttext")
 
 GENSIM_SCRIPT = r"""
 import json, sys, time
@@ -171,6 +176,14 @@ def run_tool(tool, rep, args, settings, workdir, known_tokens):
         payload = dict(settings, corpus=args.corpus, output=vectors, report=report_path,
                        threads=args.threads, seed=args.seed)
         cmd = [sys.executable, "-c", GENSIM_SCRIPT, json.dumps(payload)]
+    elif tool == "word2vec":
+        vectors = os.path.join(workdir, tag + ".bin")
+        cmd = [args.word2vec, "-train", args.corpus, "-output", vectors, "-binary", "1",
+               "-cbow", "0", "-hs", "0", "-size", str(settings["dim"]),
+               "-window", str(settings["window"]), "-negative", str(settings["negative"]),
+               "-sample", repr(settings["sample"]), "-min-count", str(settings["min_count"]),
+               "-iter", str(settings["epochs"]), "-alpha", repr(settings["alpha"]),
+               "-threads", str(args.threads)]
     elif tool == "fasttext":
         prefix = os.path.join(workdir, tag)
         vectors = prefix + ".vec"
@@ -200,8 +213,8 @@ def run_tool(tool, rep, args, settings, workdir, known_tokens):
         why = _tail(stderr_path) or _tail(stdout_path) or "no output"
         result["error"] = "exit %s: %s" % (code, why)
         return result
-    if tool == "fasttext":
-        report = {"tool": "fasttext", "tokens": known_tokens, "epochs": settings["epochs"],
+    if tool in ("fasttext", "word2vec"):
+        report = {"tool": tool, "tokens": known_tokens, "epochs": settings["epochs"],
                   "train_seconds": wall}
         try:
             with open(vectors, "rb") as f:
@@ -211,11 +224,11 @@ def run_tool(tool, rep, args, settings, workdir, known_tokens):
             return result
         if known_tokens:
             report["words_per_sec"] = known_tokens * settings["epochs"] / wall
-        # the .bin model is not needed; it is large
-        try:
-            os.remove(prefix + ".bin")
-        except OSError:
-            pass
+        if tool == "fasttext":  # the .bin model is not needed; it is large
+            try:
+                os.remove(prefix + ".bin")
+            except OSError:
+                pass
     else:
         try:
             with open(report_path) as f:
@@ -430,7 +443,8 @@ def parse_args(argv=None):
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--repeats", type=int, default=1)
     p.add_argument("--peers", default="gensim,fasttext",
-                   help="comma-separated peers to run besides w2vns: gensim, fasttext ('' = none)")
+                   help="comma-separated peers to run besides w2vns: gensim, word2vec, "
+                   "fasttext ('' = none)")
     p.add_argument("--extra-args", default="", help="extra arguments for `w2vns train`")
     p.add_argument("--variant", action="append", default=[], metavar="NAME=ARGS",
                    help="also run `w2vns train ... ARGS` as the row w2vns:NAME (repeatable), "
@@ -452,6 +466,7 @@ def parse_args(argv=None):
     p.add_argument("--no-check-eval", action="store_true",
                    help="do not cross-check w2vns.apps.evaluation against gensim's evaluation")
     p.add_argument("--fasttext", default="fasttext", help="fastText binary")
+    p.add_argument("--word2vec", default="word2vec", help="word2vec.c binary")
     p.add_argument("--timeout", type=float, default=None, help="seconds allowed per training run")
     p.add_argument("--workdir", default=None,
                    help="where vectors and logs go (default: a temporary folder, removed "
@@ -460,8 +475,8 @@ def parse_args(argv=None):
     args = p.parse_args(argv)
     args.peers_list = [x.strip() for x in args.peers.split(",") if x.strip()]
     for peer in args.peers_list:
-        if peer not in ("gensim", "fasttext"):
-            p.error("unknown peer %r (gensim, fasttext)" % peer)
+        if peer not in TOOLS_ORDER[1:]:
+            p.error("unknown peer %r (%s)" % (peer, ", ".join(TOOLS_ORDER[1:])))
     if args.repeats < 1 or args.threads < 1:
         p.error("--repeats and --threads must be at least 1")
     if not os.path.isfile(args.corpus):
@@ -483,13 +498,14 @@ def main(argv=None):
         args.variants["w2vns:" + name] = extra
     tools = ["w2vns"] + list(args.variants) + [t for t in TOOLS_ORDER[1:] if t in args.peers_list]
     skipped = {}
-    if "fasttext" in tools:
-        found = shutil.which(args.fasttext)
-        if found is None:
-            skipped["fasttext"] = "fasttext binary not found on PATH"
-            tools.remove("fasttext")
-        else:
-            args.fasttext = found
+    for peer in ("fasttext", "word2vec"):
+        if peer in tools:
+            found = shutil.which(getattr(args, peer))
+            if found is None:
+                skipped[peer] = "%s binary not found (give --%s PATH)" % (peer, peer)
+                tools.remove(peer)
+            else:
+                setattr(args, peer, found)
     machine = machine_info()
     command = " ".join(shlex.quote(a) for a in [sys.executable] + sys.argv)
     _log("machine: %s, %s cores; corpus %s (%s bytes)" % (
@@ -507,12 +523,12 @@ def main(argv=None):
                 r = run_tool(tool, rep, args, settings, workdir, known_tokens)
                 if "error" in r:
                     _log("[%s] run %d failed: %s" % (tool, rep + 1, r["error"]))
-                if known_tokens is None and r.get("tokens") and tool != "fasttext":
+                if known_tokens is None and r.get("tokens") and tool not in ("fasttext", "word2vec"):
                     known_tokens = r["tokens"]
                 runs.append(r)
-        # fastText runs that came before any token count (w2vns and gensim both failed)
+        # fastText and word2vec.c runs that came before any token count (w2vns and gensim failed)
         for r in runs:
-            if r["tool"] == "fasttext" and "error" not in r and not r.get("words_per_sec"):
+            if r["tool"] in ("fasttext", "word2vec") and "error" not in r and not r.get("words_per_sec"):
                 if known_tokens:
                     r["tokens"] = known_tokens
                     r["words_per_sec"] = known_tokens * r["epochs"] / r["train_seconds"]

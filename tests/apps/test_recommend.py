@@ -244,3 +244,19 @@ def test_output_scoring_adds_an_nce_models_output_biases(planted_file, tmp_path)
     expected = biased.recommend(["c2_0", "c2_1"], topn=5)
     assert [item for item, _ in answer] == [item for item, _ in expected]
     assert np.allclose([s for _, s in answer], [s for _, s in expected], atol=1e-5)
+
+
+def test_an_hs_model_has_no_output_vectors_and_recommends_by_cosine(planted_file, tmp_path):
+    """Hierarchical softmax's output layer is a tree, not a vector per item: a saved hs model
+    is ranked by cosine, and output scoring of an hs run is refused."""
+    params, _ = apply_preset("items", QUICK, set(QUICK))
+    model = w2vns.train(str(planted_file), loss="hs", **params)
+    folder = tmp_path / "hs.model"
+    model.save(str(folder))
+    result = run("recommend", "c2_0", "c2_1", "-m", folder, "-n", "5", "--json")
+    assert result.returncode == 0, result.stderr
+    answer = [r["item"] for r in json.loads(result.stdout)["recommendations"]]
+    expected = Recommender(model.wv).recommend(["c2_0", "c2_1"], topn=5)
+    assert answer == [item for item, _ in expected]
+    with pytest.raises(ValueError, match="the hs loss has none"):
+        evaluate_leave_last_out(planted_baskets(50), scoring="output", loss="hs", **params)

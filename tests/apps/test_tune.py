@@ -176,6 +176,9 @@ def test_bad_values_are_refused_before_reading():
         tune("/nonexistent", metric="perplexity")
     with pytest.raises(TypeError):
         tune("/nonexistent", negative=5)
+    for loss in ("hs", "softmax"):  # nothing to tune: they draw no noise words
+        with pytest.raises(ValueError, match="the %s loss draws no noise words" % loss):
+            tune("/nonexistent", loss=loss)
 
 
 # --------------------------------------------------------------------------------------------

@@ -7,6 +7,9 @@ import numpy as np
 import pytest
 
 from w2vns.apps import evaluation as ev
+from w2vns.apps.heldout import evaluate_heldout
+from w2vns.corpus import synthetic
+from w2vns.training import checkpoint
 from w2vns.vectors.keyed import KeyedVectors
 
 from tests.conftest import write_analogy_subset
@@ -189,7 +192,9 @@ def test_evaluate_no_pair_in_vocabulary_gives_null_correlations(model_file, tmp_
     (["--similarity", "LATIN1"], "not UTF-8"),
     (["--method", "sub"], "--method"),
     (["--restrict", "0"], "--restrict"),
-    (["-m", "GARBAGE"], "cannot read"),
+    (["-m", "GARBAGE"], "garbage.bin: line 1: bad header"),
+    (["--heldout", "EMPTY"], "needs the model's output layer: -m a folder written by 'w2vns "
+                             "train --save-model DIR'"),
 ])
 def test_evaluate_bad_input_exits_2_with_one_line(args, message, model_file, tmp_path):
     (tmp_path / "empty.txt").write_text("\n# nothing\n")
@@ -203,6 +208,48 @@ def test_evaluate_bad_input_exits_2_with_one_line(args, message, model_file, tmp
     assert result.returncode == 2
     assert message in one_line(result.stderr)
     assert result.stdout == b""
+
+
+@pytest.fixture(scope="module")
+def saved_model(tmp_path_factory, small_corpus_file):
+    """An HS model saved with --save-model, and held-out text from the same generator."""
+    folder = tmp_path_factory.mktemp("saved")
+    result = w2vns("train", small_corpus_file, "--loss", "hs", "--negative", "0", "--dim", "16",
+                   "--epochs", "2", "--threads", "1", "-o", folder / "v.bin", "--save-model",
+                   folder / "model", "-q")
+    assert result.returncode == 0, result.stderr
+    held = folder / "heldout.txt"
+    held.write_text("\n".join(synthetic.generate_corpus(300, seed=99)) + "\n")
+    return folder / "model", held
+
+
+def test_evaluate_heldout_reports_the_cross_entropy_of_the_saved_model(saved_model):
+    model, held = saved_model
+    doc = evaluate_json("-m", model, "--heldout", held, "--max-pairs", "2000", "--seed", "3")
+    result = doc["heldout"]
+    expected = evaluate_heldout(checkpoint.load(model), str(held), max_pairs=2000, seed=3)
+    assert result["pairs"] == expected.pairs == 2000
+    assert result["cross_entropy"] == pytest.approx(expected.cross_entropy, abs=1e-12)
+    assert result["perplexity"] == pytest.approx(np.exp(result["cross_entropy"]))
+    assert result["mean_log_partition"] is None  # hs is normalised by its tree
+    assert result["cross_entropy"] < np.log(result["vocab_size"])
+    assert doc["analogies"] == [] and doc["similarity"] == []  # only what was asked for
+    text = w2vns("evaluate", "-m", model, "--heldout", held, "--max-pairs", "2000")
+    assert text.returncode == 0, text.stderr
+    out = text.stdout.decode()
+    assert "held-out heldout.txt: 2000 pairs" in out and "perplexity" in out
+    assert "analogies" not in out
+    both = evaluate_json("-m", model, "--heldout", held, "--similarity",
+                         ev.WORDSIM_PATH, "--max-pairs", "100")
+    assert both["similarity"] and both["heldout"]["pairs"] == 100
+
+
+def test_evaluate_heldout_without_a_known_pair_is_one_line(saved_model, tmp_path):
+    model, _ = saved_model
+    (tmp_path / "other.txt").write_text("zzz yyy xxx\n")
+    result = w2vns("evaluate", "-m", model, "--heldout", tmp_path / "other.txt")
+    assert result.returncode == 2
+    assert "no held-out pair has both words" in one_line(result.stderr)
 
 
 # ---------------------------------------------------------------------------------------- plot

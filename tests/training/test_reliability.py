@@ -2,7 +2,6 @@
 
 The command line runs in real subprocesses (signals, exit codes, stderr, files left behind).
 """
-import gzip
 import json
 import os
 import random
@@ -103,8 +102,8 @@ BAD_INPUTS = [
     ("nul-bytes", _write("c.txt", b"the cat\nsat \x00 on\n"), ["train", "c.txt"], 2,
      "binary data (a NUL byte at byte 12)"),
     ("binary-junk", _write("c.txt", RANDOM_JUNK), ["train", "c.txt"], 2, "binary data"),
-    ("gzip-named-txt", _write("c.txt", gzip.compress(b"a b c\n" * 50)), ["train", "c.txt"], 2,
-     "looks gzip-compressed"),
+    ("zip-archive", _write("c.zip", b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + RANDOM_JUNK),
+     ["train", "c.zip"], 2, "c.zip: a zip archive: unzip it first"),
     ("invalid-utf8-is-kept", _write("c.txt", b"caf\xe9 ok\n" * 10),
      ["train", "c.txt", "--min-count", "1", "--epochs", "1"], 0,
      "warning: 1 vocabulary word not valid UTF-8"),
@@ -113,7 +112,7 @@ BAD_INPUTS = [
     ("output-folder-not-writable", _readonly_folder, ["train", "CORPUS", "-o", READONLY], 2,
      "is not writable"),
     ("disk-full", None, ["train", "CORPUS", "-o", "/dev/full", "--epochs", "1"], 2,
-     "No space left on device: /dev/full"),
+     "/dev/full: No space left on device"),
     ("dim-out-of-range", None, ["train", "CORPUS", "--dim", "0"], 2,
      "'--dim': 0 is not in the range 1<=x<=10000"),
     ("window-out-of-range", None, ["train", "CORPUS", "--window", "1001"], 2,
@@ -130,6 +129,18 @@ BAD_INPUTS = [
     ("min-count-too-high", None, ["train", "CORPUS", "--min-count", "100000"], 2,
      "no word reaches --min-count 100000"),
     ("no-corpus", None, ["train"], 2, "Missing argument 'CORPUS...'"),
+    ("negative-0-with-sgns", None, ["train", "CORPUS", "--negative", "0"], 2,
+     "negative must be >= 1 with the sgns loss, which learns from noise words"),
+    ("negative-0-with-sampled-softmax", None,
+     ["train", "CORPUS", "--loss", "sampled-softmax", "--negative", "0"], 2,
+     "negative must be >= 1 with the sampled-softmax loss"),
+    ("hard-negatives-with-hs", None, ["train", "CORPUS", "--loss", "hs", "--hard-negatives",
+                                      "10"], 2, "hard_negatives must be 0 with the hs loss"),
+    ("softmax-above-its-vocabulary-limit",
+     _write("big.txt", (" ".join("w%d" % i for i in range(10001)) + "\n").encode() * 5),
+     ["train", "big.txt", "--loss", "softmax"], 2,
+     "the softmax loss is exact over the whole vocabulary, meant for at most 10000 words; "
+     "this one has 10001"),
     ("unknown-command", None, ["bogus"], 2, "No such command"),
     ("no-model", None, ["similar", "dog", "-m", "missing.bin"], 2, "w2vns train"),
     ("truncated-vectors", _truncated_vectors, ["similar", "dog", "-m", "trunc.bin"], 2,
@@ -251,11 +262,12 @@ def _wait_for_checkpoint(proc, folder, timeout=120):
         time.sleep(0.005)
 
 
-@pytest.mark.parametrize("loss", ["sgns", "nce"])
+@pytest.mark.parametrize("loss", ["sgns", "nce", "hs"])
 def test_killed_run_resumes_to_byte_identical_vectors(loss, corpus_file, tmp_path):
     """SIGKILL right after the first checkpoint; --resume; the vectors equal an uninterrupted
-    run's, byte for byte (one thread, a fixed seed). NCE: its output biases are saved and
-    restored too (the whole model, saved with --save-model, is identical)."""
+    run's, byte for byte (one thread, a fixed seed). NCE's output biases and HS's inner-node
+    vectors are saved and restored too (the whole model, saved with --save-model, is
+    identical)."""
     args = ["train", corpus_file, "--epochs", "12", "--seed", "7", "--loss", loss, *FAST]
     assert run(*args, "-o", tmp_path / "whole.bin",
                "--save-model", tmp_path / "whole.model").returncode == 0
@@ -277,6 +289,12 @@ def test_killed_run_resumes_to_byte_identical_vectors(loss, corpus_file, tmp_pat
     whole, resumed = (checkpoint.load(tmp_path / name) for name in ("whole.model",
                                                                     "resumed.model"))
     assert resumed.syn1neg.tobytes() == whole.syn1neg.tobytes()
+    assert set(resumed.extras) == set(whole.extras)
+    for name, array in whole.extras.items():
+        assert resumed.extras[name].tobytes() == array.tobytes(), name
+    if loss == "hs":
+        assert whole.extras["syn1"].shape == (len(whole.vocab) - 1, 16)
+        assert np.abs(whole.extras["syn1"]).max() > 0
     if loss == "nce":
         assert resumed.output_bias.tobytes() == whole.output_bias.tobytes()
         assert checkpoint.load(ck).output_bias.tobytes() == whole.output_bias.tobytes()

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from w2vns.vectors import formats
+from w2vns.io.errors import MissingDependency
 from w2vns.vectors.formats import FormatError, open_binary, read_word2vec, write_word2vec
 
 SUFFIXES = ["", ".gz", ".bz2", ".xz"]
@@ -277,8 +278,17 @@ def test_we_read_gensim_files(tmp_path, binary):
 
 
 def test_dash_writes_text_to_stdout(capsysbinary):
-    write_word2vec("-", ["a", "b"], np.array([[1, 0.5], [-2, 0]], dtype=np.float32))
+    write_word2vec("-", ["a", "b"], np.array([[1, 0.5], [-2, 0]], dtype=np.float32),
+                   binary=False)
     assert capsysbinary.readouterr().out == b"2 2\na 1 0.5\nb -2 0\n"
+
+
+def test_dash_writes_binary_to_stdout_when_asked(capsysbinary):
+    vectors = np.array([[1, 0.5], [-2, 0]], dtype=np.float32)
+    write_word2vec("-", ["a", "b"], vectors, binary=True)
+    assert capsysbinary.readouterr().out == (b"2 2\na " + vectors[0].astype("<f4").tobytes()
+                                             + b"\nb " + vectors[1].astype("<f4").tobytes()
+                                             + b"\n")
 
 
 @pytest.mark.parametrize("compress", [None, gzip.compress])
@@ -651,7 +661,8 @@ def _damaged(data):
         *[st.builds(lambda n, blob=blob: blob[:n], st.integers(0, len(blob))) for blob in data],
         *[st.builds(flip, st.just(blob), st.integers(0, 10**6), st.integers(1, 255))
           for blob in data],
-        st.builds(bytes.__add__, st.sampled_from([b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00"]),
+        st.builds(bytes.__add__, st.sampled_from([b"\x1f\x8b\x08", b"BZh9", b"\xfd7zXZ\x00",
+                                                  b"\x28\xb5\x2f\xfd"]),
                   st.binary(max_size=200)),
     )
 
@@ -682,7 +693,74 @@ def test_random_bytes_raise_format_error_never_anything_else(tmp_path):
                 assert vectors.dtype == np.float32 and vectors.shape[0] == len(keys)
             except FormatError:
                 pass
+            except MissingDependency:  # zstd data without the zstd package: says what to install
+                assert blob.startswith(b"\x28\xb5\x2f\xfd")
             finally:
                 sys.stdin = saved
 
     check()
+
+
+# -- text files without a header line (GloVe) ----------------------------------------------------
+
+
+def _headerless(tmp_path, keys, vectors, name="glove.txt"):
+    write_word2vec(tmp_path / "full.txt", keys, vectors, binary=False)
+    data = (tmp_path / "full.txt").read_bytes().split(b"\n", 1)[1]
+    (tmp_path / name).write_bytes(data)
+    return tmp_path / name, data
+
+
+def test_text_without_a_header_line_is_detected(tmp_path):
+    keys, vectors = make_data(count=20, dim=5)
+    path, data = _headerless(tmp_path, keys, vectors)
+    read = formats.load_word2vec(path)
+    assert (read.binary, read.header) == (False, False)
+    assert_same(keys, vectors, read.keys, read.vectors)
+    assert_same(keys[:3], vectors[:3], *read_word2vec(path, limit=3))
+    # Compressed, from a stream, a blank line at the end: the same.
+    (tmp_path / "g.gz").write_bytes(gzip.compress(data + b"\n\n"))
+    assert_same(keys, vectors, *read_word2vec(tmp_path / "g.gz"))
+    # Told there is no header (no_header=True), or that there must be one.
+    assert formats.load_word2vec(path, no_header=True).header is False
+    with pytest.raises(FormatError, match="line 1: bad header 'w0 "):
+        formats.load_word2vec(path, no_header=False)
+
+
+def test_a_headerless_file_with_a_bad_row_names_its_line(tmp_path):
+    (tmp_path / "g.txt").write_bytes(b"the 0.1 0.2\nof 0.3\n")
+    with pytest.raises(FormatError, match=r"g.txt: line 2: expected 2 values after the word, "
+                                          r"found 1"):
+        read_word2vec(tmp_path / "g.txt")
+
+
+def test_a_line_of_integers_is_a_damaged_header_not_a_headerless_row(tmp_path):
+    (tmp_path / "v.txt").write_bytes(b"3 4 5\na 1 2 3 4 5\n")
+    with pytest.raises(FormatError, match="line 1: bad header '3 4 5'"):
+        read_word2vec(tmp_path / "v.txt")
+
+
+# -- what a file that is not a vectors file is said to be -----------------------------------------
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"\x80\x04\x95\x10\x00\x00\x00\x00\x00\x00\x00\x8c\x08gensim", "a Python pickle (a gensim "
+     "model? export its vectors with model.wv.save_word2vec_format('vectors.bin', binary=True))"),
+    (b"\x93NUMPY\x01\x00v\x00{'descr'", "a numpy .npy array: w2vns needs the words too (a "
+     "word2vec file, or a .w2vns folder holding vectors.npy)"),
+    (b"PK\x03\x04\x14\x00\x00\x00", "a zip archive: unzip it first"),
+])
+def test_files_of_other_kinds_are_named(tmp_path, data, message):
+    (tmp_path / "x").write_bytes(data + bytes(range(256)))
+    with pytest.raises(FormatError) as caught:
+        read_word2vec(tmp_path / "x")
+    assert str(caught.value) == "%s: %s" % (tmp_path / "x", message)
+
+
+def test_a_bad_header_is_shown_in_at_most_about_80_characters(tmp_path):
+    for data in (b"x" * 5000 + b"\n", bytes(range(11, 256)) * 20, "é".encode() * 3000):
+        (tmp_path / "x").write_bytes(data)
+        with pytest.raises(FormatError) as caught:
+            read_word2vec(tmp_path / "x")
+        shown = str(caught.value).split("bad header ", 1)[1].split("; expected")[0]
+        assert len(shown) <= 80 and shown.endswith("...'"), shown

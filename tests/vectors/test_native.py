@@ -155,7 +155,8 @@ def test_damaged_folder_is_a_format_error_naming_the_file(tmp_path, kv, damage, 
 
 
 def test_a_folder_that_is_not_ours(tmp_path):
-    with pytest.raises(FormatError, match="not a w2vns vectors folder"):
+    with pytest.raises(FormatError,
+                       match="neither a w2vns vectors folder .no meta.json. nor a saved model"):
         KeyedVectors.load(tmp_path)
 
 
@@ -165,12 +166,33 @@ def test_a_folder_that_is_not_ours(tmp_path):
 @pytest.mark.parametrize("name, expected", [
     ("v.w2vns", "w2vns"), ("v.w2vns/", "w2vns"), ("V.BIN", "binary"), ("v", "binary"),
     ("v.bin.gz", "binary"), ("v.txt", "text"), ("v.vec", "text"), ("v.txt.gz", "text"),
-    ("v.vec.bz2", "text"), ("-", "text")])
+    ("v.vec.bz2", "text"), ("-", "text"), ("v.txt.xz", "text"), ("v.vec.zst", "text"),
+    ("v.bin.zst", "binary")])
 def test_format_for_path(name, expected):
     assert format_for_path(name) == expected
     assert format_for_path(name, "binary") == "binary"
     with pytest.raises(ValueError):
         format_for_path(name, "pickle")
+
+
+@pytest.mark.parametrize("name, fmt, message", [
+    ("-", "w2vns", "a w2vns folder cannot be written to stdout"),
+    ("v.w2vns.gz", None, "v.w2vns.gz: a w2vns folder cannot be compressed; name it v.w2vns"),
+    ("v.gz", "w2vns", "v.gz: a w2vns folder cannot be compressed; name it v"),
+])
+def test_formats_that_cannot_be_written_there(name, fmt, message):
+    with pytest.raises(ValueError, match=message):
+        format_for_path(name, fmt)
+
+
+def test_save_as_writes_what_the_name_asks_for(tmp_path, kv):
+    assert kv.save_as(tmp_path / "a.w2vns") == "w2vns"
+    assert kv.save_as(tmp_path / "b.txt.xz") == "text"
+    assert kv.save_as(tmp_path / "c") == "binary"
+    assert kv.save_as(tmp_path / "d", "text") == "text"
+    assert (tmp_path / "b.txt.xz").read_bytes()[:6] == b"\xfd7zXZ\x00"
+    for name in ("a.w2vns", "b.txt.xz", "c", "d"):
+        assert KeyedVectors.load(tmp_path / name).index_to_key == kv.index_to_key
 
 
 def test_format_for_path_recognises_an_existing_folder(tmp_path):

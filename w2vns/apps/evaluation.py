@@ -24,11 +24,9 @@ With ``path=None`` the bundled copies of the standard sets are used (see ``w2vns
 ``questions-words.txt`` (Mikolov et al. 2013, 19,544 questions) and ``wordsim353.tsv``
 (Finkelstein et al. 2002, 353 pairs).
 """
-import bz2
-import gzip
+import contextlib
 import io
 import logging
-import lzma
 import math
 import os
 import time
@@ -36,6 +34,8 @@ from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 
 import numpy as np
+
+from ..io.files import open_input
 
 logger = logging.getLogger(__name__)
 
@@ -87,19 +87,16 @@ _COSMUL_EPS = 1e-3
 # reading the test sets
 
 
+@contextlib.contextmanager
 def _open_text(path):
-    """Open ``path`` as UTF-8 text with universal newlines; .gz/.bz2/.xz are decompressed."""
-    path = os.fspath(path)
-    lower = path.lower()
-    if lower.endswith(".gz"):
-        raw = gzip.open(path, "rb")
-    elif lower.endswith(".bz2"):
-        raw = bz2.open(path, "rb")
-    elif lower.endswith(".xz"):
-        raw = lzma.open(path, "rb")
-    else:
-        raw = open(path, "rb")
-    return io.TextIOWrapper(raw, encoding="utf-8", errors="strict", newline=None)
+    """Open ``path`` (a path, '-' or a URL) as UTF-8 text with universal newlines; gzip,
+    bzip2, xz and zstd data are decompressed, whatever the name (w2vns.io.files)."""
+    with open_input(path) as source:
+        text = io.TextIOWrapper(source.stream, encoding="utf-8", errors="strict", newline=None)
+        try:
+            yield text
+        finally:
+            text.detach()  # the input closes its own streams (and never stdin)
 
 
 def read_analogies(path=None):

@@ -8,7 +8,7 @@ import warnings
 
 import numpy as np
 
-from ..io.atomic import atomic_output
+from ..io.files import open_output
 
 __all__ = ["MissingMatplotlib", "require_matplotlib", "image_format", "pca_2d", "map_words",
            "plot_words"]
@@ -164,6 +164,6 @@ def plot_words(kv, words, path, neighbours=0, size=(1000, 800), dpi=100, title=N
         warnings.simplefilter("ignore", UserWarning)
         fig.tight_layout()
 
-    with atomic_output(path, "wb") as handle:
+    with open_output(path) as handle:  # atomically; '-' is stdout
         fig.savefig(handle, format=fmt, dpi=dpi)
     return points, unknown

@@ -15,12 +15,13 @@ with the popularity baseline (the most frequent training items, the basket's own
 beside them.
 """
 import os
-import sys
 import time
 from collections import Counter
 
 import numpy as np
 
+from ..corpus.encode import check_text
+from ..io.files import open_input
 from ..training.api import train
 from ..training.checkpoint import load
 from ..vectors.keyed import KeyedVectors
@@ -35,16 +36,20 @@ BLOCK = 256
 
 
 def read_baskets(path):
-    """One basket per line of ``path`` ('-' for stdin): whitespace-separated item keys.
+    """One basket per line of ``path`` ('-' for stdin, or a URL; compressed or not):
+    whitespace-separated item keys.
 
     Bytes that are not UTF-8 are kept (``surrogateescape``), as in vectors files; an empty line
-    is an empty basket, so that results stay in line with the input.
+    is an empty basket, so that results stay in line with the input.  Binary data (a NUL byte,
+    an archive) is a CorpusError.
     """
-    if path == "-":
-        return [[f.decode("utf-8", "surrogateescape") for f in raw.split()]
-                for raw in sys.stdin.buffer]
-    with open(path, "rb") as handle:
-        return [[f.decode("utf-8", "surrogateescape") for f in raw.split()] for raw in handle]
+    baskets, offset = [], 0
+    with open_input(path) as source:
+        for raw in source:
+            check_text(source.name, raw, offset, what="baskets are text, one per line")
+            offset += len(raw)
+            baskets.append([f.decode("utf-8", "surrogateescape") for f in raw.split()])
+    return baskets
 
 
 class Recommender:
@@ -55,7 +60,7 @@ class Recommender:
     score is instead the model's own prediction: the mean of the basket's input vectors dotted
     with each item's output vector.  With the uniform noise distribution (noise power 0) that
     ranks items by how likely they are to share a basket with these, popularity included,
-    which next-item tests reward (see the README's Recommendation section).  ``output_bias``
+    which next-item tests reward (docs/recommendation.md).  ``output_bias``
     (an NCE model's per-word output biases, ``model.output_bias``; output scoring only) is
     added to each item's score: it is part of that model's score.
     """
@@ -266,6 +271,9 @@ def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", progress=Non
         raise ValueError("scoring must be 'cosine' or 'output' (got %r)" % (scoring,))
     if scoring == "output" and kv is not None:
         raise ValueError("output scoring needs output vectors: train instead of giving vectors")
+    if scoring == "output" and train_params.get("loss") == "hs":
+        raise ValueError("output scoring needs an output vector per item, and the hs loss has "
+                         "none (its output layer is a tree): use cosine scoring (--scoring cosine)")
     report = output = bias = None
     if kv is None:
         model = train(training, progress=progress, **train_params)
@@ -287,11 +295,15 @@ def load_recommender(path):
 
     A saved-model or checkpoint folder (``w2vns train --save-model DIR``) holds the output
     vectors too (and an NCE model's output biases), so its recommendations are the model's own
-    prediction (output scoring, the better ranking in the README's measurements); a vectors
-    file has only the input vectors and is ranked by cosine.
+    prediction (output scoring, the better ranking in docs/recommendation.md's measurements); a vectors
+    file has only the input vectors and is ranked by cosine, and so is a hierarchical-softmax
+    model (``syn1``: its output layer is a tree, with no output vector per item).
     """
     if os.path.isfile(os.path.join(path, "checkpoint.json")):
         saved = load(path)
+        if "syn1" in saved.extras:
+            return Recommender(KeyedVectors(saved.vocab.keys(), np.ascontiguousarray(saved.syn0),
+                                            counts=saved.vocab.counts))
         kv = KeyedVectors(saved.vocab.keys(), np.ascontiguousarray(saved.syn0),
                           counts=saved.vocab.counts)
         return Recommender(kv, output=saved.syn1neg, output_bias=saved.output_bias)

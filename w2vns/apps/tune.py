@@ -18,10 +18,13 @@ import time
 
 import numpy as np
 
-from ..corpus.encode import CorpusError, encode_corpus, is_corpus_paths, open_source
+from ..corpus.encode import (CorpusError, check_text, encode_corpus, is_corpus_paths,
+                             open_source)
 from ..corpus.sampling import keep_probabilities
-from ..io.atomic import atomic_output
+from ..io.files import open_output
+from ..io.compression import READ_ERRORS
 from ..training.api import train_encoded
+from ..training import losses
 from ..training.params import TrainParams
 from . import evaluation
 from .evaluation import read_analogies, read_similarity_pairs
@@ -170,13 +173,18 @@ def read_lines(corpus, max_tokens=None):
         for path in paths:
             source = open_source(path)
             try:
+                offset = 0
                 for line in source.stream:
+                    check_text(source.name, line, offset)  # binary data, as train refuses it
+                    offset += len(line)
                     if not add(line):
                         return lines, tokens
-            except (EOFError, OSError) as err:
-                if isinstance(err, (FileNotFoundError, IsADirectoryError, PermissionError)):
+            except READ_ERRORS as err:
+                if isinstance(err, (FileNotFoundError, IsADirectoryError, PermissionError,
+                                    BrokenPipeError)):
                     raise
-                raise CorpusError("%s: cannot read: %s" % (path, err)) from None
+                raise CorpusError("%s: cannot read: %s" % (source.name, err.strerror or err)) \
+                    from None
             finally:
                 source.close()
     else:
@@ -439,6 +447,9 @@ def tune(corpus, negatives=(2, 5, 10, 20), noise_powers=(0.75,), metric="auto",
         raise ValueError("give at least one number of negatives and one noise power")
     for k, p in settings:
         params = TrainParams(negative=k, noise_power=p, seed=seed, **train_params).validate()
+    if not losses.get(params.loss).needs_negatives:
+        raise ValueError("tune chooses the number of negatives and the noise power, and the %s "
+                         "loss draws no noise words" % params.loss)
     progress = progress or TuneProgress()
 
     lines, _tokens = read_lines(corpus, max_tokens)
@@ -564,5 +575,5 @@ def plot_trials(result, path, size=(900, 600), dpi=100):
     ax.set_title("w2vns tune: every setting on the same %d lines%s" % (
         chosen.lines, "" if result.budget_minutes is None else " (first round of halving)"))
     fig.tight_layout()
-    with atomic_output(path, "wb") as handle:
+    with open_output(path) as handle:  # atomically; '-' is stdout
         fig.savefig(handle, format=fmt, dpi=dpi)

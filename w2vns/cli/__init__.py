@@ -2,7 +2,8 @@
 
 Contract (DESIGN.md): results on stdout, progress and logs on stderr; exit 0 ok, 1 when a query
 cannot be answered (other queries still are), 2 for bad usage or bad input (one line, no
-traceback), 130 on Ctrl-C, 143 on SIGTERM.
+traceback), 130 on Ctrl-C, 141 when stdout's reader left (``w2vns ... | head``: quietly, as
+cat), 143 on SIGTERM.
 """
 import faulthandler
 import importlib
@@ -11,7 +12,8 @@ import sys
 
 import click
 
-from .common import EXIT_INTERRUPTED, fail, on_sigterm
+from ..io.files import StdoutClosed
+from .common import EXIT_INTERRUPTED, fail, on_sigterm, reader_left
 
 #: Each command's module and function. A command's module (and the library it needs) is
 #: imported only when that command runs, so that `w2vns similar` does not pay for loading the
@@ -42,6 +44,16 @@ class LazyGroup(click.Group):
             return None
         module, function = COMMANDS[name].split(":")
         return getattr(importlib.import_module("." + module, __name__), function)
+
+    def invoke(self, ctx):
+        """Run the command; a closed stdout (``w2vns ... | head``) ends it quietly, before
+        click would turn it into exit 1."""
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            reader_left()
+        except StdoutClosed:
+            fail("standard output is closed: there is nowhere to write the results")
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -74,7 +86,10 @@ def main(argv=None):
     except KeyboardInterrupt:
         fail("interrupted", EXIT_INTERRUPTED)
     except BrokenPipeError:
-        # `w2vns similar ... | head`: the reader left; that is not an error of ours.
-        sys.stderr.close()
-        sys.exit(0)
+        reader_left()
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()  # what is still buffered: its reader may have left meanwhile
+    except BrokenPipeError:
+        reader_left()
     sys.exit(code if isinstance(code, int) else 0)

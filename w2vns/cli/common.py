@@ -9,12 +9,17 @@ import warnings
 
 import click
 
+from ..corpus.encode import CorpusError, check_text
+from ..io.errors import InputError
+from ..io.files import StdoutClosed, open_input, stdout_buffer
 from ..vectors.formats import FormatError
 from ..vectors.keyed import KeyedVectors
 
 EXIT_UNANSWERED = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
+#: stdout's reader left (`w2vns ... | head`): what a shell reports for cat, killed by SIGPIPE.
+EXIT_PIPE = 141
 EXIT_TERMINATED = 143
 DEFAULT_MODEL = "vectors.bin"
 
@@ -33,22 +38,77 @@ def fail(message, code=EXIT_BAD_INPUT):
     sys.exit(code)
 
 
+def reader_left():
+    """stdout's reader went away (``w2vns convert v.bin - | head``): end quietly with
+    EXIT_PIPE, as cat does. stdout is pointed at /dev/null first, so that the interpreter's
+    last flush of what is still buffered does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+    sys.exit(EXIT_PIPE)
+
+
+def error_text(err, name=None):
+    """One line for an OSError or an input error, naming the file once: 'NAME: reason'.
+
+    A closed pipe is not an error of ours: BrokenPipeError is raised again for main() to end
+    quietly (see reader_left), and StdoutClosed for main() to say so once."""
+    if isinstance(err, (BrokenPipeError, StdoutClosed)):
+        raise err
+    if isinstance(err, OSError) and err.strerror:
+        filename = err.filename if err.filename is not None else name
+        return "%s: %s" % (filename, err.strerror) if filename else err.strerror
+    text = str(err) or type(err).__name__
+    if name and not text.startswith(str(name)):
+        text = "%s: %s" % (name, text)
+    return text
+
+
+def one_stdout(**outputs):
+    """Fail (usage) when more than one of the named outputs is '-' (stdout): their contents
+    would be mixed. Keys are option names (vocab_out -> --vocab-out)."""
+    dashes = ["--" + name.replace("_", "-") if len(name) > 1 else "-" + name
+              for name, path in outputs.items() if path == "-"]
+    if len(dashes) > 1:
+        fail("only one output can go to stdout ('-'), but %s and %s both say '-'"
+             % (", ".join(dashes[:-1]), dashes[-1]))
+
+
 def log(ctx_quiet, message):
     if not ctx_quiet:
         click.echo(message, err=True)
 
 
+class ModelPath(str):
+    """A model path that remembers where it came from (-m, $W2VNS_MODEL or the default), so
+    that an error about it can say so."""
+
+    origin = None
+
+    def where(self):
+        """What to add to an error about this path: that it came from $W2VNS_MODEL, if so."""
+        return " (the model path comes from $W2VNS_MODEL)" if self.origin == "env" else ""
+
+
 def resolve_model(path):
     """-m, else $W2VNS_MODEL, else ./vectors.bin; a missing file is a one-line error."""
-    path = path or os.environ.get("W2VNS_MODEL") or DEFAULT_MODEL
-    if path != "-" and not os.path.exists(path):
+    origin = "option" if path else "env" if os.environ.get("W2VNS_MODEL") else "default"
+    path = ModelPath(path or os.environ.get("W2VNS_MODEL") or DEFAULT_MODEL)
+    path.origin = origin
+    if path != "-" and "://" not in path and not os.path.exists(path):
+        if origin == "env":
+            fail("no model at %s, the path in $W2VNS_MODEL: change or unset it, or give -m "
+                 "FILE" % path)
         fail("no model at %s: train one with 'w2vns train CORPUS -o %s', or point to one "
              "with -m FILE or $W2VNS_MODEL" % (path, path))
     return path
 
 
-def load_vectors(path, warn=False):
-    """Load a vectors file or folder for the query commands: format errors become one line.
+def load_vectors(path, warn=False, no_header=None):
+    """Load vectors (a file, '-', a URL, a .w2vns folder or a saved model) for the commands
+    that read them: errors become one line that names the path once.
 
     Warnings (words that are not UTF-8, kept anyway) are printed one line each with
     ``warn=True`` (info, convert), and not repeated by every query.
@@ -56,9 +116,10 @@ def load_vectors(path, warn=False):
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            kv = KeyedVectors.load(path)
+            kv = KeyedVectors.load(path, no_header=no_header)
     except (FormatError, OSError, ValueError) as err:
-        fail("cannot read %s: %s" % (path, err))
+        name = "<stdin>" if path == "-" else path
+        fail(error_text(err, name) + (path.where() if isinstance(path, ModelPath) else ""))
     show_warnings(caught, not warn)
     return kv
 
@@ -68,19 +129,6 @@ def show_warnings(caught, quiet):
     if not quiet:
         for warning in caught:
             click.echo("w2vns: warning: %s" % warning.message, err=True)
-
-
-def output_is_text(path, fmt):
-    """--format wins; otherwise .txt/.vec (optionally compressed) mean text, else binary."""
-    if fmt:
-        return fmt == "text"
-    if path == "-":
-        return True
-    name = path.lower()
-    for suffix in (".gz", ".bz2"):
-        if name.endswith(suffix):
-            name = name[: -len(suffix)]
-    return name.endswith((".txt", ".vec"))
 
 
 def plural(n, noun):
@@ -132,7 +180,7 @@ def read_queries(words, arity, usage):
         fail(usage)
 
     def from_stdin():
-        for number, raw in enumerate(sys.stdin.buffer, 1):
+        for number, raw in enumerate(stdin_lines("queries are text, one per line"), 1):
             fields = raw.split()
             if fields:
                 yield number, [f.decode("utf-8", "surrogateescape") for f in fields]
@@ -144,6 +192,22 @@ def read_queries(words, arity, usage):
     return iter([(None, list(words))])
 
 
+def stdin_lines(what):
+    """stdin's lines (bytes), through open_input as every reader (so compressed too), each
+    yielded as it arrives; binary data (a NUL byte) ends the command with one line."""
+    offset = 0
+    try:
+        with open_input("-") as lines:  # closed stdin, damaged compressed data: one line
+            for raw in lines:
+                check_text("<stdin>", raw, offset, what=what)
+                offset += len(raw)
+                yield raw
+    except (CorpusError, InputError) as err:
+        fail(str(err))
+    except OSError as err:
+        fail(error_text(err, "<stdin>"))
+
+
 def answerable(kv, query, arity, line, unknown):
     """Whether ``query`` has ``arity`` words, all known; if not, say why in one stderr line
     (one per unknown word) and collect the unknown words for --json."""
@@ -153,9 +217,17 @@ def answerable(kv, query, arity, line, unknown):
         return False
     missing = [word for word in query if word not in kv]
     for word in missing:
-        click.echo("w2vns: %r is not in the vocabulary" % word, err=True)
+        click.echo("w2vns: %s" % not_in_vocabulary(kv, word), err=True)
     unknown.extend(missing)
     return not missing
+
+
+def not_in_vocabulary(kv, word):
+    """"'paris' is not in the vocabulary (did you mean 'Paris'?)": the hint when the word is
+    there in another case."""
+    other = kv.other_case(word)
+    return "%r is not in the vocabulary%s" % (
+        word, " (did you mean %r?)" % other if other is not None else "")
 
 
 SURROGATES = re.compile("[\udc80-\udcff]")
@@ -166,7 +238,7 @@ def emit_lines(lines):
 
     Words that are not UTF-8 are written as the bytes they have in the vectors file.
     """
-    out = sys.stdout.buffer
+    out = stdout_buffer()
     for line in lines:
         out.write(line.encode("utf-8", "surrogateescape") + b"\n")
     out.flush()

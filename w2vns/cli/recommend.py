@@ -7,8 +7,8 @@ import click
 from ..apps.recommend import BLOCK, evaluate_leave_last_out, load_recommender, read_baskets
 from ..training.checkpoint import CheckpointError
 from ..vectors.formats import FormatError
-from .common import (EXIT_UNANSWERED, SURROGATES, emit_lines, fail, finish, json_safe,
-                     load_vectors, resolve_model)
+from .common import (EXIT_UNANSWERED, SURROGATES, emit_lines, error_text, fail, finish,
+                     json_safe, load_vectors, not_in_vocabulary, resolve_model, stdin_lines)
 from .options import preset_option, preset_params, training_options
 
 
@@ -34,9 +34,10 @@ def recommend(items, topn, model_path, exclude, as_json):
     try:
         recommender = load_recommender(path)
     except (CheckpointError, FormatError, OSError, ValueError) as err:
-        fail("cannot read %s: %s" % (path, err))
+        fail(error_text(err, "<stdin>" if path == "-" else path) + path.where())
     stream = items == ("-",)
-    lines = (raw.split() for raw in sys.stdin.buffer) if stream else iter([list(items)])
+    lines = ((raw.split() for raw in stdin_lines("baskets are text, one per line")) if stream
+             else iter([list(items)]))
     unanswered = 0
     while True:
         baskets = [[f.decode("utf-8", "surrogateescape") if isinstance(f, bytes) else f
@@ -47,7 +48,7 @@ def recommend(items, topn, model_path, exclude, as_json):
         for basket, answer in zip(baskets, recommender.recommend_many(baskets, topn, exclude)):
             unknown = recommender.indexes(basket)[1]
             for item in unknown:
-                click.echo("w2vns: %r is not in the vocabulary" % item, err=True)
+                click.echo("w2vns: %s" % not_in_vocabulary(recommender.kv, item), err=True)
             unanswered += bool(basket) and len(unknown) == len(basket)
             if as_json:
                 out.append(SURROGATES.sub(lambda m: "\\u%04x" % ord(m.group()), json.dumps(
@@ -94,6 +95,8 @@ def evaluate_rec(ctx, sessions, model_path, k, scoring, preset, as_json, quiet, 
                                          **({} if kv is not None else params))
     except ValueError as err:
         fail(str(err))
+    except OSError as err:
+        fail(error_text(err, sessions))
     if result["train"]:
         result["train"] = {key: result["train"][key] for key in (
             "vocab_size", "tokens", "train_seconds", "params")}

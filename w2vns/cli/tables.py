@@ -32,6 +32,20 @@ def format_evaluation(result):
     return "\n".join(lines)
 
 
+def format_heldout(result):
+    """A ``HeldoutResult.as_dict()`` (with its "path") as a small table."""
+    partition = result["mean_log_partition"]
+    return "\n".join([
+        "held-out %s: %d pairs from %d lines, %d-word vocabulary (%.2f s)" % (
+            os.path.basename(result["path"]), result["pairs"], result["lines"],
+            result["vocab_size"], result["seconds"]),
+        "%-28s %12s" % ("cross-entropy (nats/pair)", "%.4f" % result["cross_entropy"]),
+        "%-28s %12s" % ("cross-entropy (bits/pair)", "%.4f" % result["bits"]),
+        "%-28s %12s" % ("perplexity", "%.2f" % result["perplexity"]),
+        "%-28s %12s" % ("mean log Z", "normalised" if partition is None
+                        else "%.4f" % partition)])
+
+
 def evaluation_summary(result):
     """A few words for a summary line: first analogy set's accuracy, first similarity set's
     Spearman correlation."""

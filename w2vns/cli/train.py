@@ -7,7 +7,8 @@ import click
 
 from ..apps.evaluation import evaluate as run_evaluation
 from ..corpus.encode import MAX_TOKEN_BYTES, CorpusError
-from ..io.atomic import atomic_output, check_writable
+from ..io.atomic import check_writable
+from ..io.files import open_output
 from ..distributed.api import resume as resume_run
 from ..distributed.api import train as train_model
 from ..distributed.checkpoint import is_dask_checkpoint
@@ -15,8 +16,10 @@ from ..distributed.checkpoint import read_note as read_dask_note
 from ..distributed.cluster import DaskUnavailable, check_spec, require_dask
 from ..training.checkpoint import CheckpointError, read_note
 from ..training.presets import describe
+from ..vectors.keyed import FORMATS, format_for_path
+from ..vectors.native import is_native
 from .common import (DEFAULT_MODEL, EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, absolute_path,
-                     fail, human, json_safe, log, output_is_text, plural)
+                     error_text, fail, human, json_safe, log, one_stdout, plural)
 from .options import IntervalType, preset_option, preset_params, training_options
 from .progress import TqdmProgress
 from .tables import evaluation_summary
@@ -25,15 +28,16 @@ from .tables import evaluation_summary
 @click.command()
 @click.argument("corpus", nargs=-1)
 @click.option("-o", "--output", default=None,
-              help="Vectors file to write ('-' writes text to stdout)  [default: vectors.bin; "
-                   "with --resume, the interrupted run's]")
-@click.option("--format", "fmt", type=click.Choice(["binary", "text"]), default=None,
-              help="Output format [default: by extension: .txt/.vec text, else binary].")
+              help="Vectors file to write ('-': stdout)  [default: vectors.bin; with --resume, "
+                   "the interrupted run's]")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="Output format [default: by name: .w2vns a memory-mapped folder, .txt/.vec "
+                   "(also .gz/.bz2/.xz/.zst) and '-' text, else binary].")
 @training_options()
-@click.option("--vocab-out", type=click.Path(dir_okay=False), default=None,
-              help="Also write the vocabulary as word<TAB>count.")
-@click.option("--report", type=click.Path(dir_okay=False), default=None,
-              help="Write the run's summary as JSON.")
+@click.option("--vocab-out", type=click.Path(dir_okay=False, allow_dash=True), default=None,
+              help="Also write the vocabulary as word<TAB>count ('-': stdout).")
+@click.option("--report", type=click.Path(dir_okay=False, allow_dash=True), default=None,
+              help="Write the run's summary as JSON ('-': stdout).")
 @click.option("--checkpoint", "checkpoint_dir", type=click.Path(file_okay=False), default=None,
               help="Save the training state in this folder as training goes, at the end, and "
                    "on Ctrl-C/SIGTERM.")
@@ -68,7 +72,7 @@ from .tables import evaluation_summary
 def train(ctx, corpus, output, fmt, vocab_out, report, checkpoint_dir, checkpoint_every,
           resume_dir, init_dir, save_model, cache_dir, progress, quiet, evaluate_after, preset,
           dask, blocks, rounds, **params):
-    """Train vectors on CORPUS (files, '-' for stdin, .gz/.bz2/.xz/.zst, URLs).
+    """Train vectors on CORPUS (files, '-' for stdin, URLs; gzip, bzip2, xz, zstd by content).
 
     \b
     w2vns train corpus.txt --checkpoint ckpt      # saves its state every epoch
@@ -97,6 +101,14 @@ def train(ctx, corpus, output, fmt, vocab_out, report, checkpoint_dir, checkpoin
     elif checkpoint_every and not checkpoint_dir:
         fail("--checkpoint-every needs --checkpoint DIR")
     output = output or DEFAULT_MODEL
+    one_stdout(o=output, vocab_out=vocab_out, report=report)
+    for name, folder in (("save-model", save_model), ("checkpoint", checkpoint_dir)):
+        if folder == "-":
+            fail("--%s needs a folder name; '-' (stdout) cannot hold a folder" % name)
+    try:
+        out_format = format_for_path(output, fmt)
+    except ValueError as err:
+        fail(str(err))
     if corpus.count("-") > 1:
         fail("stdin ('-') can be read only once")
     for path in corpus if not dask else ():  # a cluster's workers look for the shards
@@ -105,14 +117,17 @@ def train(ctx, corpus, output, fmt, vocab_out, report, checkpoint_dir, checkpoin
                 fail("%s: no such file" % path)
             if os.path.isdir(path):
                 fail("%s: is a folder, not a corpus file" % path)
+    if out_format == "w2vns" and os.path.lexists(output) and not is_native(output):
+        fail("%s exists and is not a w2vns vectors folder; not replacing it" % output)
+    folders = {save_model} | ({output} if out_format == "w2vns" else set())
     for target in (output, vocab_out, report, save_model):
         if target and target != "-":
             try:
-                # A --save-model folder that exists already must take a new file.
-                check_writable(os.path.join(target, ".probe") if target == save_model
+                # A folder output that exists already must take a new file.
+                check_writable(os.path.join(target, ".probe") if target in folders
                                and os.path.isdir(target) else target)
             except OSError as err:
-                fail("%s: %s" % (target, err.strerror))
+                fail(error_text(err, target))
     params, preset_used = preset_params(ctx, preset, params)
     given |= set(preset_used)  # the preset's values count as given (--init does not override)
     bars = TqdmProgress(enabled=False if quiet else progress)
@@ -134,7 +149,7 @@ def train(ctx, corpus, output, fmt, vocab_out, report, checkpoint_dir, checkpoin
         _warn_about_words(quiet, model)
         write_start = time.perf_counter()
         writing = output  # named in the error if a write fails (a full disk says no file name)
-        model.save_word2vec_format(output, binary=not output_is_text(output, fmt))
+        model.wv.save_as(output, out_format)
         written = output if output != "-" else "stdout"
         if vocab_out:
             writing = vocab_out
@@ -151,7 +166,7 @@ def train(ctx, corpus, output, fmt, vocab_out, report, checkpoint_dir, checkpoin
         summary["total_seconds"] = time.perf_counter() - started
         if report:
             writing = report
-            with atomic_output(report, "w") as handle:
+            with open_output(report, "w") as handle:
                 json.dump(json_safe(summary), handle, indent=1)
                 handle.write("\n")
     except (KeyboardInterrupt, Terminated) as err:
@@ -167,8 +182,7 @@ def train(ctx, corpus, output, fmt, vocab_out, report, checkpoint_dir, checkpoin
     except (CorpusError, CheckpointError, ValueError) as err:
         fail(str(err))
     except OSError as err:
-        name = err.filename or writing
-        fail("%s%s" % (err.strerror or err, ": %s" % name if name else ""))
+        fail(error_text(err, writing))
     figures = ""
     if evaluate_after:
         figures = "; %s" % evaluation_summary(summary["evaluation"])

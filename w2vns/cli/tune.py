@@ -9,10 +9,11 @@ from ..apps.plot import MissingMatplotlib, image_format
 from ..apps.tune import METRIC_NAMES, describe_rule, plot_trials
 from ..apps.tune import tune as run_tune
 from ..corpus.encode import CorpusError
-from ..io.atomic import atomic_output
+from ..io.files import open_output
 from ..training.presets import PRESETS
-from .common import (DEFAULT_MODEL, EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, fail,
-                     json_safe, log, output_is_text)
+from ..vectors.keyed import FORMATS, format_for_path
+from .common import (DEFAULT_MODEL, EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, emit_lines,
+                     error_text, fail, json_safe, log)
 from .options import number_list, preset_option, preset_params, training_options
 from .progress import TqdmTrials
 from .tables import format_tune
@@ -22,8 +23,9 @@ from .tables import format_tune
 @click.argument("corpus", nargs=-1, required=True)
 @click.option("-o", "--output", default=DEFAULT_MODEL, show_default=True,
               help="Where to write the chosen setting's vectors.")
-@click.option("--format", "fmt", type=click.Choice(["binary", "text"]), default=None,
-              help="Output format [default: by extension: .txt/.vec text, else binary].")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="Output format [default: by name: .w2vns a memory-mapped folder, .txt/.vec "
+                   "(also .gz/.bz2/.xz/.zst) text, else binary].")
 @training_options(replace={
     "negative": click.option("--negative", "negatives", default="2,5,10,20", show_default=True,
                              callback=number_list(int, 0, 1000),
@@ -68,7 +70,7 @@ def tune(ctx, corpus, output, fmt, negatives, noise_powers, metric, analogy_file
       w2vns tune corpus.txt --negative 2,5,10,20 -o best.bin
       w2vns tune items.txt --metric heldout --budget-minutes 10 --json tune.json
 
-    Everything else is held fixed.  Near-ties go to the fewest negatives (see README).
+    Everything else is held fixed.  Near-ties go to the fewest negatives (docs/negative-sampling.md).
     """
     if corpus.count("-") > 1:
         fail("stdin ('-') can be read only once")
@@ -84,8 +86,13 @@ def tune(ctx, corpus, output, fmt, negatives, noise_powers, metric, analogy_file
     for path in corpus:
         if path != "-" and "://" not in path and not os.path.exists(path):
             fail("%s: no such file" % path)
-    if output == "-":
-        fail("tune prints its table on stdout: give -o a file name")
+    for option, path in (("-o", output), ("--plot", plot_path)):
+        if path == "-":
+            fail("tune prints its table on stdout: give %s a file name" % option)
+    try:
+        fmt = format_for_path(output, fmt)
+    except ValueError as err:
+        fail(str(err))
     if analogy_file and similarity_file:
         fail("--analogies and --similarity cannot be used together")
     metric_path = analogy_file or similarity_file
@@ -113,10 +120,10 @@ def tune(ctx, corpus, output, fmt, negatives, noise_powers, metric, analogy_file
                           metric=metric, metric_path=metric_path, max_tokens=max_tokens,
                           budget_minutes=budget_minutes, holdout=holdout, progress=bar,
                           cache_dir=cache_dir, **params)
-        result.model.save_word2vec_format(output, binary=not output_is_text(output, fmt))
+        result.model.wv.save_as(output, fmt)
         document = json_safe(dict(result.to_dict(), output=output))
         if json_path and json_path != "-":
-            with atomic_output(json_path, "w") as handle:
+            with open_output(json_path, "w") as handle:
                 json.dump(document, handle, indent=1)
                 handle.write("\n")
         if plot_path:
@@ -130,11 +137,11 @@ def tune(ctx, corpus, output, fmt, negatives, noise_powers, metric, analogy_file
     except (CorpusError, ValueError) as err:
         fail(str(err))
     except OSError as err:
-        fail("%s%s" % (err.strerror or err, ": %s" % err.filename if err.filename else ""))
+        fail(error_text(err))
     if json_path == "-":
-        click.echo(json.dumps(document, ensure_ascii=False))
+        emit_lines([json.dumps(document, ensure_ascii=False)])
     else:
-        click.echo(format_tune(result, METRIC_NAMES[result.metric], describe_rule(result.metric)))
+        emit_lines([format_tune(result, METRIC_NAMES[result.metric], describe_rule(result.metric))])
     log(quiet, "w2vns: %d trials in %.1f s; negative %d, noise power %g -> %s"
         % (len(result.trials), result.seconds, result.best.negative, result.best.noise_power,
            output))

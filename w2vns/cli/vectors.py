@@ -5,15 +5,22 @@ import warnings
 
 import click
 
+from ..io.files import is_url
 from ..vectors.formats import FormatError
+from ..vectors.keyed import FORMATS, format_for_path
 from ..vectors.keyed import convert as convert_vectors
-from ..vectors.keyed import format_for_path
-from .common import emit_lines, fail, finish, load_vectors, log, resolve_model, show_warnings
+from .common import (emit_lines, error_text, fail, finish, load_vectors, log, resolve_model,
+                     show_warnings)
+
+#: How info names each format (KeyedVectors.source["format"]).
+FORMAT_NAMES = {"w2vns": "w2vns folder", "w2vns-model": "w2vns saved model (its input vectors)",
+                "word2vec-binary": "word2vec binary", "word2vec-text": "word2vec text"}
 
 
 @click.command()
 @click.option("-m", "--model", "model_path", default=None,
-              help="Vectors file or .w2vns folder [default: $W2VNS_MODEL, else ./vectors.bin].")
+              help="Vectors file, .w2vns folder or saved model [default: $W2VNS_MODEL, else "
+                   "./vectors.bin].")
 @click.option("-n", "--top", type=click.IntRange(0), default=10, show_default=True,
               help="How many of the most frequent words to show.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
@@ -29,11 +36,14 @@ def info(model_path, top, as_json):
         finish("json", summary, False)
         return
     source, norms = summary["source"], summary["norms"]
-    kind = {"w2vns": "w2vns folder", "word2vec-binary": "word2vec binary",
-            "word2vec-text": "word2vec text"}[source["format"]]
+    kind = FORMAT_NAMES[source["format"]]
+    if source.get("complete") is False:
+        kind = "w2vns checkpoint of an unfinished run (its input vectors)"
+    if source.get("header") is False:
+        kind += " without a header line (GloVe style)"
     if source["compression"]:
         kind += " (%s)" % source["compression"]
-    lines = ["model          %s" % source["path"],
+    lines = ["model          %s" % ("<stdin>" if source["path"] == "-" else source["path"]),
              "format         %s" % kind,
              "vocabulary     %s words" % format(summary["vocab_size"], ","),
              "dimension      %d" % summary["dim"],
@@ -54,9 +64,9 @@ def info(model_path, top, as_json):
 @click.command()
 @click.argument("source")
 @click.argument("target")
-@click.option("--to", "fmt", type=click.Choice(["w2vns", "binary", "text"]), default=None,
+@click.option("--to", "fmt", type=click.Choice(FORMATS), default=None,
               help="Output format [default: by TARGET: .w2vns a memory-mapped folder, "
-                   ".txt/.vec (also .gz/.bz2/.xz) text, else binary].")
+                   ".txt/.vec (also .gz/.bz2/.xz/.zst) and '-' text, else binary].")
 @click.option("--limit", type=click.IntRange(0), default=None,
               help="Keep only the first N words (the most frequent, in word2vec files).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
@@ -66,10 +76,15 @@ def convert(source, target, fmt, limit, quiet):
     \b
       w2vns convert vectors.bin vectors.w2vns       # memory-mapped: loads in milliseconds
       w2vns convert vectors.bin.gz vectors.txt --limit 100000
-    SOURCE may be '-' (stdin); TARGET '-' writes text to stdout.
+    SOURCE: a vectors file (any format, compressed or not), a .w2vns folder, a saved model
+    folder, '-' (stdin) or a URL; TARGET '-' writes to stdout (text unless --to binary).
     """
-    if source != "-" and not os.path.exists(source):
+    if source != "-" and not is_url(source) and not os.path.exists(source):
         fail("%s: no such file" % source)
+    try:
+        fmt = format_for_path(target, fmt)
+    except ValueError as err:
+        fail(str(err))
     if target != "-":
         folder = os.path.dirname(os.path.abspath(target))
         if not os.path.isdir(folder):
@@ -79,10 +94,12 @@ def convert(source, target, fmt, limit, quiet):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             kv = convert_vectors(source, target, fmt=fmt, limit=limit)
-    except (FormatError, ValueError, FileExistsError) as err:
-        fail("%s" % err)
+    except FileExistsError as err:  # TARGET is there and is not a w2vns folder
+        fail(str(err))
+    except (FormatError, ValueError) as err:
+        fail(error_text(err, "<stdin>" if source == "-" else source))
     except OSError as err:
-        fail("%s%s" % (err.strerror or err, ": %s" % err.filename if err.filename else ""))
+        fail(error_text(err))
     show_warnings(caught, quiet)
     log(quiet, "w2vns: %s words x %d dims, %s -> %s (%s) in %.1f s"
         % (format(len(kv), ","), kv.vector_size, source, target if target != "-" else "stdout",

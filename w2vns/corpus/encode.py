@@ -5,18 +5,16 @@ they are), and turns it into a uint32 id stream in a temporary file that the tra
 memory-map, so stdin and compressed input work for any number of epochs and the text is never
 tokenized twice.
 """
-import bz2
-import gzip
-import lzma
 import mmap
 import os
-import sys
 import tempfile
 import time
 import zlib
 
 import numpy as np
 
+from ..io.compression import READ_ERRORS, unsupported
+from ..io.files import open_input
 from ._encode import (DROPPED, MAX_SENTENCE_LENGTH, MAX_TOKEN_BYTES, SENTENCE_END, Encoder,
                       remap_range)
 from .vocab import Vocabulary
@@ -25,69 +23,14 @@ from .vocab import Vocabulary
 CHUNK_BYTES = 1 << 20
 #: Ids remapped per step of the final pass; the pages behind each step are released after it.
 REMAP_STEP = 1 << 20
-#: Magic bytes of compressed data, to explain a compressed file read as plain text.
-_COMPRESSED_MAGIC = ((b"\x1f\x8b", "gzip", "name it .gz, or pipe it through zcat"),
-                     (b"BZh", "bzip2", "name it .bz2, or pipe it through bzcat"),
-                     (b"\xfd7zXZ\x00", "xz", "name it .xz, or pipe it through xzcat"),
-                     (b"\x28\xb5\x2f\xfd", "zstd", "name it .zst, or pipe it through zstdcat"))
-
-
 class CorpusError(ValueError):
     """The corpus cannot be used (empty, nothing reaches min_count, unreadable)."""
 
 
-class _Source:
-    """An opened input: a binary stream plus, when known, how far through the raw bytes we are."""
-
-    def __init__(self, name, stream, raw=None, size=None):
-        self.name, self.stream, self.raw, self.size = name, stream, raw, size
-
-    def position(self):
-        """Raw (possibly compressed) bytes consumed so far, or None."""
-        if self.raw is None:
-            return None
-        try:
-            return self.raw.tell()
-        except (OSError, ValueError):
-            return None
-
-    def close(self):
-        if self.stream is not sys.stdin.buffer:
-            self.stream.close()
-            if self.raw is not None and self.raw is not self.stream:
-                self.raw.close()
-
-
-_DECOMPRESSORS = {".gz": gzip.GzipFile, ".bz2": bz2.BZ2File, ".xz": lzma.LZMAFile}
-
-
 def open_source(path):
-    """Open one corpus input for binary reading.
-
-    ``-`` is stdin; ``scheme://`` paths go through smart_open; .gz/.bz2/.xz use the standard
-    library (so progress can follow the compressed bytes); .zst and other smart_open codecs go
-    through smart_open.
-    """
-    path = os.fspath(path)
-    if path == "-":
-        return _Source("<stdin>", sys.stdin.buffer)
-    if "://" in path:
-        import smart_open  # imported lazily: it is slow to import and rarely needed
-
-        return _Source(path, smart_open.open(path, "rb"))
-    if os.path.isdir(path):
-        raise IsADirectoryError("%s: is a directory, not a corpus file" % path)
-    ext = os.path.splitext(path)[1].lower()
-    raw = open(path, "rb")
-    size = os.fstat(raw.fileno()).st_size
-    if ext in _DECOMPRESSORS:
-        return _Source(path, _DECOMPRESSORS[ext](fileobj=raw), raw, size)
-    if ext == ".zst":
-        raw.close()
-        import smart_open
-
-        return _Source(path, smart_open.open(path, "rb"))
-    return _Source(path, raw, raw, size)
+    """Open one corpus input for binary reading: a path, ``-`` (stdin) or a URL, compressed
+    or not (see :func:`w2vns.io.files.open_input`: the content tells the compression)."""
+    return open_input(path)
 
 
 def _iter_sentence_chunks(sentences, chunk_bytes=CHUNK_BYTES):
@@ -245,25 +188,32 @@ def _encode_paths(encoder, paths, out, cache, progress):
             cache.write(out[:encoder.finish(out)])
             pos = source.position()
             done_before += pos if pos is not None else 0
-        except (EOFError, OSError, lzma.LZMAError) as err:
-            if isinstance(err, (FileNotFoundError, IsADirectoryError, PermissionError)):
+        except READ_ERRORS as err:
+            if isinstance(err, (FileNotFoundError, IsADirectoryError, PermissionError,
+                                BrokenPipeError)):
                 raise
-            raise CorpusError("%s: cannot read: %s" % (path, err)) from None
+            raise CorpusError("%s: cannot read: %s" % (source.name, err.strerror or err)) from None
         finally:
             source.close()
 
 
 def _check_text(source, buffer, n, offset):
-    """Refuse binary data: compressed bytes read as plain text, or any NUL byte."""
-    if offset == 0:
-        for magic, kind, hint in _COMPRESSED_MAGIC:
-            if buffer.startswith(magic):
-                raise CorpusError("%s: looks %s-compressed but is read as plain text: %s"
-                                  % (source.name, kind, hint))
-    nul = buffer.find(0, 0, n)
+    """Refuse binary data in the corpus (see check_text)."""
+    check_text(source.name, buffer, offset, n)
+
+
+def check_text(name, data, offset=0, n=None, what="w2vns reads text, one sentence per line"):
+    """Raise CorpusError if ``data[:n]`` (bytes of input ``name`` from byte ``offset`` on) is
+    not text: an archive w2vns does not open (at offset 0), or any NUL byte, which text never
+    holds. ``what`` says what the input should be."""
+    head = unsupported(data[:16]) if offset == 0 else None
+    if head:
+        raise CorpusError("%s: %s (w2vns reads text, plain or gzip, bzip2, xz or zstd "
+                          "compressed)" % (name, head))
+    nul = data.find(0, 0, len(data) if n is None else n)
     if nul >= 0:
-        raise CorpusError("%s: binary data (a NUL byte at byte %d): w2vns reads text, one "
-                          "sentence per line" % (source.name, offset + nul))
+        raise CorpusError("%s: binary data (a NUL byte at byte %d): %s"
+                          % (name, offset + nul, what))
 
 
 def _seed(encoder, vocabulary, out):

@@ -34,12 +34,12 @@ the other helpers have changed their algorithms before.  Output is lower case, o
 line, tokens separated by single spaces, no punctuation.
 """
 import bisect
-import gzip
 import itertools
 import os
 import random
 import re
 
+from ..io import compression
 from ..io.atomic import atomic_output
 
 __all__ = [
@@ -708,19 +708,18 @@ def check_tables():
 def write_corpus(path, n_sentences, seed=0, **kwargs):
     """Write :func:`generate_corpus` output to ``path``, one sentence per line (UTF-8).
 
-    A path ending in ``.gz`` is gzip-compressed with a zero timestamp and no file name in the
-    header, so the same arguments always give a byte-identical file (on the same zlib).  The
+    A path ending in ``.gz`` (``.bz2``, ``.xz``, ``.zst``) is compressed (w2vns.io.compression);
+    gzip with a zero timestamp and no file name in the header, so the same arguments always give
+    a byte-identical file (on the same zlib).  The
     file appears under its name only once complete.  Returns the number of tokens written.
     """
     # Imported here: generating text in memory needs nothing else from the package.
     path = os.fspath(path)
     n_tokens = 0
+    kind = compression.from_name(path)  # the rule every writer follows
     with atomic_output(path, "wb") as raw:
-        if path.endswith(".gz"):
-            # filename="" stops GzipFile from recording the temporary file's random name.
-            stream = gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=9, mtime=0)
-        else:
-            stream = raw
+        # name="": no file name in a gzip header, so that the bytes do not depend on the name.
+        stream = raw if kind is None else compression.writer(kind, raw, level=9, name="")
         try:
             for line in iter_corpus(n_sentences, seed, **kwargs):
                 n_tokens += line.count(" ") + 1

@@ -7,7 +7,7 @@ byte sequence survives a round trip through files.
 """
 import numpy as np
 
-from ..io.atomic import atomic_output
+from ..io.files import open_output
 from ._encode import DROPPED  # a provisional id whose word did not make the vocabulary
 
 
@@ -103,8 +103,9 @@ class Vocabulary:
         return vocab, remap, origin
 
     def save_tsv(self, path):
-        """Write ``word<TAB>count`` lines, most frequent first (atomically)."""
-        with atomic_output(path) as out:
+        """Write ``word<TAB>count`` lines, most frequent first (atomically; ``-`` is stdout, a
+        .gz/.bz2/.xz/.zst name compresses)."""
+        with open_output(path) as out:
             for word, count in zip(self.words, self.counts.tolist()):
                 out.write(word + b"\t" + str(count).encode() + b"\n")
 

@@ -38,9 +38,11 @@ def atomic_output(path, mode="wb"):
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as err:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(err, OSError) and err.filename == tmp:
+            err.filename = path  # the user knows the target, not our temporary name
         raise
 
 

@@ -32,7 +32,7 @@ def train(corpus, progress=None, cache_dir=None, checkpoint=None, checkpoint_eve
           init=None, note=None, backend=None, **params):
     """Train skip-gram with negative sampling on ``corpus``; return a ``Word2VecModel``.
 
-    ``corpus``: a path (``-`` for stdin; .gz/.bz2/.xz/.zst and URLs through smart_open), a list
+    ``corpus``: a path (``-`` for stdin, a URL; gzip/bzip2/xz/zstd by content), a list
     of paths, or an iterable of sentences (str lines or lists of str tokens). ``params`` are
     ``TrainParams`` fields (dim, window, negative, sample, min_count, max_vocab, epochs, alpha,
     min_alpha, noise_power, threads, seed); bad values raise ValueError before any work.
@@ -72,6 +72,7 @@ def train(corpus, progress=None, cache_dir=None, checkpoint=None, checkpoint_eve
                                 progress=progress.counting,
                                 vocabulary=start_from.vocab if start_from else None, grow=True)
         counts = encoded.vocab.counts
+        p.check_vocabulary(len(counts))
         weights = (grown_weights(start_from, encoded.origin, counts, p) if start_from
                    else initial_weights(counts, p))
         checkpointer = None
@@ -117,6 +118,7 @@ def resume(folder, corpus=None, progress=None, cache_dir=None, checkpoint_every=
     progress = progress or Progress()
     encoded = encode_corpus(corpus, p.min_count, p.max_vocab, cache_dir=cache_dir,
                             progress=progress.counting, vocabulary=saved.vocab)
+    p.check_vocabulary(len(encoded.vocab))
     identity = encoded.identity()
     expected = {k: saved.corpus.get(k) for k in identity}
     if identity != expected:
@@ -165,5 +167,6 @@ def train_encoded(encoded, progress=None, **params):
     ``min_count`` and ``max_vocab`` were applied when encoding; here they are only recorded.
     """
     p = _check_params(params)
+    p.check_vocabulary(len(encoded.vocab))
     job = TrainJob(p, encoded, initial_weights(encoded.vocab.counts, p), progress or Progress())
     return _run(None, job, None, None)

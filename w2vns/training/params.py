@@ -154,6 +154,9 @@ class TrainParams:
     nce_bias: bool = setting(True, "With --loss nce, learn a per-word output bias (score u.v + "
                              "b_w, b_w starting at log unigram probability); --no-nce-bias: "
                              "the bare score u.v.", kind=bool, flag="--no-nce-bias")
+    force_softmax: bool = setting(False, "Allow --loss softmax above %d words (its cost grows "
+                                  "with the vocabulary)." % losses.SOFTMAX_MAX_VOCAB, kind=bool,
+                                  flag="--no-force-softmax")
 
     def validate(self):
         """Raise ValueError naming the first out-of-range parameter."""
@@ -170,7 +173,16 @@ class TrainParams:
         loss = losses.get(self.loss)
         check("negative", not loss.needs_negatives or self.negative >= 1,
               ">= 1 with the %s loss, which learns from noise words" % self.loss)
+        for name in ("hard_negatives", "adversarial_temperature"):
+            check(name, loss.noise_variants or not getattr(self, name),
+                  "0 with the %s loss (it applies to %s)" % (self.loss, ", ".join(
+                      n for n, entry in losses.LOSSES.items() if entry.noise_variants)))
         return self
+
+    def check_vocabulary(self, vocab_size):
+        """ValueError when the loss cannot train a vocabulary of ``vocab_size`` words with these
+        settings (the exact softmax above its limit, ...)."""
+        losses.get(self.loss).check(vocab_size, self)
 
     @property
     def extras(self):

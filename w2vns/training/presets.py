@@ -15,7 +15,7 @@ PRESETS = {
     # (min-count 1); no subsampling, since frequent items are informative in baskets; and more
     # epochs, as lines are short and the corpus small (Caselles-Dupré et al. 2018 tune these).
     # Uniform noise (power 0): output-vector scores then rank items by how often they share a
-    # line (popularity included); measured in the README's Recommendation section.
+    # line (popularity included); docs/recommendation.md has the measurements.
     "items": {"window": 0, "min_count": 1, "sample": 0.0, "epochs": 20, "noise_power": 0.0},
 }
 

@@ -22,41 +22,37 @@ Reading holds the output array and a small window of the input, never the whole 
 files are memory-mapped and the parsed pages handed back to the kernel as the parse moves on,
 other inputs (compressed files, stdin, pipes) are read in chunks.
 
-Compression follows the file name when writing (``.gz``, ``.bz2``, ``.xz``) and the file's magic
-bytes when reading, so a compressed file is read correctly whatever its name.  ``"-"`` means
-stdin for reading and stdout (always text) for writing.
+Files are opened with :mod:`w2vns.io.files`, so compression follows the one rule of
+:mod:`w2vns.io.compression`: the name when writing (``.gz``, ``.bz2``, ``.xz``, ``.zst``), the
+data's magic bytes when reading, so a compressed file is read correctly whatever its name.
+``"-"`` means stdin for reading and stdout (binary or text) for writing; URLs are read too.
 
-Every file write goes through :func:`w2vns.atomic.atomic_output`: the data is written to a
+Every file write is atomic (:func:`w2vns.io.atomic.atomic_output`): the data is written to a
 temporary file beside the target and renamed when complete, so a crash or Ctrl-C never leaves a
 truncated file under the final name.
+
+Text files without the header line (GloVe's) are recognised by their first line being a word
+and numbers, and read to their end.
 
 Malformed input raises :class:`FormatError` (a ``ValueError``) whose message names the file and
 the line number (text) or byte offset (binary) of the problem.
 """
-import bz2
 import collections
-import contextlib
-import gzip
 import io
-import lzma
 import mmap
 import os
 import re
-import stat
-import sys
 import warnings
-import zlib
 
 import numpy as np
 
-from ..io.atomic import atomic_output
+from ..io import compression as _compression
+from ..io.compression import READ_ERRORS
+from ..io.errors import InputError
+from ..io.files import open_input, open_output  # noqa: F401  (open_output: re-exported)
 
 __all__ = ["FormatError", "NonUTF8Warning", "Word2VecFile", "load_word2vec", "read_word2vec",
            "write_word2vec", "open_binary", "open_output"]
-
-# Magic bytes of the compressed formats we read transparently.
-_MAGIC = ((b"\x1f\x8b", "gz"), (b"BZh", "bz2"), (b"\xfd7zXZ\x00", "xz"))
-_OPENERS = {"gz": gzip.open, "bz2": bz2.open, "xz": lzma.open}
 
 # The bytes that bytes.split() treats as whitespace; no word may contain them.
 _WHITESPACE = b" \t\n\r\x0b\x0c"
@@ -92,117 +88,13 @@ class NonUTF8Warning(UserWarning):
 # Opening files
 
 
-def _compression_of_name(path):
-    """The compression implied by a file name's extension ("gz", "bz2", "xz") or None."""
-    lower = os.fspath(path).lower()
-    for ext in ("gz", "bz2", "xz"):
-        if lower.endswith("." + ext):
-            return ext
-    return None
-
-
-def _compression_of_magic(head):
-    """The compression whose magic bytes start ``head``, or None for plain data."""
-    for magic, kind in _MAGIC:
-        if head.startswith(magic):
-            return kind
-    return None
-
-
-def _peek_stdin():
-    """stdin as a peekable binary stream, and its compression from the magic bytes (or None)."""
-    stdin = sys.stdin.buffer
-    if not hasattr(stdin, "peek"):
-        stdin = io.BufferedReader(stdin)
-    return stdin, _compression_of_magic(stdin.peek(8)[:8])
-
-
 def open_binary(path, mode="rb"):
-    """Open ``path`` for reading bytes, decompressing gzip, bzip2 or xz transparently.
-
-    The compression is recognised by the file's magic bytes, so a compressed file is read
-    correctly whatever its name (and a plain file named ``.gz`` is read as plain).  ``"-"``
-    reads stdin (which is not closed when the returned object is).  Only reading is supported:
-    to write, use :func:`open_output`, which writes atomically.
-    """
+    """Open ``path`` (a path, ``-`` for stdin, or a URL) for reading bytes, decompressing
+    gzip, bzip2, xz or zstd data whatever the name says (:func:`w2vns.io.files.open_input`).
+    Only reading: to write, use :func:`open_output`, which writes atomically."""
     if mode not in ("rb", "r"):
         raise ValueError("open_binary only reads (mode 'rb'); use open_output() to write")
-    if path == "-":
-        stdin, kind = _peek_stdin()
-        if kind is None:
-            # A wrapper whose close() leaves the real stdin open.
-            return _NoClose(stdin)
-        return _OPENERS[kind](stdin, "rb")
-    raw = open(path, "rb")
-    try:
-        kind = _compression_of_magic(raw.peek(8)[:8])
-    except BaseException:
-        raw.close()
-        raise
-    if kind is None:
-        return raw
-    # The decompressor owns (and closes) the file object it was given only when it opened the
-    # file itself, so hand it the path rather than ``raw``.
-    raw.close()
-    return _OPENERS[kind](path, "rb")
-
-
-class _NoClose:
-    """A thin reader over stdin's buffer whose close() leaves stdin open."""
-
-    def __init__(self, stream):
-        self._stream = stream
-        self.read = stream.read
-        self.peek = stream.peek
-        self.readline = stream.readline
-
-    def close(self):
-        """Do nothing: stdin belongs to the process, not to us."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-
-@contextlib.contextmanager
-def open_output(path, compresslevel=None):
-    """Context manager yielding a binary file object that writes ``path`` atomically.
-
-    Compression follows the extension: ``.gz`` (gzip level 6 by default), ``.bz2`` (level 9),
-    ``.xz``; anything else is written plain.  The data goes to a temporary file beside ``path``
-    that is renamed over it only when the block exits normally; if it raises, ``path`` is left
-    as it was.  ``"-"`` yields stdout's binary buffer (flushed, not closed, at the end).
-    """
-    if path == "-":
-        out = sys.stdout.buffer
-        yield out
-        out.flush()
-        return
-    kind = _compression_of_name(path)
-    with atomic_output(path, "wb") as raw:
-        if kind is None:
-            yield raw
-            return
-        if kind == "gz":
-            # The name stored in the gzip header would otherwise be the temporary file's; mtime=0
-            # makes the output reproducible.
-            inner = os.path.basename(os.fspath(path))[:-3]
-            level = 6 if compresslevel is None else compresslevel
-            out = gzip.GzipFile(filename=inner, mode="wb", fileobj=raw, compresslevel=level,
-                                mtime=0)
-        elif kind == "bz2":
-            level = 9 if compresslevel is None else compresslevel
-            out = bz2.BZ2File(raw, "wb", compresslevel=level)
-        else:
-            out = lzma.LZMAFile(raw, "wb")
-        try:
-            yield out
-        finally:
-            # Writes the compressed trailer into ``raw`` (closing the wrapper does not close
-            # ``raw``); atomic_output then renames only if no exception is on its way.
-            out.close()
+    return open_input(path)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -368,14 +260,12 @@ def write_word2vec(path, keys, vectors, binary=True):
     """Write ``keys`` and their ``vectors`` (V x d) in word2vec format to ``path``.
 
     ``binary=True`` writes the binary format, else text (9 significant digits, exact for
-    float32).  ``.gz`` / ``.bz2`` / ``.xz`` names are compressed.  ``path == "-"`` writes text
-    to stdout whatever ``binary`` says.  The file is written atomically.  Vectors are stored as
-    float32.  Raises ValueError if a key is empty or contains whitespace, or the shapes do not
-    match.
+    float32).  ``.gz`` / ``.bz2`` / ``.xz`` / ``.zst`` names are compressed.  ``path == "-"``
+    writes to stdout (binary too: pipes carry bytes).  The file is written atomically.  Vectors
+    are stored as float32.  Raises ValueError if a key is empty or contains whitespace, or the
+    shapes do not match.
     """
     words, vectors = _check_vectors(keys, vectors)
-    if path == "-":
-        binary = False
     count, dim = vectors.shape
     with open_output(path) as out:
         out.write(b"%d %d\n" % (count, dim))
@@ -443,20 +333,26 @@ def _bounded_map(pool, func, items, ahead):
 # Reading
 
 
-class Word2VecFile(collections.namedtuple("Word2VecFile", "keys vectors binary compression")):
+class Word2VecFile(collections.namedtuple("Word2VecFile", "keys vectors binary compression header",
+                                          defaults=(True,))):
     """What :func:`load_word2vec` read: the keys (list of str), the float32 vectors (V x d),
-    whether the file was binary, and its compression ("gz", "bz2", "xz" or None)."""
+    whether the file was binary, its compression ("gz", "bz2", "xz", "zst" or None), and
+    whether it had the ``"<count> <dimension>"`` header line (GloVe's text files have none)."""
 
     __slots__ = ()
 
 
-def read_word2vec(path, limit=None, binary=None, unicode_errors="surrogateescape"):
+def read_word2vec(path, limit=None, binary=None, unicode_errors="surrogateescape",
+                  no_header=None):
     """Read a word2vec binary or text file; return ``(keys, vectors)``.
 
     ``keys`` is a list of str (see the module docstring for how bytes are decoded) and
     ``vectors`` a C-contiguous float32 array of shape (len(keys), d).  ``binary=None``
     autodetects the format from the first row.  ``limit=N`` reads only the first N vectors.
-    Gzip, bzip2 and xz files are decompressed transparently; ``"-"`` reads stdin.
+    ``no_header=None`` detects a text file without the ``"<count> <dimension>"`` line (GloVe's:
+    the first line is a word and its values); True says there is none, False requires it.
+    Gzip, bzip2, xz and zstd data are decompressed whatever the name; ``"-"`` reads stdin, and a
+    URL is read too (:func:`w2vns.io.files.open_input`).
 
     Words that are not valid UTF-8 are decoded with ``unicode_errors`` (any Python error
     handler); unless it is ``"strict"``, which makes them a FormatError, they are kept and one
@@ -469,41 +365,33 @@ def read_word2vec(path, limit=None, binary=None, unicode_errors="surrogateescape
     only the start of the input is read.  Raises FormatError for malformed input and OSError if
     the file cannot be read.
     """
-    result = load_word2vec(path, limit=limit, binary=binary, unicode_errors=unicode_errors)
+    result = load_word2vec(path, limit=limit, binary=binary, unicode_errors=unicode_errors,
+                           no_header=no_header)
     return result.keys, result.vectors
 
 
-def load_word2vec(path, limit=None, binary=None, unicode_errors="surrogateescape"):
+def load_word2vec(path, limit=None, binary=None, unicode_errors="surrogateescape",
+                  no_header=None):
     """Like :func:`read_word2vec`, but return a :class:`Word2VecFile` that also says what the
-    file was (binary or text, which compression)."""
+    file was (binary or text, which compression, whether it had a header)."""
     if limit is not None:
         limit = int(limit)
         if limit < 0:
             raise ValueError("limit must be >= 0, got %d" % limit)
-    name = "<stdin>" if path == "-" else os.fspath(path)
-    args = (name, limit, binary, unicode_errors)
-    if path == "-":
-        stdin, kind = _peek_stdin()
-        if kind is None:
-            return _parse(_StreamInput(stdin, name), *args, compression=None)
-        with _OPENERS[kind](stdin, "rb") as stream:
-            return _parse(_StreamInput(stream, name), *args, compression=kind)
-    with open(path, "rb") as raw:
-        kind = _compression_of_magic(raw.peek(8)[:8])
-        if kind is not None:
-            with _OPENERS[kind](raw, "rb") as stream:
-                return _parse(_StreamInput(stream, name), *args, compression=kind)
-        info = os.fstat(raw.fileno())
-        if not stat.S_ISREG(info.st_mode):  # a pipe, e.g. <(zcat vectors.gz)
-            return _parse(_StreamInput(raw, name), *args, compression=None)
-        if info.st_size == 0:
-            raise FormatError("%s: empty file" % name)
+    with open_input(path) as source:
+        kind = source.compression
+        args = (source.name, limit, binary, unicode_errors, no_header,
+                kind and _compression.KINDS[kind].suffix[1:])
+        if source.plain_file is None:  # compressed, stdin, a pipe, a URL
+            return _parse(_StreamInput(source.stream, source.name), *args)
+        if source.size == 0:
+            raise FormatError("%s: empty file" % source.name)
         try:
-            mapped = mmap.mmap(raw.fileno(), 0, access=mmap.ACCESS_READ)
+            mapped = mmap.mmap(source.plain_file.fileno(), 0, access=mmap.ACCESS_READ)
         except (OSError, ValueError):  # a file system that cannot map
-            return _parse(_StreamInput(raw, name), *args, compression=None)
+            return _parse(_StreamInput(source.stream, source.name), *args)
         try:
-            return _parse(_MappedInput(mapped), *args, compression=None)
+            return _parse(_MappedInput(mapped), *args)
         finally:
             mapped.close()
 
@@ -556,10 +444,14 @@ class _StreamInput:
         """Drop ``buf[:keep]``, read the next chunk; return ``keep``."""
         try:
             chunk = self.stream.read(max(self._chunk, len(self.buf) - keep))
-        except (EOFError, OSError, lzma.LZMAError, zlib.error) as err:
-            # A damaged or truncated compressed stream.
-            raise FormatError("%s: byte offset %d: cannot decompress: %s"
-                              % (self.name, self.base + len(self.buf), err)) from err
+        except InputError as err:  # damaged compressed data, a URL that stops answering
+            raise FormatError(str(err)) from None
+        except READ_ERRORS as err:
+            if isinstance(err, BrokenPipeError):
+                raise
+            raise FormatError("%s: byte offset %d: cannot read: %s"
+                              % (self.name, self.base + len(self.buf), err.strerror or err)) \
+                from None
         self._chunk = min(2 * self._chunk, _STREAM_MAX_CHUNK)
         self.base += keep
         if chunk:
@@ -573,28 +465,37 @@ class _StreamInput:
         """Nothing to do: ``more`` already drops what was parsed."""
 
 
-def _parse(src, name, limit, binary, unicode_errors, compression):
-    """Parse a word2vec file from ``src`` (a _MappedInput or _StreamInput) into a Word2VecFile."""
-    while not src.eof and len(src.buf) < 4096 and src.buf.find(b"\n") < 0:
+def _parse(src, name, limit, binary, unicode_errors, no_header, compression):
+    """Parse a word2vec file from ``src`` (a _MappedInput or _StreamInput) into a Word2VecFile.
+
+    ``no_header``: None detects a file without the ``"<count> <dimension>"`` line (GloVe's text
+    files: the first line is already a word and its values); True says there is none; False
+    requires it.
+    """
+    # The first line: short in a word2vec file, a whole row of values in a headerless one.
+    while not src.eof and len(src.buf) < _MAX_WORD_BYTES and src.buf.find(b"\n") < 0:
         src.more(0)
     buf, size = src.buf, len(src.buf)
     if size == 0:
         raise FormatError("%s: empty file" % name)
-    newline = buf.find(b"\n", 0, 4096)
-    if newline >= 0:
-        header_end = newline + 1
-    elif size < 4096:
-        header_end = size  # a header with no newline and nothing after it
-    else:
-        header_end = -1
-    header = bytes(buf[:header_end if header_end > 0 else 80])
-    fields = header.split()
-    if header_end < 0 or len(fields) != 2 or not all(f.isdigit() for f in fields):
-        raise FormatError("%s: line 1: bad header %r; expected '<count> <dimension>'"
-                          % (name, header[:80].decode("latin-1").rstrip("\r\n")))
+    newline = buf.find(b"\n", 0, _MAX_WORD_BYTES)
+    header_end = newline + 1 if newline >= 0 else size if src.eof else -1
+    first = bytes(buf[:header_end if header_end > 0 else 4096])
+    fields = first.split()
+    has_header = (header_end > 0 and len(fields) == 2 and all(f.isdigit() for f in fields)
+                  and no_header is not True)
+    if not has_header and no_header is not False and _is_text_row(fields):
+        if binary:
+            raise FormatError("%s: line 1: no '<count> <dimension>' header: a binary word2vec "
+                              "file always has one" % name)
+        vectors_read = _parse_text(src, 0, name, None, limit, len(fields) - 1, unicode_errors,
+                                   first_line=1)
+        return Word2VecFile(*vectors_read, False, compression, False)
+    if not has_header:
+        raise FormatError("%s: %s" % (name, _not_a_header(first, no_header)))
     if max(len(f) for f in fields) > 18:
-        raise FormatError("%s: line 1: bad header %r: numbers too large"
-                          % (name, header[:80].decode("latin-1").rstrip("\r\n")))
+        raise FormatError("%s: line 1: bad header %s: numbers too large"
+                          % (name, _show(first.rstrip(b"\r\n"))))
     count, dim = int(fields[0]), int(fields[1])
     if dim < 1:
         raise FormatError("%s: line 1: bad header: dimension must be at least 1" % name)
@@ -621,6 +522,46 @@ def _parse(src, name, limit, binary, unicode_errors, compression):
         raise FormatError("%s: the header promises %d x %d values, more than fits in memory "
                           "(%s)" % (name, count, dim, err)) from None
     return Word2VecFile(keys, vectors, binary, compression)
+
+
+def _is_text_row(fields):
+    """Whether the split first line is a word followed by numbers (a row of a text file
+    without a header line). A line of integers only is a damaged header instead, and so is
+    one number followed by one number."""
+    return (len(fields) >= 2 and all(_FLOAT_TOKEN.match(f) for f in fields[1:])
+            and not all(f.isdigit() for f in fields)
+            and not (len(fields) == 2 and _FLOAT_TOKEN.match(fields[0])))
+
+
+#: What a first line that is not a header may be, by its first bytes.
+_NOT_WORD2VEC = ((b"\x80", "a Python pickle (a gensim model? export its vectors with "
+                           "model.wv.save_word2vec_format('vectors.bin', binary=True))"),
+                 (b"\x93NUMPY", "a numpy .npy array: w2vns needs the words too (a word2vec "
+                                "file, or a .w2vns folder holding vectors.npy)"),
+                 (b"{", "JSON, not a vectors file"))
+
+
+def _not_a_header(first, no_header):
+    """Why the first line ``first`` does not start a word2vec file, for the error message."""
+    what = _compression.unsupported(first)
+    if what:
+        return what
+    for magic, what in _NOT_WORD2VEC:
+        if first.startswith(magic) and (magic != b"\x80" or first[1:2] in b"\x02\x03\x04\x05"):
+            return what
+    shown = _show(first.rstrip(b"\r\n"))
+    if no_header is False:
+        return "line 1: bad header %s; expected '<count> <dimension>'" % shown
+    return ("line 1: bad header %s; expected '<count> <dimension>', or a word and its values "
+            "(a text file without a header line)" % shown)
+
+
+def _show(data, width=60):
+    """``data`` (bytes) as a quoted string of at most about ``width`` characters, for
+    messages: a bad header can be a whole line of binary data."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1]
+                   for c in data[:4 * width].decode("utf-8", "backslashreplace"))
+    return "'%s'" % (text if len(text) <= width - 2 else text[:width - 5] + "...")
 
 
 def _looks_binary(src, start, dim):
@@ -803,23 +744,29 @@ def _is_utf8(word):
     return True
 
 
-def _parse_text(src, pos, name, count, wanted, dim, unicode_errors):
+def _parse_text(src, pos, name, count, wanted, dim, unicode_errors, first_line=2):
     """Parse ``wanted`` text rows from ``src.buf[pos:]``, a block of lines at a time.
 
     Per line, Python only splits off the word; the numbers of a whole block are parsed by
     numpy's C text reader straight into the output array, after a check that every row has
-    exactly ``dim`` values.
+    exactly ``dim`` values.  ``count`` None: a file without a header line, read to its end
+    (or ``wanted`` rows, unless that is None too; blank lines are skipped), its blocks
+    gathered and joined at the end.
     """
-    vectors = np.empty((wanted, dim), dtype=np.float32)
+    headerless = count is None
+    vectors = np.empty((wanted, dim), dtype=np.float32) if wanted is not None else None
+    blocks = []
     decoder = _WordDecoder(name, unicode_errors)
     done = 0
-    line_no = 2  # the header is line 1
-    while done < wanted:
+    line_no = first_line
+    while wanted is None or done < wanted:
         buf = src.buf
         # Only complete lines are usable, unless the input ends without a newline.
         end = len(buf) if src.eof else buf.rfind(b"\n", pos) + 1
         if end <= pos:
             if src.eof:
+                if headerless:
+                    break
                 raise FormatError("%s: line %d: file ends after %d of %d vectors"
                                   % (name, line_no, done, count))
             pos -= src.more(pos)
@@ -829,26 +776,39 @@ def _parse_text(src, pos, name, count, wanted, dim, unicode_errors):
         lines = bytes(buf[pos:stop]).split(b"\n")
         if lines and not lines[-1]:
             lines.pop()  # the empty string after the final newline
-        lines = lines[:wanted - done]
         pos = stop
         src.release(pos)
-        words, rests = [], []
+        words, rests, numbers = [], [], []
         for j, line in enumerate(lines):
+            if wanted is not None and done + len(words) == wanted:
+                break
             parts = line.split(None, 1)
             if len(parts) != 2:
+                if headerless and not parts:
+                    continue
                 raise FormatError("%s: line %d: expected a word and %d values, found %d values"
                                   % (name, line_no + j, dim, 0))
             words.append(parts[0])
             rests.append(parts[1])
-        vectors[done:done + len(lines)] = _parse_text_values(rests, name, line_no, dim)
-        decoder.add(words, done, lambda k, first_line=line_no: "line %d" % (first_line + k))
-        done += len(lines)
+            numbers.append(line_no + j)
+        values = _parse_text_values(rests, name, numbers, dim)
+        if vectors is not None:
+            vectors[done:done + len(words)] = values
+        else:
+            blocks.append(values)
+        decoder.add(words, done, lambda k, lines=numbers: "line %d" % lines[k])
+        done += len(words)
         line_no += len(lines)
+    if vectors is None:
+        vectors = np.concatenate(blocks) if blocks else np.empty((0, dim), dtype=np.float32)
     return decoder.finish(), vectors
 
 
-def _parse_text_values(rests, name, first_line, dim):
-    """Parse the numeric parts of text rows (one bytes object per row) into an (n, dim) array."""
+def _parse_text_values(rests, name, line_numbers, dim):
+    """Parse the numeric parts of text rows (one bytes object per row, found on the lines
+    ``line_numbers``) into an (n, dim) array."""
+    if not rests:
+        return np.empty((0, dim), dtype=np.float32)
     joined = b"\n".join(rests)
     # np.loadtxt (C code) parses the numbers and insists that every row has as many as the
     # first; the shape check below makes that number ``dim``.
@@ -863,16 +823,15 @@ def _parse_text_values(rests, name, first_line, dim):
     if values is not None and values.shape == (len(rests), dim):
         return values
     # Slow path, on errors only: find the row and the token numpy could not read.
-    for j, rest in enumerate(rests):
+    for line, rest in zip(line_numbers, rests):
         tokens = rest.split()
         if len(tokens) != dim:
             raise FormatError("%s: line %d: expected %d values after the word, found %d"
-                              % (name, first_line + j, dim, len(tokens)))
+                              % (name, line, dim, len(tokens)))
         for token in tokens:
             if not _FLOAT_TOKEN.match(token):
-                raise FormatError("%s: line %d: non-numeric value %r"
-                                  % (name, first_line + j,
-                                     token.decode("utf-8", "surrogateescape")))
+                raise FormatError("%s: line %d: non-numeric value %s"
+                                  % (name, line, _show(token, 40)))
     raise FormatError("%s: lines %d-%d: cannot parse the values: %s"
-                      % (name, first_line, first_line + len(rests) - 1,
+                      % (name, line_numbers[0], line_numbers[-1],
                          detail if values is None else "unexpected shape %r" % (values.shape,)))

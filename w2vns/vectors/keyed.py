@@ -12,19 +12,22 @@ product over the vectors answers a query, and memory holds the vectors once.
 ``get_normed_vectors()`` still gives the unit copy (computed once, cached) for code that wants
 it.
 
-Files: :meth:`KeyedVectors.load` reads word2vec binary and text (:mod:`w2vns.vectors.formats`: word2vec,
-gensim, fastText ``.vec``; .gz/.bz2/.xz) and the memory-mapped w2vns folder
-(:mod:`w2vns.native`), detecting which; :meth:`~KeyedVectors.save` writes the folder,
-:meth:`~KeyedVectors.save_word2vec_format` the word2vec formats, and :func:`convert` goes
-from any of them to any other.
+Files: :meth:`KeyedVectors.load` reads word2vec binary and text
+(:mod:`w2vns.vectors.formats`: word2vec, gensim, fastText ``.vec``, GloVe without a header;
+compressed or not), the memory-mapped w2vns folder (:mod:`w2vns.vectors.native`) and a saved
+model's input vectors (:mod:`w2vns.vectors.saved_model`), detecting which;
+:meth:`~KeyedVectors.save` writes the folder, :meth:`~KeyedVectors.save_word2vec_format` the
+word2vec formats, :meth:`~KeyedVectors.save_as` whichever the name asks for
+(:func:`format_for_path`), and :func:`convert` goes from any of them to any other.
 """
 import os
 
 import numpy as np
 
-from . import formats, native
+from ..io import compression
+from . import formats, native, saved_model
 
-__all__ = ["KeyedVectors", "convert", "format_for_path", "COSMUL_EPSILON"]
+__all__ = ["KeyedVectors", "convert", "format_for_path", "FORMATS", "COSMUL_EPSILON"]
 
 # 3CosMul's denominator guard, as in gensim's most_similar_cosmul (Levy & Goldberg use 1e-3).
 COSMUL_EPSILON = 1e-6
@@ -164,6 +167,17 @@ class KeyedVectors:
             return self.key_to_index.get(key)
         except TypeError:  # an unhashable "key"
             return None
+
+    def other_case(self, key):
+        """A key that differs from ``key`` only in case ("Paris" for "paris", "USA" for "usa"),
+        or None: what a user who typed an unknown word probably meant.  Tries the lower,
+        capitalised, title and upper case forms (a few lookups, no index of the keys)."""
+        if not isinstance(key, str):
+            return None
+        for variant in (key.lower(), key.capitalize(), key.title(), key.upper()):
+            if variant != key and self._find(variant) is not None:
+                return variant
+        return None
 
     def get_index(self, key, default=None):
         """The row index of ``key``; ``default`` if it is unknown and a default is given.
@@ -384,10 +398,23 @@ class KeyedVectors:
     # -- files -------------------------------------------------------------------------------
 
     def save_word2vec_format(self, path, binary=True):
-        """Write the vectors in word2vec format (binary or text; .gz/.bz2 compress; "-" writes
-        text to stdout).  The file is written atomically; see :func:`w2vns.vectors.formats.write_word2vec`.
+        """Write the vectors in word2vec format (binary or text; .gz/.bz2/.xz/.zst compress; "-"
+        writes to stdout).  The file is written atomically; see
+        :func:`w2vns.vectors.formats.write_word2vec`.
         """
         formats.write_word2vec(path, self.index_to_key, self._vectors, binary=binary)
+
+    def save_as(self, path, fmt=None):
+        """Write the vectors to ``path`` in ``fmt`` ("w2vns", "binary" or "text"), by default
+        the format its name asks for (:func:`format_for_path`: ``.w2vns`` a folder, ``.txt`` /
+        ``.vec`` text, else binary; ``.gz``/``.bz2``/``.xz``/``.zst`` compress; ``-`` is
+        stdout).  Returns the format written."""
+        fmt = format_for_path(path, fmt)
+        if fmt == "w2vns":
+            self.save(path)
+        else:
+            self.save_word2vec_format(path, binary=fmt == "binary")
+        return fmt
 
     def save(self, path):
         """Write the vectors as a w2vns folder (:mod:`w2vns.native`) that :meth:`load` maps into
@@ -397,27 +424,34 @@ class KeyedVectors:
 
     @classmethod
     def load_word2vec_format(cls, path, binary=None, limit=None,
-                             unicode_errors="surrogateescape"):
-        """Load a word2vec binary or text file (as written by word2vec, gensim, fastText or
-        w2vns; compressed or not); ``binary=None`` autodetects, ``limit=N`` loads the first N
-        vectors.  Words that are not UTF-8 are kept (see :func:`w2vns.vectors.formats.read_word2vec`).
+                             unicode_errors="surrogateescape", no_header=None):
+        """Load a word2vec binary or text file (as written by word2vec, gensim, fastText,
+        GloVe or w2vns; compressed or not; a path, ``-`` or a URL); ``binary=None``
+        autodetects, ``limit=N`` loads the first N vectors, ``no_header=None`` detects a text
+        file without the ``"<count> <dimension>"`` line (GloVe's), True says it has none.
+        Words that are not UTF-8 are kept (see :func:`w2vns.vectors.formats.read_word2vec`).
         Raises :class:`w2vns.vectors.formats.FormatError` for malformed files."""
         read = formats.load_word2vec(path, limit=limit, binary=binary,
-                                     unicode_errors=unicode_errors)
+                                     unicode_errors=unicode_errors, no_header=no_header)
         kv = cls(read.keys, read.vectors)
         kv.source = {"path": os.fspath(path),
                      "format": "word2vec-binary" if read.binary else "word2vec-text",
                      "compression": read.compression, "mmap": False}
+        if not read.header:
+            kv.source["header"] = False
         return kv
 
     @classmethod
-    def load(cls, path, limit=None, mmap=True):
+    def load(cls, path, limit=None, mmap=True, no_header=None):
         """Load vectors from ``path``, detecting the format.
 
-        A w2vns folder (:mod:`w2vns.native`) is memory-mapped (``mmap=False`` reads it into
-        memory); anything else is read as a word2vec binary or text file.  ``limit=N`` keeps
-        the first N words.  ``source`` on the result says what was read: ``path``, ``format``
-        ("w2vns", "word2vec-binary", "word2vec-text"), ``compression`` and ``mmap``.
+        A w2vns folder (:mod:`w2vns.vectors.native`) is memory-mapped (``mmap=False`` reads it
+        into memory); a saved model or checkpoint folder (``w2vns train --save-model DIR``)
+        gives its input vectors (memory-mapped too); anything else is read as a word2vec binary
+        or text file (``no_header``: see :meth:`load_word2vec_format`).  ``limit=N`` keeps the
+        first N words.  ``source`` on the result says what was read: ``path``, ``format``
+        ("w2vns", "w2vns-model", "word2vec-binary", "word2vec-text"), ``compression`` and
+        ``mmap``.
         """
         if native.is_native(path):
             keys, vectors, norms, counts = native.load_native(path, mmap=mmap, limit=limit)
@@ -426,43 +460,63 @@ class KeyedVectors:
             kv.source = {"path": os.fspath(path), "format": "w2vns", "compression": None,
                          "mmap": bool(mmap)}
             return kv
+        if saved_model.is_saved_model(path):
+            keys, vectors, counts, complete = saved_model.load_saved_model(path, mmap=mmap,
+                                                                           limit=limit)
+            kv = cls(keys, vectors, counts=counts)
+            kv.source = {"path": os.fspath(path), "format": "w2vns-model", "compression": None,
+                         "mmap": bool(mmap), "complete": complete}
+            return kv
         if path != "-" and os.path.isdir(path):
-            raise formats.FormatError("%s: a folder, but not a w2vns vectors folder (no %s)"
-                                      % (os.fspath(path), native.META))
-        return cls.load_word2vec_format(path, limit=limit)
+            raise formats.FormatError(
+                "%s: a folder, but neither a w2vns vectors folder (no %s) nor a saved model "
+                "(no %s)"
+                % (os.fspath(path), native.META, saved_model.MANIFEST))
+        return cls.load_word2vec_format(path, limit=limit, no_header=no_header)
+
+
+#: The formats a vectors output can have (see format_for_path).
+FORMATS = ("w2vns", "binary", "text")
 
 
 def format_for_path(path, fmt=None):
-    """The format a vectors file should be written in: ``fmt`` if given ("w2vns", "binary" or
-    "text"), else by name: an existing w2vns folder or a name ending in ``.w2vns`` means the
-    w2vns folder; ``.txt`` / ``.vec`` (also before ``.gz`` / ``.bz2`` / ``.xz``) and ``-``
-    (stdout) mean text; anything else binary."""
-    if fmt:
-        if fmt not in ("w2vns", "binary", "text"):
-            raise ValueError("format must be 'w2vns', 'binary' or 'text', got %r" % (fmt,))
-        return fmt
-    if path == "-":
-        return "text"
-    name = os.fspath(path).lower().rstrip("/" + os.sep)
-    if name.endswith(native.SUFFIX) or native.is_native(path):
-        return "w2vns"
-    for suffix in (".gz", ".bz2", ".xz"):
-        if name.endswith(suffix):
-            name = name[: -len(suffix)]
-    return "text" if name.endswith((".txt", ".vec")) else "binary"
+    """The format a vectors output should be written in: the one rule of ``train -o``,
+    ``convert``, ``tune -o`` and :meth:`KeyedVectors.save_as`.
+
+    ``fmt`` if given ("w2vns", "binary" or "text"); else by name: an existing w2vns folder or
+    a name ending in ``.w2vns`` means the memory-mapped w2vns folder; ``.txt`` / ``.vec``
+    (also before a compression suffix: ``.gz``, ``.bz2``, ``.xz``, ``.zst``) and ``-``
+    (stdout) mean text; anything else binary.  Raises ValueError for a format that cannot be
+    written there: a w2vns folder to stdout, or compressed.
+    """
+    if fmt is not None and fmt not in FORMATS:
+        raise ValueError("format must be 'w2vns', 'binary' or 'text', got %r" % (fmt,))
+    path = os.fspath(path)
+    name = path.lower().rstrip("/" + os.sep)
+    bare = compression.strip_suffix(name)
+    if fmt is None:
+        if path == "-":
+            fmt = "text"
+        elif bare.endswith(native.SUFFIX) or native.is_native(path):
+            fmt = "w2vns"
+        else:
+            fmt = "text" if bare.endswith((".txt", ".vec")) else "binary"
+    if fmt == "w2vns":
+        if path == "-":
+            raise ValueError("a w2vns folder cannot be written to stdout: give a folder name, "
+                             "or --format text or binary")
+        if bare != name:
+            raise ValueError("%s: a w2vns folder cannot be compressed; name it %s"
+                             % (path, os.path.basename(compression.strip_suffix(path))))
+    return fmt
 
 
-def convert(source, target, fmt=None, limit=None):
+def convert(source, target, fmt=None, limit=None, no_header=None):
     """Copy the vectors in ``source`` (any format :meth:`KeyedVectors.load` reads) to
     ``target`` in ``fmt`` (default: by :func:`format_for_path`); ``limit=N`` keeps the first N
-    words.  ``target`` is written atomically; ``"-"`` writes text to stdout.  Returns the
-    loaded KeyedVectors."""
+    words.  ``target`` is written atomically; ``"-"`` writes to stdout.  Returns the loaded
+    KeyedVectors."""
     fmt = format_for_path(target, fmt)
-    if fmt == "w2vns" and target == "-":
-        raise ValueError("a w2vns folder cannot be written to stdout")
-    kv = KeyedVectors.load(source, limit=limit)
-    if fmt == "w2vns":
-        kv.save(target)
-    else:
-        kv.save_word2vec_format(target, binary=fmt == "binary" and target != "-")
+    kv = KeyedVectors.load(source, limit=limit, no_header=no_header)
+    kv.save_as(target, fmt)
     return kv
