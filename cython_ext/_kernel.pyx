@@ -280,10 +280,12 @@ cdef inline float sigmoid_gradient(float f, float label, float alpha) noexcept n
     return label * alpha
 
 
-cdef float logistic_gradients(Config *c, const float *scores, int n_out, float alpha,
-                              float *grads) noexcept nogil:
+cdef float logistic_gradients(Config *c, const float *scores, int n_out, int n_pos,
+                              float alpha, float *grads) noexcept nogil:
     """Binary logistic loss of [positive, noise...]: ``grads`` holds their logits on entry and
     the gradient scales on return, g = (label - sigmoid(logit)) * alpha; returns the loss.
+    The first ``n_pos`` targets have label 1: one, or none in a distributed cell whose output
+    block does not hold the centre (``Scratch.no_positive``, see ``GroupKernel``).
 
     Self-adversarial (Sun et al. 2019): each noise word's gradient and loss are weighted by
     k * softmax(s_j / T) over the noise words, the weights held constant (no gradient flows
@@ -297,21 +299,22 @@ cdef float logistic_gradients(Config *c, const float *scores, int n_out, float a
     cdef int t
     cdef float logit, loss = 0, top, total, weight
     cdef float *logits = grads  # overwritten by the gradients as they are computed
-    cdef bint adversarial = c.adv_temperature > 0 and n_out > 1
+    cdef bint adversarial = c.adv_temperature > 0 and n_out > n_pos
     if adversarial:
-        top = scores[1]
-        for t in range(2, n_out):
+        top = scores[n_pos]
+        for t in range(n_pos + 1, n_out):
             if scores[t] > top:
                 top = scores[t]
         total = 0
-        for t in range(1, n_out):
+        for t in range(n_pos, n_out):
             total += expf((scores[t] - top) / c.adv_temperature)
-    loss = neg_log_sigmoid(logits[0])
-    grads[0] = sigmoid_gradient(logits[0], 1, alpha)
-    for t in range(1, n_out):
+    for t in range(n_pos):
+        loss += neg_log_sigmoid(logits[t])
+        grads[t] = sigmoid_gradient(logits[t], 1, alpha)
+    for t in range(n_pos, n_out):
         weight = 1
         if adversarial:
-            weight = (n_out - 1) * expf((scores[t] - top) / c.adv_temperature) / total
+            weight = (n_out - n_pos) * expf((scores[t] - top) / c.adv_temperature) / total
         logit = logits[t]
         loss += weight * neg_log_sigmoid(-logit)
         grads[t] = weight * sigmoid_gradient(logit, 0, alpha)
@@ -420,8 +423,7 @@ cdef float update_window(Config *c, Scratch *s, uint32_t centre, int m, float al
     input vectors. NCE biases get the sum of their output's gradients over the window, like
     the output rows.
     """
-    cdef int dim = c.dim, n_out, j, t, j0
-    cdef float loss = 0
+    cdef int dim = c.dim, n_out, j
     for j in range(m):
         s.inputs[j] = input_row(c, s, s.contexts[j])
     if c.hard > 0:
@@ -429,6 +431,15 @@ cdef float update_window(Config *c, Scratch *s, uint32_t centre, int m, float al
         for j in range(m):
             axpy(1.0, s.inputs[j], s.query, dim)
     n_out = c.objective.choose_targets(c, s, centre, rng)
+    return update_targets(c, s, n_out, m, alpha)
+
+
+cdef float update_targets(Config *c, Scratch *s, int n_out, int m, float alpha) noexcept nogil:
+    """The arithmetic of ``update_window`` once its rows are chosen: the m input rows in
+    ``s.inputs`` against the n_out output rows in ``s.rows`` (targets ``s.targets``); returns
+    the loss."""
+    cdef int dim = c.dim, j, t, j0
+    cdef float loss = 0
     # Every row below is read, then written: fetch them all writable at once (see simd.h);
     # not thousands, though, which would only evict each other.
     if n_out <= TARGET_TILE:
@@ -602,7 +613,7 @@ cdef float sgns_gradients(Config *c, Scratch *s, const float *scores, int n_out,
     cdef int t
     for t in range(n_out):
         grads[t] = scores[t]
-    return logistic_gradients(c, scores, n_out, alpha, grads)
+    return logistic_gradients(c, scores, n_out, 1 - s.no_positive, alpha, grads)
 
 
 cdef float nce_gradients(Config *c, Scratch *s, const float *scores, int n_out, float alpha,
@@ -619,7 +630,7 @@ cdef float nce_gradients(Config *c, Scratch *s, const float *scores, int n_out, 
             logit = logit + c.output_bias[s.targets[t]]
         logit = logit - c.log_kq[s.targets[t]]
         grads[t] = logit
-    return logistic_gradients(c, scores, n_out, alpha, grads)
+    return logistic_gradients(c, scores, n_out, 1 - s.no_positive, alpha, grads)
 
 
 cdef void prefetch_centre(Config *c, uint32_t centre) noexcept nogil:
@@ -1001,4 +1012,246 @@ cdef class Kernel:
 
     def request_stop(self):
         """Ask every worker to stop at its next sentence."""
+        self.stop_flag[0] = 1
+
+
+# ---------------------------------------------------------------------------------------------
+# One cell of the distributed schedule (w2vns.distributed): input block A x output block B.
+#
+# The vocabulary's ids are dealt to K blocks in frequency order, boustrophedon (0..K-1, then
+# K-1..0, ...: every block gets a fair share of the frequent words); an id's row in its block
+# is id // K. A cell trains the groups of a plan (cython_ext/_plan.pyx): a window's contexts
+# that fall in input block A (local rows of A), with the window's centre (a global id) and the
+# blocks its k noise words fall in (drawn by the plan from the blocks' noise masses, k bytes
+# packed four to a uint32):
+#
+#     [centre, m, blocks[(k + 3) / 4], x_1 .. x_m]
+#
+# Cell (A, B) trains the centre when B holds it, and one noise word for each of the k blocks
+# that is B, drawn from B's share of the noise distribution. Over the K cells of A, each group
+# gets its centre once and exactly k noise words, each distributed as count^power over the
+# whole vocabulary (block, then word within the block).
+
+cdef inline uint32_t divide(uint32_t word, uint32_t nblocks, double inverse) noexcept nogil:
+    """word // nblocks without a division instruction (tens of cycles, and the planner and
+    the cells take one per id): a multiplication by 1 / nblocks, corrected by one if the
+    rounding made it wrong."""
+    cdef uint32_t q = <uint32_t>(word * inverse)
+    if <uint64_t>q * nblocks > word:
+        q -= 1
+    elif <uint64_t>(q + 1) * nblocks <= word:
+        q += 1
+    return q
+
+
+cdef inline uint32_t snake_block(uint32_t word, uint32_t nblocks, double inverse) noexcept nogil:
+    """The block of a global id (boustrophedon dealing: see cython_ext/_kernel.pyx)."""
+    cdef uint32_t q = divide(word, nblocks, inverse), j = word - q * nblocks
+    return j if (q & 1) == 0 else nblocks - 1 - j
+
+
+cdef struct Group:
+    # One group's update in cell (A, B), prepared a group ahead (rows fetched meanwhile).
+    const uint32_t *contexts
+    uint32_t m
+    uint32_t start           # where the group starts in its piece
+    int n_out
+    int n_pos
+    uint32_t targets[65]     # the centre (if positive) and the noise words in B
+
+
+cdef int64_t prepare_group(Config *c, const uint32_t *groups, int64_t p, int64_t length,
+                           uint32_t nblocks, double inverse, uint32_t block, uint64_t *rng,
+                           Group *g, bint fetch) noexcept nogil:
+    """Read the group at groups[p] into ``g`` (its targets drawn), start fetching its rows if
+    ``fetch``; return where the next group starts (``length`` when none is left)."""
+    cdef uint32_t centre = groups[p], d, w, words = (<uint32_t>c.negative + 3) >> 2
+    cdef const uint32_t *blocks = groups + p + 2
+    g.m = groups[p + 1]
+    g.start = <uint32_t>p
+    g.contexts = groups + p + 2 + words
+    g.n_out = 0
+    g.n_pos = 0
+    if snake_block(centre, nblocks, inverse) == block:
+        g.targets[0] = divide(centre, nblocks, inverse)
+        g.n_out = 1
+        g.n_pos = 1
+    for d in range(<uint32_t>c.negative):
+        if ((blocks[d >> 2] >> (8 * (d & 3))) & 0xFF) == block:
+            w = alias_draw(rng, c.noise_prob, c.noise_alias, c.vocab_size)
+            if g.n_pos and w == g.targets[0]:
+                continue  # a noise word equal to the centre is skipped, as on one machine
+            g.targets[g.n_out] = w
+            g.n_out += 1
+    if fetch and g.n_out > 0:
+        for d in range(<uint32_t>g.n_out):
+            prefetch_write(c.syn1neg + <int64_t>g.targets[d] * c.row, c.dim)
+        for d in range(g.m):
+            prefetch_write(c.syn0 + <int64_t>g.contexts[d] * c.row, c.dim)
+    p += 2 + words + g.m
+    return p if p < length else length
+
+
+cdef int train_groups(Config *c, int thread, const uint32_t *groups, int64_t length,
+                      uint32_t nblocks, uint32_t block, double alpha_start, double alpha_end,
+                      uint64_t *rng, uint32_t *record, int64_t *recorded) noexcept nogil:
+    """Train (or, with ``record``, list as (output, input, label, group, j) rows) the groups
+    of groups[0:length]; 0, or -1 without memory."""
+    cdef Scratch s
+    cdef Group groups_ahead[2]
+    cdef Group *g
+    cdef int64_t p = 0, since_update = 0, n_rec = 0
+    cdef uint32_t j, d
+    cdef int current = 0
+    cdef double loss = 0, pairs = 0
+    cdef float alpha = <float>alpha_start
+    cdef bint fetch = record == NULL
+    cdef double inverse = 1.0 / nblocks
+    if scratch_alloc(c, &s) != 0:
+        scratch_free(&s)
+        return -1
+    groups_ahead[0].m = 0  # m == 0 marks the end (a group has at least one context)
+    if length > 0:
+        p = prepare_group(c, groups, 0, length, nblocks, inverse, block, rng,
+                          &groups_ahead[0], fetch)
+    while True:
+        g = &groups_ahead[current]
+        if g.m == 0:
+            break
+        # The next group's targets are drawn and its rows fetched while this one computes.
+        if p < length:
+            p = prepare_group(c, groups, p, length, nblocks, inverse, block, rng,
+                              &groups_ahead[1 - current], fetch)
+        else:
+            groups_ahead[1 - current].m = 0
+        if g.n_out > 0 and g.m > 0:
+            if record != NULL:
+                for d in range(<uint32_t>g.n_out):
+                    for j in range(g.m):
+                        record[5 * n_rec] = g.targets[d]
+                        record[5 * n_rec + 1] = g.contexts[j]
+                        record[5 * n_rec + 2] = 1 if <int>d < g.n_pos else 0
+                        record[5 * n_rec + 3] = g.start
+                        record[5 * n_rec + 4] = j
+                        n_rec += 1
+            else:
+                for j in range(g.m):
+                    s.inputs[j] = c.syn0 + <int64_t>g.contexts[j] * c.row
+                for d in range(<uint32_t>g.n_out):
+                    s.targets[d] = g.targets[d]
+                    s.rows[d] = c.syn1neg + <int64_t>g.targets[d] * c.row
+                s.no_positive = 1 - g.n_pos
+                loss += update_targets(c, &s, g.n_out, <int>g.m, alpha)
+            pairs += g.m * g.n_pos
+        current = 1 - current
+        since_update += 1
+        if since_update >= 4096:  # the learning rate follows the position in the piece
+            since_update = 0
+            alpha = <float>(alpha_start + (alpha_end - alpha_start) * p / length)
+            if c.stop[0]:
+                break
+    c.loss[thread * SLOT] += loss
+    c.loss[thread * SLOT + 1] += pairs
+    recorded[0] = n_rec
+    scratch_free(&s)
+    return 0
+
+
+cdef class GroupKernel:
+    """The cells of the distributed backend: ``train(thread, groups, ...)`` runs without the GIL.
+
+    ``syn0`` holds input block A's rows and ``syn1neg`` output block B's (the same row stride);
+    ``noise_prob``/``noise_alias`` are B's share of the noise distribution (an alias table over
+    its local rows). The caller (w2vns.distributed.cells) trusts its plans: their ids fit the
+    blocks (the plan was made for this vocabulary and K).
+    """
+    cdef Config c
+    cdef object _refs
+    cdef readonly object loss, stop_flag, rng_state
+    cdef uint32_t nblocks, block
+    cdef int64_t unused_words
+
+    def __init__(self, float[:, :] syn0, float[:, :] syn1neg, const uint32_t[::1] noise_prob,
+                 const uint32_t[::1] noise_alias, int nblocks, int block, int window,
+                 int negative, int threads, uint64_t seed):
+        cdef int t
+        if syn0.shape[1] != syn1neg.shape[1] or syn0.strides[0] != syn1neg.strides[0]:
+            raise ValueError("the blocks' rows differ in size or stride")
+        if syn0.strides[1] != sizeof(float) or syn0.strides[0] % sizeof(float):
+            raise ValueError("weight rows must be contiguous float32")
+        if noise_prob.shape[0] != syn1neg.shape[0] or noise_alias.shape[0] != syn1neg.shape[0]:
+            raise ValueError("the noise table does not match the output block")
+        if not (1 <= nblocks <= 256 and 0 <= block < nblocks):
+            raise ValueError("bad block (nblocks in 1..256)")
+        if syn0.shape[0] == 0 or syn1neg.shape[0] == 0:
+            raise ValueError("empty block")
+        if window < 0 or not 0 <= negative <= 64 or threads < 1:
+            raise ValueError("window must be >= 0, negative in 0..64, threads >= 1")
+        self.loss = np.zeros(threads * SLOT, dtype=np.float64)
+        self.stop_flag = np.zeros(1, dtype=np.intc)
+        self.rng_state = np.array([(seed * 0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019 * (t + 1)) % 2**64
+                                   for t in range(threads)], dtype=np.uint64).repeat(SLOT)
+        self._refs = (syn0, syn1neg, noise_prob, noise_alias)
+        cdef double[::1] ls = self.loss
+        cdef int[::1] st = self.stop_flag
+        memset(&self.c, 0, sizeof(Config))
+        self.c.syn0 = &syn0[0, 0]
+        self.c.syn1neg = &syn1neg[0, 0]
+        self.c.noise_prob = &noise_prob[0]
+        self.c.noise_alias = &noise_alias[0]
+        self.c.vocab_size = <uint32_t>syn1neg.shape[0]
+        self.c.dim = <int>syn0.shape[1]
+        self.c.row = <int>(syn0.strides[0] // sizeof(float))
+        self.c.window = window
+        self.c.negative = negative
+        self.c.objective = OBJECTIVE_TABLE[_OBJECTIVES["sgns"][0]]
+        self.c.max_targets = negative + 1
+        self.c.words_done = &self.unused_words
+        self.c.loss = &ls[0]
+        self.c.threads = threads
+        self.c.stop = &st[0]
+        self.c.fast = 1
+        self.nblocks = <uint32_t>nblocks
+        self.block = <uint32_t>block
+
+    def train(self, int thread, const uint32_t[::1] groups, double alpha_start,
+              double alpha_end):
+        """Train one piece of groups as thread ``thread``, the learning rate going linearly
+        from ``alpha_start`` to ``alpha_end`` over it."""
+        cdef uint64_t[::1] rng = self.rng_state
+        cdef int result
+        cdef int64_t n = 0
+        if thread < 0 or thread >= self.c.threads:
+            raise IndexError(thread)
+        if groups.shape[0] == 0:
+            return
+        with nogil:
+            result = train_groups(&self.c, thread, &groups[0], groups.shape[0], self.nblocks,
+                                  self.block, alpha_start, alpha_end, &rng[thread * SLOT],
+                                  NULL, &n)
+        if result < 0:
+            raise MemoryError()
+
+    def record(self, const uint32_t[::1] groups):
+        """Test hook: what ``train`` would update, as an (n, 5) array of (output row of B,
+        input row of A, label, group, j) rows: label 1 for the centre and 0 for noise words,
+        group where the group starts in ``groups``, j the input's place in its group (so the
+        rows with j == 0 list each noise word drawn once)."""
+        cdef uint64_t[::1] rng = self.rng_state
+        cdef int64_t n = 0, capacity = 0, p = 0
+        cdef int64_t words = (self.c.negative + 3) // 4
+        while p + 2 <= groups.shape[0]:
+            capacity += groups[p + 1] * (self.c.negative + 1)
+            p += 2 + words + groups[p + 1]
+        out = np.zeros((max(capacity, 1), 5), dtype=np.uint32)
+        cdef uint32_t[:, ::1] view = out
+        if groups.shape[0] == 0:
+            return out[:0]
+        with nogil:
+            train_groups(&self.c, 0, &groups[0], groups.shape[0], self.nblocks, self.block,
+                         0, 0, &rng[0], &view[0, 0], &n)
+        return out[:n]
+
+    def request_stop(self):
+        """Ask every thread to stop at its next check (a few thousand groups)."""
         self.stop_flag[0] = 1
