@@ -44,7 +44,8 @@ def extension(module, fast_math=False):
 setup(
     ext_modules=cythonize(
         [extension("corpus._encode"), extension("corpus._sampling"),
-         extension("training._kernel", fast_math=True)],
+         extension("training._kernel", fast_math=True), extension("corpus._phrases"),
+         extension("distributed._plan")],
         include_path=["cython_ext"],
         compiler_directives={"language_level": 3},
         annotate=bool(os.environ.get("W2VNS_ANNOTATE")),

@@ -10,6 +10,8 @@ by a chunk boundary is carried over to the next chunk. A token longer than ``max
 (a line of binary junk, or gigabytes without whitespace) is truncated to that many bytes, backed
 off to a UTF-8 character boundary, and counted in ``truncated_tokens``: like word2vec's
 MAX_STRING, it keeps the carry buffer and the vocabulary arena bounded whatever the input.
+With ``keep_empty_lines`` an empty (or blank) line is a sentence of its own, so that ``decode``
+gives back as many lines as were read (the phrase rewriter keeps line alignment this way).
 """
 import numpy as np
 cimport numpy as cnp
@@ -56,17 +58,20 @@ cdef class Encoder:
     cdef uint8_t *carry           # a token cut by the chunk boundary
     cdef int64_t carry_len, carry_cap
     cdef int64_t sentence_len
+    cdef int64_t line_start_tokens   # tokens seen when the current line began
+    cdef readonly bint keep_empty_lines
     cdef readonly int64_t max_sentence_length, max_token_bytes
     cdef readonly int64_t tokens, sentences, truncated_tokens
 
     def __cinit__(self, int64_t max_sentence_length=_shared.MAX_SENTENCE_LENGTH,
-                  int64_t max_token_bytes=_shared.MAX_TOKEN_BYTES):
+                  int64_t max_token_bytes=_shared.MAX_TOKEN_BYTES, bint keep_empty_lines=False):
         if max_sentence_length < 1:
             raise ValueError("max_sentence_length must be >= 1")
         if max_token_bytes < 1:
             raise ValueError("max_token_bytes must be >= 1")
         self.max_sentence_length = max_sentence_length
         self.max_token_bytes = max_token_bytes
+        self.keep_empty_lines = keep_empty_lines
         self.arena_cap = 1 << 20
         self.words_cap = 1 << 16
         # One byte more than a token may keep: the first dropped byte tells whether the cut
@@ -229,11 +234,14 @@ cdef class Encoder:
                         if k < 0:
                             break
                         in_token = False
-                    if c == 10 and self.sentence_len > 0:
-                        o[k] = SENT
-                        k += 1
-                        self.sentences += 1
-                        self.sentence_len = 0
+                    if c == 10:
+                        if self.sentence_len > 0 or (self.keep_empty_lines and
+                                                     self.tokens == self.line_start_tokens):
+                            o[k] = SENT
+                            k += 1
+                            self.sentences += 1
+                            self.sentence_len = 0
+                        self.line_start_tokens = self.tokens
                 elif not in_token:
                     in_token = True
                     start = i
@@ -258,7 +266,48 @@ cdef class Encoder:
             k += 1
             self.sentences += 1
             self.sentence_len = 0
+        self.line_start_tokens = self.tokens
         return k
+
+    def decode(self, const uint32_t[::1] ids, uint8_t[::1] out, bint line_start=True):
+        """Write ``ids`` back as text into ``out``: words separated by one space, each
+        ``SENTENCE_END`` a newline. ``line_start``: whether the text so far ends a line.
+
+        Stops at the first word that does not fit; returns ``(ids consumed, bytes written,
+        line_start)`` for the next call. ``out`` must hold the longest word plus one byte.
+        """
+        cdef Py_ssize_t n = ids.shape[0], cap = out.shape[0], i = 0, k = 0
+        cdef uint32_t w
+        cdef uint32_t length
+        cdef int64_t bad = -1
+        with nogil:
+            while i < n:
+                w = ids[i]
+                if w == SENT:
+                    if k == cap:
+                        break
+                    out[k] = 10
+                    k += 1
+                    line_start = True
+                elif w >= self.n_words:
+                    bad = w
+                    break
+                else:
+                    length = self.word_len[w]
+                    if k + length + (0 if line_start else 1) > cap:
+                        break
+                    if not line_start:
+                        out[k] = 32
+                        k += 1
+                    memcpy(&out[k], self.arena + self.word_off[w], length)
+                    k += length
+                    line_start = False
+                i += 1
+        if bad >= 0:
+            raise ValueError("id %d is not a word of this encoder" % bad)
+        if i == 0 and n > 0:
+            raise ValueError("output buffer too small for one word")
+        return i, k, line_start
 
     @property
     def vocab_size(self):

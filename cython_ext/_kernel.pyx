@@ -17,18 +17,21 @@ and how their scores turn into gradients. Both loops call it and never name a lo
 objectives are at the end of this file, with the table ``OBJECTIVES`` that names them for the
 Python side (w2vns/training/losses.py). Negative sampling's variants share one target chooser
 (``choose_negatives``: plain or hard negatives) and one logistic step (``logistic_gradients``:
-optional self-adversarial weights); SGNS and NCE differ only in their logits.
+optional self-adversarial weights); SGNS and NCE differ only in their logits. The softmax
+family: hierarchical softmax (the centre's path in a Huffman tree, a logistic step per node),
+the exact softmax (every word a target) and sampled softmax (the centre and noise draws,
+logits corrected by -log(k q(w))) share one softmax cross-entropy step.
 """
 import numpy as np
 cimport numpy as cnp
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int64_t, int32_t
 from libc.stdlib cimport malloc, calloc, free
-from libc.math cimport exp, expf, log
+from libc.math cimport exp, expf, log, logf
 from libc.string cimport memcpy, memset
 from _rng cimport next_u64, bounded, alias_draw, keep_token
 cimport _shared
 from _shared cimport (Config, Scratch, Objective, SENTENCE_END, MAX_SENTENCE_LENGTH, SLOT,
-                      choose_targets_fn, gradients_fn)
+                      choose_targets_fn, gradients_fn, prefetch_fn)
 
 cnp.import_array()
 
@@ -48,6 +51,16 @@ cdef enum:
     # the sum overshoots (16 threads with hot_sync 256, ~40 updates of the top rows per
     # merge, diverged to NaN). The default hot_sync of 64 gives the top rows ~10.
     HOT_MAX_USES = 16
+    # The fast loop works on the output rows this many at a time (12.8 kB at 100 dimensions):
+    # a tile stays in L1 while every context of the window passes over it, so an objective
+    # with thousands of targets (the exact softmax) reads each output row once per pass
+    # instead of once per context. A multiple of 4, accumulate's step: for up to this many
+    # targets the arithmetic is the same as one pass over all of them.
+    TARGET_TILE = 32
+# Scores (and gradients) of one chunk of a window's contexts take at most this many floats
+# (4 MiB): with tens of thousands of targets and whole-line contexts (window 0), a window is
+# done a chunk of contexts at a time.
+cdef int64_t CHUNK_FLOATS = 1 << 20
 # Table index per unit of score (word2vec writes this in integer arithmetic, 83 instead of 83.3).
 cdef float EXP_SCALE = EXP_TABLE_SIZE / (2.0 * MAX_EXP)
 
@@ -67,11 +80,13 @@ COUNTER_STRIDE = SLOT
 cdef extern from "simd.h" nogil:
     float dot "w2v_dot"(const float *a, const float *b, int n)
     void axpy "w2v_axpy"(float alpha, const float *x, float *y, int n)
+    void accumulate "w2v_accumulate"(float *y, const float *w, float **x, int count, int n)
     void dots "w2v_dots"(float *out, const float *x, float **rows, int count, int n)
     void group_update "w2v_group_update"(float **x, int m, float **rows, int count,
                                          const float *g, float *delta, int n)
     void add_difference "w2v_add_difference"(float *y, const float *a, const float *b, int n)
     void prefetch_write "w2v_prefetch_write"(const float *p, int n)
+    float exp_sum "w2v_exp_sum"(float *x, float top, int n)
 
 
 cdef inline float neg_log_sigmoid(float f) noexcept nogil:
@@ -91,11 +106,16 @@ cdef int scratch_alloc(Config *c, Scratch *s) noexcept nogil:
     cdef int64_t max_m = 2 * c.window if c.window > 0 else MAX_SENTENCE_LENGTH - 1
     cdef int64_t n_out = c.max_targets
     cdef int64_t n_cand = c.hard if c.hard > c.negative else c.negative
+    cdef int64_t chunk
     if not c.fast:
         max_m = 1
-    elif max_m > c.group:
-        max_m = c.group
+    chunk = max_m
+    if chunk > c.group:  # see update_targets
+        chunk = c.group
+    if chunk * n_out > CHUNK_FLOATS:
+        chunk = CHUNK_FLOATS // n_out if n_out < CHUNK_FLOATS else 1
     memset(s, 0, sizeof(Scratch))
+    s.chunk = <int>chunk
     s.sentence = <uint32_t *>malloc(MAX_SENTENCE_LENGTH * sizeof(uint32_t))
     s.contexts = <uint32_t *>malloc(MAX_SENTENCE_LENGTH * sizeof(uint32_t))
     s.inputs = <float **>malloc(max_m * sizeof(float *))
@@ -104,10 +124,11 @@ cdef int scratch_alloc(Config *c, Scratch *s) noexcept nogil:
     s.candidates = <uint32_t *>malloc((n_cand + 1) * sizeof(uint32_t))
     s.batches = <uint32_t *>malloc(2 * (c.negative + 1) * sizeof(uint32_t))
     s.candidate_scores = <float *>malloc((n_cand + 1) * sizeof(float))
-    s.scores = <float *>malloc(max_m * n_out * sizeof(float))
-    s.grads = <float *>malloc(max_m * n_out * sizeof(float))
-    s.errors = <float *>malloc(c.dim * sizeof(float))
-    s.delta = <float *>malloc(n_out * c.dim * sizeof(float))
+    s.scores = <float *>malloc(chunk * n_out * sizeof(float))
+    s.grads = <float *>malloc(chunk * n_out * sizeof(float))
+    s.column = <float *>malloc(chunk * sizeof(float))
+    s.errors = <float *>malloc(chunk * c.dim * sizeof(float))
+    s.delta = <float *>malloc(TARGET_TILE * c.dim * sizeof(float))
     s.query = <float *>malloc(c.dim * sizeof(float))
     if c.hot_rows > 0:
         s.hot_local = <float *>malloc(2 * <int64_t>c.hot_rows * c.row * sizeof(float))
@@ -121,8 +142,8 @@ cdef int scratch_alloc(Config *c, Scratch *s) noexcept nogil:
     if (s.sentence == NULL or s.contexts == NULL or s.inputs == NULL or s.targets == NULL or
             s.rows == NULL or s.candidates == NULL or s.candidate_scores == NULL or
             s.batches == NULL or
-            s.scores == NULL or s.grads == NULL or s.errors == NULL or s.delta == NULL or
-            s.query == NULL):
+            s.scores == NULL or s.grads == NULL or s.column == NULL or s.errors == NULL or
+            s.delta == NULL or s.query == NULL):
         return -1
     return 0
 
@@ -138,6 +159,7 @@ cdef void scratch_free(Scratch *s) noexcept nogil:
     free(s.candidate_scores)
     free(s.scores)
     free(s.grads)
+    free(s.column)
     free(s.errors)
     free(s.delta)
     free(s.query)
@@ -149,8 +171,10 @@ cdef void scratch_free(Scratch *s) noexcept nogil:
 
 
 cdef inline float *hot_shared_row(Config *c, int64_t k) noexcept nogil:
-    """The shared row behind hot copy k (k = matrix * hot_rows + word)."""
-    return (c.syn0 if k < c.hot_rows else c.syn1neg) + (k % c.hot_rows) * c.row
+    """The shared row behind hot copy k (k = matrix * hot_rows + row; matrix 1 is the output
+    matrix the objective's targets index: syn1neg, or HS's inner nodes, whose low ids are the
+    nodes nearest the root, on every path)."""
+    return (c.syn0 if k < c.hot_rows else c.output) + (k % c.hot_rows) * c.row
 
 
 cdef float *hot_row(Config *c, Scratch *s, int matrix, uint32_t w) noexcept nogil:
@@ -227,9 +251,10 @@ cdef inline float *input_row(Config *c, Scratch *s, uint32_t w) noexcept nogil:
 
 
 cdef inline float *output_row(Config *c, Scratch *s, uint32_t w) noexcept nogil:
+    """Row w of the output matrix the objective's targets index (c.output)."""
     if w < c.hot_rows:
         return hot_row(c, s, 1, w)
-    return c.syn1neg + <int64_t>w * c.row
+    return c.output + <int64_t>w * c.row
 
 
 cdef inline void updated(Config *c, Scratch *s) noexcept nogil:
@@ -262,10 +287,12 @@ cdef inline float sigmoid_gradient(float f, float label, float alpha) noexcept n
     return label * alpha
 
 
-cdef float logistic_gradients(Config *c, const float *scores, int n_out, float alpha,
-                              float *grads) noexcept nogil:
+cdef float logistic_gradients(Config *c, const float *scores, int n_out, int n_pos,
+                              float alpha, float *grads) noexcept nogil:
     """Binary logistic loss of [positive, noise...]: ``grads`` holds their logits on entry and
     the gradient scales on return, g = (label - sigmoid(logit)) * alpha; returns the loss.
+    The first ``n_pos`` targets have label 1: one, or none in a distributed cell whose output
+    block does not hold the centre (``Scratch.no_positive``, see ``GroupKernel``).
 
     Self-adversarial (Sun et al. 2019): each noise word's gradient and loss are weighted by
     k * softmax(s_j / T) over the noise words, the weights held constant (no gradient flows
@@ -279,21 +306,22 @@ cdef float logistic_gradients(Config *c, const float *scores, int n_out, float a
     cdef int t
     cdef float logit, loss = 0, top, total, weight
     cdef float *logits = grads  # overwritten by the gradients as they are computed
-    cdef bint adversarial = c.adv_temperature > 0 and n_out > 1
+    cdef bint adversarial = c.adv_temperature > 0 and n_out > n_pos
     if adversarial:
-        top = scores[1]
-        for t in range(2, n_out):
+        top = scores[n_pos]
+        for t in range(n_pos + 1, n_out):
             if scores[t] > top:
                 top = scores[t]
         total = 0
-        for t in range(1, n_out):
+        for t in range(n_pos, n_out):
             total += expf((scores[t] - top) / c.adv_temperature)
-    loss = neg_log_sigmoid(logits[0])
-    grads[0] = sigmoid_gradient(logits[0], 1, alpha)
-    for t in range(1, n_out):
+    for t in range(n_pos):
+        loss += neg_log_sigmoid(logits[t])
+        grads[t] = sigmoid_gradient(logits[t], 1, alpha)
+    for t in range(n_pos, n_out):
         weight = 1
         if adversarial:
-            weight = (n_out - 1) * expf((scores[t] - top) / c.adv_temperature) / total
+            weight = (n_out - n_pos) * expf((scores[t] - top) / c.adv_temperature) / total
         logit = logits[t]
         loss += weight * neg_log_sigmoid(-logit)
         grads[t] = weight * sigmoid_gradient(logit, 0, alpha)
@@ -362,7 +390,7 @@ cdef void draw_ahead(Config *c, uint32_t *batch, uint64_t *rng) noexcept nogil:
         w = alias_draw(rng, c.noise_prob, c.noise_alias, c.vocab_size)
         batch[d] = w
         if w >= c.hot_rows:
-            prefetch_write(c.syn1neg + <int64_t>w * c.row, c.dim)
+            prefetch_write(c.output + <int64_t>w * c.row, c.dim)
 
 
 cdef float update_pair(Config *c, Scratch *s, uint32_t centre, uint32_t context, float alpha,
@@ -389,75 +417,122 @@ cdef float update_pair(Config *c, Scratch *s, uint32_t centre, uint32_t context,
     return loss
 
 
-cdef float update_group(Config *c, Scratch *s, const uint32_t *contexts, int m, int n_out,
-                        bint refetch, float alpha) noexcept nogil:
-    """Shared-negatives update for m contexts of a window against its output rows (s.rows,
-    s.targets, as the objective chose them; HogBatch, Ji et al. 2016); returns the loss.
+cdef float update_window(Config *c, Scratch *s, uint32_t centre, int m, float alpha,
+                         uint64_t *rng) noexcept nogil:
+    """Shared-targets update for one centre word and its m contexts (HogBatch, Ji et al. 2016).
 
-    The output rows stay in L1 while the m input rows stream past: the same arithmetic as m
-    reference updates, with k instead of m*k random output rows. Scores and gradients are
-    computed from the weights as they were at the start of the group; each row's step is
-    summed in registers and written once (simd.h). NCE biases get the sum of their output's
-    gradients over the group, like the output rows. ``refetch``: the rows were fetched for
-    an earlier group; fetch them again, so that hot copies count this use.
+    The centre's targets (its output row and one set of noise rows; HS: its path; softmax:
+    every word) serve every context of the window, so the output rows stay in cache while
+    the m input rows stream past: the same arithmetic as m reference updates, with k instead
+    of m*k random output rows and noise draws. Scores and gradients are computed from the
+    weights as they were at the start of the window, or of its group when it has more than
+    ``c.group`` contexts (see update_targets). Hard negatives are scored against the sum of
+    the window's input vectors. NCE biases get the sum of their output's gradients over the
+    window, like the output rows.
     """
-    cdef int dim = c.dim, j, t
-    cdef float loss = 0, bias_step
+    cdef int dim = c.dim, n_out, j
     for j in range(m):
-        s.inputs[j] = input_row(c, s, contexts[j])
-    if refetch:
+        s.inputs[j] = input_row(c, s, s.contexts[j])
+    if c.hard > 0:
+        memset(s.query, 0, dim * sizeof(float))
+        for j in range(m):
+            axpy(1.0, s.inputs[j], s.query, dim)
+    n_out = c.objective.choose_targets(c, s, centre, rng)
+    return update_targets(c, s, n_out, m, alpha)
+
+
+cdef float update_targets(Config *c, Scratch *s, int n_out, int m, float alpha) noexcept nogil:
+    """The arithmetic of ``update_window`` once its rows are chosen: the m input rows in
+    ``s.inputs`` against the n_out output rows in ``s.rows`` (targets ``s.targets``); returns
+    the loss. The contexts go in groups of at most ``s.chunk`` (``c.group``, fewer when that
+    many contexts' scores would not fit a few MB), of sizes that differ by one at most, each
+    computed from the weights as the groups before it left them.
+
+    Why groups: a batched update computes every context's gradient from the same weights, so
+    the centre's and the noise words' output rows take the summed steps of all the window's
+    contexts at once, where the reference loop takes them one by one, each from the weights
+    the last one left. The contexts of a basket are alike (one user's tastes): their steps
+    add up in one direction and overshoot. With a whole line as the window (hundreds of
+    contexts) the hit rate falls far below the reference loop's, and on text lines of ~600
+    words training diverges. Sharing the noise words is not what costs: the reference loop
+    with one batch of noise words per window is as good as with fresh ones for every pair
+    (docs/recommendation.md has both measurements).
+    """
+    cdef int dim = c.dim, j, t, j0, j1, g, n_groups
+    cdef float loss = 0
+    # Every row below is read, then written: fetch them all writable at once (see simd.h);
+    # not thousands, though, which would only evict each other.
+    if n_out <= TARGET_TILE:
         for t in range(n_out):
-            s.rows[t] = output_row(c, s, s.targets[t])
-    # Every row below is read, then written: fetch them all writable at once (see simd.h).
-    for t in range(n_out):
-        prefetch_write(s.rows[t], dim)
+            prefetch_write(s.rows[t], dim)
     for j in range(m):
         prefetch_write(s.inputs[j], dim)
+    n_groups = (m + s.chunk - 1) // s.chunk
+    j0 = 0
+    for g in range(n_groups):
+        j1 = <int>((<int64_t>(g + 1) * m) // n_groups)  # m = 11, group 10: 5 and 6
+        loss += window_step(c, s, s.inputs + j0, j1 - j0, n_out, alpha)
+        j0 = j1
+    return loss
+
+
+cdef float window_step(Config *c, Scratch *s, float **inputs, int m, int n_out,
+                       float alpha) noexcept nogil:
+    """update_window's arithmetic for m contexts (``inputs``) against the chosen targets.
+
+    Up to TARGET_TILE targets (negative sampling's k + 1), each row's step is summed in
+    registers and written once (simd.h's w2v_dots and w2v_group_update). More (softmax, HS):
+    each pass over the output rows goes a tile of TARGET_TILE rows at a time, every context
+    over the tile before the next one (see TARGET_TILE)."""
+    cdef int dim = c.dim, j, t, t0, tn
+    cdef float loss = 0
+    if n_out <= TARGET_TILE:
+        for j in range(m):
+            dots(s.scores + j * n_out, inputs[j], s.rows, n_out, dim)
+            loss += c.objective.gradients(c, s, s.scores + j * n_out, n_out, alpha,
+                                          s.grads + j * n_out)
+        group_update(inputs, m, s.rows, n_out, s.grads, s.delta, dim)
+        add_output_bias_steps(c, s, m, n_out)
+        return loss
+    # Scores -> gradients, and each context's error from the (still unchanged) output rows.
+    t0 = 0
+    while t0 < n_out:
+        tn = n_out - t0 if n_out - t0 < TARGET_TILE else TARGET_TILE
+        for j in range(m):
+            for t in range(t0, t0 + tn):
+                s.scores[j * n_out + t] = dot(inputs[j], s.rows[t], dim)
+        t0 += TARGET_TILE
     for j in range(m):
-        dots(s.scores + j * n_out, s.inputs[j], s.rows, n_out, dim)
         loss += c.objective.gradients(c, s, s.scores + j * n_out, n_out, alpha,
                                       s.grads + j * n_out)
-    group_update(s.inputs, m, s.rows, n_out, s.grads, s.delta, dim)
+        memset(s.errors + j * dim, 0, dim * sizeof(float))
+    t0 = 0
+    while t0 < n_out:
+        tn = n_out - t0 if n_out - t0 < TARGET_TILE else TARGET_TILE
+        for j in range(m):
+            accumulate(s.errors + j * dim, s.grads + j * n_out + t0, s.rows + t0, tn, dim)
+        t0 += TARGET_TILE
+    for t in range(n_out):
+        for j in range(m):
+            s.column[j] = s.grads[j * n_out + t]
+        accumulate(s.rows[t], s.column, inputs, m, dim)
+    for j in range(m):
+        axpy(1.0, s.errors + j * dim, inputs[j], dim)
+    add_output_bias_steps(c, s, m, n_out)
+    return loss
+
+
+cdef inline void add_output_bias_steps(Config *c, Scratch *s, int m, int n_out) noexcept nogil:
+    """NCE biases take the sum of their output's gradients over the m contexts, like the
+    output rows."""
+    cdef int j, t
+    cdef float bias_step
     if c.output_bias != NULL:
         for t in range(n_out):
             bias_step = 0
             for j in range(m):
                 bias_step = bias_step + s.grads[j * n_out + t]
             c.output_bias[s.targets[t]] += bias_step
-    return loss
-
-
-cdef float update_window(Config *c, Scratch *s, uint32_t centre, int m, float alpha,
-                         uint64_t *rng) noexcept nogil:
-    """The fast loop's update for one centre word and its m contexts (s.contexts): the
-    objective's targets chosen once for the window (hard negatives scored against the sum of
-    its input vectors), and the update in groups of at most ``c.group`` contexts, each from
-    the weights as the groups before it left them. Returns the loss.
-
-    Why groups: a batched update computes every context's gradient from the same weights, so
-    the centre's and the noise words' output rows take the summed steps of all the window's
-    contexts at once, where the reference loop takes them one by one. The contexts of a
-    basket are alike (one user's tastes): their steps add up in one direction and overshoot.
-    With a whole line as the window (hundreds of contexts) the hit rate falls far below the
-    reference loop's, and on text lines of ~600 words training diverges. Sharing the noise
-    words is not what costs: the reference loop with one batch of noise words per window is
-    as good as with fresh ones for every pair (docs/recommendation.md has both measurements).
-    """
-    cdef int n_groups = (m + c.group - 1) // c.group
-    cdef int g, lo, hi, j, n_out
-    cdef float loss = 0
-    if c.hard > 0:
-        memset(s.query, 0, c.dim * sizeof(float))
-        for j in range(m):
-            axpy(1.0, input_row(c, s, s.contexts[j]), s.query, c.dim)
-    n_out = c.objective.choose_targets(c, s, centre, rng)
-    for g in range(n_groups):
-        # Balanced: sizes differ by one at most (m = 11, group 10: 5 and 6, not 10 and 1).
-        lo = <int>((<int64_t>g * m) // n_groups)
-        hi = <int>((<int64_t>(g + 1) * m) // n_groups)
-        loss += update_group(c, s, s.contexts + lo, hi - lo, n_out, g > 0, alpha)
-        updated(c, s)
-    return loss
 
 
 cdef int train_range(Config *c, int thread, int64_t start, int64_t end, uint64_t *rng) noexcept nogil:
@@ -517,8 +592,8 @@ cdef int train_range(Config *c, int thread, int64_t start, int64_t end, uint64_t
                 # The next window's centre row and the context entering it, fetched while
                 # this window computes.
                 # (Hot words' rows are this thread's copies: their shared rows are left alone.)
-                if i + 1 < slen and sentence[i + 1] >= c.hot_rows:
-                    prefetch_write(c.syn1neg + <int64_t>sentence[i + 1] * c.row, c.dim)
+                if c.objective.prefetch != NULL and i + 1 < slen:
+                    c.objective.prefetch(c, sentence[i + 1])
                 if c.window > 0 and i + 1 + c.window < slen and (
                         sentence[i + 1 + c.window] >= c.hot_rows):
                     prefetch_write(c.syn0 + <int64_t>sentence[i + 1 + c.window] * c.row, c.dim)
@@ -540,6 +615,7 @@ cdef int train_range(Config *c, int thread, int64_t start, int64_t end, uint64_t
                 if m > 0:
                     loss += update_window(c, &s, sentence[i], m, alpha, rng)
                     pairs += m
+                    updated(c, &s)
                 s.ahead = NULL
                 continue
             for j in range(lo, hi + 1):
@@ -576,7 +652,7 @@ cdef float sgns_gradients(Config *c, Scratch *s, const float *scores, int n_out,
     cdef int t
     for t in range(n_out):
         grads[t] = scores[t]
-    return logistic_gradients(c, scores, n_out, alpha, grads)
+    return logistic_gradients(c, scores, n_out, 1 - s.no_positive, alpha, grads)
 
 
 cdef float nce_gradients(Config *c, Scratch *s, const float *scores, int n_out, float alpha,
@@ -593,29 +669,168 @@ cdef float nce_gradients(Config *c, Scratch *s, const float *scores, int n_out, 
             logit = logit + c.output_bias[s.targets[t]]
         logit = logit - c.log_kq[s.targets[t]]
         grads[t] = logit
-    return logistic_gradients(c, scores, n_out, alpha, grads)
+    return logistic_gradients(c, scores, n_out, 1 - s.no_positive, alpha, grads)
+
+
+cdef void prefetch_centre(Config *c, uint32_t centre) noexcept nogil:
+    """The centre's own output row (the first target of the sampling objectives)."""
+    if centre >= c.hot_rows:  # a hot word's row is this thread's copy: leave the shared one
+        prefetch_write(c.output + <int64_t>centre * c.row, c.dim)
+
+
+cdef int choose_path(Config *c, Scratch *s, uint32_t centre, uint64_t *rng) noexcept nogil:
+    """Hierarchical softmax: the inner nodes on the centre's path, root first (word2vec's
+    point[]); their rows are in c.output (syn1)."""
+    cdef int64_t start = c.hs_offsets[centre]
+    cdef int n_out = <int>(c.hs_offsets[centre + 1] - start), t
+    s.centre = centre
+    for t in range(n_out):
+        s.targets[t] = c.hs_points[start + t]
+        s.rows[t] = output_row(c, s, s.targets[t])
+    return n_out
+
+
+cdef float hs_gradients(Config *c, Scratch *s, const float *scores, int n_out, float alpha,
+                        float *grads) noexcept nogil:
+    """word2vec's hierarchical softmax step: at each node of the centre's path the label is
+    1 - code (the branch taken), g = (label - sigmoid(f)) * alpha; a node whose score is
+    beyond +-MAX_EXP is skipped (g = 0), as word2vec.c skips it. Returns -log of the path's
+    probability (from the table; monitoring only)."""
+    cdef const uint8_t *codes = c.hs_codes + c.hs_offsets[s.centre]
+    cdef int t
+    cdef float f, label, loss = 0
+    for t in range(n_out):
+        f = scores[t]
+        label = 1 - codes[t]
+        if -MAX_EXP < f < MAX_EXP:  # false for NaN too
+            grads[t] = (label - SIGMOID[<int>((f + MAX_EXP) * EXP_SCALE)]) * alpha
+        else:
+            grads[t] = 0
+        loss += neg_log_sigmoid(f if codes[t] == 0 else -f)
+    return loss
+
+
+cdef int choose_vocabulary(Config *c, Scratch *s, uint32_t centre, uint64_t *rng) noexcept nogil:
+    """The exact softmax: every word, the centre first (the softmax step's true target)."""
+    cdef uint32_t w
+    cdef int n_out = 1
+    s.centre = centre
+    s.targets[0] = centre
+    s.rows[0] = output_row(c, s, centre)
+    for w in range(c.vocab_size):
+        if w != centre:
+            s.targets[n_out] = w
+            s.rows[n_out] = output_row(c, s, w)
+            n_out += 1
+    return n_out
+
+
+cdef int choose_samples(Config *c, Scratch *s, uint32_t centre, uint64_t *rng) noexcept nogil:
+    """Sampled softmax: the centre, then ``negative`` draws from the noise table, all kept (a
+    draw of the centre too: the log-q corrected draws then estimate the softmax's normaliser
+    without bias, and the gradient converges to the softmax's as k grows; with such draws
+    removed it would converge to the softmax over the other words)."""
+    cdef int n_out = 1, d
+    cdef uint32_t w
+    s.centre = centre
+    s.targets[0] = centre
+    for d in range(c.negative):
+        if s.fixed != NULL:
+            if d >= s.n_fixed:
+                break
+            w = s.fixed[d]
+        elif s.ahead != NULL:
+            w = s.ahead[d]
+        else:
+            w = alias_draw(rng, c.noise_prob, c.noise_alias, c.vocab_size)
+        s.targets[n_out] = w
+        n_out += 1
+    s.ahead = NULL
+    for d in range(n_out):
+        s.rows[d] = output_row(c, s, s.targets[d])
+    return n_out
+
+
+cdef float softmax_cross_entropy(int n_out, float alpha, float *grads) noexcept nogil:
+    """Softmax cross-entropy with the true target first: ``grads`` holds the n_out logits on
+    entry and the gradient scales on return, g_t = (1[t = 0] - p_t) * alpha with p the
+    softmax of the logits; returns -log p_0. The largest logit is subtracted before exp
+    (simd.h's, vectorised: thousands per context for the exact softmax)."""
+    cdef int t
+    cdef float top = grads[0], first = grads[0], total, scale
+    for t in range(1, n_out):
+        if grads[t] > top:
+            top = grads[t]
+    total = exp_sum(grads, top, n_out)
+    scale = -alpha / total
+    for t in range(n_out):
+        grads[t] = grads[t] * scale
+    grads[0] += alpha
+    return top + logf(total) - first
+
+
+cdef float softmax_gradients(Config *c, Scratch *s, const float *scores, int n_out, float alpha,
+                             float *grads) noexcept nogil:
+    """The exact softmax over the vocabulary: the logit is the score u.v."""
+    memcpy(grads, scores, n_out * sizeof(float))
+    return softmax_cross_entropy(n_out, alpha, grads)
+
+
+cdef float sampled_softmax_gradients(Config *c, Scratch *s, const float *scores, int n_out,
+                                     float alpha, float *grads) noexcept nogil:
+    """Sampled softmax (Jean et al. 2015; Bengio & Senecal 2008): the logit of each target,
+    the true word's included, is s - log(k q(w)), k q(w) the expected number of draws of w, so
+    that sum over the draws of exp(s)/(k q) estimates the softmax's normaliser."""
+    cdef int t
+    for t in range(n_out):
+        grads[t] = scores[t] - c.log_kq[s.targets[t]]
+    return softmax_cross_entropy(n_out, alpha, grads)
 
 
 cdef Objective OBJECTIVE_TABLE[16]
-# name -> (index in OBJECTIVE_TABLE, tables it needs, extras it may update)
+# name -> (index in OBJECTIVE_TABLE, tables it needs, extras it may update, the extra its
+# targets index or None for syn1neg)
 _OBJECTIVES = {}
 
 
 cdef _register(str name, choose_targets_fn choose, gradients_fn gradients, bint draws_noise,
-               tuple tables=(), tuple extras=()):
+               prefetch_fn prefetch=NULL, tuple tables=(), tuple extras=(), str output=None):
+    """Add an objective. ``prefetch``: fetches the next centre's target rows (NULL: none);
+    ``output``: the extra (a matrix with the weights' row layout) whose rows its targets are,
+    instead of syn1neg."""
     cdef int index = len(_OBJECTIVES)
     OBJECTIVE_TABLE[index].choose_targets = choose
     OBJECTIVE_TABLE[index].gradients = gradients
     OBJECTIVE_TABLE[index].draws_noise = draws_noise
-    _OBJECTIVES[name] = (index, tables, extras)
+    OBJECTIVE_TABLE[index].prefetch = prefetch
+    _OBJECTIVES[name] = (index, tables, extras, output)
 
 
-_register("sgns", choose_negatives, sgns_gradients, True)
-_register("nce", choose_negatives, nce_gradients, True, tables=("log_kq",),
+_register("sgns", choose_negatives, sgns_gradients, True, prefetch_centre)
+_register("nce", choose_negatives, nce_gradients, True, prefetch_centre, tables=("log_kq",),
           extras=("output_bias",))
+# (Prefetching the deeper nodes of the next centre's path measured no faster: 10M tokens.)
+_register("hs", choose_path, hs_gradients, False, NULL,
+          tables=("hs_offsets", "hs_points", "hs_codes"), extras=("syn1",), output="syn1")
+_register("softmax", choose_vocabulary, softmax_gradients, False)
+_register("sampled-softmax", choose_samples, sampled_softmax_gradients, True, prefetch_centre,
+          tables=("log_kq",))
 
 #: The objectives this kernel implements, by name.
 OBJECTIVES = tuple(_OBJECTIVES)
+
+
+def _check_paths(offsets, points, codes, vocab_size):
+    """ValueError unless the hs_* tables are paths of every word through vocab_size - 1 inner
+    nodes (the kernel reads them unchecked)."""
+    offsets = np.asarray(offsets)
+    if (len(offsets) != vocab_size + 1 or offsets[0] != 0 or (np.diff(offsets) < 1).any()
+            or offsets[len(offsets) - 1] != len(points) or len(points) != len(codes)):
+        raise ValueError("hs_offsets must give every word a path of at least one node")
+    if len(points) and (np.asarray(points).max() >= vocab_size - 1
+                        or np.asarray(codes).max() > 1):
+        raise ValueError("hs_points must be inner nodes (< %d) and hs_codes 0 or 1"
+                         % (vocab_size - 1))
 
 
 cdef class Kernel:
@@ -630,8 +845,8 @@ cdef class Kernel:
     ``output_bias``). ``tables``: "keep", "noise_prob", "noise_alias" (the samplers' tables)
     and the objective's own (e.g. "log_kq"). ``settings``: an object with objective, window,
     negative, max_targets, alpha, min_alpha, total_words, threads, seed, fast,
-    hard_negatives, adversarial_temperature, hot_rows, hot_sync and context_group (the fast
-    loop updates a window in groups of at most that many contexts; 0: one group).
+    hard_negatives, adversarial_temperature, hot_rows, hot_sync and context_group (the
+    fast loop updates a window in groups of at most that many contexts; 0: one group).
     """
     cdef Config c
     cdef object _refs            # keeps the arrays behind the raw pointers alive
@@ -662,7 +877,7 @@ cdef class Kernel:
         if settings.objective not in _OBJECTIVES:
             raise ValueError("unknown objective %r (this kernel has: %s)"
                              % (settings.objective, ", ".join(OBJECTIVES)))
-        index, needed, allowed = _OBJECTIVES[settings.objective]
+        index, needed, allowed, output = _OBJECTIVES[settings.objective]
         self.c.objective = OBJECTIVE_TABLE[index]
         self.words_done = np.zeros(threads * SLOT, dtype=np.int64)
         self.loss = np.zeros(threads * SLOT, dtype=np.float64)
@@ -672,29 +887,39 @@ cdef class Kernel:
                                    for t in range(threads)], dtype=np.uint64).repeat(SLOT)
         self.c.log_kq = NULL
         self.c.output_bias = NULL
+        self.c.syn1 = NULL
+        self.c.hs_offsets = NULL
+        self.c.hs_points = NULL
+        self.c.hs_codes = NULL
         refs = [weights, stream, tables]
         for name in needed:
             if tables.get(name) is None:
                 raise ValueError("the %s objective needs the table %r"
                                  % (settings.objective, name))
+        if output is not None and weights.extras.get(output) is None:
+            raise ValueError("the %s objective needs the array %r" % (settings.objective, output))
         for name, array in list(tables.items()) + list(weights.extras.items()):
             if name in ("keep", "noise_prob", "noise_alias") or array is None:
                 continue
             if name not in needed + allowed:
                 raise ValueError("%r is not an array of the %s objective"
                                  % (name, settings.objective))
-            self._bind(name, array, syn0.shape[0])
+            self._bind(name, array, syn0.shape[0], syn0.shape[1], syn0.strides[0])
             refs.append(array)
+        if self.c.hs_offsets != NULL:
+            _check_paths(tables["hs_offsets"], tables["hs_points"], tables["hs_codes"],
+                         syn0.shape[0])
         if (settings.window < 0 or settings.negative < 0 or settings.hard_negatives < 0
                 or settings.adversarial_temperature < 0):
             raise ValueError("window, negative, hard_negatives, temperature must be >= 0")
         if settings.hot_rows < 0 or settings.hot_sync < 1:
             raise ValueError("hot_rows must be >= 0 and hot_sync >= 1")
-        if settings.max_targets < 1:
-            raise ValueError("max_targets must be >= 1")
         if settings.context_group < 0:
             raise ValueError("context_group must be >= 0 (0: a window is one group)")
-        self.c.group = settings.context_group if settings.context_group > 0 else MAX_SENTENCE_LENGTH
+        self.c.group = (settings.context_group if settings.context_group > 0
+                        else MAX_SENTENCE_LENGTH)
+        if settings.max_targets < 1:
+            raise ValueError("max_targets must be >= 1")
         self.c.max_targets = settings.max_targets
         self.c.hot_rows = <uint32_t>min(settings.hot_rows, syn0.shape[0])
         self.c.hot_sync = settings.hot_sync
@@ -706,6 +931,7 @@ cdef class Kernel:
         cdef int[::1] st = self.stop_flag
         self.c.syn0 = &syn0[0, 0]
         self.c.syn1neg = &syn1neg[0, 0]
+        self.c.output = self.c.syn1 if output == "syn1" else self.c.syn1neg
         self.c.stream = &stream[0]
         self.c.keep = &keep[0]
         self.c.noise_prob = &noise_prob[0]
@@ -725,11 +951,17 @@ cdef class Kernel:
         self.c.pairs = NULL
         self.c.fast = settings.fast
 
-    cdef _bind(self, str name, array, Py_ssize_t vocab_size):
-        """Point the config's field ``name`` at ``array`` (one float32 per word)."""
+    cdef _bind(self, str name, array, Py_ssize_t vocab_size, Py_ssize_t dim,
+               Py_ssize_t stride):
+        """Point the config's field ``name`` at ``array``: a per-word float32 array (log_kq,
+        output_bias), a path table (hs_*), or an inner-node matrix laid out as syn0 (syn1)."""
         cdef const float[::1] table
         cdef float[::1] learned
-        if len(array) != vocab_size:
+        cdef float[:, :] matrix
+        cdef const int64_t[::1] offsets
+        cdef const uint32_t[::1] points
+        cdef const uint8_t[::1] codes
+        if name in ("log_kq", "output_bias") and len(array) != vocab_size:
             raise ValueError("%s needs one entry for every word (%d), not %d"
                              % (name, vocab_size, len(array)))
         if name == "log_kq":
@@ -738,14 +970,32 @@ cdef class Kernel:
         elif name == "output_bias":
             learned = array  # a writable contiguous float32 array, or an error
             self.c.output_bias = &learned[0]
+        elif name == "syn1":
+            matrix = array  # writable float32, or an error
+            if matrix.shape[0] != vocab_size - 1 or matrix.shape[1] != dim:
+                raise ValueError("syn1 must be (%d, %d), one row per inner node, not %s"
+                                 % (vocab_size - 1, dim, array.shape))
+            if matrix.strides[0] != stride or matrix.strides[1] != sizeof(float):
+                raise ValueError("syn1's rows must be laid out as syn0's")
+            if matrix.shape[0] > 0:
+                self.c.syn1 = &matrix[0, 0]
+        elif name == "hs_offsets":
+            offsets = array
+            self.c.hs_offsets = &offsets[0]
+        elif name == "hs_points":
+            points = array
+            self.c.hs_points = &points[0] if points.shape[0] else NULL
+        elif name == "hs_codes":
+            codes = array
+            self.c.hs_codes = &codes[0] if codes.shape[0] else NULL
         else:
             raise ValueError("the kernel has no array %r" % name)
 
     def update(self, uint32_t centre, const uint32_t[::1] contexts,
                const uint32_t[::1] candidates, double alpha):
         """Test hook: one update of ``centre`` with these contexts, as the configured loop does
-        it (fast: one window, in groups; reference: one pair per context, in order), with
-        ``candidates`` in place of random noise draws. Returns the loss."""
+        it (fast: one window; reference: one pair per context, in order), with ``candidates``
+        in place of random noise draws. Returns the loss."""
         cdef Scratch s
         cdef uint64_t[::1] rng = self.rng_state
         cdef float loss = 0
@@ -806,4 +1056,246 @@ cdef class Kernel:
 
     def request_stop(self):
         """Ask every worker to stop at its next sentence."""
+        self.stop_flag[0] = 1
+
+
+# ---------------------------------------------------------------------------------------------
+# One cell of the distributed schedule (w2vns.distributed): input block A x output block B.
+#
+# The vocabulary's ids are dealt to K blocks in frequency order, boustrophedon (0..K-1, then
+# K-1..0, ...: every block gets a fair share of the frequent words); an id's row in its block
+# is id // K. A cell trains the groups of a plan (cython_ext/_plan.pyx): a window's contexts
+# that fall in input block A (local rows of A), with the window's centre (a global id) and the
+# blocks its k noise words fall in (drawn by the plan from the blocks' noise masses, k bytes
+# packed four to a uint32):
+#
+#     [centre, m, blocks[(k + 3) / 4], x_1 .. x_m]
+#
+# Cell (A, B) trains the centre when B holds it, and one noise word for each of the k blocks
+# that is B, drawn from B's share of the noise distribution. Over the K cells of A, each group
+# gets its centre once and exactly k noise words, each distributed as count^power over the
+# whole vocabulary (block, then word within the block).
+
+cdef inline uint32_t divide(uint32_t word, uint32_t nblocks, double inverse) noexcept nogil:
+    """word // nblocks without a division instruction (tens of cycles, and the planner and
+    the cells take one per id): a multiplication by 1 / nblocks, corrected by one if the
+    rounding made it wrong."""
+    cdef uint32_t q = <uint32_t>(word * inverse)
+    if <uint64_t>q * nblocks > word:
+        q -= 1
+    elif <uint64_t>(q + 1) * nblocks <= word:
+        q += 1
+    return q
+
+
+cdef inline uint32_t snake_block(uint32_t word, uint32_t nblocks, double inverse) noexcept nogil:
+    """The block of a global id (boustrophedon dealing: see cython_ext/_kernel.pyx)."""
+    cdef uint32_t q = divide(word, nblocks, inverse), j = word - q * nblocks
+    return j if (q & 1) == 0 else nblocks - 1 - j
+
+
+cdef struct Group:
+    # One group's update in cell (A, B), prepared a group ahead (rows fetched meanwhile).
+    const uint32_t *contexts
+    uint32_t m
+    uint32_t start           # where the group starts in its piece
+    int n_out
+    int n_pos
+    uint32_t targets[65]     # the centre (if positive) and the noise words in B
+
+
+cdef int64_t prepare_group(Config *c, const uint32_t *groups, int64_t p, int64_t length,
+                           uint32_t nblocks, double inverse, uint32_t block, uint64_t *rng,
+                           Group *g, bint fetch) noexcept nogil:
+    """Read the group at groups[p] into ``g`` (its targets drawn), start fetching its rows if
+    ``fetch``; return where the next group starts (``length`` when none is left)."""
+    cdef uint32_t centre = groups[p], d, w, words = (<uint32_t>c.negative + 3) >> 2
+    cdef const uint32_t *blocks = groups + p + 2
+    g.m = groups[p + 1]
+    g.start = <uint32_t>p
+    g.contexts = groups + p + 2 + words
+    g.n_out = 0
+    g.n_pos = 0
+    if snake_block(centre, nblocks, inverse) == block:
+        g.targets[0] = divide(centre, nblocks, inverse)
+        g.n_out = 1
+        g.n_pos = 1
+    for d in range(<uint32_t>c.negative):
+        if ((blocks[d >> 2] >> (8 * (d & 3))) & 0xFF) == block:
+            w = alias_draw(rng, c.noise_prob, c.noise_alias, c.vocab_size)
+            if g.n_pos and w == g.targets[0]:
+                continue  # a noise word equal to the centre is skipped, as on one machine
+            g.targets[g.n_out] = w
+            g.n_out += 1
+    if fetch and g.n_out > 0:
+        for d in range(<uint32_t>g.n_out):
+            prefetch_write(c.syn1neg + <int64_t>g.targets[d] * c.row, c.dim)
+        for d in range(g.m):
+            prefetch_write(c.syn0 + <int64_t>g.contexts[d] * c.row, c.dim)
+    p += 2 + words + g.m
+    return p if p < length else length
+
+
+cdef int train_groups(Config *c, int thread, const uint32_t *groups, int64_t length,
+                      uint32_t nblocks, uint32_t block, double alpha_start, double alpha_end,
+                      uint64_t *rng, uint32_t *record, int64_t *recorded) noexcept nogil:
+    """Train (or, with ``record``, list as (output, input, label, group, j) rows) the groups
+    of groups[0:length]; 0, or -1 without memory."""
+    cdef Scratch s
+    cdef Group groups_ahead[2]
+    cdef Group *g
+    cdef int64_t p = 0, since_update = 0, n_rec = 0
+    cdef uint32_t j, d
+    cdef int current = 0
+    cdef double loss = 0, pairs = 0
+    cdef float alpha = <float>alpha_start
+    cdef bint fetch = record == NULL
+    cdef double inverse = 1.0 / nblocks
+    if scratch_alloc(c, &s) != 0:
+        scratch_free(&s)
+        return -1
+    groups_ahead[0].m = 0  # m == 0 marks the end (a group has at least one context)
+    if length > 0:
+        p = prepare_group(c, groups, 0, length, nblocks, inverse, block, rng,
+                          &groups_ahead[0], fetch)
+    while True:
+        g = &groups_ahead[current]
+        if g.m == 0:
+            break
+        # The next group's targets are drawn and its rows fetched while this one computes.
+        if p < length:
+            p = prepare_group(c, groups, p, length, nblocks, inverse, block, rng,
+                              &groups_ahead[1 - current], fetch)
+        else:
+            groups_ahead[1 - current].m = 0
+        if g.n_out > 0 and g.m > 0:
+            if record != NULL:
+                for d in range(<uint32_t>g.n_out):
+                    for j in range(g.m):
+                        record[5 * n_rec] = g.targets[d]
+                        record[5 * n_rec + 1] = g.contexts[j]
+                        record[5 * n_rec + 2] = 1 if <int>d < g.n_pos else 0
+                        record[5 * n_rec + 3] = g.start
+                        record[5 * n_rec + 4] = j
+                        n_rec += 1
+            else:
+                for j in range(g.m):
+                    s.inputs[j] = c.syn0 + <int64_t>g.contexts[j] * c.row
+                for d in range(<uint32_t>g.n_out):
+                    s.targets[d] = g.targets[d]
+                    s.rows[d] = c.syn1neg + <int64_t>g.targets[d] * c.row
+                s.no_positive = 1 - g.n_pos
+                loss += update_targets(c, &s, g.n_out, <int>g.m, alpha)
+            pairs += g.m * g.n_pos
+        current = 1 - current
+        since_update += 1
+        if since_update >= 4096:  # the learning rate follows the position in the piece
+            since_update = 0
+            alpha = <float>(alpha_start + (alpha_end - alpha_start) * p / length)
+            if c.stop[0]:
+                break
+    c.loss[thread * SLOT] += loss
+    c.loss[thread * SLOT + 1] += pairs
+    recorded[0] = n_rec
+    scratch_free(&s)
+    return 0
+
+
+cdef class GroupKernel:
+    """The cells of the distributed backend: ``train(thread, groups, ...)`` runs without the GIL.
+
+    ``syn0`` holds input block A's rows and ``syn1neg`` output block B's (the same row stride);
+    ``noise_prob``/``noise_alias`` are B's share of the noise distribution (an alias table over
+    its local rows). The caller (w2vns.distributed.cells) trusts its plans: their ids fit the
+    blocks (the plan was made for this vocabulary and K).
+    """
+    cdef Config c
+    cdef object _refs
+    cdef readonly object loss, stop_flag, rng_state
+    cdef uint32_t nblocks, block
+    cdef int64_t unused_words
+
+    def __init__(self, float[:, :] syn0, float[:, :] syn1neg, const uint32_t[::1] noise_prob,
+                 const uint32_t[::1] noise_alias, int nblocks, int block, int window,
+                 int negative, int threads, uint64_t seed):
+        cdef int t
+        if syn0.shape[1] != syn1neg.shape[1] or syn0.strides[0] != syn1neg.strides[0]:
+            raise ValueError("the blocks' rows differ in size or stride")
+        if syn0.strides[1] != sizeof(float) or syn0.strides[0] % sizeof(float):
+            raise ValueError("weight rows must be contiguous float32")
+        if noise_prob.shape[0] != syn1neg.shape[0] or noise_alias.shape[0] != syn1neg.shape[0]:
+            raise ValueError("the noise table does not match the output block")
+        if not (1 <= nblocks <= 256 and 0 <= block < nblocks):
+            raise ValueError("bad block (nblocks in 1..256)")
+        if syn0.shape[0] == 0 or syn1neg.shape[0] == 0:
+            raise ValueError("empty block")
+        if window < 0 or not 0 <= negative <= 64 or threads < 1:
+            raise ValueError("window must be >= 0, negative in 0..64, threads >= 1")
+        self.loss = np.zeros(threads * SLOT, dtype=np.float64)
+        self.stop_flag = np.zeros(1, dtype=np.intc)
+        self.rng_state = np.array([(seed * 0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019 * (t + 1)) % 2**64
+                                   for t in range(threads)], dtype=np.uint64).repeat(SLOT)
+        self._refs = (syn0, syn1neg, noise_prob, noise_alias)
+        cdef double[::1] ls = self.loss
+        cdef int[::1] st = self.stop_flag
+        memset(&self.c, 0, sizeof(Config))
+        self.c.syn0 = &syn0[0, 0]
+        self.c.syn1neg = &syn1neg[0, 0]
+        self.c.noise_prob = &noise_prob[0]
+        self.c.noise_alias = &noise_alias[0]
+        self.c.vocab_size = <uint32_t>syn1neg.shape[0]
+        self.c.dim = <int>syn0.shape[1]
+        self.c.row = <int>(syn0.strides[0] // sizeof(float))
+        self.c.window = window
+        self.c.negative = negative
+        self.c.objective = OBJECTIVE_TABLE[_OBJECTIVES["sgns"][0]]
+        self.c.max_targets = negative + 1
+        self.c.words_done = &self.unused_words
+        self.c.loss = &ls[0]
+        self.c.threads = threads
+        self.c.stop = &st[0]
+        self.c.fast = 1
+        self.nblocks = <uint32_t>nblocks
+        self.block = <uint32_t>block
+
+    def train(self, int thread, const uint32_t[::1] groups, double alpha_start,
+              double alpha_end):
+        """Train one piece of groups as thread ``thread``, the learning rate going linearly
+        from ``alpha_start`` to ``alpha_end`` over it."""
+        cdef uint64_t[::1] rng = self.rng_state
+        cdef int result
+        cdef int64_t n = 0
+        if thread < 0 or thread >= self.c.threads:
+            raise IndexError(thread)
+        if groups.shape[0] == 0:
+            return
+        with nogil:
+            result = train_groups(&self.c, thread, &groups[0], groups.shape[0], self.nblocks,
+                                  self.block, alpha_start, alpha_end, &rng[thread * SLOT],
+                                  NULL, &n)
+        if result < 0:
+            raise MemoryError()
+
+    def record(self, const uint32_t[::1] groups):
+        """Test hook: what ``train`` would update, as an (n, 5) array of (output row of B,
+        input row of A, label, group, j) rows: label 1 for the centre and 0 for noise words,
+        group where the group starts in ``groups``, j the input's place in its group (so the
+        rows with j == 0 list each noise word drawn once)."""
+        cdef uint64_t[::1] rng = self.rng_state
+        cdef int64_t n = 0, capacity = 0, p = 0
+        cdef int64_t words = (self.c.negative + 3) // 4
+        while p + 2 <= groups.shape[0]:
+            capacity += groups[p + 1] * (self.c.negative + 1)
+            p += 2 + words + groups[p + 1]
+        out = np.zeros((max(capacity, 1), 5), dtype=np.uint32)
+        cdef uint32_t[:, ::1] view = out
+        if groups.shape[0] == 0:
+            return out[:0]
+        with nogil:
+            train_groups(&self.c, 0, &groups[0], groups.shape[0], self.nblocks, self.block,
+                         0, 0, &rng[0], &view[0, 0], &n)
+        return out[:n]
+
+    def request_stop(self):
+        """Ask every thread to stop at its next check (a few thousand groups)."""
         self.stop_flag[0] = 1

@@ -40,11 +40,15 @@ ctypedef int (*choose_targets_fn)(Config *c, Scratch *s, uint32_t centre,
                                   uint64_t *rng) noexcept nogil
 ctypedef float (*gradients_fn)(Config *c, Scratch *s, const float *scores, int n_out,
                                float alpha, float *grads) noexcept nogil
+# ``prefetch`` (optional) starts fetching, writable, the output rows the next centre word will
+# be scored against, while the current window computes.
+ctypedef void (*prefetch_fn)(Config *c, uint32_t centre) noexcept nogil
 
 cdef struct Objective:
     choose_targets_fn choose_targets
     gradients_fn gradients
     bint draws_noise         # targets include alias-table noise draws (drawn a window early)
+    prefetch_fn prefetch     # NULL: none
 
 
 cdef struct Config:
@@ -52,12 +56,17 @@ cdef struct Config:
     # filled in once by Kernel.__init__ from validated arrays, then read without the GIL.
     float *syn0              # input vectors (the embeddings)
     float *syn1neg           # output vectors, one row per word
+    float *output            # the matrix the objective's targets index: syn1neg, or syn1
+    float *syn1              # hierarchical softmax: inner-node vectors (V-1 rows), else NULL
     const uint32_t *stream
     const uint32_t *keep     # subsampling thresholds per word
     const uint32_t *noise_prob
     const uint32_t *noise_alias
     const float *log_kq      # NCE: log(k * q(w)) per word
     float *output_bias       # learned per-word output biases (NCE), NULL: none
+    const int64_t *hs_offsets  # hierarchical softmax: word w's path is entries
+    const uint32_t *hs_points  # hs_offsets[w] .. hs_offsets[w+1]-1 of the inner nodes
+    const uint8_t *hs_codes    # (root first) and the branches taken (0/1)
     uint32_t vocab_size
     int dim
     int row                  # floats from one row to the next (>= dim: rows may be padded)
@@ -75,7 +84,7 @@ cdef struct Config:
     int threads
     volatile int *stop
     int fast                 # 1: shared negatives per window, 0: reference per-pair loop
-    int group                # fast loop: a window's update goes in groups of this many contexts
+    int group                # fast loop: the most contexts of a window updated at once
     uint32_t hot_rows        # per-thread copies of the rows of words 0..hot_rows-1 (0: off)
     int hot_sync             # updates between merges of those copies into the shared rows
     uint32_t *pairs          # record mode: (centre, context) pairs instead of updates
@@ -86,10 +95,13 @@ cdef struct Config:
 cdef struct Scratch:
     # One worker's buffers, sized once per call for the longest window.
     uint32_t *sentence       # MAX_SENTENCE_LENGTH kept word ids
-    uint32_t *contexts       # MAX_SENTENCE_LENGTH: a window's contexts
-    float **inputs           # max_m (the most contexts of a group) input rows
+    uint32_t *contexts       # max_m
+    float **inputs           # max_m input rows
     uint32_t *targets        # the objective's targets for one centre word (n_out at most)
     float **rows             # their output rows
+    uint32_t centre          # the centre word they were chosen for
+    int chunk                # the most contexts the fast loop computes at once (max_m, unless
+                             # max_m x n_out scores would not fit a few MB)
     uint32_t *candidates     # max(hard, negative) noise candidates
     float *candidate_scores
     const uint32_t *fixed    # test hook: use these candidates instead of random draws
@@ -99,11 +111,14 @@ cdef struct Scratch:
     # while one is pending, else NULL.
     uint32_t *batches
     const uint32_t *ahead
-    float *scores            # max_m x n_out
-    float *grads             # max_m x n_out
-    float *errors            # dim: the reference loop's input error (word2vec's neu1e)
-    float *delta             # n_out x dim: the output rows' steps (group_update)
+    float *scores            # chunk x n_out
+    float *grads             # chunk x n_out
+    float *column            # chunk
+    float *errors            # chunk x dim
+    float *delta             # TARGET_TILE x dim: the output rows' steps (w2v_group_update)
     float *query             # dim: what hard negatives are scored against
+    int no_positive          # 1: the targets are all noise words (a distributed cell's group
+                             # whose centre is in another output block)
     # Hot rows (see hot_row): this thread's working copies of the most frequent words' rows,
     # index k = matrix * hot_rows + word (matrix 0: syn0, 1: syn1neg), the shared rows as they
     # were when copied or last merged (base), each copy's state (HOT_NONE, HOT_IDLE,

@@ -8,6 +8,10 @@
 #ifndef W2VNS_SIMD_H
 #define W2VNS_SIMD_H
 
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
 /* Eight floats, unaligned (a typedef may lower the alignment; rows start anywhere). The
  * compiler lowers it to one AVX register, or two SSE/NEON registers on narrower machines. */
 typedef float w2v_v8 __attribute__((vector_size(32), aligned(4)));
@@ -43,6 +47,22 @@ static inline void w2v_axpy(float alpha, const float *restrict x, float *restric
     int i;
     for (i = 0; i < n; i++)
         y[i] += alpha * x[i];
+}
+
+/* y += sum_c w[c] * x[c] over `count` rows x[c], four rows per pass over y. */
+static inline void w2v_accumulate(float *restrict y, const float *w, float *const *x, int count,
+                                  int n)
+{
+    int c = 0, i;
+    for (; c + 4 <= count; c += 4) {
+        const float *restrict x0 = x[c], *restrict x1 = x[c + 1];
+        const float *restrict x2 = x[c + 2], *restrict x3 = x[c + 3];
+        const float w0 = w[c], w1 = w[c + 1], w2 = w[c + 2], w3 = w[c + 3];
+        for (i = 0; i < n; i++)
+            y[i] += w0 * x0[i] + w1 * x1[i] + w2 * x2[i] + w3 * x3[i];
+    }
+    for (; c < count; c++)
+        w2v_axpy(w[c], x[c], y, n);
 }
 
 /* The sum of the 16 lanes of v: halves added, three times, then the last four lanes. */
@@ -227,6 +247,43 @@ static inline void w2v_prefetch_write(const float *p, int n)
     for (i = 0; i < n; i += 16)
         __builtin_prefetch(p + i, 1, 3);
     __builtin_prefetch(p + n - 1, 1, 3);
+}
+
+/* exp(x) for x <= 0 (x below -87 counts as -87: ~1.6e-38), within 4e-6 relative: Cephes'
+ * expf (range reduction by ln 2, a degree-6 polynomial, 2^n put in the exponent bits). Why
+ * not expf: glibc's vector expf (libmvec) is used only under the whole of -ffast-math, and the
+ * kernel keeps NaN comparisons (-fno-finite-math-only); this one is plain arithmetic, which
+ * the compiler vectorises under any flags. */
+static inline float w2v_exp_nonpositive(float x)
+{
+    float n, r, p, scale;
+    int32_t bits;
+    x = x < -87.0f ? -87.0f : x;
+    n = floorf(x * 1.44269504088896341f + 0.5f);
+    r = x - n * 0.693359375f + n * 2.12194440e-4f;
+    p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    bits = ((int32_t)n + 127) << 23;
+    memcpy(&scale, &bits, sizeof(float));
+    return p * scale;
+}
+
+/* x[i] = exp(x[i] - top) for i < n, top >= every x[i] (a softmax's numerators); returns their
+ * sum. */
+static inline float w2v_exp_sum(float *restrict x, float top, int n)
+{
+    float total = 0;
+    int i;
+    for (i = 0; i < n; i++) {
+        x[i] = w2v_exp_nonpositive(x[i] - top);
+        total += x[i];
+    }
+    return total;
 }
 
 #endif

@@ -10,14 +10,14 @@ import importlib
 __version__ = "0.1.0"
 
 __all__ = ["train", "resume", "TrainParams", "KeyedVectors", "Word2VecModel", "evaluate",
-           "Recommender", "plot_words", "__version__"]
+           "Recommender", "plot_words", "Phrases", "__version__"]
 
 # Imported on first use, so that `import w2vns.vectors` (or a query command) does not pay for
 # the training machinery, and the reverse.
-_LAZY = {"train": "training.api", "resume": "training.api", "TrainParams": "training.params",
+_LAZY = {"train": "distributed.api", "resume": "distributed.api", "TrainParams": "training.params",
          "KeyedVectors": "vectors.keyed", "Word2VecModel": "training.model",
          "evaluate": "apps.evaluation", "Recommender": "apps.recommend",
-         "plot_words": "apps.plot"}
+         "plot_words": "apps.plot", "Phrases": "corpus.phrases"}
 
 
 def __getattr__(name):

@@ -76,3 +76,75 @@ def test_plot_words_writes_the_requested_size(tmp_path):
     with pytest.raises(ValueError, match="cannot write"):
         plot.plot_words(kv, ["w1"], tmp_path / "m.xyz")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.png"]
+
+
+# -- labels that do not overlap -----------------------------------------------------------------
+
+
+def _disjoint(a, b):
+    return a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
+
+
+def test_place_labels_never_overlaps_and_leaves_out_what_does_not_fit():
+    rng = np.random.default_rng(3)
+    # three tight clusters and a sparse background: some labels cannot fit
+    anchors = np.vstack([rng.normal(c, 12, size=(25, 2)) for c in ((200, 200), (600, 400),
+                                                                  (300, 600))]
+                        + [rng.uniform(50, 750, size=(25, 2))])
+    sizes = [(rng.uniform(20, 70), 10.0) for _ in anchors]
+    bounds = (0.0, 0.0, 800.0, 800.0)
+    legend = (650.0, 650.0, 800.0, 800.0)
+    required = {0, 25, 50}
+    placed = plot.place_labels(anchors, sizes, bounds, required=required, obstacles=[legend],
+                               markers=3.0)
+    boxes = [(i, p[2]) for i, p in enumerate(placed) if p is not None]
+    assert required <= {i for i, _ in boxes}
+    assert 0 < len(boxes) < len(anchors)  # crowded: some are left out, most are not
+    for n, (i, a) in enumerate(boxes):
+        assert bounds[0] <= a[0] and a[2] <= bounds[2] and bounds[1] <= a[1] and a[3] <= bounds[3]
+        assert _disjoint(a, legend)
+        for j, b in boxes[n + 1:]:
+            assert _disjoint(a, b), (i, j)
+        for j, (x, y) in enumerate(anchors):
+            if j != i:
+                assert _disjoint(a, (x - 3, y - 3, x + 3, y + 3)), (i, j)
+
+
+def _kv_with_groups():
+    rng = np.random.default_rng(4)
+    centres = rng.standard_normal((4, 16)) * 3
+    keys, vectors = [], []
+    for g, centre in enumerate(centres):
+        for i in range(12):
+            keys.append("group%d_word%d" % (g, i))
+            vectors.append(centre + 0.3 * rng.standard_normal(16))
+    return KeyedVectors(keys, np.array(vectors, dtype=np.float32))
+
+
+def test_draw_map_labels_do_not_overlap_and_legend_and_title_say_what_is_shown():
+    pytest.importorskip("matplotlib")
+    kv = _kv_with_groups()
+    given = ["group0_word0", "group1_word0", "group2_word0", "group3_word0"]
+    fig, points, _unknown = plot.draw_map(kv, given, neighbours=8, size=(700, 500),
+                                          model_name="items.bin")
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    labels = [t for t in ax.texts]
+    from matplotlib.text import Text
+
+    boxes = [Text.get_window_extent(t, renderer) for t in labels]  # the text, not its line
+    for n, a in enumerate(boxes):
+        for b in boxes[n + 1:]:
+            assert not a.overlaps(b), (a, b)
+    notes = [t.get_text() for t in fig.texts]
+    left_out = int(notes[0].split()[0]) if notes else 0
+    assert len(labels) + left_out == len(points) == 4 + 4 * 8
+    assert {t.get_text() for t in labels} >= set(given)  # the given words always labelled
+    assert ax.get_title() == "items.bin: PCA projection of 36 words (16 dimensions)"
+    assert "of the variance" in ax.get_xlabel() and "of the variance" in ax.get_ylabel()
+    legend = ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == given
+    assert "8" in legend.get_title().get_text()
+    alone, _p, _u = plot.draw_map(kv, given, neighbours=0, size=(400, 300))
+    assert alone.axes[0].get_legend() is None  # one colour, nothing to explain

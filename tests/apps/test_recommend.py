@@ -178,9 +178,11 @@ def test_recommend_cli_stdin_answers_each_line_in_order(planted_vectors):
 def test_recommend_cli_json_lines(planted_vectors):
     result = run("recommend", "-", "-n", "2", "-m", planted_vectors, "--json",
                  stdin=b"c4_0\nc6_1 nope\n")
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1  # an unknown item, as in every query command
+    assert one_line(result.stderr) == "w2vns: 'nope' is not in the vocabulary"
     docs = [json.loads(line) for line in result.stdout.decode().splitlines()]
     assert [d["basket"] for d in docs] == [["c4_0"], ["c6_1", "nope"]]
+    assert [d["line"] for d in docs] == [1, 2]
     assert docs[1]["unknown"] == ["nope"]
     assert all(len(d["recommendations"]) == 2 for d in docs)
     assert {cluster(r["item"]) for r in docs[0]["recommendations"]} == {"c4"}
@@ -344,3 +346,147 @@ def test_recommend_cli_scoring_and_recency(planted_vectors, planted_model, tmp_p
         assert all(line.startswith("c3_") for line in result.stdout.decode().splitlines())
     refused = run("recommend", "c3_0", "-m", planted_vectors, "--scoring", "output")
     assert refused.returncode == 2 and "saved model" in one_line(refused.stderr)
+
+
+def test_an_hs_model_has_no_output_vectors_and_recommends_by_cosine(planted_file, tmp_path):
+    """Hierarchical softmax's output layer is a tree, not a vector per item: a saved hs model
+    is ranked by cosine, and output scoring of an hs run is refused."""
+    params, _ = apply_preset("items", QUICK, set(QUICK))
+    model = w2vns.train(str(planted_file), loss="hs", **params)
+    folder = tmp_path / "hs.model"
+    model.save(str(folder))
+    result = run("recommend", "c2_0", "c2_1", "-m", folder, "-n", "5", "--json")
+    assert result.returncode == 0, result.stderr
+    answer = [r["item"] for r in json.loads(result.stdout)["recommendations"]]
+    expected = Recommender(model.wv).recommend(["c2_0", "c2_1"], topn=5)
+    assert answer == [item for item, _ in expected]
+    with pytest.raises(ValueError, match="the hs loss has none"):
+        evaluate_leave_last_out(planted_baskets(50), scoring="output", loss="hs", **params)
+
+
+# --------------------------------------------------------------------------------------------
+# evaluate-rec -m: vectors that saw the hidden items are named.
+
+
+def _planted_lines(planted_file):
+    return [line.split() for line in planted_file.read_text().splitlines()]
+
+
+def _train_items(lines):
+    params, _ = apply_preset("items", QUICK, set(QUICK))
+    return w2vns.train([" ".join(line) for line in lines], **params)
+
+
+def test_leak_evidence_names_vectors_trained_on_the_full_lines(planted_model, planted_file):
+    from w2vns.apps.recommend import leak_evidence
+
+    lines = _planted_lines(planted_file)
+    kv = planted_model.wv
+    # A word2vec file: the vocabulary's order shows it; the model itself says the same.
+    bare = KeyedVectors(kv.index_to_key, kv.vectors)
+    for vectors in (bare, kv):
+        reasons = leak_evidence(vectors, lines)
+        assert reasons and "frequency order of the full lines" in reasons[0]
+    # Rows in another order, with counts: the counts show it.
+    shuffled = np.random.default_rng(0).permutation(len(kv))
+    reordered = KeyedVectors([kv.index_to_key[i] for i in shuffled], kv.vectors[shuffled],
+                             counts=kv.counts[shuffled])
+    reasons = leak_evidence(reordered, lines)
+    assert reasons and "counts are those of the full lines" in reasons[0]
+
+
+def test_leak_evidence_is_silent_for_the_protocols_own_training_and_other_data(planted_file):
+    from w2vns.apps.recommend import leak_evidence
+
+    lines = _planted_lines(planted_file)
+    proper = _train_items(leave_last_out(lines)[0])
+    other = _train_items(planted_baskets(count=1500, seed=1))
+    for model in (proper, other):
+        assert leak_evidence(model.wv, lines) == []
+        bare = KeyedVectors(model.wv.index_to_key, model.wv.vectors)
+        assert leak_evidence(bare, lines) == []
+
+
+def test_leak_evidence_from_a_saved_models_recorded_corpus(planted_file, tmp_path):
+    from w2vns.apps.recommend import leak_evidence
+    from w2vns.training.checkpoint import read_corpus_paths
+
+    params, _ = apply_preset("items", QUICK, set(QUICK))
+    model = w2vns.train(str(planted_file), **dict(params, epochs=1))
+    model.save(str(tmp_path / "m"))
+    assert read_corpus_paths(tmp_path / "m") == [str(planted_file.resolve())]
+    # Shuffled rows and no counts: only the recorded corpus can tell.
+    keys = model.wv.index_to_key[::-1]
+    kv = KeyedVectors(keys, model.wv.vectors[::-1])
+    lines = _planted_lines(planted_file)
+    assert leak_evidence(kv, lines) == []
+    reasons = leak_evidence(kv, lines, trained_on=read_corpus_paths(tmp_path / "m"),
+                            sessions=str(planted_file))
+    assert reasons[0] == "the model was trained on %s itself (its saved corpus)" % planted_file
+
+
+def test_evaluate_rec_warns_about_vectors_trained_on_the_sessions(planted_vectors, planted_file,
+                                                                 tmp_path):
+    result = run("evaluate-rec", planted_file, "-m", planted_vectors, "--json")
+    assert result.returncode == 0, result.stderr
+    warning = one_line(result.stderr)
+    assert warning.startswith("w2vns: warning: %s looks trained on %s with the hidden items"
+                              % (planted_vectors, planted_file))
+    assert json.loads(result.stdout)["leak"]
+    proper = tmp_path / "proper.txt"
+    _train_items(leave_last_out(_planted_lines(planted_file))[0]).save_word2vec_format(
+        str(proper), binary=False)
+    result = run("evaluate-rec", planted_file, "-m", proper, "--json")
+    assert result.returncode == 0 and result.stderr == b""
+    assert json.loads(result.stdout)["leak"] == []
+
+
+def test_recommend_cli_tsv_and_one_json_document(planted_vectors):
+    result = run("recommend", "-", "-n", "2", "-m", planted_vectors, "--tsv",
+                 stdin=b"c4_0 c4_1\nc6_1\n")
+    assert result.returncode == 0, result.stderr
+    rows = [line.split("\t") for line in result.stdout.decode().splitlines()]
+    assert [r[0] for r in rows] == ["c4_0 c4_1"] * 2 + ["c6_1"] * 2
+    assert all(cluster(r[1]) == cluster(r[0]) and float(r[2]) > 0 for r in rows)
+    result = run("recommend", "c4_0", "zzz", "-n", "2", "-m", planted_vectors, "--json")
+    assert result.returncode == 1
+    doc = json.loads(result.stdout)
+    assert doc["basket"] == ["c4_0", "zzz"] and doc["unknown"] == ["zzz"]
+    assert len(doc["recommendations"]) == 2
+
+
+def test_recommend_cli_answers_each_stdin_line_as_it_arrives(planted_vectors):
+    import select
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "w2vns", "recommend", "-", "-n", "1", "-m",
+                             str(planted_vectors)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE)
+    try:
+        for basket in (b"c1_0 c1_2", b"c5_3"):
+            proc.stdin.write(basket + b"\n")
+            proc.stdin.flush()
+            # An answer before stdin is closed: no waiting for a batch to fill (the 60 s only
+            # keeps a failing run from hanging the suite).
+            ready, _, _ = select.select([proc.stdout], [], [], 60)
+            assert ready, "no answer while stdin stays open"
+            answer = proc.stdout.readline()
+            assert cluster(answer.decode().strip()) == cluster(basket.decode().split()[0])
+        proc.stdin.close()
+        assert proc.wait(timeout=60) == 0 and proc.stdout.read() == b""
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_leak_evidence_needs_enough_items_to_show_it():
+    from w2vns.apps.recommend import leak_evidence
+
+    # every item once: any order is a frequency order of the full lines, which proves nothing
+    words = ["w%02d" % i for i in range(60)]
+    lines = [words[i:i + 3] for i in range(0, 60, 3)]
+    kv = KeyedVectors(words, np.eye(60, dtype=np.float32))
+    assert leak_evidence(kv, lines) == []
+    counted = KeyedVectors(words, np.eye(60, dtype=np.float32), counts=[1] * 60)
+    assert leak_evidence(counted, lines[:3]) == []  # 3 items match the full counts: too few

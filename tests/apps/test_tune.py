@@ -176,6 +176,9 @@ def test_bad_values_are_refused_before_reading():
         tune("/nonexistent", metric="perplexity")
     with pytest.raises(TypeError):
         tune("/nonexistent", negative=5)
+    for loss in ("hs", "softmax"):  # nothing to tune: they draw no noise words
+        with pytest.raises(ValueError, match="the %s loss draws no noise words" % loss):
+            tune("/nonexistent", loss=loss)
 
 
 # --------------------------------------------------------------------------------------------
@@ -253,7 +256,7 @@ def test_cli_table_json_vectors_and_plot(corpus_path, tmp_path):
     pytest.importorskip("matplotlib")
     result = w2vns("tune", corpus_path, "--negative", "1,4", "--noise-power", "0.5,1",
                    "--metric", "heldout", *FAST_ARGS, "-o", tmp_path / "best.bin",
-                   "--json", tmp_path / "tune.json", "--plot", tmp_path / "tune.png")
+                   "--json-out", tmp_path / "tune.json", "--plot", tmp_path / "tune.png")
     assert result.returncode == 0, result.stderr
     out = result.stdout.decode().splitlines()
     assert out[0].split()[:2] == ["negative", "noise_power"] and "words/s" in out[0]
@@ -283,7 +286,7 @@ def test_cli_table_json_vectors_and_plot(corpus_path, tmp_path):
 
 def test_cli_budget_mode_json_on_stdout(corpus_path, tmp_path):
     result = w2vns("tune", corpus_path, "--negative", "1,2,4", "--metric", "heldout",
-                   "--budget-minutes", "5", *FAST_ARGS, "-o", tmp_path / "v.bin", "--json", "-",
+                   "--budget-minutes", "5", *FAST_ARGS, "-o", tmp_path / "v.bin", "--json",
                    "-q")
     assert result.returncode == 0, result.stderr
     assert result.stderr == b""
@@ -305,3 +308,62 @@ def test_cli_bad_options_are_one_line_and_exit_2(corpus_path, args, message):
     assert result.returncode == 2
     lines = result.stderr.decode().strip().splitlines()
     assert len(lines) == 1 and message in lines[0], lines
+
+
+# --------------------------------------------------------------------------------------------
+# Window 0 (the whole line), what the items preset and the README recommend for item data.
+
+
+def test_heldout_pairs_with_window_0_pair_every_word_of_the_line():
+    vocab = Vocabulary([b"a", b"b", b"c", b"d"], [10, 10, 10, 10])
+    lines = [b"a x b c d", b"d a"]
+    centre, context, _noise = heldout_pairs(lines, vocab, window=0, sample=0, seed=3)
+    line_one = {(i, j) for i in range(4) for j in range(4) if i != j}
+    assert set(zip(centre.tolist(), context.tolist())) == line_one  # d a adds nothing new
+    assert len(centre) == 12 + 2
+
+
+def test_tune_heldout_with_window_0(items):
+    result = tune(items, negatives=(1, 5), metric="heldout", **dict(FAST, window=0))
+    assert result.metric == "heldout" and result.best.score > 0.8
+
+
+def test_cli_tune_window_0_on_baskets(tmp_path, items):
+    path = tmp_path / "baskets.txt"
+    path.write_text("\n".join(items) + "\n")
+    result = w2vns("tune", path, "--window", "0", "--negative", "1,5", *FAST_ARGS,
+                   "-o", tmp_path / "v.bin", "-q")
+    assert result.returncode == 0, result.stderr
+    assert "held-out AUC" in result.stdout.decode()
+
+
+def test_cli_json_flag_json_out_file_and_the_old_spellings(items, tmp_path):
+    path = tmp_path / "baskets.txt"
+    path.write_text("\n".join(items[:1000]) + "\n")
+    common = [path, "--negative", "1", "--window", "0", *FAST_ARGS, "-o", tmp_path / "v.bin"]
+    flag = w2vns("tune", *common, "--json", "--json-out", tmp_path / "t.json", "-q")
+    assert flag.returncode == 0 and flag.stderr == b"", flag.stderr
+    assert json.loads(flag.stdout) == json.loads((tmp_path / "t.json").read_text())
+    for old, new in ((["--json", str(tmp_path / "old.json")], "--json-out"),
+                     (["--json=%s" % (tmp_path / "old.json")], "--json-out"),
+                     (["--json", "-"], "--json alone")):
+        (tmp_path / "old.json").unlink(missing_ok=True)
+        result = w2vns("tune", *common, *old, "-q")
+        assert result.returncode == 0, result.stderr
+        warning = result.stderr.decode().strip()
+        assert warning.startswith("w2vns: warning: 'tune --json") and new in warning
+        if "-" in old:
+            assert json.loads(result.stdout)["trials"]
+        else:
+            assert json.loads((tmp_path / "old.json").read_text())["trials"]
+            assert "chosen" in result.stdout.decode()  # the table, as before
+
+
+def test_cli_preset_items_gives_its_noise_power_as_the_one_choice(tmp_path, items):
+    path = tmp_path / "baskets.txt"
+    path.write_text("\n".join(items[:1000]) + "\n")
+    result = w2vns("tune", path, "--preset", "items", "--negative", "1,3", *FAST_ARGS,
+                   "-o", tmp_path / "v.bin", "--json", "-q")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert {(t["negative"], t["noise_power"]) for t in doc["trials"]} == {(1, 0.0), (3, 0.0)}

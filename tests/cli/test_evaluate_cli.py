@@ -7,6 +7,9 @@ import numpy as np
 import pytest
 
 from w2vns.apps import evaluation as ev
+from w2vns.apps.heldout import evaluate_heldout
+from w2vns.corpus import synthetic
+from w2vns.training import checkpoint
 from w2vns.vectors.keyed import KeyedVectors
 
 from tests.conftest import write_analogy_subset
@@ -181,6 +184,34 @@ def test_evaluate_no_pair_in_vocabulary_gives_null_correlations(model_file, tmp_
     assert (sim["pairs"], sim["oov"], sim["spearman"], sim["pearson"]) == (0, 1, None, None)
 
 
+def test_evaluate_text_shows_no_figure_where_nothing_was_scored(model_file, tmp_path):
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("notaword\tnorthis\t3\n")
+    questions = tmp_path / "q.txt"
+    questions.write_text(": nothing-known\nzz1 zz2 zz3 zz4\n: known\n%s\n" % " ".join(
+        KeyedVectors.load(str(model_file)).index_to_key[:4]))
+    result = w2vns("evaluate", "-m", model_file, "--similarity", pairs, "--analogies",
+                   questions)
+    assert result.returncode == 0, result.stderr
+    rows = {line.split()[0]: line.split()[1:] for line in result.stdout.decode().splitlines()
+            if line.strip()}
+    assert rows["nothing-known"] == ["-", "0", "0", "1"]  # not 0.00 %
+    assert rows["known"][0].endswith("%")
+    assert rows["pairs.tsv"] == ["-", "-", "0", "1"]  # not nan
+
+
+def test_train_eval_on_item_data_says_there_was_nothing_to_evaluate(tmp_path):
+    (tmp_path / "b.txt").write_text("".join("i%d i%d i%d\n" % (n % 7, n % 5, n % 3)
+                                            for n in range(200)))
+    result = w2vns("train", tmp_path / "b.txt", "--eval", "--preset", "items", "--dim", "8",
+                   "--epochs", "1", "--threads", "1", "-o", tmp_path / "v.bin")
+    assert result.returncode == 0, result.stderr
+    line = one_line(result.stderr)
+    assert ("nothing to evaluate: no analogy question or word pair has its words in the "
+            "vocabulary") in line
+    assert "nan" not in line and "0.0%" not in line
+
+
 @pytest.mark.parametrize("args, message", [
     (["-m", "missing.bin"], "w2vns train"),
     (["--analogies", "missing.txt"], "missing.txt"),
@@ -190,6 +221,8 @@ def test_evaluate_no_pair_in_vocabulary_gives_null_correlations(model_file, tmp_
     (["--method", "sub"], "--method"),
     (["--restrict", "0"], "--restrict"),
     (["-m", "GARBAGE"], "garbage.bin: line 1: bad header"),
+    (["--heldout", "EMPTY"], "needs the model's output layer: -m a folder written by 'w2vns "
+                             "train --save-model DIR'"),
 ])
 def test_evaluate_bad_input_exits_2_with_one_line(args, message, model_file, tmp_path):
     (tmp_path / "empty.txt").write_text("\n# nothing\n")
@@ -203,6 +236,48 @@ def test_evaluate_bad_input_exits_2_with_one_line(args, message, model_file, tmp
     assert result.returncode == 2
     assert message in one_line(result.stderr)
     assert result.stdout == b""
+
+
+@pytest.fixture(scope="module")
+def saved_model(tmp_path_factory, small_corpus_file):
+    """An HS model saved with --save-model, and held-out text from the same generator."""
+    folder = tmp_path_factory.mktemp("saved")
+    result = w2vns("train", small_corpus_file, "--loss", "hs", "--negative", "0", "--dim", "16",
+                   "--epochs", "2", "--threads", "1", "-o", folder / "v.bin", "--save-model",
+                   folder / "model", "-q")
+    assert result.returncode == 0, result.stderr
+    held = folder / "heldout.txt"
+    held.write_text("\n".join(synthetic.generate_corpus(300, seed=99)) + "\n")
+    return folder / "model", held
+
+
+def test_evaluate_heldout_reports_the_cross_entropy_of_the_saved_model(saved_model):
+    model, held = saved_model
+    doc = evaluate_json("-m", model, "--heldout", held, "--max-pairs", "2000", "--seed", "3")
+    result = doc["heldout"]
+    expected = evaluate_heldout(checkpoint.load(model), str(held), max_pairs=2000, seed=3)
+    assert result["pairs"] == expected.pairs == 2000
+    assert result["cross_entropy"] == pytest.approx(expected.cross_entropy, abs=1e-12)
+    assert result["perplexity"] == pytest.approx(np.exp(result["cross_entropy"]))
+    assert result["mean_log_partition"] is None  # hs is normalised by its tree
+    assert result["cross_entropy"] < np.log(result["vocab_size"])
+    assert doc["analogies"] == [] and doc["similarity"] == []  # only what was asked for
+    text = w2vns("evaluate", "-m", model, "--heldout", held, "--max-pairs", "2000")
+    assert text.returncode == 0, text.stderr
+    out = text.stdout.decode()
+    assert "held-out heldout.txt: 2000 pairs" in out and "perplexity" in out
+    assert "analogies" not in out
+    both = evaluate_json("-m", model, "--heldout", held, "--similarity",
+                         ev.WORDSIM_PATH, "--max-pairs", "100")
+    assert both["similarity"] and both["heldout"]["pairs"] == 100
+
+
+def test_evaluate_heldout_without_a_known_pair_is_one_line(saved_model, tmp_path):
+    model, _ = saved_model
+    (tmp_path / "other.txt").write_text("zzz yyy xxx\n")
+    result = w2vns("evaluate", "-m", model, "--heldout", tmp_path / "other.txt")
+    assert result.returncode == 2
+    assert "no held-out pair has both words" in one_line(result.stderr)
 
 
 # ---------------------------------------------------------------------------------------- plot
@@ -219,7 +294,7 @@ def png_size(data):
 def test_plot_writes_a_png_of_the_requested_size(model_file, tmp_path):
     pytest.importorskip("matplotlib")
     out = tmp_path / "map.png"
-    result = w2vns("plot", "-m", model_file, "king", "queen", "paris", "--neighbours", "4",
+    result = w2vns("plot", "-m", model_file, "king", "queen", "paris", "-n", "4",
                    "--size", "640x480", "-o", out)
     assert result.returncode == 0, result.stderr
     assert result.stdout == b"" and result.stderr == b""

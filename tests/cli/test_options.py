@@ -9,6 +9,7 @@ from click.testing import CliRunner
 from w2vns.cli.recommend import evaluate_rec
 from w2vns.cli.train import train
 from w2vns.cli.tune import tune
+from w2vns.training import losses
 from w2vns.training.params import TrainParams, settings
 
 
@@ -33,7 +34,7 @@ def test_ranges_and_choices_come_from_the_parameter():
     declared = options(train)
     assert (declared["dim"].type.min, declared["dim"].type.max) == (1, 10000)
     assert declared["sample"].type.max_open
-    assert list(declared["loss"].type.choices) == ["sgns", "nce"]
+    assert list(declared["loss"].type.choices) == list(losses.LOSSES)
     assert declared["nce_bias"].secondary_opts == ["--no-nce-bias"]
 
 

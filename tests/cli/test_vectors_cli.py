@@ -117,6 +117,65 @@ def test_words_that_are_not_utf8(model):
     assert b"caf\\udce9" in doc and json.loads(doc)["results"][0]["neighbours"][0]["word"] == LATIN1
 
 
+def test_similar_minus_is_gensims_most_similar_positive_negative(model, folder, kv):
+    gensim_models = pytest.importorskip("gensim.models")
+    theirs = gensim_models.KeyedVectors(vector_size=kv.vector_size)
+    theirs.add_vectors(kv.index_to_key, kv.vectors)
+    expected = theirs.most_similar(positive=["king", "woman"], negative=["man"], topn=3)
+    result = w2vns("similar", "king", "woman", "--minus", "man", "-m", model, "-n", "3",
+                   "--tsv")
+    assert result.returncode == 0, result.stderr
+    rows = [line.split("\t") for line in result.stdout.decode().splitlines()]
+    assert [r[0] for r in rows] == ["king woman -man"] * 3
+    assert [r[1] for r in rows] == [w for w, _ in expected] and rows[0][1] == "queen"
+    assert [float(r[2]) for r in rows] == pytest.approx([s for _, s in expected], abs=1e-5)
+    doc = json.loads(w2vns("similar", "king", "woman", "--minus", "man", "-m", model, "-n",
+                           "1", "--json").stdout)
+    assert doc["results"] == [{"positive": ["king", "woman"], "negative": ["man"],
+                               "neighbours": [{"word": "queen", "similarity": round(
+                                   expected[0][1], 6)}]}]
+    # stdin: one line's words are one query, the --minus words taken from each
+    result = w2vns("similar", "-", "--minus", "man", "-m", folder, "-n", "1", "--json",
+                   stdin=b"king woman\nzebra woman\n")
+    assert result.returncode == 1
+    docs = [json.loads(line) for line in result.stdout.splitlines()]
+    assert docs[0]["neighbours"][0]["word"] == "queen"
+    assert docs[1] == {"line": 2, "positive": ["zebra", "woman"], "negative": ["man"],
+                       "neighbours": [], "unknown": ["zebra"]}
+
+
+def test_similar_json_lines_for_stdin_queries(folder, kv):
+    result = w2vns("similar", "-", "-m", folder, "-n", "1", "--json",
+                   stdin=b"dog\nnotaword\nking queen\n")
+    assert result.returncode == 1
+    docs = [json.loads(line) for line in result.stdout.splitlines()]
+    assert docs == [
+        {"line": 1, "word": "dog", "neighbours": [{"word": "puppy", "similarity": round(
+            kv.similarity("dog", "puppy"), 6)}]},
+        {"line": 2, "word": "notaword", "neighbours": [], "unknown": ["notaword"]},
+        {"line": 3, "word": "king", "neighbours": [], "error": "expected 1 word, found 2"}]
+
+
+def test_doesnt_match_is_gensims(model, folder, kv):
+    gensim_models = pytest.importorskip("gensim.models")
+    theirs = gensim_models.KeyedVectors(vector_size=kv.vector_size)
+    theirs.add_vectors(kv.index_to_key, kv.vectors)
+    group = ["dog", "puppy", "king", "cat"]
+    result = w2vns("doesnt-match", *group, "-m", model)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.decode().strip() == theirs.doesnt_match(group)
+    result = w2vns("doesnt-match", "-", "-m", folder, "--tsv",
+                   stdin=b"dog puppy king cat\nx1 x2 zebra x3\nzebra okapi\n")
+    assert result.returncode == 1
+    rows = [line.split("\t") for line in result.stdout.decode().splitlines()]
+    assert rows == [["dog puppy king cat", theirs.doesnt_match(group)],
+                    ["x1 x2 zebra x3", theirs.doesnt_match(["x1", "x2", "x3"])]]
+    assert lines(result.stderr) == ["w2vns: 'zebra' is not in the vocabulary",
+                                    "w2vns: 'zebra' is not in the vocabulary",
+                                    "w2vns: 'okapi' is not in the vocabulary"]
+    assert "two or more words" in lines(w2vns("doesnt-match", "dog", "-m", model).stderr)[0]
+
+
 # -- analogy and similarity ------------------------------------------------------------------
 
 
@@ -152,10 +211,14 @@ def test_similarity(model, kv):
     result = w2vns("similarity", "-", "-m", model, "--json",
                    stdin=b"dog puppy\ncat zebra\nking\tqueen\n")
     assert result.returncode == 1
-    doc = json.loads(result.stdout)
-    assert [(r["a"], r["b"]) for r in doc["results"]] == [("dog", "puppy"), ("king", "queen")]
-    assert doc["unknown"] == ["zebra"]
-    assert doc["results"][1]["similarity"] == round(kv.similarity("king", "queen"), 6)
+    docs = [json.loads(line) for line in result.stdout.splitlines()]  # JSON Lines
+    assert [(r["line"], r["a"], r["b"]) for r in docs] == [
+        (1, "dog", "puppy"), (2, "cat", "zebra"), (3, "king", "queen")]
+    assert docs[1]["unknown"] == ["zebra"] and docs[1]["similarity"] is None
+    assert docs[2]["similarity"] == round(kv.similarity("king", "queen"), 6)
+    result = w2vns("similarity", "dog", "zebra", "-m", model, "--json")
+    assert result.returncode == 1
+    assert json.loads(result.stdout) == {"results": [], "unknown": ["zebra"]}
     tsv = w2vns("similarity", "dog", "cat", "-m", model, "--tsv").stdout.decode()
     assert tsv.startswith("dog\tcat\t")
 

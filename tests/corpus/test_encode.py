@@ -38,6 +38,44 @@ def test_empty_and_blank_lines_are_skipped():
     assert sentences == [[b"a"], [b"b"]]
 
 
+def test_keep_empty_lines_gives_one_sentence_per_line():
+    enc = Encoder(3, 1000, True)
+    # blank lines are kept; a line ending just where the split falls gains no empty one
+    text = b"a b\n\n \t\nc d e\ng"
+    out = np.empty(len(text) + 4, dtype=np.uint32)
+    k = enc.encode(text, out)
+    k += enc.finish(out[k:])
+    assert out[:k].tolist().count(SENTENCE_END) == 5
+    buffer = np.empty(64, dtype=np.uint8)
+    consumed, n, _ = enc.decode(out[:k], buffer)
+    assert consumed == k and bytes(buffer[:n]) == b"a b\n\n\nc d e\ng\n"
+
+
+@pytest.mark.parametrize("size", [4, 5, 9, 1000])
+def test_decode_writes_lines_and_resumes_where_the_buffer_filled(size):
+    enc = Encoder(1 << 40, 1000, True)
+    text = b"the  cat\tsat\n\non the mat \r\nend"
+    out = np.empty(len(text) + 2, dtype=np.uint32)
+    k = enc.encode(text, out)
+    k += enc.finish(out[k:])
+    ids, buffer, written, line_start = out[:k], np.empty(size, dtype=np.uint8), b"", True
+    while len(ids):
+        consumed, n, line_start = enc.decode(ids, buffer, line_start)
+        written += bytes(buffer[:n])
+        ids = ids[consumed:]
+    assert written == b"the cat sat\n\non the mat\nend\n" and line_start
+
+
+def test_decode_refuses_unknown_ids_and_a_buffer_too_small():
+    enc = Encoder()
+    out = np.empty(8, dtype=np.uint32)
+    enc.encode(b"word\n", out)
+    with pytest.raises(ValueError, match="not a word"):
+        enc.decode(np.array([1], dtype=np.uint32), np.empty(8, dtype=np.uint8))
+    with pytest.raises(ValueError, match="too small"):
+        enc.decode(np.array([0], dtype=np.uint32), np.empty(3, dtype=np.uint8))
+
+
 def test_bytes_are_kept_as_they_are():
     words = [b"caf\xc3\xa9", b"\xff\xfe", b"x\x00y", b"\xe2\x80\x94"]
     sentences, _ = encode_chunks([b" ".join(words) + b"\n"])

@@ -119,6 +119,14 @@ BAD_INPUTS = [
      "'--window': 1001 is not in the range 0<=x<=1000"),
     ("sample-out-of-range", None, ["train", "CORPUS", "--sample", "2"], 2,
      "'--sample': 2.0 is not in the range 0<=x<1"),
+    ("no-negatives", None, ["train", "CORPUS", "--negative", "0"], 2,
+     "negative must be >= 1 with the sgns loss"),
+    ("no-negatives-nce", None, ["train", "CORPUS", "--negative", "0", "--loss", "nce"], 2,
+     "negative must be >= 1 with the nce loss"),
+    ("tune-no-negatives", None, ["tune", "CORPUS", "--negative", "0,5"], 2,
+     "negative must be >= 1 with the sgns loss"),
+    ("evaluate-rec-no-negatives", None, ["evaluate-rec", "CORPUS", "--negative", "0"], 2,
+     "negative must be >= 1 with the sgns loss"),
     ("threads-out-of-range", None, ["train", "CORPUS", "--threads", "-1"], 2,
      "'--threads': -1 is not in the range 1<=x<=1024"),
     ("bad-checkpoint-interval", None,
@@ -129,6 +137,18 @@ BAD_INPUTS = [
     ("min-count-too-high", None, ["train", "CORPUS", "--min-count", "100000"], 2,
      "no word reaches --min-count 100000"),
     ("no-corpus", None, ["train"], 2, "Missing argument 'CORPUS...'"),
+    ("negative-0-with-sgns", None, ["train", "CORPUS", "--negative", "0"], 2,
+     "negative must be >= 1 with the sgns loss, which learns from noise words"),
+    ("negative-0-with-sampled-softmax", None,
+     ["train", "CORPUS", "--loss", "sampled-softmax", "--negative", "0"], 2,
+     "negative must be >= 1 with the sampled-softmax loss"),
+    ("hard-negatives-with-hs", None, ["train", "CORPUS", "--loss", "hs", "--hard-negatives",
+                                      "10"], 2, "hard_negatives must be 0 with the hs loss"),
+    ("softmax-above-its-vocabulary-limit",
+     _write("big.txt", (" ".join("w%d" % i for i in range(10001)) + "\n").encode() * 5),
+     ["train", "big.txt", "--loss", "softmax"], 2,
+     "the softmax loss is exact over the whole vocabulary, meant for at most 10000 words; "
+     "this one has 10001"),
     ("unknown-command", None, ["bogus"], 2, "No such command"),
     ("no-model", None, ["similar", "dog", "-m", "missing.bin"], 2, "w2vns train"),
     ("truncated-vectors", _truncated_vectors, ["similar", "dog", "-m", "trunc.bin"], 2,
@@ -250,11 +270,12 @@ def _wait_for_checkpoint(proc, folder, timeout=120):
         time.sleep(0.005)
 
 
-@pytest.mark.parametrize("loss", ["sgns", "nce"])
+@pytest.mark.parametrize("loss", ["sgns", "nce", "hs"])
 def test_killed_run_resumes_to_byte_identical_vectors(loss, corpus_file, tmp_path):
     """SIGKILL right after the first checkpoint; --resume; the vectors equal an uninterrupted
-    run's, byte for byte (one thread, a fixed seed). NCE: its output biases are saved and
-    restored too (the whole model, saved with --save-model, is identical)."""
+    run's, byte for byte (one thread, a fixed seed). NCE's output biases and HS's inner-node
+    vectors are saved and restored too (the whole model, saved with --save-model, is
+    identical)."""
     args = ["train", corpus_file, "--epochs", "12", "--seed", "7", "--loss", loss, *FAST]
     assert run(*args, "-o", tmp_path / "whole.bin",
                "--save-model", tmp_path / "whole.model").returncode == 0
@@ -276,6 +297,12 @@ def test_killed_run_resumes_to_byte_identical_vectors(loss, corpus_file, tmp_pat
     whole, resumed = (checkpoint.load(tmp_path / name) for name in ("whole.model",
                                                                     "resumed.model"))
     assert resumed.syn1neg.tobytes() == whole.syn1neg.tobytes()
+    assert set(resumed.extras) == set(whole.extras)
+    for name, array in whole.extras.items():
+        assert resumed.extras[name].tobytes() == array.tobytes(), name
+    if loss == "hs":
+        assert whole.extras["syn1"].shape == (len(whole.vocab) - 1, 16)
+        assert np.abs(whole.extras["syn1"]).max() > 0
     if loss == "nce":
         assert resumed.output_bias.tobytes() == whole.output_bias.tobytes()
         assert checkpoint.load(ck).output_bias.tobytes() == whole.output_bias.tobytes()
@@ -422,9 +449,58 @@ def test_an_old_format_checkpoint_still_gives_its_weights_to_init(tmp_path):
 
 
 def test_a_new_run_will_not_overwrite_a_checkpoint(small_corpus_file, tmp_path):
-    api.train(str(small_corpus_file), dim=8, epochs=1, threads=1, checkpoint=tmp_path)
-    with pytest.raises(checkpoint.CheckpointError, match="already holds a checkpoint"):
-        api.train(str(small_corpus_file), dim=8, epochs=1, threads=1, checkpoint=tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        api.train(str(small_corpus_file), progress=InterruptAfter(1), dim=8, epochs=50,
+                  threads=1, checkpoint=tmp_path / "ck")
+    with pytest.raises(checkpoint.CheckpointError, match="already holds a checkpoint: "
+                       "continue it with --resume"):
+        api.train(str(small_corpus_file), dim=8, epochs=1, threads=1, checkpoint=tmp_path / "ck")
+    api.train(str(small_corpus_file), dim=8, epochs=1, threads=1, checkpoint=tmp_path / "done")
+    with pytest.raises(checkpoint.CheckpointError, match="already holds a finished run: train "
+                       "on from it with --init"):
+        api.train(str(small_corpus_file), dim=8, epochs=1, threads=1,
+                  checkpoint=tmp_path / "done")
+
+
+def test_resume_of_a_finished_run_trains_nothing_and_needs_no_corpus(small_corpus_file,
+                                                                     tmp_path):
+    corpus = tmp_path / "c.txt"
+    corpus.write_bytes(small_corpus_file.read_bytes())
+    first = api.train(str(corpus), dim=8, epochs=2, threads=1, checkpoint=tmp_path / "ck")
+    corpus.unlink()  # a finished run's outputs come from its checkpoint alone
+    again = api.resume(tmp_path / "ck")
+    assert again.report["already_complete"] is True
+    assert "already_complete" not in first.report
+    assert again.wv.vectors.tobytes() == first.wv.vectors.tobytes()
+    assert again.syn1neg.tobytes() == first.syn1neg.tobytes()
+    saved = checkpoint.load(tmp_path / "ck").state
+    assert again.report["train_seconds"] == saved.train_seconds  # the run's, not a new one
+    assert again.report["words_done"] == first.report["words_done"]
+    assert again.report["epochs"] == 2 and again.report["vocab_size"] == len(first.wv)
+
+
+def test_cli_resume_of_a_finished_run_says_so_and_writes_only_missing_outputs(
+        small_corpus_file, tmp_path):
+    result = run("train", small_corpus_file, "--epochs", "1", "--checkpoint", "ck", "-o",
+                 "v.bin", "--vocab-out", "vocab.tsv", "--dim", "16", "--threads", "1",
+                 cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    vectors = (tmp_path / "v.bin").read_bytes()
+    os.utime(tmp_path / "v.bin", ns=(1, 1))
+    (tmp_path / "vocab.tsv").unlink()
+    result = run("train", "--resume", "ck", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    line = one_line(result.stderr)
+    assert "the run in ck was already complete" in line and "1 epoch over" in line
+    assert "words/s" not in line and " s (" not in line  # no timing of a run that did not run
+    assert "wrote %s" % (tmp_path / "vocab.tsv") in line
+    assert "kept %s (already there)" % (tmp_path / "v.bin") in line
+    assert os.stat(tmp_path / "v.bin").st_mtime_ns == 1  # not rewritten
+    assert (tmp_path / "vocab.tsv").read_text().count("\n") > 10
+    # Named on the command line, an output is written even if it exists.
+    result = run("train", "--resume", "ck", "-o", "v.bin", cwd=tmp_path)
+    assert result.returncode == 0 and os.stat(tmp_path / "v.bin").st_mtime_ns != 1
+    assert (tmp_path / "v.bin").read_bytes() == vectors
 
 
 # -- continued training (--init) -----------------------------------------------------------------

@@ -135,10 +135,12 @@ def test_many_threads_on_a_small_corpus(small_corpus_file):
 
 
 @pytest.mark.parametrize("bad", [
-    {"dim": 0}, {"window": -1}, {"negative": -1}, {"sample": 1.5}, {"min_count": 0},
+    {"dim": 0}, {"window": -1}, {"negative": -1}, {"negative": 0}, {"sample": 1.5},
+    {"min_count": 0},
     {"epochs": 0}, {"alpha": 0}, {"threads": 0}, {"max_vocab": 0}, {"dim": 2.5},
     {"min_alpha": 1.0}, {"kernel": "turbo"}, {"hot_rows": -1}, {"hot_sync": 0},
-    {"nce_bias": "yes"},
+    {"nce_bias": "yes"}, {"alpha": float("nan")}, {"sample": float("nan")},
+    {"noise_power": float("inf")}, {"phrase_threshold": float("nan")},
 ])
 def test_bad_parameters_raise_value_error_before_any_work(bad):
     with pytest.raises(ValueError, match=list(bad)[0]):

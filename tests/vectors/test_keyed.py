@@ -142,6 +142,42 @@ def test_most_similar_agrees_with_gensim(kv):
         assert np.allclose([s for _, s in ours], [s for _, s in ref], atol=1e-5)
 
 
+def test_gensim_names_agree_with_gensim(kv):
+    gensim_models = pytest.importorskip("gensim.models")
+    theirs = gensim_models.KeyedVectors(vector_size=16)
+    theirs.add_vectors(kv.index_to_key, kv.vectors)
+    for norm in (False, True):
+        ours = kv.get_vector("w5", norm=norm)
+        assert np.allclose(ours, theirs.get_vector("w5", norm=norm), atol=1e-6)
+        assert not ours.flags.writeable
+    assert kv.vectors.flags.writeable  # only the returned view is read-only
+    query = kv["w7"] * 0.5 + kv["w3"]
+    for name, args in (("similar_by_vector", (query,)), ("similar_by_word", ("w7",)),
+                       ("similar_by_key", ("w9",))):
+        for restrict in (None, 60):
+            ours = getattr(kv, name)(*args, topn=6, restrict_vocab=restrict)
+            ref = getattr(theirs, name)(*args, topn=6, restrict_vocab=restrict)
+            assert [k for k, _ in ours] == [k for k, _ in ref], name
+            assert np.allclose([v for _, v in ours], [v for _, v in ref], atol=1e-5)
+    for ws1, ws2 in ((["w1", "w2"], ["w3"]), (["w7"], ["w42", "w8", "w9"]), ("w4", "w5")):
+        assert kv.n_similarity(ws1, ws2) == pytest.approx(float(theirs.n_similarity(
+            [ws1] if isinstance(ws1, str) else ws1, [ws2] if isinstance(ws2, str) else ws2)),
+            abs=1e-6)
+    assert kv.distance("w1", "w2") == pytest.approx(float(theirs.distance("w1", "w2")),
+                                                    abs=1e-6)
+    for words in (["w1", "w2", "w3", "w4"], ["w7", "w42", "w100"]):
+        assert kv.doesnt_match(words) == theirs.doesnt_match(words)
+    ours = kv.most_similar(positive=["w1", "w5"], negative=["w9", "w11"], topn=5)
+    ref = theirs.most_similar(positive=["w1", "w5"], negative=["w9", "w11"], topn=5)
+    assert [k for k, _ in ours] == [k for k, _ in ref]
+    assert kv.most_similar(positive=None, negative=["w3"], topn=3) == kv.most_similar(
+        negative=["w3"], topn=3)
+    with pytest.raises(KeyError, match="zebra"):
+        kv.n_similarity(["w1", "zebra"], ["w2"])
+    with pytest.raises(ValueError):
+        kv.n_similarity([], ["w2"])
+
+
 def test_similarity(kv):
     expected = float(unit(kv["w1"].astype(np.float64)) @ unit(kv["w2"].astype(np.float64)))
     assert kv.similarity("w1", "w2") == pytest.approx(expected, abs=1e-6)

@@ -22,7 +22,11 @@ average ranks for ties, Pearson, OOV) without needing scipy.
 
 With ``path=None`` the bundled copies of the standard sets are used (see ``w2vns/data``):
 ``questions-words.txt`` (Mikolov et al. 2013, 19,544 questions) and ``wordsim353.tsv``
-(Finkelstein et al. 2002, 353 pairs).
+(Finkelstein et al. 2002, 353 pairs).  ``PHRASE_ANALOGIES_PATH`` is the phrase-analogy set of
+Mikolov et al. (2013b), ``questions-phrases.txt`` (3,218 questions such as ``New_York
+New_York_Times Baltimore Baltimore_Sun``), in the same layout: it is for vectors trained on
+text phrased with the ``_`` delimiter (``w2vns phrases``, ``train --phrases``), and every one of
+its sections is semantic.
 """
 import contextlib
 import io
@@ -41,6 +45,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "ANALOGIES_PATH",
+    "PHRASE_ANALOGIES_PATH",
     "WORDSIM_PATH",
     "bundled_path",
     "read_analogies",
@@ -68,6 +73,7 @@ def bundled_path(name):
 
 
 ANALOGIES_PATH = bundled_path("questions-words.txt")
+PHRASE_ANALOGIES_PATH = bundled_path("questions-phrases.txt")
 WORDSIM_PATH = bundled_path("wordsim353.tsv")
 
 # Slack, in cosine units, below which two candidates count as tied for the batched solver and

@@ -28,7 +28,8 @@ from ..training.checkpoint import load
 from ..vectors.keyed import KeyedVectors
 
 __all__ = ["Recommender", "read_baskets", "leave_last_out", "popularity_ranks",
-           "evaluate_leave_last_out", "choose_scoring", "basket_weights", "sample_cases"]
+           "evaluate_leave_last_out", "leak_evidence", "choose_scoring", "basket_weights",
+           "sample_cases"]
 
 #: Items per chunk in the top-k search (the maxima of the chunks are found first).
 CHUNK = 64
@@ -276,6 +277,83 @@ def rank_metrics(ranks, k):
             "cases": cases}
 
 
+#: How many items must show it before :func:`leak_evidence` says the vectors saw the hidden
+#: items: neighbours in the vocabulary order whose full-line counts differ (an unrelated order
+#: puts about half of them the wrong way round, so all of 10 right is a 1 in 1000 chance), or
+#: items whose count is that of the full lines.
+MIN_EVIDENCE = 10
+
+
+def _order(counts_in_order):
+    """(breaks, descents): how many neighbours in a vocabulary's order have a rarer word before
+    a more frequent one, and how many a more frequent one before a rarer one."""
+    counts = np.asarray(counts_in_order, dtype=np.int64)
+    return int((counts[1:] > counts[:-1]).sum()), int((counts[1:] < counts[:-1]).sum())
+
+
+def leak_evidence(kv, lines, trained_on=(), sessions=None):
+    """Reasons to think that vectors ``kv`` were trained on the items that
+    :func:`evaluate_leave_last_out` hides (then the test measures recall of training data, not
+    prediction); an empty list when nothing shows it.
+
+    The protocol needs vectors trained without the last item of each line: on
+    :func:`leave_last_out`'s training lines, or on other data (an earlier period's sessions).
+    Vectors trained on ``lines`` themselves give themselves away:
+
+    * ``trained_on`` (the corpus files a saved model or checkpoint recorded) names
+      ``sessions``, the file ``lines`` were read from;
+    * their order (word2vec, gensim and w2vns write words most frequent first) is a frequency
+      order of the full lines and not one of the training lines;
+    * or else their counts (``kv.counts``, kept by w2vns folders and saved models) are the
+      counts of the full lines, not of the training lines, for the items the hidden ones
+      change.
+
+    The last two need :data:`MIN_EVIDENCE` items showing it (ties in the counts show nothing).
+
+    Items the vectors know that occur only as hidden items are named as a detail: alone they
+    prove nothing (vectors trained on other data may know them).
+    """
+    reasons = []
+    if sessions is not None and sessions != "-":
+        for path in trained_on or ():
+            try:
+                same = os.path.samefile(path, sessions)
+            except OSError:
+                same = os.path.abspath(path) == os.path.abspath(sessions)
+            if same:
+                reasons.append("the model was trained on %s itself (its saved corpus)"
+                               % sessions)
+                break
+    training, cases = leave_last_out(lines)
+    train_counts = Counter(item for line in training for item in line)
+    full_counts = Counter(item for line in lines for item in line)
+    index = kv.key_to_index
+    in_file = [(row, item) for item, row in index.items() if item in full_counts]
+    in_file.sort()
+    changed = [item for _row, item in in_file if full_counts[item] != train_counts[item]]
+    order = [item for _row, item in in_file]
+    full_breaks, full_descents = _order([full_counts[i] for i in order])
+    counts = getattr(kv, "counts", None)
+    if (changed and full_breaks == 0 and full_descents >= MIN_EVIDENCE
+            and _order([train_counts[i] for i in order])[0] > 0):
+        # Checked first, so that a file and the saved model it came from give the same reason.
+        reasons.append("its vocabulary is in the frequency order of the full lines, not of the "
+                       "lines without their last item")
+    elif counts is not None and changed:
+        full = sum(int(counts[index[item]]) == full_counts[item] for item in changed)
+        train = sum(int(counts[index[item]]) == train_counts[item] for item in changed)
+        if full >= MIN_EVIDENCE and full > max(train, len(changed) // 2):
+            reasons.append("its counts are those of the full lines for %d of the %d items "
+                           "whose count the hidden items change" % (full, len(changed)))
+    if reasons:
+        hidden_only = {target for _basket, target in cases if target not in train_counts}
+        known = sum(1 for item in hidden_only if item in index)
+        if known:
+            reasons.append("it knows %d of the %d items that occur only as hidden items"
+                           % (known, len(hidden_only)))
+    return reasons
+
+
 #: The scorings evaluate-rec's "auto" picks from, as (scoring, recency half-life).
 SCORINGS = (("output", 0.0), ("output", 1.0), ("output", 4.0),
             ("cosine", 0.0), ("cosine", 1.0), ("cosine", 4.0))
@@ -331,20 +409,24 @@ def choose_scoring(lines, k=10, candidates=SCORINGS, max_cases=SELECTION_CASES, 
 
 
 def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", recency=0.0,
-                            candidates=SCORINGS, max_cases=None, progress=None, **train_params):
+                            candidates=SCORINGS, max_cases=None, progress=None, trained_on=(),
+                            sessions=None, **train_params):
     """Leave-last-out next-item evaluation of ``lines`` (lists of item keys).
 
-    With ``kv`` the given vectors are scored; otherwise vectors are trained on the training
-    lines with ``train_params`` (:func:`w2vns.train`'s parameters).  ``scoring``: "cosine" (to
-    the mean unit vector of the basket), "output" (the trained output vectors, see
-    :class:`Recommender`; needs training) or "auto" (needs training): the scoring and recency
-    that :func:`choose_scoring` picks from ``candidates`` on the training lines, whose own last
-    items are then hidden (the test items are never seen); ``recency``: see
-    :class:`Recommender` (auto picks its own).  ``max_cases``: rank the hidden items of a random
-    sample of that many lines only (:func:`sample_cases`; all lines still train).  Returns ``{"k", "scoring", "recency", "lines", "cases", "model": {"hit_rate",
-    "mrr", ...}, "popularity": {...}, "train": report or None, "selection": choose_scoring's
-    result or None, "seconds"}``.  A hidden item that repeats one of its basket's items, or
-    that the vectors do not know, is a miss.
+    With ``kv`` the given vectors are scored (they must not have seen the last item of each
+    line: ``result["leak"]`` lists the reasons to think they did, see :func:`leak_evidence`,
+    which ``trained_on`` and ``sessions`` are for); otherwise vectors are trained on the
+    training lines with ``train_params`` (:func:`w2vns.train`'s parameters).  ``scoring``:
+    "cosine" (to the mean unit vector of the basket), "output" (the trained output vectors,
+    see :class:`Recommender`; needs training) or "auto" (needs training): the scoring and
+    recency that :func:`choose_scoring` picks from ``candidates`` on the training lines, whose
+    own last items are then hidden (the test items are never seen); ``recency``: see
+    :class:`Recommender` (auto picks its own).  ``max_cases``: rank the hidden items of a
+    random sample of that many lines only (:func:`sample_cases`; all lines still train).
+    Returns ``{"k", "scoring", "recency", "lines", "cases", "model": {"hit_rate", "mrr",
+    ...}, "popularity": {...}, "train": report or None, "selection": choose_scoring's result
+    or None, "leak": [reasons], "seconds"}``.  A hidden item that repeats one of its basket's
+    items, or that the vectors do not know, is a miss.
     """
     started = time.perf_counter()
     training, cases = leave_last_out(lines)
@@ -355,11 +437,17 @@ def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", recency=0.0,
     if scoring != "cosine" and kv is not None:
         raise ValueError("%s scoring needs output vectors: train instead of giving vectors"
                          % scoring)
-    selection = None
+    hs = train_params.get("loss") == "hs"
+    if scoring == "output" and hs:
+        raise ValueError("output scoring needs an output vector per item, and the hs loss has "
+                         "none (its output layer is a tree): use cosine scoring (--scoring cosine)")
+    report = output = bias = selection = None
     if scoring == "auto":
+        if hs:  # no output vectors: the pick is among the cosine scorings
+            candidates = [c for c in candidates if c[0] == "cosine"] or [("cosine", recency)]
         selection = choose_scoring(training, k, candidates, progress=progress, **train_params)
         scoring, recency = selection["scoring"], selection["recency"]
-    report = output = bias = None
+    leak = [] if kv is None else leak_evidence(kv, lines, trained_on, sessions)
     if kv is None:
         model = train(training, progress=progress, **train_params)
         kv, report = model.wv, model.report
@@ -373,7 +461,8 @@ def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", recency=0.0,
     return {"k": k, "scoring": scoring, "recency": recency, "lines": len(lines),
             "cases": len(cases), "repeats": sum(1 for basket, target in cases if target in basket),
             "model": model, "popularity": rank_metrics(popularity_ranks(training, ranked), k),
-            "train": report, "selection": selection, "seconds": time.perf_counter() - started}
+            "train": report, "selection": selection, "leak": leak,
+            "seconds": time.perf_counter() - started}
 
 
 def load_recommender(path, scoring=None, recency=0.0):
@@ -382,8 +471,9 @@ def load_recommender(path, scoring=None, recency=0.0):
     A saved-model or checkpoint folder (``w2vns train --save-model DIR``) holds the output
     vectors too (and an NCE model's output biases), so its recommendations are the model's own
     prediction (output scoring) unless ``scoring`` is "cosine"; a vectors file has only the
-    input vectors and is ranked by cosine (``scoring="output"`` is then a ValueError).
-    ``recency``: see :class:`Recommender`.
+    input vectors and is ranked by cosine, and so is a hierarchical-softmax model (``syn1``:
+    its output layer is a tree, with no output vector per item); ``scoring="output"`` is a
+    ValueError for those.  ``recency``: see :class:`Recommender`.
     """
     if scoring not in (None, "output", "cosine"):
         raise ValueError("scoring must be 'output' or 'cosine' (got %r)" % (scoring,))
@@ -391,6 +481,12 @@ def load_recommender(path, scoring=None, recency=0.0):
         saved = load(path)
         kv = KeyedVectors(saved.vocab.keys(), np.ascontiguousarray(saved.syn0),
                           counts=saved.vocab.counts)
+        if "syn1" in saved.extras:
+            if scoring == "output":
+                raise ValueError("output scoring needs an output vector per item, and %s is a "
+                                 "hierarchical-softmax model (its output layer is a tree)"
+                                 % path)
+            return Recommender(kv, recency=recency)
         if scoring == "cosine":
             return Recommender(kv, recency=recency)
         return Recommender(kv, output=saved.syn1neg, output_bias=saved.output_bias,

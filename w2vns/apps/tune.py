@@ -23,7 +23,8 @@ from ..corpus.encode import (CorpusError, check_text, encode_corpus, is_corpus_p
 from ..corpus.sampling import keep_probabilities
 from ..io.files import open_output
 from ..io.compression import READ_ERRORS
-from ..training.api import train_encoded
+from ..training import losses
+from ..training.api import phrase_rewrite, train_encoded
 from ..training.params import TrainParams
 from . import evaluation
 from .evaluation import read_analogies, read_similarity_pairs
@@ -224,7 +225,8 @@ def heldout_pairs(lines, vocab, window, sample, seed, max_pairs=HELDOUT_PAIRS,
 
     Words outside ``vocab`` are dropped, the rest subsampled with the training ``sample``
     threshold (so that "the" does not make most of the pairs), and each centre's contexts lie
-    within a window drawn as the trainer draws it (``window - b``, b uniform in [0, window)).
+    within a window drawn as the trainer draws it (``window - b``, b uniform in [0, window);
+    ``window == 0``: every other word of the line, as for baskets).
     Lines are visited in a random order until ``4 * max_pairs`` pairs are found, then
     ``max_pairs`` of them are kept.  Each pair gets ``noise`` contexts drawn uniformly from the
     vocabulary.  Deterministic from ``seed``.
@@ -243,7 +245,8 @@ def heldout_pairs(lines, vocab, window, sample, seed, max_pairs=HELDOUT_PAIRS,
         n = len(ids)
         if n < 2:
             continue
-        reach = window - rng.integers(0, window, size=n)
+        reach = (window - rng.integers(0, window, size=n) if window > 0
+                 else np.full(n, n, dtype=np.int64))
         for i in range(n):
             lo, hi = max(0, i - reach[i]), min(n, i + reach[i] + 1)
             ctx = np.concatenate((ids[lo:i], ids[i + 1:hi]))
@@ -446,12 +449,16 @@ def tune(corpus, negatives=(2, 5, 10, 20), noise_powers=(0.75,), metric="auto",
         raise ValueError("give at least one number of negatives and one noise power")
     for k, p in settings:
         params = TrainParams(negative=k, noise_power=p, seed=seed, **train_params).validate()
+    if not losses.get(params.loss).needs_negatives:
+        raise ValueError("tune chooses the number of negatives and the noise power, and the %s "
+                         "loss draws no noise words" % params.loss)
     progress = progress or TuneProgress()
 
     lines, _tokens = read_lines(corpus, max_tokens)
 
     def encode(some_lines):
-        return encode_corpus(some_lines, params.min_count, params.max_vocab, cache_dir=cache_dir)
+        return encode_corpus(some_lines, params.min_count, params.max_vocab, cache_dir=cache_dir,
+                             rewrite=phrase_rewrite(params))
 
     encoded, encoded_lines = None, 0
     if metric == "auto":

@@ -13,6 +13,7 @@ import sys
 import click
 
 from ..io.files import StdoutClosed
+from . import foreign
 from .common import EXIT_INTERRUPTED, fail, on_sigterm, reader_left
 
 #: Each command's module and function. A command's module (and the library it needs) is
@@ -23,7 +24,9 @@ COMMANDS = {
     "similar": "query:similar",
     "analogy": "query:analogy",
     "similarity": "query:similarity",
+    "doesnt-match": "query:doesnt_match",
     "evaluate": "evaluate:evaluate",
+    "phrases": "phrases:phrases",
     "plot": "evaluate:plot",
     "info": "vectors:info",
     "convert": "vectors:convert",
@@ -56,7 +59,8 @@ class LazyGroup(click.Group):
             fail("standard output is closed: there is nowhere to write the results")
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]},
+             epilog="'w2vns COMMAND --help' gives a command's options and examples.")
 @click.version_option(package_name="w2vns")
 def cli():
     """w2vns: word2vec with negative sampling, fast.
@@ -69,16 +73,33 @@ def cli():
     signal.signal(signal.SIGTERM, on_sigterm)
 
 
+def _see_help(err):
+    if err.ctx and err.ctx.parent:
+        return " (see 'w2vns %s --help')" % err.ctx.info_name
+    return " (see 'w2vns --help')"
+
+
 def main(argv=None):
     """Console entry point: click's usage errors become one line on stderr and exit 2."""
     # A crash in native code prints the Python stack instead of dying silently.
     faulthandler.enable()
+    args = sys.argv[1:] if argv is None else list(argv)
+    if not args:  # bare `w2vns`: what it can do, as git does
+        with click.Context(cli, info_name="w2vns") as ctx:
+            click.echo(cli.get_help(ctx))
+        sys.exit(0)
+    alien = foreign.single_dash_option(args)
+    if alien:
+        fail(foreign.message(alien))
     try:
-        code = cli.main(args=argv, prog_name="w2vns", standalone_mode=False)
+        code = cli.main(args=args, prog_name="w2vns", standalone_mode=False)
+    except click.NoSuchOption as err:
+        hint = foreign.suggestion(err.option_name)
+        if hint and hint.split("/")[-1] != err.option_name:
+            fail(foreign.message(err.option_name))
+        fail(err.format_message() + _see_help(err))
     except click.UsageError as err:
-        hint = " (see 'w2vns %s --help')" % err.ctx.info_name if err.ctx and err.ctx.parent else (
-            " (see 'w2vns --help')")
-        fail(err.format_message() + hint)
+        fail(err.format_message() + _see_help(err))
     except click.ClickException as err:
         fail(err.format_message())
     except click.Abort:

@@ -12,6 +12,7 @@ import click
 from ..corpus.encode import CorpusError, check_text
 from ..io.errors import InputError
 from ..io.files import StdoutClosed, open_input, stdout_buffer
+from ..io.lines import line_batches
 from ..vectors.formats import FormatError
 from ..vectors.keyed import KeyedVectors
 
@@ -136,6 +137,11 @@ def plural(n, noun):
     return "%d %s%s" % (n, noun, "" if n == 1 else "s")
 
 
+def counted(n, noun):
+    """counted(1, "word") -> '1 word'; counted(1234567, "word") -> '1.23M words'."""
+    return "%s %s%s" % (human(n), noun, "" if n == 1 else "s")
+
+
 def human(n):
     """1234567 -> '1.23M' for summary lines."""
     for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
@@ -172,11 +178,12 @@ def read_queries(words, arity, usage):
     With ``words == ('-',)``, one query per non-empty stdin line, its fields separated by
     whitespace, read as the lines come (decoded UTF-8 with surrogateescape, as words in vectors
     files are, so that any word can be asked for).  Otherwise ``arity == 1`` makes each word a
-    query, and a larger arity needs exactly that many words (``usage`` says so if not).
+    query, a larger arity needs exactly that many words (``usage`` says so if not), and
+    ``arity=None`` makes all the words one query.
     """
     if "-" in words and len(words) > 1:
         fail("'-' (read queries from stdin) cannot be mixed with words")
-    if words != ("-",) and arity > 1 and len(words) != arity:
+    if words != ("-",) and arity is not None and arity > 1 and len(words) != arity:
         fail(usage)
 
     def from_stdin():
@@ -208,18 +215,47 @@ def stdin_lines(what):
         fail(error_text(err, "<stdin>"))
 
 
+def stdin_batches(what, max_lines):
+    """stdin's lines (bytes) as :func:`stdin_lines` reads them, in lists of what one read
+    brought (:func:`w2vns.io.lines.line_batches`): one line at a time from someone typing, up
+    to ``max_lines`` at once from a file."""
+    offset = 0
+    try:
+        with open_input("-") as source:
+            for batch in line_batches(source.stream, max_lines):
+                for raw in batch:
+                    check_text("<stdin>", raw, offset, what=what)
+                    offset += len(raw) + 1
+                yield batch
+    except (CorpusError, InputError) as err:
+        fail(str(err))
+    except OSError as err:
+        fail(error_text(err, "<stdin>"))
+
+
 def answerable(kv, query, arity, line, unknown):
-    """Whether ``query`` has ``arity`` words, all known; if not, say why in one stderr line
-    (one per unknown word) and collect the unknown words for --json."""
-    if len(query) != arity:
-        click.echo("w2vns: stdin line %d: expected %d word%s, found %d"
-                   % (line, arity, "" if arity == 1 else "s", len(query)), err=True)
-        return False
+    """Whether ``query`` has ``arity`` words (any number from 1 with ``arity=None``), all known;
+    if not, say why in one stderr line (one per unknown word) and collect the unknown words.
+
+    Returns (ok, problem): ``problem`` is the stdin line's error ("expected 3 words, found 2")
+    or None.
+    """
+    if arity is not None and len(query) != arity:
+        problem = "expected %s, found %d" % (plural(arity, "word"), len(query))
+        click.echo("w2vns: stdin line %d: %s" % (line, problem), err=True)
+        return False, problem
     missing = [word for word in query if word not in kv]
-    for word in missing:
-        click.echo("w2vns: %s" % not_in_vocabulary(kv, word), err=True)
+    report_unknown(missing, kv)
     unknown.extend(missing)
-    return not missing
+    return not missing, None
+
+
+def report_unknown(words, kv=None):
+    """One stderr line per word or item that is not in the vocabulary (with a hint when ``kv``
+    has it in another case)."""
+    for word in words:
+        click.echo("w2vns: %s" % (not_in_vocabulary(kv, word) if kv is not None else
+                                  "%r is not in the vocabulary" % word), err=True)
 
 
 def not_in_vocabulary(kv, word):
@@ -244,12 +280,48 @@ def emit_lines(lines):
     out.flush()
 
 
+def json_line(document):
+    """``document`` as one line of JSON.  Bytes that were not UTF-8 (lone surrogates in the
+    str) become \\udcXX escapes, so that the line stays valid UTF-8 and json.loads gives back
+    w2vns's own str for the word."""
+    text = json.dumps(json_safe(document), ensure_ascii=False)
+    return SURROGATES.sub(lambda m: "\\u%04x" % ord(m.group()), text)
+
+
+class Answers:
+    """Where a query command's answers go, by output style.
+
+    ``add(record, lines)`` gives one query's answer: ``record`` (a dict) for --json, ``lines``
+    (text lines) for plain and --tsv output.  With --json, a command that reads its queries
+    from stdin writes JSON Lines, one object per query as it is answered (a pipeline sees each
+    answer at once); with words on the command line it writes one document at the end
+    (``finish``), ``{"results": [...], ..., "unknown": [...]}``.
+    """
+
+    def __init__(self, style, streaming):
+        self.style, self.streaming = style, streaming
+        self.results = []
+
+    def add(self, record, lines=()):
+        if self.style != "json":
+            emit_lines(lines)
+        elif self.streaming:
+            emit_lines([json_line(record)])
+        else:
+            self.results.append(record)
+
+    def finish(self, unknown, unanswered, **extra):
+        """Write the document (--json with words on the command line); exit 1 if some word
+        was not in the vocabulary or some query could not be answered."""
+        if self.style == "json" and not self.streaming:
+            emit_lines([json_line(dict(extra, results=self.results, unknown=unknown))])
+        if unknown or unanswered:
+            sys.exit(EXIT_UNANSWERED)
+
+
 def finish(style, document, unanswered):
     """Write the --json document if asked for; exit 1 if some query was not answered."""
     if style == "json":
-        text = json.dumps(document, ensure_ascii=False)
-        # Bytes that were not UTF-8 (lone surrogates in the str) become \udcXX escapes, so the
-        # document stays valid UTF-8 and json.loads gives back w2vns's own str for the word.
-        emit_lines([SURROGATES.sub(lambda m: "\\u%04x" % ord(m.group()), text)])
+        emit_lines([json_line(document)])
     if unanswered:
         sys.exit(EXIT_UNANSWERED)

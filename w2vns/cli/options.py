@@ -103,7 +103,7 @@ def number_list(kind, low, high):
 def query_options(command):
     """-m, --restrict and --json, shared by the query commands (similar, analogy)."""
     command = click.option("--json", "as_json", is_flag=True,
-                           help="One JSON document on stdout.")(command)
+                           help="JSON: one document, or JSON Lines with '-'.")(command)
     command = click.option("--restrict", type=click.IntRange(1), default=None,
                            help="Consider only the N most frequent words as answers.")(command)
     return click.option("-m", "--model", "model_path", default=None,
@@ -120,3 +120,15 @@ def parse_size(ctx, param, value):
     if not (16 <= width <= 20000 and 16 <= height <= 20000):
         raise click.BadParameter("width and height must be between 16 and 20000 pixels")
     return width, height
+
+
+def old_spelling(*names, now, name, type=None):
+    """A hidden option that still accepts a renamed option's old spelling (``names``) into the
+    parameter ``name``, with a line on stderr naming the new one (``now``); the command takes
+    whichever was given: ``value if value is not None else old``."""
+    def warn(ctx, param, value):
+        if value is not None:
+            click.echo("w2vns: warning: %s is now %s" % ("/".join(names), now), err=True)
+        return value
+    return click.option(*names, name, type=type, default=None, hidden=True, callback=warn,
+                        expose_value=True)

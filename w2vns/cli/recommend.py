@@ -1,23 +1,29 @@
 """The recommendation commands: w2vns recommend and w2vns evaluate-rec."""
-import json
+import os
 import sys
 
 import click
 
 from ..apps.recommend import (BLOCK, describe_scoring, evaluate_leave_last_out,
                               load_recommender, read_baskets)
-from ..training.checkpoint import CheckpointError
+from ..training.checkpoint import CheckpointError, read_corpus_paths
 from ..vectors.formats import FormatError
-from .common import (EXIT_UNANSWERED, SURROGATES, emit_lines, error_text, fail, finish,
-                     json_safe, load_vectors, not_in_vocabulary, resolve_model, stdin_lines)
-from .options import preset_option, preset_params, training_options
+from .common import (EXIT_UNANSWERED, Answers, emit_lines, error_text, fail, finish, json_line,
+                     json_safe, load_vectors, output_style, plural, report_unknown,
+                     resolve_model, stdin_batches)
+from .options import old_spelling, preset_option, preset_params, training_options
 
 
-@click.command()
+@click.command(epilog="""\b
+Examples:
+  w2vns recommend -m items.model apples pears -n 5
+  w2vns recommend -m items.model - --json < baskets.txt > answers.jsonl""")
 @click.argument("items", nargs=-1, required=True)
-@click.option("-n", "--topn", type=click.IntRange(1), default=10, show_default=True)
+@click.option("-n", "--topn", type=click.IntRange(1), default=10, show_default=True,
+              help="Recommendations per basket.")
 @click.option("-m", "--model", "model_path", default=None,
-              help="Vectors file or .w2vns folder [default: $W2VNS_MODEL, else ./vectors.bin].")
+              help="Saved model folder (train --save-model DIR) or vectors file [default: "
+                   "$W2VNS_MODEL, else ./vectors.bin].")
 @click.option("--exclude", multiple=True, metavar="ITEM", help="Never recommend ITEM (repeatable).")
 @click.option("--scoring", type=click.Choice(["output", "cosine"]), default=None,
               help="The model's prediction (needs a saved model, -m DIR) or cosine to the "
@@ -25,17 +31,23 @@ from .options import preset_option, preset_params, training_options
 @click.option("--recency", type=click.FloatRange(0), default=0.0, show_default=True,
               metavar="H", help="Weight the basket's items by recency, half-life H items, the "
               "last item weighing most (0: all alike). For sessions in time order; "
-              "evaluate-rec --scoring auto says which H predicts best.")
-@click.option("--json", "as_json", is_flag=True, help="JSON (JSON Lines with '-').")
-def recommend(items, topn, model_path, exclude, scoring, recency, as_json):
+              "evaluate-rec says which H predicts best.")
+@click.option("--json", "as_json", is_flag=True,
+              help="JSON: one document, or JSON Lines with '-' (one object per basket).")
+@click.option("--tsv", "as_tsv", is_flag=True,
+              help="Lines of basket<TAB>item<TAB>score (the basket's items joined by spaces).")
+def recommend(items, topn, model_path, exclude, scoring, recency, as_json, as_tsv):
     """Items closest to the basket ITEM...: with a saved model (train --save-model DIR, -m DIR)
     the model's own prediction (the basket's mean input vector times each item's output
     vector); with a vectors file, cosine to the mean of the items' unit vectors.
 
-    '-' reads one basket per stdin line and writes one line per basket, in order: the items
-    separated by spaces, or a JSON object with --json.  Unknown items are ignored (one stderr
-    line each); a basket with none known gets an empty answer and exit code 1.
+    '-' reads one basket per stdin line and answers each line as it arrives (from a file, many
+    lines at a time), in order: one line per basket, the items separated by spaces (an empty
+    line for a basket with no known item), a JSON object with --json, item<TAB>score lines
+    tagged with the basket with --tsv.  Unknown items are left out of their basket and named
+    on stderr (one line each), and the command exits 1; every basket is still answered.
     """
+    style = output_style(as_json, as_tsv)
     if "-" in items and len(items) > 1:
         fail("'-' (read baskets from stdin) cannot be mixed with items")
     path = resolve_model(model_path)
@@ -44,39 +56,46 @@ def recommend(items, topn, model_path, exclude, scoring, recency, as_json):
     except (CheckpointError, FormatError, OSError, ValueError) as err:
         fail(error_text(err, "<stdin>" if path == "-" else path) + path.where())
     stream = items == ("-",)
-    lines = ((raw.split() for raw in stdin_lines("baskets are text, one per line")) if stream
-             else iter([list(items)]))
-    unanswered = 0
-    while True:
-        baskets = [[f.decode("utf-8", "surrogateescape") if isinstance(f, bytes) else f
-                    for f in line] for _, line in zip(range(BLOCK), lines)]
-        if not baskets:
-            break
-        out = []
+    batches = ([[f.decode("utf-8", "surrogateescape") for f in raw.split()] for raw in batch]
+               for batch in stdin_batches("baskets are text, one per line", BLOCK)
+               ) if stream else [[list(items)]]
+    answers = Answers(style, stream)
+    unknown, number = [], 0
+    for baskets in batches:
         for basket, answer in zip(baskets, recommender.recommend_many(baskets, topn, exclude)):
-            unknown = recommender.indexes(basket)[1]
-            for item in unknown:
-                click.echo("w2vns: %s" % not_in_vocabulary(recommender.kv, item), err=True)
-            unanswered += bool(basket) and len(unknown) == len(basket)
-            if as_json:
-                out.append(SURROGATES.sub(lambda m: "\\u%04x" % ord(m.group()), json.dumps(
-                    {"basket": basket, "recommendations": [
-                        {"item": i, "score": round(v, 6)} for i, v in answer],
-                     "unknown": unknown}, ensure_ascii=False)))
+            number += 1
+            missing = recommender.indexes(basket)[1]
+            report_unknown(missing, recommender.kv)
+            unknown.extend(missing)
+            record = {"basket": basket, "recommendations": [
+                {"item": i, "score": round(v, 6)} for i, v in answer], "unknown": missing}
+            if stream:
+                record = dict({"line": number}, **record)
+            if style == "tsv":
+                lines = ["%s\t%s\t%.6f" % (" ".join(basket), i, v) for i, v in answer]
             elif stream:
-                out.append(" ".join(i for i, _ in answer))
+                lines = [" ".join(i for i, _ in answer)]
             else:
-                out.extend("%s\t%.4f" % (i, v) for i, v in answer)
-        emit_lines(out)
-    if unanswered:
+                lines = ["%s\t%.4f" % (i, v) for i, v in answer]
+            answers.add(record, lines)
+    if style == "json" and not stream:
+        emit_lines([json_line(answers.results[0])])
+    if unknown:
         sys.exit(EXIT_UNANSWERED)
 
 
-@click.command("evaluate-rec")
+@click.command("evaluate-rec", epilog="""\b
+Examples:
+  w2vns evaluate-rec sessions.txt -n 20
+  w2vns evaluate-rec new-sessions.txt -m last-month.bin""")
 @click.argument("sessions", type=click.Path(exists=True, dir_okay=False))
 @click.option("-m", "--model", "model_path", default=None,
-              help="Score these vectors instead of training on the sessions.")
-@click.option("--k", "k", type=click.IntRange(1), default=10, show_default=True)
+              help="Score these vectors instead of training on the sessions; they must not "
+                   "have seen the last item of each line (train them on other sessions).")
+@click.option("-n", "--topn", "k", type=click.IntRange(1), default=None,
+              help="Cut-off of the ranking: a hit is a hidden item among the first N  "
+                   "[default: 10].")
+@old_spelling("--k", now="-n/--topn", name="k_old", type=click.IntRange(1))
 @click.option("--scoring", type=click.Choice(["auto", "output", "cosine"]), default=None,
               help="Rank by the trained output vectors or by cosine to the basket; auto: the "
               "one of these (and the recency) that predicts best on a held-out split of the "
@@ -90,14 +109,20 @@ def recommend(items, topn, model_path, exclude, scoring, recency, as_json):
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 @click.pass_context
-def evaluate_rec(ctx, sessions, model_path, k, scoring, recency, preset, as_json, quiet,
+def evaluate_rec(ctx, sessions, model_path, k, k_old, scoring, recency, preset, as_json, quiet,
                  **params):
     """Leave-last-out next-item test on SESSIONS (one basket per line): hit rate@k and MRR@k.
 
     The last item of each line is hidden, vectors are trained on the rest with the train
     options below (or -m MODEL is scored), and the hidden item is ranked among all items from
     the others on its line, those excluded; the popularity baseline is printed beside.
+
+    -m MODEL must not have been trained on SESSIONS as they are: such vectors have seen every
+    hidden item in its line and score far too high.  Train it on other sessions (an earlier
+    period), or leave out -m; a warning says when the model's counts, vocabulary order or
+    saved corpus show that it saw the hidden items.
     """
+    k = k if k is not None else k_old if k_old is not None else 10
     preset = None if preset == "none" else preset
     params, _ = preset_params(ctx, preset, params)
     kv = load_vectors(resolve_model(model_path)) if model_path else None
@@ -107,13 +132,25 @@ def evaluate_rec(ctx, sessions, model_path, k, scoring, recency, preset, as_json
     options = {"recency": recency or 0.0}
     if scoring == "auto" and recency is not None:
         options = {"candidates": (("output", recency), ("cosine", recency))}
+    trained_on = []
+    if kv is not None and os.path.isfile(os.path.join(model_path, "checkpoint.json")):
+        try:
+            trained_on = read_corpus_paths(model_path)
+        except CheckpointError:
+            pass  # loading it said what is wrong, or it is readable vectors all the same
     try:
         result = evaluate_leave_last_out(read_baskets(sessions), k=k, kv=kv, scoring=scoring,
-                                         **options, **({} if kv is not None else params))
+                                         trained_on=trained_on, sessions=sessions, **options,
+                                         **({} if kv is not None else params))
     except ValueError as err:
         fail(str(err))
     except OSError as err:
         fail(error_text(err, sessions))
+    if result["leak"] and not quiet:
+        click.echo("w2vns: warning: %s looks trained on %s with the hidden items (%s): its "
+                   "scores are recall of training data, not predictions; train it on other "
+                   "sessions, or leave out -m" % (model_path, sessions, "; ".join(
+                       result["leak"])), err=True)
     if result["train"]:
         result["train"] = {key: result["train"][key] for key in (
             "vocab_size", "tokens", "train_seconds", "params")}
@@ -123,10 +160,11 @@ def evaluate_rec(ctx, sessions, model_path, k, scoring, recency, preset, as_json
     used = describe_scoring(result["scoring"], result["recency"])
     selection = result["selection"]
     if selection:
-        used += " (auto: the best of %d on %d held-out cases)" % (
-            len(selection["candidates"]), selection["cases"])
-    lines = ["leave-last-out on %s: %d cases of %d lines (%d repeats), k=%d, scoring %s"
-             % (sessions, result["cases"], result["lines"], result["repeats"], k, used),
+        used += " (auto: the best of %d on %s)" % (
+            len(selection["candidates"]), plural(selection["cases"], "held-out case"))
+    lines = ["leave-last-out on %s: %s of %s (%s), top %d, scoring %s"
+             % (sessions, plural(result["cases"], "case"), plural(result["lines"], "line"),
+                plural(result["repeats"], "repeat"), k, used),
              "%-24s %9s %9s" % ("", "hit@%d" % k, "MRR@%d" % k)]
     lines += ["%-24s %9.4f %9.4f" % (name, result[key]["hit_rate"], result[key]["mrr"])
               for name, key in (("model", "model"), ("popularity", "popularity"))]

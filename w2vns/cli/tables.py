@@ -1,4 +1,5 @@
 """Results as aligned text tables and summary lines."""
+import math
 import os
 
 from .common import human
@@ -16,33 +17,67 @@ def format_evaluation(result):
         lines.append("%-28s %9s %8s %8s %8s" % ("section", "accuracy", "correct", "scored",
                                                "skipped"))
         rows = [(s["section"] or "(no section)", s) for s in res["sections"]]
-        rows += [("semantic", res["semantic"]), ("syntactic", res["syntactic"]), ("total", res)]
+        # a group no section belongs to (phrase analogies have no syntactic one) is left out
+        rows += [(group, res[group]) for group in ("semantic", "syntactic")
+                 if res[group]["questions"]] + [("total", res)]
         for name, s in rows:
-            lines.append("%-28s %8.2f%% %8d %8d %8d" % (name, 100 * s["accuracy"], s["correct"],
-                                                       s["scored"], s["skipped"]))
+            # Nothing scored is no accuracy at all, not 0 %.
+            accuracy = "%8.2f%%" % (100 * s["accuracy"]) if s["scored"] else "%9s" % "-"
+            lines.append("%-28s %s %8d %8d %8d" % (name, accuracy, s["correct"], s["scored"],
+                                                   s["skipped"]))
     if result["similarity"]:
         if lines:
             lines.append("")
         lines.append("%-28s %9s %8s %8s %8s" % ("similarity", "spearman", "pearson", "pairs",
                                                "oov"))
         for res in result["similarity"]:
-            lines.append("%-28s %9.4f %8.4f %8d %8d" % (
-                os.path.basename(res["path"]), res["spearman"], res["pearson"], res["pairs"],
-                res["oov"]))
+            lines.append("%-28s %9s %8s %8d %8d" % (
+                os.path.basename(res["path"]), _figure(res["spearman"]),
+                _figure(res["pearson"]), res["pairs"], res["oov"]))
     return "\n".join(lines)
+
+
+def format_heldout(result):
+    """A ``HeldoutResult.as_dict()`` (with its "path") as a small table."""
+    partition = result["mean_log_partition"]
+    return "\n".join([
+        "held-out %s: %d pairs from %d lines, %d-word vocabulary (%.2f s)" % (
+            os.path.basename(result["path"]), result["pairs"], result["lines"],
+            result["vocab_size"], result["seconds"]),
+        "%-28s %12s" % ("cross-entropy (nats/pair)", "%.4f" % result["cross_entropy"]),
+        "%-28s %12s" % ("cross-entropy (bits/pair)", "%.4f" % result["bits"]),
+        "%-28s %12s" % ("perplexity", "%.2f" % result["perplexity"]),
+        "%-28s %12s" % ("mean log Z", "normalised" if partition is None
+                        else "%.4f" % partition)])
+
+
+def _figure(value):
+    """A correlation to 4 places, or '-' when there is none (fewer than two pairs, or a
+    constant list)."""
+    return "%.4f" % value if math.isfinite(value) else "-"
 
 
 def evaluation_summary(result):
     """A few words for a summary line: first analogy set's accuracy, first similarity set's
-    Spearman correlation."""
-    parts = []
+    Spearman correlation; or that nothing could be scored (item data, another language)."""
+    parts, empty = [], []
     if result["analogies"]:
         res = result["analogies"][0]
-        parts.append("analogies %.1f%% of %d scored" % (100 * res["accuracy"], res["scored"]))
+        if res["scored"]:
+            parts.append("analogies %.1f%% of %d scored" % (100 * res["accuracy"],
+                                                            res["scored"]))
+        else:
+            empty.append("analogy question")
     if result["similarity"]:
         res = result["similarity"][0]
-        parts.append("%s spearman %.3f" % (os.path.splitext(os.path.basename(res["path"]))[0],
-                                           res["spearman"]))
+        if math.isfinite(res["spearman"]):
+            parts.append("%s spearman %.3f" % (
+                os.path.splitext(os.path.basename(res["path"]))[0], res["spearman"]))
+        else:
+            empty.append("word pair")
+    if empty:
+        parts.append("nothing to evaluate: no %s has its words in the vocabulary"
+                     % " or ".join(empty))
     return ", ".join(parts)
 
 

@@ -9,20 +9,28 @@ from ..apps.evaluation import evaluate as run_evaluation
 from ..corpus.encode import MAX_TOKEN_BYTES, CorpusError
 from ..io.atomic import check_writable
 from ..io.files import open_output
-from ..training.api import resume as resume_run
-from ..training.api import train as train_model
+from ..distributed.api import resume as resume_run
+from ..distributed.api import train as train_model
+from ..distributed.checkpoint import is_dask_checkpoint
+from ..distributed.checkpoint import read_note as read_dask_note
+from ..distributed.cluster import DaskUnavailable, check_spec, require_dask
 from ..training.checkpoint import CheckpointError, read_note
 from ..training.presets import describe
 from ..vectors.keyed import FORMATS, format_for_path
 from ..vectors.native import is_native
 from .common import (DEFAULT_MODEL, EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, absolute_path,
-                     error_text, fail, human, json_safe, log, one_stdout, plural)
+                     counted, error_text, fail, human, json_safe, log, one_stdout, plural)
 from .options import IntervalType, preset_option, preset_params, training_options
 from .progress import TqdmProgress
 from .tables import evaluation_summary
 
 
-@click.command()
+@click.command(epilog="""\b
+Examples:
+  w2vns train corpus.txt --checkpoint ckpt      # saves its state every epoch
+  w2vns train --resume ckpt                     # after a crash, Ctrl-C or SIGTERM
+  w2vns train more.txt --init ckpt -o v2.bin    # continued training on new text
+  w2vns train baskets.txt --preset items --save-model items.model""")
 @click.argument("corpus", nargs=-1)
 @click.option("-o", "--output", default=None,
               help="Vectors file to write ('-': stdout)  [default: vectors.bin; with --resume, "
@@ -55,28 +63,35 @@ from .tables import evaluation_summary
               help="Evaluate on the bundled analogies and WordSim-353 after training; the "
                    "figures go to the summary line and --report.")
 @preset_option()
+@click.option("--dask", "dask", default=None, metavar="local[:N]|tcp://HOST:8786",
+              help="Train on a Dask cluster: N worker processes here (default one per core), "
+                   "or a running scheduler; the workers read CORPUS (files, globs, URLs) "
+                   "themselves. Needs pip install 'w2vns[dask]'.")
+@click.option("--blocks", type=click.IntRange(1, 256), default=None,
+              help="With --dask: K input and K output blocks of the weights [default: one "
+                   "per worker].")
+@click.option("--rounds", type=click.IntRange(1, 100000), default=None,
+              help="With --dask: slices of each epoch [default: 8].")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 @click.pass_context
 def train(ctx, corpus, output, fmt, vocab_out, report, checkpoint_dir, checkpoint_every,
           resume_dir, init_dir, save_model, cache_dir, progress, quiet, evaluate_after, preset,
-          **params):
-    """Train vectors on CORPUS (files, '-' for stdin, URLs; gzip, bzip2, xz, zstd by content).
-
-    \b
-    w2vns train corpus.txt --checkpoint ckpt      # saves its state every epoch
-    w2vns train --resume ckpt                     # after a crash, Ctrl-C or SIGTERM
-    w2vns train more.txt --init ckpt -o v2.bin    # continued training on new text
-    """
+          dask, blocks, rounds, **params):
+    """Train vectors on CORPUS (files, '-' for stdin, URLs; gzip, bzip2, xz, zstd by content)."""
     started = time.perf_counter()
+    cluster = _cluster_options(dask, blocks, rounds, init_dir, cache_dir)
     given = {name for name in params
              if ctx.get_parameter_source(name) != click.core.ParameterSource.DEFAULT}
+    named = {path for path in (output, vocab_out, report) if path}  # on the command line
     if resume_dir:
         clash = sorted(given) + [opt for opt, value in (
             ("init", init_dir), ("checkpoint", checkpoint_dir)) if value]
         if clash:
             fail("--%s cannot be used with --resume: the run continues with its own settings "
                  "and checkpoint folder" % clash[0].replace("_", "-"))
-        note = _checkpoint_note(resume_dir)
+        if not dask and is_dask_checkpoint(resume_dir):
+            fail("%s: a distributed run's checkpoint: resume it with --dask" % resume_dir)
+        note = _checkpoint_note(resume_dir, dask)
         output = output or note.get("output")
         fmt = fmt or note.get("format")
         vocab_out = vocab_out or note.get("vocab_out")
@@ -96,7 +111,7 @@ def train(ctx, corpus, output, fmt, vocab_out, report, checkpoint_dir, checkpoin
         fail(str(err))
     if corpus.count("-") > 1:
         fail("stdin ('-') can be read only once")
-    for path in corpus:
+    for path in corpus if not dask else ():  # a cluster's workers look for the shards
         if path != "-" and "://" not in path:
             if not os.path.exists(path):
                 fail("%s: no such file" % path)
@@ -122,21 +137,27 @@ def train(ctx, corpus, output, fmt, vocab_out, report, checkpoint_dir, checkpoin
     try:
         if resume_dir:
             model = resume_run(resume_dir, corpus=list(corpus) or None, progress=bars,
-                               cache_dir=cache_dir, checkpoint_every=checkpoint_every)
+                               checkpoint_every=checkpoint_every,
+                               **{k: v for k, v in cluster.items() if k != "init"})
         else:
             # Absolute, so that --resume from another folder writes the same files.
             note = {"output": absolute_path(output), "format": fmt, "vocab_out": absolute_path(vocab_out),
                     "report": absolute_path(report)}
-            model = train_model(list(corpus), progress=bars, cache_dir=cache_dir,
-                                checkpoint=checkpoint_dir,
-                                checkpoint_every=checkpoint_every or "1epoch", init=init_dir,
-                                note=note, **{k: v for k, v in params.items() if k in given})
+            model = train_model(list(corpus), progress=bars, checkpoint=checkpoint_dir,
+                                checkpoint_every=checkpoint_every or "1epoch", note=note,
+                                **cluster, **{k: v for k, v in params.items() if k in given})
         _warn_about_words(quiet, model)
+        finished_before = model.report.get("already_complete", False)
+        # A run that had finished wrote its outputs then: keep those still there (unless named
+        # again on the command line), write the missing ones.
+        kept = {path for path in (output, vocab_out, report) if finished_before and path
+                and path != "-" and path not in named and os.path.exists(path)}
         write_start = time.perf_counter()
         writing = output  # named in the error if a write fails (a full disk says no file name)
-        model.wv.save_as(output, out_format)
+        if output not in kept:
+            model.wv.save_as(output, out_format)
         written = output if output != "-" else "stdout"
-        if vocab_out:
+        if vocab_out and vocab_out not in kept:
             writing = vocab_out
             model.vocab.save_tsv(vocab_out)
         if save_model:
@@ -149,7 +170,7 @@ def train(ctx, corpus, output, fmt, vocab_out, report, checkpoint_dir, checkpoin
         if evaluate_after:
             summary["evaluation"] = run_evaluation(model.wv)
         summary["total_seconds"] = time.perf_counter() - started
-        if report:
+        if report and report not in kept:
             writing = report
             with open_output(report, "w") as handle:
                 json.dump(json_safe(summary), handle, indent=1)
@@ -173,16 +194,67 @@ def train(ctx, corpus, output, fmt, vocab_out, report, checkpoint_dir, checkpoin
         figures = "; %s" % evaluation_summary(summary["evaluation"])
     if preset:
         figures += "; %s" % describe(preset, preset_used)
-    log(quiet, "w2vns: %s words x %d dims, %s tokens x %d epochs in %.1f s (%s words/s, %d threads)"
-        " -> %s" % (human(summary["vocab_size"]), summary["params"]["dim"], human(summary["tokens"]),
-                    summary["epochs"], summary["train_seconds"], human(summary["words_per_sec"]),
-                    summary["threads"], (output if output != "-" else "stdout") + figures))
+    if finished_before:
+        log(quiet, _finished_summary(resume_dir, summary, output, vocab_out, report, save_model,
+                                     kept) + figures)
+        return
+    log(quiet, "w2vns: %s x %s, %s x %s in %.1f s (%s words/s, %s) -> %s" % (
+        counted(summary["vocab_size"], "word"), plural(summary["params"]["dim"], "dim"),
+        counted(summary["tokens"], "token"), plural(summary["epochs"], "epoch"),
+        summary["train_seconds"], human(summary["words_per_sec"]),
+        _where(summary), (output if output != "-" else "stdout") + figures))
 
 
-def _checkpoint_note(folder):
+def _finished_summary(folder, summary, output, vocab_out, report, save_model, kept):
+    """The line for --resume on a run that had already finished: no training, no timing."""
+    wrote = [path if path != "-" else "stdout" for path in (output, vocab_out, report,
+                                                              save_model)
+             if path and path not in kept]
+    done = []
+    if wrote:
+        done.append("wrote " + ", ".join(wrote))
+    if kept:
+        done.append("kept %s (already there)" % ", ".join(
+            path for path in (output, vocab_out, report) if path in kept))
+    return ("w2vns: the run in %s was already complete (%s x %s, %s over %s): nothing to "
+            "train; %s" % (folder, counted(summary["vocab_size"], "word"),
+                           plural(summary["params"]["dim"], "dim"),
+                           plural(summary["epochs"], "epoch"),
+                           counted(summary["tokens"], "token"), "; ".join(done)))
+
+
+def _where(summary):
+    """Where the training ran, for the summary line: threads, or a Dask cluster's workers."""
+    if "distributed" in summary:
+        return "%s, %s" % (plural(summary["distributed"]["workers"], "worker"),
+                           plural(summary["distributed"]["blocks"], "block"))
+    return plural(summary["threads"], "thread")
+
+
+def _cluster_options(dask, blocks, rounds, init_dir, cache_dir):
+    """The arguments that choose where training runs: one machine (init, cache_dir), or a
+    Dask cluster (dask, blocks, rounds); one clear line for what does not go together, and
+    for --dask without Dask installed."""
+    if not dask:
+        for name, value in (("blocks", blocks), ("rounds", rounds)):
+            if value is not None:
+                fail("--%s needs --dask" % name)
+        return {"init": init_dir, "cache_dir": cache_dir}
+    for name, value in (("init", init_dir), ("cache-dir", cache_dir)):
+        if value is not None:
+            fail("--%s cannot be used with --dask" % name)
+    try:
+        require_dask()
+        check_spec(dask)
+    except (DaskUnavailable, ValueError) as err:
+        fail(str(err))
+    return {"dask": dask, "blocks": blocks, "rounds": rounds}
+
+
+def _checkpoint_note(folder, dask=None):
     """The output options an interrupted run stored with its checkpoint."""
     try:
-        return read_note(folder)
+        return read_dask_note(folder) if dask else read_note(folder)
     except CheckpointError as err:
         fail(str(err))
 

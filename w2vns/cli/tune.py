@@ -13,13 +13,41 @@ from ..io.files import open_output
 from ..training.presets import PRESETS
 from ..vectors.keyed import FORMATS, format_for_path
 from .common import (DEFAULT_MODEL, EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, emit_lines,
-                     error_text, fail, json_safe, log)
+                     error_text, fail, json_safe, log, plural)
 from .options import number_list, preset_option, preset_params, training_options
 from .progress import TqdmTrials
 from .tables import format_tune
 
 
-@click.command()
+class TuneCommand(click.Command):
+    """tune's --json used to take a file name; --json is now the flag every command has (JSON
+    on stdout) and --json-out FILE writes the file.  The old spellings still work, with a
+    line that says so: '--json -' is --json, '--json X.json' (or --json=X) is --json-out X."""
+
+    def parse_args(self, ctx, args):
+        args, old = list(args), None
+        for i, token in enumerate(args):
+            if token == "--":
+                break
+            if token.startswith("--json="):
+                old, value = token, token.split("=", 1)[1]
+                args[i:i + 1] = ["--json"] if value == "-" else ["--json-out", value]
+                break
+            if token == "--json" and i + 1 < len(args) and (
+                    args[i + 1] == "-" or args[i + 1].lower().endswith(".json")):
+                old, value = "--json " + args[i + 1], args[i + 1]
+                args[i:i + 2] = ["--json"] if value == "-" else ["--json-out", value]
+                break
+        if old:
+            click.echo("w2vns: warning: 'tune %s' is deprecated: --json alone prints the JSON on "
+                       "stdout, --json-out FILE writes it to a file" % old, err=True)
+        return super().parse_args(ctx, args)
+
+
+@click.command(cls=TuneCommand, epilog="""\b
+Examples:
+  w2vns tune corpus.txt --negative 2,5,10,20 -o best.bin
+  w2vns tune items.txt --window 0 --metric heldout --budget-minutes 10 --json-out tune.json""")
 @click.argument("corpus", nargs=-1, required=True)
 @click.option("-o", "--output", default=DEFAULT_MODEL, show_default=True,
               help="Where to write the chosen setting's vectors.")
@@ -50,9 +78,11 @@ from .tables import format_tune
               help="Read only the first N tokens of the corpus.")
 @click.option("--budget-minutes", type=click.FloatRange(0, min_open=True), default=None,
               help="Successive halving within about this many minutes instead of the full grid.")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,
-              help="Write every trial and the choice as JSON ('-': stdout, instead of the "
-                   "table).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print every trial and the choice as one JSON document instead of the "
+                   "table.")
+@click.option("--json-out", "json_path", type=click.Path(dir_okay=False), default=None,
+              help="Also write every trial and the choice as JSON to this file.")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
               help="Draw the metric and the time against the setting (needs matplotlib).")
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
@@ -62,13 +92,9 @@ from .tables import format_tune
 @click.option("-q", "--quiet", is_flag=True, help="Print only the table and errors.")
 @click.pass_context
 def tune(ctx, corpus, output, fmt, negatives, noise_powers, metric, analogy_file,
-         similarity_file, holdout, max_tokens, budget_minutes, json_path, plot_path, cache_dir,
-         progress, quiet, preset, **params):
+         similarity_file, holdout, max_tokens, budget_minutes, as_json, json_path, plot_path,
+         cache_dir, progress, quiet, preset, **params):
     """Train every --negative (x --noise-power) setting on CORPUS, score each, keep the best.
-
-    \b
-      w2vns tune corpus.txt --negative 2,5,10,20 -o best.bin
-      w2vns tune items.txt --metric heldout --budget-minutes 10 --json tune.json
 
     Everything else is held fixed.  Near-ties go to the fewest negatives (docs/negative-sampling.md).
     """
@@ -83,6 +109,7 @@ def tune(ctx, corpus, output, fmt, negatives, noise_powers, metric, analogy_file
                 negatives = (value,)
             else:
                 noise_powers = (value,)
+    params = {k: v for k, v in params.items() if k not in varied}  # lists of their own
     for path in corpus:
         if path != "-" and "://" not in path and not os.path.exists(path):
             fail("%s: no such file" % path)
@@ -138,10 +165,11 @@ def tune(ctx, corpus, output, fmt, negatives, noise_powers, metric, analogy_file
         fail(str(err))
     except OSError as err:
         fail(error_text(err))
-    if json_path == "-":
+    if as_json or json_path == "-":
         emit_lines([json.dumps(document, ensure_ascii=False)])
     else:
         emit_lines([format_tune(result, METRIC_NAMES[result.metric], describe_rule(result.metric))])
-    log(quiet, "w2vns: %d trials in %.1f s; negative %d, noise power %g -> %s"
-        % (len(result.trials), result.seconds, result.best.negative, result.best.noise_power,
+    log(quiet, "w2vns: %s in %.1f s; negative %d, noise power %g -> %s"
+        % (plural(len(result.trials), "trial"), result.seconds, result.best.negative,
+           result.best.noise_power,
            output))

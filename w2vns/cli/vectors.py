@@ -9,23 +9,29 @@ from ..io.files import is_url
 from ..vectors.formats import FormatError
 from ..vectors.keyed import FORMATS, format_for_path
 from ..vectors.keyed import convert as convert_vectors
-from .common import (emit_lines, error_text, fail, finish, load_vectors, log, resolve_model,
-                     show_warnings)
+from .common import (emit_lines, error_text, fail, finish, load_vectors, log, plural,
+                     resolve_model, show_warnings)
+from .options import old_spelling
 
 #: How info names each format (KeyedVectors.source["format"]).
 FORMAT_NAMES = {"w2vns": "w2vns folder", "w2vns-model": "w2vns saved model (its input vectors)",
                 "word2vec-binary": "word2vec binary", "word2vec-text": "word2vec text"}
 
 
-@click.command()
+@click.command(epilog="""\b
+Examples:
+  w2vns info -m vectors.bin
+  w2vns info -m vectors.w2vns --top 0 --json""")
 @click.option("-m", "--model", "model_path", default=None,
               help="Vectors file, .w2vns folder or saved model [default: $W2VNS_MODEL, else "
                    "./vectors.bin].")
-@click.option("-n", "--top", type=click.IntRange(0), default=10, show_default=True,
-              help="How many of the most frequent words to show.")
+@click.option("--top", type=click.IntRange(0), default=None,
+              help="How many of the most frequent words to show  [default: 10].")
+@old_spelling("-n", now="--top", name="top_old", type=click.IntRange(0))
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
-def info(model_path, top, as_json):
+def info(model_path, top, top_old, as_json):
     """Vocabulary size, dimension, format, norms and the most frequent words of a model."""
+    top = top if top is not None else top_old if top_old is not None else 10
     path = resolve_model(model_path)
     started = time.perf_counter()
     kv = load_vectors(path, warn=True)
@@ -61,7 +67,10 @@ def info(model_path, top, as_json):
     emit_lines(lines)
 
 
-@click.command()
+@click.command(epilog="""\b
+Examples:
+  w2vns convert vectors.bin vectors.w2vns       # memory-mapped: loads in milliseconds
+  w2vns convert vectors.bin.gz vectors.txt --limit 100000""")
 @click.argument("source")
 @click.argument("target")
 @click.option("--to", "fmt", type=click.Choice(FORMATS), default=None,
@@ -73,9 +82,6 @@ def info(model_path, top, as_json):
 def convert(source, target, fmt, limit, quiet):
     """Copy vectors from SOURCE to TARGET in another format.
 
-    \b
-      w2vns convert vectors.bin vectors.w2vns       # memory-mapped: loads in milliseconds
-      w2vns convert vectors.bin.gz vectors.txt --limit 100000
     SOURCE: a vectors file (any format, compressed or not), a .w2vns folder, a saved model
     folder, '-' (stdin) or a URL; TARGET '-' writes to stdout (text unless --to binary).
     """
@@ -101,6 +107,7 @@ def convert(source, target, fmt, limit, quiet):
     except OSError as err:
         fail(error_text(err))
     show_warnings(caught, quiet)
-    log(quiet, "w2vns: %s words x %d dims, %s -> %s (%s) in %.1f s"
-        % (format(len(kv), ","), kv.vector_size, source, target if target != "-" else "stdout",
+    log(quiet, "w2vns: %s x %s, %s -> %s (%s) in %.1f s"
+        % (plural(len(kv), "word").replace(str(len(kv)), format(len(kv), ","), 1),
+           plural(kv.vector_size, "dim"), source, target if target != "-" else "stdout",
            format_for_path(target, fmt), time.perf_counter() - started))

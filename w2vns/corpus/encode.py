@@ -17,6 +17,7 @@ from ..io.compression import READ_ERRORS, unsupported
 from ..io.files import open_input
 from ._encode import (DROPPED, MAX_SENTENCE_LENGTH, MAX_TOKEN_BYTES, SENTENCE_END, Encoder,
                       remap_range)
+from ._phrases import count_unigrams
 from .vocab import Vocabulary
 
 #: Bytes read per chunk: large enough to amortise Python overhead, small enough for the cache.
@@ -131,7 +132,7 @@ def is_corpus_paths(corpus):
 
 
 def encode_corpus(corpus, min_count=5, max_vocab=None, cache_dir=None, progress=None,
-                  vocabulary=None, grow=False):
+                  vocabulary=None, grow=False, rewrite=None):
     """Count and encode a corpus in one streaming pass.
 
     ``corpus`` is a path, ``-``, a list of paths, or an iterable of sentences (str lines or
@@ -141,6 +142,10 @@ def encode_corpus(corpus, min_count=5, max_vocab=None, cache_dir=None, progress=
     ``vocabulary`` (a ``Vocabulary``) fixes the words instead of choosing them from the counts:
     tokens of other words are dropped (a resumed run). With ``grow=True`` the corpus's own words
     that reach ``min_count`` are added to it (continued training, see ``Vocabulary.merged``).
+
+    ``rewrite(encoder, stream, n)``, when given, rewrites the encoded ids ``stream[:n]`` in place
+    before the vocabulary is chosen and returns their new number (phrase detection:
+    ``Phrases.learn_encoded``); the counts are then those of the rewritten stream.
     """
     start = time.perf_counter()
     encoder = Encoder(MAX_SENTENCE_LENGTH, MAX_TOKEN_BYTES)
@@ -159,7 +164,9 @@ def encode_corpus(corpus, min_count=5, max_vocab=None, cache_dir=None, progress=
                     out = np.empty(len(chunk) + 2, dtype=np.uint32)
                 cache.write(out[:encoder.encode(chunk, out)])
             cache.write(out[:encoder.finish(out)])
-        return _finish(encoder, cache, min_count, max_vocab, start, vocabulary, grow, seeded)
+        counts = _rewrite(encoder, cache, rewrite) if rewrite is not None else None
+        return _finish(encoder, cache, min_count, max_vocab, start, vocabulary, grow, seeded,
+                       counts)
     finally:
         cache.close()  # the memory map made in _finish keeps the data alive
 
@@ -229,10 +236,34 @@ def _seed(encoder, vocabulary, out):
                           "whitespace-free tokens")
 
 
+def _rewrite(encoder, cache, rewrite):
+    """Apply ``rewrite`` to the ids in ``cache`` (cut to their new length); return the counts
+    of the rewritten ids."""
+    cache.flush()
+    n = cache.seek(0, os.SEEK_END) // 4
+    if n:
+        mapping = mmap.mmap(cache.fileno(), 4 * n)
+        try:
+            stream = np.frombuffer(mapping, dtype=np.uint32)
+            n = rewrite(encoder, stream, n)
+            counts = count_unigrams(stream[:n], encoder.vocab_size)
+            del stream
+        finally:
+            try:
+                mapping.close()
+            except BufferError:  # an exception's traceback still holds views of it
+                pass
+        cache.truncate(4 * n)
+    else:
+        counts = np.zeros(encoder.vocab_size, dtype=np.int64)
+    return counts
+
+
 def _finish(encoder, cache, min_count, max_vocab, start, vocabulary=None, grow=False,
-            seeded=(0, 0)):
-    counts = encoder.counts()
-    counts[:seeded[0]] -= 1  # the seeding occurrences
+            seeded=(0, 0), counts=None):
+    if counts is None:
+        counts = encoder.counts()
+        counts[:seeded[0]] -= 1  # the seeding occurrences
     if encoder.tokens == seeded[1]:
         raise CorpusError("the corpus is empty: no tokens found")
     origin = None

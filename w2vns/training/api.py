@@ -5,6 +5,7 @@ import dataclasses
 import os
 
 from ..corpus.encode import encode_corpus, is_corpus_paths
+from ..corpus.phrases import Phrases
 from . import checkpoint as ckpt
 from .backend import TrainJob
 from .model import Word2VecModel
@@ -28,6 +29,15 @@ def _check_params(params):
     return TrainParams(**params).validate().resolved()
 
 
+def phrase_rewrite(params):
+    """What ``encode_corpus`` applies to the encoded corpus for ``params.phrases`` (None when 0):
+    phrase detection in that many passes, with the vocabulary's ``min_count``."""
+    if not params.phrases:
+        return None
+    return Phrases(min_count=params.min_count, threshold=params.phrase_threshold,
+                   passes=params.phrases).learn_encoded
+
+
 def train(corpus, progress=None, cache_dir=None, checkpoint=None, checkpoint_every="1epoch",
           init=None, note=None, backend=None, **params):
     """Train skip-gram with negative sampling on ``corpus``; return a ``Word2VecModel``.
@@ -35,7 +45,9 @@ def train(corpus, progress=None, cache_dir=None, checkpoint=None, checkpoint_eve
     ``corpus``: a path (``-`` for stdin, a URL; gzip/bzip2/xz/zstd by content), a list
     of paths, or an iterable of sentences (str lines or lists of str tokens). ``params`` are
     ``TrainParams`` fields (dim, window, negative, sample, min_count, max_vocab, epochs, alpha,
-    min_alpha, noise_power, threads, seed); bad values raise ValueError before any work.
+    min_alpha, noise_power, threads, seed, phrases, ...); bad values raise ValueError before
+    any work. ``phrases=N`` joins phrases (``corpus.phrases``) in N passes over the encoded
+    corpus before the vocabulary is chosen: the text is still read and tokenized once.
 
     ``checkpoint``: a folder to save the run's state in, every ``checkpoint_every`` ("1epoch",
     "10m", N words: see ``checkpoint.parse_every``), at the end, and when interrupted; continue
@@ -70,18 +82,22 @@ def train(corpus, progress=None, cache_dir=None, checkpoint=None, checkpoint_eve
     try:
         encoded = encode_corpus(corpus, p.min_count, p.max_vocab, cache_dir=cache_dir,
                                 progress=progress.counting,
-                                vocabulary=start_from.vocab if start_from else None, grow=True)
+                                vocabulary=start_from.vocab if start_from else None, grow=True,
+                                rewrite=phrase_rewrite(p))
         counts = encoded.vocab.counts
+        p.check_vocabulary(len(counts))
         weights = (grown_weights(start_from, encoded.origin, counts, p) if start_from
                    else initial_weights(counts, p))
         checkpointer = None
+        files = ckpt.describe_corpus(corpus) if is_corpus_paths(corpus) else None
         if checkpoint is not None:
-            corpus_id = dict(encoded.identity(), files=ckpt.describe_corpus(corpus)
-                             if is_corpus_paths(corpus) else None)
+            corpus_id = dict(encoded.identity(), files=files)
             checkpointer = ckpt.Checkpointer(checkpoint, checkpoint_every, encoded.vocab,
                                              dataclasses.asdict(p), encoded.tokens, corpus_id,
                                              note)
-        return _run(backend, TrainJob(p, encoded, weights, progress), None, checkpointer)
+        model = _run(backend, TrainJob(p, encoded, weights, progress), None, checkpointer)
+        model.report["corpus_files"] = files
+        return model
     except BaseException:
         if created:  # a run that failed before its first checkpoint leaves no empty folder
             with contextlib.suppress(OSError):
@@ -98,11 +114,17 @@ def resume(folder, corpus=None, progress=None, cache_dir=None, checkpoint_every=
     encoded stream's length and checksum are compared). The run goes on with its own
     parameters and thread count, and keeps checkpointing into ``folder``. With one thread, the
     result is byte-identical to the run's had it not been interrupted.
+
+    A run that had already finished is not trained again (nor its corpus read): the model is
+    its final state, and ``report["already_complete"]`` is True, with the figures of the
+    original run (``train_seconds``: the time it trained, ``words_done``, ``threads``).
     """
     saved = ckpt.load(folder)
     if saved.state is None:
         raise ckpt.CheckpointError("%s: a saved model, not a run's checkpoint: continue "
                                    "training from it with --init" % folder)
+    if saved.complete and saved.state.finished(saved.params["epochs"]):
+        return _finished_model(saved)
     recorded = saved.corpus.get("files")
     if corpus is None:
         if not recorded:
@@ -116,7 +138,9 @@ def resume(folder, corpus=None, progress=None, cache_dir=None, checkpoint_every=
     p = TrainParams(**saved.params).validate().resolved()
     progress = progress or Progress()
     encoded = encode_corpus(corpus, p.min_count, p.max_vocab, cache_dir=cache_dir,
-                            progress=progress.counting, vocabulary=saved.vocab)
+                            progress=progress.counting, vocabulary=saved.vocab,
+                            rewrite=phrase_rewrite(p))
+    p.check_vocabulary(len(encoded.vocab))
     identity = encoded.identity()
     expected = {k: saved.corpus.get(k) for k in identity}
     if identity != expected:
@@ -126,8 +150,31 @@ def resume(folder, corpus=None, progress=None, cache_dir=None, checkpoint_every=
                                      saved.vocab, saved.params, encoded.tokens, saved.corpus,
                                      saved.note)
     checkpointer.start(saved.state.words())
-    return _run(backend, TrainJob(p, encoded, saved.weights, progress), saved.state,
-                checkpointer)
+    model = _run(backend, TrainJob(p, encoded, saved.weights, progress), saved.state,
+                 checkpointer)
+    model.report["corpus_files"] = recorded
+    return model
+
+
+def _finished_model(saved):
+    """The model of a checkpoint whose run had finished, with the original run's figures."""
+    params = TrainParams(**saved.params).validate()
+    vocab, state, weights = saved.vocab, saved.state, saved.weights
+    report = {
+        "already_complete": True,
+        "vocab_size": len(vocab),
+        "distinct_words": vocab.distinct_words,
+        "tokens": vocab.total_tokens,
+        "retained_tokens": vocab.retained_tokens,
+        "epochs": params.epochs,
+        "train_seconds": state.train_seconds,
+        "threads": state.threads,
+        "words_done": state.words(),
+        "words_per_sec": vocab.total_tokens * params.epochs / max(state.train_seconds, 1e-9),
+        "params": dataclasses.asdict(params),
+        "corpus_files": saved.corpus.get("files"),
+    }
+    return Word2VecModel(vocab, weights.syn0, weights.syn1neg, params, report, weights.extras)
 
 
 def _run(backend, job, state, checkpointer):
@@ -165,5 +212,6 @@ def train_encoded(encoded, progress=None, **params):
     ``min_count`` and ``max_vocab`` were applied when encoding; here they are only recorded.
     """
     p = _check_params(params)
+    p.check_vocabulary(len(encoded.vocab))
     job = TrainJob(p, encoded, initial_weights(encoded.vocab.counts, p), progress or Progress())
     return _run(None, job, None, None)

@@ -8,7 +8,8 @@ Layout (``DIR`` is what ``--checkpoint``, ``--resume``, ``--init`` and ``--save-
         syn0.npy            input vectors, V x d float32
         syn1neg.npy         output vectors, V x d float32
         <extra>.npy         the loss's own learned arrays (w2vns/training/losses.py), e.g.
-                            output_bias.npy: NCE's per-word output biases, V float32
+                            output_bias.npy: NCE's per-word output biases, V float32;
+                            syn1.npy: HS's inner-node vectors, (V-1) x d float32
         state.json          parameters, corpus identity, progress (the next task of the
                             shared queue, ranges still pending) and counters and RNG state
                             per thread
@@ -155,6 +156,9 @@ def prepare_folder(folder, fresh=True):
     if os.path.exists(folder) and not os.path.isdir(folder):
         raise CheckpointError("%s: exists and is not a folder" % folder)
     if fresh and os.path.exists(os.path.join(folder, MANIFEST)):
+        if _manifest_says_complete(folder):
+            raise CheckpointError("%s already holds a finished run: train on from it with "
+                                  "--init %s, or remove it" % (folder, folder))
         raise CheckpointError("%s already holds a checkpoint: continue it with --resume %s, or "
                               "remove it" % (folder, folder))
     parent = os.path.dirname(os.path.abspath(folder))
@@ -166,6 +170,16 @@ def prepare_folder(folder, fresh=True):
     except OSError as err:
         raise CheckpointError("%s: cannot hold a checkpoint: %s"
                               % (folder, err.strerror or err)) from None
+
+
+def _manifest_says_complete(folder):
+    """Whether the manifest in ``folder`` marks a finished run or a saved model (False if it
+    cannot be read: the caller's message then fits either way)."""
+    try:
+        with open(os.path.join(folder, MANIFEST), "rb") as handle:
+            return json.loads(handle.read().decode("utf-8")).get("complete") is True
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def save(folder, vocab, weights, params, state=None, corpus=None, note=None, every=None):
@@ -316,7 +330,7 @@ def load(folder, progress=True):
         vocab = Vocabulary.load_tsv(os.path.join(where, "vocab.tsv"))
         syn0 = _load_matrix(os.path.join(where, "syn0.npy"))
         syn1neg = _load_matrix(os.path.join(where, "syn1neg.npy"))
-        extras = {name[:-4]: _load_matrix(os.path.join(where, name), ndim=1)
+        extras = {name[:-4]: _load_matrix(os.path.join(where, name), ndim=None)
                   for name in sorted(os.listdir(where))
                   if name.endswith(".npy") and name not in ("syn0.npy", "syn1neg.npy")}
     except FileNotFoundError as err:
@@ -335,10 +349,10 @@ def load(folder, progress=True):
     if params.get("loss") == "nce" and "nce_bias" not in params:
         params["nce_bias"] = False  # saved before NCE had output biases: a bare-score model
     try:
-        expected = {extra.name for extra in _params_object(params).extras}
+        expected = {extra.name: extra.shape(*shape) for extra in _params_object(params).extras}
     except ValueError as err:  # an unknown loss
         raise damaged("state.json: %s" % err) from None
-    missing, unexpected = sorted(expected - set(extras)), sorted(set(extras) - expected)
+    missing, unexpected = sorted(set(expected) - set(extras)), sorted(set(extras) - set(expected))
     if missing:
         raise damaged("%s.npy is missing (the %s loss's %s)"
                       % (missing[0], params["loss"], missing[0]))
@@ -346,8 +360,9 @@ def load(folder, progress=True):
         raise damaged("%s.npy, but the %s loss with these parameters has no %s"
                       % (unexpected[0], params.get("loss"), unexpected[0]))
     for name, array in extras.items():
-        if array.shape != shape[:1]:
-            raise damaged("%s is %s, the vocabulary needs %s" % (name, array.shape, shape[:1]))
+        if array.shape != tuple(expected[name]):
+            raise damaged("%s is %s, the vocabulary needs %s" % (name, array.shape,
+                                                                 tuple(expected[name])))
     state = None
     saved = meta.get("progress") if progress else None
     if isinstance(saved, dict) and "next_task" not in saved and "position" in saved:
@@ -398,22 +413,38 @@ def _progress_state(saved, damaged):
     return state
 
 
-def read_note(folder):
-    """The ``note`` stored with the current state, without loading the matrices."""
+def _read_meta(folder, key):
+    """One entry of the current state's state.json, without loading the matrices."""
     where = os.path.join(os.fspath(folder), _read_manifest(os.fspath(folder)))
     try:
         with open(os.path.join(where, "state.json"), "rb") as handle:
-            note = json.loads(handle.read().decode("utf-8")).get("note")
+            return json.loads(handle.read().decode("utf-8")).get(key)
     except (OSError, ValueError, AttributeError) as err:
         raise CheckpointError("%s: damaged checkpoint: state.json: %s" % (where, err)) from None
+
+
+def read_note(folder):
+    """The ``note`` stored with the current state, without loading the matrices."""
+    note = _read_meta(folder, "note")
     return note if isinstance(note, dict) else {}
 
 
+def read_corpus_paths(folder):
+    """The paths of the corpus files the run or saved model in ``folder`` was trained on
+    (empty when they were not recorded: stdin, URLs, Python sentences, older folders)."""
+    corpus = _read_meta(folder, "corpus")
+    files = corpus.get("files") if isinstance(corpus, dict) else None
+    return [entry["path"] for entry in files or () if isinstance(entry, dict)
+            and isinstance(entry.get("path"), str)]
+
+
 def _load_matrix(path, ndim=2):
+    """A float32 .npy array of ``ndim`` dimensions (None: any), C-contiguous."""
     array = np.load(path, allow_pickle=False)
-    if array.dtype != np.float32 or array.ndim != ndim:
-        raise ValueError("%s: expected a %d-D float32 array, found %s %s"
-                         % (os.path.basename(path), ndim, array.dtype, array.shape))
+    if array.dtype != np.float32 or (ndim is not None and array.ndim != ndim):
+        raise ValueError("%s: expected a %sfloat32 array, found %s %s"
+                         % (os.path.basename(path), "%d-D " % ndim if ndim else "",
+                            array.dtype, array.shape))
     return np.ascontiguousarray(array)
 
 

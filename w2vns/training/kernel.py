@@ -28,13 +28,13 @@ class KernelSettings:
     context_group: int = 0
 
 
-def kernel_settings(params, vocab_size, total_words, threads):
+def kernel_settings(params, vocab_size, total_words, threads, tables):
     """``KernelSettings`` for resolved ``TrainParams``, training ``total_words`` words (all
-    epochs) on ``threads`` workers."""
+    epochs) on ``threads`` workers, with the loss's ``tables`` (``kernel_tables``)."""
     loss = losses.get(params.loss)
     return KernelSettings(
         objective=loss.objective, window=params.window, negative=params.negative,
-        max_targets=loss.max_targets(vocab_size, params), alpha=params.alpha,
+        max_targets=loss.max_targets(vocab_size, params, tables), alpha=params.alpha,
         min_alpha=params.min_alpha, total_words=total_words, threads=threads, seed=params.seed,
         fast=params.kernel == "fast", hard_negatives=params.hard_negatives,
         adversarial_temperature=params.adversarial_temperature, hot_rows=params.hot_rows,
@@ -53,5 +53,6 @@ def kernel_tables(counts, params):
 
 def build_kernel(weights, stream, counts, params, total_words, threads):
     """A ``Kernel`` that trains ``weights`` (in place) over ``stream``."""
-    return Kernel(weights, stream, kernel_tables(counts, params),
-                  kernel_settings(params, len(counts), total_words, threads))
+    tables = kernel_tables(counts, params)
+    return Kernel(weights, stream, tables,
+                  kernel_settings(params, len(counts), total_words, threads, tables))

@@ -41,7 +41,9 @@ class Word2VecModel:
         self.wv.save_word2vec_format(path, binary=binary)
 
     def save(self, folder):
-        """Save the vocabulary, the weights (with the loss's extras) and the parameters in
-        ``folder`` (the checkpoint layout, see ``w2vns.training.checkpoint``): ``w2vns train
-        --init FOLDER`` continues from it."""
-        checkpoint.save(folder, self.vocab, self.weights, dataclasses.asdict(self.params))
+        """Save the vocabulary, the weights (with the loss's extras), the parameters and the
+        corpus files it was trained on in ``folder`` (the checkpoint layout, see
+        ``w2vns.training.checkpoint``): ``w2vns train --init FOLDER`` continues from it."""
+        files = self.report.get("corpus_files")
+        checkpoint.save(folder, self.vocab, self.weights, dataclasses.asdict(self.params),
+                        corpus={"files": files} if files else None)

@@ -92,7 +92,7 @@ class Setting:
             if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
                 return False
         elif not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(
-                value, bool):
+                value, bool) or not np.isfinite(value):
             return False
         if self.low is not None and (value < self.low or (self.low_open and value == self.low)):
             return False
@@ -164,6 +164,14 @@ class TrainParams:
     nce_bias: bool = setting(True, "With --loss nce, learn a per-word output bias (score u.v + "
                              "b_w, b_w starting at log unigram probability); --no-nce-bias: "
                              "the bare score u.v.", kind=bool, flag="--no-nce-bias")
+    force_softmax: bool = setting(False, "Allow --loss softmax above %d words (its cost grows "
+                                  "with the vocabulary)." % losses.SOFTMAX_MAX_VOCAB, kind=bool,
+                                  flag="--no-force-softmax")
+    phrases: int = setting(0, "Join phrases (new york -> new_york) in N passes over the corpus "
+                           "before counting, as 'w2vns phrases' does (0: off).", low=0, high=10,
+                           metavar="N", rule="an integer in 0..10 (0: off)")
+    phrase_threshold: float = setting(100.0, "Score (word2vec's, as word2phrase) a bigram needs "
+                                      "to be joined by --phrases.", kind=float, low=0, high=1e12)
 
     def validate(self):
         """Raise ValueError naming the first out-of-range parameter."""
@@ -180,7 +188,16 @@ class TrainParams:
         loss = losses.get(self.loss)
         check("negative", not loss.needs_negatives or self.negative >= 1,
               ">= 1 with the %s loss, which learns from noise words" % self.loss)
+        for name in ("hard_negatives", "adversarial_temperature"):
+            check(name, loss.noise_variants or not getattr(self, name),
+                  "0 with the %s loss (it applies to %s)" % (self.loss, ", ".join(
+                      n for n, entry in losses.LOSSES.items() if entry.noise_variants)))
         return self
+
+    def check_vocabulary(self, vocab_size):
+        """ValueError when the loss cannot train a vocabulary of ``vocab_size`` words with these
+        settings (the exact softmax above its limit, ...)."""
+        losses.get(self.loss).check(vocab_size, self)
 
     @property
     def extras(self):

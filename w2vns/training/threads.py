@@ -184,7 +184,8 @@ class ThreadBackend(Backend):
             checkpointer.save(weights, state)
             saved_words[0] = state.words()
 
-        progress.training_start(total_words)
+        progress.training_start(total_words, epochs=p.epochs,
+                                corpus_words=float(encoded.vocab.total_tokens) * p.epochs)
         seconds_before = state.train_seconds
         start_time = time.perf_counter()
         checkpoint_seconds = 0.0

@@ -81,9 +81,9 @@ def initial_weights(counts, params):
 
 def grown_weights(saved, origin, counts, params):
     """Weights for continued training (``--init``) on a grown vocabulary: the saved model's
-    rows and extras for the words it knew (``origin[i]``: word i's id in the saved model, or
-    -1), word2vec's initialisation for the new words (and an extra's initial value where the
-    saved model had no such extra)."""
+    rows for the words it knew (``origin[i]``: word i's id in the saved model, or -1),
+    word2vec's initialisation for the new words, and each extra as its ``Extra.grown`` says
+    (per word: the same; its initial value where the saved model had no such extra)."""
     known = origin >= 0
     dim = saved.syn0.shape[1]
     syn0 = padded_matrix(len(origin), dim)
@@ -91,10 +91,7 @@ def grown_weights(saved, origin, counts, params):
     syn0[known] = saved.syn0[origin[known]]
     syn1neg[known] = saved.syn1neg[origin[known]]
     syn0[~known] = initial_vectors(int((~known).sum()), dim, params.seed)
-    extras = {}
-    for extra in params.extras:
-        values = extra.init(counts, params)
-        if saved.extras.get(extra.name) is not None:
-            values[known] = saved.extras[extra.name][origin[known]]
-        extras[extra.name] = values
+    extras = {extra.name: extra.grown(saved.extras.get(extra.name), origin, saved.vocab.counts,
+                                      counts, params)
+              for extra in params.extras}
     return Weights(syn0, syn1neg, extras)

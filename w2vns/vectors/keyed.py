@@ -2,7 +2,8 @@
 
 A gensim-compatible subset of ``gensim.models.KeyedVectors``: the same attribute names
 (``index_to_key``, ``key_to_index``, ``vectors``, ``vector_size``, ``norms``) and query methods
-(``most_similar``, ``most_similar_cosmul``, ``similarity``, ``doesnt_match``), so code written
+(``most_similar``, ``most_similar_cosmul``, ``similar_by_vector``, ``similar_by_key``,
+``similarity``, ``distance``, ``n_similarity``, ``doesnt_match``, ``get_vector``), so code written
 against gensim mostly works unchanged; ``analogy`` and ``describe`` are additions.
 
 Keys are ``str``; vectors are one C-contiguous float32 array (V x d), row i belonging to
@@ -168,6 +169,19 @@ class KeyedVectors:
         except TypeError:  # an unhashable "key"
             return None
 
+    def get_vector(self, key, norm=False):
+        """The vector of ``key`` (read-only); with ``norm=True`` scaled to unit length (a
+        zero vector stays zero).  As gensim's ``get_vector``; raises KeyError for an unknown
+        key."""
+        index = self.get_index(key)
+        vector = self._vectors[index]
+        if norm:
+            vector = vector / self._norm_divisors()[index]
+        else:
+            vector = vector.view()
+        vector.flags.writeable = False
+        return vector
+
     def other_case(self, key):
         """A key that differs from ``key`` only in case ("Paris" for "paris", "USA" for "usa"),
         or None: what a user who typed an unknown word probably meant.  Tries the lower,
@@ -264,6 +278,8 @@ class KeyedVectors:
 
     def _query_terms(self, positive, negative):
         """Unit vectors of the positive and negative terms, and the row indexes of the keys."""
+        positive = () if positive is None else positive
+        negative = () if negative is None else negative
         if isinstance(positive, str) or (isinstance(positive, np.ndarray) and positive.ndim == 1):
             positive = [positive]
         if isinstance(negative, str) or (isinstance(negative, np.ndarray) and negative.ndim == 1):
@@ -320,6 +336,17 @@ class KeyedVectors:
             return sims
         return self._best(sims, exclude, topn)
 
+    def similar_by_vector(self, vector, topn=10, restrict_vocab=None):
+        """The ``topn`` keys most similar to a raw ``vector``, as (key, cosine) pairs (none
+        excluded): gensim's ``similar_by_vector``."""
+        return self.most_similar(positive=[vector], topn=topn, restrict_vocab=restrict_vocab)
+
+    def similar_by_key(self, key, topn=10, restrict_vocab=None):
+        """``most_similar(key)``, as gensim's ``similar_by_key`` (and ``similar_by_word``)."""
+        return self.most_similar(positive=[key], topn=topn, restrict_vocab=restrict_vocab)
+
+    similar_by_word = similar_by_key
+
     def most_similar_cosmul(self, positive=(), negative=(), topn=10, restrict_vocab=None):
         """Like :meth:`most_similar`, but ranked by 3CosMul (Levy & Goldberg, 2014).
 
@@ -356,6 +383,25 @@ class KeyedVectors:
         i, j = self.get_index(key1), self.get_index(key2)
         divisors = self._norm_divisors()
         return float(np.dot(self._vectors[i], self._vectors[j]) / divisors[i] / divisors[j])
+
+    def distance(self, key1, key2):
+        """1 - cosine similarity of two keys' vectors (gensim's ``distance``)."""
+        return 1.0 - self.similarity(key1, key2)
+
+    def n_similarity(self, keys1, keys2):
+        """Cosine similarity of the means of two lists of keys' vectors (the raw vectors, as
+        gensim's ``n_similarity``).  Raises KeyError for an unknown key and ValueError for an
+        empty list."""
+        keys1 = [keys1] if isinstance(keys1, str) else list(keys1)
+        keys2 = [keys2] if isinstance(keys2, str) else list(keys2)
+        if not keys1 or not keys2:
+            raise ValueError("n_similarity needs at least one key on each side")
+        means = [self._vectors[[self.get_index(k) for k in keys]].mean(axis=0, dtype=np.float64)
+                 for keys in (keys1, keys2)]
+        norms = [np.linalg.norm(mean) for mean in means]
+        if not all(norms):
+            return 0.0
+        return float(means[0] @ means[1] / norms[0] / norms[1])
 
     def doesnt_match(self, words):
         """The word of ``words`` that fits least: the one whose unit vector has the lowest

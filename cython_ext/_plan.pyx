@@ -1,0 +1,235 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""Planning an epoch's windows for the distributed backend: one pass over a range of the
+encoded corpus, as the kernel's own loop reads it, that writes the windows out by input block.
+
+Subsampling and the reduced window draw their random numbers exactly as the kernel's
+``train_range`` does for one thread from the same RNG state (a coin per token, then a window
+size per kept centre), so a plan lists the (centre, context) pairs that ``Kernel.record_pairs``
+lists. Each window is cut into groups, one per input block holding some of its contexts:
+``[centre, m, blocks, x_1 .. x_m]``, the centre a global id, the contexts local rows of the
+block (see the boustrophedon dealing in cython_ext/_kernel.pyx), and the blocks of the group's
+k noise words (packed four bytes to a uint32, drawn by ``deal_noise``): each cell of the
+group's input block trains the noise words of its own output block. Every ``piece_groups``
+groups of a block start a new piece: the unit that one thread of a cell trains.
+"""
+import numpy as np
+cimport numpy as cnp
+from libc.stdint cimport uint32_t, uint64_t, int64_t
+from libc.stdlib cimport malloc, realloc, free
+from _rng cimport alias_draw, bounded, keep_token
+from _shared cimport MAX_SENTENCE_LENGTH, SENTENCE_END
+
+cnp.import_array()
+
+
+
+cdef struct Buffer:
+    uint32_t *data
+    int64_t length, capacity
+    int64_t *bounds          # where each piece starts, then the end
+    int64_t n_bounds, bounds_capacity
+    int64_t groups_in_piece
+
+
+cdef int push(Buffer *b, uint32_t value) noexcept nogil:
+    cdef void *grown
+    if b.length == b.capacity:
+        grown = realloc(b.data, 2 * b.capacity * sizeof(uint32_t))
+        if grown == NULL:
+            return -1
+        b.data = <uint32_t *>grown
+        b.capacity *= 2
+    b.data[b.length] = value
+    b.length += 1
+    return 0
+
+
+cdef int cut(Buffer *b) noexcept nogil:
+    cdef void *grown
+    if b.n_bounds == b.bounds_capacity:
+        grown = realloc(b.bounds, 2 * b.bounds_capacity * sizeof(int64_t))
+        if grown == NULL:
+            return -1
+        b.bounds = <int64_t *>grown
+        b.bounds_capacity *= 2
+    b.bounds[b.n_bounds] = b.length
+    b.n_bounds += 1
+    b.groups_in_piece = 0
+    return 0
+
+
+cdef inline uint32_t divide(uint32_t word, uint32_t nblocks, double inverse) noexcept nogil:
+    """word // nblocks without a division instruction (tens of cycles, and the planner and
+    the cells take one per id): a multiplication by 1 / nblocks, corrected by one if the
+    rounding made it wrong."""
+    cdef uint32_t q = <uint32_t>(word * inverse)
+    if <uint64_t>q * nblocks > word:
+        q -= 1
+    elif <uint64_t>(q + 1) * nblocks <= word:
+        q += 1
+    return q
+
+
+cdef inline uint32_t snake_block(uint32_t word, uint32_t nblocks, double inverse) noexcept nogil:
+    """The block of a global id (boustrophedon dealing: see cython_ext/_kernel.pyx)."""
+    cdef uint32_t q = divide(word, nblocks, inverse), j = word - q * nblocks
+    return j if (q & 1) == 0 else nblocks - 1 - j
+
+
+def plan_range(const uint32_t[::1] stream, int64_t start, int64_t end,
+               const uint32_t[::1] keep, int window, int nblocks, int negative,
+               uint64_t rng_state, int64_t piece_groups=65536):
+    """Plan the windows of stream[start:end] (whole sentences) for ``nblocks`` input blocks,
+    leaving room in each group for the blocks of ``negative`` noise words (``deal_noise``
+    fills it in).
+
+    ``rng_state`` seeds subsampling and windows (as the kernel's thread RNG). Returns
+    ``(pieces, words, pairs)``: pieces[A] a list of uint32 arrays (block A's groups,
+    ``piece_groups`` at most each), ``words`` the word ids read (the progress this range is
+    worth) and ``pairs[A]`` the (centre, context) pairs in block A's groups.
+    """
+    if nblocks < 1 or nblocks > 256:
+        raise ValueError("nblocks must be in 1..256")
+    if negative < 0:
+        raise ValueError("negative must be >= 0")
+    cdef Buffer *out = <Buffer *>malloc(nblocks * sizeof(Buffer))
+    cdef uint32_t *sentence = <uint32_t *>malloc(MAX_SENTENCE_LENGTH * sizeof(uint32_t))
+    cdef int *seen = <int *>malloc(nblocks * sizeof(int))          # per block: contexts so far
+    cdef uint32_t *order = <uint32_t *>malloc(nblocks * sizeof(uint32_t))
+    cdef uint32_t *context_block = <uint32_t *>malloc(2 * MAX_SENTENCE_LENGTH * sizeof(uint32_t))
+    cdef uint32_t *context_row = <uint32_t *>malloc(2 * MAX_SENTENCE_LENGTH * sizeof(uint32_t))
+    pairs_arr = np.zeros(nblocks, dtype=np.int64)
+    cdef int64_t[::1] pairs = pairs_arr
+    cdef int a, failed = 0, n_order
+    if (out == NULL or sentence == NULL or seen == NULL or order == NULL or
+            context_block == NULL or context_row == NULL):
+        free(out); free(sentence); free(seen); free(order); free(context_block); free(context_row)
+        raise MemoryError()
+    for a in range(nblocks):
+        out[a].data = <uint32_t *>malloc(1024 * sizeof(uint32_t))
+        out[a].length = 0
+        out[a].capacity = 1024
+        out[a].bounds = <int64_t *>malloc(16 * sizeof(int64_t))
+        out[a].n_bounds = 1
+        out[a].bounds_capacity = 16
+        out[a].groups_in_piece = 0
+        seen[a] = 0
+        if out[a].data == NULL or out[a].bounds == NULL:
+            failed = 1
+        else:
+            out[a].bounds[0] = 0
+    cdef uint64_t state = rng_state
+    cdef int64_t pos = start, words = 0, slen, i, j, lo, hi, k
+    cdef uint32_t w, blk, K = <uint32_t>nblocks
+    cdef double inverse = 1.0 / nblocks
+    cdef int b, m, d, n_words = (negative + 3) // 4
+    with nogil:
+        while not failed and pos < end:
+            slen = 0
+            while pos < end:
+                w = stream[pos]
+                pos += 1
+                if w == SENTENCE_END:
+                    break
+                words += 1
+                if keep_token(&state, keep[w]):
+                    sentence[slen] = w
+                    slen += 1
+                    if slen == MAX_SENTENCE_LENGTH:
+                        break
+            for i in range(slen):
+                if window > 0:
+                    b = <int>bounded(&state, <uint32_t>window)
+                    lo = i - window + b
+                    hi = i + window - b
+                    if lo < 0:
+                        lo = 0
+                    if hi >= slen:
+                        hi = slen - 1
+                else:
+                    lo = 0
+                    hi = slen - 1
+                # The blocks of this window's contexts, in order of first appearance.
+                n_order = 0
+                m = 0
+                for j in range(lo, hi + 1):
+                    if j == i:
+                        continue
+                    blk = snake_block(sentence[j], K, inverse)
+                    context_block[m] = blk
+                    context_row[m] = divide(sentence[j], K, inverse)
+                    m += 1
+                    if seen[blk] == 0:
+                        order[n_order] = blk
+                        n_order += 1
+                    seen[blk] += 1
+                for k in range(n_order):
+                    blk = order[k]
+                    if (push(&out[blk], sentence[i]) or
+                            push(&out[blk], <uint32_t>seen[blk])):
+                        failed = 1
+                    for d in range(n_words):  # the noise words' blocks: deal_noise
+                        if push(&out[blk], 0):
+                            failed = 1
+                    m = 0
+                    for j in range(lo, hi + 1):
+                        if j == i:
+                            continue
+                        if context_block[m] == blk and push(&out[blk], context_row[m]):
+                            failed = 1
+                        m += 1
+                    pairs[blk] += seen[blk]
+                    seen[blk] = 0
+                    out[blk].groups_in_piece += 1
+                    if out[blk].groups_in_piece == piece_groups and cut(&out[blk]):
+                        failed = 1
+    pieces = []
+    try:
+        if failed:
+            raise MemoryError()
+        for a in range(nblocks):
+            if out[a].groups_in_piece > 0 and cut(&out[a]):
+                raise MemoryError()
+            data = np.empty(out[a].length, dtype=np.uint32)
+            if out[a].length:
+                data[:] = <uint32_t[:out[a].length]>out[a].data
+            pieces.append([data[out[a].bounds[k]:out[a].bounds[k + 1]]
+                           for k in range(out[a].n_bounds - 1)])
+    finally:
+        for a in range(nblocks):
+            free(out[a].data)
+            free(out[a].bounds)
+        free(out); free(sentence); free(seen); free(order); free(context_block); free(context_row)
+    return pieces, words, pairs_arr
+
+
+def deal_noise(list pieces, int nblocks, int negative, const uint32_t[::1] block_prob,
+               const uint32_t[::1] block_alias, uint64_t noise_state):
+    """Fill in the blocks of every group's noise words (``pieces``: lists of groups, as
+    ``plan_range`` makes them, changed in place): each an independent draw from the alias
+    table ``block_prob``/``block_alias`` over the blocks' noise masses, whatever the centre,
+    so that a noise word (block, then word within the block) is distributed as count^power
+    over the whole vocabulary independently of the pair, as on one machine."""
+    cdef uint32_t[::1] groups
+    cdef uint64_t state = noise_state
+    cdef int64_t p, length
+    cdef uint32_t m, packed, K = <uint32_t>nblocks
+    cdef int d, b, n_words = (negative + 3) // 4
+    if block_prob.shape[0] != nblocks or block_alias.shape[0] != nblocks:
+        raise ValueError("the block table must have nblocks entries")
+    for block_pieces in pieces:
+        for piece in block_pieces:
+            groups = piece
+            length = groups.shape[0]
+            p = 0
+            with nogil:
+                while p + 2 <= length:
+                    m = groups[p + 1]
+                    for d in range(n_words):
+                        packed = 0
+                        for b in range(4):
+                            if 4 * d + b < negative:
+                                packed |= alias_draw(&state, &block_prob[0], &block_alias[0],
+                                                     K) << (8 * b)
+                        groups[p + 2 + d] = packed
+                    p += 2 + n_words + m

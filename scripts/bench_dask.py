@@ -1,0 +1,377 @@
+#!/usr/bin/env python3
+"""Benchmark distributed training (``w2vns train --dask``) against one machine's and gensim's.
+
+    flock /work/bench.lock python scripts/bench_dask.py quality CORPUS.txt [--shards 8]
+        [--blocks 2,4,8] [--seeds 1,2] [--workers 2] [--gensim] [--rounds R] [--no-single]
+        [--json out.json]
+    flock /work/bench.lock python scripts/bench_dask.py memory [--ids 1000000] [--dim 100]
+        [--rounds 32] [--workers 1,2,4,8] [--json out.json]
+    flock /work/bench.lock python scripts/bench_dask.py recovery CORPUS.txt [--shards 8]
+        [--epochs 2] [--json out.json]
+    flock /work/bench.lock python scripts/bench_dask.py kernel CORPUS.txt [--blocks 1,2,4,8]
+
+quality: CORPUS is cut into ``--shards`` line-aligned shards (in /work/data-cache if it exists,
+made once, atomically). For each seed, in this order: one machine (``--threads`` = workers,
+one process), then the distributed run at each K on a LocalCluster of ``--workers`` processes
+with one thread each (``--dask local:W --threads 1 --blocks K``), each its own child process;
+then gensim once (seed 1, same settings). Vectors are scored like scripts/bench.py does
+(questions-words over the 30k most frequent words, WordSim-353 Spearman). Reported per run:
+wall and training seconds, words/s, bytes the workers sent each other per epoch, quality; and
+the time ratio distributed / one machine at equal cores.
+
+memory: a generated item corpus (baskets of 10 item ids drawn from ``--ids`` ids, every id at
+least twice; the same file for every run, in 8 shards) is trained for one epoch in ``--rounds``
+rounds with K = W blocks on W worker processes; each worker's resident memory before the
+weights and at its peak is read from /proc (the run's --report). Peak - before is the
+weights, the copies a cell trains, a round's plans and the tables.
+
+recovery: the same distributed run (K = W = 2) three times in this process: undisturbed; with
+one worker SIGKILLed halfway through the run (Dask recomputes what it held from its lineage,
+back to the start); and the same with --checkpoint every epoch (back to the last checkpoint).
+The recovery time is the difference in training seconds with the undisturbed run.
+
+kernel: one epoch of CORPUS as plans and cells at K = ``--blocks`` in this process, one
+thread, no Dask, against the one-machine kernel (alternating, best of ``--repeats``).
+"""
+import argparse
+import bisect
+import itertools
+import json
+import os
+import signal
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+sys.path.insert(0, REPO)
+
+import bench  # noqa: E402  (scripts/bench.py: gensim's script, the evaluator, run_child)
+
+CACHE = "/work/data-cache"
+SETTINGS = dict(dim=100, window=5, negative=5, sample=1e-3, min_count=5, epochs=5, alpha=0.025)
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def atomic_write(path, write):
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
+    with os.fdopen(fd, "wb") as out:
+        write(out)
+    os.replace(tmp, path)
+
+
+def shards_of(corpus, n):
+    """The corpus cut into n line-aligned shards of about equal size, made once."""
+    base = os.path.basename(corpus).rsplit(".", 1)[0]
+    root = CACHE if os.path.isdir(CACHE) and os.access(CACHE, os.W_OK) else tempfile.gettempdir()
+    folder = os.path.join(root, "%s.shards-%d" % (base, n))
+    paths = [os.path.join(folder, "part-%02d.txt" % i) for i in range(n)]
+    if all(os.path.exists(p) for p in paths):
+        return paths
+    os.makedirs(folder, exist_ok=True)
+    with open(corpus, "rb") as handle:
+        lines = handle.readlines()
+    ends = list(itertools.accumulate(len(line) for line in lines))
+    cuts = [0] + [bisect.bisect_left(ends, ends[-1] * i / n) + 1 for i in range(1, n)] + [
+        len(lines)]
+    for path, start, end in zip(paths, cuts, cuts[1:]):
+        atomic_write(path, lambda out, chunk=lines[start:end]: out.writelines(chunk))
+    return paths
+
+
+def w2vns_cmd(corpus, out, report, seed, threads, extra=()):
+    cmd = [sys.executable, "-m", "w2vns", "train", *corpus, "-o", out, "--report", report, "-q",
+           "--seed", str(seed), "--threads", str(threads)]
+    for key, value in SETTINGS.items():
+        cmd += ["--" + key.replace("_", "-"), str(value)]
+    return cmd + list(extra)
+
+
+def run(cmd, workdir, tag):
+    env = dict(os.environ, PYTHONPATH=REPO)
+    log("[%s] %s" % (tag, " ".join(cmd if "-c" not in cmd else cmd[:2] + ["<script>"])))
+    code, wall, rss = bench.run_child(cmd, os.path.join(workdir, tag + ".out"),
+                                      os.path.join(workdir, tag + ".err"), env=env, cwd=REPO)
+    if code != 0:
+        raise SystemExit("%s failed (%s): %s" % (tag, code, bench._tail(
+            os.path.join(workdir, tag + ".err"))))
+    return wall, rss
+
+
+def quality(args):
+    shards = shards_of(args.corpus, args.shards)
+    workdir = tempfile.mkdtemp(prefix="bench-dask-")
+    evaluator = bench.Evaluator(bench.data_file("questions-words.txt"),
+                                bench.data_file("wordsim353.tsv"), 30000, False)
+    runs = []
+    for seed in args.seeds:
+        configs = ([] if args.no_single else [("one machine", None)]) + [
+            ("K=%d" % k, k) for k in args.blocks]
+        for name, k in configs:
+            tag = "%s-seed%d" % (name.replace(" ", "-").replace("=", ""), seed)
+            out, report = os.path.join(workdir, tag + ".bin"), os.path.join(workdir, tag + ".json")
+            if k is None:
+                cmd = w2vns_cmd(shards, out, report, seed, args.workers)
+            else:
+                cmd = w2vns_cmd(shards, out, report, seed, 1, [
+                    "--dask", "local:%d" % args.workers, "--blocks", str(k)] + (
+                    ["--rounds", str(args.rounds)] if args.rounds else []))
+            wall, rss = run(cmd, workdir, tag)
+            with open(report) as handle:
+                r = json.load(handle)
+            row = {"run": name, "seed": seed, "wall_seconds": wall,
+                   "train_seconds": r["train_seconds"], "words_per_sec": r["words_per_sec"],
+                   "client_peak_rss_mb": rss}
+            if "distributed" in r:
+                d = r["distributed"]
+                row.update(blocks=d["blocks"], rounds=d["rounds"], workers=d["workers"],
+                           bytes_moved_per_epoch=d["bytes_moved"] / r["epochs"],
+                           worker_peak_rss_mb=d["worker_peak_rss_mb"])
+            row.update(evaluator.evaluate(out))
+            log("  %s seed %d: wall %.1f s, train %.1f s, analogy %.4f, ws353 %.4f" % (
+                name, seed, wall, row["train_seconds"], row["analogy"], row["ws353_spearman"]))
+            runs.append(row)
+            os.remove(out)
+    if args.gensim:
+        out = os.path.join(workdir, "gensim.bin")
+        report = os.path.join(workdir, "gensim.json")
+        payload = dict(SETTINGS, corpus=args.corpus, output=out, report=report,
+                       threads=args.workers, seed=1)
+        wall, rss = run([sys.executable, "-c", bench.GENSIM_SCRIPT, json.dumps(payload)],
+                        workdir, "gensim")
+        with open(report) as handle:
+            r = json.load(handle)
+        row = {"run": "gensim", "seed": 1, "wall_seconds": wall,
+               "train_seconds": r["train_seconds"], "words_per_sec": r.get("words_per_sec")}
+        row.update(evaluator.evaluate(out))
+        runs.append(row)
+    return {"corpus": args.corpus, "shards": len(shards), "workers": args.workers,
+            "settings": SETTINGS, "runs": runs}
+
+
+def items_corpus(ids, seed=5):
+    """Baskets of 10 ids over ``ids`` item ids (every id twice, then Zipf-drawn ids)."""
+    import numpy as np
+
+    root = CACHE if os.path.isdir(CACHE) and os.access(CACHE, os.W_OK) else tempfile.gettempdir()
+    path = os.path.join(root, "items-%d.txt" % ids)
+    if os.path.exists(path):
+        return path
+    rng = np.random.default_rng(seed)
+    every = np.repeat(np.arange(ids), 2)
+    extra = np.minimum((rng.pareto(1.0, ids * 2) * 10).astype(np.int64), ids - 1)
+    tokens = np.concatenate([every, extra])
+    rng.shuffle(tokens)
+    tokens = tokens[:len(tokens) // 10 * 10].reshape(-1, 10)
+
+    def write(out):
+        for start in range(0, len(tokens), 100000):
+            out.write("".join(" ".join("i%d" % t for t in row) + "\n"
+                              for row in tokens[start:start + 100000].tolist()).encode())
+
+    atomic_write(path, write)
+    return path
+
+
+def memory(args):
+    path = items_corpus(args.ids)
+    shards = shards_of(path, 8)
+    workdir = tempfile.mkdtemp(prefix="bench-dask-mem-")
+    rows = []
+    for w in args.workers_list:
+        report = os.path.join(workdir, "r%d.json" % w)
+        cmd = [sys.executable, "-m", "w2vns", "train", *shards, "-o",
+               os.path.join(workdir, "v.bin"), "--report", report, "-q", "--dask",
+               "local:%d" % w, "--blocks", str(w), "--threads", "1", "--dim", str(args.dim),
+               "--epochs", "1", "--rounds", str(args.rounds), "--preset", "items",
+               "--min-count", "1"]
+        wall, rss = run(cmd, workdir, "memory-%d" % w)
+        with open(report) as handle:
+            r = json.load(handle)
+        d = r["distributed"]
+        weights = [p - b for p, b in zip(d["worker_peak_rss_mb"], d["worker_rss_mb"])]
+        rows.append({"workers": w, "blocks": d["blocks"], "vocab_size": r["vocab_size"],
+                     "dim": args.dim,
+                     "weights_mb_total": 2 * r["vocab_size"] * args.dim * 4 / 2**20,
+                     "worker_rss_before_mb": d["worker_rss_mb"],
+                     "worker_peak_rss_mb": d["worker_peak_rss_mb"],
+                     "worker_peak_minus_before_mb": weights, "client_peak_rss_mb": rss,
+                     "wall_seconds": wall})
+        log("  W = K = %d: peak - before per worker %s MB (2 V d 4 / K = %.0f MB)" % (
+            w, ["%.0f" % x for x in weights], rows[-1]["weights_mb_total"] / w))
+    return {"corpus": path, "ids": args.ids, "rows": rows}
+
+
+class KillHalfway:
+    """A Progress that SIGKILLs one worker once half the words are trained."""
+
+    def __init__(self, pid):
+        self.pid, self.total, self.killed_at = pid, None, None
+
+    def counting(self, done, total):
+        pass
+
+    def training_start(self, total_words):
+        self.total = total_words
+
+    def training(self, words_done, alpha, loss):
+        if self.pid and self.killed_at is None and words_done >= self.total / 2:
+            os.kill(self.pid, signal.SIGKILL)
+            self.killed_at = time.perf_counter()
+
+    def close(self):
+        pass
+
+
+def recovery(args):
+    import logging
+
+    import distributed
+
+    import w2vns
+
+    shards = shards_of(args.corpus, args.shards)
+    settings = dict(SETTINGS, epochs=args.epochs)
+    rows = []
+    for name, kill, checkpoint in (("undisturbed", False, False), ("killed", True, False),
+                                   ("killed, checkpoint every epoch", True, True)):
+        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                      dashboard_address=":0",
+                                      silence_logs=logging.CRITICAL) as cluster, \
+                distributed.Client(cluster) as client:
+            pids = sorted(client.run(os.getpid).values())
+            progress = KillHalfway(pids[0] if kill else None)
+            folder = tempfile.mkdtemp(prefix="bench-dask-ckpt-") if checkpoint else None
+            start = time.perf_counter()
+            model = w2vns.train(shards, dask=client, blocks=2, threads=1, progress=progress,
+                                checkpoint=folder, **settings)
+            wall = time.perf_counter() - start
+        rows.append({"run": name, "train_seconds": model.report["train_seconds"],
+                     "wall_seconds": wall,
+                     "killed_after_seconds": (progress.killed_at - start)
+                     if progress.killed_at else None})
+        log("  %s: train %.1f s" % (name, model.report["train_seconds"]))
+    base = rows[0]["train_seconds"]
+    for row in rows[1:]:
+        row["recovery_seconds"] = row["train_seconds"] - base
+    return {"corpus": args.corpus, "shards": len(shards), "settings": settings, "rows": rows}
+
+
+def kernel(args):
+    """One epoch of plans and cells in this process, one thread, against the one-machine
+    kernel (no Dask): what the partitioned scheme costs in work."""
+    import numpy as np
+
+    from w2vns.corpus.encode import encode_corpus
+    from w2vns.corpus.sampling import keep_thresholds
+    from w2vns.distributed import cells
+    from w2vns.distributed.schedule import block_ids, block_rows, schedule
+    from w2vns.distributed.tables import block_noise_table, block_table
+    from w2vns.training.kernel import build_kernel
+    from w2vns.training.params import TrainParams
+    from w2vns.training.weights import initial_weights, padded_matrix
+
+    encoded = encode_corpus(args.corpus, min_count=5)
+    counts, stream = encoded.vocab.counts, np.array(encoded.stream)
+    v, dim = len(counts), 100
+    keep = keep_thresholds(counts, 1e-3)
+
+    def one_machine():
+        params = TrainParams(dim=dim, threads=1, seed=1).resolved()
+        weights = initial_weights(counts, params)
+        k = build_kernel(weights, stream, counts, params, float(encoded.tokens), 1)
+        start = time.perf_counter()
+        k.train(0, 0, len(stream))
+        return time.perf_counter() - start
+
+    def partitioned(nblocks):
+        start = time.perf_counter()
+        views = cells.plan([stream], [7], keep, block_table(counts, 0.75, nblocks), 5, 5, 1, 0)
+        planned = time.perf_counter() - start
+        noise = [block_noise_table(counts[block_ids(v, nblocks, b)], 0.75)
+                 for b in range(nblocks)]
+        syn0 = [cells.init_input_block(block_rows(v, nblocks, a), dim, 1, a)
+                for a in range(nblocks)]
+        syn1 = [padded_matrix(block_rows(v, nblocks, b), dim) for b in range(nblocks)]
+        trained = 0.0
+        for step in schedule(nblocks):
+            for a, b in step:
+                settings = dict(window=5, negative=5, threads=1, seed=1, slot=0,
+                                alpha_start=0.025, alpha_end=0.02)
+                syn0[a], syn1[b], stats = cells.train_cell(syn0[a], syn1[b], [views[a]],
+                                                           noise[b], nblocks, a, b, settings)
+                trained += stats["seconds"]
+        return planned, trained
+
+    times = {}
+    for _ in range(args.repeats):  # alternating, best of the repeats
+        times.setdefault("one machine", []).append(one_machine())
+        for k in args.blocks:
+            planned, trained = partitioned(k)
+            times.setdefault("plan K=%d" % k, []).append(planned)
+            times.setdefault("cells K=%d" % k, []).append(trained)
+    base = min(times["one machine"])
+    rows = [{"run": name, "seconds": t, "best_over_one_machine": min(t) / base}
+            for name, t in times.items()]
+    for row in rows:
+        log("  %s: best %.2f s, %.2fx" % (row["run"], min(row["seconds"]),
+                                          row["best_over_one_machine"]))
+    return {"corpus": args.corpus, "tokens": encoded.tokens, "rows": rows}
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="what", required=True)
+    q = sub.add_parser("quality")
+    q.add_argument("corpus")
+    q.add_argument("--shards", type=int, default=8)
+    q.add_argument("--blocks", default="2,4,8")
+    q.add_argument("--seeds", default="1,2")
+    q.add_argument("--workers", type=int, default=2)
+    q.add_argument("--gensim", action="store_true")
+    q.add_argument("--rounds", type=int, default=None, help="rounds per epoch (default: "
+                   "w2vns's own)")
+    q.add_argument("--no-single", action="store_true", help="skip the one-machine runs")
+    m = sub.add_parser("memory")
+    m.add_argument("--ids", type=int, default=1000000)
+    m.add_argument("--dim", type=int, default=100)
+    m.add_argument("--rounds", type=int, default=32, help="rounds (plans are a round's "
+                   "windows: many rounds keep them small next to the weights)")
+    m.add_argument("--workers", dest="workers_list", default="1,2,4,8")
+    r = sub.add_parser("recovery")
+    r.add_argument("corpus")
+    r.add_argument("--shards", type=int, default=8)
+    r.add_argument("--epochs", type=int, default=2)
+    k = sub.add_parser("kernel")
+    k.add_argument("corpus")
+    k.add_argument("--blocks", default="1,2,4,8")
+    k.add_argument("--repeats", type=int, default=2)
+    for p in (q, m, r, k):
+        p.add_argument("--json", default=None)
+    args = parser.parse_args(argv)
+    for name in ("blocks", "seeds", "workers_list"):
+        if isinstance(getattr(args, name, None), str):
+            setattr(args, name, [int(x) for x in getattr(args, name).split(",")])
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    started = time.perf_counter()
+    result = {"quality": quality, "memory": memory, "recovery": recovery,
+              "kernel": kernel}[args.what](args)
+    result.update(command=" ".join([os.path.basename(sys.argv[0])] + (argv or sys.argv[1:])),
+                  machine=bench.machine_info(), seconds=time.perf_counter() - started)
+    text = json.dumps(result, indent=1, default=float)
+    if args.json:
+        atomic_write(args.json, lambda out: out.write(text.encode() + b"\n"))
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

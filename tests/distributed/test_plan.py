@@ -1,0 +1,109 @@
+"""Plans and cells, without a cluster: the pairs a plan lists are the kernel's, every pair of a
+round is trained by exactly one cell, and each group gets its noise words once."""
+import collections
+
+import numpy as np
+import pytest
+
+from w2vns.corpus import synthetic
+from w2vns.corpus.encode import encode_corpus
+from w2vns.corpus.sampling import keep_thresholds
+from w2vns.distributed import cells
+from w2vns.distributed._plan import plan_range
+from w2vns.distributed.schedule import block_ids, block_of, block_rows, schedule
+from w2vns.distributed.tables import block_noise_table, block_table
+from w2vns.training._kernel import GroupKernel
+from w2vns.training.kernel import build_kernel
+from w2vns.training.params import TrainParams
+from w2vns.training.weights import initial_weights
+
+WINDOW, NEGATIVE = 5, 5
+
+
+@pytest.fixture(scope="module")
+def encoded():
+    return encode_corpus(synthetic.generate_corpus(600, seed=11), min_count=2)
+
+
+def to_global(rows, nblocks, block):
+    rows = np.asarray(rows, dtype=np.int64)
+    return rows * nblocks + np.where(rows % 2 == 0, block, nblocks - 1 - block)
+
+
+def groups_of(piece):
+    """(start, centre, noise blocks, contexts) of each group of a piece."""
+    words = (NEGATIVE + 3) // 4
+    p, out = 0, []
+    while p < len(piece):
+        centre, m = int(piece[p]), int(piece[p + 1])
+        packed = piece[p + 2:p + 2 + words]
+        blocks = [(int(packed[d // 4]) >> (8 * (d % 4))) & 0xFF for d in range(NEGATIVE)]
+        out.append((p, centre, blocks, piece[p + 2 + words:p + 2 + words + m]))
+        p += 2 + words + m
+    return out
+
+
+def plan_pairs(views, nblocks):
+    pairs = collections.Counter()
+    for a in range(nblocks):
+        for piece in views[a][0]:
+            for _, centre, _, contexts in groups_of(piece):
+                for x in to_global(contexts, nblocks, a).tolist():
+                    pairs[(centre, x)] += 1
+    return pairs
+
+
+@pytest.mark.parametrize("nblocks", [1, 3])
+def test_a_plan_lists_the_pairs_the_kernel_trains_from_the_same_random_state(encoded,
+                                                                              nblocks):
+    counts = encoded.vocab.counts
+    params = TrainParams(dim=8, window=WINDOW, negative=NEGATIVE, threads=1, seed=7).resolved()
+    kernel = build_kernel(initial_weights(counts, params), encoded.stream, counts, params,
+                          1e6, 1)
+    keep = keep_thresholds(counts, params.sample)
+    state = int(kernel.rng_state[0])
+    expected = collections.Counter(map(tuple, kernel.record_pairs(
+        0, len(encoded.stream), 10 ** 7).tolist()))
+    pieces, words, pairs = plan_range(encoded.stream, 0, len(encoded.stream), keep, WINDOW,
+                                         nblocks, NEGATIVE, state, 100)
+    views = [(pieces[a], 0, 0) for a in range(nblocks)]
+    assert plan_pairs(views, nblocks) == expected
+    assert words == encoded.tokens
+    assert pairs.sum() == sum(expected.values())
+    assert all(len(p) for a in range(nblocks) for p in pieces[a])
+
+
+@pytest.mark.parametrize("nblocks", [1, 2, 4])
+def test_every_pair_of_a_round_is_trained_once_and_every_group_gets_its_noise_once(
+        encoded, nblocks):
+    counts = encoded.vocab.counts
+    v = len(counts)
+    keep = keep_thresholds(counts, 1e-3)
+    views = cells.plan([np.asarray(encoded.stream)], [5], keep, block_table(counts, 0.75, nblocks),
+                       WINDOW, NEGATIVE, 1, 0)
+    trained = collections.Counter()
+    for step in schedule(nblocks):
+        for a, b in step:
+            kernel = GroupKernel(np.zeros((block_rows(v, nblocks, a), 8), np.float32),
+                                 np.zeros((block_rows(v, nblocks, b), 8), np.float32),
+                                 *block_noise_table(counts[block_ids(v, nblocks, b)], 0.75),
+                                 nblocks, b, WINDOW, NEGATIVE, 1, a * 31 + b)
+            for piece in views[a][0]:
+                rows = kernel.record(piece)
+                for output, x, _, _, _ in rows[rows[:, 2] == 1].tolist():
+                    trained[(int(to_global([output], nblocks, b)[0]),
+                             int(to_global([x], nblocks, a)[0]))] += 1
+                # Each group's k noise blocks are in range; this cell draws one noise word for
+                # each that is b (a row with j == 0 per draw, one per context in all), and
+                # skips only a draw equal to the centre.
+                noise = rows[rows[:, 2] == 0]
+                drawn = collections.Counter(noise[noise[:, 4] == 0][:, 3].tolist())
+                listed = collections.Counter(noise[:, 3].tolist())
+                for start, centre, blocks, contexts in groups_of(piece):
+                    assert len(blocks) == NEGATIVE and max(blocks) < nblocks
+                    assert listed[start] == len(contexts) * drawn[start]
+                    if block_of(centre, nblocks) == b:
+                        assert drawn[start] <= blocks.count(b)
+                    else:
+                        assert drawn[start] == blocks.count(b)
+    assert trained == plan_pairs(views, nblocks)

@@ -1,0 +1,63 @@
+"""The partitioned scheme's pure parts: blocks of the vocabulary and the schedule of cells."""
+import numpy as np
+import pytest
+
+from w2vns.distributed.schedule import (block_ids, block_of, block_rows, check_schedule,
+                                        learning_rates, schedule)
+from w2vns.distributed.tables import block_masses
+
+
+@pytest.mark.parametrize("nblocks", [1, 2, 3, 4, 7, 8])
+def test_every_input_block_meets_every_output_block_once_a_round(nblocks):
+    cells = schedule(nblocks)
+    check_schedule(cells, nblocks)  # raises otherwise
+    assert len(cells) == nblocks
+    assert sorted(c for step in cells for c in step) == [
+        (a, b) for a in range(nblocks) for b in range(nblocks)]
+
+
+def test_check_schedule_refuses_a_cell_twice_or_a_block_twice_at_once():
+    with pytest.raises(ValueError):
+        check_schedule([[(0, 0), (1, 1)], [(0, 0), (1, 0)]], 2)
+    with pytest.raises(ValueError):
+        check_schedule([[(0, 0), (1, 0)], [(0, 1), (1, 1)]], 2)
+    with pytest.raises(ValueError):
+        check_schedule([[(0, 0), (1, 1)]], 2)
+
+
+@pytest.mark.parametrize("vocab_size,nblocks", [(1, 1), (10, 3), (1000, 4), (1003, 8), (5, 8)])
+def test_blocks_deal_every_id_to_one_row_of_one_block(vocab_size, nblocks):
+    ids = np.concatenate([block_ids(vocab_size, nblocks, b) for b in range(nblocks)])
+    assert sorted(ids.tolist()) == list(range(vocab_size))
+    for b in range(nblocks):
+        rows = block_ids(vocab_size, nblocks, b)
+        assert len(rows) == block_rows(vocab_size, nblocks, b)
+        assert (block_of(rows, nblocks) == b).all()
+        assert (rows // nblocks == np.arange(len(rows))).all()  # an id's row is id // K
+    sizes = [block_rows(vocab_size, nblocks, b) for b in range(nblocks)]
+    assert max(sizes) - min(sizes) <= 1
+
+
+def test_boustrophedon_dealing_balances_a_zipf_vocabulary_s_noise_mass():
+    counts = (1e6 / np.arange(1, 20001)).astype(np.int64) + 1  # Zipf: the top words dominate
+    weights = counts ** 0.75
+    for nblocks in (2, 4, 8):
+        masses = block_masses(counts, 0.75, nblocks)
+        assert masses.sum() == pytest.approx(1.0)
+        # Dealt 0..K-1 then K-1..0, every block gets one of the K most frequent words, and the
+        # masses stay within 15 % of each other (only the top word's own weight is lopsided),
+        # where a plain id % K gives block 0 the most frequent word of every row.
+        modulo = np.array([weights[b::nblocks].sum() for b in range(nblocks)])
+        assert masses.max() / masses.min() < 1.15, masses
+        assert masses.max() / masses.min() < modulo.max() / modulo.min()
+
+
+def test_learning_rate_decays_linearly_over_the_whole_run():
+    slots = 40
+    rates = [learning_rates(0.025, 0.0001, s, slots) for s in range(slots)]
+    assert rates[0][0] == pytest.approx(0.025)
+    assert rates[-1][1] == pytest.approx(0.0001)
+    for (a0, a1), (b0, _) in zip(rates, rates[1:]):
+        assert a1 == pytest.approx(b0)  # each slot starts where the one before ended
+        assert a1 < a0
+    assert rates[20][0] == pytest.approx(0.0125)

@@ -1,0 +1,304 @@
+"""The Dask backend: the partitioned scheme's rounds as a graph of pure tasks over blocks.
+
+State lives in Dask futures, never in a worker's memory alone: each block is the result of the
+last cell that trained it (a task), each plan the result of a task over an encoded shard, each
+encoded shard the result of a task that reads the shard. A worker that dies takes results with
+it; Dask recomputes them from their inputs (back to the last checkpoint, whose blocks are read
+from files, or to the start of the run). Every task is pure: cells copy their blocks before
+training them, so a retried or recomputed task starts from the same inputs.
+
+The client submits one round at a time (the plans of every shard's slice, then the K
+sub-iterations' cells), keeping one round ahead so that the workers never wait for the client,
+and no more, so that memory holds at most two rounds of plans. Cells of input block A are
+placed on the worker of A (loosely: another worker takes them if it is gone), so that a plan's
+groups for A move once per round and the input blocks stay put; the output blocks move.
+"""
+import dataclasses
+import operator
+import time
+
+import numpy as np
+
+from ..corpus.sampling import keep_thresholds
+from ..training.weights import TrainingDiverged, all_finite
+from .cells import init_input_block, mix, plan, train_cell, zero_block
+from .schedule import block_ids, block_rows, learning_rates, schedule
+from .tables import block_noise_table, block_table
+
+#: Rounds per epoch by default. Within a slot (one of a round's K sub-iterations) an input block
+#: is trained against one output block only, so its rows drift towards that block's share of
+#: the objective; shorter slots keep them closer to one machine's. Measured on the 10M-token
+#: Wikipedia prefix (docs/distributed.md): with 16 slots an epoch, K = 2 and K = 4 matched one
+#: machine but K = 8 (2 rounds) lost 2.7 analogy points; on 2M tokens, K = 8 lost 0.8 points
+#: with 4 rounds and 0.4 with 16. Every round moves each output block K times: more rounds
+#: cost traffic and synchronisation.
+ROUNDS_PER_EPOCH = 8
+
+#: Retries of a task that raises (a worker lost while running it is not counted: Dask
+#: reschedules that on its own).
+RETRIES = 3
+
+
+@dataclasses.dataclass
+class RunState:
+    """Where a distributed run stands: the next round to train (epoch * rounds + round), the
+    words trained so far (for progress and the report), the training seconds spent."""
+
+    next_round: int = 0
+    words: float = 0.0
+    train_seconds: float = 0.0
+    pairs: float = 0.0
+    loss: float = 0.0
+
+
+def keep_of(vocab, sample):
+    return keep_thresholds(vocab.counts, sample)
+
+
+def noise_of(vocab, power, nblocks, block):
+    return block_noise_table(vocab.counts[block_ids(len(vocab), nblocks, block)], power)
+
+
+def blocks_of(vocab, power, nblocks):
+    return block_table(vocab.counts, power, nblocks)
+
+
+def stream_length(stream):
+    return len(stream), int(np.count_nonzero(stream == 0xFFFFFFFF))
+
+
+def worker_figures(dask_worker=None):
+    """What a worker has sent to other workers (bytes, since it started) and its memory
+    (resident and peak resident MB, from /proc): run on every worker by ``cluster_figures``."""
+    figures = {"sent": 0, "rss_mb": None, "peak_rss_mb": None}
+    if dask_worker is not None:
+        figures["sent"] = int(getattr(dask_worker, "transfer_outgoing_bytes_total", 0))
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith(("VmRSS:", "VmHWM:")):
+                    key = "rss_mb" if line.startswith("VmRSS") else "peak_rss_mb"
+                    figures[key] = int(line.split()[1]) / 1024
+    except OSError:  # not Linux: no memory figures
+        pass
+    return figures
+
+
+def cluster_figures(client):
+    """``worker_figures`` of every worker, by address."""
+    return client.run(worker_figures)
+
+
+class DaskBackend:
+    """Trains K input blocks x K output blocks over encoded shards on a Dask cluster.
+
+    ``client``: a ``distributed.Client``; ``params``: resolved ``TrainParams`` (threads: per
+    cell, 0 for the worker's own); ``progress``: a ``Progress``.
+    """
+
+    #: Seconds between progress reports while waiting for the cluster.
+    POLL_SECONDS = 0.2
+
+    def __init__(self, client, params, nblocks, progress):
+        self.client = client
+        self.params = params
+        self.nblocks = nblocks
+        self.progress = progress
+        workers = sorted(client.scheduler_info()["workers"])
+        if not workers:
+            raise ValueError("the Dask cluster has no workers")
+        self.workers = workers
+
+    def _submit(self, func, *args, block=None, **kwargs):
+        """Submit a task; with ``block``, placed on that input block's worker if it can be."""
+        if block is not None:
+            kwargs.update(workers=[self.workers[block % len(self.workers)]],
+                          allow_other_workers=True)
+        return self.client.submit(func, *args, retries=RETRIES, **kwargs)
+
+    def prepare_tables(self, vocab_future):
+        """The samplers' tables as futures: keep thresholds, each output block's share of the
+        noise distribution (made on the worker of its block), the table over the blocks."""
+        p, k = self.params, self.nblocks
+        self.keep = self._submit(keep_of, vocab_future, p.sample)
+        self.noise = [self._submit(noise_of, vocab_future, p.noise_power, k, b, block=b)
+                      for b in range(k)]
+        self.block_table = self._submit(blocks_of, vocab_future, p.noise_power, k)
+
+    def initial_blocks(self):
+        """Fresh blocks: word2vec's init for the input rows, zeros for the output rows."""
+        p, k = self.params, self.nblocks
+        syn0 = [self._submit(init_input_block, block_rows(self.vocab_size, k, a), p.dim,
+                             p.seed, a, block=a) for a in range(k)]
+        syn1 = [self._submit(zero_block, block_rows(self.vocab_size, k, b), p.dim, block=b)
+                for b in range(k)]
+        return syn0, syn1
+
+    def _submit_round(self, g, syn0, syn1):
+        """Submit round ``g`` (epoch g // rounds): a plan per group of shards, then the K
+        sub-iterations' cells; returns the cells' stats futures and advances ``syn0``/``syn1``
+        (lists of block futures) in place."""
+        p, k, rounds = self.params, self.nblocks, self.rounds
+        epoch, r = divmod(g, rounds)
+        slots = p.epochs * rounds * k
+        views = [[] for _ in range(k)]
+        for shards in self.groups:
+            planned = self._submit(plan, [self.streams[i] for i in shards],
+                                   [mix(p.seed, epoch, r, i) for i in shards], self.keep,
+                                   self.block_table, p.window, p.negative, rounds, r)
+            for a in range(k):
+                views[a].append(self._submit(operator.getitem, planned, a))
+        stats = []
+        for s, cells in enumerate(schedule(k)):
+            slot = g * k + s
+            a0, a1 = learning_rates(p.alpha, p.min_alpha, slot, slots)
+            settings = {"window": p.window, "negative": p.negative, "threads": self.threads,
+                        "seed": p.seed, "slot": slot, "alpha_start": a0, "alpha_end": a1,
+                        "fail_once": self.fail_once}
+            for a, b in cells:
+                cell = self._submit(train_cell, syn0[a], syn1[b], views[a], self.noise[b],
+                                    k, a, b, settings, block=a)
+                syn0[a] = self._submit(operator.getitem, cell, 0, block=a)
+                syn1[b] = self._submit(operator.getitem, cell, 1, block=a)
+                stats.append(self._submit(operator.getitem, cell, 2, block=a))
+        return stats
+
+    def group_shards(self):
+        """Plan the shards in groups, one per worker that holds some (by where their encoded
+        streams are now): one plan task per group and round, however many shards."""
+        holders = self.client.who_has(self.streams)
+        groups = {}
+        for i, f in enumerate(self.streams):
+            where = sorted(holders.get(f.key, ())) or [""]
+            groups.setdefault(where[0], []).append(i)
+        self.groups = [groups[w] for w in sorted(groups)]
+
+    #: Kernel threads per cell (0: the worker's threads); a test hook that makes every
+    #: cell's first attempt raise once (a file that the first attempt removes).
+    threads = 0
+    fail_once = None
+
+    def run(self, syn0, syn1, state, total_words, checkpointer=None):
+        """Train rounds ``state.next_round`` .. end over blocks ``syn0``/``syn1`` (lists of
+        futures, advanced in place), saving through ``checkpointer`` (a ``DaskCheckpointer``)
+        when it is due, at the end, and on an interruption (the last round done). Returns
+        ``state``."""
+        from distributed import wait  # imported only once a cluster is in use
+
+        p = self.params
+        total_rounds = p.epochs * self.rounds
+        keep_ends = checkpointer is not None
+        self.progress.training_start(total_words)
+        start = time.perf_counter() - state.train_seconds
+        inflight = []          # (stats, blocks at its end) of the rounds submitted, in order
+        # The blocks and the state at the end of the last round done (saved on an interruption).
+        done_blocks = (list(syn0), list(syn1))
+        done_state = dataclasses.replace(state)
+        g = n = state.next_round  # next round to finish, next round to submit
+        words_per_round = total_words / max(1, total_rounds)
+        try:
+            while g < total_rounds:
+                # One round ahead, never past a checkpoint that is due before it.
+                while n < total_rounds and n <= g + 1 and not (
+                        checkpointer is not None and n > g and
+                        checkpointer.due(n, state.words + (n - g) * words_per_round)):
+                    stats = self._submit_round(n, syn0, syn1)
+                    inflight.append((stats, (list(syn0), list(syn1)) if keep_ends else None))
+                    n += 1
+                stats, ends = inflight[0]
+                before = state.words
+                round_words = 0.0
+                pending = list(stats)
+                while pending:
+                    try:
+                        done, pending = wait(pending, timeout=self.POLL_SECONDS,
+                                             return_when="FIRST_COMPLETED")
+                    except TimeoutError:  # nothing finished yet: report progress anyway
+                        done = ()
+                    pending = [f for f in pending if f not in done]
+                    for f in done:
+                        cell = f.result()
+                        state.pairs += cell["pairs"]
+                        state.loss += cell["loss"]
+                        state.words += cell["words"]
+                        round_words += cell["words"]
+                    self.progress.training(int(state.words), self._alpha(g), self._loss(state))
+                inflight.pop(0)
+                if ends is not None:
+                    done_blocks = ends
+                g += 1
+                state.next_round = g
+                state.words = before + round(round_words)  # the words read, a whole number
+                state.train_seconds = time.perf_counter() - start
+                done_state = dataclasses.replace(state)
+                self.progress.training(int(state.words), self._alpha(g), self._loss(state))
+                if checkpointer is not None and n == g and (
+                        g == total_rounds or checkpointer.due(g, state.words)):
+                    syn0[:], syn1[:] = checkpointer.save(syn0, syn1, state)
+                    done_blocks = (list(syn0), list(syn1))
+                    start += checkpointer.last_seconds
+        except BaseException:
+            for stats, _ in inflight:
+                self.client.cancel(stats)
+            if checkpointer is not None and g < total_rounds:
+                done_state.train_seconds = time.perf_counter() - start
+                checkpointer.save(*done_blocks, done_state)
+            raise
+        finally:
+            self.progress.close()
+        state.train_seconds = time.perf_counter() - start
+        return state
+
+    def _alpha(self, g):
+        p = self.params
+        return learning_rates(p.alpha, p.min_alpha, g * self.nblocks,
+                              p.epochs * self.rounds * self.nblocks)[0]
+
+    @staticmethod
+    def _loss(state):
+        return state.loss / state.pairs if state.pairs else None
+
+    def gather(self, syn0, syn1):
+        """The full matrices in global id order (on the client), from the block futures."""
+        k, dim = self.nblocks, self.params.dim
+        full0 = np.empty((self.vocab_size, dim), dtype=np.float32)
+        full1 = np.empty((self.vocab_size, dim), dtype=np.float32)
+        for b in range(k):  # one block at a time: the client holds one more block at most
+            ids = block_ids(self.vocab_size, k, b)
+            full0[ids] = syn0[b].result()
+            full1[ids] = syn1[b].result()
+        if not (all_finite(full0) and all_finite(full1)):
+            raise TrainingDiverged("training diverged: the weights hold NaN or infinite values "
+                                   "(a lower --alpha avoids it)")
+        return full0, full1
+
+
+def check_supported(params):
+    """ValueError for settings the partitioned scheme does not train (they need the whole
+    output matrix at once: hard negatives rank candidates from every block, self-adversarial
+    weights normalise over a window's noise words, NCE's per-word biases are not dealt to
+    blocks yet; the reference kernel's per-pair noise is the fast kernel's groups of one)."""
+    if params.loss != "sgns":
+        raise ValueError("a distributed run trains --loss sgns only (got %s)" % params.loss)
+    if params.hard_negatives:
+        raise ValueError("a distributed run does not do --hard-negatives")
+    if params.adversarial_temperature:
+        raise ValueError("a distributed run does not do --adversarial-temperature")
+    if params.negative > 64:
+        raise ValueError("a distributed run draws at most 64 noise words per pair (--negative)")
+    if params.kernel != "fast":
+        raise ValueError("a distributed run trains with the fast kernel (shared noise words "
+                         "per window) only")
+
+
+def check_blocks(nblocks):
+    if not isinstance(nblocks, int) or isinstance(nblocks, bool) or not 1 <= nblocks <= 256:
+        raise ValueError("blocks must be an integer in 1..256 (got %r)" % (nblocks,))
+
+
+def rounds_for(rounds):
+    if rounds is None:
+        return ROUNDS_PER_EPOCH
+    if not isinstance(rounds, int) or isinstance(rounds, bool) or not 1 <= rounds <= 100000:
+        raise ValueError("rounds must be an integer in 1..100000 (got %r)" % (rounds,))
+    return rounds

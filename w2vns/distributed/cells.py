@@ -1,0 +1,193 @@
+"""What the Dask workers run: pure functions of their inputs, so that Dask can run any of them
+again (on another worker, after a worker is lost) and get an equivalent result.
+
+None of them changes its arguments: a cell trains copies of its two blocks and returns them
+(Dask may hand the same block object to a retried task, or keep it for another dependent).
+"""
+import os
+import threading
+import time
+
+import numpy as np
+
+from ..training._kernel import COUNTER_STRIDE, GroupKernel
+from ..training.weights import padded_matrix
+from ._plan import deal_noise, plan_range
+
+#: Groups per piece of a plan: the unit one thread of a cell trains (~10 ms of work), small
+#: enough to share a cell's work among its threads, large enough that the calls cost nothing.
+PIECE_GROUPS = 1 << 14
+
+#: Cells on one worker run one at a time: each uses the worker's threads itself.
+_CELL_LOCK = threading.Lock()
+
+_MASK = (1 << 64) - 1
+
+
+def mix(*values):
+    """A 64-bit seed from several integers (splitmix64's finaliser over a running sum): the
+    random streams of plans and pieces are functions of where they are in the run."""
+    h = 0x9E3779B97F4A7C15
+    for v in values:
+        h = (h + (int(v) & _MASK) * 0xBF58476D1CE4E5B9 + 0x9E3779B97F4A7C15) & _MASK
+        h = ((h ^ (h >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+        h = ((h ^ (h >> 27)) * 0x94D049BB133111EB) & _MASK
+        h ^= h >> 31
+    return h
+
+
+def init_input_block(rows, dim, seed, block):
+    """Input block ``block``: word2vec's init, uniform in [-0.5/d, 0.5/d], from a stream of its
+    own (the same whichever worker makes it)."""
+    rng = np.random.default_rng(mix(seed, block))
+    out = padded_matrix(rows, dim)
+    for start in range(0, rows, 65536):  # in pieces: no full-size temporary
+        part = rng.random((min(65536, rows - start), dim), dtype=np.float32)
+        part -= np.float32(0.5)
+        part /= np.float32(dim)
+        out[start:start + len(part)] = part
+    return out
+
+
+def zero_block(rows, dim):
+    """Output block: zeros, as word2vec starts syn1neg."""
+    return padded_matrix(rows, dim)
+
+
+def round_bounds(stream, rounds):
+    """Where each of ``rounds`` slices of an encoded shard starts and ends: about equal, cut
+    just after sentence ends (rounds + 1 non-decreasing positions; slices may be empty)."""
+    n = len(stream)
+    ends = np.flatnonzero(stream == 0xFFFFFFFF) + 1
+    targets = np.arange(1, rounds, dtype=np.int64) * n // rounds
+    i = np.searchsorted(ends, targets)
+    inner = np.where(i < len(ends), ends[np.minimum(i, len(ends) - 1)], n) if len(ends) else \
+        np.full(rounds - 1, n)
+    return [0] + [int(x) for x in inner] + [n]
+
+
+def plan(streams, seeds, keep, blocks, window, negative, rounds, round_):
+    """The windows of one round's slice of each shard of ``streams`` (a group of shards on
+    one worker), cut into groups by input block (see cython_ext/_plan.pyx); ``blocks`` is the
+    alias table over the blocks' noise masses, ``seeds`` one per shard.
+
+    Returns, per input block A, ``(pieces, words, pairs)``: A's groups in pieces, the share of
+    the words read that A's cells are worth in progress (by their pairs), and the pairs in A's
+    groups. The random streams are the shard's own (from its seed), so a plan does not depend
+    on how shards are grouped.
+    """
+    nblocks = len(blocks[0])
+    pieces = [[] for _ in range(nblocks)]
+    pairs = np.zeros(nblocks, dtype=np.int64)
+    words = 0
+    for stream, seed in zip(streams, seeds):
+        bounds = round_bounds(stream, rounds)
+        parts, read, found = plan_range(stream, bounds[round_], bounds[round_ + 1], keep,
+                                        window, nblocks, negative, seed, PIECE_GROUPS)
+        deal_noise(parts, nblocks, negative, blocks[0], blocks[1], mix(seed, 1))
+        words += read
+        pairs += found
+        for a in range(nblocks):
+            pieces[a].extend(parts[a])
+    total = pairs.sum()
+    shares = words * pairs / total if total else np.full(nblocks, words / nblocks)
+    return [(pieces[a], float(shares[a]), int(pairs[a])) for a in range(nblocks)]
+
+
+def train_cell(syn0, syn1neg, views, noise, nblocks, input_block, output_block, settings):
+    """Train one cell: copies of input block ``syn0`` and output block ``syn1neg`` on the
+    groups of ``views`` (per group of shards: input block ``input_block``'s part of a plan).
+
+    ``noise`` is the output block's alias table, ``nblocks`` K. ``settings``: window,
+    negative, threads (0: the worker's), seed, slot, alpha_start, alpha_end (the learning rate
+    over this cell), fail_once (a test hook). Returns ``(syn0, syn1neg, stats)``.
+    """
+    fault = settings.get("fail_once")
+    if fault is not None:  # test hook: the first attempt raises, Dask's retry goes on
+        try:
+            os.remove(fault)
+        except FileNotFoundError:
+            pass
+        else:
+            raise RuntimeError("injected fault (test hook)")
+    pieces = [piece for view in views for piece in view[0]]
+    words = sum(view[1] for view in views)
+    planned_pairs = sum(view[2] for view in views)
+    threads = settings["threads"] or _worker_threads()
+    threads = max(1, min(threads, len(pieces)))
+    with _CELL_LOCK:
+        start = time.perf_counter()
+        syn0 = _copy(syn0)
+        syn1neg = _copy(syn1neg)
+        kernel = GroupKernel(syn0, syn1neg, noise[0], noise[1], nblocks, output_block,
+                             settings["window"], settings["negative"], threads,
+                             mix(settings["seed"], input_block, output_block,
+                                 settings["slot"]))
+        a0, a1 = settings["alpha_start"], settings["alpha_end"]
+        n = len(pieces)
+        taken = [0]
+        lock = threading.Lock()
+        errors = []
+
+        def work(t):
+            try:
+                while True:
+                    with lock:
+                        i = taken[0]
+                        taken[0] += 1
+                    if i >= n:
+                        return
+                    kernel.train(t, pieces[i], a0 + (a1 - a0) * i / n,
+                                 a0 + (a1 - a0) * (i + 1) / n)
+            except BaseException as err:
+                errors.append(err)
+                kernel.request_stop()
+
+        if threads == 1:
+            work(0)
+        else:
+            workers = [threading.Thread(target=work, args=(t,)) for t in range(threads)]
+            for w in workers:
+                w.start()
+            for w in workers:
+                w.join()
+        if errors:
+            raise errors[0]
+        loss = kernel.loss
+        pairs = float(loss[1::COUNTER_STRIDE].sum())
+        stats = {"pairs": pairs, "loss": float(loss[::COUNTER_STRIDE].sum()),
+                 "words": words * pairs / planned_pairs if planned_pairs else 0.0,
+                 "seconds": time.perf_counter() - start}
+    return syn0, syn1neg, stats
+
+
+def _copy(block):
+    """A padded (cache-line aligned) copy of a block."""
+    out = padded_matrix(*block.shape)
+    out[:] = block
+    return out
+
+
+def _worker_threads():
+    try:
+        from distributed import get_worker
+
+        return get_worker().state.nthreads
+    except (ImportError, ValueError, AttributeError):
+        return 1
+
+
+def record_cell(views, noise, nblocks, input_block, output_block, settings):
+    """Test hook: what ``train_cell`` would train, as ``GroupKernel.record`` lists it (the
+    rows of all pieces, output and input ids made global)."""
+    kernel = GroupKernel(np.zeros((1, 1), np.float32), np.zeros((len(noise[0]), 1), np.float32),
+                         noise[0], noise[1], nblocks, output_block, settings["window"],
+                         settings["negative"], 1, mix(settings["seed"], input_block,
+                                                      output_block, settings["slot"]))
+    parts = [kernel.record(piece) for view in views for piece in view[0]]
+    rows = np.concatenate(parts) if parts else np.zeros((0, 5), np.uint32)
+    out = rows.astype(np.int64)
+    for col, block in ((0, output_block), (1, input_block)):
+        r = out[:, col]
+        out[:, col] = r * nblocks + np.where(r % 2 == 0, block, nblocks - 1 - block)
+    return out

@@ -1,0 +1,71 @@
+"""Connecting to a Dask cluster: an existing ``Client``, a scheduler address, or a
+``LocalCluster`` of worker processes on this machine (``local`` or ``local:N``)."""
+import contextlib
+import logging
+import os
+
+
+class DaskUnavailable(ImportError):
+    """Dask distributed is not installed."""
+
+
+def require_dask():
+    """Import ``distributed`` or raise ``DaskUnavailable`` with how to install it."""
+    try:
+        import distributed  # noqa: F401  (slow to import: only when asked for)
+    except ImportError:
+        raise DaskUnavailable("--dask needs Dask distributed: pip install 'w2vns[dask]' "
+                              "(or: pip install 'dask[distributed]')") from None
+    return distributed
+
+
+def parse_local(spec):
+    """``local`` -> None (a worker per core), ``local:N`` -> N; None if not a local spec."""
+    if spec == "local":
+        return 0
+    if spec.startswith("local:"):
+        n = spec[len("local:"):]
+        if not n.isdigit() or not 1 <= int(n) <= 1024:
+            raise ValueError("--dask local:N needs a number of workers in 1..1024 (got %r)"
+                             % spec)
+        return int(n)
+    return None
+
+
+def check_spec(spec):
+    """Raise ValueError unless ``spec`` is a Client, ``local[:N]`` or a scheduler address."""
+    if not isinstance(spec, str):
+        return
+    if parse_local(spec) is None and "://" not in spec:
+        raise ValueError("--dask takes local, local:N or a scheduler address such as "
+                         "tcp://HOST:8786 (got %r)" % spec)
+
+
+@contextlib.contextmanager
+def connect(spec, threads_per_worker=None):
+    """Yield a ``distributed.Client`` for ``spec``: a Client (used as it is, left open), a
+    scheduler address, or ``local[:N]``: a LocalCluster of N worker processes (default: one
+    per core) with ``threads_per_worker`` threads each (default: the cores shared out), closed
+    on exit."""
+    distributed = require_dask()
+    if isinstance(spec, distributed.Client):
+        yield spec
+        return
+    check_spec(spec)
+    n = parse_local(spec)
+    if n is None:
+        with distributed.Client(spec) as client:
+            yield client
+        return
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+        os.cpu_count() or 1)
+    n = n or cores
+    threads = threads_per_worker or max(1, cores // n)
+
+    # A task's error comes back to the client as its exception (one line from the CLI): the
+    # workers' own log of it would say it a second time, with a traceback.
+    with distributed.LocalCluster(n_workers=n, threads_per_worker=threads, processes=True,
+                                  dashboard_address=":0",
+                                  silence_logs=logging.CRITICAL) as cluster:
+        with distributed.Client(cluster) as client:
+            yield client

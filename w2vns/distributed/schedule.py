@@ -1,0 +1,68 @@
+"""The partitioned scheme's pure parts: which block holds which word, and which cells meet when.
+
+The vocabulary's ids (frequency order) are dealt to K blocks boustrophedon: 0..K-1, then
+K-1..0, and so on, so that every block gets a fair share of the frequent words (a plain
+``id % K`` would give block 0 the most frequent word of every round, and the most work). An
+id's row in its block is ``id // K``. Input rows (syn0) and output rows (syn1neg) are dealt
+the same way into K input blocks and K output blocks.
+
+An epoch (or a round of one: a slice of every shard) is K sub-iterations; in sub-iteration s,
+input block A meets output block (A + s) mod K. So each (input block, output block) pair meets
+exactly once per round, and no block is in two cells of one sub-iteration: the cells of a
+sub-iteration run in parallel on disjoint rows. Every (centre, context) pair of the round
+belongs to exactly one cell, (block of the context, block of the centre), which trains it
+(``check_schedule``; the kernel side is ``GroupKernel``).
+"""
+import numpy as np
+
+
+def block_of(ids, nblocks):
+    """The block of each global id (an int or an integer array)."""
+    ids = np.asarray(ids, dtype=np.int64)
+    q, j = np.divmod(ids, nblocks)
+    return np.where(q % 2 == 0, j, nblocks - 1 - j)
+
+
+def block_rows(vocab_size, nblocks, block):
+    """How many ids block ``block`` holds."""
+    full, rest = divmod(vocab_size, nblocks)
+    last = block if full % 2 == 0 else nblocks - 1 - block
+    return full + (1 if last < rest else 0)
+
+
+def block_ids(vocab_size, nblocks, block):
+    """The global ids of block ``block``, in the order of its rows (an int64 array)."""
+    rows = np.arange(block_rows(vocab_size, nblocks, block), dtype=np.int64)
+    return rows * nblocks + np.where(rows % 2 == 0, block, nblocks - 1 - block)
+
+
+def schedule(nblocks):
+    """The cells of one round: a list of K sub-iterations, each a list of K (input block,
+    output block) pairs."""
+    return [[(a, (a + s) % nblocks) for a in range(nblocks)] for s in range(nblocks)]
+
+
+def check_schedule(cells, nblocks):
+    """Raise ValueError unless ``cells`` (as ``schedule`` returns) has every (A, B) pair exactly
+    once and no block twice in one sub-iteration."""
+    seen = set()
+    for step in cells:
+        inputs = [a for a, _ in step]
+        outputs = [b for _, b in step]
+        if len(set(inputs)) != len(inputs) or len(set(outputs)) != len(outputs):
+            raise ValueError("a block is in two cells of one sub-iteration")
+        for cell in step:
+            if cell in seen:
+                raise ValueError("cell %r is scheduled twice" % (cell,))
+            seen.add(cell)
+    if seen != {(a, b) for a in range(nblocks) for b in range(nblocks)}:
+        raise ValueError("some cells are never scheduled")
+
+
+def learning_rates(alpha, min_alpha, slot, slots):
+    """The learning rate at the start and at the end of schedule slot ``slot`` of ``slots``
+    (a slot is one sub-iteration of one round of one epoch): word2vec's linear decay from
+    ``alpha`` to ``min_alpha`` over the whole run, never per worker."""
+    start = max(min_alpha, alpha * (1.0 - slot / slots))
+    end = max(min_alpha, alpha * (1.0 - (slot + 1) / slots))
+    return start, end
