@@ -287,8 +287,8 @@ cdef inline float sigmoid_gradient(float f, float label, float alpha) noexcept n
     return label * alpha
 
 
-cdef float logistic_gradients(Config *c, const float *scores, int n_out, int n_pos,
-                              float alpha, float *grads) noexcept nogil:
+cdef inline float logistic_gradients(Config *c, const float *scores, int n_out, int n_pos,
+                                     float alpha, float *grads) noexcept nogil:
     """Binary logistic loss of [positive, noise...]: ``grads`` holds their logits on entry and
     the gradient scales on return, g = (label - sigmoid(logit)) * alpha; returns the loss.
     The first ``n_pos`` targets have label 1: one, or none in a distributed cell whose output
@@ -326,6 +326,17 @@ cdef float logistic_gradients(Config *c, const float *scores, int n_out, int n_p
         loss += weight * neg_log_sigmoid(-logit)
         grads[t] = weight * sigmoid_gradient(logit, 0, alpha)
     return loss
+
+
+cdef float labelled_gradients(Config *c, Scratch *s, const float *scores, int n_out,
+                              float alpha, float *grads) noexcept nogil:
+    """``logistic_gradients`` with the centre as the one positive, or none (a distributed
+    cell without the centre). The count is a constant in each call, so that the usual case
+    compiles to the same arithmetic, and the same rounding, as a loop written for one
+    positive."""
+    if s.no_positive:
+        return logistic_gradients(c, scores, n_out, 0, alpha, grads)
+    return logistic_gradients(c, scores, n_out, 1, alpha, grads)
 
 
 cdef int choose_negatives(Config *c, Scratch *s, uint32_t centre, uint64_t *rng) noexcept nogil:
@@ -652,7 +663,7 @@ cdef float sgns_gradients(Config *c, Scratch *s, const float *scores, int n_out,
     cdef int t
     for t in range(n_out):
         grads[t] = scores[t]
-    return logistic_gradients(c, scores, n_out, 1 - s.no_positive, alpha, grads)
+    return labelled_gradients(c, s, scores, n_out, alpha, grads)
 
 
 cdef float nce_gradients(Config *c, Scratch *s, const float *scores, int n_out, float alpha,
@@ -669,7 +680,7 @@ cdef float nce_gradients(Config *c, Scratch *s, const float *scores, int n_out, 
             logit = logit + c.output_bias[s.targets[t]]
         logit = logit - c.log_kq[s.targets[t]]
         grads[t] = logit
-    return logistic_gradients(c, scores, n_out, 1 - s.no_positive, alpha, grads)
+    return labelled_gradients(c, s, scores, n_out, alpha, grads)
 
 
 cdef void prefetch_centre(Config *c, uint32_t centre) noexcept nogil:
