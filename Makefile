@@ -25,7 +25,7 @@ $(STAMP): $(PY) pyproject.toml
 
 # The extension is built in place, and the package installed in editable mode for the
 # `w2vns` console script.
-$(BUILT): $(STAMP) setup.py $(wildcard cython_ext/*.pyx cython_ext/*.pxd)
+$(BUILT): $(STAMP) setup.py $(wildcard cython_ext/*.pyx cython_ext/*.pxd cython_ext/*.h)
 	$(PY) setup.py -q build_ext --inplace
 	$(PY) -m pip install -q --no-build-isolation --no-deps -e .
 	touch $@

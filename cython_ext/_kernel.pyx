@@ -1228,7 +1228,7 @@ cdef class GroupKernel:
 
     def __init__(self, float[:, :] syn0, float[:, :] syn1neg, const uint32_t[::1] noise_prob,
                  const uint32_t[::1] noise_alias, int nblocks, int block, int window,
-                 int negative, int threads, uint64_t seed):
+                 int negative, int threads, uint64_t seed, int context_group=0):
         cdef int t
         if syn0.shape[1] != syn1neg.shape[1] or syn0.strides[0] != syn1neg.strides[0]:
             raise ValueError("the blocks' rows differ in size or stride")
@@ -1240,8 +1240,9 @@ cdef class GroupKernel:
             raise ValueError("bad block (nblocks in 1..256)")
         if syn0.shape[0] == 0 or syn1neg.shape[0] == 0:
             raise ValueError("empty block")
-        if window < 0 or not 0 <= negative <= 64 or threads < 1:
-            raise ValueError("window must be >= 0, negative in 0..64, threads >= 1")
+        if window < 0 or not 0 <= negative <= 64 or threads < 1 or context_group < 0:
+            raise ValueError("window, context_group must be >= 0, negative in 0..64, "
+                             "threads >= 1")
         self.loss = np.zeros(threads * SLOT, dtype=np.float64)
         self.stop_flag = np.zeros(1, dtype=np.intc)
         self.rng_state = np.array([(seed * 0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019 * (t + 1)) % 2**64
@@ -1266,6 +1267,7 @@ cdef class GroupKernel:
         self.c.threads = threads
         self.c.stop = &st[0]
         self.c.fast = 1
+        self.c.group = context_group if context_group > 0 else MAX_SENTENCE_LENGTH
         self.nblocks = <uint32_t>nblocks
         self.block = <uint32_t>block
 

@@ -99,7 +99,7 @@ def train_cell(syn0, syn1neg, views, noise, nblocks, input_block, output_block, 
     groups of ``views`` (per group of shards: input block ``input_block``'s part of a plan).
 
     ``noise`` is the output block's alias table, ``nblocks`` K. ``settings``: window,
-    negative, threads (0: the worker's), seed, slot, alpha_start, alpha_end (the learning rate
+    negative, context_group (0: a window is one group), threads (0: the worker's), seed, slot, alpha_start, alpha_end (the learning rate
     over this cell), fail_once (a test hook). Returns ``(syn0, syn1neg, stats)``.
     """
     fault = settings.get("fail_once")
@@ -122,7 +122,7 @@ def train_cell(syn0, syn1neg, views, noise, nblocks, input_block, output_block, 
         kernel = GroupKernel(syn0, syn1neg, noise[0], noise[1], nblocks, output_block,
                              settings["window"], settings["negative"], threads,
                              mix(settings["seed"], input_block, output_block,
-                                 settings["slot"]))
+                                 settings["slot"]), settings.get("context_group", 0))
         a0, a1 = settings["alpha_start"], settings["alpha_end"]
         n = len(pieces)
         taken = [0]
@@ -183,7 +183,8 @@ def record_cell(views, noise, nblocks, input_block, output_block, settings):
     kernel = GroupKernel(np.zeros((1, 1), np.float32), np.zeros((len(noise[0]), 1), np.float32),
                          noise[0], noise[1], nblocks, output_block, settings["window"],
                          settings["negative"], 1, mix(settings["seed"], input_block,
-                                                      output_block, settings["slot"]))
+                                                      output_block, settings["slot"]),
+                         settings.get("context_group", 0))
     parts = [kernel.record(piece) for view in views for piece in view[0]]
     rows = np.concatenate(parts) if parts else np.zeros((0, 5), np.uint32)
     out = rows.astype(np.int64)
