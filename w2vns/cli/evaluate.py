@@ -14,7 +14,7 @@ from ..training import checkpoint
 from ..vectors.keyed import KeyedVectors
 from .common import (EXIT_UNANSWERED, emit_lines, error_text, fail, json_safe, load_vectors,
                      not_in_vocabulary, resolve_model)
-from .options import old_spelling, parse_size
+from .options import model_option, old_spelling, parse_size
 from .tables import format_evaluation, format_heldout
 
 
@@ -22,9 +22,7 @@ from .tables import format_evaluation, format_heldout
 Examples:
   w2vns evaluate -m vectors.bin
   w2vns evaluate -m vectors.bin --analogies my-questions.txt --json""")
-@click.option("-m", "--model", "model_path", default=None,
-              help="Vectors file, .w2vns folder or saved model [default: $W2VNS_MODEL, else "
-                   "./vectors.bin].")
+@model_option()
 @click.option("--analogies", "analogy_files", multiple=True,
               type=click.Path(exists=True, dir_okay=False),
               help="Analogy questions (questions-words layout); repeatable.")
@@ -99,8 +97,7 @@ Examples:
   w2vns plot king queen man woman paris london -n 5 -o map.png
   cut -f1 words.tsv | w2vns plot - -o words.svg""")
 @click.argument("words", nargs=-1, required=True)
-@click.option("-m", "--model", "model_path", default=None,
-              help="Vectors file [default: $W2VNS_MODEL, else ./vectors.bin].")
+@model_option()
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Image to write (.png; .svg, .pdf, ... by extension).")
 @click.option("-n", "--topn", "neighbours", type=click.IntRange(0, 1000), default=None,

@@ -100,15 +100,22 @@ def number_list(kind, low, high):
     return parse
 
 
+MODEL_HELP = ("Vectors file, .w2vns folder or saved model (train --save-model DIR) [default: "
+              "$W2VNS_MODEL, else ./vectors.bin].")
+
+
+def model_option(help=MODEL_HELP):
+    """-m/--model: the vectors a command reads (every vectors command reads the same kinds)."""
+    return click.option("-m", "--model", "model_path", default=None, help=help)
+
+
 def query_options(command):
     """-m, --restrict and --json, shared by the query commands (similar, analogy)."""
     command = click.option("--json", "as_json", is_flag=True,
                            help="JSON: one document, or JSON Lines with '-'.")(command)
     command = click.option("--restrict", type=click.IntRange(1), default=None,
                            help="Consider only the N most frequent words as answers.")(command)
-    return click.option("-m", "--model", "model_path", default=None,
-                        help="Vectors file or .w2vns folder [default: $W2VNS_MODEL, else "
-                             "./vectors.bin].")(command)
+    return model_option()(command)
 
 
 def parse_size(ctx, param, value):

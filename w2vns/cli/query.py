@@ -3,7 +3,7 @@ import click
 
 from .common import (Answers, answerable, fail, load_vectors, output_style, read_queries,
                      resolve_model)
-from .options import query_options
+from .options import model_option, query_options
 
 #: The rule every query command follows, said once in each one's help.
 UNKNOWN_RULE = ("A word that is not in the vocabulary is named on stderr (one line each) and "
@@ -116,8 +116,7 @@ Examples:
   w2vns similarity dog cat                      # 0.812345
   cut -f1,2 pairs.tsv | w2vns similarity - --tsv""")
 @click.argument("words", nargs=-1, required=True)
-@click.option("-m", "--model", "model_path", default=None,
-              help="Vectors file or .w2vns folder [default: $W2VNS_MODEL, else ./vectors.bin].")
+@model_option()
 @click.option("--json", "as_json", is_flag=True,
               help="JSON: one document, or JSON Lines with '-'.")
 @click.option("--tsv", "as_tsv", is_flag=True, help="Lines of a<TAB>b<TAB>similarity.")
@@ -154,8 +153,7 @@ Examples:
   w2vns doesnt-match breakfast cereal dinner lunch     # cereal
   w2vns doesnt-match - < groups.txt""")
 @click.argument("words", nargs=-1, required=True)
-@click.option("-m", "--model", "model_path", default=None,
-              help="Vectors file or .w2vns folder [default: $W2VNS_MODEL, else ./vectors.bin].")
+@model_option()
 @click.option("--json", "as_json", is_flag=True,
               help="JSON: one document, or JSON Lines with '-'.")
 @click.option("--tsv", "as_tsv", is_flag=True, help="Lines of the words<TAB>the odd one.")

@@ -11,7 +11,7 @@ from ..vectors.formats import FormatError
 from .common import (EXIT_UNANSWERED, Answers, emit_lines, error_text, fail, finish, json_line,
                      json_safe, load_vectors, output_style, plural, report_unknown,
                      resolve_model, stdin_batches)
-from .options import old_spelling, preset_option, preset_params, training_options
+from .options import model_option, old_spelling, preset_option, preset_params, training_options
 
 
 @click.command(epilog="""\b
@@ -21,9 +21,8 @@ Examples:
 @click.argument("items", nargs=-1, required=True)
 @click.option("-n", "--topn", type=click.IntRange(1), default=10, show_default=True,
               help="Recommendations per basket.")
-@click.option("-m", "--model", "model_path", default=None,
-              help="Saved model folder (train --save-model DIR) or vectors file [default: "
-                   "$W2VNS_MODEL, else ./vectors.bin].")
+@model_option(help="Saved model folder (train --save-model DIR: the model's own prediction) or "
+                   "vectors file (cosine) [default: $W2VNS_MODEL, else ./vectors.bin].")
 @click.option("--exclude", multiple=True, metavar="ITEM", help="Never recommend ITEM (repeatable).")
 @click.option("--scoring", type=click.Choice(["output", "cosine"]), default=None,
               help="The model's prediction (needs a saved model, -m DIR) or cosine to the "
@@ -89,8 +88,7 @@ Examples:
   w2vns evaluate-rec sessions.txt -n 20
   w2vns evaluate-rec new-sessions.txt -m last-month.bin""")
 @click.argument("sessions", type=click.Path(exists=True, dir_okay=False))
-@click.option("-m", "--model", "model_path", default=None,
-              help="Score these vectors instead of training on the sessions; they must not "
+@model_option(help="Score these vectors instead of training on the sessions; they must not "
                    "have seen the last item of each line (train them on other sessions).")
 @click.option("-n", "--topn", "k", type=click.IntRange(1), default=None,
               help="Cut-off of the ranking: a hit is a hidden item among the first N  "

@@ -11,7 +11,7 @@ from ..vectors.keyed import FORMATS, format_for_path
 from ..vectors.keyed import convert as convert_vectors
 from .common import (emit_lines, error_text, fail, finish, load_vectors, log, plural,
                      resolve_model, show_warnings)
-from .options import old_spelling
+from .options import model_option, old_spelling
 
 #: How info names each format (KeyedVectors.source["format"]).
 FORMAT_NAMES = {"w2vns": "w2vns folder", "w2vns-model": "w2vns saved model (its input vectors)",
@@ -22,9 +22,7 @@ FORMAT_NAMES = {"w2vns": "w2vns folder", "w2vns-model": "w2vns saved model (its 
 Examples:
   w2vns info -m vectors.bin
   w2vns info -m vectors.w2vns --top 0 --json""")
-@click.option("-m", "--model", "model_path", default=None,
-              help="Vectors file, .w2vns folder or saved model [default: $W2VNS_MODEL, else "
-                   "./vectors.bin].")
+@model_option()
 @click.option("--top", type=click.IntRange(0), default=None,
               help="How many of the most frequent words to show  [default: 10].")
 @old_spelling("-n", now="--top", name="top_old", type=click.IntRange(0))
