@@ -184,7 +184,7 @@ def _model(vocab, syn0, syn1, p, backend, state, lengths, truncated, count_secon
         "words_per_sec": vocab.total_tokens * p.epochs / max(state.train_seconds, 1e-9),
         "distributed": {"workers": len(backend.workers), "blocks": backend.nblocks,
                         "rounds": backend.rounds, "shards": len(lengths),
-                        "bytes_moved": sent,
+                        "bytes_moved": sent, "cell_seconds": state.cell_seconds,
                         "worker_rss_mb": [before.get(w, {}).get("rss_mb") for w in after],
                         "worker_peak_rss_mb": [f["peak_rss_mb"] for f in after.values()]},
         "params": dataclasses.asdict(p),

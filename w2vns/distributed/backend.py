@@ -49,6 +49,7 @@ class RunState:
     train_seconds: float = 0.0
     pairs: float = 0.0
     loss: float = 0.0
+    cell_seconds: float = 0.0
 
 
 def keep_of(vocab, sample):
@@ -220,6 +221,7 @@ class DaskBackend:
                         cell = f.result()
                         state.pairs += cell["pairs"]
                         state.loss += cell["loss"]
+                        state.cell_seconds += cell["seconds"]
                         state.words += cell["words"]
                         round_words += cell["words"]
                     self.progress.training(int(state.words), self._alpha(g), self._loss(state))
