@@ -61,6 +61,7 @@ def train(corpus, dask=None, blocks=None, rounds=None, progress=None, checkpoint
     check_supported(p)
     if blocks is not None:
         check_blocks(blocks)
+    rounds_for(rounds)  # a bad value is an error before the cluster counts the corpus
     patterns = [os.path.abspath(c) if os.path.exists(c) else c for c in check_corpus(corpus)]
     progress = progress or Progress()
     with cluster_errors(), connect(dask) as client:
