@@ -1,7 +1,9 @@
-"""The partitioned scheme's pure parts: blocks of the vocabulary and the schedule of cells."""
+"""The partitioned scheme's pure parts: blocks of the vocabulary, the schedule of cells, the
+rounds of an epoch."""
 import numpy as np
 import pytest
 
+from w2vns.distributed.backend import rounds_for
 from w2vns.distributed.schedule import (block_ids, block_of, block_rows, check_schedule,
                                         learning_rates, schedule)
 from w2vns.distributed.tables import block_masses
@@ -61,3 +63,11 @@ def test_learning_rate_decays_linearly_over_the_whole_run():
         assert a1 == pytest.approx(b0)  # each slot starts where the one before ended
         assert a1 < a0
     assert rates[20][0] == pytest.approx(0.0125)
+
+
+def test_rounds_default_to_eight_an_epoch_and_given_rounds_are_checked():
+    assert rounds_for(None) == 8
+    assert rounds_for(3) == 3
+    for bad in (0, 100001, 2.5, True):
+        with pytest.raises(ValueError, match="rounds"):
+            rounds_for(bad)

@@ -158,7 +158,7 @@ def test_a_worker_killed_mid_run_the_job_finishes_with_the_quality_bar_met(shard
 def test_a_task_that_raises_once_is_retried(client, shards, tmp_path, monkeypatch):
     marker = tmp_path / "fail-once"
     marker.write_text("the first cell to find this file removes it and raises")
-    monkeypatch.setattr(backend.DaskBackend, "fail_once", str(marker))
+    monkeypatch.setattr(backend.DaskBackend, "fault", ("raise-once", str(marker)))
     model = w2vns.train(str(shards / "part-0.txt"), dask=client, blocks=2, threads=1,
                         dim=10, epochs=1, rounds=1)
     assert not marker.exists()  # a cell did raise

@@ -14,6 +14,7 @@ from ..distributed.api import train as train_model
 from ..distributed.checkpoint import is_dask_checkpoint
 from ..distributed.checkpoint import read_note as read_dask_note
 from ..distributed.cluster import DaskUnavailable, check_spec, require_dask
+from ..distributed.errors import ClusterError
 from ..training.checkpoint import CheckpointError, read_note
 from ..training.presets import describe
 from ..vectors.keyed import FORMATS, format_for_path
@@ -185,7 +186,7 @@ def train(ctx, corpus, output, fmt, vocab_out, report, checkpoint_dir, checkpoin
             fail("%s; no vectors were written; the training state is in %s: continue with "
                  "'w2vns train --resume %s'" % (what, checkpoint, checkpoint), code)
         fail("%s; nothing was written" % what, code)
-    except (CorpusError, CheckpointError, ValueError) as err:
+    except (CorpusError, CheckpointError, ValueError, ClusterError) as err:
         fail(str(err))
     except OSError as err:
         fail(error_text(err, writing))

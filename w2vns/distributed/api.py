@@ -19,6 +19,7 @@ from .backend import (DaskBackend, RunState, check_blocks, check_supported, clus
 from .checkpoint import (DaskCheckpointer, block_name, is_dask_checkpoint, join, load_block,
                          load_vocab, read_checkpoint)
 from .cluster import connect
+from .errors import cluster_errors, gather, result
 from .shards import check_corpus, expand
 from .vocab import distributed_vocabulary, encode_shard
 
@@ -60,11 +61,12 @@ def train(corpus, dask=None, blocks=None, rounds=None, progress=None, checkpoint
     check_supported(p)
     if blocks is not None:
         check_blocks(blocks)
+    rounds_for(rounds)  # a bad value is an error before the cluster counts the corpus
     patterns = [os.path.abspath(c) if os.path.exists(c) else c for c in check_corpus(corpus)]
     progress = progress or Progress()
-    with connect(dask) as client:
+    with cluster_errors(), connect(dask) as client:
         started = time.perf_counter()
-        shards = client.submit(expand, patterns, pure=False).result()
+        shards = result(client.submit(expand, patterns, pure=False))
         vocab_future, vocab, truncated = distributed_vocabulary(client, shards, p.min_count,
                                                                 p.max_vocab)
         count_seconds = time.perf_counter() - started
@@ -106,9 +108,9 @@ def resume(folder, dask=None, corpus=None, progress=None, checkpoint_every=None,
     p = TrainParams(**saved["params"])
     patterns = check_corpus(corpus) if corpus else saved["shards"]
     progress = progress or Progress()
-    with connect(dask) as client:
+    with cluster_errors(), connect(dask) as client:
         started = time.perf_counter()
-        shards = client.submit(expand, patterns, pure=False).result()
+        shards = result(client.submit(expand, patterns, pure=False))
         if len(shards) != len(saved["shards"]):
             raise CheckpointError("%s: the run read %d shards, these are %d" % (
                 folder, len(saved["shards"]), len(shards)))
@@ -128,9 +130,9 @@ def resume(folder, dask=None, corpus=None, progress=None, checkpoint_every=None,
         checkpointer = DaskCheckpointer(backend, folder, checkpoint_every or saved["every"],
                                         vocab, info, saves=saved["saves"])
         syn0 = [backend._submit(load_block, join(state_folder, block_name("syn0", k)),
-                                block=k, pure=False) for k in range(nblocks)]
+                                pure=False) for k in range(nblocks)]
         syn1 = [backend._submit(load_block, join(state_folder, block_name("syn1neg", k)),
-                                block=k, pure=False) for k in range(nblocks)]
+                                pure=False) for k in range(nblocks)]
         state = RunState(saved["next_round"], saved["words"], saved["train_seconds"],
                          saved["pairs"], saved["loss"])
         retained = sum(n - s for n, s in lengths)
@@ -147,7 +149,7 @@ def _prepare(client, p, nblocks, vocab_future, vocab, shards, progress):
     backend = DaskBackend(client, p, nblocks, progress)
     backend.threads = p.threads
     streams = [backend._submit(encode_shard, s, vocab_future) for s in shards]
-    lengths = client.gather([backend._submit(stream_length, s) for s in streams])
+    lengths = gather(client, [backend._submit(stream_length, s) for s in streams])
     backend.vocab_size = len(vocab)
     backend.streams = streams
     backend.group_shards()
@@ -184,7 +186,7 @@ def _model(vocab, syn0, syn1, p, backend, state, lengths, truncated, count_secon
         "words_per_sec": vocab.total_tokens * p.epochs / max(state.train_seconds, 1e-9),
         "distributed": {"workers": len(backend.workers), "blocks": backend.nblocks,
                         "rounds": backend.rounds, "shards": len(lengths),
-                        "bytes_moved": sent,
+                        "bytes_moved": sent, "cell_seconds": state.cell_seconds,
                         "worker_rss_mb": [before.get(w, {}).get("rss_mb") for w in after],
                         "worker_peak_rss_mb": [f["peak_rss_mb"] for f in after.values()]},
         "params": dataclasses.asdict(p),

@@ -22,16 +22,17 @@ import numpy as np
 from ..corpus.sampling import keep_thresholds
 from ..training.weights import TrainingDiverged, all_finite
 from .cells import init_input_block, mix, plan, train_cell, zero_block
+from .errors import result
 from .schedule import block_ids, block_rows, learning_rates, schedule
 from .tables import block_noise_table, block_table
 
 #: Rounds per epoch by default. Within a slot (one of a round's K sub-iterations) an input block
 #: is trained against one output block only, so its rows drift towards that block's share of
 #: the objective; shorter slots keep them closer to one machine's. Measured on the 10M-token
-#: Wikipedia prefix (docs/distributed.md): with 16 slots an epoch, K = 2 and K = 4 matched one
-#: machine but K = 8 (2 rounds) lost 2.7 analogy points; on 2M tokens, K = 8 lost 0.8 points
-#: with 4 rounds and 0.4 with 16. Every round moves each output block K times: more rounds
-#: cost traffic and synchronisation.
+#: Wikipedia prefix (docs/distributed.md): 8 rounds keep K = 2 and K = 4 within 0.1 analogy
+#: point of one machine; K = 8 is 0.6 below with 8 rounds and 0.5 with 16 (4 seeds each), a
+#: difference within the seeds' spread, for 1.8 times the traffic. Every round moves each
+#: output block K times: more rounds cost traffic and synchronisation.
 ROUNDS_PER_EPOCH = 8
 
 #: Retries of a task that raises (a worker lost while running it is not counted: Dask
@@ -49,6 +50,7 @@ class RunState:
     train_seconds: float = 0.0
     pairs: float = 0.0
     loss: float = 0.0
+    cell_seconds: float = 0.0
 
 
 def keep_of(vocab, sample):
@@ -110,7 +112,12 @@ class DaskBackend:
         self.workers = workers
 
     def _submit(self, func, *args, block=None, **kwargs):
-        """Submit a task; with ``block``, placed on that input block's worker if it can be."""
+        """Submit a task; with ``block``, placed on that input block's worker if it can be.
+
+        Only tasks that take other tasks' results are placed: Dask leaves a placed task with
+        no inputs waiting for ever once every worker has died at the same time (its
+        replacements have new addresses, and the scheduler asks only the old ones); the first
+        cell of a block moves the block to its place anyway."""
         if block is not None:
             kwargs.update(workers=[self.workers[block % len(self.workers)]],
                           allow_other_workers=True)
@@ -129,8 +136,8 @@ class DaskBackend:
         """Fresh blocks: word2vec's init for the input rows, zeros for the output rows."""
         p, k = self.params, self.nblocks
         syn0 = [self._submit(init_input_block, block_rows(self.vocab_size, k, a), p.dim,
-                             p.seed, a, block=a) for a in range(k)]
-        syn1 = [self._submit(zero_block, block_rows(self.vocab_size, k, b), p.dim, block=b)
+                             p.seed, a) for a in range(k)]
+        syn1 = [self._submit(zero_block, block_rows(self.vocab_size, k, b), p.dim)
                 for b in range(k)]
         return syn0, syn1
 
@@ -153,8 +160,8 @@ class DaskBackend:
             slot = g * k + s
             a0, a1 = learning_rates(p.alpha, p.min_alpha, slot, slots)
             settings = {"window": p.window, "negative": p.negative, "threads": self.threads,
-                        "context_group": p.context_group, "seed": p.seed, "slot": slot, "alpha_start": a0, "alpha_end": a1,
-                        "fail_once": self.fail_once}
+                        "context_group": p.context_group, "seed": p.seed, "slot": slot,
+                        "alpha_start": a0, "alpha_end": a1, "fault": self.fault}
             for a, b in cells:
                 cell = self._submit(train_cell, syn0[a], syn1[b], views[a], self.noise[b],
                                     k, a, b, settings, block=a)
@@ -173,10 +180,10 @@ class DaskBackend:
             groups.setdefault(where[0], []).append(i)
         self.groups = [groups[w] for w in sorted(groups)]
 
-    #: Kernel threads per cell (0: the worker's threads); a test hook that makes every
-    #: cell's first attempt raise once (a file that the first attempt removes).
+    #: Kernel threads per cell (0: the worker's threads); a test hook that makes cells fail
+    #: (see ``cells.inject_fault``).
     threads = 0
-    fail_once = None
+    fault = None
 
     def run(self, syn0, syn1, state, total_words, checkpointer=None):
         """Train rounds ``state.next_round`` .. end over blocks ``syn0``/``syn1`` (lists of
@@ -217,9 +224,10 @@ class DaskBackend:
                         done = ()
                     pending = [f for f in pending if f not in done]
                     for f in done:
-                        cell = f.result()
+                        cell = result(f)
                         state.pairs += cell["pairs"]
                         state.loss += cell["loss"]
+                        state.cell_seconds += cell["seconds"]
                         state.words += cell["words"]
                         round_words += cell["words"]
                     self.progress.training(int(state.words), self._alpha(g), self._loss(state))
@@ -265,8 +273,8 @@ class DaskBackend:
         full1 = np.empty((self.vocab_size, dim), dtype=np.float32)
         for b in range(k):  # one block at a time: the client holds one more block at most
             ids = block_ids(self.vocab_size, k, b)
-            full0[ids] = syn0[b].result()
-            full1[ids] = syn1[b].result()
+            full0[ids] = result(syn0[b])
+            full1[ids] = result(syn1[b])
         if not (all_finite(full0) and all_finite(full1)):
             raise TrainingDiverged("training diverged: the weights hold NaN or infinite values "
                                    "(a lower --alpha avoids it)")

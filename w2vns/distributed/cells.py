@@ -94,22 +94,32 @@ def plan(streams, seeds, keep, blocks, window, negative, rounds, round_):
     return [(pieces[a], float(shares[a]), int(pairs[a])) for a in range(nblocks)]
 
 
+def inject_fault(fault):
+    """The tests' faults, in a cell: ``("raise-once", PATH)`` raises in the attempt that
+    removes the file PATH (Dask's retry goes on), ``("raise", None)`` raises in every attempt,
+    ``("exit", None)`` ends the worker's process in every attempt (Dask's KilledWorker)."""
+    kind, path = fault
+    if kind == "exit":
+        os._exit(1)
+    if kind == "raise-once":
+        try:
+            os.remove(path)
+        except FileNotFoundError:
+            return
+    raise RuntimeError("injected fault (test hook)")
+
+
 def train_cell(syn0, syn1neg, views, noise, nblocks, input_block, output_block, settings):
     """Train one cell: copies of input block ``syn0`` and output block ``syn1neg`` on the
     groups of ``views`` (per group of shards: input block ``input_block``'s part of a plan).
 
     ``noise`` is the output block's alias table, ``nblocks`` K. ``settings``: window,
-    negative, context_group (0: a window is one group), threads (0: the worker's), seed, slot, alpha_start, alpha_end (the learning rate
-    over this cell), fail_once (a test hook). Returns ``(syn0, syn1neg, stats)``.
+    negative, context_group (0: a window is one group), threads (0: the worker's), seed, slot,
+    alpha_start, alpha_end (the learning rate over this cell), fault (a test hook, see
+    ``inject_fault``). Returns ``(syn0, syn1neg, stats)``.
     """
-    fault = settings.get("fail_once")
-    if fault is not None:  # test hook: the first attempt raises, Dask's retry goes on
-        try:
-            os.remove(fault)
-        except FileNotFoundError:
-            pass
-        else:
-            raise RuntimeError("injected fault (test hook)")
+    if settings.get("fault") is not None:
+        inject_fault(settings["fault"])
     pieces = [piece for view in views for piece in view[0]]
     words = sum(view[1] for view in views)
     planned_pairs = sum(view[2] for view in views)

@@ -28,6 +28,7 @@ from ..corpus.vocab import Vocabulary
 from ..io.atomic import atomic_output
 from ..training.checkpoint import CheckpointError, parse_every
 from ..training.weights import padded_matrix
+from .errors import gather
 
 FORMAT = "w2vns-dask-checkpoint"
 VERSION = 1
@@ -155,7 +156,7 @@ class DaskCheckpointer:
         saved1 = [b._submit(save_block, f, join(folder, block_name("syn1neg", k)), block=k)
                   for k, f in enumerate(syn1)]
         write_vocab(join(folder, "vocab.tsv"), self.vocab)
-        b.client.gather(saved0 + saved1)
+        gather(b.client, saved0 + saved1)
         record = dict(self.info, format=FORMAT, version=VERSION, next_round=state.next_round,
                       words=state.words, train_seconds=state.train_seconds, pairs=state.pairs,
                       loss=state.loss, saves=self.saves, every=self.every)

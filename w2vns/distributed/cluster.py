@@ -4,6 +4,8 @@ import contextlib
 import logging
 import os
 
+from .errors import ClusterError, reason
+
 
 class DaskUnavailable(ImportError):
     """Dask distributed is not installed."""
@@ -54,7 +56,13 @@ def connect(spec, threads_per_worker=None):
     check_spec(spec)
     n = parse_local(spec)
     if n is None:
-        with distributed.Client(spec) as client:
+        try:
+            client = distributed.Client(spec)
+        except (OSError, ValueError) as err:  # refused, timed out, no such host, bad address
+            why = reason(err)
+            where = "" if spec in why else " at %s" % spec
+            raise ClusterError("cannot reach the Dask scheduler%s: %s" % (where, why)) from err
+        with quiet_logs(), client:  # quiet until the client is closed
             yield client
         return
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
@@ -64,8 +72,30 @@ def connect(spec, threads_per_worker=None):
 
     # A task's error comes back to the client as its exception (one line from the CLI): the
     # workers' own log of it would say it a second time, with a traceback.
-    with distributed.LocalCluster(n_workers=n, threads_per_worker=threads, processes=True,
-                                  dashboard_address=":0",
-                                  silence_logs=logging.CRITICAL) as cluster:
-        with distributed.Client(cluster) as client:
-            yield client
+    try:
+        cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=threads,
+                                           processes=True, dashboard_address=":0",
+                                           silence_logs=logging.CRITICAL)
+    except (OSError, RuntimeError) as err:  # no free port, worker processes that cannot start
+        raise ClusterError("cannot start a local Dask cluster of %d workers: %s" % (
+            n, reason(err))) from err
+    with cluster, distributed.Client(cluster) as client:
+        yield client
+
+
+@contextlib.contextmanager
+def quiet_logs():
+    """Dask's client logs to stderr what it then raises (a lost scheduler, with tracebacks):
+    the error comes back as one line, so its handlers print nothing below CRITICAL meanwhile
+    (as ``LocalCluster(silence_logs=...)`` does for a local cluster)."""
+    handlers = [h for h in logging.getLogger("distributed").handlers
+                if isinstance(h, logging.StreamHandler)]
+    levels = [h.level for h in handlers]
+    for h in handlers:
+        h.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for h, level in zip(handlers, levels):
+            h.setLevel(level)
+

@@ -18,6 +18,7 @@ from ..corpus._encode import Encoder
 from ..corpus.encode import (CHUNK_BYTES, MAX_SENTENCE_LENGTH, MAX_TOKEN_BYTES, CorpusError,
                             _check_text, encode_corpus, open_source)
 from ..corpus.vocab import Vocabulary
+from .errors import result
 
 
 @dataclasses.dataclass
@@ -105,7 +106,7 @@ def distributed_vocabulary(client, shards, min_count=5, max_vocab=None):
             pairs.append(parts[-1])
         parts = pairs
     kept = client.submit(vocabulary_from_counts, parts[0], min_count, max_vocab, retries=2)
-    vocab, truncated = kept.result()
+    vocab, truncated = result(kept)
     return client.submit(operator.getitem, kept, 0), vocab, truncated
 
 
