@@ -734,6 +734,17 @@ def test_a_headerless_file_with_a_bad_row_names_its_line(tmp_path):
         read_word2vec(tmp_path / "g.txt")
 
 
+def test_a_headerless_file_shorter_than_the_limit_gives_only_its_rows(tmp_path):
+    """A limit beyond a headerless file's rows is a limit, not a row count (hypothesis found
+    b"a 0" with limit 2 giving one word and two rows, the second uninitialised)."""
+    (tmp_path / "g.txt").write_bytes(b"a 0.5\nb 1.5\n")
+    for limit in (3, 10 ** 9):
+        keys, vectors = read_word2vec(tmp_path / "g.txt", limit=limit)
+        assert keys == ["a", "b"] and vectors.tolist() == [[0.5], [1.5]]
+    keys, vectors = read_word2vec(tmp_path / "g.txt", limit=1)
+    assert keys == ["a"] and vectors.tolist() == [[0.5]]
+
+
 def test_a_line_of_integers_is_a_damaged_header_not_a_headerless_row(tmp_path):
     (tmp_path / "v.txt").write_bytes(b"3 4 5\na 1 2 3 4 5\n")
     with pytest.raises(FormatError, match="line 1: bad header '3 4 5'"):

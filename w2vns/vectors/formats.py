@@ -750,11 +750,14 @@ def _parse_text(src, pos, name, count, wanted, dim, unicode_errors, first_line=2
     Per line, Python only splits off the word; the numbers of a whole block are parsed by
     numpy's C text reader straight into the output array, after a check that every row has
     exactly ``dim`` values.  ``count`` None: a file without a header line, read to its end
-    (or ``wanted`` rows, unless that is None too; blank lines are skipped), its blocks
-    gathered and joined at the end.
+    (or ``wanted`` rows, if fewer; blank lines are skipped), its blocks gathered and joined
+    at the end.
     """
     headerless = count is None
-    vectors = np.empty((wanted, dim), dtype=np.float32) if wanted is not None else None
+    # Without a header the number of rows is unknown until the end (``wanted`` is only a
+    # limit): gather blocks rather than allocate the limit.
+    vectors = (np.empty((wanted, dim), dtype=np.float32) if wanted is not None and not headerless
+               else None)
     blocks = []
     decoder = _WordDecoder(name, unicode_errors)
     done = 0
