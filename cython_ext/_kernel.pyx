@@ -30,6 +30,7 @@ from libc.math cimport exp, expf, log, logf
 from libc.string cimport memcpy, memset
 from _rng cimport next_u64, bounded, alias_draw, keep_token
 cimport _shared
+from _blocks cimport divide, snake_block
 from _shared cimport (Config, Scratch, Objective, SENTENCE_END, MAX_SENTENCE_LENGTH, SLOT,
                       choose_targets_fn, gradients_fn, prefetch_fn)
 
@@ -1075,7 +1076,7 @@ cdef class Kernel:
 #
 # The vocabulary's ids are dealt to K blocks in frequency order, boustrophedon (0..K-1, then
 # K-1..0, ...: every block gets a fair share of the frequent words); an id's row in its block
-# is id // K. A cell trains the groups of a plan (cython_ext/_plan.pyx): a window's contexts
+# is id // K (cython_ext/_blocks.pxd). A cell trains the groups of a plan (cython_ext/_plan.pyx): a window's contexts
 # that fall in input block A (local rows of A), with the window's centre (a global id) and the
 # blocks its k noise words fall in (drawn by the plan from the blocks' noise masses, k bytes
 # packed four to a uint32):
@@ -1086,23 +1087,6 @@ cdef class Kernel:
 # that is B, drawn from B's share of the noise distribution. Over the K cells of A, each group
 # gets its centre once and exactly k noise words, each distributed as count^power over the
 # whole vocabulary (block, then word within the block).
-
-cdef inline uint32_t divide(uint32_t word, uint32_t nblocks, double inverse) noexcept nogil:
-    """word // nblocks without a division instruction (tens of cycles, and the planner and
-    the cells take one per id): a multiplication by 1 / nblocks, corrected by one if the
-    rounding made it wrong."""
-    cdef uint32_t q = <uint32_t>(word * inverse)
-    if <uint64_t>q * nblocks > word:
-        q -= 1
-    elif <uint64_t>(q + 1) * nblocks <= word:
-        q += 1
-    return q
-
-
-cdef inline uint32_t snake_block(uint32_t word, uint32_t nblocks, double inverse) noexcept nogil:
-    """The block of a global id (boustrophedon dealing: see cython_ext/_kernel.pyx)."""
-    cdef uint32_t q = divide(word, nblocks, inverse), j = word - q * nblocks
-    return j if (q & 1) == 0 else nblocks - 1 - j
 
 
 cdef struct Group:

@@ -17,6 +17,7 @@ cimport numpy as cnp
 from libc.stdint cimport uint32_t, uint64_t, int64_t
 from libc.stdlib cimport malloc, realloc, free
 from _rng cimport alias_draw, bounded, keep_token
+from _blocks cimport divide, snake_block
 from _shared cimport MAX_SENTENCE_LENGTH, SENTENCE_END
 
 cnp.import_array()
@@ -56,24 +57,6 @@ cdef int cut(Buffer *b) noexcept nogil:
     b.n_bounds += 1
     b.groups_in_piece = 0
     return 0
-
-
-cdef inline uint32_t divide(uint32_t word, uint32_t nblocks, double inverse) noexcept nogil:
-    """word // nblocks without a division instruction (tens of cycles, and the planner and
-    the cells take one per id): a multiplication by 1 / nblocks, corrected by one if the
-    rounding made it wrong."""
-    cdef uint32_t q = <uint32_t>(word * inverse)
-    if <uint64_t>q * nblocks > word:
-        q -= 1
-    elif <uint64_t>(q + 1) * nblocks <= word:
-        q += 1
-    return q
-
-
-cdef inline uint32_t snake_block(uint32_t word, uint32_t nblocks, double inverse) noexcept nogil:
-    """The block of a global id (boustrophedon dealing: see cython_ext/_kernel.pyx)."""
-    cdef uint32_t q = divide(word, nblocks, inverse), j = word - q * nblocks
-    return j if (q & 1) == 0 else nblocks - 1 - j
 
 
 def plan_range(const uint32_t[::1] stream, int64_t start, int64_t end,
