@@ -35,6 +35,8 @@ words/s ratio = w2vns / peer, RSS ratio = w2vns / peer (< 1: w2vns uses less mem
 --repeats > 1 each figure is the median over the tool's successful runs.
 """
 import argparse
+import contextlib
+import fcntl
 import json
 import os
 import platform
@@ -431,6 +433,28 @@ def markdown_table(summary):
 
 def _log(msg):
     print(msg, file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def locked(path, log=None):
+    """Hold an exclusive flock on ``path`` (the machine's benchmark lock) for the block, so
+    that timed runs of different benchmarks never overlap; nothing when ``path`` is empty.
+    ``log``: a function told when the lock is waited for, held and released."""
+    if not path:
+        yield
+        return
+    with open(path, "a") as handle:
+        if log:
+            log("waiting for the benchmark lock %s" % path)
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        if log:
+            log("lock held")
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            if log:
+                log("lock released")
 
 
 # ----------------------------------------------------------------------------------------- main

@@ -35,8 +35,6 @@ file (the project's benchmark lock), released between data sets.  Prints a Markd
 per data set as it goes, and writes every figure to --json.
 """
 import argparse
-import contextlib
-import fcntl
 import gzip
 import json
 import os
@@ -45,6 +43,8 @@ import time
 from collections import Counter
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench import locked  # noqa: E402
 
 from w2vns.apps.recommend import (SCORINGS, describe_scoring,  # noqa: E402
                                   evaluate_leave_last_out, leave_last_out, model_ranks,
@@ -80,19 +80,6 @@ def load(spec):
                     break
         return lines
     return read_baskets(spec)
-
-
-@contextlib.contextmanager
-def locked(path):
-    if path is None:
-        yield
-        return
-    with open(path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def train_gensim(training, params, ns_exponent):

@@ -37,9 +37,7 @@ for every model of a table.
 ``--plot``: held-out cross-entropy against training words/s, one point per loss and table.
 """
 import argparse
-import contextlib
 import dataclasses
-import fcntl
 import json
 import math
 import os
@@ -356,22 +354,6 @@ def plot(runs, path, titles):
     os.replace(tmp, path)
 
 
-@contextlib.contextmanager
-def locked(path):
-    if not path:
-        yield
-        return
-    with open(path, "a") as handle:
-        bench._log("waiting for the benchmark lock %s" % path)
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        bench._log("lock held")
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-            bench._log("lock released")
-
-
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -438,7 +420,7 @@ def main(argv=None):
     os.makedirs(workdir, exist_ok=True)
     started = time.time()
     try:
-        with locked(args.lock):
+        with bench.locked(args.lock, bench._log):
             locked_at = time.time()
             tokens = None
             for run in runs:

@@ -25,14 +25,14 @@ run's report) and its ratio to the reference loop's; figures are medians over th
 With --lock, each repeat of a data set holds an exclusive flock on that file.
 """
 import argparse
-import contextlib
-import fcntl
 import json
 import os
 import statistics
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench import locked  # noqa: E402
 
 import w2vns  # noqa: E402
 from w2vns.apps.evaluation import evaluate  # noqa: E402
@@ -41,19 +41,6 @@ from w2vns.corpus.synthetic import generate_sessions  # noqa: E402
 from w2vns.training.params import CONTEXT_GROUP  # noqa: E402
 from w2vns.training.presets import apply_preset  # noqa: E402
 from w2vns.training.weights import TrainingDiverged  # noqa: E402
-
-
-@contextlib.contextmanager
-def locked(path):
-    if path is None:
-        yield
-        return
-    with open(path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def configurations(groups, ungrouped):
