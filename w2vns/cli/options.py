@@ -109,6 +109,24 @@ def model_option(help=MODEL_HELP):
     return click.option("-m", "--model", "model_path", default=None, help=help)
 
 
+def cache_dir_option():
+    """--cache-dir: where a command that streams its corpus keeps the encoded copy."""
+    return click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
+                        help="Folder for the temporary encoded corpus [default: $TMPDIR].")
+
+
+def progress_option():
+    """--progress/--no-progress: progress bars on stderr, by default when it is a terminal."""
+    return click.option("--progress/--no-progress", default=None,
+                        help="Force progress bars on or off [default: when stderr is a "
+                             "terminal].")
+
+
+def quiet_option(help="Print only errors."):
+    """-q/--quiet: no summary line on stderr."""
+    return click.option("-q", "--quiet", is_flag=True, help=help)
+
+
 def query_options(command):
     """-m, --restrict and --json, shared by the query commands (similar, analogy)."""
     command = click.option("--json", "as_json", is_flag=True,

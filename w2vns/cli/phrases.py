@@ -9,6 +9,7 @@ from ..corpus.encode import CorpusError
 from ..corpus.phrases import SCORERS, Phrases, PhrasesError
 from ..io.atomic import check_writable
 from .common import fail, human, log, plural
+from .options import cache_dir_option, progress_option, quiet_option
 from .progress import TqdmProgress
 
 #: The library's defaults, shown in --help (declared once, on ``Phrases``).
@@ -44,11 +45,9 @@ Examples:
               help="Also write the phrase table, for --phrases-from.")
 @click.option("--phrases-from", type=click.Path(dir_okay=False), default=None,
               help="Apply this saved phrase table instead of learning one (one streaming read).")
-@click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
-              help="Folder for the temporary encoded corpus [default: $TMPDIR].")
-@click.option("--progress/--no-progress", default=None,
-              help="Force the progress bar on or off [default: when stderr is a terminal].")
-@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+@cache_dir_option()
+@progress_option()
+@quiet_option()
 @click.pass_context
 def phrases(ctx, corpus, output, save_phrases, phrases_from, cache_dir, progress, quiet,
             **settings):

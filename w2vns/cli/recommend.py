@@ -11,7 +11,8 @@ from ..vectors.formats import FormatError
 from .common import (EXIT_UNANSWERED, Answers, emit_lines, error_text, fail, finish, json_line,
                      json_safe, load_vectors, output_style, plural, report_unknown,
                      resolve_model, stdin_batches)
-from .options import model_option, old_spelling, preset_option, preset_params, training_options
+from .options import (model_option, old_spelling, preset_option, preset_params, quiet_option,
+                       training_options)
 
 
 @click.command(epilog="""\b
@@ -105,7 +106,7 @@ Examples:
 @preset_option(default="items")
 @training_options(preset="items")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
-@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+@quiet_option()
 @click.pass_context
 def evaluate_rec(ctx, sessions, model_path, k, k_old, scoring, recency, preset, as_json, quiet,
                  **params):

@@ -21,7 +21,8 @@ from ..vectors.keyed import FORMATS, format_for_path
 from ..vectors.native import is_native
 from .common import (DEFAULT_MODEL, EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, absolute_path,
                      counted, error_text, fail, human, json_safe, log, one_stdout, plural)
-from .options import IntervalType, preset_option, preset_params, training_options
+from .options import (IntervalType, cache_dir_option, preset_option, preset_params,
+                       progress_option, quiet_option, training_options)
 from .progress import TqdmProgress
 from .tables import evaluation_summary
 
@@ -56,10 +57,8 @@ Examples:
 @click.option("--save-model", type=click.Path(file_okay=False), default=None,
               help="Also save the model (vocabulary, both matrices, settings) in this folder, "
                    "for --init.")
-@click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
-              help="Folder for the temporary encoded corpus [default: $TMPDIR].")
-@click.option("--progress/--no-progress", default=None,
-              help="Force progress bars on or off [default: when stderr is a terminal].")
+@cache_dir_option()
+@progress_option()
 @click.option("--eval", "evaluate_after", is_flag=True,
               help="Evaluate on the bundled analogies and WordSim-353 after training; the "
                    "figures go to the summary line and --report.")
@@ -73,7 +72,7 @@ Examples:
                    "per worker].")
 @click.option("--rounds", type=click.IntRange(1, 100000), default=None,
               help="With --dask: slices of each epoch [default: 8].")
-@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+@quiet_option()
 @click.pass_context
 def train(ctx, corpus, output, fmt, vocab_out, report, checkpoint_dir, checkpoint_every,
           resume_dir, init_dir, save_model, cache_dir, progress, quiet, evaluate_after, preset,
@@ -142,8 +141,8 @@ def train(ctx, corpus, output, fmt, vocab_out, report, checkpoint_dir, checkpoin
                                **{k: v for k, v in cluster.items() if k != "init"})
         else:
             # Absolute, so that --resume from another folder writes the same files.
-            note = {"output": absolute_path(output), "format": fmt, "vocab_out": absolute_path(vocab_out),
-                    "report": absolute_path(report)}
+            note = {"output": absolute_path(output), "format": fmt,
+                    "vocab_out": absolute_path(vocab_out), "report": absolute_path(report)}
             model = train_model(list(corpus), progress=bars, checkpoint=checkpoint_dir,
                                 checkpoint_every=checkpoint_every or "1epoch", note=note,
                                 **cluster, **{k: v for k, v in params.items() if k in given})

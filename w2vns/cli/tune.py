@@ -14,7 +14,8 @@ from ..training.presets import PRESETS
 from ..vectors.keyed import FORMATS, format_for_path
 from .common import (DEFAULT_MODEL, EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, emit_lines,
                      error_text, fail, json_safe, log, plural)
-from .options import number_list, preset_option, preset_params, training_options
+from .options import (cache_dir_option, number_list, preset_option, preset_params,
+                       progress_option, quiet_option, training_options)
 from .progress import TqdmTrials
 from .tables import format_tune
 
@@ -85,18 +86,17 @@ Examples:
               help="Also write every trial and the choice as JSON to this file.")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
               help="Draw the metric and the time against the setting (needs matplotlib).")
-@click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
-              help="Folder for the temporary encoded corpus [default: $TMPDIR].")
-@click.option("--progress/--no-progress", default=None,
-              help="Force the progress bar on or off [default: when stderr is a terminal].")
-@click.option("-q", "--quiet", is_flag=True, help="Print only the table and errors.")
+@cache_dir_option()
+@progress_option()
+@quiet_option("Print only the table and errors.")
 @click.pass_context
 def tune(ctx, corpus, output, fmt, negatives, noise_powers, metric, analogy_file,
          similarity_file, holdout, max_tokens, budget_minutes, as_json, json_path, plot_path,
          cache_dir, progress, quiet, preset, **params):
     """Train every --negative (x --noise-power) setting on CORPUS, score each, keep the best.
 
-    Everything else is held fixed.  Near-ties go to the fewest negatives (docs/negative-sampling.md).
+    Everything else is held fixed.  Near-ties go to the fewest negatives
+    (docs/negative-sampling.md).
     """
     if corpus.count("-") > 1:
         fail("stdin ('-') can be read only once")

@@ -11,7 +11,7 @@ from ..vectors.keyed import FORMATS, format_for_path
 from ..vectors.keyed import convert as convert_vectors
 from .common import (emit_lines, error_text, fail, finish, load_vectors, log, plural,
                      resolve_model, show_warnings)
-from .options import model_option, old_spelling
+from .options import model_option, old_spelling, quiet_option
 
 #: How info names each format (KeyedVectors.source["format"]).
 FORMAT_NAMES = {"w2vns": "w2vns folder", "w2vns-model": "w2vns saved model (its input vectors)",
@@ -76,7 +76,7 @@ Examples:
                    ".txt/.vec (also .gz/.bz2/.xz/.zst) and '-' text, else binary].")
 @click.option("--limit", type=click.IntRange(0), default=None,
               help="Keep only the first N words (the most frequent, in word2vec files).")
-@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+@quiet_option()
 def convert(source, target, fmt, limit, quiet):
     """Copy vectors from SOURCE to TARGET in another format.
 
