@@ -340,6 +340,21 @@ cdef float labelled_gradients(Config *c, Scratch *s, const float *scores, int n_
     return logistic_gradients(c, scores, n_out, 1, alpha, grads)
 
 
+cdef inline bint noise_word(Config *c, Scratch *s, int d, uint64_t *rng,
+                            uint32_t *w) noexcept nogil:
+    """The d-th noise word of a window into ``w``: a test's fixed candidates (False past the
+    last), the batch drawn a window ahead, or a fresh draw from the noise table."""
+    if s.fixed != NULL:
+        if d >= s.n_fixed:
+            return False
+        w[0] = s.fixed[d]
+    elif s.ahead != NULL:
+        w[0] = s.ahead[d]
+    else:
+        w[0] = alias_draw(rng, c.noise_prob, c.noise_alias, c.vocab_size)
+    return True
+
+
 cdef int choose_negatives(Config *c, Scratch *s, uint32_t centre, uint64_t *rng) noexcept nogil:
     """Fill s.targets / s.rows with the centre and its noise words; return how many in all.
 
@@ -352,14 +367,8 @@ cdef int choose_negatives(Config *c, Scratch *s, uint32_t centre, uint64_t *rng)
     cdef uint32_t w
     s.targets[0] = centre
     for d in range(n_draw):
-        if s.fixed != NULL:
-            if d >= s.n_fixed:
-                break
-            w = s.fixed[d]
-        elif s.ahead != NULL:
-            w = s.ahead[d]
-        else:
-            w = alias_draw(rng, c.noise_prob, c.noise_alias, c.vocab_size)
+        if not noise_word(c, s, d, rng, &w):
+            break
         if w != centre:
             s.candidates[n_cand] = w
             n_cand += 1
@@ -747,14 +756,8 @@ cdef int choose_samples(Config *c, Scratch *s, uint32_t centre, uint64_t *rng) n
     s.centre = centre
     s.targets[0] = centre
     for d in range(c.negative):
-        if s.fixed != NULL:
-            if d >= s.n_fixed:
-                break
-            w = s.fixed[d]
-        elif s.ahead != NULL:
-            w = s.ahead[d]
-        else:
-            w = alias_draw(rng, c.noise_prob, c.noise_alias, c.vocab_size)
+        if not noise_word(c, s, d, rng, &w):
+            break
         s.targets[n_out] = w
         n_out += 1
     s.ahead = NULL
