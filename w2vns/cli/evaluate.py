@@ -14,7 +14,7 @@ from ..training import checkpoint
 from ..vectors.keyed import KeyedVectors
 from .common import (EXIT_UNANSWERED, emit_lines, error_text, fail, json_safe, load_vectors,
                      not_in_vocabulary, resolve_model)
-from .options import model_option, old_spelling, parse_size
+from .options import json_option, model_option, old_spelling, parse_size
 from .tables import format_evaluation, format_heldout
 
 
@@ -44,7 +44,7 @@ Examples:
               show_default=True, help="Held-out: score at most N pairs.")
 @click.option("--seed", type=click.IntRange(0), default=1, show_default=True,
               help="Held-out: which pairs (subsampling, windows, the choice of N).")
-@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
+@json_option("One JSON document on stdout.")
 def evaluate(model_path, analogy_files, phrase_analogies, similarity_files, restrict, method,
              heldout_file, max_pairs, seed, as_json):
     """Word-analogy accuracy and word-similarity correlation of a model; with --heldout, the

@@ -127,10 +127,14 @@ def quiet_option(help="Print only errors."):
     return click.option("-q", "--quiet", is_flag=True, help=help)
 
 
+def json_option(help="JSON: one document, or JSON Lines with '-'."):
+    """--json: the answer as JSON on stdout."""
+    return click.option("--json", "as_json", is_flag=True, help=help)
+
+
 def query_options(command):
     """-m, --restrict and --json, shared by the query commands (similar, analogy)."""
-    command = click.option("--json", "as_json", is_flag=True,
-                           help="JSON: one document, or JSON Lines with '-'.")(command)
+    command = json_option()(command)
     command = click.option("--restrict", type=click.IntRange(1), default=None,
                            help="Consider only the N most frequent words as answers.")(command)
     return model_option()(command)

@@ -3,7 +3,7 @@ import click
 
 from .common import (Answers, answerable, fail, load_vectors, output_style, read_queries,
                      resolve_model)
-from .options import model_option, query_options
+from .options import json_option, model_option, query_options
 
 #: The rule every query command follows, said once in each one's help.
 UNKNOWN_RULE = ("A word that is not in the vocabulary is named on stderr (one line each) and "
@@ -117,8 +117,7 @@ Examples:
   cut -f1,2 pairs.tsv | w2vns similarity - --tsv""")
 @click.argument("words", nargs=-1, required=True)
 @model_option()
-@click.option("--json", "as_json", is_flag=True,
-              help="JSON: one document, or JSON Lines with '-'.")
+@json_option()
 @click.option("--tsv", "as_tsv", is_flag=True, help="Lines of a<TAB>b<TAB>similarity.")
 def similarity(words, model_path, as_json, as_tsv):
     """Cosine similarity of two words A B, or of each 'A B' pair on stdin ('-')."""
@@ -154,8 +153,7 @@ Examples:
   w2vns doesnt-match - < groups.txt""")
 @click.argument("words", nargs=-1, required=True)
 @model_option()
-@click.option("--json", "as_json", is_flag=True,
-              help="JSON: one document, or JSON Lines with '-'.")
+@json_option()
 @click.option("--tsv", "as_tsv", is_flag=True, help="Lines of the words<TAB>the odd one.")
 def doesnt_match(words, model_path, as_json, as_tsv):
     """The WORD that fits least with the others (gensim's doesnt_match): the one farthest, by

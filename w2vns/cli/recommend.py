@@ -11,8 +11,8 @@ from ..vectors.formats import FormatError
 from .common import (EXIT_UNANSWERED, Answers, emit_lines, error_text, fail, finish, json_line,
                      json_safe, load_vectors, output_style, plural, report_unknown,
                      resolve_model, stdin_batches)
-from .options import (model_option, old_spelling, preset_option, preset_params, quiet_option,
-                       training_options)
+from .options import (json_option, model_option, old_spelling, preset_option, preset_params,
+                      quiet_option, training_options)
 
 
 @click.command(epilog="""\b
@@ -32,8 +32,7 @@ Examples:
               metavar="H", help="Weight the basket's items by recency, half-life H items, the "
               "last item weighing most (0: all alike). For sessions in time order; "
               "evaluate-rec says which H predicts best.")
-@click.option("--json", "as_json", is_flag=True,
-              help="JSON: one document, or JSON Lines with '-' (one object per basket).")
+@json_option("JSON: one document, or JSON Lines with '-' (one object per basket).")
 @click.option("--tsv", "as_tsv", is_flag=True,
               help="Lines of basket<TAB>item<TAB>score (the basket's items joined by spaces).")
 def recommend(items, topn, model_path, exclude, scoring, recency, as_json, as_tsv):
@@ -105,7 +104,7 @@ Examples:
               "[default: auto's pick, else 0].")
 @preset_option(default="items")
 @training_options(preset="items")
-@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
+@json_option("One JSON document on stdout.")
 @quiet_option()
 @click.pass_context
 def evaluate_rec(ctx, sessions, model_path, k, k_old, scoring, recency, preset, as_json, quiet,

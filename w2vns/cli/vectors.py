@@ -11,7 +11,7 @@ from ..vectors.keyed import FORMATS, format_for_path
 from ..vectors.keyed import convert as convert_vectors
 from .common import (emit_lines, error_text, fail, finish, load_vectors, log, plural,
                      resolve_model, show_warnings)
-from .options import model_option, old_spelling, quiet_option
+from .options import json_option, model_option, old_spelling, quiet_option
 
 #: How info names each format (KeyedVectors.source["format"]).
 FORMAT_NAMES = {"w2vns": "w2vns folder", "w2vns-model": "w2vns saved model (its input vectors)",
@@ -26,7 +26,7 @@ Examples:
 @click.option("--top", type=click.IntRange(0), default=None,
               help="How many of the most frequent words to show  [default: 10].")
 @old_spelling("-n", now="--top", name="top_old", type=click.IntRange(0))
-@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
+@json_option("One JSON document on stdout.")
 def info(model_path, top, top_old, as_json):
     """Vocabulary size, dimension, format, norms and the most frequent words of a model."""
     top = top if top is not None else top_old if top_old is not None else 10
