@@ -460,6 +460,20 @@ def locked(path, log=None):
 # ----------------------------------------------------------------------------------------- main
 
 
+def add_setting_arguments(parser, negative=True):
+    """The training settings every tool of a benchmark gets alike (train's defaults); without
+    --negative for benchmarks that set it per run."""
+    parser.add_argument("--dim", type=int, default=100)
+    parser.add_argument("--window", type=int, default=5)
+    if negative:
+        parser.add_argument("--negative", type=int, default=5)
+    parser.add_argument("--sample", type=float, default=1e-3)
+    parser.add_argument("--min-count", type=int, default=5)
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--alpha", type=float, default=0.025)
+    parser.add_argument("--seed", type=int, default=1)
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -474,14 +488,7 @@ def parse_args(argv=None):
                    help="also run `w2vns train ... ARGS` as the row w2vns:NAME (repeatable), "
                         "e.g. --variant 'fast=--kernel fast'")
     p.add_argument("--json", dest="json_out", default=None, help="write all results here")
-    p.add_argument("--dim", type=int, default=100)
-    p.add_argument("--window", type=int, default=5)
-    p.add_argument("--negative", type=int, default=5)
-    p.add_argument("--sample", type=float, default=1e-3)
-    p.add_argument("--min-count", type=int, default=5)
-    p.add_argument("--epochs", type=int, default=5)
-    p.add_argument("--alpha", type=float, default=0.025)
-    p.add_argument("--seed", type=int, default=1)
+    add_setting_arguments(p)
     p.add_argument("--restrict-vocab", type=int, default=30000,
                    help="analogy questions are scored over this many most frequent words")
     p.add_argument("--analogies", default=None, help="analogy file (default: questions-words.txt)")
