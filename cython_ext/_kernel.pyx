@@ -111,7 +111,7 @@ cdef int scratch_alloc(Config *c, Scratch *s) noexcept nogil:
     if not c.fast:
         max_m = 1
     chunk = max_m
-    if chunk > c.group:  # see update_targets
+    if 0 < c.group < chunk:  # see update_targets; 0: no cap
         chunk = c.group
     if chunk * n_out > CHUNK_FLOATS:
         chunk = CHUNK_FLOATS // n_out if n_out < CHUNK_FLOATS else 1
@@ -931,8 +931,7 @@ cdef class Kernel:
             raise ValueError("hot_rows must be >= 0 and hot_sync >= 1")
         if settings.context_group < 0:
             raise ValueError("context_group must be >= 0 (0: a window is one group)")
-        self.c.group = (settings.context_group if settings.context_group > 0
-                        else MAX_SENTENCE_LENGTH)
+        self.c.group = settings.context_group
         if settings.max_targets < 1:
             raise ValueError("max_targets must be >= 1")
         self.c.max_targets = settings.max_targets
@@ -1254,7 +1253,7 @@ cdef class GroupKernel:
         self.c.threads = threads
         self.c.stop = &st[0]
         self.c.fast = 1
-        self.c.group = context_group if context_group > 0 else MAX_SENTENCE_LENGTH
+        self.c.group = context_group
         self.nblocks = <uint32_t>nblocks
         self.block = <uint32_t>block
 

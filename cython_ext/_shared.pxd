@@ -84,7 +84,7 @@ cdef struct Config:
     int threads
     volatile int *stop
     int fast                 # 1: shared negatives per window, 0: reference per-pair loop
-    int group                # fast loop: the most contexts of a window updated at once
+    int group                # fast loop: the most contexts of a window updated at once (0: all)
     uint32_t hot_rows        # per-thread copies of the rows of words 0..hot_rows-1 (0: off)
     int hot_sync             # updates between merges of those copies into the shared rows
     uint32_t *pairs          # record mode: (centre, context) pairs instead of updates
