@@ -85,6 +85,8 @@ cdef extern from "simd.h" nogil:
     void dots "w2v_dots"(float *out, const float *x, float **rows, int count, int n)
     void group_update "w2v_group_update"(float **x, int m, float **rows, int count,
                                          const float *g, float *delta, int n)
+    void group_update_sequential "w2v_group_update_sequential"(
+        float **x, int m, float **rows, int count, const float *g, float *errors, int n)
     void add_difference "w2v_add_difference"(float *y, const float *a, const float *b, int n)
     void prefetch_write "w2v_prefetch_write"(const float *p, int n)
     float exp_sum "w2v_exp_sum"(float *x, float top, int n)
@@ -478,6 +480,14 @@ cdef float update_targets(Config *c, Scratch *s, int n_out, int m, float alpha) 
     words training diverges. Sharing the noise words is not what costs: the reference loop
     with one batch of noise words per window is as good as with fresh ones for every pair
     (docs/recommendation.md has both measurements).
+
+    Why sequential steps within the groups of a split window (``window_step``): with one
+    summed step per group, each context's step misses what the contexts before it in its
+    group did to the shared rows, and so the pull of the inputs towards each other through
+    them (g[j][t] g[i][t] x[i]); on whole-line windows of text that cost a third of the
+    analogy score against the reference loop. A window of at most ``c.group`` contexts
+    (word2vec's ``--window 5``) keeps the summed step, which scored higher there
+    (docs/kernel.md has both measurements).
     """
     cdef int dim = c.dim, j, t, j0, j1, g, n_groups
     cdef float loss = 0
@@ -492,19 +502,24 @@ cdef float update_targets(Config *c, Scratch *s, int n_out, int m, float alpha) 
     j0 = 0
     for g in range(n_groups):
         j1 = <int>((<int64_t>(g + 1) * m) // n_groups)  # m = 11, group 10: 5 and 6
-        loss += window_step(c, s, s.inputs + j0, j1 - j0, n_out, alpha)
+        loss += window_step(c, s, s.inputs + j0, j1 - j0, n_out, alpha, n_groups > 1)
         j0 = j1
     return loss
 
 
-cdef float window_step(Config *c, Scratch *s, float **inputs, int m, int n_out,
-                       float alpha) noexcept nogil:
-    """update_window's arithmetic for m contexts (``inputs``) against the chosen targets.
+cdef float window_step(Config *c, Scratch *s, float **inputs, int m, int n_out, float alpha,
+                       bint sequential) noexcept nogil:
+    """update_window's arithmetic for m contexts (``inputs``) against the chosen targets. Every
+    context's scores, and so its gradient scales, come from the weights as they were at the
+    start; then each output row takes one summed step, or, ``sequential`` (see update_targets),
+    the steps go context by context as the reference loop takes its pairs: context j's error
+    from the output rows as the contexts before it left them, then the rows' steps towards
+    context j as it stood at the start. The inputs move last.
 
-    Up to TARGET_TILE targets (negative sampling's k + 1), each row's step is summed in
-    registers and written once (simd.h's w2v_dots and w2v_group_update). More (softmax, HS):
-    each pass over the output rows goes a tile of TARGET_TILE rows at a time, every context
-    over the tile before the next one (see TARGET_TILE)."""
+    Up to TARGET_TILE targets (negative sampling's k + 1), the rows' steps are carried in
+    registers and written once (simd.h's w2v_dots, w2v_group_update and, for distinct rows,
+    w2v_group_update_sequential). More (softmax, HS) the output rows are gone through a tile of
+    TARGET_TILE at a time, every context over the tile before the next one (see TARGET_TILE)."""
     cdef int dim = c.dim, j, t, t0, tn
     cdef float loss = 0
     if n_out <= TARGET_TILE:
@@ -512,35 +527,56 @@ cdef float window_step(Config *c, Scratch *s, float **inputs, int m, int n_out,
             dots(s.scores + j * n_out, inputs[j], s.rows, n_out, dim)
             loss += c.objective.gradients(c, s, s.scores + j * n_out, n_out, alpha,
                                           s.grads + j * n_out)
-        group_update(inputs, m, s.rows, n_out, s.grads, s.delta, dim)
-        add_output_bias_steps(c, s, m, n_out)
-        return loss
-    # Scores -> gradients, and each context's error from the (still unchanged) output rows.
-    t0 = 0
-    while t0 < n_out:
-        tn = n_out - t0 if n_out - t0 < TARGET_TILE else TARGET_TILE
+        if not sequential:
+            group_update(inputs, m, s.rows, n_out, s.grads, s.delta, dim)
+            add_output_bias_steps(c, s, m, n_out)
+            return loss
+        if distinct_rows(s.rows, n_out):
+            group_update_sequential(inputs, m, s.rows, n_out, s.grads, s.errors, dim)
+            add_output_bias_steps(c, s, m, n_out)
+            return loss
+    else:
+        t0 = 0
+        while t0 < n_out:
+            tn = n_out - t0 if n_out - t0 < TARGET_TILE else TARGET_TILE
+            for j in range(m):
+                for t in range(t0, t0 + tn):
+                    s.scores[j * n_out + t] = dot(inputs[j], s.rows[t], dim)
+            t0 += TARGET_TILE
         for j in range(m):
-            for t in range(t0, t0 + tn):
-                s.scores[j * n_out + t] = dot(inputs[j], s.rows[t], dim)
-        t0 += TARGET_TILE
+            loss += c.objective.gradients(c, s, s.scores + j * n_out, n_out, alpha,
+                                          s.grads + j * n_out)
+    # Each context's error from the output rows; sequential: as the contexts before it left
+    # them (a row twice among the targets takes both steps), else as they were.
     for j in range(m):
-        loss += c.objective.gradients(c, s, s.scores + j * n_out, n_out, alpha,
-                                      s.grads + j * n_out)
         memset(s.errors + j * dim, 0, dim * sizeof(float))
     t0 = 0
     while t0 < n_out:
         tn = n_out - t0 if n_out - t0 < TARGET_TILE else TARGET_TILE
         for j in range(m):
             accumulate(s.errors + j * dim, s.grads + j * n_out + t0, s.rows + t0, tn, dim)
+            if sequential:
+                for t in range(t0, t0 + tn):
+                    axpy(s.grads[j * n_out + t], inputs[j], s.rows[t], dim)
         t0 += TARGET_TILE
-    for t in range(n_out):
-        for j in range(m):
-            s.column[j] = s.grads[j * n_out + t]
-        accumulate(s.rows[t], s.column, inputs, m, dim)
+    if not sequential:
+        for t in range(n_out):
+            for j in range(m):
+                s.column[j] = s.grads[j * n_out + t]
+            accumulate(s.rows[t], s.column, inputs, m, dim)
     for j in range(m):
         axpy(1.0, s.errors + j * dim, inputs[j], dim)
     add_output_bias_steps(c, s, m, n_out)
     return loss
+
+
+cdef inline bint distinct_rows(float **rows, int n) noexcept nogil:
+    cdef int t, u
+    for t in range(1, n):
+        for u in range(t):
+            if rows[t] == rows[u]:
+                return False
+    return True
 
 
 cdef inline void add_output_bias_steps(Config *c, Scratch *s, int m, int n_out) noexcept nogil:

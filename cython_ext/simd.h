@@ -227,6 +227,119 @@ static inline void w2v_group_update(float *const *x, int m, float *const *rows, 
     }
 }
 
+/* The most targets w2v_group_update_sequential takes. */
+#define W2V_GROUP_TARGETS 32
+
+/* w2v_group_update_sequential over the slice [i, i + W) of every row, W floats wide (vector type V). */
+#define W2V_GROUP_SLICE(V, W)                                                       \
+    for (; i + (W) <= n; i += (W)) {                                                \
+        V now[W2V_GROUP_TARGETS];                                                   \
+        for (t = 0; t < count; t++)                                                 \
+            now[t] = *(const V *)(rows[t] + i);                                     \
+        for (j = 0; j < m; j++) {                                                   \
+            const float *gj = g + j * count;                                        \
+            const V xj = *(const V *)(x[j] + i);                                    \
+            V e0 = {0}, e1 = {0};                                                   \
+            for (t = 0; t + 1 < count; t += 2) {                                    \
+                e0 += gj[t] * now[t];                                               \
+                e1 += gj[t + 1] * now[t + 1];                                       \
+                now[t] += gj[t] * xj;                                               \
+                now[t + 1] += gj[t + 1] * xj;                                       \
+            }                                                                       \
+            if (t < count) {                                                        \
+                e0 += gj[t] * now[t];                                               \
+                now[t] += gj[t] * xj;                                               \
+            }                                                                       \
+            if (in_place)                                                           \
+                *(V *)(x[j] + i) = xj + (e0 + e1);                                  \
+            else                                                                    \
+                *(V *)(errors + (long)j * n + i) = e0 + e1;                         \
+        }                                                                           \
+        for (t = 0; t < count; t++)                                                 \
+            *(V *)(rows[t] + i) = now[t];                                           \
+    }
+
+/* The body of w2v_group_update_sequential; inlined with a constant count, its slices of the rows stay
+ * in registers. in_place: the inputs are distinct, so each can move as soon as its slice is
+ * done (else their steps wait in errors until every context has been through). */
+static inline __attribute__((always_inline)) void
+w2v_group_update_body(float *const *x, int m, float *const *rows, const int count,
+                      const float *g, float *restrict errors, int n, const int in_place)
+{
+    int t, j, i = 0;
+    W2V_GROUP_SLICE(w2v_v16, 16)
+    W2V_GROUP_SLICE(w2v_v4, 4)
+    for (; i < n; i++) {
+        float now[W2V_GROUP_TARGETS];
+        for (t = 0; t < count; t++)
+            now[t] = rows[t][i];
+        for (j = 0; j < m; j++) {
+            const float *gj = g + j * count;
+            const float xj = x[j][i];
+            float e = 0;
+            for (t = 0; t < count; t++) {
+                e += gj[t] * now[t];
+                now[t] += gj[t] * xj;
+            }
+            if (in_place)
+                x[j][i] = xj + e;
+            else
+                errors[(long)j * n + i] = e;
+        }
+        for (t = 0; t < count; t++)
+            rows[t][i] = now[t];
+    }
+    if (!in_place)
+        for (j = 0; j < m; j++) {
+            float *restrict xj = x[j];
+            const float *restrict e = errors + (long)j * n;
+            for (i = 0; i < n; i++)
+                xj[i] += e[i];
+        }
+}
+
+/* 1 when the n pointers differ from each other. */
+static inline int w2v_distinct(float *const *p, int n)
+{
+    int a, b;
+    for (a = 1; a < n; a++)
+        for (b = 0; b < a; b++)
+            if (p[a] == p[b])
+                return 0;
+    return 1;
+}
+
+/* One group of the fast loop, from its gradient scales g (m x count, row-major), context by
+ * context as the reference loop takes its pairs:
+ *   for j = 0 .. m-1:   e[j] = sum_t g[j][t] rows[t];   rows[t] += g[j][t] x[j]
+ *   then x[j] += e[j]
+ * Each context's step is taken against the output rows as the contexts before it left them;
+ * the inputs move from where they stood at the group's start (why: _kernel.pyx's
+ * update_targets). The rows must be distinct and count <= W2V_GROUP_TARGETS: a slice of each
+ * row is read once, carried across the m contexts (in registers for the usual counts) and
+ * written once. errors: m x n scratch for the inputs' steps when an input comes twice. */
+static inline void w2v_group_update_sequential(float *const *x, int m, float *const *rows,
+                                               int count, const float *g,
+                                               float *restrict errors, int n)
+{
+#define W2V_GROUP_CASE(K)                                                           \
+    case K:                                                                         \
+        w2v_group_update_body(x, m, rows, K, g, errors, n, 1);                      \
+        return;
+    if (w2v_distinct(x, m)) {
+        switch (count) {
+            W2V_GROUP_CASE(2) W2V_GROUP_CASE(3) W2V_GROUP_CASE(4) W2V_GROUP_CASE(5)
+            W2V_GROUP_CASE(6) W2V_GROUP_CASE(7) W2V_GROUP_CASE(8) W2V_GROUP_CASE(9)
+            W2V_GROUP_CASE(10) W2V_GROUP_CASE(11)
+        default:
+            w2v_group_update_body(x, m, rows, count, g, errors, n, 1);
+            return;
+        }
+    }
+#undef W2V_GROUP_CASE
+    w2v_group_update_body(x, m, rows, count, g, errors, n, 0);
+}
+
 /* y += a - b: merge a thread's changes (a, its copy; b, the copy's starting point) into y. */
 static inline void w2v_add_difference(float *restrict y, const float *restrict a,
                                       const float *restrict b, int n)

@@ -79,10 +79,15 @@ def reference_scale(scores, outputs, loss, log_kq, temperature, bias=None):
 
 
 def reference_update(syn0, syn1, centre, contexts, negatives, fast, loss, log_kq, temperature,
-                     bias=None):
+                     bias=None, sequential=False):
     """numpy: the weights (and NCE biases, None without) after one window (fast) or one pair per
-    context in turn (reference). A bias moves by its output's gradient scale (d logit / db = 1),
-    summed over the window's contexts in the fast loop."""
+    context in turn (reference). A bias moves by its output's gradient scale (d logit / db = 1).
+
+    Fast: every context's scales from the weights as they were at the start; then one summed
+    step for each output row (and bias), or, ``sequential`` (a group of a window split in
+    several), the steps context by context: its error from the output rows as the contexts
+    before it left them, then their steps towards it as it stood at the start. The inputs move
+    last."""
     syn0, syn1 = syn0.astype(np.float64), syn1.astype(np.float64)
     bias = None if bias is None else bias.astype(np.float64)
     outputs = np.array([centre] + [n for n in negatives if n != centre])
@@ -92,8 +97,15 @@ def reference_update(syn0, syn1, centre, contexts, negatives, fast, loss, log_kq
         grads = np.array([reference_scale(x @ out_rows.T, outputs, loss, log_kq, temperature,
                                           bias)
                           for x in inputs])
-        np.add.at(syn0, contexts, grads @ out_rows)
-        np.add.at(syn1, outputs, grads.T @ inputs)
+        if sequential:
+            errors = np.zeros_like(inputs)
+            for j, x in enumerate(inputs):
+                errors[j] = grads[j] @ syn1[outputs]
+                np.add.at(syn1, outputs, np.outer(grads[j], x))
+            np.add.at(syn0, contexts, errors)
+        else:
+            np.add.at(syn0, contexts, grads @ out_rows)
+            np.add.at(syn1, outputs, grads.T @ inputs)
         if bias is not None:
             np.add.at(bias, outputs, grads.sum(axis=0))
     else:
@@ -236,41 +248,53 @@ def test_group_bounds_are_balanced():
 
 @pytest.mark.parametrize("loss, bias", LOSSES)
 @pytest.mark.parametrize("hot_rows", [0, 16])
-def test_a_wide_window_is_updated_in_groups(loss, bias, hot_rows):
+@pytest.mark.parametrize("negatives", [[11, 3, 20, 30], [11, 20, 11, 30]])
+def test_a_wide_window_is_updated_in_groups(loss, bias, hot_rows, negatives):
     """m contexts, at most ``group`` at a time: one batch of noise words for the window, and
-    each group one shared-negatives update from the weights the groups before it left (numpy,
-    group after group)."""
+    each group's steps, context by context, from the weights the groups before it left (numpy,
+    group after group). The centre is skipped as a noise word; a noise word drawn twice is
+    two targets on one row."""
     group, m = 3, 8
     kernel, syn0, syn1, log_kq, b = make(loss=loss, bias=bias, group=group, hot_rows=hot_rows)
     rng = np.random.default_rng(4)
-    centre, negatives = 3, [11, 3, 20, 30]  # the centre is skipped as a noise word
+    centre = 3
     contexts = rng.integers(4, V, m).astype(np.uint32)
     contexts[5] = contexts[1]  # a repeated item: its row gets both contexts' errors
+    contexts[3] = contexts[2]  # ... also within one group
     before = (syn0.copy(), syn1.copy(), None if b is None else b.copy())
     e0, e1, eb = before
     for lo, hi in group_bounds(m, group):
         e0, e1, eb = reference_update(e0, e1, centre, contexts[lo:hi], negatives, True, loss,
-                                      log_kq, 0.0, eb)
+                                      log_kq, 0.0, eb, sequential=True)
     kernel.update(centre, contexts, np.array(negatives, dtype=np.uint32), ALPHA)
     assert np.allclose(syn0, e0, atol=2e-6) and np.allclose(syn1, e1, atol=2e-6)
     if bias:
         assert np.allclose(b, eb, atol=2e-6)
-    # ... which is not what one update of the whole window would have done:
+    # ... which is not what one summed update of each group would have done:
+    summed = before
+    for lo, hi in group_bounds(m, group):
+        summed = reference_update(summed[0], summed[1], centre, contexts[lo:hi], negatives,
+                                  True, loss, log_kq, 0.0, summed[2])
+    assert not np.allclose(syn0, summed[0], atol=1e-4)
+    # ... nor one update of the whole window:
     whole = reference_update(before[0], before[1], centre, contexts, negatives, True, loss,
                              log_kq, 0.0, before[2])
     assert not np.allclose(syn1, whole[1], atol=1e-4)
 
 
 @pytest.mark.parametrize("dim", [1, 7, 8, 12, 24, 37, 64, 100])
-def test_grouped_update_matches_numpy_at_any_dimension(dim, monkeypatch):
-    """The kernel's loops run 64, 16 and 8 floats at a time, then one by one: every path."""
+@pytest.mark.parametrize("group", [3, 0])
+def test_grouped_update_matches_numpy_at_any_dimension(dim, group, monkeypatch):
+    """The kernel's loops run 64, 16, 8 and 4 floats at a time, then one by one: every path,
+    for a window in groups (context by context) and in one (summed)."""
     monkeypatch.setattr(sys.modules[__name__], "DIM", dim)
-    kernel, syn0, syn1, log_kq, _ = make(group=3)
+    kernel, syn0, syn1, log_kq, _ = make(group=group)
     contexts = np.array([5, 7, 9, 5, 11, 12, 13, 14], dtype=np.uint32)
     e0, e1 = syn0, syn1
-    for lo, hi in group_bounds(len(contexts), 3):
+    bounds = group_bounds(len(contexts), group) if group else [(0, len(contexts))]
+    for lo, hi in bounds:
         e0, e1, _ = reference_update(e0, e1, 3, contexts[lo:hi], [11, 20, 30, 39], True,
-                                     "sgns", log_kq, 0.0)
+                                     "sgns", log_kq, 0.0, sequential=group > 0)
     kernel.update(3, contexts, np.array([11, 20, 30, 39], dtype=np.uint32), ALPHA)
     assert np.allclose(syn0, e0, atol=2e-6) and np.allclose(syn1, e1, atol=2e-6)
 

@@ -21,7 +21,7 @@ COUNTS = (np.arange(V, 0, -1) * 10).astype(np.int64)
 SOFTMAX_LOSSES = ["hs", "softmax", "sampled-softmax"]
 
 
-def make(loss, fast, seed=0, negative=K, hot_rows=0, scale=0.3):
+def make(loss, fast, seed=0, negative=K, hot_rows=0, scale=0.3, group=0):
     """A one-thread kernel for ``loss`` on random weights (HS: random inner nodes too), with
     the tables training would give it. Returns (kernel, syn0, output matrix, tables): the
     arrays it trains in place; the output matrix is syn1 for hs, syn1neg otherwise."""
@@ -42,7 +42,7 @@ def make(loss, fast, seed=0, negative=K, hot_rows=0, scale=0.3):
                         objective=entry.objective, window=5, negative=negative,
                         max_targets=entry.max_targets(V, params, tables), alpha=ALPHA,
                         min_alpha=ALPHA, total_words=1.0, threads=1, seed=1, fast=fast,
-                        hot_rows=hot_rows))
+                        hot_rows=hot_rows, context_group=group))
     output = extras["syn1"] if loss == "hs" else syn1neg
     return kernel, syn0, output, tables
 
@@ -73,10 +73,14 @@ def reference_scales(loss, scores, targets, labels, tables):
     return g
 
 
-def reference_update(loss, syn0, output, centre, contexts, samples, tables, fast):
+def reference_update(loss, syn0, output, centre, contexts, samples, tables, fast,
+                     sequential=False):
     """numpy: the input vectors and the output matrix after one window (fast: every context
     scored against the rows as they were at its start) or one pair per context in turn
-    (reference: each output row updated as soon as its error share is taken, as word2vec)."""
+    (reference: each output row updated as soon as its error share is taken, as word2vec).
+    Fast, ``sequential`` (a group of a window split in several): the steps context by context,
+    each context's error from the rows as the contexts before it left them; else one summed
+    step per row. The inputs move last."""
     syn0, output = syn0.astype(np.float64), output.astype(np.float64)
     targets, labels = targets_and_labels(loss, centre, samples, tables)
     if fast:
@@ -84,8 +88,15 @@ def reference_update(loss, syn0, output, centre, contexts, samples, tables, fast
         rows = output[targets]
         grads = np.array([reference_scales(loss, rows @ x, targets, labels, tables)
                           for x in inputs])
-        np.add.at(syn0, contexts, grads @ rows)
-        np.add.at(output, targets, grads.T @ inputs)
+        if sequential:
+            errors = np.zeros_like(inputs)
+            for j, x in enumerate(inputs):
+                errors[j] = grads[j] @ output[targets]
+                np.add.at(output, targets, np.outer(grads[j], x))
+            np.add.at(syn0, contexts, errors)
+        else:
+            np.add.at(syn0, contexts, grads @ rows)
+            np.add.at(output, targets, grads.T @ inputs)
     else:
         for context in contexts:
             x = syn0[context].copy()
@@ -100,6 +111,22 @@ def reference_update(loss, syn0, output, centre, contexts, samples, tables, fast
 
 CONTEXTS = np.array([5, 7, 9, 5], dtype=np.uint32)  # a repeated context too
 SAMPLES = [11, 3, 20, 11]  # the centre drawn, and a repeated draw: both kept
+
+
+@pytest.mark.parametrize("samples", [SAMPLES, [11, 3, 20, 30]])
+@pytest.mark.parametrize("loss", SOFTMAX_LOSSES)
+def test_a_window_in_groups_matches_numpy(loss, samples):
+    """Two groups of two contexts, each taken context by context from the weights the group
+    before it left: the softmax over 40 words in two tiles of rows, HS and sampled softmax
+    (distinct targets: their rows carried in registers; a repeated draw: updated in place)."""
+    kernel, syn0, output, tables = make(loss, True, group=2)
+    expected0, expected1 = syn0, output
+    for lo, hi in [(0, 2), (2, 4)]:
+        expected0, expected1 = reference_update(loss, expected0, expected1, 3, CONTEXTS[lo:hi],
+                                                samples, tables, True, sequential=True)
+    kernel.update(3, CONTEXTS, np.array(samples, dtype=np.uint32), ALPHA)
+    assert np.allclose(syn0, expected0, atol=2e-6)
+    assert np.allclose(output, expected1, atol=2e-6)
 
 
 @pytest.mark.parametrize("hot_rows", [0, 8])
