@@ -20,8 +20,9 @@ Two kinds of data, both with a whole line as the window (``--window 0``):
 Each data set is trained with the reference loop, the fast loop at each --groups size
 (``context_group``; the default is the shipped one) and, with --ungrouped, the fast loop
 with the whole window as one group (the kernel before groups), alternating within each
-repeat.  Speed is corpus words per second (tokens x epochs / training seconds, from the
-run's report) and its ratio to the reference loop's; figures are medians over the repeats.
+repeat; repeat r trains with seed r (1, 2, ...).  Speed is corpus words per second (tokens x
+epochs / training seconds, from the run's report) and its ratio to the reference loop's, the
+median over the repeats; quality is the mean over the repeats (seeds).
 With --lock, each repeat of a data set holds an exclusive flock on that file.
 """
 import argparse
@@ -71,11 +72,11 @@ def text_run(path, params):
 def bench(name, run, configs, repeats, lock):
     figures = {label: [] for label, _ in configs}
     diverged = set()
-    for _ in range(repeats):
+    for repeat in range(repeats):
         with locked(lock):
             for label, options in configs:
                 try:
-                    report, quality = run(options)
+                    report, quality = run(dict(options, seed=repeat + 1))
                 except TrainingDiverged:
                     print("  %s, %s: diverged" % (name, label), flush=True)
                     diverged.add(label)
@@ -95,9 +96,9 @@ def bench(name, run, configs, repeats, lock):
                "train_seconds": statistics.median(r["train_seconds"] for r in runs)}
         for key in runs[0]:
             if isinstance(runs[0][key], dict):
-                row[key] = {k: statistics.median(r[key][k] for r in runs) for k in runs[0][key]}
+                row[key] = {k: statistics.mean(r[key][k] for r in runs) for k in runs[0][key]}
             elif key not in row:
-                row[key] = statistics.median(r[key] for r in runs)
+                row[key] = statistics.mean(r[key] for r in runs)
         rows.append(row)
     return rows
 
@@ -123,14 +124,14 @@ def main():
         length, count = (int(x) for x in spec.split(":"))
         training, cases = leave_last_out(generate_sessions(count, length, seed=0))
         params, _ = apply_preset("items", {}, ())
-        params.update(dim=args.dim, threads=args.threads, seed=1)
+        params.update(dim=args.dim, threads=args.threads)
         name = "sessions %s" % spec
         print("%s: %d lines, %d cases, %s" % (name, len(training), len(cases), params),
               flush=True)
         rows += bench(name, lambda options: session_run(training, cases, dict(params, **options)),
                       configs, args.repeats, args.lock)
     if args.text:
-        params = {"window": 0, "epochs": args.text_epochs, "threads": args.threads, "seed": 1}
+        params = {"window": 0, "epochs": args.text_epochs, "threads": args.threads}
         name = "text %s" % os.path.basename(args.text)
         print("%s: %s" % (name, params), flush=True)
         rows += bench(name, lambda options: text_run(args.text, dict(params, **options)),

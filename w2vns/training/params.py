@@ -20,9 +20,9 @@ HOT_ROWS = 256
 HOT_ROWS_FROM_THREADS = 8
 
 #: The fast kernel's update of a window goes in groups of at most this many contexts, each
-#: from the weights the groups before it left (see the kernel's update_window). word2vec's
+#: from the weights the groups before it left (see the kernel's update_targets). word2vec's
 #: windows (at most 10 contexts at --window 5) are one group; a whole-line window (baskets,
-#: --window 0) is many. Measured in docs/recommendation.md.
+#: --window 0) is many. Measured in docs/recommendation.md and docs/kernel.md.
 CONTEXT_GROUP = 10
 
 #: The update loops: word2vec's per-pair reference, and shared negatives per window.
@@ -158,9 +158,10 @@ class TrainParams:
     hot_sync: int = setting(64, "Updates between merges of the --hot-rows copies.", low=1,
                             high=1000000, metavar="N")
     context_group: int = setting(
-        CONTEXT_GROUP, "Fast kernel: a window's update goes in groups of at most N contexts, "
-        "each from the weights the last one left (wide windows, e.g. --window 0, are many "
-        "groups).", low=1, high=10000, metavar="N")
+        CONTEXT_GROUP, "Fast kernel: a window of more than N contexts (e.g. --window 0) is "
+        "updated in groups of at most N, each scored from the weights the last one left and "
+        "stepped context by context; a window of N or fewer is one summed update.", low=1,
+        high=10000, metavar="N")
     nce_bias: bool = setting(True, "With --loss nce, learn a per-word output bias (score u.v + "
                              "b_w, b_w starting at log unigram probability); --no-nce-bias: "
                              "the bare score u.v.", kind=bool, flag="--no-nce-bias")
