@@ -448,20 +448,48 @@ cdef float update_window(Config *c, Scratch *s, uint32_t centre, int m, float al
     every word) serve every context of the window, so the output rows stay in cache while
     the m input rows stream past: the same arithmetic as m reference updates, with k instead
     of m*k random output rows and noise draws. Scores and gradients are computed from the
-    weights as they were at the start of the window, or of its group when it has more than
-    ``c.group`` contexts (see update_targets). Hard negatives are scored against the sum of
-    the window's input vectors. NCE biases get the sum of their output's gradients over the
-    window, like the output rows.
+    weights as they were at the start of the window. A window of more than ``c.group``
+    contexts goes in groups, each with noise words of its own, stepped context by context
+    (see update_targets). Hard negatives are scored against the sum of the window's (group's)
+    input vectors. NCE biases get the sum of their output's gradients over the window
+    (group), like the output rows.
     """
-    cdef int dim = c.dim, n_out, j
+    cdef int dim = c.dim, n_out, j, g, j0, j1
+    cdef int n_groups = (m + s.chunk - 1) // s.chunk
+    cdef int n_draw = c.hard if c.hard > 0 else c.negative
+    cdef const uint32_t *fixed = s.fixed
+    cdef int n_fixed = s.n_fixed
+    cdef float loss = 0
     for j in range(m):
         s.inputs[j] = input_row(c, s, s.contexts[j])
-    if c.hard > 0:
-        memset(s.query, 0, dim * sizeof(float))
-        for j in range(m):
-            axpy(1.0, s.inputs[j], s.query, dim)
-    n_out = c.objective.choose_targets(c, s, centre, rng)
-    return update_targets(c, s, n_out, m, alpha)
+    if n_groups == 1 or not c.objective.draws_noise:
+        if c.hard > 0:
+            memset(s.query, 0, dim * sizeof(float))
+            for j in range(m):
+                axpy(1.0, s.inputs[j], s.query, dim)
+        n_out = c.objective.choose_targets(c, s, centre, rng)
+        return update_targets(c, s, n_out, m, alpha)
+    # A window split in groups: each group draws noise words of its own (the first takes the
+    # batch drawn ahead), see update_targets. A test's fixed candidates: batch g for group g
+    # when there are that many, else the first.
+    j0 = 0
+    for g in range(n_groups):
+        j1 = <int>((<int64_t>(g + 1) * m) // n_groups)
+        if fixed != NULL and n_fixed >= (g + 1) * n_draw:
+            s.fixed = fixed + g * n_draw
+            s.n_fixed = n_draw
+        if c.hard > 0:
+            memset(s.query, 0, dim * sizeof(float))
+            for j in range(j0, j1):
+                axpy(1.0, s.inputs[j], s.query, dim)
+        n_out = c.objective.choose_targets(c, s, centre, rng)
+        for j in range(n_out if n_out <= TARGET_TILE else 0):
+            prefetch_write(s.rows[j], dim)
+        loss += window_step(c, s, s.inputs + j0, j1 - j0, n_out, alpha, True)
+        j0 = j1
+    s.fixed = fixed
+    s.n_fixed = n_fixed
+    return loss
 
 
 cdef float update_targets(Config *c, Scratch *s, int n_out, int m, float alpha) noexcept nogil:
@@ -481,13 +509,16 @@ cdef float update_targets(Config *c, Scratch *s, int n_out, int m, float alpha) 
     with one batch of noise words per window is as good as with fresh ones for every pair
     (docs/recommendation.md has both measurements).
 
-    Why sequential steps within the groups of a split window (``window_step``): with one
-    summed step per group, each context's step misses what the contexts before it in its
-    group did to the shared rows, and so the pull of the inputs towards each other through
-    them (g[j][t] g[i][t] x[i]); on whole-line windows of text that cost a third of the
-    analogy score against the reference loop. A window of at most ``c.group`` contexts
-    (word2vec's ``--window 5``) keeps the summed step, which scored higher there
-    (docs/kernel.md has both measurements).
+    Why, in a window split in groups, sequential steps within each group (``window_step``)
+    and noise words of its own for each group (``update_window``): with one summed step per
+    group, each context's step misses what the contexts before it in its group did to the
+    shared rows, and so the pull of the inputs towards each other through them
+    (g[j][t] g[i][t] x[i]); and with one batch of k noise words for hundreds of contexts,
+    the window learns to tell its contexts from those k words only. On whole-line windows of
+    text each cost analogy score against the reference loop (docs/kernel.md). A window of at
+    most ``c.group`` contexts (word2vec's ``--window 5``) keeps one batch of noise words and
+    the summed step, which scored higher there. (The distributed cells call this with a
+    window's noise words already drawn: there a split window shares them.)
     """
     cdef int dim = c.dim, j, t, j0, j1, g, n_groups
     cdef float loss = 0

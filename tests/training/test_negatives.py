@@ -248,12 +248,14 @@ def test_group_bounds_are_balanced():
 
 @pytest.mark.parametrize("loss, bias", LOSSES)
 @pytest.mark.parametrize("hot_rows", [0, 16])
-@pytest.mark.parametrize("negatives", [[11, 3, 20, 30], [11, 20, 11, 30]])
+@pytest.mark.parametrize("negatives", [[11, 3, 20, 30], [11, 20, 11, 30],
+                                       [11, 3, 20, 30, 12, 13, 14, 15, 16, 17, 18, 19]])
 def test_a_wide_window_is_updated_in_groups(loss, bias, hot_rows, negatives):
-    """m contexts, at most ``group`` at a time: one batch of noise words for the window, and
-    each group's steps, context by context, from the weights the groups before it left (numpy,
-    group after group). The centre is skipped as a noise word; a noise word drawn twice is
-    two targets on one row."""
+    """m contexts, at most ``group`` at a time, each group with its own batch of noise words
+    (the kernel draws one per group; the test hook takes batch g of the candidates for group
+    g, or the first when there are too few) and its steps, context by context, from the
+    weights the groups before it left (numpy, group after group). The centre is skipped as a
+    noise word; a noise word drawn twice is two targets on one row."""
     group, m = 3, 8
     kernel, syn0, syn1, log_kq, b = make(loss=loss, bias=bias, group=group, hot_rows=hot_rows)
     rng = np.random.default_rng(4)
@@ -263,8 +265,10 @@ def test_a_wide_window_is_updated_in_groups(loss, bias, hot_rows, negatives):
     contexts[3] = contexts[2]  # ... also within one group
     before = (syn0.copy(), syn1.copy(), None if b is None else b.copy())
     e0, e1, eb = before
-    for lo, hi in group_bounds(m, group):
-        e0, e1, eb = reference_update(e0, e1, centre, contexts[lo:hi], negatives, True, loss,
+    batches = [negatives[g * K:(g + 1) * K] if len(negatives) >= (g + 1) * K
+               else negatives[:K] for g in range(len(group_bounds(m, group)))]
+    for (lo, hi), batch in zip(group_bounds(m, group), batches):
+        e0, e1, eb = reference_update(e0, e1, centre, contexts[lo:hi], batch, True, loss,
                                       log_kq, 0.0, eb, sequential=True)
     kernel.update(centre, contexts, np.array(negatives, dtype=np.uint32), ALPHA)
     assert np.allclose(syn0, e0, atol=2e-6) and np.allclose(syn1, e1, atol=2e-6)
@@ -272,12 +276,12 @@ def test_a_wide_window_is_updated_in_groups(loss, bias, hot_rows, negatives):
         assert np.allclose(b, eb, atol=2e-6)
     # ... which is not what one summed update of each group would have done:
     summed = before
-    for lo, hi in group_bounds(m, group):
-        summed = reference_update(summed[0], summed[1], centre, contexts[lo:hi], negatives,
+    for (lo, hi), batch in zip(group_bounds(m, group), batches):
+        summed = reference_update(summed[0], summed[1], centre, contexts[lo:hi], batch,
                                   True, loss, log_kq, 0.0, summed[2])
     assert not np.allclose(syn0, summed[0], atol=1e-4)
     # ... nor one update of the whole window:
-    whole = reference_update(before[0], before[1], centre, contexts, negatives, True, loss,
+    whole = reference_update(before[0], before[1], centre, contexts, batches[0], True, loss,
                              log_kq, 0.0, before[2])
     assert not np.allclose(syn1, whole[1], atol=1e-4)
 
