@@ -20,11 +20,12 @@ Rows per data set, all from this one run:
 
 * popularity: training counts.
 * w2vns defaults: ``w2vns evaluate-rec``'s defaults, i.e. ``evaluate_leave_last_out(lines,
-  scoring="auto")`` over the items preset (the scoring and recency picked on a held-out split
-  of the training lines; its own training is counted in "train s").
+  scoring="auto")`` over the items preset without its noise power (the scoring, recency and
+  noise power picked on a held-out split of the training lines; the pick's trainings are
+  counted in "train s").
 * w2vns reference kernel: the same with ``kernel="reference"`` (word2vec's per-pair loop).
 * gensim, same settings: ``Word2Vec(sg=1, window=10000, shrink_windows=False, min_count=1,
-  sample=0, ns_exponent=<the preset's noise power>, ...)`` with the same dim, negative,
+  sample=0, ns_exponent=<the noise power w2vns picked>, ...)`` with the same dim, negative,
   epochs, alpha, min_alpha = alpha * 1e-4, workers and seed, scored as w2vns's pick.
 * gensim best: the best of ns_exponent in {-0.5, 0, 0.75} x every scoring evaluate-rec can
   pick (w2vns.apps.recommend.SCORINGS), chosen on the test cases themselves: an upper bound
@@ -113,11 +114,11 @@ def bench(spec, params, k, max_cases):
         result = evaluate_leave_last_out(lines, k=k, scoring="auto", max_cases=max_cases,
                                          kernel=kernel, **params)
         seconds = result["train"]["train_seconds"] + result["selection"]["train_seconds"]
-        rows.append({"model": name, "scoring": describe_scoring(result["scoring"],
-                                                                result["recency"]),
+        rows.append({"model": name, "scoring": describe_scoring(
+                         result["scoring"], result["recency"], result["noise_power"]),
                      **result["model"], "train_seconds": seconds,
                      "selection": result["selection"]})
-        picked = picked or (result["scoring"], result["recency"])
+        picked = picked or (result["noise_power"], result["scoring"], result["recency"])
     gensim = []
     for ns in NS_EXPONENTS:
         kv, output, seconds = train_gensim(training, params, ns)
@@ -126,8 +127,7 @@ def bench(spec, params, k, max_cases):
                                                recency=recency), k)
             gensim.append({"ns_exponent": ns, "scoring": scoring, "recency": recency,
                            **metrics, "train_seconds": seconds})
-    same = next(g for g in gensim if g["ns_exponent"] == params["noise_power"]
-                and (g["scoring"], g["recency"]) == picked)
+    same = next(g for g in gensim if (g["ns_exponent"], g["scoring"], g["recency"]) == picked)
     best = max(gensim, key=lambda g: (g["hit_rate"], g["mrr"]))
     for label, g in (("gensim, same settings", same), ("gensim, best", best)):
         rows.append({"model": label, "scoring": "%s, ns_exponent %g" % (
@@ -162,6 +162,7 @@ def main():
     parser.add_argument("-k", type=int, default=10)
     args = parser.parse_args()
     params, _ = apply_preset("items", {}, ())
+    params.pop("noise_power")  # evaluate-rec picks it when not given
     params.update(dim=args.dim, negative=args.negative, alpha=args.alpha, threads=args.threads,
                   seed=1)
     if args.epochs is not None:

@@ -25,11 +25,12 @@ from ..corpus.encode import check_text
 from ..io.files import open_input
 from ..training.api import train
 from ..training.checkpoint import load
+from ..training.losses import get as get_loss
 from ..vectors.keyed import KeyedVectors
 
 __all__ = ["Recommender", "read_baskets", "leave_last_out", "popularity_ranks",
-           "evaluate_leave_last_out", "leak_evidence", "choose_scoring", "basket_weights",
-           "sample_cases"]
+           "evaluate_leave_last_out", "leak_evidence", "choose_settings", "basket_weights",
+           "sample_cases", "noise_powers_to_try"]
 
 #: Items per chunk in the top-k search (the maxima of the chunks are found first).
 CHUNK = 64
@@ -357,13 +358,18 @@ def leak_evidence(kv, lines, trained_on=(), sessions=None):
 #: The scorings evaluate-rec's "auto" picks from, as (scoring, recency half-life).
 SCORINGS = (("output", 0.0), ("output", 1.0), ("output", 4.0),
             ("cosine", 0.0), ("cosine", 1.0), ("cosine", 4.0))
+#: The noise powers "auto" picks from, one model each: 0 first (the items preset's, so that a
+#: tie keeps it), then word2vec's 0.75, then -0.5 (rare items drawn more often), which long
+#: sessions can reward (docs/recommendation.md).
+NOISE_POWERS = (0.0, 0.75, -0.5)
 #: At most this many held-out cases rank the candidates (a random sample beyond it).
 SELECTION_CASES = 10000
 
 
-def describe_scoring(scoring, recency):
-    """'output', 'cosine, recency 4' ... for messages."""
-    return scoring if not recency else "%s, recency %g" % (scoring, recency)
+def describe_scoring(scoring, recency, noise_power=None):
+    """'output', 'cosine, recency 4', 'cosine, recency 1, noise power 0.75' ... for messages."""
+    text = scoring if not recency else "%s, recency %g" % (scoring, recency)
+    return text if noise_power is None else "%s, noise power %g" % (text, noise_power)
 
 
 def sample_cases(cases, max_cases=None):
@@ -374,43 +380,66 @@ def sample_cases(cases, max_cases=None):
     return [cases[i] for i in picked]
 
 
-def choose_scoring(lines, k=10, candidates=SCORINGS, max_cases=SELECTION_CASES, progress=None,
-                   **train_params):
-    """The scoring that ranks best on a held-out split of ``lines``, for lines whose last item
-    is to be predicted: each line's last item is hidden, vectors are trained on the rest with
-    ``train_params``, and every ``(scoring, recency)`` candidate ranks the hidden items of up to
-    ``max_cases`` lines (a random sample, seed 0); the best hit rate@k wins, MRR@k breaks ties,
-    then the order of ``candidates``.
+def noise_powers_to_try(noise_powers, train_params):
+    """The noise powers a pick trains with: ``noise_powers`` if given; otherwise
+    ``train_params``' own ``noise_power`` alone when it has one (the caller fixed it), else
+    :data:`NOISE_POWERS`.  A loss that draws no noise words (hs, softmax) gets the first power
+    only: the power changes nothing there."""
+    if noise_powers is None:
+        noise_powers = ((train_params["noise_power"],) if "noise_power" in train_params
+                        else NOISE_POWERS)
+    powers = tuple(float(p) for p in noise_powers)
+    if not powers:
+        raise ValueError("give at least one noise power to choose from")
+    if not get_loss(train_params.get("loss", "sgns")).needs_negatives:
+        powers = powers[:1]
+    return powers
 
-    Why: which scoring predicts best depends on the data (measured in docs/recommendation.md):
-    output scoring ranks popular items up, which short baskets reward and long sessions
-    do not; recent items say more about the next one in some sessions than in others.
-    Returns ``{"scoring", "recency", "candidates": [{"scoring", "recency", "hit_rate", "mrr"}],
-    "cases", "train_seconds"}``.
+
+def choose_settings(lines, k=10, candidates=SCORINGS, noise_powers=None,
+                    max_cases=SELECTION_CASES, progress=None, **train_params):
+    """The scoring, recency and noise power that rank best on a held-out split of ``lines``,
+    for lines whose last item is to be predicted: each line's last item is hidden, one model
+    per noise power (:func:`noise_powers_to_try`: by default each of :data:`NOISE_POWERS`,
+    or ``train_params``' ``noise_power`` alone when given) is trained on the rest with
+    ``train_params``, and every ``(scoring, recency)`` candidate ranks the hidden items of up
+    to ``max_cases`` lines (a random sample, seed 0) with each model; the best hit rate@k
+    wins, MRR@k breaks ties, then the order of the powers and of ``candidates``.
+
+    Why: which settings predict best depend on the data (measured in docs/recommendation.md):
+    output scoring with uniform noise ranks popular items up, which short baskets reward and
+    long sessions do not; recent items say more about the next one in some sessions than in
+    others; on long sessions other noise powers than 0 pay.
+    Returns ``{"scoring", "recency", "noise_power", "noise_powers", "candidates":
+    [{"noise_power", "scoring", "recency", "hit_rate", "mrr"}], "cases", "train_seconds"}``
+    (``train_seconds``: the models' training, all together).
     """
     training, cases = leave_last_out(lines)
     if not cases:
         raise ValueError("no line has three or more items: nothing to choose a scoring by")
     cases = sample_cases(cases, max_cases)
-    model = train(training, progress=progress, **train_params)
-    results = []
-    for scoring, recency in candidates:
-        output = model.syn1neg if scoring == "output" else None
-        bias = model.output_bias if scoring == "output" else None
-        metrics = rank_metrics(model_ranks(model.wv, cases, output, output_bias=bias,
-                                           recency=recency), k)
-        results.append({"scoring": scoring, "recency": recency,
-                        "hit_rate": metrics["hit_rate"], "mrr": metrics["mrr"]})
-    best = max(range(len(results)),
-               key=lambda i: (results[i]["hit_rate"], results[i]["mrr"], -i))
-    return {"scoring": results[best]["scoring"], "recency": results[best]["recency"],
-            "candidates": results, "cases": len(cases),
-            "train_seconds": model.report["train_seconds"]}
+    powers = noise_powers_to_try(noise_powers, train_params)
+    results, seconds = [], 0.0
+    for power in powers:
+        model = train(training, progress=progress, **dict(train_params, noise_power=power))
+        seconds += model.report["train_seconds"]
+        for scoring, recency in candidates:
+            output = model.syn1neg if scoring == "output" else None
+            bias = model.output_bias if scoring == "output" else None
+            metrics = rank_metrics(model_ranks(model.wv, cases, output, output_bias=bias,
+                                               recency=recency), k)
+            results.append({"noise_power": power, "scoring": scoring, "recency": recency,
+                            "hit_rate": metrics["hit_rate"], "mrr": metrics["mrr"]})
+    best = results[max(range(len(results)),
+                       key=lambda i: (results[i]["hit_rate"], results[i]["mrr"], -i))]
+    return {"scoring": best["scoring"], "recency": best["recency"],
+            "noise_power": best["noise_power"], "noise_powers": list(powers),
+            "candidates": results, "cases": len(cases), "train_seconds": seconds}
 
 
 def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", recency=0.0,
-                            candidates=SCORINGS, max_cases=None, progress=None, trained_on=(),
-                            sessions=None, **train_params):
+                            candidates=SCORINGS, noise_powers=None, max_cases=None,
+                            progress=None, trained_on=(), sessions=None, **train_params):
     """Leave-last-out next-item evaluation of ``lines`` (lists of item keys).
 
     With ``kv`` the given vectors are scored (they must not have seen the last item of each
@@ -418,15 +447,19 @@ def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", recency=0.0,
     which ``trained_on`` and ``sessions`` are for); otherwise vectors are trained on the
     training lines with ``train_params`` (:func:`w2vns.train`'s parameters).  ``scoring``:
     "cosine" (to the mean unit vector of the basket), "output" (the trained output vectors,
-    see :class:`Recommender`; needs training) or "auto" (needs training): the scoring and
-    recency that :func:`choose_scoring` picks from ``candidates`` on the training lines, whose
-    own last items are then hidden (the test items are never seen); ``recency``: see
-    :class:`Recommender` (auto picks its own).  ``max_cases``: rank the hidden items of a
-    random sample of that many lines only (:func:`sample_cases`; all lines still train).
-    Returns ``{"k", "scoring", "recency", "lines", "cases", "model": {"hit_rate", "mrr",
-    ...}, "popularity": {...}, "train": report or None, "selection": choose_scoring's result
-    or None, "leak": [reasons], "seconds"}``.  A hidden item that repeats one of its basket's
-    items, or that the vectors do not know, is a miss.
+    see :class:`Recommender`; needs training) or "auto" (needs training): the scoring, recency
+    and noise power that :func:`choose_settings` picks from ``candidates`` and
+    ``noise_powers`` on the training lines, whose own last items are then hidden (the test
+    items are never seen); a ``noise_power`` in ``train_params`` fixes the power (then only
+    the scoring and recency are picked), as ``--noise-power`` does on the command line.
+    ``recency``: see :class:`Recommender` (auto picks its own).  ``max_cases``: rank the
+    hidden items of a random sample of that many lines only (:func:`sample_cases`; all lines
+    still train).
+    Returns ``{"k", "scoring", "recency", "noise_power" (of the training; None with ``kv``),
+    "lines", "cases", "model": {"hit_rate", "mrr", ...}, "popularity": {...}, "train": report
+    or None, "selection": choose_settings's result or None, "leak": [reasons], "seconds"}``.
+    A hidden item that repeats one of its basket's items, or that the vectors do not know, is
+    a miss.
     """
     started = time.perf_counter()
     training, cases = leave_last_out(lines)
@@ -445,8 +478,10 @@ def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", recency=0.0,
     if scoring == "auto":
         if hs:  # no output vectors: the pick is among the cosine scorings
             candidates = [c for c in candidates if c[0] == "cosine"] or [("cosine", recency)]
-        selection = choose_scoring(training, k, candidates, progress=progress, **train_params)
+        selection = choose_settings(training, k, candidates, noise_powers, progress=progress,
+                                    **train_params)
         scoring, recency = selection["scoring"], selection["recency"]
+        train_params = dict(train_params, noise_power=selection["noise_power"])
     leak = [] if kv is None else leak_evidence(kv, lines, trained_on, sessions)
     if kv is None:
         model = train(training, progress=progress, **train_params)
@@ -458,8 +493,10 @@ def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", recency=0.0,
     model = rank_metrics(model_ranks(kv, ranked, output, output_bias=bias, recency=recency), k)
     model["seconds"] = time.perf_counter() - scored
     model["vocab_size"] = len(kv.index_to_key)
-    return {"k": k, "scoring": scoring, "recency": recency, "lines": len(lines),
-            "cases": len(cases), "repeats": sum(1 for basket, target in cases if target in basket),
+    power = None if report is None else report["params"]["noise_power"]
+    return {"k": k, "scoring": scoring, "recency": recency, "noise_power": power,
+            "lines": len(lines), "cases": len(cases),
+            "repeats": sum(1 for basket, target in cases if target in basket),
             "model": model, "popularity": rank_metrics(popularity_ranks(training, ranked), k),
             "train": report, "selection": selection, "leak": leak,
             "seconds": time.perf_counter() - started}

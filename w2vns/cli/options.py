@@ -7,10 +7,11 @@ from ..training.params import settings
 from ..training.presets import KINDS, PRESETS, apply_preset, describe_values
 
 
-def training_option(name, default, how, preset=None):
+def training_option(name, default, how, preset=None, shown=None):
     """The click option of one TrainParams field, from its ``Setting``: name, type, range,
     default and help are declared once, on the field (w2vns/training/params.py).
-    ``preset``: a preset name whose value for this field the help shows as the default."""
+    ``preset``: a preset name whose value for this field the help shows as the default;
+    ``shown``: the default as the help says it instead (a command that computes it)."""
     flag = "--" + name.replace("_", "-")
     kwargs = {"help": how.help, "metavar": how.metavar}
     if how.kind is bool:
@@ -24,22 +25,27 @@ def training_option(name, default, how, preset=None):
         kwargs["type"] = click.FloatRange(how.low, how.high, min_open=how.low_open,
                                           max_open=how.high_open)
     # click puts a string default in parentheses: the help says computed defaults itself.
-    shown = PRESETS.get(preset, {}).get(name)
+    in_preset = PRESETS.get(preset, {}).get(name)
     if shown is not None:
-        kwargs["help"] += "  [default: %g with the %s preset]" % (shown, preset)
+        kwargs["help"] += "  [default: %s]" % shown
+    elif in_preset is not None:
+        kwargs["help"] += "  [default: %g with the %s preset]" % (in_preset, preset)
     elif how.default_text:
         kwargs["help"] += "  [default: %s]" % how.default_text
-    kwargs["show_default"] = shown is None and how.default_text is None and default is not None
+    kwargs["show_default"] = (shown is None and in_preset is None and how.default_text is None
+                              and default is not None)
     return click.option(flag, name, default=default, **kwargs)
 
 
-def training_options(replace=None, preset=None):
+def training_options(replace=None, preset=None, shown=None):
     """Decorator adding an option for every training parameter (TrainParams' fields, in their
     order). ``replace``: {name: click option} for parameters a command takes differently
     (tune takes lists of negatives and noise powers). ``preset``: show that preset's values
-    as the defaults (evaluate-rec trains with the items preset)."""
-    replace = replace or {}
-    options = [replace.get(name) or training_option(name, default, how, preset)
+    as the defaults (evaluate-rec trains with the items preset). ``shown``: {name: text} for
+    defaults the command itself computes (evaluate-rec picks the noise power)."""
+    replace, shown = replace or {}, shown or {}
+    options = [replace.get(name) or training_option(name, default, how, preset,
+                                                    shown.get(name))
                for name, default, how in settings()]
 
     def decorate(command):
@@ -77,9 +83,14 @@ class IntervalType(click.ParamType):
 def preset_params(ctx, preset, params):
     """Fill in the preset's values for the options not given on the command line (or from the
     environment); returns (params, {option: value} taken from the preset)."""
-    given = {name for name in params if ctx.get_parameter_source(name) in (
-        ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)}
+    given = {name for name in params if option_given(ctx, name)}
     return apply_preset(preset, params, given)
+
+
+def option_given(ctx, name):
+    """Whether the user set parameter ``name`` (on the command line or from the environment)."""
+    return ctx.get_parameter_source(name) in (ParameterSource.COMMANDLINE,
+                                             ParameterSource.ENVIRONMENT)
 
 
 def number_list(kind, low, high):

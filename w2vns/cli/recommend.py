@@ -4,15 +4,15 @@ import sys
 
 import click
 
-from ..apps.recommend import (BLOCK, describe_scoring, evaluate_leave_last_out,
+from ..apps.recommend import (BLOCK, NOISE_POWERS, describe_scoring, evaluate_leave_last_out,
                               load_recommender, read_baskets)
 from ..training.checkpoint import CheckpointError, read_corpus_paths
 from ..vectors.formats import FormatError
 from .common import (EXIT_UNANSWERED, Answers, emit_lines, error_text, fail, finish, json_line,
                      json_safe, load_vectors, output_style, plural, report_unknown,
                      resolve_model, stdin_batches)
-from .options import (json_option, model_option, old_spelling, preset_option, preset_params,
-                      quiet_option, training_options)
+from .options import (json_option, model_option, old_spelling, option_given, preset_option,
+                      preset_params, quiet_option, training_options)
 
 
 @click.command(epilog="""\b
@@ -96,14 +96,16 @@ Examples:
 @old_spelling("--k", now="-n/--topn", name="k_old", type=click.IntRange(1))
 @click.option("--scoring", type=click.Choice(["auto", "output", "cosine"]), default=None,
               help="Rank by the trained output vectors or by cosine to the basket; auto: the "
-              "one of these (and the recency) that predicts best on a held-out split of the "
-              "training lines (needs training, as output does)  [default: auto when training, "
-              "cosine with -m].")
+              "one of these (and the recency, and the noise power unless --noise-power is "
+              "given) that predicts best on a held-out split of the training lines (needs "
+              "training, as output does)  [default: auto when training, cosine with -m].")
 @click.option("--recency", type=click.FloatRange(0), default=None, metavar="H",
               help="Weight a basket's items by recency, half-life H items (0: all alike) "
               "[default: auto's pick, else 0].")
 @preset_option(default="items")
-@training_options(preset="items")
+@training_options(preset="items", shown={
+    "noise_power": "auto's pick among %s; else 0 with the items preset" % ", ".join(
+        "%g" % p for p in NOISE_POWERS)})
 @json_option("One JSON document on stdout.")
 @quiet_option()
 @click.pass_context
@@ -130,6 +132,8 @@ def evaluate_rec(ctx, sessions, model_path, k, k_old, scoring, recency, preset, 
     options = {"recency": recency or 0.0}
     if scoring == "auto" and recency is not None:
         options = {"candidates": (("output", recency), ("cosine", recency))}
+    if scoring == "auto" and not option_given(ctx, "noise_power"):
+        params.pop("noise_power")  # not given: auto picks it (the preset's 0 among others)
     trained_on = []
     if kv is not None and os.path.isfile(os.path.join(model_path, "checkpoint.json")):
         try:
@@ -155,8 +159,10 @@ def evaluate_rec(ctx, sessions, model_path, k, k_old, scoring, recency, preset, 
     if as_json:
         finish("json", json_safe(dict(result, sessions=sessions, vectors=model_path)), False)
         return
-    used = describe_scoring(result["scoring"], result["recency"])
     selection = result["selection"]
+    picked_power = selection and len(selection["noise_powers"]) > 1
+    used = describe_scoring(result["scoring"], result["recency"],
+                            result["noise_power"] if picked_power else None)
     if selection:
         used += " (auto: the best of %d on %s)" % (
             len(selection["candidates"]), plural(selection["cases"], "held-out case"))
@@ -168,9 +174,12 @@ def evaluate_rec(ctx, sessions, model_path, k, k_old, scoring, recency, preset, 
               for name, key in (("model", "model"), ("popularity", "popularity"))]
     if selection:
         lines.append("held-out split (each training line's last item hidden), * picked:")
-        lines += ["%s %-22s %9.4f %9.4f" % (
-            "*" if (c["scoring"], c["recency"]) == (result["scoring"], result["recency"])
-            else " ", describe_scoring(c["scoring"], c["recency"]), c["hit_rate"], c["mrr"])
-            for c in selection["candidates"]]
+        picked = (selection["scoring"], selection["recency"], selection["noise_power"])
+        width = 38 if picked_power else 22
+        lines += ["%s %-*s %9.4f %9.4f" % (
+            "*" if (c["scoring"], c["recency"], c["noise_power"]) == picked else " ", width,
+            describe_scoring(c["scoring"], c["recency"],
+                             c["noise_power"] if picked_power else None),
+            c["hit_rate"], c["mrr"]) for c in selection["candidates"]]
     emit_lines(lines)
 

@@ -16,8 +16,9 @@ PRESETS = {
     # epochs, as lines are short and the corpus small (Caselles-Dupré et al. 2018 tune these).
     # Uniform noise (power 0): output-vector scores then rank items by how often they share a
     # line (popularity included), what short baskets reward; on long sessions that ranking
-    # drifts to popularity and cosine (which power barely moves) or recency-weighted output
-    # scores win, so evaluate-rec picks the scoring on a held-out split (apps/recommend.py).
+    # drifts to popularity and cosine or recency-weighted output scores win, with other noise
+    # powers at times, so evaluate-rec picks the scoring and the noise power (this 0 among
+    # others) on a held-out split (apps/recommend.py).
     # docs/recommendation.md has the measurements on baskets and sessions of 7 to 700 items.
     "items": {"window": 0, "min_count": 1, "sample": 0.0, "epochs": 20, "noise_power": 0.0},
 }

@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""How many epochs evaluate-rec's held-out pick needs: the pick with fewer epochs against the
+pick with the preset's, on the same held-out split.
+
+    python scripts/bench_pick.py [DATA ...] [--epochs 20,10,5] [--lock /work/bench.lock]
+        [--threads 2] [--dim 100] [--negative 5] [--json out.json]
+
+DATA as in scripts/bench_items.py (a baskets file, ``sessions:L:N[:STAY]``, ``text:PATH:N``).
+For each data set: the training lines of leave-last-out (every line without its last item),
+then w2vns.apps.recommend.choose_settings on them (each training line's last item hidden in
+turn, one model per noise power in NOISE_POWERS, every scoring and recency of SCORINGS) with
+each of --epochs (the first is the reference, the preset's 20 by default).  Printed per
+epochs: the pick, its held-out hit rate@10 in the reference table, the loss against the
+reference pick there ("regret"; 0 when the picks agree), whether the pick is the same, and
+the pick's training seconds (the models of every power together).  The test items of the
+data are never looked at.
+
+With --lock, each data set runs holding an exclusive flock on that file (the project's
+benchmark lock).
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench import locked  # noqa: E402
+from bench_items import DEFAULT_DATA, load  # noqa: E402
+
+from w2vns.apps.recommend import (NOISE_POWERS, choose_settings,  # noqa: E402
+                                  describe_scoring, leave_last_out)
+from w2vns.training.presets import apply_preset  # noqa: E402
+
+
+def key(candidate):
+    return candidate["noise_power"], candidate["scoring"], candidate["recency"]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("data", nargs="*", default=DEFAULT_DATA)
+    parser.add_argument("--epochs", default="20,10,5")
+    parser.add_argument("--lock", default=None)
+    parser.add_argument("--json", default=None)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--dim", type=int, default=100)
+    parser.add_argument("--negative", type=int, default=5)
+    parser.add_argument("-k", type=int, default=10)
+    args = parser.parse_args()
+    params, _ = apply_preset("items", {}, ())
+    params.update(dim=args.dim, negative=args.negative, threads=args.threads, seed=1)
+    params.pop("noise_power")
+    epochs_list = [int(e) for e in args.epochs.split(",")]
+    print("settings: %s, epochs %s, noise powers %s" % (json.dumps(params), epochs_list,
+                                                        list(NOISE_POWERS)))
+    results = []
+    for spec in args.data:
+        lines = load(spec)
+        training, _ = leave_last_out(lines)
+        picks = []
+        with locked(args.lock):
+            for epochs in epochs_list:
+                started = time.perf_counter()
+                picks.append(dict(choose_settings(training, args.k,
+                                                  **dict(params, epochs=epochs)),
+                                  epochs=epochs, wall=time.perf_counter() - started))
+        reference = {key(c): c["hit_rate"] for c in picks[0]["candidates"]}
+        best = reference[key(picks[0])]
+        print("\n%s: %d lines, %d held-out cases\n" % (spec, len(lines), picks[0]["cases"]))
+        print("| epochs | pick | its held-out hit@%d | own hit@%d | regret | same | train s |"
+              % (args.k, args.k))
+        print("| ---: | --- | ---: | ---: | ---: | --- | ---: |")
+        for pick in picks:
+            at_reference = reference[key(pick)]
+            print("| %d | %s | %.4f | %.4f | %.4f | %s | %.1f |" % (
+                pick["epochs"], describe_scoring(pick["scoring"], pick["recency"],
+                                                 pick["noise_power"]),
+                at_reference, next(c["hit_rate"] for c in pick["candidates"]
+                                   if key(c) == key(pick)),
+                best - at_reference, "yes" if key(pick) == key(picks[0]) else "no",
+                pick["train_seconds"]), flush=True)
+        results.append({"data": spec, "picks": picks})
+        if args.json:
+            with open(args.json + ".tmp", "w") as out:
+                json.dump({"params": params, "results": results}, out, indent=1)
+            os.replace(args.json + ".tmp", args.json)
+
+
+if __name__ == "__main__":
+    main()
