@@ -435,6 +435,15 @@ def _log(msg):
     print(msg, file=sys.stderr, flush=True)
 
 
+def write_json(path, doc):
+    """Write ``doc`` as indented JSON to ``path`` through a temporary file, so that a reader
+    never sees half of it."""
+    tmp = path + ".tmp"
+    with open(tmp, "w") as out:
+        json.dump(doc, out, indent=1, default=str)
+    os.replace(tmp, path)
+
+
 @contextlib.contextmanager
 def locked(path, log=None):
     """Hold an exclusive flock on ``path`` (the machine's benchmark lock) for the block, so
@@ -614,10 +623,7 @@ def main(argv=None):
                "threads": args.threads, "repeats": args.repeats, "corpus": args.corpus,
                "extra_args": args.extra_args, "runs": runs, "summary": summary,
                "evaluation_checks": evaluation_checks, "table": table}
-        tmp = args.json_out + ".tmp"
-        with open(tmp, "w") as f:
-            json.dump(doc, f, indent=1, default=str)
-        os.replace(tmp, args.json_out)
+        write_json(args.json_out, doc)
         _log("wrote %s" % args.json_out)
     return 0 if all("error" not in r for r in summary if r["tool"] in tools) else 1
 

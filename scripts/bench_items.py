@@ -45,7 +45,7 @@ from collections import Counter
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import locked  # noqa: E402
+from bench import locked, write_json  # noqa: E402
 
 from w2vns.apps.recommend import (SCORINGS, describe_scoring,  # noqa: E402
                                   evaluate_leave_last_out, leave_last_out, model_ranks,
@@ -177,9 +177,7 @@ def main():
         results.append(result)
         print_table(result, args.k)
         if args.json:
-            with open(args.json + ".tmp", "w") as out:
-                json.dump({"params": params, "results": results}, out, indent=1)
-            os.replace(args.json + ".tmp", args.json)
+            write_json(args.json, {"params": params, "results": results})
 
 
 if __name__ == "__main__":

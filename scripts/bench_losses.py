@@ -450,10 +450,7 @@ def main(argv=None):
         doc = {"command": command_line, "machine": machine, "args": vars(args),
                "started": started, "lock_seconds": lock_seconds,
                "runs": [dataclasses.asdict(r) for r in runs], "bars": checks}
-        tmp = args.json_out + ".tmp"
-        with open(tmp, "w") as f:
-            json.dump(doc, f, indent=1, default=str)
-        os.replace(tmp, args.json_out)
+        bench.write_json(args.json_out, doc)
     return 0 if all("error" not in r.result for r in runs) else 1
 
 

@@ -26,7 +26,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import locked  # noqa: E402
+from bench import locked, write_json  # noqa: E402
 from bench_items import DEFAULT_DATA, load  # noqa: E402
 
 from w2vns.apps.recommend import (NOISE_POWERS, choose_settings,  # noqa: E402
@@ -83,9 +83,7 @@ def main():
                 pick["train_seconds"]), flush=True)
         results.append({"data": spec, "picks": picks})
         if args.json:
-            with open(args.json + ".tmp", "w") as out:
-                json.dump({"params": params, "results": results}, out, indent=1)
-            os.replace(args.json + ".tmp", args.json)
+            write_json(args.json, {"params": params, "results": results})
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import locked  # noqa: E402
+from bench import locked, write_json  # noqa: E402
 
 import w2vns  # noqa: E402
 from w2vns.apps.evaluation import evaluate  # noqa: E402
@@ -154,9 +154,7 @@ def main():
             row["data"], row["kernel"], row["words_per_sec"], row["speed_vs_reference"],
             row["train_seconds"], quality))
     if args.json:
-        with open(args.json + ".tmp", "w") as out:
-            json.dump({"args": vars(args), "rows": rows}, out, indent=1)
-        os.replace(args.json + ".tmp", args.json)
+        write_json(args.json, {"args": vars(args), "rows": rows})
 
 
 if __name__ == "__main__":
