@@ -87,6 +87,7 @@ cdef extern from "simd.h" nogil:
                                          const float *g, float *delta, int n)
     void group_update_sequential "w2v_group_update_sequential"(
         float **x, int m, float **rows, int count, const float *g, float *errors, int n)
+    int distinct "w2v_distinct"(float **p, int n)
     void add_difference "w2v_add_difference"(float *y, const float *a, const float *b, int n)
     void prefetch_write "w2v_prefetch_write"(const float *p, int n)
     float exp_sum "w2v_exp_sum"(float *x, float top, int n)
@@ -474,7 +475,7 @@ cdef float update_window(Config *c, Scratch *s, uint32_t centre, int m, float al
     # when there are that many, else the first.
     j0 = 0
     for g in range(n_groups):
-        j1 = <int>((<int64_t>(g + 1) * m) // n_groups)
+        j1 = group_end(g, m, n_groups)
         if fixed != NULL and n_fixed >= (g + 1) * n_draw:
             s.fixed = fixed + g * n_draw
             s.n_fixed = n_draw
@@ -490,6 +491,12 @@ cdef float update_window(Config *c, Scratch *s, uint32_t centre, int m, float al
     s.fixed = fixed
     s.n_fixed = n_fixed
     return loss
+
+
+cdef inline int group_end(int g, int m, int n_groups) noexcept nogil:
+    """Where group g of a window of m contexts in n_groups ends: sizes differ by one at most
+    (m = 11 in groups of at most 10: 5 and 6)."""
+    return <int>((<int64_t>(g + 1) * m) // n_groups)
 
 
 cdef float update_targets(Config *c, Scratch *s, int n_out, int m, float alpha) noexcept nogil:
@@ -532,7 +539,7 @@ cdef float update_targets(Config *c, Scratch *s, int n_out, int m, float alpha) 
     n_groups = (m + s.chunk - 1) // s.chunk
     j0 = 0
     for g in range(n_groups):
-        j1 = <int>((<int64_t>(g + 1) * m) // n_groups)  # m = 11, group 10: 5 and 6
+        j1 = group_end(g, m, n_groups)
         loss += window_step(c, s, s.inputs + j0, j1 - j0, n_out, alpha, n_groups > 1)
         j0 = j1
     return loss
@@ -562,7 +569,7 @@ cdef float window_step(Config *c, Scratch *s, float **inputs, int m, int n_out, 
             group_update(inputs, m, s.rows, n_out, s.grads, s.delta, dim)
             add_output_bias_steps(c, s, m, n_out)
             return loss
-        if distinct_rows(s.rows, n_out):
+        if distinct(s.rows, n_out):
             group_update_sequential(inputs, m, s.rows, n_out, s.grads, s.errors, dim)
             add_output_bias_steps(c, s, m, n_out)
             return loss
@@ -599,15 +606,6 @@ cdef float window_step(Config *c, Scratch *s, float **inputs, int m, int n_out, 
         axpy(1.0, s.errors + j * dim, inputs[j], dim)
     add_output_bias_steps(c, s, m, n_out)
     return loss
-
-
-cdef inline bint distinct_rows(float **rows, int n) noexcept nogil:
-    cdef int t, u
-    for t in range(1, n):
-        for u in range(t):
-            if rows[t] == rows[u]:
-                return False
-    return True
 
 
 cdef inline void add_output_bias_steps(Config *c, Scratch *s, int m, int n_out) noexcept nogil:
