@@ -1143,17 +1143,17 @@ cdef class Kernel:
 #
 # The vocabulary's ids are dealt to K blocks in frequency order, boustrophedon (0..K-1, then
 # K-1..0, ...: every block gets a fair share of the frequent words); an id's row in its block
-# is id // K (cython_ext/_blocks.pxd). A cell trains the groups of a plan (cython_ext/_plan.pyx): a window's contexts
-# that fall in input block A (local rows of A), with the window's centre (a global id) and the
-# blocks its k noise words fall in (drawn by the plan from the blocks' noise masses, k bytes
-# packed four to a uint32):
+# is id // K (cython_ext/_blocks.pxd). A cell trains the groups of a plan (cython_ext/_plan.pyx):
+# a window's contexts that fall in input block A (local rows of A), with the window's centre
+# (a global id) and the block that the group's k noise words come from (drawn by the plan from
+# the blocks' noise masses, independently of the centre):
 #
-#     [centre, m, blocks[(k + 3) / 4], x_1 .. x_m]
+#     [centre, m, noise_block, x_1 .. x_m]
 #
-# Cell (A, B) trains the centre when B holds it, and one noise word for each of the k blocks
-# that is B, drawn from B's share of the noise distribution. Over the K cells of A, each group
-# gets its centre once and exactly k noise words, each distributed as count^power over the
-# whole vocabulary (block, then word within the block).
+# Cell (A, B) trains the centre when B holds it, and, when the noise block is B, k noise words
+# drawn from B's share of the noise distribution. Over the K cells of A, each group gets its
+# centre once and exactly k noise words, each distributed as count^power over the whole
+# vocabulary (block, then word within the block).
 
 
 cdef struct Group:
@@ -1171,19 +1171,18 @@ cdef int64_t prepare_group(Config *c, const uint32_t *groups, int64_t p, int64_t
                            Group *g, bint fetch) noexcept nogil:
     """Read the group at groups[p] into ``g`` (its targets drawn), start fetching its rows if
     ``fetch``; return where the next group starts (``length`` when none is left)."""
-    cdef uint32_t centre = groups[p], d, w, words = (<uint32_t>c.negative + 3) >> 2
-    cdef const uint32_t *blocks = groups + p + 2
+    cdef uint32_t centre = groups[p], d, w
     g.m = groups[p + 1]
     g.start = <uint32_t>p
-    g.contexts = groups + p + 2 + words
+    g.contexts = groups + p + 3
     g.n_out = 0
     g.n_pos = 0
     if snake_block(centre, nblocks, inverse) == block:
         g.targets[0] = divide(centre, nblocks, inverse)
         g.n_out = 1
         g.n_pos = 1
-    for d in range(<uint32_t>c.negative):
-        if ((blocks[d >> 2] >> (8 * (d & 3))) & 0xFF) == block:
+    if groups[p + 2] == block:
+        for d in range(<uint32_t>c.negative):
             w = alias_draw(rng, c.noise_prob, c.noise_alias, c.vocab_size)
             if g.n_pos and w == g.targets[0]:
                 continue  # a noise word equal to the centre is skipped, as on one machine
@@ -1194,7 +1193,7 @@ cdef int64_t prepare_group(Config *c, const uint32_t *groups, int64_t p, int64_t
             prefetch_write(c.syn1neg + <int64_t>g.targets[d] * c.row, c.dim)
         for d in range(g.m):
             prefetch_write(c.syn0 + <int64_t>g.contexts[d] * c.row, c.dim)
-    p += 2 + words + g.m
+    p += 3 + g.m
     return p if p < length else length
 
 
@@ -1347,10 +1346,9 @@ cdef class GroupKernel:
         rows with j == 0 list each noise word drawn once)."""
         cdef uint64_t[::1] rng = self.rng_state
         cdef int64_t n = 0, capacity = 0, p = 0
-        cdef int64_t words = (self.c.negative + 3) // 4
-        while p + 2 <= groups.shape[0]:
+        while p + 3 <= groups.shape[0]:
             capacity += groups[p + 1] * (self.c.negative + 1)
-            p += 2 + words + groups[p + 1]
+            p += 3 + groups[p + 1]
         out = np.zeros((max(capacity, 1), 5), dtype=np.uint32)
         cdef uint32_t[:, ::1] view = out
         if groups.shape[0] == 0:

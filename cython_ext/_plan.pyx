@@ -6,11 +6,12 @@ Subsampling and the reduced window draw their random numbers exactly as the kern
 ``train_range`` does for one thread from the same RNG state (a coin per token, then a window
 size per kept centre), so a plan lists the (centre, context) pairs that ``Kernel.record_pairs``
 lists. Each window is cut into groups, one per input block holding some of its contexts:
-``[centre, m, blocks, x_1 .. x_m]``, the centre a global id, the contexts local rows of the
-block (see the boustrophedon dealing in cython_ext/_kernel.pyx), and the blocks of the group's
-k noise words (packed four bytes to a uint32, drawn by ``deal_noise``): each cell of the
-group's input block trains the noise words of its own output block. Every ``piece_groups``
-groups of a block start a new piece: the unit that one thread of a cell trains.
+``[centre, m, noise_block, x_1 .. x_m]``, the centre a global id, the contexts local rows of the
+block (see the boustrophedon dealing in cython_ext/_kernel.pyx), and the one block that all
+the group's k noise words come from (drawn by ``deal_noise``): ``[centre, m, noise_block,
+x_1 .. x_m]``. The cell of the group's input block and of that output block trains them.
+Every ``piece_groups`` groups of a block start a new piece: the unit that one thread of a cell
+trains.
 """
 import numpy as np
 cimport numpy as cnp
@@ -60,11 +61,11 @@ cdef int cut(Buffer *b) noexcept nogil:
 
 
 def plan_range(const uint32_t[::1] stream, int64_t start, int64_t end,
-               const uint32_t[::1] keep, int window, int nblocks, int negative,
-               uint64_t rng_state, int64_t piece_groups=65536):
+               const uint32_t[::1] keep, int window, int nblocks, uint64_t rng_state,
+               int64_t piece_groups=65536):
     """Plan the windows of stream[start:end] (whole sentences) for ``nblocks`` input blocks,
-    leaving room in each group for the blocks of ``negative`` noise words (``deal_noise``
-    fills it in).
+    leaving room in each group for the block of its noise words (``deal_noise`` fills it
+    in).
 
     ``rng_state`` seeds subsampling and windows (as the kernel's thread RNG). Returns
     ``(pieces, words, pairs)``: pieces[A] a list of uint32 arrays (block A's groups,
@@ -73,8 +74,6 @@ def plan_range(const uint32_t[::1] stream, int64_t start, int64_t end,
     """
     if nblocks < 1 or nblocks > 256:
         raise ValueError("nblocks must be in 1..256")
-    if negative < 0:
-        raise ValueError("negative must be >= 0")
     cdef Buffer *out = <Buffer *>malloc(nblocks * sizeof(Buffer))
     cdef uint32_t *sentence = <uint32_t *>malloc(MAX_SENTENCE_LENGTH * sizeof(uint32_t))
     cdef int *seen = <int *>malloc(nblocks * sizeof(int))          # per block: contexts so far
@@ -105,7 +104,7 @@ def plan_range(const uint32_t[::1] stream, int64_t start, int64_t end,
     cdef int64_t pos = start, words = 0, slen, i, j, lo, hi, k
     cdef uint32_t w, blk, K = <uint32_t>nblocks
     cdef double inverse = 1.0 / nblocks
-    cdef int b, m, d, n_words = (negative + 3) // 4
+    cdef int b, m
     with nogil:
         while not failed and pos < end:
             slen = 0
@@ -151,9 +150,8 @@ def plan_range(const uint32_t[::1] stream, int64_t start, int64_t end,
                     if (push(&out[blk], sentence[i]) or
                             push(&out[blk], <uint32_t>seen[blk])):
                         failed = 1
-                    for d in range(n_words):  # the noise words' blocks: deal_noise
-                        if push(&out[blk], 0):
-                            failed = 1
+                    if push(&out[blk], 0):  # the noise words' block: deal_noise
+                        failed = 1
                     m = 0
                     for j in range(lo, hi + 1):
                         if j == i:
@@ -186,18 +184,24 @@ def plan_range(const uint32_t[::1] stream, int64_t start, int64_t end,
     return pieces, words, pairs_arr
 
 
-def deal_noise(list pieces, int nblocks, int negative, const uint32_t[::1] block_prob,
+def deal_noise(list pieces, int nblocks, const uint32_t[::1] block_prob,
                const uint32_t[::1] block_alias, uint64_t noise_state):
-    """Fill in the blocks of every group's noise words (``pieces``: lists of groups, as
-    ``plan_range`` makes them, changed in place): each an independent draw from the alias
-    table ``block_prob``/``block_alias`` over the blocks' noise masses, whatever the centre,
-    so that a noise word (block, then word within the block) is distributed as count^power
-    over the whole vocabulary independently of the pair, as on one machine."""
+    """Fill in the block of every group's noise words (``pieces``: lists of groups, as
+    ``plan_range`` makes them, changed in place): an independent draw from the alias table
+    ``block_prob``/``block_alias`` over the blocks' noise masses, whatever the centre, so that
+    each noise word (block, then word within the block) is distributed as count^power over
+    the whole vocabulary independently of the pair, as on one machine.
+
+    Why one block for all k noise words of a group rather than one each: a group is then
+    trained in at most two cells (its centre's output block and its noise block) instead of
+    up to k + 1, and every cell that reads a group fetches its context rows once more. The k
+    words of a group are no longer independent of each other (they share a block), but each
+    one's distribution, and so the expected update, is unchanged (docs/distributed.md has
+    the measurements)."""
     cdef uint32_t[::1] groups
     cdef uint64_t state = noise_state
     cdef int64_t p, length
-    cdef uint32_t m, packed, K = <uint32_t>nblocks
-    cdef int d, b, n_words = (negative + 3) // 4
+    cdef uint32_t K = <uint32_t>nblocks
     if block_prob.shape[0] != nblocks or block_alias.shape[0] != nblocks:
         raise ValueError("the block table must have nblocks entries")
     for block_pieces in pieces:
@@ -206,13 +210,6 @@ def deal_noise(list pieces, int nblocks, int negative, const uint32_t[::1] block
             length = groups.shape[0]
             p = 0
             with nogil:
-                while p + 2 <= length:
-                    m = groups[p + 1]
-                    for d in range(n_words):
-                        packed = 0
-                        for b in range(4):
-                            if 4 * d + b < negative:
-                                packed |= alias_draw(&state, &block_prob[0], &block_alias[0],
-                                                     K) << (8 * b)
-                        groups[p + 2 + d] = packed
-                    p += 2 + n_words + m
+                while p + 3 <= length:
+                    groups[p + 2] = alias_draw(&state, &block_prob[0], &block_alias[0], K)
+                    p += 3 + groups[p + 1]

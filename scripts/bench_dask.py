@@ -291,7 +291,7 @@ def kernel(args):
 
     def partitioned(nblocks):
         start = time.perf_counter()
-        views = cells.plan([stream], [7], keep, block_table(counts, 0.75, nblocks), 5, 5, 1, 0)
+        views = cells.plan([stream], [7], keep, block_table(counts, 0.75, nblocks), 5, 1, 0)
         planned = time.perf_counter() - start
         noise = [block_noise_table(counts[block_ids(v, nblocks, b)], 0.75)
                  for b in range(nblocks)]

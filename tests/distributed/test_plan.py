@@ -11,7 +11,7 @@ from w2vns.corpus.sampling import keep_thresholds
 from w2vns.distributed import cells
 from w2vns.distributed._plan import plan_range
 from w2vns.distributed.schedule import block_ids, block_of, block_rows, schedule
-from w2vns.distributed.tables import block_noise_table, block_table
+from w2vns.distributed.tables import block_masses, block_noise_table, block_table
 from w2vns.training._kernel import GroupKernel
 from w2vns.training.kernel import build_kernel
 from w2vns.training.params import TrainParams
@@ -31,15 +31,12 @@ def to_global(rows, nblocks, block):
 
 
 def groups_of(piece):
-    """(start, centre, noise blocks, contexts) of each group of a piece."""
-    words = (NEGATIVE + 3) // 4
+    """(start, centre, noise block, contexts) of each group of a piece."""
     p, out = 0, []
     while p < len(piece):
-        centre, m = int(piece[p]), int(piece[p + 1])
-        packed = piece[p + 2:p + 2 + words]
-        blocks = [(int(packed[d // 4]) >> (8 * (d % 4))) & 0xFF for d in range(NEGATIVE)]
-        out.append((p, centre, blocks, piece[p + 2 + words:p + 2 + words + m]))
-        p += 2 + words + m
+        centre, m, noise_block = int(piece[p]), int(piece[p + 1]), int(piece[p + 2])
+        out.append((p, centre, noise_block, piece[p + 3:p + 3 + m]))
+        p += 3 + m
     return out
 
 
@@ -65,7 +62,7 @@ def test_a_plan_lists_the_pairs_the_kernel_trains_from_the_same_random_state(enc
     expected = collections.Counter(map(tuple, kernel.record_pairs(
         0, len(encoded.stream), 10 ** 7).tolist()))
     pieces, words, pairs = plan_range(encoded.stream, 0, len(encoded.stream), keep, WINDOW,
-                                         nblocks, NEGATIVE, state, 100)
+                                         nblocks, state, 100)
     views = [(pieces[a], 0, 0) for a in range(nblocks)]
     assert plan_pairs(views, nblocks) == expected
     assert words == encoded.tokens
@@ -80,7 +77,7 @@ def test_every_pair_of_a_round_is_trained_once_and_every_group_gets_its_noise_on
     v = len(counts)
     keep = keep_thresholds(counts, 1e-3)
     views = cells.plan([np.asarray(encoded.stream)], [5], keep, block_table(counts, 0.75, nblocks),
-                       WINDOW, NEGATIVE, 1, 0)
+                       WINDOW, 1, 0)
     trained = collections.Counter()
     for step in schedule(nblocks):
         for a, b in step:
@@ -93,17 +90,41 @@ def test_every_pair_of_a_round_is_trained_once_and_every_group_gets_its_noise_on
                 for output, x, _, _, _ in rows[rows[:, 2] == 1].tolist():
                     trained[(int(to_global([output], nblocks, b)[0]),
                              int(to_global([x], nblocks, a)[0]))] += 1
-                # Each group's k noise blocks are in range; this cell draws one noise word for
-                # each that is b (a row with j == 0 per draw, one per context in all), and
-                # skips only a draw equal to the centre.
+                # Each group's noise block is in range; the cell of that block draws the k
+                # noise words (a row with j == 0 per draw, one per context in all), skipping
+                # only a draw equal to the centre, and the other cells draw none.
                 noise = rows[rows[:, 2] == 0]
                 drawn = collections.Counter(noise[noise[:, 4] == 0][:, 3].tolist())
                 listed = collections.Counter(noise[:, 3].tolist())
-                for start, centre, blocks, contexts in groups_of(piece):
-                    assert len(blocks) == NEGATIVE and max(blocks) < nblocks
+                for start, centre, noise_block, contexts in groups_of(piece):
+                    assert noise_block < nblocks
                     assert listed[start] == len(contexts) * drawn[start]
-                    if block_of(centre, nblocks) == b:
-                        assert drawn[start] <= blocks.count(b)
+                    if noise_block != b:
+                        assert drawn[start] == 0
+                    elif block_of(centre, nblocks) == b:
+                        assert drawn[start] <= NEGATIVE
                     else:
-                        assert drawn[start] == blocks.count(b)
+                        assert drawn[start] == NEGATIVE
     assert trained == plan_pairs(views, nblocks)
+
+
+def test_a_groups_noise_block_follows_the_blocks_noise_masses_whatever_its_centres_block(
+        encoded):
+    """Chi-square of the groups' noise blocks, per block of their centre, against the blocks'
+    shares of count^0.75: the block (and so each noise word) does not depend on the centre."""
+    nblocks = 3
+    counts = encoded.vocab.counts
+    v = len(counts)
+    keep = np.full(v, 0xFFFFFFFF, dtype=np.uint32)  # no subsampling: more groups
+    views = cells.plan([np.asarray(encoded.stream)], [3], keep,
+                       block_table(counts, 0.75, nblocks), WINDOW, 1, 0)
+    table = np.zeros((nblocks, nblocks))  # [centre's block, noise block]
+    for a in range(nblocks):
+        for piece in views[a][0]:
+            for _, centre, noise_block, _ in groups_of(piece):
+                table[block_of(centre, nblocks), noise_block] += 1
+    expected = table.sum(axis=1, keepdims=True) * block_masses(counts, 0.75, nblocks)
+    chi2 = ((table - expected) ** 2 / expected).sum()
+    # Fixed seed; 6 degrees of freedom, whose 0.999 quantile is 22.5.
+    assert chi2 < 22.5, (chi2, table)
+    assert table.sum() > 10000

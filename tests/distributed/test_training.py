@@ -37,9 +37,11 @@ def planted_accuracy(model, tmp_path):
 
 
 def test_noise_words_drawn_across_the_cluster_follow_count_to_the_power(client, shards):
-    """Chi-square over the whole vocabulary of the noise words that all the cells of a round
-    draw on the workers (each draw once), against count^0.75, less the draws equal to their
-    group's centre (skipped, as on one machine)."""
+    """Chi-square over the whole vocabulary of the first noise word of every group, drawn by
+    the cells of a round on the workers, against count^0.75 less the group's centre (a draw
+    equal to it is skipped, as on one machine). One word per group: a group's k words share a
+    block, so they are not independent of each other, and the test's variance assumes
+    independent draws."""
     nblocks = 3
     _, vocab, _ = distributed_vocabulary(client, [str(shards / "all.txt")], 5)
     counts = vocab.counts
@@ -47,7 +49,7 @@ def test_noise_words_drawn_across_the_cluster_follow_count_to_the_power(client, 
     keep = np.full(v, 0xFFFFFFFF, dtype=np.uint32)  # no subsampling: more groups
     streams = [client.submit(encode_shard, str(shards / "all.txt"), vocab)]
     planned = client.submit(cells.plan, streams, [9], keep, block_table(counts, 0.75, nblocks),
-                            5, 5, 1, 0)
+                            5, 1, 0)
     draws = np.zeros(v)
     settings = {"window": 5, "negative": 5, "seed": 1, "slot": 0}
     futures = []
@@ -58,13 +60,15 @@ def test_noise_words_drawn_across_the_cluster_follow_count_to_the_power(client, 
             futures.append(client.submit(cells.record_cell, [view], noise, nblocks, a, b,
                                          settings))
     for rows in client.gather(futures):
-        first = rows[(rows[:, 2] == 0) & (rows[:, 4] == 0)]
-        np.add.at(draws, first[:, 0], 1)
-    groups = client.gather(client.submit(count_group_centres, planned, v, 5))
+        noise = rows[(rows[:, 2] == 0) & (rows[:, 4] == 0)]  # each noise word drawn, once
+        first = np.r_[True, noise[1:, 3] != noise[:-1, 3]]  # a group's first (rows in order)
+        np.add.at(draws, noise[first, 0], 1)
+    groups = client.gather(client.submit(count_group_centres, planned, v))
     q = noise_weights(counts, 0.75)
     q /= q.sum()
-    # A group with centre c draws k noise words from q; draws equal to c are skipped.
-    expected = q * (groups.sum() - groups) * 5 / 1.0
+    # A group with centre c keeps its first draw that is not c: w with q_w / (1 - q_c).
+    # (Groups whose k draws all equal their centre keep none: too few to matter.)
+    expected = q * ((groups / (1 - q)).sum() - groups / (1 - q))
     assert draws.sum() == pytest.approx(expected.sum(), rel=0.01)
     # Pool the rare words into bins of at least 20 expected draws each.
     order = np.argsort(-expected)
@@ -87,16 +91,15 @@ def test_noise_words_drawn_across_the_cluster_follow_count_to_the_power(client, 
     assert draws.sum() > 100000
 
 
-def count_group_centres(planned, vocab_size, negative):
+def count_group_centres(planned, vocab_size):
     """How many groups each word is the centre of, over all input blocks of a plan."""
-    words = (negative + 3) // 4
     counts = np.zeros(vocab_size)
     for pieces, _, _ in planned:
         for piece in pieces:
             p = 0
             while p < len(piece):
                 counts[piece[p]] += 1
-                p += 2 + words + int(piece[p + 1])
+                p += 3 + int(piece[p + 1])
     return counts
 
 

@@ -152,7 +152,7 @@ class DaskBackend:
         for shards in self.groups:
             planned = self._submit(plan, [self.streams[i] for i in shards],
                                    [mix(p.seed, epoch, r, i) for i in shards], self.keep,
-                                   self.block_table, p.window, p.negative, rounds, r)
+                                   self.block_table, p.window, rounds, r)
             for a in range(k):
                 views[a].append(self._submit(operator.getitem, planned, a))
         stats = []

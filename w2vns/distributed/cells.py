@@ -66,7 +66,7 @@ def round_bounds(stream, rounds):
     return [0] + [int(x) for x in inner] + [n]
 
 
-def plan(streams, seeds, keep, blocks, window, negative, rounds, round_):
+def plan(streams, seeds, keep, blocks, window, rounds, round_):
     """The windows of one round's slice of each shard of ``streams`` (a group of shards on
     one worker), cut into groups by input block (see cython_ext/_plan.pyx); ``blocks`` is the
     alias table over the blocks' noise masses, ``seeds`` one per shard.
@@ -83,8 +83,8 @@ def plan(streams, seeds, keep, blocks, window, negative, rounds, round_):
     for stream, seed in zip(streams, seeds):
         bounds = round_bounds(stream, rounds)
         parts, read, found = plan_range(stream, bounds[round_], bounds[round_ + 1], keep,
-                                        window, nblocks, negative, seed, PIECE_GROUPS)
-        deal_noise(parts, nblocks, negative, blocks[0], blocks[1], mix(seed, 1))
+                                        window, nblocks, seed, PIECE_GROUPS)
+        deal_noise(parts, nblocks, blocks[0], blocks[1], mix(seed, 1))
         words += read
         pairs += found
         for a in range(nblocks):
