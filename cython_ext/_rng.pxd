@@ -37,9 +37,10 @@ cdef inline uint32_t alias_draw(uint64_t *state, const uint32_t *prob, const uin
     """
     cdef uint64_t r = next_u64(state)
     cdef uint32_t column = <uint32_t>(((r >> 32) * n) >> 32)
-    if <uint32_t>r < prob[column]:
-        return column
-    return alias[column]
+    cdef uint32_t other = alias[column]
+    # A select, not a branch: the coin is unpredictable, and a mispredicted branch costs
+    # more than reading the alias entry every time.
+    return column if <uint32_t>r < prob[column] else other
 
 
 cdef inline bint keep_token(uint64_t *state, uint32_t threshold) noexcept nogil:
