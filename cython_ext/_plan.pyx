@@ -17,6 +17,7 @@ import numpy as np
 cimport numpy as cnp
 from libc.stdint cimport uint32_t, uint64_t, int64_t
 from libc.stdlib cimport malloc, realloc, free
+from cython.view cimport array as cvarray
 from _rng cimport alias_draw, bounded, keep_token
 from _blocks cimport divide, snake_block
 from _shared cimport MAX_SENTENCE_LENGTH, SENTENCE_END
@@ -33,17 +34,20 @@ cdef struct Buffer:
     int64_t groups_in_piece
 
 
-cdef int push(Buffer *b, uint32_t value) noexcept nogil:
+cdef uint32_t *reserve(Buffer *b, int64_t n) noexcept nogil:
+    """Room for n more values at the end of ``b`` (its length grown by n); NULL without memory."""
     cdef void *grown
-    if b.length == b.capacity:
-        grown = realloc(b.data, 2 * b.capacity * sizeof(uint32_t))
+    cdef int64_t capacity = b.capacity
+    while b.length + n > capacity:
+        capacity *= 2
+    if capacity != b.capacity:
+        grown = realloc(b.data, capacity * sizeof(uint32_t))
         if grown == NULL:
-            return -1
+            return NULL
         b.data = <uint32_t *>grown
-        b.capacity *= 2
-    b.data[b.length] = value
-    b.length += 1
-    return 0
+        b.capacity = capacity
+    b.length += n
+    return b.data + b.length - n
 
 
 cdef int cut(Buffer *b) noexcept nogil:
@@ -58,6 +62,24 @@ cdef int cut(Buffer *b) noexcept nogil:
     b.n_bounds += 1
     b.groups_in_piece = 0
     return 0
+
+
+cdef object owned_array(Buffer *b):
+    """``b``'s values as a numpy array that owns (and will free) its memory, shrunk to fit:
+    no copy, so that a round's plan (tens of MB) is written once, not twice."""
+    cdef void *shrunk
+    cdef cvarray view
+    if b.length == 0:
+        return np.empty(0, dtype=np.uint32)
+    shrunk = realloc(b.data, b.length * sizeof(uint32_t))
+    if shrunk != NULL:
+        b.data = <uint32_t *>shrunk
+    view = cvarray(shape=(b.length,), itemsize=sizeof(uint32_t), format="I", mode="c",
+                   allocate_buffer=False)
+    view.data = <char *>b.data
+    view.callback_free_data = free
+    b.data = NULL  # the array owns it now
+    return np.asarray(view)
 
 
 def plan_range(const uint32_t[::1] stream, int64_t start, int64_t end,
@@ -78,14 +100,16 @@ def plan_range(const uint32_t[::1] stream, int64_t start, int64_t end,
     cdef uint32_t *sentence = <uint32_t *>malloc(MAX_SENTENCE_LENGTH * sizeof(uint32_t))
     cdef int *seen = <int *>malloc(nblocks * sizeof(int))          # per block: contexts so far
     cdef uint32_t *order = <uint32_t *>malloc(nblocks * sizeof(uint32_t))
-    cdef uint32_t *context_block = <uint32_t *>malloc(2 * MAX_SENTENCE_LENGTH * sizeof(uint32_t))
-    cdef uint32_t *context_row = <uint32_t *>malloc(2 * MAX_SENTENCE_LENGTH * sizeof(uint32_t))
+    # Each kept token's block and row, worked out once per sentence, not once per window.
+    cdef uint32_t *token_block = <uint32_t *>malloc(MAX_SENTENCE_LENGTH * sizeof(uint32_t))
+    cdef uint32_t *token_row = <uint32_t *>malloc(MAX_SENTENCE_LENGTH * sizeof(uint32_t))
+    cdef uint32_t *group
     pairs_arr = np.zeros(nblocks, dtype=np.int64)
     cdef int64_t[::1] pairs = pairs_arr
     cdef int a, failed = 0, n_order
     if (out == NULL or sentence == NULL or seen == NULL or order == NULL or
-            context_block == NULL or context_row == NULL):
-        free(out); free(sentence); free(seen); free(order); free(context_block); free(context_row)
+            token_block == NULL or token_row == NULL):
+        free(out); free(sentence); free(seen); free(order); free(token_block); free(token_row)
         raise MemoryError()
     for a in range(nblocks):
         out[a].data = <uint32_t *>malloc(1024 * sizeof(uint32_t))
@@ -120,6 +144,9 @@ def plan_range(const uint32_t[::1] stream, int64_t start, int64_t end,
                     if slen == MAX_SENTENCE_LENGTH:
                         break
             for i in range(slen):
+                token_block[i] = snake_block(sentence[i], K, inverse)
+                token_row[i] = divide(sentence[i], K, inverse)
+            for i in range(slen):
                 if window > 0:
                     b = <int>bounded(&state, <uint32_t>window)
                     lo = i - window + b
@@ -133,32 +160,28 @@ def plan_range(const uint32_t[::1] stream, int64_t start, int64_t end,
                     hi = slen - 1
                 # The blocks of this window's contexts, in order of first appearance.
                 n_order = 0
-                m = 0
                 for j in range(lo, hi + 1):
                     if j == i:
                         continue
-                    blk = snake_block(sentence[j], K, inverse)
-                    context_block[m] = blk
-                    context_row[m] = divide(sentence[j], K, inverse)
-                    m += 1
+                    blk = token_block[j]
                     if seen[blk] == 0:
                         order[n_order] = blk
                         n_order += 1
                     seen[blk] += 1
                 for k in range(n_order):
                     blk = order[k]
-                    if (push(&out[blk], sentence[i]) or
-                            push(&out[blk], <uint32_t>seen[blk])):
+                    group = reserve(&out[blk], 3 + seen[blk])
+                    if group == NULL:
                         failed = 1
-                    if push(&out[blk], 0):  # the noise words' block: deal_noise
-                        failed = 1
-                    m = 0
+                        break
+                    group[0] = sentence[i]
+                    group[1] = <uint32_t>seen[blk]
+                    group[2] = 0  # the noise words' block: deal_noise
+                    m = 3
                     for j in range(lo, hi + 1):
-                        if j == i:
-                            continue
-                        if context_block[m] == blk and push(&out[blk], context_row[m]):
-                            failed = 1
-                        m += 1
+                        if j != i and token_block[j] == blk:
+                            group[m] = token_row[j]
+                            m += 1
                     pairs[blk] += seen[blk]
                     seen[blk] = 0
                     out[blk].groups_in_piece += 1
@@ -171,16 +194,14 @@ def plan_range(const uint32_t[::1] stream, int64_t start, int64_t end,
         for a in range(nblocks):
             if out[a].groups_in_piece > 0 and cut(&out[a]):
                 raise MemoryError()
-            data = np.empty(out[a].length, dtype=np.uint32)
-            if out[a].length:
-                data[:] = <uint32_t[:out[a].length]>out[a].data
+            data = owned_array(&out[a])
             pieces.append([data[out[a].bounds[k]:out[a].bounds[k + 1]]
                            for k in range(out[a].n_bounds - 1)])
     finally:
         for a in range(nblocks):
             free(out[a].data)
             free(out[a].bounds)
-        free(out); free(sentence); free(seen); free(order); free(context_block); free(context_row)
+        free(out); free(sentence); free(seen); free(order); free(token_block); free(token_row)
     return pieces, words, pairs_arr
 
 
