@@ -71,16 +71,27 @@ def connect(spec, threads_per_worker=None):
     threads = threads_per_worker or max(1, cores // n)
 
     # A task's error comes back to the client as its exception (one line from the CLI): the
-    # workers' own log of it would say it a second time, with a traceback.
+    # workers' own log of it would say it a second time, with a traceback. The workers'
+    # statistical profiler (a thread sampling every task's stack every 10 ms) is off: it is
+    # for Dask's dashboard, and on a machine whose cores all train it takes their time
+    # (docs/distributed.md).
     try:
-        cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=threads,
-                                           processes=True, dashboard_address=":0",
-                                           silence_logs=logging.CRITICAL)
+        with dask_config().set({"distributed.worker.profile.enabled": False}):
+            cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=threads,
+                                               processes=True, dashboard_address=":0",
+                                               silence_logs=logging.CRITICAL)
     except (OSError, RuntimeError) as err:  # no free port, worker processes that cannot start
         raise ClusterError("cannot start a local Dask cluster of %d workers: %s" % (
             n, reason(err))) from err
     with cluster, distributed.Client(cluster) as client:
         yield client
+
+
+def dask_config():
+    """``dask.config`` (imported here: dask is optional and slow to import)."""
+    import dask.config
+
+    return dask.config
 
 
 @contextlib.contextmanager
