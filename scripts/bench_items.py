@@ -5,9 +5,9 @@ sessions of several lengths.
     python scripts/bench_items.py [DATA ...] [--lock /work/bench.lock] [--json out.json]
         [--threads 2] [--max-cases 5000] [--dim 100] [--epochs E] [--negative 5]
 
-DATA is a file of baskets (one per line, items separated by spaces), ``sessions:L:N[:STAY]``
-(N generated sessions of about L items, w2vns.corpus.synthetic.generate_sessions, seed 0, stay
-probability STAY, default 0.6), or ``text:PATH:N`` (the first N lines of a text file, .gz
+DATA is a file of baskets (one per line, items separated by spaces), ``sessions:L:N[:STAY[:SEED]]``
+(N generated sessions of about L items, w2vns.corpus.synthetic.generate_sessions, seed SEED,
+default 0, stay probability STAY, default 0.6), or ``text:PATH:N`` (the first N lines of a text file, .gz
 too, as baskets: each line's distinct words in the order they first occur).  Without DATA:
 ../shared/data/debian-baskets.txt, sessions:10:10000, sessions:50:2000, sessions:200:500,
 sessions:700:150, sessions:200:500:0 (about 100,000 items each, the size of a small ratings
@@ -23,7 +23,8 @@ Rows per data set, all from this one run:
   scoring="auto")`` over the items preset without its noise power (the scoring, recency and
   noise power picked on a held-out split of the training lines; the pick's trainings are
   counted in "train s").
-* w2vns reference kernel: the same with ``kernel="reference"`` (word2vec's per-pair loop).
+* w2vns reference kernel: the same with ``kernel="reference"`` (word2vec's per-pair loop);
+  left out with --no-reference.
 * gensim, same settings: ``Word2Vec(sg=1, window=10000, shrink_windows=False, min_count=1,
   sample=0, ns_exponent=<the noise power w2vns picked>, ...)`` with the same dim, negative,
   epochs, alpha, min_alpha = alpha * 1e-4, workers and seed, scored as w2vns's pick.
@@ -31,8 +32,10 @@ Rows per data set, all from this one run:
   pick (w2vns.apps.recommend.SCORINGS), chosen on the test cases themselves: an upper bound
   of what gensim could do, not a fair pick.
 
-With --lock, each data set's training and scoring runs holding an exclusive flock on that
-file (the project's benchmark lock), released between data sets.  Prints a Markdown table
+With --lock, each model's training and scoring (evaluate-rec's pick and final training
+together; one gensim training and its scorings) runs holding an exclusive flock on that file
+(the project's benchmark lock), released in between, so that no one waits for a whole data
+set.  Prints a Markdown table
 per data set as it goes, and writes every figure to --json.
 """
 import argparse
@@ -70,7 +73,8 @@ def load(spec):
     if kind == "sessions":
         fields = rest.split(":")
         stay = {"stay": float(fields[2])} if len(fields) > 2 else {}
-        return generate_sessions(int(fields[1]), int(fields[0]), seed=0, **stay)
+        seed = int(fields[3]) if len(fields) > 3 else 0
+        return generate_sessions(int(fields[1]), int(fields[0]), seed=seed, **stay)
     if kind == "text":
         path, _, count = rest.rpartition(":")
         lines = []
@@ -97,7 +101,7 @@ def train_gensim(training, params, ns_exponent):
     return kv, model.syn1neg, seconds
 
 
-def bench(spec, params, k, max_cases):
+def bench(spec, params, k, max_cases, lock=None, reference=True):
     lines = load(spec)
     training, cases = leave_last_out(lines)
     ranked = sample_cases(cases, max_cases)
@@ -110,9 +114,11 @@ def bench(spec, params, k, max_cases):
     rows.append({"model": "popularity", "scoring": "training counts", **popularity,
                  "train_seconds": None})
     picked = None
-    for name, kernel in (("w2vns defaults", "fast"), ("w2vns reference kernel", "reference")):
-        result = evaluate_leave_last_out(lines, k=k, scoring="auto", max_cases=max_cases,
-                                         kernel=kernel, **params)
+    kernels = (("w2vns defaults", "fast"), ("w2vns reference kernel", "reference"))
+    for name, kernel in kernels[:2 if reference else 1]:
+        with locked(lock):
+            result = evaluate_leave_last_out(lines, k=k, scoring="auto", max_cases=max_cases,
+                                             kernel=kernel, **params)
         seconds = result["train"]["train_seconds"] + result["selection"]["train_seconds"]
         rows.append({"model": name, "scoring": describe_scoring(
                          result["scoring"], result["recency"], result["noise_power"]),
@@ -121,12 +127,13 @@ def bench(spec, params, k, max_cases):
         picked = picked or (result["noise_power"], result["scoring"], result["recency"])
     gensim = []
     for ns in NS_EXPONENTS:
-        kv, output, seconds = train_gensim(training, params, ns)
-        for scoring, recency in SCORINGS:
-            metrics = rank_metrics(model_ranks(kv, ranked, output if scoring == "output" else None,
-                                               recency=recency), k)
-            gensim.append({"ns_exponent": ns, "scoring": scoring, "recency": recency,
-                           **metrics, "train_seconds": seconds})
+        with locked(lock):
+            kv, output, seconds = train_gensim(training, params, ns)
+            for scoring, recency in SCORINGS:
+                metrics = rank_metrics(model_ranks(
+                    kv, ranked, output if scoring == "output" else None, recency=recency), k)
+                gensim.append({"ns_exponent": ns, "scoring": scoring, "recency": recency,
+                               **metrics, "train_seconds": seconds})
     same = next(g for g in gensim if (g["ns_exponent"], g["scoring"], g["recency"]) == picked)
     best = max(gensim, key=lambda g: (g["hit_rate"], g["mrr"]))
     for label, g in (("gensim, same settings", same), ("gensim, best", best)):
@@ -151,7 +158,9 @@ def print_table(result, k):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("data", nargs="*", default=DEFAULT_DATA)
-    parser.add_argument("--lock", default=None, help="flock this file around each data set")
+    parser.add_argument("--lock", default=None, help="flock this file around each model")
+    parser.add_argument("--no-reference", dest="reference", action="store_false",
+                        help="leave out the reference kernel's row")
     parser.add_argument("--json", default=None)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--max-cases", type=int, default=5000)
@@ -170,10 +179,9 @@ def main():
     print("items preset and evaluate-rec defaults: %s" % json.dumps(params))
     results = []
     for spec in args.data:
-        with locked(args.lock):
-            started = time.perf_counter()
-            result = bench(spec, params, args.k, args.max_cases)
-            result["seconds"] = time.perf_counter() - started
+        started = time.perf_counter()
+        result = bench(spec, params, args.k, args.max_cases, args.lock, args.reference)
+        result["seconds"] = time.perf_counter() - started
         results.append(result)
         print_table(result, args.k)
         if args.json:

@@ -9,8 +9,8 @@ import w2vns
 from w2vns.training.presets import apply_preset
 from w2vns.apps import recommend
 from w2vns.apps.recommend import (NOISE_POWERS, Recommender, basket_weights, choose_settings,
-                                  evaluate_leave_last_out, leave_last_out, noise_powers_to_try,
-                                  popularity_ranks, sample_cases, top_k)
+                                  evaluate_leave_last_out, hide_last, leave_last_out,
+                                  noise_powers_to_try, popularity_ranks, sample_cases, top_k)
 from w2vns.corpus.synthetic import generate_sessions
 from w2vns.vectors.keyed import KeyedVectors
 
@@ -110,6 +110,22 @@ def test_leave_last_out_hides_the_last_item_and_keeps_short_lines_for_training()
     assert training == [["a"], ["c"], ["b"], ["a"], ["a"]]
     assert cases == [(["a"], "b"), (["c"], "d"), (["b"], "a"), (["a"], "zzz")]
     assert popularity_ranks(training, cases).tolist() == [2, 0, 1, 0]
+
+
+def test_hide_last_hides_one_item_per_ten_up_to_most():
+    """Lines under 20 items hide their last only (leave_last_out's split); longer ones one
+    item per 10, at most ``most``; each hidden item is ranked from every item before it."""
+    lines = HAND_LINES + [["x%d" % i for i in range(25)], ["y%d" % i for i in range(80)], []]
+    assert hide_last(HAND_LINES, 5) == leave_last_out(HAND_LINES)
+    assert hide_last(lines, 1) == leave_last_out(lines)
+    training, cases = hide_last(lines, 5)
+    assert training[-2:] == [["x%d" % i for i in range(23)], ["y%d" % i for i in range(75)]]
+    assert cases[-7:] == [(["x%d" % i for i in range(p)], "x%d" % p) for p in (23, 24)] + [
+        (["y%d" % i for i in range(p)], "y%d" % p) for p in range(75, 80)]
+    assert len(cases) == 4 + 2 + 5
+    assert len(hide_last(lines, 3)[1]) == 4 + 2 + 3
+    with pytest.raises(ValueError):
+        hide_last(lines, 0)
 
 
 def test_hand_made_leave_last_out_figures():
@@ -293,7 +309,8 @@ def test_auto_scoring_follows_the_order_of_the_sessions(stay):
     lines = generate_sessions(600, 40, seed=0, n_items=600, n_clusters=10, stay=stay)
     result = evaluate_leave_last_out(lines, scoring="auto", **SESSION_TRAINING)
     table = {(c["scoring"], c["recency"]): c["hit_rate"] for c in result["selection"]["candidates"]}
-    assert result["selection"]["cases"] == 600 and len(table) == 6
+    held_out = hide_last(leave_last_out(lines)[0], recommend.HIDDEN_PER_LINE)[1]
+    assert result["selection"]["cases"] == len(held_out) > 600 and len(table) == 6
     picked = (result["scoring"], result["recency"])
     assert table[picked] == max(table.values())
     if stay:
@@ -452,10 +469,15 @@ def test_evaluate_rec_cli_reports_the_picked_noise_power(tmp_path):
     text = run("evaluate-rec", sessions, *common)
     out = text.stdout.decode()
     assert text.returncode == 0, text.stderr
-    assert "scoring %s, noise power -0.5 (auto: the best of 18 on 400 held-out cases)" % (
-        "cosine, recency 1") in out.splitlines()[0]
+    # the text names the pick of the JSON run (the same run: one thread, one seed), among
+    # the held-out cases of hide_last (a line of 20 items or more hides its last two)
+    held_out = hide_last(leave_last_out(hub_sessions(400))[0], recommend.HIDDEN_PER_LINE)[1]
+    assert doc["selection"]["cases"] == len(held_out) > 400
+    picked = recommend.describe_scoring(doc["scoring"], doc["recency"], -0.5)
+    assert "scoring %s (auto: the best of 18 on %d held-out cases)" % (
+        picked, len(held_out)) in out.splitlines()[0]
     starred = [line for line in out.splitlines() if line.startswith("* ")]
-    assert len(starred) == 1 and "cosine, recency 1, noise power -0.5" in starred[0]
+    assert len(starred) == 1 and picked in starred[0]
     # --noise-power given: the pick is among the scorings and recencies only, with that power.
     doc = json.loads(run("evaluate-rec", sessions, *common, "--noise-power", "0.75",
                          "--json").stdout)

@@ -28,7 +28,7 @@ from ..training.checkpoint import load
 from ..training.losses import get as get_loss
 from ..vectors.keyed import KeyedVectors
 
-__all__ = ["Recommender", "read_baskets", "leave_last_out", "popularity_ranks",
+__all__ = ["Recommender", "read_baskets", "leave_last_out", "hide_last", "popularity_ranks",
            "evaluate_leave_last_out", "leak_evidence", "choose_settings", "basket_weights",
            "sample_cases", "noise_powers_to_try"]
 
@@ -225,6 +225,29 @@ def leave_last_out(lines):
     return training, cases
 
 
+def hide_last(lines, most=1, per=10):
+    """Split sessions for a held-out pick with several cases a line: ``(training lines,
+    cases)``.
+
+    Each line of two or more items hides its last ``n`` items, ``n`` = one per ``per`` items
+    of the line, at least 1 and at most ``most``; its training line is the items before them,
+    and each hidden item is a case ``(every item before it, the item)`` (so the later cases'
+    baskets hold hidden items too, as a test basket holds all of a user's history).  Shorter
+    lines are training lines as they are.  ``most=1`` is :func:`leave_last_out`.
+    """
+    if most < 1 or per < 1:
+        raise ValueError("need most >= 1 and per >= 1 (got %r, %r)" % (most, per))
+    training, cases = [], []
+    for line in lines:
+        if len(line) >= 2:
+            cut = len(line) - max(1, min(most, len(line) // per))
+            training.append(line[:cut])
+            cases.extend((line[:p], line[p]) for p in range(cut, len(line)))
+        elif line:
+            training.append(line)
+    return training, cases
+
+
 def popularity_ranks(training, cases):
     """The rank (1 = first) of each case's hidden item when items are ordered by how often they
     occur in ``training`` (ties: the first seen first), the case's basket excluded; 0 for an
@@ -364,6 +387,10 @@ SCORINGS = (("output", 0.0), ("output", 1.0), ("output", 4.0),
 NOISE_POWERS = (0.0, 0.75, -0.5)
 #: At most this many held-out cases rank the candidates (a random sample beyond it).
 SELECTION_CASES = 10000
+#: The pick hides up to this many last items of each line, one per 10 items (:func:`hide_last`):
+#: on few long lines one hidden item a line is too few cases to tell the candidates apart
+#: (docs/recommendation.md), and lines of under 20 items still hide only their last.
+HIDDEN_PER_LINE = 5
 
 
 def describe_scoring(scoring, recency, noise_power=None):
@@ -397,24 +424,30 @@ def noise_powers_to_try(noise_powers, train_params):
 
 
 def choose_settings(lines, k=10, candidates=SCORINGS, noise_powers=None,
-                    max_cases=SELECTION_CASES, progress=None, **train_params):
+                    max_cases=SELECTION_CASES, hidden_per_line=HIDDEN_PER_LINE, progress=None,
+                    **train_params):
     """The scoring, recency and noise power that rank best on a held-out split of ``lines``,
-    for lines whose last item is to be predicted: each line's last item is hidden, one model
+    for lines whose last item is to be predicted: the last items of each line are hidden
+    (:func:`hide_last`: one per 10 items, at least 1, at most ``hidden_per_line``), one model
     per noise power (:func:`noise_powers_to_try`: by default each of :data:`NOISE_POWERS`,
     or ``train_params``' ``noise_power`` alone when given) is trained on the rest with
-    ``train_params``, and every ``(scoring, recency)`` candidate ranks the hidden items of up
-    to ``max_cases`` lines (a random sample, seed 0) with each model; the best hit rate@k
+    ``train_params``, and every ``(scoring, recency)`` candidate ranks up to ``max_cases`` of
+    the hidden items (a random sample, seed 0), each from the items before it, with each
+    model; the best hit rate@k
     wins, MRR@k breaks ties, then the order of the powers and of ``candidates``.
 
     Why: which settings predict best depend on the data (measured in docs/recommendation.md):
     output scoring with uniform noise ranks popular items up, which short baskets reward and
     long sessions do not; recent items say more about the next one in some sessions than in
-    others; on long sessions other noise powers than 0 pay.
+    others; on long sessions other noise powers than 0 pay.  Several hidden items a line:
+    on a few hundred long lines, one case a line leaves a hit rate's standard error near the
+    differences between the candidates, and the pick then often falls on a worse one.
     Returns ``{"scoring", "recency", "noise_power", "noise_powers", "candidates":
-    [{"noise_power", "scoring", "recency", "hit_rate", "mrr"}], "cases", "train_seconds"}``
+    [{"noise_power", "scoring", "recency", "hit_rate", "mrr"}], "cases", "hidden_per_line",
+    "train_seconds"}``
     (``train_seconds``: the models' training, all together).
     """
-    training, cases = leave_last_out(lines)
+    training, cases = hide_last(lines, hidden_per_line)
     if not cases:
         raise ValueError("no line has three or more items: nothing to choose a scoring by")
     cases = sample_cases(cases, max_cases)
@@ -434,7 +467,8 @@ def choose_settings(lines, k=10, candidates=SCORINGS, noise_powers=None,
                        key=lambda i: (results[i]["hit_rate"], results[i]["mrr"], -i))]
     return {"scoring": best["scoring"], "recency": best["recency"],
             "noise_power": best["noise_power"], "noise_powers": list(powers),
-            "candidates": results, "cases": len(cases), "train_seconds": seconds}
+            "candidates": results, "cases": len(cases), "hidden_per_line": hidden_per_line,
+            "train_seconds": seconds}
 
 
 def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", recency=0.0,
@@ -449,8 +483,8 @@ def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", recency=0.0,
     "cosine" (to the mean unit vector of the basket), "output" (the trained output vectors,
     see :class:`Recommender`; needs training) or "auto" (needs training): the scoring, recency
     and noise power that :func:`choose_settings` picks from ``candidates`` and
-    ``noise_powers`` on the training lines, whose own last items are then hidden (the test
-    items are never seen); a ``noise_power`` in ``train_params`` fixes the power (then only
+    ``noise_powers`` on the training lines, whose own last items are then hidden (up to
+    ``HIDDEN_PER_LINE`` of them, see :func:`hide_last`; the test items are never seen); a ``noise_power`` in ``train_params`` fixes the power (then only
     the scoring and recency are picked), as ``--noise-power`` does on the command line.
     ``recency``: see :class:`Recommender` (auto picks its own).  ``max_cases``: rank the
     hidden items of a random sample of that many lines only (:func:`sample_cases`; all lines

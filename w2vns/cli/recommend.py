@@ -173,7 +173,8 @@ def evaluate_rec(ctx, sessions, model_path, k, k_old, scoring, recency, preset, 
     lines += ["%-24s %9.4f %9.4f" % (name, result[key]["hit_rate"], result[key]["mrr"])
               for name, key in (("model", "model"), ("popularity", "popularity"))]
     if selection:
-        lines.append("held-out split (each training line's last item hidden), * picked:")
+        lines.append("held-out split (the last items of each training line hidden, one per "
+                     "10 items, 1 to %d), * picked:" % selection["hidden_per_line"])
         picked = (selection["scoring"], selection["recency"], selection["noise_power"])
         width = 38 if picked_power else 22
         lines += ["%s %-*s %9.4f %9.4f" % (

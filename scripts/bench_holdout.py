@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""How well evaluate-rec's held-out pick predicts the test ranking: every candidate's hit
+rate on the test items beside its hit rate on the pick's held-out split, with one hidden item a
+line and with several.
+
+    python scripts/bench_holdout.py [DATA ...] [--hidden 1,5] [--lock /work/bench.lock]
+        [--threads 2] [--dim 100] [--negative 5] [--max-cases 5000] [--json out.json]
+
+DATA as in scripts/bench_items.py (a baskets file, ``sessions:L:N[:STAY[:SEED]]``,
+``text:PATH:N``).  For each data set: the leave-last-out split (every line without its last
+item trains; the last items of up to --max-cases lines, a random sample, are the test cases);
+one model per noise power of w2vns.apps.recommend.NOISE_POWERS trained on the training lines
+and every (scoring, recency) of SCORINGS ranks the test items with each (the "test" column:
+what the pick tries to predict); then w2vns.apps.recommend.choose_settings on the training
+lines with each ``hidden_per_line`` of --hidden (1: each training line's last item hidden, the
+pick before hide_last; 5: today's default).  Printed per data set: every candidate's test and
+held-out hit rate@10, then per column the candidate it ranks first and that candidate's test
+hit rate, against the best test figure (an upper bound picked on the test items themselves).
+
+With --lock, the test models (together) and each pick run holding an exclusive flock on that
+file (the project's benchmark lock), released in between.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench import locked, write_json  # noqa: E402
+from bench_items import load  # noqa: E402
+
+from w2vns.apps.recommend import (NOISE_POWERS, SCORINGS, choose_settings,  # noqa: E402
+                                  describe_scoring, leave_last_out, model_ranks, rank_metrics,
+                                  sample_cases)
+from w2vns.training.api import train  # noqa: E402
+from w2vns.training.presets import apply_preset  # noqa: E402
+
+
+def key(candidate):
+    return candidate["noise_power"], candidate["scoring"], candidate["recency"]
+
+
+def test_table(training, cases, params, k):
+    """Every candidate's figures on the test cases, models trained on ``training``."""
+    table = []
+    for power in NOISE_POWERS:
+        model = train(training, **dict(params, noise_power=power))
+        for scoring, recency in SCORINGS:
+            output = model.syn1neg if scoring == "output" else None
+            table.append({"noise_power": power, "scoring": scoring, "recency": recency,
+                          **rank_metrics(model_ranks(model.wv, cases, output,
+                                                     recency=recency), k)})
+    return table
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("data", nargs="+")
+    parser.add_argument("--hidden", default="1,5")
+    parser.add_argument("--lock", default=None)
+    parser.add_argument("--json", default=None)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--dim", type=int, default=100)
+    parser.add_argument("--negative", type=int, default=5)
+    parser.add_argument("--max-cases", type=int, default=5000)
+    parser.add_argument("-k", type=int, default=10)
+    args = parser.parse_args()
+    params, _ = apply_preset("items", {}, ())
+    params.pop("noise_power")
+    params.update(dim=args.dim, negative=args.negative, threads=args.threads, seed=1)
+    hidden = [int(h) for h in args.hidden.split(",")]
+    print("settings: %s, hidden per line %s" % (json.dumps(params), hidden))
+    results = []
+    for spec in args.data:
+        started = time.perf_counter()
+        lines = load(spec)
+        training, cases = leave_last_out(lines)
+        cases = sample_cases(cases, args.max_cases)
+        with locked(args.lock):
+            test = test_table(training, cases, params, args.k)
+        picks = {}
+        for h in hidden:
+            with locked(args.lock):
+                picks[h] = choose_settings(training, args.k, hidden_per_line=h, **params)
+        columns = [("test", len(cases), {key(c): c for c in test})] + [
+            ("held-out, %d a line" % h, picks[h]["cases"],
+             {key(c): c for c in picks[h]["candidates"]}) for h in hidden]
+        print("\n%s: %d lines; cases: %s\n" % (spec, len(lines), ", ".join(
+            "%s %d" % (name, count) for name, count, _ in columns)))
+        print("| candidate | %s |" % " | ".join(name for name, _, _ in columns))
+        print("| --- |%s" % (" ---: |" * len(columns)))
+        for c in test:
+            print("| %s | %s |" % (describe_scoring(c["scoring"], c["recency"],
+                                                   c["noise_power"]),
+                                   " | ".join("%.4f" % t[key(c)]["hit_rate"]
+                                              for _, _, t in columns)))
+        best = max(c["hit_rate"] for c in test)
+        tests = columns[0][2]
+        for name, _, table in columns:
+            first = max(table.values(), key=lambda c: (c["hit_rate"], c["mrr"]))
+            print("ranked first by %s: %s, test hit@%d %.4f (best on test %.4f)" % (
+                name, describe_scoring(first["scoring"], first["recency"],
+                                       first["noise_power"]),
+                args.k, tests[key(first)]["hit_rate"], best), flush=True)
+        results.append({"data": spec, "test": test, "picks": picks,
+                        "seconds": time.perf_counter() - started})
+        if args.json:
+            write_json(args.json, {"params": params, "results": results})
+
+
+if __name__ == "__main__":
+    main()
