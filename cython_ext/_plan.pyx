@@ -8,8 +8,8 @@ size per kept centre), so a plan lists the (centre, context) pairs that ``Kernel
 lists. Each window is cut into groups, one per input block holding some of its contexts:
 ``[centre, m, noise_block, x_1 .. x_m]``, the centre a global id, the contexts local rows of the
 block (see the boustrophedon dealing in cython_ext/_kernel.pyx), and the one block that all
-the group's k noise words come from (drawn by ``deal_noise``): ``[centre, m, noise_block,
-x_1 .. x_m]``. The cell of the group's input block and of that output block trains them.
+the group's k noise words come from (drawn by ``deal_noise``): the cell of the group's input
+block and of that output block trains them.
 Every ``piece_groups`` groups of a block start a new piece: the unit that one thread of a cell
 trains.
 """
