@@ -29,13 +29,12 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench import locked, write_json  # noqa: E402
-from bench_items import load  # noqa: E402
+from bench_items import add_common_arguments, items_params, load  # noqa: E402
 
 from w2vns.apps.recommend import (NOISE_POWERS, SCORINGS, choose_settings,  # noqa: E402
                                   describe_scoring, leave_last_out, model_ranks, rank_metrics,
                                   sample_cases)
 from w2vns.training.api import train  # noqa: E402
-from w2vns.training.presets import apply_preset  # noqa: E402
 
 
 def key(candidate):
@@ -59,17 +58,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("data", nargs="+")
     parser.add_argument("--hidden", default="1,5")
-    parser.add_argument("--lock", default=None)
-    parser.add_argument("--json", default=None)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--dim", type=int, default=100)
-    parser.add_argument("--negative", type=int, default=5)
+    add_common_arguments(parser)
     parser.add_argument("--max-cases", type=int, default=5000)
-    parser.add_argument("-k", type=int, default=10)
     args = parser.parse_args()
-    params, _ = apply_preset("items", {}, ())
-    params.pop("noise_power")
-    params.update(dim=args.dim, negative=args.negative, threads=args.threads, seed=1)
+    params = items_params(args)
     hidden = [int(h) for h in args.hidden.split(",")]
     print("settings: %s, hidden per line %s" % (json.dumps(params), hidden))
     results = []

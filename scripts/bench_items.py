@@ -155,25 +155,36 @@ def print_table(result, k):
                                                    row["mrr"], seconds), flush=True)
 
 
+def add_common_arguments(parser):
+    """The options that bench_items, bench_pick and bench_holdout share."""
+    parser.add_argument("--lock", default=None, help="flock this file around each model")
+    parser.add_argument("--json", default=None)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--dim", type=int, default=100)
+    parser.add_argument("--negative", type=int, default=5)
+    parser.add_argument("-k", type=int, default=10)
+
+
+def items_params(args):
+    """The items preset without its noise power (evaluate-rec picks it when not given), with
+    the common options' dim, negative and threads, and seed 1."""
+    params, _ = apply_preset("items", {}, ())
+    params.pop("noise_power")
+    params.update(dim=args.dim, negative=args.negative, threads=args.threads, seed=1)
+    return params
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("data", nargs="*", default=DEFAULT_DATA)
-    parser.add_argument("--lock", default=None, help="flock this file around each model")
+    add_common_arguments(parser)
     parser.add_argument("--no-reference", dest="reference", action="store_false",
                         help="leave out the reference kernel's row")
-    parser.add_argument("--json", default=None)
-    parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--max-cases", type=int, default=5000)
-    parser.add_argument("--dim", type=int, default=100)
     parser.add_argument("--epochs", type=int, default=None, help="default: the preset's")
-    parser.add_argument("--negative", type=int, default=5)
     parser.add_argument("--alpha", type=float, default=0.025)
-    parser.add_argument("-k", type=int, default=10)
     args = parser.parse_args()
-    params, _ = apply_preset("items", {}, ())
-    params.pop("noise_power")  # evaluate-rec picks it when not given
-    params.update(dim=args.dim, negative=args.negative, alpha=args.alpha, threads=args.threads,
-                  seed=1)
+    params = dict(items_params(args), alpha=args.alpha)
     if args.epochs is not None:
         params["epochs"] = args.epochs
     print("items preset and evaluate-rec defaults: %s" % json.dumps(params))

@@ -27,11 +27,10 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench import locked, write_json  # noqa: E402
-from bench_items import DEFAULT_DATA, load  # noqa: E402
+from bench_items import DEFAULT_DATA, add_common_arguments, items_params, load  # noqa: E402
 
 from w2vns.apps.recommend import (NOISE_POWERS, choose_settings,  # noqa: E402
                                   describe_scoring, leave_last_out)
-from w2vns.training.presets import apply_preset  # noqa: E402
 
 
 def key(candidate):
@@ -42,16 +41,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("data", nargs="*", default=DEFAULT_DATA)
     parser.add_argument("--epochs", default="20,10,5")
-    parser.add_argument("--lock", default=None)
-    parser.add_argument("--json", default=None)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--dim", type=int, default=100)
-    parser.add_argument("--negative", type=int, default=5)
-    parser.add_argument("-k", type=int, default=10)
+    add_common_arguments(parser)
     args = parser.parse_args()
-    params, _ = apply_preset("items", {}, ())
-    params.update(dim=args.dim, negative=args.negative, threads=args.threads, seed=1)
-    params.pop("noise_power")
+    params = items_params(args)
     epochs_list = [int(e) for e in args.epochs.split(",")]
     print("settings: %s, epochs %s, noise powers %s" % (json.dumps(params), epochs_list,
                                                         list(NOISE_POWERS)))
