@@ -69,6 +69,7 @@ def connect(spec, threads_per_worker=None):
         os.cpu_count() or 1)
     n = n or cores
     threads = threads_per_worker or max(1, cores // n)
+    import dask.config  # optional and slow to import: only once a local cluster is asked for
 
     # A task's error comes back to the client as its exception (one line from the CLI): the
     # workers' own log of it would say it a second time, with a traceback. The workers'
@@ -76,7 +77,7 @@ def connect(spec, threads_per_worker=None):
     # for Dask's dashboard, and on a machine whose cores all train it takes their time
     # (docs/distributed.md).
     try:
-        with dask_config().set({"distributed.worker.profile.enabled": False}):
+        with dask.config.set({"distributed.worker.profile.enabled": False}):
             cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=threads,
                                                processes=True, dashboard_address=":0",
                                                silence_logs=logging.CRITICAL)
@@ -85,13 +86,6 @@ def connect(spec, threads_per_worker=None):
             n, reason(err))) from err
     with cluster, distributed.Client(cluster) as client:
         yield client
-
-
-def dask_config():
-    """``dask.config`` (imported here: dask is optional and slow to import)."""
-    import dask.config
-
-    return dask.config
 
 
 @contextlib.contextmanager
