@@ -213,16 +213,10 @@ def leave_last_out(lines):
     """Split sessions for next-item evaluation: ``(training lines, cases)``.
 
     Each line of two or more items gives the training line of all its items but the last, and
-    the case ``(those items, the last item)``; shorter lines are training lines as they are.
+    the case ``(those items, the last item)``; shorter lines are training lines as they are
+    (:func:`hide_last` with one hidden item a line).
     """
-    training, cases = [], []
-    for line in lines:
-        if len(line) >= 2:
-            training.append(line[:-1])
-            cases.append((line[:-1], line[-1]))
-        elif line:
-            training.append(line)
-    return training, cases
+    return hide_last(lines, most=1)
 
 
 def hide_last(lines, most=1, per=10):
@@ -233,7 +227,7 @@ def hide_last(lines, most=1, per=10):
     of the line, at least 1 and at most ``most``; its training line is the items before them,
     and each hidden item is a case ``(every item before it, the item)`` (so the later cases'
     baskets hold hidden items too, as a test basket holds all of a user's history).  Shorter
-    lines are training lines as they are.  ``most=1`` is :func:`leave_last_out`.
+    lines are training lines as they are.
     """
     if most < 1 or per < 1:
         raise ValueError("need most >= 1 and per >= 1 (got %r, %r)" % (most, per))
