@@ -117,6 +117,12 @@ def test_every_command_reads_and_writes_every_compression(kind, plain, tmp_path)
                                        kv=KeyedVectors.load(plain / "v.bin"))
     assert got["cases"] == expected["cases"] == 19
     assert got["model"]["hit_rate"] == pytest.approx(expected["model"]["hit_rate"])
+    # evaluate-rec: compressed sessions on stdin (once refused as "File '-' does not exist").
+    piped = w2vns("evaluate-rec", "-", "-m", plain / "v.bin", "--json", stdin=baskets)
+    assert piped.returncode == 0, piped.stderr
+    piped = json.loads(piped.stdout)
+    assert piped["cases"] == 19
+    assert piped["model"]["hit_rate"] == pytest.approx(expected["model"]["hit_rate"])
 
 
 def test_a_plain_named_bzip2_corpus_trains(plain, tmp_path):

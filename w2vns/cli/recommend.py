@@ -87,7 +87,7 @@ def recommend(items, topn, model_path, exclude, scoring, recency, as_json, as_ts
 Examples:
   w2vns evaluate-rec sessions.txt -n 20
   w2vns evaluate-rec new-sessions.txt -m last-month.bin""")
-@click.argument("sessions", type=click.Path(exists=True, dir_okay=False))
+@click.argument("sessions")  # a path, "-" for stdin or a URL: read_baskets opens it
 @model_option(help="Score these vectors instead of training on the sessions; they must not "
                    "have seen the last item of each line (train them on other sessions).")
 @click.option("-n", "--topn", "k", type=click.IntRange(1), default=None,
