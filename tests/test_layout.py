@@ -9,7 +9,7 @@ PACKAGE = os.path.dirname(os.path.abspath(w2vns.__file__))
 
 #: The subpackages in pipeline order: a module may import from its own subpackage and from the
 #: ones before it, never from one after it.
-LAYERS = ["io", "corpus", "vectors", "training", "distributed", "apps", "cli"]
+LAYERS = ["io", "corpus", "vectors", "training", "gpu", "distributed", "apps", "cli"]
 
 
 def modules():

@@ -10,11 +10,13 @@ from ..corpus.encode import MAX_TOKEN_BYTES, CorpusError
 from ..io.atomic import check_writable
 from ..io.files import open_output
 from ..distributed.api import resume as resume_run
+from ..distributed.api import DEVICES
 from ..distributed.api import train as train_model
 from ..distributed.checkpoint import is_dask_checkpoint
 from ..distributed.checkpoint import read_note as read_dask_note
 from ..distributed.cluster import DaskUnavailable, check_spec, require_dask
 from ..distributed.errors import ClusterError
+from ..gpu.backend import GpuUnavailable, require_gpu
 from ..training.checkpoint import CheckpointError, read_note
 from ..training.presets import describe
 from ..vectors.keyed import FORMATS, format_for_path
@@ -72,14 +74,20 @@ Examples:
                    "per worker].")
 @click.option("--rounds", type=click.IntRange(1, 100000), default=None,
               help="With --dask: slices of each epoch [default: 8].")
+@click.option("--device", type=click.Choice(DEVICES), default="cpu", show_default=True,
+              help="Train on this machine's CPU cores, or on its CUDA GPU (sgns, the fast "
+                   "kernel; no checkpoints). cuda needs pip install 'w2vns[gpu]'.")
 @quiet_option()
 @click.pass_context
 def train(ctx, corpus, output, fmt, vocab_out, report, checkpoint_dir, checkpoint_every,
           resume_dir, init_dir, save_model, cache_dir, progress, quiet, evaluate_after, preset,
-          dask, blocks, rounds, **params):
+          dask, blocks, rounds, device, **params):
     """Train vectors on CORPUS (files, '-' for stdin, URLs; gzip, bzip2, xz, zstd by content)."""
     started = time.perf_counter()
     cluster = _cluster_options(dask, blocks, rounds, init_dir, cache_dir)
+    if device != "cpu":
+        _check_device(device, dask, checkpoint_dir, resume_dir)
+        cluster["device"] = device
     given = {name for name in params
              if ctx.get_parameter_source(name) != click.core.ParameterSource.DEFAULT}
     named = {path for path in (output, vocab_out, report) if path}  # on the command line
@@ -185,7 +193,7 @@ def train(ctx, corpus, output, fmt, vocab_out, report, checkpoint_dir, checkpoin
             fail("%s; no vectors were written; the training state is in %s: continue with "
                  "'w2vns train --resume %s'" % (what, checkpoint, checkpoint), code)
         fail("%s; nothing was written" % what, code)
-    except (CorpusError, CheckpointError, ValueError, ClusterError) as err:
+    except (CorpusError, CheckpointError, ValueError, ClusterError, GpuUnavailable) as err:
         fail(str(err))
     except OSError as err:
         fail(error_text(err, writing))
@@ -224,7 +232,10 @@ def _finished_summary(folder, summary, output, vocab_out, report, save_model, ke
 
 
 def _where(summary):
-    """Where the training ran, for the summary line: threads, or a Dask cluster's workers."""
+    """Where the training ran, for the summary line: threads, a GPU, or a Dask cluster's
+    workers."""
+    if "gpu" in summary:
+        return summary["gpu"]["name"]
     if "distributed" in summary:
         return "%s, %s" % (plural(summary["distributed"]["workers"], "worker"),
                            plural(summary["distributed"]["blocks"], "block"))
@@ -249,6 +260,18 @@ def _cluster_options(dask, blocks, rounds, init_dir, cache_dir):
     except (DaskUnavailable, ValueError) as err:
         fail(str(err))
     return {"dask": dask, "blocks": blocks, "rounds": rounds}
+
+
+def _check_device(device, dask, checkpoint_dir, resume_dir):
+    """One clear line for a device that cannot train this run, or that is not here."""
+    for option, value in (("dask", dask), ("checkpoint", checkpoint_dir),
+                          ("resume", resume_dir)):
+        if value:
+            fail("--device %s cannot be used with --%s" % (device, option))
+    try:
+        require_gpu()
+    except GpuUnavailable as err:
+        fail(str(err))
 
 
 def _checkpoint_note(folder, dask=None):

@@ -8,6 +8,7 @@ import dataclasses
 import os
 import time
 
+from ..gpu.backend import CudaBackend, check_supported as check_gpu_supported, require_gpu
 from ..training.api import resume as resume_here
 from ..training.api import train as train_here
 from ..training.checkpoint import CheckpointError
@@ -33,8 +34,12 @@ def _params(params):
     return dataclasses.replace(p.resolved(), threads=threads, hot_rows=0)
 
 
+#: Where one machine trains: its CPU cores (threads), or one CUDA GPU.
+DEVICES = ("cpu", "cuda")
+
+
 def train(corpus, dask=None, blocks=None, rounds=None, progress=None, checkpoint=None,
-          checkpoint_every="1epoch", note=None, **params):
+          checkpoint_every="1epoch", note=None, device="cpu", **params):
     """Train on a Dask cluster; return a ``Word2VecModel``, as one machine's ``train`` does
     (which this is, with ``dask=None``: then the other arguments go to
     ``w2vns.training.api.train``).
@@ -48,12 +53,21 @@ def train(corpus, dask=None, blocks=None, rounds=None, progress=None, checkpoint
     ``backend.ROUNDS_PER_EPOCH``). ``checkpoint``: a folder or URL that the client and every
     worker reach. Other ``params``: ``TrainParams`` fields (the SGNS loss and the fast kernel
     only; ``threads`` is per worker).
+
+    ``device="cuda"`` (one machine only): train on its CUDA GPU (``w2vns.gpu``; needs CuPy),
+    without checkpoints.
     """
+    if device not in DEVICES:
+        raise ValueError("device must be one of %s (got %r)" % (", ".join(DEVICES), device))
     if dask is None:
         if blocks is not None or rounds is not None:
             raise ValueError("blocks and rounds are for a distributed run (dask=...)")
+        backend = _gpu_backend(checkpoint, params) if device == "cuda" else None
         return train_here(corpus, progress=progress, checkpoint=checkpoint,
-                          checkpoint_every=checkpoint_every, note=note, **params)
+                          checkpoint_every=checkpoint_every, note=note, backend=backend,
+                          **params)
+    if device != "cpu":
+        raise ValueError("a distributed run trains on the workers' CPUs (device='cpu')")
     for name in ("init", "cache_dir"):
         if params.pop(name, None) is not None:
             raise ValueError("a distributed run does not take %s" % name)
@@ -89,6 +103,18 @@ def train(corpus, dask=None, blocks=None, rounds=None, progress=None, checkpoint
         full0, full1 = backend.gather(syn0, syn1)
     return _model(vocab, full0, full1, p, backend, state, lengths, truncated, count_seconds,
                   (before, after))
+
+
+def _gpu_backend(checkpoint, params):
+    """The CUDA backend for a run with these ``params``: what it cannot train and a missing
+    GPU are errors before the corpus is read."""
+    if checkpoint is not None:
+        raise ValueError("--device cuda does not save checkpoints (--checkpoint)")
+    fields = {f.name for f in dataclasses.fields(TrainParams)}
+    if set(params) <= fields:  # else train() names the unknown ones
+        check_gpu_supported(TrainParams(**params).validate())
+    require_gpu()
+    return CudaBackend()
 
 
 def resume(folder, dask=None, corpus=None, progress=None, checkpoint_every=None, blocks=None,

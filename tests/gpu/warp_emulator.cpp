@@ -1,0 +1,81 @@
+// Runs sgns.cu's kernel on the CPU as one warp: 32 std::threads, one per lane, that meet at a
+// barrier before and after each exchange of a warp intrinsic (ballot, shuffles, syncwarp).
+// The kernel's intrinsics are all in warp-uniform control flow, so the lanes reach them
+// together, as on the GPU. test_emulated_kernel.py compiles this with g++ (SOURCE: the path
+// of sgns.cu, and its -D settings) and checks the result against the numpy reference, so the
+// kernel's logic is tested on machines without a GPU.
+#include <barrier>
+#include <cmath>
+#include <cstdint>
+#include <thread>
+#include <vector>
+#include <algorithm>
+
+#define __device__
+#define __global__
+#define __forceinline__ inline
+#define __restrict__
+#define __launch_bounds__(x)
+
+struct Dim3 { unsigned x; };
+static thread_local Dim3 threadIdx;
+static const Dim3 blockIdx = {0};
+static const Dim3 blockDim = {32};
+
+static std::barrier<> *warp_barrier;
+static uint64_t exchange[32];
+
+static inline void __syncwarp() { warp_barrier->arrive_and_wait(); }
+static inline unsigned __ballot_sync(unsigned, int pred) {
+    exchange[threadIdx.x] = pred != 0;
+    warp_barrier->arrive_and_wait();
+    unsigned r = 0;
+    for (int i = 0; i < 32; i++) r |= (unsigned)(exchange[i] != 0) << i;
+    warp_barrier->arrive_and_wait();
+    return r;
+}
+template <typename T> static inline T shfl(T v, int src) {
+    uint64_t bits = 0;
+    static_assert(sizeof(T) <= 8, "");
+    __builtin_memcpy(&bits, &v, sizeof(T));
+    exchange[threadIdx.x] = bits;
+    warp_barrier->arrive_and_wait();
+    uint64_t got = exchange[src & 31];
+    warp_barrier->arrive_and_wait();
+    T out;
+    __builtin_memcpy(&out, &got, sizeof(T));
+    return out;
+}
+template <typename T> static inline T __shfl_sync(unsigned, T v, int src) { return shfl(v, src); }
+template <typename T> static inline T __shfl_xor_sync(unsigned, T v, int m) {
+    return shfl(v, (int)threadIdx.x ^ m);
+}
+static inline int __popc(unsigned x) { return __builtin_popcount(x); }
+static inline int __ffs(unsigned x) { return __builtin_ffs(x); }
+#define __expf expf
+// One warp: lanes never add to the same element at once (a row's elements are split over
+// lanes; counters are lane 0's), so plain adds are exact here.
+template <typename T> static inline T atomicAdd(T *p, T v) { T old = *p; *p = old + v; return old; }
+static inline long long min(long long a, long long b) { return a < b ? a : b; }
+static inline int min(int a, int b) { return a < b ? a : b; }
+static inline int max(int a, int b) { return a > b ? a : b; }
+
+#include SOURCE
+
+extern "C" void run_one_warp(
+        const u32 *stream, const i64 *bounds, u32 n_tasks, u32 *task_counter, const u32 *keep,
+        const u32 *prob, const u32 *alias_, u32 vocab, float *syn0, float *syn1, i64 stride,
+        int window, u64 key, float alpha0, float min_alpha, double total_words,
+        u64 *words_done, u32 *scratch, double *totals) {
+    std::barrier<> bar(32);
+    warp_barrier = &bar;
+    std::vector<std::thread> lanes;
+    for (unsigned lane = 0; lane < 32; lane++)
+        lanes.emplace_back([=] {
+            threadIdx.x = lane;
+            sgns_train(stream, bounds, n_tasks, task_counter, keep, prob, alias_, vocab, syn0,
+                       syn1, stride, window, key, alpha0, min_alpha, total_words, words_done,
+                       scratch, totals);
+        });
+    for (auto &t : lanes) t.join();
+}

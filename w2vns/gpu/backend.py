@@ -1,0 +1,230 @@
+"""The CUDA backend: ``train(..., device="cuda")`` trains on one NVIDIA GPU.
+
+The encoded corpus goes to the GPU once (uint32 ids), with the samplers' tables and the
+weights; subsampling, reduced windows and noise draws happen there (w2vns/gpu/sgns.cu, with
+counter-based random numbers: w2vns/gpu/draws.py). The kernel is compiled at run time by NVRTC
+through CuPy, for the run's dimension and number of noise words, and CuPy caches what it
+compiles. Each launch trains a slice of an epoch's tasks (sentence-aligned ranges of about
+``TASK_ENTRIES`` ids, one warp each at a time); between launches the host reports progress.
+
+CuPy is imported only here, and only when a run asks for the GPU.
+"""
+import os
+import time
+
+import numpy as np
+
+from ..corpus.encode import MAX_SENTENCE_LENGTH
+from ..training.backend import Backend
+from ..training.blocks import block_bounds
+from ..training.kernel import kernel_tables
+from .draws import epoch_key
+
+#: The kernel's CUDA C source, shipped with the package.
+KERNEL_SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sgns.cu")
+#: Stream entries per task (rounded up to a sentence end): one warp trains one task at a time.
+#: Small enough that the warps of a launch end close together, large enough that taking a
+#: task (one atomic) is rare.
+TASK_ENTRIES = 4096
+#: Warps per thread block, and blocks per multiprocessor (the kernel's registers allow two).
+WARPS_PER_BLOCK = 8
+BLOCKS_PER_SM = 2
+#: Launches per epoch: progress is reported between them.
+SLICES_PER_EPOCH = 8
+#: Limits of the kernel: a lane holds dim/32 elements of k + 1 output rows in registers.
+MAX_DIM = 1024
+MAX_NEGATIVE = 31
+
+
+class GpuUnavailable(RuntimeError):
+    """No GPU training here: CuPy is not installed, or it finds no CUDA GPU."""
+
+
+def require_gpu():
+    """Import CuPy and check that it sees a CUDA GPU; return the module, or raise
+    ``GpuUnavailable`` saying what is missing."""
+    try:
+        import cupy  # only for --device cuda: large, and it needs a CUDA driver
+    except ImportError:
+        raise GpuUnavailable("--device cuda needs CuPy: pip install 'w2vns[gpu]' (CuPy for "
+                             "CUDA 12; for another CUDA, the matching cupy-cudaXXx)") from None
+    try:
+        count = cupy.cuda.runtime.getDeviceCount()
+    except Exception as err:  # CUDARuntimeError: no driver, no device
+        raise GpuUnavailable("--device cuda: no CUDA GPU is usable here (%s)"
+                             % str(err).strip().splitlines()[0]) from None
+    if count < 1:
+        raise GpuUnavailable("--device cuda: no CUDA GPU found")
+    return cupy
+
+
+def check_supported(params):
+    """ValueError for training parameters the GPU kernel does not train (it trains skip-gram
+    with negative sampling and the fast kernel's shared noise words per window)."""
+    unsupported = [
+        (params.loss != "sgns", "--loss %s" % params.loss),
+        (params.kernel != "fast", "--kernel %s" % params.kernel),
+        (params.hard_negatives, "--hard-negatives"),
+        (params.adversarial_temperature, "--adversarial-temperature"),
+        (params.window == 0, "--window 0"),
+    ]
+    for bad, what in unsupported:
+        if bad:
+            raise ValueError("%s is not available with --device cuda (it trains sgns with the "
+                             "fast kernel and windows of 1 or more)" % what)
+    if params.dim > MAX_DIM:
+        raise ValueError("--device cuda trains dim up to %d (got %d)" % (MAX_DIM, params.dim))
+    if params.negative > MAX_NEGATIVE:
+        raise ValueError("--device cuda trains up to %d noise words (got %d)"
+                         % (MAX_NEGATIVE, params.negative))
+
+
+def compile_options(dim, negative, group, atomic=True):
+    """The NVRTC options that specialise sgns.cu for a run."""
+    return ("-DW2V_ROW_REGS=%d" % row_regs(dim), "-DW2V_NEGATIVE=%d" % negative,
+            "-DW2V_GROUP=%d" % group, "-DW2V_MAX_SENTENCE=%d" % MAX_SENTENCE_LENGTH,
+            "-DW2V_ATOMIC=%d" % int(bool(atomic)))
+
+
+def row_regs(dim):
+    """Row elements per lane: a warp's 32 lanes hold a row of ``dim`` floats."""
+    return -(-dim // 32)
+
+
+def task_bounds(stream):
+    """The tasks' boundaries over the encoded stream (int64; each after a sentence end)."""
+    return np.asarray(block_bounds(stream, 0, len(stream), step=TASK_ENTRIES), dtype=np.int64)
+
+
+def launch_slices(ntasks, slices=SLICES_PER_EPOCH):
+    """(first, last) task of each launch of an epoch: ``slices`` about equal runs."""
+    cuts = np.unique(np.linspace(0, ntasks, slices + 1).astype(np.int64))
+    return list(zip(cuts[:-1].tolist(), cuts[1:].tolist()))
+
+
+class CudaBackend(Backend):
+    """Trains a job on one CUDA GPU (see the module docstring).
+
+    ``atomic``: steps are added to the weights with atomic adds (default), so that concurrent
+    steps to a frequent word's row add up; False: plain read-add-write, as CPU threads do.
+    ``blocks`` / ``warps_per_block``: the launch's grid (default: ``BLOCKS_PER_SM`` per
+    multiprocessor, ``WARPS_PER_BLOCK``); one block of one warp trains the tasks in order,
+    which the tests compare with a numpy reference. ``device``: the CUDA device number.
+
+    Checkpoints and resuming are not supported: a run goes from start to end.
+    """
+
+    def __init__(self, atomic=True, blocks=None, warps_per_block=WARPS_PER_BLOCK, device=0):
+        self.atomic = atomic
+        self.blocks = blocks
+        self.warps_per_block = warps_per_block
+        self.device = device
+
+    def run(self, job, state=None, checkpointer=None):
+        """Train ``job.weights`` in place on the GPU; return the run's figures: those of every
+        backend, and ``gpu``: the device's name, the bytes the run took on it, and the
+        seconds of the transfers and of compiling before the first update."""
+        if state is not None or checkpointer is not None:
+            raise ValueError("--device cuda does not save or resume checkpoints")
+        cp = require_gpu()
+        p, encoded, weights, progress = job.params, job.encoded, job.weights, job.progress
+        check_supported(p)
+        began = time.perf_counter()
+        with cp.cuda.Device(self.device) as device:
+            pool = cp.get_default_memory_pool()
+            stream = np.asarray(encoded.stream)
+            bounds = task_bounds(stream)
+            ntasks = len(bounds) - 1
+            counts = encoded.vocab.counts
+            tables = kernel_tables(counts, p)
+            vocab_size, dim = len(counts), p.dim
+            stride = row_regs(dim) * 32
+            on_gpu = {
+                "stream": cp.asarray(stream),
+                "bounds": cp.asarray(bounds),
+                "keep": cp.asarray(tables["keep"]),
+                "prob": cp.asarray(tables["noise_prob"]),
+                "alias": cp.asarray(tables["noise_alias"]),
+                "syn0": _padded_on_gpu(cp, weights.syn0, stride),
+                "syn1": _padded_on_gpu(cp, weights.syn1neg, stride),
+            }
+            transfer_seconds = time.perf_counter() - began
+            compiled = time.perf_counter()
+            kernel = self._kernel(cp, dim, p.negative, p.context_group)
+            blocks = self.blocks or BLOCKS_PER_SM * device.attributes["MultiProcessorCount"]
+            threads = 32 * self.warps_per_block
+            scratch = cp.empty(blocks * self.warps_per_block * MAX_SENTENCE_LENGTH, np.uint32)
+            counter = cp.zeros(1, np.uint32)
+            words_done = cp.zeros(1, np.uint64)
+            totals = cp.zeros(2, np.float64)
+            device.synchronize()
+            compile_seconds = time.perf_counter() - compiled
+            first_update_seconds = time.perf_counter() - began
+
+            total_words = float(encoded.tokens) * p.epochs
+            progress.training_start(total_words, epochs=p.epochs,
+                                    corpus_words=float(encoded.vocab.total_tokens) * p.epochs)
+            start_time = time.perf_counter()
+            try:
+                for epoch in range(p.epochs):
+                    key = np.uint64(epoch_key(p.seed, epoch))
+                    for first, last in launch_slices(ntasks):
+                        counter.fill(0)
+                        kernel((blocks,), (threads,), (
+                            on_gpu["stream"], on_gpu["bounds"][first:], np.uint32(last - first),
+                            counter, on_gpu["keep"], on_gpu["prob"], on_gpu["alias"],
+                            np.uint32(vocab_size), on_gpu["syn0"], on_gpu["syn1"],
+                            np.int64(stride), np.int32(p.window), key, np.float32(p.alpha),
+                            np.float32(p.min_alpha), np.float64(total_words), words_done,
+                            scratch, totals))
+                        done = int(words_done.get()[0])  # waits for the launch
+                        loss, pairs = totals.get()
+                        progress.training(done, _alpha(p, done, total_words),
+                                          loss / pairs if pairs else None)
+            finally:
+                progress.close()
+            seconds = time.perf_counter() - start_time
+            weights.syn0[:] = cp.asnumpy(on_gpu["syn0"][:, :dim])
+            weights.syn1neg[:] = cp.asnumpy(on_gpu["syn1"][:, :dim])
+            memory = pool.total_bytes()
+            name = cp.cuda.runtime.getDeviceProperties(self.device)["name"]
+        loss, pairs = totals.get()
+        return {
+            "train_seconds": seconds,
+            "threads": 1,
+            "words_done": int(words_done.get()[0]),
+            "pairs": int(pairs),
+            "mean_loss": loss / pairs if pairs else None,
+            "gpu": {
+                "name": name.decode() if isinstance(name, bytes) else str(name),
+                "memory_bytes": int(memory),
+                "transfer_seconds": transfer_seconds,
+                "compile_seconds": compile_seconds,
+                "first_update_seconds": first_update_seconds,
+                "blocks": blocks,
+                "warps": blocks * self.warps_per_block,
+                "atomic": self.atomic,
+            },
+        }
+
+    def _kernel(self, cp, dim, negative, group):
+        """The compiled ``sgns_train`` for these settings (CuPy caches the binary on disk)."""
+        with open(KERNEL_SOURCE, encoding="utf-8") as f:
+            source = f.read()
+        module = cp.RawModule(code=source, options=compile_options(dim, negative, group,
+                                                                   self.atomic))
+        return module.get_function("sgns_train")
+
+
+def _padded_on_gpu(cp, matrix, stride):
+    """A (rows, stride) float32 copy of ``matrix`` on the GPU, zero beyond its columns: a row
+    is whole 128-byte lines, and the padding takes zero steps (it is zero in every row)."""
+    rows, dim = matrix.shape
+    padded = np.zeros((rows, stride), dtype=np.float32)
+    padded[:, :dim] = matrix
+    return cp.asarray(padded)
+
+
+def _alpha(params, done, total_words):
+    """The learning rate at ``done`` words, as the kernel computes it."""
+    return max(params.alpha * (1.0 - done / total_words), params.min_alpha)

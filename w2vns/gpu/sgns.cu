@@ -1,0 +1,282 @@
+// Skip-gram with negative sampling on one CUDA GPU.
+//
+// One warp trains one task at a time: a sentence-aligned range of the encoded stream (uint32
+// word ids, sentences ended by W2V_SENTENCE_END), taken from a launch-wide counter, so a warp
+// that finishes early takes the next task. Warps update the weights concurrently, as CPU
+// threads do (Hogwild), with atomic adds by default, so that concurrent steps to a frequent
+// word's row add up instead of overwriting each other.
+//
+// Per sentence the warp reads 32 ids at a time, subsamples them (word2vec's keep thresholds)
+// and packs the kept ids into its scratch row. Per kept centre word: a reduced window (a
+// shrink b uniform in [0, window)), k noise words from the alias table (a draw equal to the
+// centre is dropped, as the CPU kernels do), and the fast CPU kernel's update: the centre's
+// and the noise words' output rows are read once into registers and serve every context of
+// the window; each context's input row is scored against them, takes its step at once, and
+// the output rows take the sum of their steps once, at the end of the window. A lane holds
+// elements lane, lane + 32, ... of each row (W2V_ROW_REGS of them): loads are coalesced and
+// a dot product is a register FMA chain plus a 5-step butterfly.
+//
+// Random numbers are counter-based: a draw is a hash of (epoch key, stream position, what it
+// is for), so it does not depend on which warp trains which task, and the host (numpy,
+// w2vns/gpu/draws.py) can reproduce every draw. Compiled by NVRTC through CuPy with
+// -D W2V_ROW_REGS=ceil(dim/32) -D W2V_NEGATIVE=k -D W2V_MAX_SENTENCE=... (and W2V_ATOMIC).
+
+typedef unsigned int u32;
+typedef unsigned long long u64;
+typedef long long i64;
+
+#ifndef W2V_ROW_REGS
+#error "W2V_ROW_REGS (row elements per lane) must be defined"
+#endif
+#ifndef W2V_NEGATIVE
+#error "W2V_NEGATIVE (noise words per window) must be defined"
+#endif
+#ifndef W2V_MAX_SENTENCE
+#define W2V_MAX_SENTENCE 10000
+#endif
+#ifndef W2V_GROUP
+#define W2V_GROUP 10
+#endif
+#ifndef W2V_ATOMIC
+#define W2V_ATOMIC 1
+#endif
+
+#define W2V_SENTENCE_END 0xFFFFFFFFu
+#define W2V_ALWAYS 0xFFFFFFFFu
+#define FULL_MASK 0xFFFFFFFFu
+#define TARGETS (W2V_NEGATIVE + 1)
+#define MAX_EXP 6.0f
+
+// What a draw is for: its salt. Noise word d of a window uses SALT_NOISE + d.
+#define SALT_KEEP 0u
+#define SALT_WINDOW 1u
+#define SALT_NOISE 2u
+
+// splitmix64's finaliser (Steele, Lea & Flood 2014), the mixer of the CPU kernels' RNG.
+__device__ __forceinline__ u64 mix64(u64 z) {
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+// 64 random bits for (epoch key, stream position, salt).
+__device__ __forceinline__ u64 draw(u64 key, u64 pos, u32 salt) {
+    return mix64(key ^ mix64(pos * 0x9E3779B97F4A7C15ULL + (u64)salt));
+}
+
+// (label - sigmoid(f)) * alpha, saturated beyond +-MAX_EXP as word2vec does; adds the pair's
+// -log(sigmoid(+-f)) to *loss.
+__device__ __forceinline__ float gradient(float f, float label, float alpha, float *loss) {
+    float z = label > 0.f ? f : -f;
+    z = fminf(fmaxf(z, -MAX_EXP), MAX_EXP);
+    *loss += log1pf(__expf(-z));
+    if (f > MAX_EXP) return (label - 1.f) * alpha;
+    if (f < -MAX_EXP) return label * alpha;
+    return (label - 1.f / (1.f + __expf(-f))) * alpha;
+}
+
+__device__ __forceinline__ void add_row(float *row, const float *step) {
+#pragma unroll
+    for (int r = 0; r < W2V_ROW_REGS; r++) {
+#if W2V_ATOMIC
+        atomicAdd(row + 32 * r, step[r]);
+#else
+        row[32 * r] += step[r];
+#endif
+    }
+}
+
+__device__ __forceinline__ void load_row(float *dst, const float *row) {
+#pragma unroll
+    for (int r = 0; r < W2V_ROW_REGS; r++) dst[r] = row[32 * r];
+}
+
+// The sentence position of context c (0 <= c < hi - lo) of the window [lo, hi] around i.
+__device__ __forceinline__ int context_at(int c, int lo, int i) {
+    return lo + c + (lo + c >= i ? 1 : 0);
+}
+
+// Contexts [c0, c1) of centre word `centre`'s window, against the centre's output row and the
+// noise words of this group (drawn with salts SALT_NOISE + first_salt + d): each context's
+// input row takes its step at once; the output rows, read at the start, take the sum of their
+// steps at the end.
+__device__ __forceinline__ void train_group(
+        const u32 *sentence, u32 centre, int c0, int c1, int lo, int i, u64 ckey, u32 first_salt,
+        int lane, const u32 *__restrict__ prob, const u32 *__restrict__ alias_, u32 vocab,
+        float *syn0, float *syn1, i64 stride, u64 key, float alpha, double *loss) {
+    u32 noise = centre;
+    if (lane < W2V_NEGATIVE) {
+        const u64 r = draw(key, ckey, SALT_NOISE + first_salt + lane);
+        const u32 column = (u32)(((r >> 32) * (u64)vocab) >> 32);
+        noise = (u32)r < prob[column] ? column : alias_[column];
+    }
+    const u32 drawn = __ballot_sync(FULL_MASK, lane < W2V_NEGATIVE && noise != centre);
+
+    u32 target[TARGETS];
+    bool used[TARGETS];
+    float out[TARGETS][W2V_ROW_REGS], step[TARGETS][W2V_ROW_REGS];
+#pragma unroll
+    for (int t = 0; t < TARGETS; t++) {
+        target[t] = t == 0 ? centre : __shfl_sync(FULL_MASK, noise, t - 1);
+        used[t] = t == 0 || ((drawn >> (t - 1)) & 1u);
+#pragma unroll
+        for (int r = 0; r < W2V_ROW_REGS; r++) {
+            out[t][r] = 0.f;
+            step[t][r] = 0.f;
+        }
+        if (used[t]) load_row(out[t], syn1 + (i64)target[t] * stride + lane);
+    }
+
+    int c = c0;
+    u32 context = sentence[context_at(c, lo, i)];
+    float in[W2V_ROW_REGS], next_in[W2V_ROW_REGS], err[W2V_ROW_REGS];
+    load_row(in, syn0 + (i64)context * stride + lane);
+    while (true) {
+        // The next context's row is fetched now, so that its load overlaps this one's work.
+        const bool more = c + 1 < c1;
+        const u32 next_context = more ? sentence[context_at(c + 1, lo, i)] : 0u;
+        if (more) load_row(next_in, syn0 + (i64)next_context * stride + lane);
+
+        float g[TARGETS];
+#pragma unroll
+        for (int t = 0; t < TARGETS; t++) {
+            float s = 0.f;
+#pragma unroll
+            for (int r = 0; r < W2V_ROW_REGS; r++) s = fmaf(in[r], out[t][r], s);
+            g[t] = s;
+        }
+#pragma unroll
+        for (int offset = 16; offset > 0; offset >>= 1) {
+#pragma unroll
+            for (int t = 0; t < TARGETS; t++) g[t] += __shfl_xor_sync(FULL_MASK, g[t], offset);
+        }
+        float pair_loss = 0.f;
+#pragma unroll
+        for (int t = 0; t < TARGETS; t++)
+            g[t] = used[t] ? gradient(g[t], t == 0 ? 1.f : 0.f, alpha, &pair_loss) : 0.f;
+        *loss += pair_loss;
+#pragma unroll
+        for (int r = 0; r < W2V_ROW_REGS; r++) {
+            float e = 0.f;
+#pragma unroll
+            for (int t = 0; t < TARGETS; t++) {
+                e = fmaf(g[t], out[t][r], e);
+                step[t][r] = fmaf(g[t], in[r], step[t][r]);
+            }
+            err[r] = e;
+        }
+        add_row(syn0 + (i64)context * stride + lane, err);
+        if (!more) break;
+        if (next_context == context) {  // fetched before this step landed: add it
+#pragma unroll
+            for (int r = 0; r < W2V_ROW_REGS; r++) next_in[r] = in[r] + err[r];
+        }
+#pragma unroll
+        for (int r = 0; r < W2V_ROW_REGS; r++) in[r] = next_in[r];
+        context = next_context;
+        c++;
+    }
+#pragma unroll
+    for (int t = 0; t < TARGETS; t++)
+        if (used[t]) add_row(syn1 + (i64)target[t] * stride + lane, step[t]);
+}
+
+// Centre word sentence[i] (keyed by its stream position `ckey`) and its window; returns the
+// number of (centre, context) pairs trained. A window of more than W2V_GROUP contexts goes in
+// groups of sizes that differ by one at most, each with noise words of its own and the output
+// rows as the groups before it left them (as the CPU fast kernel cuts a wide window).
+__device__ __forceinline__ int train_window(
+        const u32 *sentence, int i, int slen, u64 ckey, int lane,
+        const u32 *__restrict__ prob, const u32 *__restrict__ alias_, u32 vocab,
+        float *syn0, float *syn1, i64 stride, int window, u64 key, float alpha, double *loss) {
+    const u32 centre = sentence[i];
+    const int b = (int)(((draw(key, ckey, SALT_WINDOW) >> 32) * (u64)window) >> 32);
+    const int lo = max(0, i - window + b), hi = min(slen - 1, i + window - b);
+    const int m = hi - lo;  // contexts: the window without its centre
+    const int groups = (m + W2V_GROUP - 1) / W2V_GROUP;
+    int c0 = 0;
+    for (int g = 0; g < groups; g++) {
+        const int c1 = (int)(((i64)(g + 1) * m) / groups);
+        train_group(sentence, centre, c0, c1, lo, i, ckey, (u32)(g * W2V_NEGATIVE), lane, prob,
+                    alias_, vocab, syn0, syn1, stride, key, alpha, loss);
+        c0 = c1;
+    }
+    return m;
+}
+
+// Train tasks [0, n_tasks) of `bounds` (n_tasks + 1 stream offsets, each just after a
+// sentence end) for one epoch, whose draws use `key`. `task_counter` starts at 0. The learning
+// rate decays linearly with `words_done` (ids read, over all epochs) from alpha0 to min_alpha
+// at total_words. `scratch`: W2V_MAX_SENTENCE ids per warp of the grid. `totals`: loss, pairs.
+extern "C" __global__ void sgns_train(
+        const u32 *__restrict__ stream, const i64 *__restrict__ bounds, u32 n_tasks,
+        u32 *task_counter, const u32 *__restrict__ keep, const u32 *__restrict__ prob,
+        const u32 *__restrict__ alias_, u32 vocab, float *syn0, float *syn1, i64 stride,
+        int window, u64 key, float alpha0, float min_alpha, double total_words,
+        u64 *words_done, u32 *scratch, double *totals) {
+    const int lane = threadIdx.x & 31;
+    const i64 warp = ((i64)blockIdx.x * blockDim.x + threadIdx.x) >> 5;
+    u32 *sentence = scratch + warp * W2V_MAX_SENTENCE;
+    double loss = 0.0, pairs = 0.0;
+    while (true) {
+        u32 task = 0;
+        if (lane == 0) task = atomicAdd(task_counter, 1u);
+        task = __shfl_sync(FULL_MASK, task, 0);
+        if (task >= n_tasks) break;
+        i64 pos = bounds[task];
+        const i64 end = bounds[task + 1];
+        while (pos < end) {
+            // One sentence, or its next W2V_MAX_SENTENCE kept ids, subsampled into `sentence`.
+            const i64 start = pos;
+            int slen = 0;
+            u32 raw = 0;
+            bool reading = true;
+            while (reading) {
+                const i64 idx = pos + lane;
+                const u32 w = idx < end ? stream[idx] : W2V_SENTENCE_END;
+                const u32 ends = __ballot_sync(FULL_MASK, w == W2V_SENTENCE_END);
+                const int n = ends ? __ffs(ends) - 1 : 32;  // ids of this sentence among the 32
+                bool kept = false;
+                if (lane < n) {
+                    const u32 threshold = keep[w];
+                    kept = threshold == W2V_ALWAYS
+                           || (u32)(draw(key, (u64)idx, SALT_KEEP) >> 32) < threshold;
+                }
+                u32 mask = __ballot_sync(FULL_MASK, kept);
+                const int room = W2V_MAX_SENTENCE - slen;
+                int taken = n;
+                if (__popc(mask) >= room) {
+                    // The piece is full at its room-th kept id: the rest is the next piece's.
+                    const int rank = __popc(mask & ((1u << lane) - 1u));
+                    const u32 last = __ballot_sync(FULL_MASK, kept && rank == room - 1);
+                    taken = __ffs(last);
+                    mask &= taken == 32 ? FULL_MASK : ((1u << taken) - 1u);
+                    reading = false;
+                }
+                if ((mask >> lane) & 1u) sentence[slen + __popc(mask & ((1u << lane) - 1u))] = w;
+                slen += __popc(mask);
+                raw += (u32)taken;
+                pos += taken;
+                if (reading && n < 32) {  // the sentence (or the task) ended in this read
+                    pos = min(pos + 1, end);
+                    reading = false;
+                }
+                if (pos >= end) reading = false;
+            }
+            __syncwarp();
+            u64 before = 0;
+            if (lane == 0) before = atomicAdd(words_done, (u64)raw);
+            before = __shfl_sync(FULL_MASK, before, 0);
+            float alpha = alpha0 * (float)(1.0 - (double)before / total_words);
+            if (alpha < min_alpha) alpha = min_alpha;
+            for (int i = 0; i < slen; i++)
+                pairs += train_window(sentence, i, slen, (u64)(start + i), lane, prob, alias_,
+                                      vocab, syn0, syn1, stride, window, key, alpha, &loss);
+            __syncwarp();  // every lane is done with `sentence` before the next piece
+        }
+    }
+    if (lane == 0) {
+        atomicAdd(totals, loss);
+        atomicAdd(totals + 1, pairs);
+    }
+}
