@@ -285,11 +285,17 @@ class Evaluator:
         import logging
 
         logging.getLogger("gensim").setLevel(logging.WARNING)
-        from gensim.models import KeyedVectors
-
-        binary = not path.endswith((".vec", ".txt", ".vec.gz", ".txt.gz"))
-        kv = KeyedVectors.load_word2vec_format(path, binary=binary)
-        out = {"eval_vocab": len(kv.index_to_key)}
+        try:
+            from gensim.models import KeyedVectors
+        except ImportError:  # a machine without gensim (the GPU machine): w2vns's loader
+            if self.ours is None:
+                raise
+            from w2vns.vectors.keyed import KeyedVectors as Ours
+            kv = Ours.load(path)
+        else:
+            binary = not path.endswith((".vec", ".txt", ".vec.gz", ".txt.gz"))
+            kv = KeyedVectors.load_word2vec_format(path, binary=binary)
+        out = {"eval_vocab": len(kv.vectors)}
         t0 = time.perf_counter()
         if self.ours is not None:
             a = self.ours.evaluate_analogies(kv, self.analogies, restrict_vocab=self.restrict_vocab,

@@ -2,7 +2,7 @@
 """Carry a corpus to a machine that takes less than its gzip: pack it as word ids, unpack it
 there as text.
 
-    python scripts/pack_corpus.py pack CORPUS OUT [--min-count 5]    # OUT.ids.xz, OUT.vocab.tsv
+    python scripts/pack_corpus.py pack CORPUS OUT [--min-count 5]    # OUT.ids.xz, OUT.vocab.tsv.xz
     python scripts/pack_corpus.py unpack OUT OUT.txt [--lines N]     # the text (first N lines)
 
 The packed form is the encoded stream of ``w2vns.corpus.encode.encode_corpus`` (words below
@@ -59,6 +59,11 @@ def pack(corpus, out, min_count):
     with open(out + ".ids.xz", "wb") as f:
         f.write(lzma.compress(varints(values).tobytes(), preset=9 | lzma.PRESET_EXTREME))
     encoded.vocab.save_tsv(out + ".vocab.tsv")
+    with open(out + ".vocab.tsv", "rb") as f:
+        vocab = f.read()
+    with open(out + ".vocab.tsv.xz", "wb") as f:
+        f.write(lzma.compress(vocab, preset=9))
+    os.remove(out + ".vocab.tsv")
     print("%s: %d tokens, %d lines, %d words" % (out, encoded.tokens, encoded.sentences,
                                                  len(encoded.vocab)))
 
@@ -66,7 +71,11 @@ def pack(corpus, out, min_count):
 def unpack(packed, text, lines=None):
     with open(packed + ".ids.xz", "rb") as f:
         values = from_varints(lzma.decompress(f.read()))
+    with open(packed + ".vocab.tsv", "wb") as f:
+        with open(packed + ".vocab.tsv.xz", "rb") as compressed:
+            f.write(lzma.decompress(compressed.read()))
     words = np.array(Vocabulary.load_tsv(packed + ".vocab.tsv").words + [b""], dtype=object)
+    os.remove(packed + ".vocab.tsv")
     ends = np.flatnonzero(values == 0)
     if lines is not None:
         ends = ends[:lines]

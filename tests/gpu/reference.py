@@ -1,7 +1,8 @@
-"""A numpy reference of the GPU kernel (w2vns/gpu/sgns.cu) as one warp runs it: the tasks in
-order, each sentence read and subsampled, each centre's window in groups, the same draws
-(w2vns.gpu.draws) and the same update order. One warp on the GPU must give these weights up to
-float rounding (the butterfly sums a dot product in another order than numpy)."""
+"""A numpy reference of the GPU kernels (w2vns/gpu/sgns.cu) as one warp runs them: the same
+subsampling (keep_flags) and kept-word layout (w2vns.gpu.layout), the tasks in order, each
+centre's window in groups, the same draws (w2vns.gpu.draws) and the same update order. One
+warp on the GPU must give these weights up to float rounding (the butterfly sums a dot product
+in another order than numpy)."""
 import numpy as np
 
 from w2vns.gpu import draws
@@ -18,24 +19,6 @@ def gradient(score, label, alpha):
         return np.float32(label * alpha)
     sig = np.float32(1) / (np.float32(1) + np.exp(-np.float32(score)))
     return np.float32((np.float32(label) - sig) * alpha)
-
-
-def read_pieces(stream, start, end, keep, key, max_sentence):
-    """The kernel's sentences of stream[start:end]: (first position, kept ids, ids read) per
-    piece; a sentence of more than ``max_sentence`` kept ids goes in several pieces."""
-    pos = start
-    while pos < end:
-        first, sentence, raw = pos, [], 0
-        while pos < end and len(sentence) < max_sentence:
-            w = int(stream[pos])
-            if w == END:
-                pos += 1
-                break
-            raw += 1
-            if draws.kept(key, [pos], [w], keep)[0]:
-                sentence.append(w)
-            pos += 1
-        yield first, sentence, raw
 
 
 def train_group(sentence, positions, centre, ckey, salt0, syn0, syn1, prob, alias, negative,
@@ -67,33 +50,44 @@ def train_group(sentence, positions, centre, ckey, salt0, syn0, syn1, prob, alia
     return loss
 
 
-def train_epoch(stream, bounds, tables, syn0, syn1, window, negative, group, key, alpha0,
-                min_alpha, total_words, words_done, max_sentence=10000):
-    """One epoch of tasks ``bounds`` as one warp trains them; updates syn0, syn1 in place and
-    returns (words done after it, loss, pairs)."""
-    keep, prob, alias = tables["keep"], tables["noise_prob"], tables["noise_alias"]
+def kept_flags(stream, keep, key):
+    """keep_flags: 1 where the word at that stream position is kept (0 at sentence ends)."""
+    stream = np.asarray(stream)
+    flags = np.zeros(len(stream), dtype=np.uint8)
+    words = np.flatnonzero(stream != END)
+    flags[words] = draws.kept(key, words, stream[words], keep)
+    return flags
+
+
+def train_epoch(layout, tables, syn0, syn1, window, negative, group, key, alpha0, min_alpha,
+                total_words, words_done, max_sentence=10000):
+    """One epoch (a ``w2vns.gpu.layout.EpochLayout``) as one warp trains it: the tasks in
+    order. Updates syn0, syn1 in place; returns (words done after it, loss, pairs)."""
+    prob, alias = tables["noise_prob"], tables["noise_alias"]
+    ids = [int(w) for w in layout.ids]
     loss = pairs = 0
-    for task in range(len(bounds) - 1):
-        for first, sentence, raw in read_pieces(stream, int(bounds[task]), int(bounds[task + 1]),
-                                                keep, key, max_sentence):
-            before = words_done
-            words_done += raw
-            alpha = np.float32(alpha0) * np.float32(1.0 - before / total_words)
-            alpha = max(alpha, np.float32(min_alpha))
-            slen = len(sentence)
-            shrink = draws.shrinks(key, first + np.arange(slen), window)
-            for i in range(slen):
-                b = int(shrink[i])
-                lo, hi = max(0, i - window + b), min(slen - 1, i + window - b)
-                contexts = [p for p in range(lo, hi + 1) if p != i]
-                m = len(contexts)
-                groups = -(-m // group)
-                c0 = 0
-                for g in range(groups):
-                    c1 = (g + 1) * m // groups
-                    loss += train_group(sentence, contexts[c0:c1], sentence[i], first + i,
-                                        g * negative, syn0, syn1, prob, alias, negative, key,
-                                        alpha)
-                    c0 = c1
-                pairs += m
+    for task in range(layout.tasks):
+        before = words_done
+        words_done += int(layout.words_start[task + 1] - layout.words_start[task])
+        alpha = np.float32(alpha0) * np.float32(1.0 - before / total_words)
+        alpha = max(alpha, np.float32(min_alpha))
+        k0 = task * layout.task_size
+        for k in range(k0, min(k0 + layout.task_size, layout.kept)):
+            s = int(layout.sentence[k])
+            first, last = int(layout.sent_first[s]), int(layout.sent_first[s + 1])
+            piece = first + (k - first) // max_sentence * max_sentence
+            sentence = ids[piece:min(last, piece + max_sentence)]
+            i, slen, ckey = k - piece, len(sentence), int(layout.positions[k])
+            b = int(draws.shrinks(key, [ckey], window)[0])
+            lo, hi = max(0, i - window + b), min(slen - 1, i + window - b)
+            contexts = [q for q in range(lo, hi + 1) if q != i]
+            m = len(contexts)
+            groups = -(-m // group)
+            c0 = 0
+            for g in range(groups):
+                c1 = (g + 1) * m // groups
+                loss += train_group(sentence, contexts[c0:c1], sentence[i], ckey, g * negative,
+                                    syn0, syn1, prob, alias, negative, key, alpha)
+                c0 = c1
+            pairs += m
     return words_done, loss, pairs

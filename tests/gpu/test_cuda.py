@@ -8,9 +8,10 @@ import pytest
 import w2vns
 from w2vns.apps.evaluation import evaluate_analogies
 from w2vns.corpus import synthetic
-from w2vns.corpus.encode import encode_corpus
-from w2vns.gpu.backend import CudaBackend, task_bounds
+from w2vns.corpus.encode import SENTENCE_END, encode_corpus
+from w2vns.gpu.backend import CudaBackend
 from w2vns.gpu.draws import epoch_key
+from w2vns.gpu.layout import EpochLayout, sentence_index
 from w2vns.training.api import train as train_here
 from w2vns.training.kernel import kernel_tables
 from w2vns.training.params import TrainParams
@@ -21,8 +22,8 @@ from . import reference
 
 
 def test_one_warp_trains_as_the_numpy_reference(cupy):
-    """One block of one warp takes the tasks in order, as reference.py does: same draws, same
-    update order; the weights agree up to float rounding (dot products summed in another
+    """One block of one warp takes the tasks in order, as reference.py does: same subsampling,
+    same draws, same update order; the weights agree up to float rounding (dot products summed in another
     order, the GPU's exp). Groups of 2 contexts and 3 noise words, subsampling on, 2 epochs,
     dim 40 (two row elements a lane, the second half padding)."""
     lines = synthetic.generate_corpus(400, seed=2)
@@ -36,14 +37,17 @@ def test_one_warp_trains_as_the_numpy_reference(cupy):
     syn0 = np.ascontiguousarray(weights.syn0)
     syn1 = np.ascontiguousarray(weights.syn1neg)
     stream = np.asarray(encoded.stream)
-    bounds = task_bounds(stream)
+    sentence_of = sentence_index(np, stream, SENTENCE_END)
     tables = kernel_tables(encoded.vocab.counts, p)
     total = float(encoded.tokens) * p.epochs
     done, pairs = 0, 0
     for epoch in range(p.epochs):
-        done, _, n = reference.train_epoch(stream, bounds, tables, syn0, syn1, p.window,
-                                           p.negative, p.context_group, epoch_key(p.seed, epoch),
-                                           p.alpha, p.min_alpha, total, done)
+        key = epoch_key(p.seed, epoch)
+        layout = EpochLayout(np, stream, reference.kept_flags(stream, tables["keep"], key),
+                             sentence_of, encoded.sentences, encoded.tokens)
+        done, _, n = reference.train_epoch(layout, tables, syn0, syn1, p.window, p.negative,
+                                           p.context_group, key, p.alpha, p.min_alpha, total,
+                                           done)
         pairs += n
     assert model.report["pairs"] == pairs
     assert model.report["words_done"] == done == encoded.tokens * p.epochs

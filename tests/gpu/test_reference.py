@@ -1,10 +1,11 @@
-"""The numpy reference of the GPU kernel (reference.py), checked on the CPU: one group's
-update is a gradient step on its pairs' loss (finite differences), and sentences are read,
-subsampled and cut as the CPU kernels read them."""
+"""The numpy reference of the GPU kernel (reference.py) and the kept-word layout, checked on
+the CPU: one group's update is a gradient step on its pairs' loss (finite differences), and
+the layout holds what subsampling kept, with its sentences and the tasks' words."""
 import numpy as np
 
 from w2vns.corpus.sampling import keep_thresholds, noise_table
 from w2vns.gpu import draws
+from w2vns.gpu.layout import EpochLayout, sentence_index
 
 from . import reference
 
@@ -64,23 +65,39 @@ def test_a_group_step_is_a_gradient_step_on_its_pairs():
     assert (new0[untouched] == syn0[untouched]).all()
 
 
-def test_sentences_are_subsampled_and_cut_as_the_cpu_kernels_cut_them():
-    """Every id is read once; kept ids keep their order; a sentence of more kept ids than the
-    limit goes on in a new piece, which starts where the last one stopped."""
+def test_the_layout_packs_the_kept_words_with_their_sentences_and_words():
+    """Kept ids in stream order with their positions and sentences; each sentence's kept words
+    found from sent_first; tasks' words that add up to the epoch's tokens, each task counting
+    the ids from its first centre to the next task's."""
     rng = np.random.default_rng(1)
     counts = np.array([500, 200, 80, 30, 10], dtype=np.int64)
     keep = keep_thresholds(counts, 1e-2)
     stream = []
-    for length in (3, 40, 0, 17, 9):
+    for length in (3, 40, 0, 17, 9, 1):
         stream += list(rng.integers(0, 5, length)) + [END]
-    stream = np.array(stream, dtype=np.uint64)
+    stream = np.array(stream, dtype=np.uint32)
+    tokens, sentences = int((stream != END).sum()), int((stream == END).sum())
     key = draws.epoch_key(1, 0)
-    pieces = list(reference.read_pieces(stream, 0, len(stream), keep, key, max_sentence=6))
-    assert sum(raw for _, _, raw in pieces) == int((stream != END).sum())
-    tokens = np.flatnonzero(stream != END)
-    expected = [int(stream[p]) for p in tokens
-                if draws.kept(key, [p], [int(stream[p])], keep)[0]]
-    assert [w for _, s, _ in pieces for w in s] == expected
-    assert max(len(s) for _, s, _ in pieces) == 6
-    firsts = [first for first, _, _ in pieces]
-    assert firsts == sorted(firsts) and len(set(firsts)) == len(firsts)
+    flags = reference.kept_flags(stream, keep, key)
+    assert 0 < flags.sum() < tokens  # subsampling dropped some, kept some
+    sentence_of = sentence_index(np, stream, END)
+    layout = EpochLayout(np, stream, flags, sentence_of, sentences, tokens, task_size=4)
+    words = np.flatnonzero(stream != END)
+    kept = words[draws.kept(key, words, stream[words], keep)]
+    assert (layout.positions == kept).all() and (layout.ids == stream[kept]).all()
+    ends = np.flatnonzero(stream == END)
+    for s in range(sentences):
+        start = ends[s - 1] + 1 if s else 0
+        inside = (kept >= start) & (kept < ends[s])
+        assert (layout.sentence[inside] == s).all()
+        members = np.flatnonzero(inside)
+        if len(members):
+            assert layout.sent_first[s] == members[0] and layout.sent_first[s + 1] == (
+                members[-1] + 1)
+    assert layout.sent_first[-1] == layout.kept
+    assert layout.tasks == -(-layout.kept // 4)
+    assert layout.words_start[0] == 0 and layout.words_start[-1] == tokens
+    assert (np.diff(layout.words_start) >= 0).all()
+    for t in range(1, layout.tasks):
+        first = kept[4 * t]
+        assert layout.words_start[t] == int((stream[:first] != END).sum())

@@ -21,6 +21,7 @@ struct Dim3 { unsigned x; };
 static thread_local Dim3 threadIdx;
 static const Dim3 blockIdx = {0};
 static const Dim3 blockDim = {32};
+static const Dim3 gridDim = {1};
 
 static std::barrier<> *warp_barrier;
 static uint64_t exchange[32];
@@ -56,26 +57,45 @@ static inline int __ffs(unsigned x) { return __builtin_ffs(x); }
 // One warp: lanes never add to the same element at once (a row's elements are split over
 // lanes; counters are lane 0's), so plain adds are exact here.
 template <typename T> static inline T atomicAdd(T *p, T v) { T old = *p; *p = old + v; return old; }
+struct float4 { float x, y, z, w; };
+static inline float4 make_float4(float x, float y, float z, float w) { return {x, y, z, w}; }
+static inline float4 atomicAdd(float4 *p, float4 v) {
+    float4 old = *p;
+    *p = {old.x + v.x, old.y + v.y, old.z + v.z, old.w + v.w};
+    return old;
+}
 static inline long long min(long long a, long long b) { return a < b ? a : b; }
 static inline int min(int a, int b) { return a < b ? a : b; }
 static inline int max(int a, int b) { return a > b ? a : b; }
 
 #include SOURCE
 
-extern "C" void run_one_warp(
-        const u32 *stream, const i64 *bounds, u32 n_tasks, u32 *task_counter, const u32 *keep,
-        const u32 *prob, const u32 *alias_, u32 vocab, float *syn0, float *syn1, i64 stride,
-        int window, u64 key, float alpha0, float min_alpha, double total_words,
-        u64 *words_done, u32 *scratch, double *totals) {
+template <typename F> static void one_warp(F kernel) {
     std::barrier<> bar(32);
     warp_barrier = &bar;
     std::vector<std::thread> lanes;
     for (unsigned lane = 0; lane < 32; lane++)
         lanes.emplace_back([=] {
             threadIdx.x = lane;
-            sgns_train(stream, bounds, n_tasks, task_counter, keep, prob, alias_, vocab, syn0,
-                       syn1, stride, window, key, alpha0, min_alpha, total_words, words_done,
-                       scratch, totals);
+            kernel();
         });
     for (auto &t : lanes) t.join();
+}
+
+extern "C" void run_keep_flags(const u32 *stream, i64 n, const u32 *keep, u64 key,
+                               unsigned char *flags) {
+    one_warp([=] { keep_flags(stream, n, keep, key, flags); });
+}
+
+extern "C" void run_sgns_train(
+        const u32 *ids, const i64 *positions, const u32 *sentence, const i64 *sent_first,
+        i64 n_kept, int task_size, u32 first_task, u32 n_tasks, u32 *task_counter,
+        const i64 *words_start, const u32 *prob, const u32 *alias_, u32 vocab, float *syn0,
+        float *syn1, i64 stride, int window, u64 key, float alpha0, float min_alpha,
+        double total_words, u64 *words_done, double *totals) {
+    one_warp([=] {
+        sgns_train(ids, positions, sentence, sent_first, n_kept, task_size, first_task, n_tasks,
+                   task_counter, words_start, prob, alias_, vocab, syn0, syn1, stride, window,
+                   key, alpha0, min_alpha, total_words, words_done, totals);
+    });
 }

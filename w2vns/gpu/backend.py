@@ -1,11 +1,13 @@
 """The CUDA backend: ``train(..., device="cuda")`` trains on one NVIDIA GPU.
 
 The encoded corpus goes to the GPU once (uint32 ids), with the samplers' tables and the
-weights; subsampling, reduced windows and noise draws happen there (w2vns/gpu/sgns.cu, with
-counter-based random numbers: w2vns/gpu/draws.py). The kernel is compiled at run time by NVRTC
-through CuPy, for the run's dimension and number of noise words, and CuPy caches what it
-compiles. Each launch trains a slice of an epoch's tasks (sentence-aligned ranges of about
-``TASK_ENTRIES`` ids, one warp each at a time); between launches the host reports progress.
+weights. Each epoch: a kernel draws subsampling's coins for every word (keep_flags), the kept
+words are packed into one array (layout.py), and the training kernel's launches train slices
+of it, one task of ``layout.TASK_SIZE`` centre words per warp at a time; between launches the
+host reports progress. Windows and noise words are drawn on the GPU too, with counter-based
+random numbers (w2vns/gpu/sgns.cu, and draws.py for the same draws on the host). The kernels
+are compiled at run time by NVRTC through CuPy, for the run's dimension and number of noise
+words; CuPy caches what it compiles.
 
 CuPy is imported only here, and only when a run asks for the GPU.
 """
@@ -14,21 +16,19 @@ import time
 
 import numpy as np
 
-from ..corpus.encode import MAX_SENTENCE_LENGTH
+from ..corpus.encode import MAX_SENTENCE_LENGTH, SENTENCE_END
 from ..training.backend import Backend
-from ..training.blocks import block_bounds
 from ..training.kernel import kernel_tables
 from .draws import epoch_key
+from .layout import EpochLayout, sentence_index
 
 #: The kernel's CUDA C source, shipped with the package.
 KERNEL_SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sgns.cu")
-#: Stream entries per task (rounded up to a sentence end): one warp trains one task at a time.
-#: Small enough that the warps of a launch end close together, large enough that taking a
-#: task (one atomic) is rare.
-TASK_ENTRIES = 4096
-#: Warps per thread block, and blocks per multiprocessor (the kernel's registers allow two).
+#: Warps per thread block, and blocks per multiprocessor of the training launches.
 WARPS_PER_BLOCK = 8
 BLOCKS_PER_SM = 2
+#: Threads per block of the subsampling launch (one word per thread).
+FLAG_THREADS = 256
 #: Launches per epoch: progress is reported between them.
 SLICES_PER_EPOCH = 8
 #: Limits of the kernel: a lane holds dim/32 elements of k + 1 output rows in registers.
@@ -79,21 +79,21 @@ def check_supported(params):
                          % (MAX_NEGATIVE, params.negative))
 
 
-def compile_options(dim, negative, group, atomic=True):
-    """The NVRTC options that specialise sgns.cu for a run."""
-    return ("-DW2V_ROW_REGS=%d" % row_regs(dim), "-DW2V_NEGATIVE=%d" % negative,
+def compile_options(dim, negative, group, atomic=True, vector=None):
+    """The NVRTC options that specialise sgns.cu for a run. ``vector``: rows moved as float4s
+    (16-byte loads and vector atomic adds, Hopper and later); default: where the row's
+    elements per lane allow it (a multiple of 4: dim above 96)."""
+    regs = row_regs(dim)
+    if vector is None:
+        vector = regs % 4 == 0
+    return ("-DW2V_ROW_REGS=%d" % regs, "-DW2V_NEGATIVE=%d" % negative,
             "-DW2V_GROUP=%d" % group, "-DW2V_MAX_SENTENCE=%d" % MAX_SENTENCE_LENGTH,
-            "-DW2V_ATOMIC=%d" % int(bool(atomic)))
+            "-DW2V_ATOMIC=%d" % int(bool(atomic)), "-DW2V_VEC4=%d" % int(bool(vector)))
 
 
 def row_regs(dim):
     """Row elements per lane: a warp's 32 lanes hold a row of ``dim`` floats."""
     return -(-dim // 32)
-
-
-def task_bounds(stream):
-    """The tasks' boundaries over the encoded stream (int64; each after a sentence end)."""
-    return np.asarray(block_bounds(stream, 0, len(stream), step=TASK_ENTRIES), dtype=np.int64)
 
 
 def launch_slices(ntasks, slices=SLICES_PER_EPOCH):
@@ -107,6 +107,7 @@ class CudaBackend(Backend):
 
     ``atomic``: steps are added to the weights with atomic adds (default), so that concurrent
     steps to a frequent word's row add up; False: plain read-add-write, as CPU threads do.
+    ``vector``: rows moved as float4s (see ``compile_options``; None: where they can be).
     ``blocks`` / ``warps_per_block``: the launch's grid (default: ``BLOCKS_PER_SM`` per
     multiprocessor, ``WARPS_PER_BLOCK``); one block of one warp trains the tasks in order,
     which the tests compare with a numpy reference. ``device``: the CUDA device number.
@@ -114,8 +115,10 @@ class CudaBackend(Backend):
     Checkpoints and resuming are not supported: a run goes from start to end.
     """
 
-    def __init__(self, atomic=True, blocks=None, warps_per_block=WARPS_PER_BLOCK, device=0):
+    def __init__(self, atomic=True, blocks=None, warps_per_block=WARPS_PER_BLOCK, device=0,
+                 vector=None):
         self.atomic = atomic
+        self.vector = vector
         self.blocks = blocks
         self.warps_per_block = warps_per_block
         self.device = device
@@ -132,28 +135,25 @@ class CudaBackend(Backend):
         began = time.perf_counter()
         with cp.cuda.Device(self.device) as device:
             pool = cp.get_default_memory_pool()
-            stream = np.asarray(encoded.stream)
-            bounds = task_bounds(stream)
-            ntasks = len(bounds) - 1
             counts = encoded.vocab.counts
             tables = kernel_tables(counts, p)
             vocab_size, dim = len(counts), p.dim
             stride = row_regs(dim) * 32
-            on_gpu = {
-                "stream": cp.asarray(stream),
-                "bounds": cp.asarray(bounds),
-                "keep": cp.asarray(tables["keep"]),
-                "prob": cp.asarray(tables["noise_prob"]),
-                "alias": cp.asarray(tables["noise_alias"]),
-                "syn0": _padded_on_gpu(cp, weights.syn0, stride),
-                "syn1": _padded_on_gpu(cp, weights.syn1neg, stride),
-            }
+            stream = cp.asarray(np.asarray(encoded.stream))
+            sentence_of = sentence_index(cp, stream, SENTENCE_END)
+            keep = cp.asarray(tables["keep"])
+            prob = cp.asarray(tables["noise_prob"])
+            alias = cp.asarray(tables["noise_alias"])
+            syn0 = _padded_on_gpu(cp, weights.syn0, stride)
+            syn1 = _padded_on_gpu(cp, weights.syn1neg, stride)
+            flags = cp.empty(len(stream), dtype=np.uint8)
             transfer_seconds = time.perf_counter() - began
             compiled = time.perf_counter()
-            kernel = self._kernel(cp, dim, p.negative, p.context_group)
+            keep_flags, sgns_train = self._kernels(cp, dim, p.negative, p.context_group)
             blocks = self.blocks or BLOCKS_PER_SM * device.attributes["MultiProcessorCount"]
             threads = 32 * self.warps_per_block
-            scratch = cp.empty(blocks * self.warps_per_block * MAX_SENTENCE_LENGTH, np.uint32)
+            flag_blocks = min(-(-len(stream) // FLAG_THREADS),
+                              32 * device.attributes["MultiProcessorCount"])
             counter = cp.zeros(1, np.uint32)
             words_done = cp.zeros(1, np.uint64)
             totals = cp.zeros(2, np.float64)
@@ -161,31 +161,40 @@ class CudaBackend(Backend):
             compile_seconds = time.perf_counter() - compiled
             first_update_seconds = time.perf_counter() - began
 
-            total_words = float(encoded.tokens) * p.epochs
+            tokens = encoded.tokens
+            total_words = float(tokens) * p.epochs
             progress.training_start(total_words, epochs=p.epochs,
                                     corpus_words=float(encoded.vocab.total_tokens) * p.epochs)
             start_time = time.perf_counter()
             try:
                 for epoch in range(p.epochs):
                     key = np.uint64(epoch_key(p.seed, epoch))
-                    for first, last in launch_slices(ntasks):
+                    keep_flags((flag_blocks,), (FLAG_THREADS,), (
+                        stream, np.int64(len(stream)), keep, key, flags))
+                    layout = EpochLayout(cp, stream, flags, sentence_of, encoded.sentences,
+                                         tokens)
+                    if layout.tasks == 0:  # subsampling kept no word: the epoch is read
+                        words_done += np.uint64(tokens)
+                    for first, last in launch_slices(layout.tasks):
                         counter.fill(0)
-                        kernel((blocks,), (threads,), (
-                            on_gpu["stream"], on_gpu["bounds"][first:], np.uint32(last - first),
-                            counter, on_gpu["keep"], on_gpu["prob"], on_gpu["alias"],
-                            np.uint32(vocab_size), on_gpu["syn0"], on_gpu["syn1"],
-                            np.int64(stride), np.int32(p.window), key, np.float32(p.alpha),
+                        sgns_train((blocks,), (threads,), (
+                            layout.ids, layout.positions, layout.sentence, layout.sent_first,
+                            np.int64(layout.kept), np.int32(layout.task_size), np.uint32(first),
+                            np.uint32(last - first), counter, layout.words_start, prob, alias,
+                            np.uint32(vocab_size), syn0, syn1, np.int64(stride),
+                            np.int32(p.window), key, np.float32(p.alpha),
                             np.float32(p.min_alpha), np.float64(total_words), words_done,
-                            scratch, totals))
+                            totals))
                         done = int(words_done.get()[0])  # waits for the launch
                         loss, pairs = totals.get()
                         progress.training(done, _alpha(p, done, total_words),
                                           loss / pairs if pairs else None)
+                    del layout
             finally:
                 progress.close()
             seconds = time.perf_counter() - start_time
-            weights.syn0[:] = cp.asnumpy(on_gpu["syn0"][:, :dim])
-            weights.syn1neg[:] = cp.asnumpy(on_gpu["syn1"][:, :dim])
+            weights.syn0[:] = cp.asnumpy(syn0[:, :dim])
+            weights.syn1neg[:] = cp.asnumpy(syn1[:, :dim])
             memory = pool.total_bytes()
             name = cp.cuda.runtime.getDeviceProperties(self.device)["name"]
         loss, pairs = totals.get()
@@ -207,14 +216,14 @@ class CudaBackend(Backend):
             },
         }
 
-    def _kernel(self, cp, dim, negative, group):
-        """The compiled ``sgns_train`` for these settings (CuPy caches the binary on disk)."""
+    def _kernels(self, cp, dim, negative, group):
+        """The compiled ``keep_flags`` and ``sgns_train`` for these settings (CuPy caches the
+        binary on disk)."""
         with open(KERNEL_SOURCE, encoding="utf-8") as f:
             source = f.read()
         module = cp.RawModule(code=source, options=compile_options(dim, negative, group,
-                                                                   self.atomic))
-        return module.get_function("sgns_train")
-
+                                                                   self.atomic, self.vector))
+        return module.get_function("keep_flags"), module.get_function("sgns_train")
 
 def _padded_on_gpu(cp, matrix, stride):
     """A (rows, stride) float32 copy of ``matrix`` on the GPU, zero beyond its columns: a row

@@ -1,25 +1,27 @@
 // Skip-gram with negative sampling on one CUDA GPU.
 //
-// One warp trains one task at a time: a sentence-aligned range of the encoded stream (uint32
-// word ids, sentences ended by W2V_SENTENCE_END), taken from a launch-wide counter, so a warp
-// that finishes early takes the next task. Warps update the weights concurrently, as CPU
-// threads do (Hogwild), with atomic adds by default, so that concurrent steps to a frequent
-// word's row add up instead of overwriting each other.
+// Each epoch starts with subsampling: keep_flags marks the words that the keep draws keep,
+// and the host packs them into one array of kept ids (with their stream positions and
+// sentences: w2vns/gpu/layout.py). Then sgns_train cuts that array into tasks of a few hundred
+// centre words; a warp trains one task at a time, taken from a launch-wide counter, so that
+// the work is spread over every warp of the GPU however long the sentences are. Warps update
+// the weights concurrently, as CPU threads do (Hogwild), with atomic adds by default, so that
+// concurrent steps to a frequent word's row add up instead of overwriting each other.
 //
-// Per sentence the warp reads 32 ids at a time, subsamples them (word2vec's keep thresholds)
-// and packs the kept ids into its scratch row. Per kept centre word: a reduced window (a
-// shrink b uniform in [0, window)), k noise words from the alias table (a draw equal to the
-// centre is dropped, as the CPU kernels do), and the fast CPU kernel's update: the centre's
-// and the noise words' output rows are read once into registers and serve every context of
-// the window; each context's input row is scored against them, takes its step at once, and
-// the output rows take the sum of their steps once, at the end of the window. A lane holds
-// elements lane, lane + 32, ... of each row (W2V_ROW_REGS of them): loads are coalesced and
-// a dot product is a register FMA chain plus a 5-step butterfly.
+// Per centre word: a reduced window (a shrink b uniform in [0, window)), k noise words from
+// the alias table (a draw equal to the centre is dropped, as the CPU kernels do), and the fast
+// CPU kernel's update: the centre's and the noise words' output rows are read once into
+// registers and serve every context of the window; each context's input row is scored
+// against them and takes its step at once; the output rows take the sum of their steps at
+// the end of the window (of each group of at most W2V_GROUP contexts of a wider window). A
+// lane holds W2V_ROW_REGS elements of each row (see load_row): loads are coalesced and a dot
+// product is a register FMA chain plus a 5-step butterfly.
 //
 // Random numbers are counter-based: a draw is a hash of (epoch key, stream position, what it
 // is for), so it does not depend on which warp trains which task, and the host (numpy,
 // w2vns/gpu/draws.py) can reproduce every draw. Compiled by NVRTC through CuPy with
-// -D W2V_ROW_REGS=ceil(dim/32) -D W2V_NEGATIVE=k -D W2V_MAX_SENTENCE=... (and W2V_ATOMIC).
+// -D W2V_ROW_REGS=ceil(dim/32) -D W2V_NEGATIVE=k -D W2V_GROUP -D W2V_MAX_SENTENCE (and
+// W2V_ATOMIC and W2V_VEC4; w2vns/gpu/backend.py compile_options).
 
 typedef unsigned int u32;
 typedef unsigned long long u64;
@@ -39,6 +41,9 @@ typedef long long i64;
 #endif
 #ifndef W2V_ATOMIC
 #define W2V_ATOMIC 1
+#endif
+#ifndef W2V_VEC4
+#define W2V_VEC4 0
 #endif
 
 #define W2V_SENTENCE_END 0xFFFFFFFFu
@@ -75,20 +80,53 @@ __device__ __forceinline__ float gradient(float f, float label, float alpha, flo
     return (label - 1.f / (1.f + __expf(-f))) * alpha;
 }
 
-__device__ __forceinline__ void add_row(float *row, const float *step) {
+// A lane's part of a row: with W2V_VEC4, elements 4 lane + 128 q + (0..3) as float4s (one
+// 16-byte load, or one vector atomic add, for four elements); else elements lane + 32 r. Both
+// cover the row's W2V_ROW_REGS * 32 floats (its stride) with every lane's registers.
+#if W2V_VEC4 && W2V_ROW_REGS % 4 != 0
+#error "W2V_VEC4 needs W2V_ROW_REGS to be a multiple of 4"
+#endif
+
+__device__ __forceinline__ void add_row(float *row, const float *step, int lane) {
+#if W2V_VEC4
+#pragma unroll
+    for (int q = 0; q < W2V_ROW_REGS / 4; q++) {
+        float4 *at = reinterpret_cast<float4 *>(row) + lane + 32 * q;
+        const float4 v = make_float4(step[4 * q], step[4 * q + 1], step[4 * q + 2],
+                                     step[4 * q + 3]);
+#if W2V_ATOMIC
+        atomicAdd(at, v);
+#else
+        float4 old = *at;
+        *at = make_float4(old.x + v.x, old.y + v.y, old.z + v.z, old.w + v.w);
+#endif
+    }
+#else
 #pragma unroll
     for (int r = 0; r < W2V_ROW_REGS; r++) {
 #if W2V_ATOMIC
-        atomicAdd(row + 32 * r, step[r]);
+        atomicAdd(row + lane + 32 * r, step[r]);
 #else
-        row[32 * r] += step[r];
+        row[lane + 32 * r] += step[r];
 #endif
     }
+#endif
 }
 
-__device__ __forceinline__ void load_row(float *dst, const float *row) {
+__device__ __forceinline__ void load_row(float *dst, const float *row, int lane) {
+#if W2V_VEC4
 #pragma unroll
-    for (int r = 0; r < W2V_ROW_REGS; r++) dst[r] = row[32 * r];
+    for (int q = 0; q < W2V_ROW_REGS / 4; q++) {
+        const float4 v = reinterpret_cast<const float4 *>(row)[lane + 32 * q];
+        dst[4 * q] = v.x;
+        dst[4 * q + 1] = v.y;
+        dst[4 * q + 2] = v.z;
+        dst[4 * q + 3] = v.w;
+    }
+#else
+#pragma unroll
+    for (int r = 0; r < W2V_ROW_REGS; r++) dst[r] = row[lane + 32 * r];
+#endif
 }
 
 // The sentence position of context c (0 <= c < hi - lo) of the window [lo, hi] around i.
@@ -124,18 +162,18 @@ __device__ __forceinline__ void train_group(
             out[t][r] = 0.f;
             step[t][r] = 0.f;
         }
-        if (used[t]) load_row(out[t], syn1 + (i64)target[t] * stride + lane);
+        if (used[t]) load_row(out[t], syn1 + (i64)target[t] * stride, lane);
     }
 
     int c = c0;
     u32 context = sentence[context_at(c, lo, i)];
     float in[W2V_ROW_REGS], next_in[W2V_ROW_REGS], err[W2V_ROW_REGS];
-    load_row(in, syn0 + (i64)context * stride + lane);
+    load_row(in, syn0 + (i64)context * stride, lane);
     while (true) {
         // The next context's row is fetched now, so that its load overlaps this one's work.
         const bool more = c + 1 < c1;
         const u32 next_context = more ? sentence[context_at(c + 1, lo, i)] : 0u;
-        if (more) load_row(next_in, syn0 + (i64)next_context * stride + lane);
+        if (more) load_row(next_in, syn0 + (i64)next_context * stride, lane);
 
         float g[TARGETS];
 #pragma unroll
@@ -165,7 +203,7 @@ __device__ __forceinline__ void train_group(
             }
             err[r] = e;
         }
-        add_row(syn0 + (i64)context * stride + lane, err);
+        add_row(syn0 + (i64)context * stride, err, lane);
         if (!more) break;
         if (next_context == context) {  // fetched before this step landed: add it
 #pragma unroll
@@ -178,7 +216,7 @@ __device__ __forceinline__ void train_group(
     }
 #pragma unroll
     for (int t = 0; t < TARGETS; t++)
-        if (used[t]) add_row(syn1 + (i64)target[t] * stride + lane, step[t]);
+        if (used[t]) add_row(syn1 + (i64)target[t] * stride, step[t], lane);
 }
 
 // Centre word sentence[i] (keyed by its stream position `ckey`) and its window; returns the
@@ -204,75 +242,65 @@ __device__ __forceinline__ int train_window(
     return m;
 }
 
-// Train tasks [0, n_tasks) of `bounds` (n_tasks + 1 stream offsets, each just after a
-// sentence end) for one epoch, whose draws use `key`. `task_counter` starts at 0. The learning
-// rate decays linearly with `words_done` (ids read, over all epochs) from alpha0 to min_alpha
-// at total_words. `scratch`: W2V_MAX_SENTENCE ids per warp of the grid. `totals`: loss, pairs.
+// Subsampling for one epoch: flags[p] = 1 where stream[p] is a word that the keep draw keeps
+// (0 for sentence ends). The host compacts the kept words (w2vns/gpu/layout.py).
+extern "C" __global__ void keep_flags(const u32 *__restrict__ stream, i64 n,
+                                      const u32 *__restrict__ keep, u64 key,
+                                      unsigned char *flags) {
+    for (i64 p = (i64)blockIdx.x * blockDim.x + threadIdx.x; p < n;
+         p += (i64)gridDim.x * blockDim.x) {
+        const u32 w = stream[p];
+        bool kept = false;
+        if (w != W2V_SENTENCE_END) {
+            const u32 threshold = keep[w];
+            kept = threshold == W2V_ALWAYS
+                   || (u32)(draw(key, (u64)p, SALT_KEEP) >> 32) < threshold;
+        }
+        flags[p] = kept ? 1 : 0;
+    }
+}
+
+// One epoch's training over its kept words: ids[k] (k < n_kept), at stream position
+// positions[k] (the key of its draws), in sentence sentence[k], whose kept words are
+// [sent_first[s], sent_first[s + 1]). A sentence of more than W2V_MAX_SENTENCE kept words is
+// cut into pieces of that many, as the CPU kernels cut it. Task t is the centres
+// [t * task_size, (t + 1) * task_size); this launch trains tasks first_task + 0, 1, ... up to
+// n_tasks, taken from `task_counter` (0 at the start). A task counts words_start[t + 1] -
+// words_start[t] words (the ids it spans, dropped ones included) in `words_done`, and the
+// learning rate decays linearly with words_done from alpha0 to min_alpha at total_words.
+// `totals`: loss, pairs.
 extern "C" __global__ void sgns_train(
-        const u32 *__restrict__ stream, const i64 *__restrict__ bounds, u32 n_tasks,
-        u32 *task_counter, const u32 *__restrict__ keep, const u32 *__restrict__ prob,
+        const u32 *__restrict__ ids, const i64 *__restrict__ positions,
+        const u32 *__restrict__ sentence, const i64 *__restrict__ sent_first, i64 n_kept,
+        int task_size, u32 first_task, u32 n_tasks, u32 *task_counter,
+        const i64 *__restrict__ words_start, const u32 *__restrict__ prob,
         const u32 *__restrict__ alias_, u32 vocab, float *syn0, float *syn1, i64 stride,
         int window, u64 key, float alpha0, float min_alpha, double total_words,
-        u64 *words_done, u32 *scratch, double *totals) {
+        u64 *words_done, double *totals) {
     const int lane = threadIdx.x & 31;
-    const i64 warp = ((i64)blockIdx.x * blockDim.x + threadIdx.x) >> 5;
-    u32 *sentence = scratch + warp * W2V_MAX_SENTENCE;
     double loss = 0.0, pairs = 0.0;
     while (true) {
         u32 task = 0;
         if (lane == 0) task = atomicAdd(task_counter, 1u);
         task = __shfl_sync(FULL_MASK, task, 0);
         if (task >= n_tasks) break;
-        i64 pos = bounds[task];
-        const i64 end = bounds[task + 1];
-        while (pos < end) {
-            // One sentence, or its next W2V_MAX_SENTENCE kept ids, subsampled into `sentence`.
-            const i64 start = pos;
-            int slen = 0;
-            u32 raw = 0;
-            bool reading = true;
-            while (reading) {
-                const i64 idx = pos + lane;
-                const u32 w = idx < end ? stream[idx] : W2V_SENTENCE_END;
-                const u32 ends = __ballot_sync(FULL_MASK, w == W2V_SENTENCE_END);
-                const int n = ends ? __ffs(ends) - 1 : 32;  // ids of this sentence among the 32
-                bool kept = false;
-                if (lane < n) {
-                    const u32 threshold = keep[w];
-                    kept = threshold == W2V_ALWAYS
-                           || (u32)(draw(key, (u64)idx, SALT_KEEP) >> 32) < threshold;
-                }
-                u32 mask = __ballot_sync(FULL_MASK, kept);
-                const int room = W2V_MAX_SENTENCE - slen;
-                int taken = n;
-                if (__popc(mask) >= room) {
-                    // The piece is full at its room-th kept id: the rest is the next piece's.
-                    const int rank = __popc(mask & ((1u << lane) - 1u));
-                    const u32 last = __ballot_sync(FULL_MASK, kept && rank == room - 1);
-                    taken = __ffs(last);
-                    mask &= taken == 32 ? FULL_MASK : ((1u << taken) - 1u);
-                    reading = false;
-                }
-                if ((mask >> lane) & 1u) sentence[slen + __popc(mask & ((1u << lane) - 1u))] = w;
-                slen += __popc(mask);
-                raw += (u32)taken;
-                pos += taken;
-                if (reading && n < 32) {  // the sentence (or the task) ended in this read
-                    pos = min(pos + 1, end);
-                    reading = false;
-                }
-                if (pos >= end) reading = false;
-            }
-            __syncwarp();
-            u64 before = 0;
-            if (lane == 0) before = atomicAdd(words_done, (u64)raw);
-            before = __shfl_sync(FULL_MASK, before, 0);
-            float alpha = alpha0 * (float)(1.0 - (double)before / total_words);
-            if (alpha < min_alpha) alpha = min_alpha;
-            for (int i = 0; i < slen; i++)
-                pairs += train_window(sentence, i, slen, (u64)(start + i), lane, prob, alias_,
-                                      vocab, syn0, syn1, stride, window, key, alpha, &loss);
-            __syncwarp();  // every lane is done with `sentence` before the next piece
+        task += first_task;
+        u64 before = 0;
+        if (lane == 0)
+            before = atomicAdd(words_done, (u64)(words_start[task + 1] - words_start[task]));
+        before = __shfl_sync(FULL_MASK, before, 0);
+        float alpha = alpha0 * (float)(1.0 - (double)before / total_words);
+        if (alpha < min_alpha) alpha = min_alpha;
+        const i64 k0 = (i64)task * task_size;
+        const i64 k1 = min(k0 + task_size, n_kept);
+        for (i64 k = k0; k < k1; k++) {
+            const u32 s = sentence[k];
+            const i64 first = sent_first[s], last = sent_first[s + 1];
+            const i64 piece = first + (k - first) / W2V_MAX_SENTENCE * W2V_MAX_SENTENCE;
+            const int slen = (int)(min(last, piece + W2V_MAX_SENTENCE) - piece);
+            pairs += train_window(ids + piece, (int)(k - piece), slen, (u64)positions[k], lane,
+                                  prob, alias_, vocab, syn0, syn1, stride, window, key, alpha,
+                                  &loss);
         }
     }
     if (lane == 0) {
