@@ -3,26 +3,22 @@
 the numpy reference does, through the backend's layout, tasks and launches. Sentences are cut
 at 7 kept words and tasks hold 5 centres here, so that the cut and the task boundaries are
 exercised; the GPU build cuts at MAX_SENTENCE_LENGTH."""
-import ctypes
-import os
-import shutil
-import subprocess
-
 import numpy as np
 import pytest
 
 from w2vns.corpus import synthetic
 from w2vns.corpus.encode import SENTENCE_END, encode_corpus
-from w2vns.gpu.backend import KERNEL_SOURCE, compile_options, launch_slices, row_regs
+from w2vns.gpu import backend
+from w2vns.gpu.backend import CudaBackend, compile_options, launch_slices, row_regs
 from w2vns.gpu.draws import epoch_key
 from w2vns.gpu.layout import EpochLayout, sentence_index
 from w2vns.training.kernel import kernel_tables
 from w2vns.training.params import TrainParams
 from w2vns.training.weights import initial_weights
 
-from . import reference
+from w2vns.training.api import train as train_here
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+from . import emulator, reference
 MAX_SENTENCE = 7
 TASK_SIZE = 5
 
@@ -32,28 +28,10 @@ def kernels(request, tmp_path_factory):
     """The emulated keep_flags and sgns_train for dim 40 (two row elements a lane) and 128
     (rows moved as float4s), 3 noise words, groups of 2."""
     dim = request.param
-    compiler = shutil.which("g++")
-    if compiler is None:
-        pytest.skip("g++ is not installed")
-    lib = tmp_path_factory.mktemp("emulator") / "one_warp.so"
     options = [o for o in compile_options(dim, 3, 2) if "MAX_SENTENCE" not in o]
-    done = subprocess.run([compiler, "-std=c++20", "-O1", "-shared", "-fPIC", "-o", str(lib),
-                           '-DSOURCE="%s"' % KERNEL_SOURCE, *options,
-                           "-DW2V_MAX_SENTENCE=%d" % MAX_SENTENCE,
-                           os.path.join(HERE, "warp_emulator.cpp"), "-lpthread"],
-                          capture_output=True, timeout=300)
-    if done.returncode != 0 and b"barrier" in done.stderr:
-        pytest.skip("g++ without C++20 <barrier>")
-    assert done.returncode == 0, done.stderr.decode()
-    loaded = ctypes.CDLL(str(lib))
-    p, u32, i64 = ctypes.c_void_p, ctypes.c_uint32, ctypes.c_int64
-    flags = loaded.run_keep_flags
-    flags.argtypes = [p, i64, p, ctypes.c_uint64, p]
-    train = loaded.run_sgns_train
-    train.argtypes = [p, p, p, p, i64, ctypes.c_int, u32, u32, p, p, p, p, u32, p, p, i64,
-                      ctypes.c_int, ctypes.c_uint64, ctypes.c_float, ctypes.c_float,
-                      ctypes.c_double, p, p]
-    return dim, flags, train
+    lib = emulator.build(options + ["-DW2V_MAX_SENTENCE=%d" % MAX_SENTENCE],
+                         tmp_path_factory.mktemp("emulator"))
+    return dim, lib.run_keep_flags, lib.run_sgns_train
 
 
 def pointer(array):
@@ -106,3 +84,38 @@ def test_the_kernels_run_as_one_warp_train_as_the_numpy_reference(kernels):
     np.testing.assert_allclose(syn0[:, :p.dim], ref0, rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(syn1[:, :p.dim], ref1, rtol=1e-5, atol=1e-7)
     assert not syn0[:, p.dim:].any() and not syn1[:, p.dim:].any()  # the padding stays zero
+
+
+def test_the_backend_trains_through_the_emulated_kernels_as_the_reference(monkeypatch,
+                                                                          tmp_path):
+    """``train(..., backend=CudaBackend())`` end to end, with CuPy stood in for by numpy and
+    the emulated kernels (emulator.fake_cupy): the backend's transfers, layouts, launches,
+    counters and report, against the reference."""
+    monkeypatch.setattr(backend, "require_gpu", lambda: emulator.fake_cupy(tmp_path))
+    lines = synthetic.generate_corpus(30, seed=4)
+    params = dict(dim=40, window=2, negative=2, sample=1e-2, epochs=2, min_count=2, seed=3,
+                  alpha=0.05)
+    model = train_here(lines, backend=CudaBackend(blocks=1, warps_per_block=1), **params)
+    p = TrainParams(**params).validate().resolved()
+    encoded = encode_corpus(lines, p.min_count)
+    weights = initial_weights(encoded.vocab.counts, p)
+    syn0, syn1 = np.ascontiguousarray(weights.syn0), np.ascontiguousarray(weights.syn1neg)
+    stream = np.asarray(encoded.stream)
+    sentence_of = sentence_index(np, stream, SENTENCE_END)
+    tables = kernel_tables(encoded.vocab.counts, p)
+    total = float(encoded.tokens) * p.epochs
+    done = pairs = 0
+    for epoch in range(p.epochs):
+        key = epoch_key(p.seed, epoch)
+        layout = EpochLayout(np, stream, reference.kept_flags(stream, tables["keep"], key),
+                             sentence_of, encoded.sentences, encoded.tokens)
+        done, _, n = reference.train_epoch(layout, tables, syn0, syn1, p.window, p.negative,
+                                           p.context_group, key, p.alpha, p.min_alpha, total,
+                                           done)
+        pairs += n
+    report = model.report
+    assert report["words_done"] == done == encoded.tokens * p.epochs
+    assert report["pairs"] == pairs > 0
+    assert report["gpu"]["name"] == "emulated warp" and report["gpu"]["warps"] == 1
+    np.testing.assert_allclose(model.wv.vectors, syn0, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(model.syn1neg, syn1, rtol=1e-5, atol=1e-7)

@@ -39,7 +39,7 @@ DEVICES = ("cpu", "cuda")
 
 
 def train(corpus, dask=None, blocks=None, rounds=None, progress=None, checkpoint=None,
-          checkpoint_every="1epoch", note=None, device="cpu", **params):
+          checkpoint_every="1epoch", note=None, device="cpu", backend=None, **params):
     """Train on a Dask cluster; return a ``Word2VecModel``, as one machine's ``train`` does
     (which this is, with ``dask=None``: then the other arguments go to
     ``w2vns.training.api.train``).
@@ -55,19 +55,24 @@ def train(corpus, dask=None, blocks=None, rounds=None, progress=None, checkpoint
     only; ``threads`` is per worker).
 
     ``device="cuda"`` (one machine only): train on its CUDA GPU (``w2vns.gpu``; needs CuPy),
-    without checkpoints.
+    without checkpoints. ``backend``: what runs one machine's training (a
+    ``training.backend.Backend``; default: threads, or the GPU for ``device="cuda"``).
     """
     if device not in DEVICES:
         raise ValueError("device must be one of %s (got %r)" % (", ".join(DEVICES), device))
     if dask is None:
         if blocks is not None or rounds is not None:
             raise ValueError("blocks and rounds are for a distributed run (dask=...)")
-        backend = _gpu_backend(checkpoint, params) if device == "cuda" else None
+        if device == "cuda":
+            if backend is not None:
+                raise ValueError("device='cuda' chooses the backend: give one or the other")
+            backend = _gpu_backend(checkpoint, params)
         return train_here(corpus, progress=progress, checkpoint=checkpoint,
                           checkpoint_every=checkpoint_every, note=note, backend=backend,
                           **params)
-    if device != "cpu":
-        raise ValueError("a distributed run trains on the workers' CPUs (device='cpu')")
+    if device != "cpu" or backend is not None:
+        raise ValueError("a distributed run trains on the workers' CPUs (device='cpu', no "
+                         "backend)")
     for name in ("init", "cache_dir"):
         if params.pop(name, None) is not None:
             raise ValueError("a distributed run does not take %s" % name)
