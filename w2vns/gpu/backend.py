@@ -29,8 +29,11 @@ WARPS_PER_BLOCK = 8
 BLOCKS_PER_SM = 2
 #: Threads per block of the subsampling launch (one word per thread).
 FLAG_THREADS = 256
-#: Launches per epoch: progress is reported between them.
+#: Launches per epoch, at most: progress is reported between them. Fewer where a launch would
+#: give a warp fewer than TASKS_PER_WARP tasks: with a task or two per warp, the launch lasts as
+#: long as its slowest warp's tasks while the others wait.
 SLICES_PER_EPOCH = 8
+TASKS_PER_WARP = 16
 #: Limits of the kernel: a lane holds dim/32 elements of k + 1 output rows in registers.
 MAX_DIM = 1024
 MAX_NEGATIVE = 31
@@ -94,6 +97,11 @@ def compile_options(dim, negative, group, atomic=True, vector=None):
 def row_regs(dim):
     """Row elements per lane: a warp's 32 lanes hold a row of ``dim`` floats."""
     return -(-dim // 32)
+
+
+def slices_for(ntasks, warps):
+    """Launches for an epoch of ``ntasks`` tasks on ``warps`` warps (see TASKS_PER_WARP)."""
+    return max(1, min(SLICES_PER_EPOCH, ntasks // (TASKS_PER_WARP * warps)))
 
 
 def launch_slices(ntasks, slices=SLICES_PER_EPOCH):
@@ -175,7 +183,8 @@ class CudaBackend(Backend):
                                          tokens)
                     if layout.tasks == 0:  # subsampling kept no word: the epoch is read
                         words_done += np.uint64(tokens)
-                    for first, last in launch_slices(layout.tasks):
+                    for first, last in launch_slices(
+                            layout.tasks, slices_for(layout.tasks, blocks * self.warps_per_block)):
                         counter.fill(0)
                         sgns_train((blocks,), (threads,), (
                             layout.ids, layout.positions, layout.sentence, layout.sent_first,

@@ -7,7 +7,7 @@ so that the tests check on the CPU what the backend does on the GPU.
 #: Centre words per task: a warp trains one task at a time. Small, so that every warp of a
 #: GPU has work in each launch whatever the sentences' lengths (a corpus line can be a whole
 #: article); large enough that taking a task (one atomic) is rare next to its windows.
-TASK_SIZE = 256
+TASK_SIZE = 128
 
 
 def sentence_index(xp, stream, end_marker):
