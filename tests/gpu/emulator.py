@@ -99,6 +99,10 @@ def _wrap(function):
     return wrapped
 
 
+class OutOfMemory(MemoryError):
+    """CuPy's OutOfMemoryError, as the stand-in raises it."""
+
+
 def fake_cupy(folder):
     """A module with the CuPy calls the backend makes, over numpy and the emulated kernels."""
     cp = types.SimpleNamespace()
@@ -111,7 +115,7 @@ def fake_cupy(folder):
     cp.RawModule = lambda code, options: _Module(folder, code, options)
     cp.get_default_memory_pool = lambda: types.SimpleNamespace(total_bytes=lambda: 1)
     cp.cuda = types.SimpleNamespace(
-        Device=_Device,
+        Device=_Device, memory=types.SimpleNamespace(OutOfMemoryError=OutOfMemory),
         runtime=types.SimpleNamespace(getDeviceCount=lambda: 1,
                                       getDeviceProperties=lambda n: {"name": b"emulated warp"}))
     return cp

@@ -119,3 +119,16 @@ def test_the_backend_trains_through_the_emulated_kernels_as_the_reference(monkey
     assert report["gpu"]["name"] == "emulated warp" and report["gpu"]["warps"] == 1
     np.testing.assert_allclose(model.wv.vectors, syn0, rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(model.syn1neg, syn1, rtol=1e-5, atol=1e-7)
+
+
+def test_a_gpu_without_the_memory_for_the_run_is_one_clear_error(monkeypatch, tmp_path):
+    fake = emulator.fake_cupy(tmp_path)
+
+    def no_memory(*args, **kwargs):
+        raise emulator.OutOfMemory("Out of memory allocating 4,000,000,000 bytes")
+
+    fake.asarray = no_memory
+    monkeypatch.setattr(backend, "require_gpu", lambda: fake)
+    with pytest.raises(backend.GpuUnavailable, match="memory is too small for this run .Out of "
+                       "memory allocating 4,000,000,000 bytes.; the CPU trains it"):
+        train_here(synthetic.generate_corpus(30, seed=4), backend=CudaBackend(), min_count=2)

@@ -138,8 +138,17 @@ class CudaBackend(Backend):
         if state is not None or checkpointer is not None:
             raise ValueError("--device cuda does not save or resume checkpoints")
         cp = require_gpu()
+        check_supported(job.params)
+        try:
+            return self._train(cp, job)
+        except cp.cuda.memory.OutOfMemoryError as err:
+            raise GpuUnavailable("--device cuda: the GPU's memory is too small for this run "
+                                 "(%s); the CPU trains it (--device cpu)"
+                                 % str(err).strip().splitlines()[0]) from None
+
+    def _train(self, cp, job):
+        """``run``'s work, with CuPy ``cp``."""
         p, encoded, weights, progress = job.params, job.encoded, job.weights, job.progress
-        check_supported(p)
         began = time.perf_counter()
         with cp.cuda.Device(self.device) as device:
             pool = cp.get_default_memory_pool()
