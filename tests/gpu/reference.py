@@ -6,6 +6,8 @@ in another order than numpy)."""
 import numpy as np
 
 from w2vns.gpu import draws
+from w2vns.gpu.layout import EpochLayout, sentence_index
+from w2vns.training.kernel import kernel_tables
 
 END = 0xFFFFFFFF
 MAX_EXP = np.float32(6.0)
@@ -91,3 +93,22 @@ def train_epoch(layout, tables, syn0, syn1, window, negative, group, key, alpha0
                 c0 = c1
             pairs += m
     return words_done, loss, pairs
+
+
+def train_run(encoded, params, syn0, syn1, max_sentence=10000):
+    """Every epoch of a run (resolved ``TrainParams``) over an ``EncodedCorpus`` as one warp
+    trains it, from ``syn0``, ``syn1`` (updated in place); returns (words done, pairs)."""
+    stream = np.asarray(encoded.stream)
+    sentence_of = sentence_index(np, stream, END)
+    tables = kernel_tables(encoded.vocab.counts, params)
+    total = float(encoded.tokens) * params.epochs
+    done = pairs = 0
+    for epoch in range(params.epochs):
+        key = draws.epoch_key(params.seed, epoch)
+        layout = EpochLayout(np, stream, kept_flags(stream, tables["keep"], key), sentence_of,
+                             encoded.sentences, encoded.tokens)
+        done, _, n = train_epoch(layout, tables, syn0, syn1, params.window, params.negative,
+                                 params.context_group, key, params.alpha, params.min_alpha,
+                                 total, done, max_sentence)
+        pairs += n
+    return done, pairs

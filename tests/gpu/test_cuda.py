@@ -8,12 +8,9 @@ import pytest
 import w2vns
 from w2vns.apps.evaluation import evaluate_analogies
 from w2vns.corpus import synthetic
-from w2vns.corpus.encode import SENTENCE_END, encode_corpus
+from w2vns.corpus.encode import encode_corpus
 from w2vns.gpu.backend import CudaBackend
-from w2vns.gpu.draws import epoch_key
-from w2vns.gpu.layout import EpochLayout, sentence_index
 from w2vns.training.api import train as train_here
-from w2vns.training.kernel import kernel_tables
 from w2vns.training.params import TrainParams
 from w2vns.training.weights import initial_weights
 
@@ -36,19 +33,7 @@ def test_one_warp_trains_as_the_numpy_reference(cupy):
     weights = initial_weights(encoded.vocab.counts, p)
     syn0 = np.ascontiguousarray(weights.syn0)
     syn1 = np.ascontiguousarray(weights.syn1neg)
-    stream = np.asarray(encoded.stream)
-    sentence_of = sentence_index(np, stream, SENTENCE_END)
-    tables = kernel_tables(encoded.vocab.counts, p)
-    total = float(encoded.tokens) * p.epochs
-    done, pairs = 0, 0
-    for epoch in range(p.epochs):
-        key = epoch_key(p.seed, epoch)
-        layout = EpochLayout(np, stream, reference.kept_flags(stream, tables["keep"], key),
-                             sentence_of, encoded.sentences, encoded.tokens)
-        done, _, n = reference.train_epoch(layout, tables, syn0, syn1, p.window, p.negative,
-                                           p.context_group, key, p.alpha, p.min_alpha, total,
-                                           done)
-        pairs += n
+    done, pairs = reference.train_run(encoded, p, syn0, syn1)
     assert model.report["pairs"] == pairs
     assert model.report["words_done"] == done == encoded.tokens * p.epochs
     assert np.abs(model.syn1neg).max() > 0.01  # it learned something

@@ -100,19 +100,7 @@ def test_the_backend_trains_through_the_emulated_kernels_as_the_reference(monkey
     encoded = encode_corpus(lines, p.min_count)
     weights = initial_weights(encoded.vocab.counts, p)
     syn0, syn1 = np.ascontiguousarray(weights.syn0), np.ascontiguousarray(weights.syn1neg)
-    stream = np.asarray(encoded.stream)
-    sentence_of = sentence_index(np, stream, SENTENCE_END)
-    tables = kernel_tables(encoded.vocab.counts, p)
-    total = float(encoded.tokens) * p.epochs
-    done = pairs = 0
-    for epoch in range(p.epochs):
-        key = epoch_key(p.seed, epoch)
-        layout = EpochLayout(np, stream, reference.kept_flags(stream, tables["keep"], key),
-                             sentence_of, encoded.sentences, encoded.tokens)
-        done, _, n = reference.train_epoch(layout, tables, syn0, syn1, p.window, p.negative,
-                                           p.context_group, key, p.alpha, p.min_alpha, total,
-                                           done)
-        pairs += n
+    done, pairs = reference.train_run(encoded, p, syn0, syn1)
     report = model.report
     assert report["words_done"] == done == encoded.tokens * p.epochs
     assert report["pairs"] == pairs > 0

@@ -24,6 +24,16 @@ def pair_losses(syn0, syn1, contexts, targets, used):
     return total
 
 
+def numerical_gradient(loss, x, y, matrix, row, k, h=1e-6):
+    """Central difference of ``loss(x, y)`` in element (row, k) of x (matrix 0) or y (1)."""
+    moved = []
+    for sign in (1, -1):
+        pair = [x.copy(), y.copy()]
+        pair[matrix][row, k] += sign * h
+        moved.append(loss(*pair))
+    return (moved[0] - moved[1]) / (2 * h)
+
+
 def test_a_group_step_is_a_gradient_step_on_its_pairs():
     """Distinct contexts: each input row moves by -alpha dL/dx (outputs as at the start), each
     output row by -alpha dL/dy (inputs as at the start); central differences in float64."""
@@ -44,23 +54,13 @@ def test_a_group_step_is_a_gradient_step_on_its_pairs():
     new0, new1 = syn0.copy(), syn1.copy()
     reference.train_group(sentence, positions, centre, ckey, 0, new0, new1, prob, alias,
                           negative, key, np.float32(alpha))
-    h = 1e-6
-    for c in contexts:
-        for k in range(dim):
-            plus, minus = x0.copy(), x0.copy()
-            plus[c, k] += h
-            minus[c, k] -= h
-            grad = (pair_losses(plus, y0, contexts, targets, used)
-                    - pair_losses(minus, y0, contexts, targets, used)) / (2 * h)
-            assert abs((new0[c, k] - syn0[c, k]) + alpha * grad) < 1e-5
-    for t, w in enumerate(targets):
-        for k in range(dim):
-            plus, minus = y0.copy(), y0.copy()
-            plus[w, k] += h
-            minus[w, k] -= h
-            grad = (pair_losses(x0, plus, contexts, targets, used)
-                    - pair_losses(x0, minus, contexts, targets, used)) / (2 * h)
-            assert abs((new1[w, k] - syn1[w, k]) + alpha * grad) < 1e-5
+    for matrix, new, old, rows in ((0, new0, syn0, contexts), (1, new1, syn1, targets)):
+        for row in rows:
+            for k in range(dim):
+                grad = numerical_gradient(
+                    lambda x, y: pair_losses(x, y, contexts, targets, used), x0, y0, matrix,
+                    row, k)
+                assert abs((new[row, k] - old[row, k]) + alpha * grad) < 1e-5
     untouched = [w for w in range(vocab) if w not in contexts]
     assert (new0[untouched] == syn0[untouched]).all()
 
