@@ -39,8 +39,8 @@ def build(options, folder):
     p, u32, i64 = ctypes.c_void_p, ctypes.c_uint32, ctypes.c_int64
     loaded.run_keep_flags.argtypes = [p, i64, p, ctypes.c_uint64, p]
     loaded.run_sgns_train.argtypes = [p, p, p, p, i64, ctypes.c_int, u32, u32, p, p, p, p, u32,
-                                      p, p, i64, ctypes.c_int, ctypes.c_uint64, ctypes.c_float,
-                                      ctypes.c_float, ctypes.c_double, p, p]
+                                      p, p, p, p, i64, ctypes.c_int, ctypes.c_uint64,
+                                      ctypes.c_float, ctypes.c_float, ctypes.c_double, p, p]
     return loaded
 
 

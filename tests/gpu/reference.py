@@ -24,14 +24,21 @@ def gradient(score, label, alpha):
 
 
 def train_group(sentence, positions, centre, ckey, salt0, syn0, syn1, prob, alias, negative,
-                key, alpha):
-    """Contexts ``positions`` of a window against the centre and this group's noise words."""
+                key, alpha, log_kq=None, bias=None):
+    """Contexts ``positions`` of a window against the centre and this group's noise words.
+    NCE: ``log_kq`` (log(k q(w)) per word), and ``bias`` (learned output biases) or None."""
     noise = draws.noise_words(key, [ckey], draws.SALT_NOISE + salt0 + np.arange(negative),
                               prob, alias)[0]
     targets = [centre] + [int(w) for w in noise]
     used = [True] + [int(w) != centre for w in noise]
     out = syn1[targets].copy()
     steps = np.zeros_like(out)
+    shift = np.zeros(len(targets), dtype=np.float32)  # NCE's logit - score
+    if log_kq is not None:
+        shift = -np.asarray(log_kq, dtype=np.float32)[targets]
+        if bias is not None:
+            shift = shift + bias[targets]
+    bias_steps = np.zeros(len(targets), dtype=np.float32)
     loss = 0.0
     for p in positions:
         context = sentence[p]
@@ -39,16 +46,19 @@ def train_group(sentence, positions, centre, ckey, salt0, syn0, syn1, prob, alia
         g = np.zeros(len(targets), dtype=np.float32)
         for t in range(len(targets)):
             if used[t]:
-                score = np.float32(np.dot(row, out[t]))
+                score = np.float32(np.dot(row, out[t])) + shift[t]
                 label = 1.0 if t == 0 else 0.0
                 g[t] = gradient(score, label, alpha)
                 z = np.clip(score if label else -score, -MAX_EXP, MAX_EXP)
                 loss += float(np.log1p(np.exp(-z)))
         syn0[context] += g @ out
         steps += g[:, None] * row[None, :]
+        bias_steps += g
     for t in range(len(targets)):
         if used[t]:
             syn1[targets[t]] += steps[t]
+            if bias is not None:
+                bias[targets[t]] += bias_steps[t]
     return loss
 
 
@@ -62,9 +72,10 @@ def kept_flags(stream, keep, key):
 
 
 def train_epoch(layout, tables, syn0, syn1, window, negative, group, key, alpha0, min_alpha,
-                total_words, words_done, max_sentence=10000):
+                total_words, words_done, max_sentence=10000, bias=None):
     """One epoch (a ``w2vns.gpu.layout.EpochLayout``) as one warp trains it: the tasks in
-    order. Updates syn0, syn1 in place; returns (words done after it, loss, pairs)."""
+    order. Updates syn0, syn1 (and NCE's ``bias``) in place; returns (words done after it,
+    loss, pairs). NCE when ``tables`` has its ``log_kq``."""
     prob, alias = tables["noise_prob"], tables["noise_alias"]
     ids = [int(w) for w in layout.ids]
     loss = pairs = 0
@@ -89,15 +100,17 @@ def train_epoch(layout, tables, syn0, syn1, window, negative, group, key, alpha0
             for g in range(groups):
                 c1 = (g + 1) * m // groups
                 loss += train_group(sentence, contexts[c0:c1], sentence[i], ckey, g * negative,
-                                    syn0, syn1, prob, alias, negative, key, alpha)
+                                    syn0, syn1, prob, alias, negative, key, alpha,
+                                    tables.get("log_kq"), bias)
                 c0 = c1
             pairs += m
     return words_done, loss, pairs
 
 
-def train_run(encoded, params, syn0, syn1, max_sentence=10000):
+def train_run(encoded, params, syn0, syn1, max_sentence=10000, bias=None):
     """Every epoch of a run (resolved ``TrainParams``) over an ``EncodedCorpus`` as one warp
-    trains it, from ``syn0``, ``syn1`` (updated in place); returns (words done, pairs)."""
+    trains it, from ``syn0``, ``syn1`` (and NCE's ``bias``; updated in place); returns (words
+    done, pairs)."""
     stream = np.asarray(encoded.stream)
     sentence_of = sentence_index(np, stream, END)
     tables = kernel_tables(encoded.vocab.counts, params)
@@ -109,6 +122,6 @@ def train_run(encoded, params, syn0, syn1, max_sentence=10000):
                              encoded.sentences, encoded.tokens)
         done, _, n = train_epoch(layout, tables, syn0, syn1, params.window, params.negative,
                                  params.context_group, key, params.alpha, params.min_alpha,
-                                 total, done, max_sentence)
+                                 total, done, max_sentence, bias)
         pairs += n
     return done, pairs

@@ -18,14 +18,16 @@ from ..helpers import w2vns as run_cli
 from . import reference
 
 
-def test_one_warp_trains_as_the_numpy_reference(cupy):
-    """One block of one warp takes the tasks in order, as reference.py does: same subsampling,
-    same draws, same update order; the weights agree up to float rounding (dot products summed in another
-    order, the GPU's exp). Groups of 2 contexts and 3 noise words, subsampling on, 2 epochs,
-    dim 40 (two row elements a lane, the second half padding)."""
+@pytest.mark.parametrize("loss", ["sgns", "nce"])
+def test_one_warp_trains_as_the_numpy_reference(cupy, loss):
+    """One block of one warp takes the tasks in order, as reference.py does (SGNS; NCE with
+    its output biases): same subsampling, same draws, same update order; the weights agree up
+    to float rounding (dot products summed in another order, the GPU's exp). Groups of 2
+    contexts and 3 noise words, subsampling on, 2 epochs, dim 40 (two row elements a lane, the
+    second half padding)."""
     lines = synthetic.generate_corpus(400, seed=2)
     params = dict(dim=40, window=3, negative=3, context_group=2, sample=1e-2, epochs=2,
-                  min_count=2, seed=9, alpha=0.05)
+                  min_count=2, seed=9, alpha=0.05, loss=loss)
     model = train_here(lines, backend=CudaBackend(blocks=1, warps_per_block=1), **params)
 
     p = TrainParams(**params).validate().resolved()
@@ -33,12 +35,15 @@ def test_one_warp_trains_as_the_numpy_reference(cupy):
     weights = initial_weights(encoded.vocab.counts, p)
     syn0 = np.ascontiguousarray(weights.syn0)
     syn1 = np.ascontiguousarray(weights.syn1neg)
-    done, pairs = reference.train_run(encoded, p, syn0, syn1)
+    bias = weights.extras.get("output_bias")
+    done, pairs = reference.train_run(encoded, p, syn0, syn1, bias=bias)
     assert model.report["pairs"] == pairs
     assert model.report["words_done"] == done == encoded.tokens * p.epochs
     assert np.abs(model.syn1neg).max() > 0.01  # it learned something
     np.testing.assert_allclose(model.wv.vectors, syn0, rtol=1e-3, atol=2e-5)
     np.testing.assert_allclose(model.syn1neg, syn1, rtol=1e-3, atol=2e-5)
+    if loss == "nce":
+        np.testing.assert_allclose(model.output_bias, bias, rtol=1e-3, atol=2e-5)
 
 
 def planted_accuracy(model, tmp_path):

@@ -9,7 +9,7 @@ from .conftest import gpu_available
 
 
 @pytest.mark.parametrize("params,says", [
-    (dict(loss="nce"), "--loss nce is not available with --device cuda"),
+    (dict(loss="hs"), "--loss hs is not available with --device cuda .it trains sgns and nce"),
     (dict(kernel="reference"), "--kernel reference is not available with --device cuda"),
     (dict(hard_negatives=10), "--hard-negatives is not available"),
     (dict(window=0), "--window 0 is not available"),

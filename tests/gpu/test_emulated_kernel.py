@@ -23,15 +23,18 @@ MAX_SENTENCE = 7
 TASK_SIZE = 5
 
 
-@pytest.fixture(scope="module", params=[40, 128])
+@pytest.fixture(scope="module", params=[(40, "sgns", True), (128, "sgns", True),
+                                        (40, "nce", True), (128, "nce", False)])
 def kernels(request, tmp_path_factory):
-    """The emulated keep_flags and sgns_train for dim 40 (two row elements a lane) and 128
-    (rows moved as float4s), 3 noise words, groups of 2."""
-    dim = request.param
-    options = [o for o in compile_options(dim, 3, 2) if "MAX_SENTENCE" not in o]
+    """The emulated keep_flags and sgns_train for dim 40 (two row elements a lane) or 128
+    (rows moved as float4s), SGNS or NCE (with or without output biases), 3 noise words,
+    groups of 2."""
+    dim, loss, nce_bias = request.param
+    options = [o for o in compile_options(dim, 3, 2, loss=loss, nce_bias=nce_bias)
+               if "MAX_SENTENCE" not in o]
     lib = emulator.build(options + ["-DW2V_MAX_SENTENCE=%d" % MAX_SENTENCE],
                          tmp_path_factory.mktemp("emulator"))
-    return dim, lib.run_keep_flags, lib.run_sgns_train
+    return dict(dim=dim, loss=loss, nce_bias=nce_bias), lib.run_keep_flags, lib.run_sgns_train
 
 
 def pointer(array):
@@ -39,10 +42,10 @@ def pointer(array):
 
 
 def test_the_kernels_run_as_one_warp_train_as_the_numpy_reference(kernels):
-    dim, keep_flags, sgns_train = kernels
+    settings, keep_flags, sgns_train = kernels
     lines = synthetic.generate_corpus(40, seed=2)
-    p = TrainParams(dim=dim, window=3, negative=3, context_group=2, sample=1e-2, epochs=2,
-                    min_count=2, seed=9, alpha=0.05).validate().resolved()
+    p = TrainParams(window=3, negative=3, context_group=2, sample=1e-2, epochs=2, min_count=2,
+                    seed=9, alpha=0.05, **settings).validate().resolved()
     encoded = encode_corpus(lines, p.min_count)
     weights = initial_weights(encoded.vocab.counts, p)
     stream = np.ascontiguousarray(encoded.stream, dtype=np.uint32)
@@ -54,6 +57,10 @@ def test_the_kernels_run_as_one_warp_train_as_the_numpy_reference(kernels):
     syn1 = np.zeros((vocab, stride), np.float32)
     syn0[:, :p.dim] = weights.syn0
     ref0, ref1 = np.ascontiguousarray(weights.syn0), np.ascontiguousarray(weights.syn1neg)
+    bias = weights.extras.get("output_bias")  # NCE's, or None
+    ref_bias = None if bias is None else bias.copy()
+    log_kq = tables.get("log_kq", np.zeros(1, np.float32))
+    gpu_bias = np.zeros(1, np.float32) if bias is None else bias.copy()
     total = float(encoded.tokens) * p.epochs
     words, totals, counter = np.zeros(1, np.uint64), np.zeros(2, np.float64), np.zeros(1, np.uint32)
     done = pairs = 0
@@ -71,12 +78,13 @@ def test_the_kernels_run_as_one_warp_train_as_the_numpy_reference(kernels):
             counter[0] = 0
             sgns_train(*map(pointer, arrays[:4]), layout.kept, TASK_SIZE, first, last - first,
                        pointer(counter), pointer(arrays[4]), pointer(tables["noise_prob"]),
-                       pointer(tables["noise_alias"]), vocab, pointer(syn0), pointer(syn1),
+                       pointer(tables["noise_alias"]), vocab, pointer(log_kq), pointer(gpu_bias),
+                       pointer(syn0), pointer(syn1),
                        stride, p.window, key, p.alpha, p.min_alpha, total, pointer(words),
                        pointer(totals))
         done, _, n = reference.train_epoch(layout, tables, ref0, ref1, p.window, p.negative,
                                            p.context_group, key, p.alpha, p.min_alpha, total,
-                                           done, max_sentence=MAX_SENTENCE)
+                                           done, max_sentence=MAX_SENTENCE, bias=ref_bias)
         pairs += n
     assert int(words[0]) == done == encoded.tokens * p.epochs
     assert int(totals[1]) == pairs > 0
@@ -84,6 +92,9 @@ def test_the_kernels_run_as_one_warp_train_as_the_numpy_reference(kernels):
     np.testing.assert_allclose(syn0[:, :p.dim], ref0, rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(syn1[:, :p.dim], ref1, rtol=1e-5, atol=1e-7)
     assert not syn0[:, p.dim:].any() and not syn1[:, p.dim:].any()  # the padding stays zero
+    if bias is not None:
+        np.testing.assert_allclose(gpu_bias, ref_bias, rtol=1e-5, atol=1e-7)
+        assert not np.allclose(gpu_bias, bias)  # the biases learned
 
 
 def test_the_backend_trains_through_the_emulated_kernels_as_the_reference(monkeypatch,
@@ -94,19 +105,21 @@ def test_the_backend_trains_through_the_emulated_kernels_as_the_reference(monkey
     monkeypatch.setattr(backend, "require_gpu", lambda: emulator.fake_cupy(tmp_path))
     lines = synthetic.generate_corpus(30, seed=4)
     params = dict(dim=40, window=2, negative=2, sample=1e-2, epochs=2, min_count=2, seed=3,
-                  alpha=0.05)
+                  alpha=0.05, loss="nce")
     model = train_here(lines, backend=CudaBackend(blocks=1, warps_per_block=1), **params)
     p = TrainParams(**params).validate().resolved()
     encoded = encode_corpus(lines, p.min_count)
     weights = initial_weights(encoded.vocab.counts, p)
     syn0, syn1 = np.ascontiguousarray(weights.syn0), np.ascontiguousarray(weights.syn1neg)
-    done, pairs = reference.train_run(encoded, p, syn0, syn1)
+    bias = weights.extras["output_bias"]
+    done, pairs = reference.train_run(encoded, p, syn0, syn1, bias=bias)
     report = model.report
     assert report["words_done"] == done == encoded.tokens * p.epochs
     assert report["pairs"] == pairs > 0
     assert report["gpu"]["name"] == "emulated warp" and report["gpu"]["warps"] == 1
     np.testing.assert_allclose(model.wv.vectors, syn0, rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(model.syn1neg, syn1, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(model.output_bias, bias, rtol=1e-5, atol=1e-7)
 
 
 def test_a_gpu_without_the_memory_for_the_run_is_one_clear_error(monkeypatch, tmp_path):

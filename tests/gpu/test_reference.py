@@ -1,7 +1,9 @@
 """The numpy reference of the GPU kernel (reference.py) and the kept-word layout, checked on
-the CPU: one group's update is a gradient step on its pairs' loss (finite differences), and
-the layout holds what subsampling kept, with its sentences and the tasks' words."""
+the CPU: one group's update is a gradient step on its pairs' loss (finite differences; SGNS
+and NCE), and the layout holds what subsampling kept, with its sentences and the tasks'
+words."""
 import numpy as np
+import pytest
 
 from w2vns.corpus.sampling import keep_thresholds, noise_table
 from w2vns.gpu import draws
@@ -12,14 +14,14 @@ from . import reference
 END = reference.END
 
 
-def pair_losses(syn0, syn1, contexts, targets, used):
+def pair_losses(x, y, contexts, targets, used, shift):
     """The group's loss, with the output rows as they are: sum over contexts j and used
-    targets t of -log sigmoid(+-x_j . y_t) (+ for the centre, t = 0)."""
+    targets t of -log sigmoid(+-(x_j . y_t + shift_t)) (+ for the centre, t = 0)."""
     total = 0.0
     for c in contexts:
         for t, w in enumerate(targets):
             if used[t]:
-                s = float(np.dot(syn0[c], syn1[w]))
+                s = float(np.dot(x[c], y[w])) + shift[w]
                 total += np.log1p(np.exp(-s if t == 0 else s))
     return total
 
@@ -34,13 +36,20 @@ def numerical_gradient(loss, x, y, matrix, row, k, h=1e-6):
     return (moved[0] - moved[1]) / (2 * h)
 
 
-def test_a_group_step_is_a_gradient_step_on_its_pairs():
+@pytest.mark.parametrize("loss", ["sgns", "nce"])
+def test_a_group_step_is_a_gradient_step_on_its_pairs(loss):
     """Distinct contexts: each input row moves by -alpha dL/dx (outputs as at the start), each
-    output row by -alpha dL/dy (inputs as at the start); central differences in float64."""
+    output row by -alpha dL/dy (inputs as at the start), and NCE's biases by -alpha dL/db
+    (NCE's logit x.y + b - log(k q) is [x, 1] . [y, b] - log(k q): the biases are one more
+    column of the output rows); central differences in float64."""
     rng = np.random.default_rng(0)
     vocab, dim, negative, alpha = 12, 8, 3, 0.05
     syn0 = (rng.random((vocab, dim), dtype=np.float32) - 0.5)
     syn1 = (rng.random((vocab, dim), dtype=np.float32) - 0.5)
+    nce = loss == "nce"
+    log_kq = rng.normal(size=vocab).astype(np.float32) if nce else None
+    bias = (0.3 * rng.normal(size=vocab)).astype(np.float32) if nce else None
+    shift = -log_kq.astype(np.float64) if nce else np.zeros(vocab)
     prob, alias = noise_table(np.arange(vocab, 0, -1) * 10.0, 0.75)
     key = draws.epoch_key(5, 0)
     sentence = [0, 1, 2, 3, 4, 5]
@@ -50,16 +59,21 @@ def test_a_group_step_is_a_gradient_step_on_its_pairs():
     used = [True] + [int(w) != centre for w in noise]
     assert len(set(targets)) == len(targets)  # distinct rows: the check below is exact then
     contexts = [sentence[p] for p in positions]
-    x0, y0 = syn0.astype(np.float64), syn1.astype(np.float64)
+    x0 = np.hstack([syn0, np.ones((vocab, 1))]).astype(np.float64)
+    y0 = np.hstack([syn1, (bias if nce else np.zeros(vocab))[:, None]]).astype(np.float64)
     new0, new1 = syn0.copy(), syn1.copy()
+    new_bias = bias.copy() if nce else None
     reference.train_group(sentence, positions, centre, ckey, 0, new0, new1, prob, alias,
-                          negative, key, np.float32(alpha))
-    for matrix, new, old, rows in ((0, new0, syn0, contexts), (1, new1, syn1, targets)):
+                          negative, key, np.float32(alpha), log_kq, new_bias)
+    moved1 = np.hstack([new1, (new_bias if nce else np.zeros(vocab))[:, None]])
+    old1 = y0.astype(np.float32)
+    for matrix, new, old, rows, columns in ((0, new0, syn0, contexts, dim),
+                                            (1, moved1, old1, targets, dim + nce)):
         for row in rows:
-            for k in range(dim):
+            for k in range(columns):
                 grad = numerical_gradient(
-                    lambda x, y: pair_losses(x, y, contexts, targets, used), x0, y0, matrix,
-                    row, k)
+                    lambda x, y: pair_losses(x, y, contexts, targets, used, shift), x0, y0,
+                    matrix, row, k)
                 assert abs((new[row, k] - old[row, k]) + alpha * grad) < 1e-5
     untouched = [w for w in range(vocab) if w not in contexts]
     assert (new0[untouched] == syn0[untouched]).all()

@@ -90,12 +90,13 @@ extern "C" void run_keep_flags(const u32 *stream, i64 n, const u32 *keep, u64 ke
 extern "C" void run_sgns_train(
         const u32 *ids, const i64 *positions, const u32 *sentence, const i64 *sent_first,
         i64 n_kept, int task_size, u32 first_task, u32 n_tasks, u32 *task_counter,
-        const i64 *words_start, const u32 *prob, const u32 *alias_, u32 vocab, float *syn0,
-        float *syn1, i64 stride, int window, u64 key, float alpha0, float min_alpha,
-        double total_words, u64 *words_done, double *totals) {
+        const i64 *words_start, const u32 *prob, const u32 *alias_, u32 vocab,
+        const float *log_kq, float *bias, float *syn0, float *syn1, i64 stride, int window,
+        u64 key, float alpha0, float min_alpha, double total_words, u64 *words_done,
+        double *totals) {
     one_warp([=] {
         sgns_train(ids, positions, sentence, sent_first, n_kept, task_size, first_task, n_tasks,
-                   task_counter, words_start, prob, alias_, vocab, syn0, syn1, stride, window,
-                   key, alpha0, min_alpha, total_words, words_done, totals);
+                   task_counter, words_start, prob, alias_, vocab, log_kq, bias, syn0, syn1,
+                   stride, window, key, alpha0, min_alpha, total_words, words_done, totals);
     });
 }

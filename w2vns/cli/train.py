@@ -75,8 +75,8 @@ Examples:
 @click.option("--rounds", type=click.IntRange(1, 100000), default=None,
               help="With --dask: slices of each epoch [default: 8].")
 @click.option("--device", type=click.Choice(DEVICES), default="cpu", show_default=True,
-              help="Train on this machine's CPU cores, or on its CUDA GPU (sgns, the fast "
-                   "kernel; no checkpoints). cuda needs pip install 'w2vns[gpu]'.")
+              help="Train on this machine's CPU cores, or on its CUDA GPU (sgns or nce, the "
+                   "fast kernel; no checkpoints). cuda needs pip install 'w2vns[gpu]'.")
 @quiet_option()
 @click.pass_context
 def train(ctx, corpus, output, fmt, vocab_out, report, checkpoint_dir, checkpoint_every,

@@ -37,6 +37,8 @@ TASKS_PER_WARP = 16
 #: Limits of the kernel: a lane holds dim/32 elements of k + 1 output rows in registers.
 MAX_DIM = 1024
 MAX_NEGATIVE = 31
+#: The losses the kernel trains.
+LOSSES = ("sgns", "nce")
 
 
 class GpuUnavailable(RuntimeError):
@@ -63,9 +65,9 @@ def require_gpu():
 
 def check_supported(params):
     """ValueError for training parameters the GPU kernel does not train (it trains skip-gram
-    with negative sampling and the fast kernel's shared noise words per window)."""
+    with negative sampling or NCE, and the fast kernel's shared noise words per window)."""
     unsupported = [
-        (params.loss != "sgns", "--loss %s" % params.loss),
+        (params.loss not in LOSSES, "--loss %s" % params.loss),
         (params.kernel != "fast", "--kernel %s" % params.kernel),
         (params.hard_negatives, "--hard-negatives"),
         (params.adversarial_temperature, "--adversarial-temperature"),
@@ -73,8 +75,8 @@ def check_supported(params):
     ]
     for bad, what in unsupported:
         if bad:
-            raise ValueError("%s is not available with --device cuda (it trains sgns with the "
-                             "fast kernel and windows of 1 or more)" % what)
+            raise ValueError("%s is not available with --device cuda (it trains %s with the "
+                             "fast kernel and windows of 1 or more)" % (what, " and ".join(LOSSES)))
     if params.dim > MAX_DIM:
         raise ValueError("--device cuda trains dim up to %d (got %d)" % (MAX_DIM, params.dim))
     if params.negative > MAX_NEGATIVE:
@@ -82,16 +84,20 @@ def check_supported(params):
                          % (MAX_NEGATIVE, params.negative))
 
 
-def compile_options(dim, negative, group, atomic=True, vector=None):
+def compile_options(dim, negative, group, atomic=True, vector=None, loss="sgns",
+                    nce_bias=True):
     """The NVRTC options that specialise sgns.cu for a run. ``vector``: rows moved as float4s
     (16-byte loads and vector atomic adds, Hopper and later); default: where the row's
-    elements per lane allow it (a multiple of 4: dim above 96)."""
+    elements per lane allow it (a multiple of 4: dim above 96). ``loss``: sgns or nce (with
+    learned output biases, ``nce_bias``)."""
     regs = row_regs(dim)
     if vector is None:
         vector = regs % 4 == 0
+    nce = loss == "nce"
     return ("-DW2V_ROW_REGS=%d" % regs, "-DW2V_NEGATIVE=%d" % negative,
             "-DW2V_GROUP=%d" % group, "-DW2V_MAX_SENTENCE=%d" % MAX_SENTENCE_LENGTH,
-            "-DW2V_ATOMIC=%d" % int(bool(atomic)), "-DW2V_VEC4=%d" % int(bool(vector)))
+            "-DW2V_ATOMIC=%d" % int(bool(atomic)), "-DW2V_VEC4=%d" % int(bool(vector)),
+            "-DW2V_NCE=%d" % int(nce), "-DW2V_NCE_BIAS=%d" % int(nce and bool(nce_bias)))
 
 
 def row_regs(dim):
@@ -163,10 +169,13 @@ class CudaBackend(Backend):
             alias = cp.asarray(tables["noise_alias"])
             syn0 = _padded_on_gpu(cp, weights.syn0, stride)
             syn1 = _padded_on_gpu(cp, weights.syn1neg, stride)
+            # NCE's log(k q(w)) and output biases; one unread float each for SGNS.
+            log_kq = cp.asarray(tables.get("log_kq", np.zeros(1, np.float32)))
+            bias = cp.asarray(weights.extras.get("output_bias", np.zeros(1, np.float32)))
             flags = cp.empty(len(stream), dtype=np.uint8)
             transfer_seconds = time.perf_counter() - began
             compiled = time.perf_counter()
-            keep_flags, sgns_train = self._kernels(cp, dim, p.negative, p.context_group)
+            keep_flags, sgns_train = self._kernels(cp, p)
             blocks = self.blocks or BLOCKS_PER_SM * device.attributes["MultiProcessorCount"]
             threads = 32 * self.warps_per_block
             flag_blocks = min(-(-len(stream) // FLAG_THREADS),
@@ -199,7 +208,7 @@ class CudaBackend(Backend):
                             layout.ids, layout.positions, layout.sentence, layout.sent_first,
                             np.int64(layout.kept), np.int32(layout.task_size), np.uint32(first),
                             np.uint32(last - first), counter, layout.words_start, prob, alias,
-                            np.uint32(vocab_size), syn0, syn1, np.int64(stride),
+                            np.uint32(vocab_size), log_kq, bias, syn0, syn1, np.int64(stride),
                             np.int32(p.window), key, np.float32(p.alpha),
                             np.float32(p.min_alpha), np.float64(total_words), words_done,
                             totals))
@@ -213,6 +222,8 @@ class CudaBackend(Backend):
             seconds = time.perf_counter() - start_time
             weights.syn0[:] = cp.asnumpy(syn0[:, :dim])
             weights.syn1neg[:] = cp.asnumpy(syn1[:, :dim])
+            if "output_bias" in weights.extras:
+                weights.extras["output_bias"][:] = cp.asnumpy(bias)
             memory = pool.total_bytes()
             name = cp.cuda.runtime.getDeviceProperties(self.device)["name"]
         loss, pairs = totals.get()
@@ -234,13 +245,14 @@ class CudaBackend(Backend):
             },
         }
 
-    def _kernels(self, cp, dim, negative, group):
-        """The compiled ``keep_flags`` and ``sgns_train`` for these settings (CuPy caches the
-        binary on disk)."""
+    def _kernels(self, cp, params):
+        """The compiled ``keep_flags`` and ``sgns_train`` for these training parameters (CuPy
+        caches the binary on disk)."""
         with open(KERNEL_SOURCE, encoding="utf-8") as f:
             source = f.read()
-        module = cp.RawModule(code=source, options=compile_options(dim, negative, group,
-                                                                   self.atomic, self.vector))
+        options = compile_options(params.dim, params.negative, params.context_group, self.atomic,
+                                  self.vector, params.loss, params.nce_bias)
+        module = cp.RawModule(code=source, options=options)
         return module.get_function("keep_flags"), module.get_function("sgns_train")
 
 def _padded_on_gpu(cp, matrix, stride):

@@ -45,6 +45,16 @@ typedef long long i64;
 #ifndef W2V_VEC4
 #define W2V_VEC4 0
 #endif
+// NCE instead of SGNS (log_kq: log(k q(w)) per word), with learned output biases (bias).
+#ifndef W2V_NCE
+#define W2V_NCE 0
+#endif
+#ifndef W2V_NCE_BIAS
+#define W2V_NCE_BIAS 0
+#endif
+#if W2V_NCE_BIAS && !W2V_NCE
+#error "W2V_NCE_BIAS needs W2V_NCE"
+#endif
 
 #define W2V_SENTENCE_END 0xFFFFFFFFu
 #define W2V_ALWAYS 0xFFFFFFFFu
@@ -141,7 +151,8 @@ __device__ __forceinline__ int context_at(int c, int lo, int i) {
 __device__ __forceinline__ void train_group(
         const u32 *sentence, u32 centre, int c0, int c1, int lo, int i, u64 ckey, u32 first_salt,
         int lane, const u32 *__restrict__ prob, const u32 *__restrict__ alias_, u32 vocab,
-        float *syn0, float *syn1, i64 stride, u64 key, float alpha, double *loss) {
+        const float *__restrict__ log_kq, float *bias, float *syn0, float *syn1, i64 stride,
+        u64 key, float alpha, double *loss) {
     u32 noise = centre;
     if (lane < W2V_NEGATIVE) {
         const u64 r = draw(key, ckey, SALT_NOISE + first_salt + lane);
@@ -164,6 +175,23 @@ __device__ __forceinline__ void train_group(
         }
         if (used[t]) load_row(out[t], syn1 + (i64)target[t] * stride, lane);
     }
+#if W2V_NCE
+    // NCE's logit is the score + b_w - log(k q(w)) (without biases: the score - log(k q(w)));
+    // the biases take the sum of their gradients over the group, as the output rows do.
+    float shift[TARGETS];
+#pragma unroll
+    for (int t = 0; t < TARGETS; t++) {
+        shift[t] = used[t] ? -log_kq[target[t]] : 0.f;
+#if W2V_NCE_BIAS
+        if (used[t]) shift[t] += bias[target[t]];
+#endif
+    }
+#endif
+#if W2V_NCE_BIAS
+    float bias_step[TARGETS];
+#pragma unroll
+    for (int t = 0; t < TARGETS; t++) bias_step[t] = 0.f;
+#endif
 
     int c = c0;
     u32 context = sentence[context_at(c, lo, i)];
@@ -190,8 +218,15 @@ __device__ __forceinline__ void train_group(
         }
         float pair_loss = 0.f;
 #pragma unroll
-        for (int t = 0; t < TARGETS; t++)
+        for (int t = 0; t < TARGETS; t++) {
+#if W2V_NCE
+            g[t] += shift[t];
+#endif
             g[t] = used[t] ? gradient(g[t], t == 0 ? 1.f : 0.f, alpha, &pair_loss) : 0.f;
+#if W2V_NCE_BIAS
+            bias_step[t] += g[t];
+#endif
+        }
         *loss += pair_loss;
 #pragma unroll
         for (int r = 0; r < W2V_ROW_REGS; r++) {
@@ -217,6 +252,13 @@ __device__ __forceinline__ void train_group(
 #pragma unroll
     for (int t = 0; t < TARGETS; t++)
         if (used[t]) add_row(syn1 + (i64)target[t] * stride, step[t], lane);
+#if W2V_NCE_BIAS
+    if (lane == 0) {
+#pragma unroll
+        for (int t = 0; t < TARGETS; t++)
+            if (used[t]) atomicAdd(bias + target[t], bias_step[t]);
+    }
+#endif
 }
 
 // Centre word sentence[i] (keyed by its stream position `ckey`) and its window; returns the
@@ -226,7 +268,8 @@ __device__ __forceinline__ void train_group(
 __device__ __forceinline__ int train_window(
         const u32 *sentence, int i, int slen, u64 ckey, int lane,
         const u32 *__restrict__ prob, const u32 *__restrict__ alias_, u32 vocab,
-        float *syn0, float *syn1, i64 stride, int window, u64 key, float alpha, double *loss) {
+        const float *__restrict__ log_kq, float *bias, float *syn0, float *syn1, i64 stride,
+        int window, u64 key, float alpha, double *loss) {
     const u32 centre = sentence[i];
     const int b = (int)(((draw(key, ckey, SALT_WINDOW) >> 32) * (u64)window) >> 32);
     const int lo = max(0, i - window + b), hi = min(slen - 1, i + window - b);
@@ -236,7 +279,7 @@ __device__ __forceinline__ int train_window(
     for (int g = 0; g < groups; g++) {
         const int c1 = (int)(((i64)(g + 1) * m) / groups);
         train_group(sentence, centre, c0, c1, lo, i, ckey, (u32)(g * W2V_NEGATIVE), lane, prob,
-                    alias_, vocab, syn0, syn1, stride, key, alpha, loss);
+                    alias_, vocab, log_kq, bias, syn0, syn1, stride, key, alpha, loss);
         c0 = c1;
     }
     return m;
@@ -268,15 +311,16 @@ extern "C" __global__ void keep_flags(const u32 *__restrict__ stream, i64 n,
 // n_tasks, taken from `task_counter` (0 at the start). A task counts words_start[t + 1] -
 // words_start[t] words (the ids it spans, dropped ones included) in `words_done`, and the
 // learning rate decays linearly with words_done from alpha0 to min_alpha at total_words.
-// `totals`: loss, pairs.
+// log_kq and bias: NCE's (unread by SGNS; bias unread without W2V_NCE_BIAS). `totals`: loss,
+// pairs.
 extern "C" __global__ void sgns_train(
         const u32 *__restrict__ ids, const i64 *__restrict__ positions,
         const u32 *__restrict__ sentence, const i64 *__restrict__ sent_first, i64 n_kept,
         int task_size, u32 first_task, u32 n_tasks, u32 *task_counter,
         const i64 *__restrict__ words_start, const u32 *__restrict__ prob,
-        const u32 *__restrict__ alias_, u32 vocab, float *syn0, float *syn1, i64 stride,
-        int window, u64 key, float alpha0, float min_alpha, double total_words,
-        u64 *words_done, double *totals) {
+        const u32 *__restrict__ alias_, u32 vocab, const float *__restrict__ log_kq,
+        float *bias, float *syn0, float *syn1, i64 stride, int window, u64 key, float alpha0,
+        float min_alpha, double total_words, u64 *words_done, double *totals) {
     const int lane = threadIdx.x & 31;
     double loss = 0.0, pairs = 0.0;
     while (true) {
@@ -299,8 +343,8 @@ extern "C" __global__ void sgns_train(
             const i64 piece = first + (k - first) / W2V_MAX_SENTENCE * W2V_MAX_SENTENCE;
             const int slen = (int)(min(last, piece + W2V_MAX_SENTENCE) - piece);
             pairs += train_window(ids + piece, (int)(k - piece), slen, (u64)positions[k], lane,
-                                  prob, alias_, vocab, syn0, syn1, stride, window, key, alpha,
-                                  &loss);
+                                  prob, alias_, vocab, log_kq, bias, syn0, syn1, stride, window,
+                                  key, alpha, &loss);
         }
     }
     if (lane == 0) {
