@@ -3,6 +3,7 @@
 
     python scripts/bench_gpu.py CORPUS [CORPUS ...] [--threads N] [--repeats R]
         [--plain] [--json out.json]
+    python scripts/bench_gpu.py --shapes CORPUS [--epochs 1]
 
 For each corpus, R times, alternating: w2vns on ``--threads`` cores (default: all), then on the
 GPU, each with word2vec's default settings (dim 100, window 5, 5 noise words, sample 1e-3,
@@ -14,6 +15,10 @@ tokens x epochs / training seconds, as ``w2vns train`` reports), quality, and fo
 seconds before the first update (transfers + compiling), of which compiling, and the GPU
 memory the run took; then per corpus the ratios GPU / CPU of words/s and the quality
 differences (means over the repeats).
+
+``--shapes``: one run per launch shape (blocks per multiprocessor x warps per block) and kind of
+step (atomic float4, atomic scalar, plain), ``--epochs`` epochs of the first CORPUS, training
+seconds and words/s only: to choose the backend's defaults on a new GPU.
 """
 import argparse
 import json
@@ -50,9 +55,9 @@ def scored(model, wall):
     return row
 
 
-def one_run(kind, corpus, seed, threads, cache):
+def one_run(kind, corpus, seed, threads):
     began = time.perf_counter()
-    params = dict(SETTINGS, seed=seed, cache_dir=cache)
+    params = dict(SETTINGS, seed=seed)
     if kind == "cpu":
         model = train(corpus, threads=threads, **params)
     elif kind == "gpu":
@@ -96,22 +101,55 @@ def summary(runs):
     return out, "\n".join(lines)
 
 
+def shapes(corpus, epochs):
+    """Words/s of each launch shape and kind of step (see the module docstring)."""
+    import cupy
+
+    from w2vns.corpus.encode import encode_corpus
+    from w2vns.training.backend import TrainJob
+    from w2vns.training.params import TrainParams
+    from w2vns.training.progress import Progress
+    from w2vns.training.weights import initial_weights
+
+    encoded = encode_corpus(corpus, SETTINGS["min_count"])
+    params = TrainParams(**dict(SETTINGS, epochs=epochs)).validate().resolved()
+    sms = cupy.cuda.Device(0).attributes["MultiProcessorCount"]
+    print("%s: %d tokens, %d words, %d multiprocessors" % (corpus, encoded.tokens,
+                                                            len(encoded.vocab), sms))
+    kinds = (("atomic, float4", True, True), ("atomic, scalar", True, False),
+             ("plain, float4", False, True))
+    for name, atomic, vector in kinds:
+        for per_sm, warps in ((1, 8), (2, 8), (4, 8), (2, 4), (4, 4), (8, 4), (16, 2)):
+            backend = CudaBackend(atomic=atomic, vector=vector, blocks=per_sm * sms,
+                                  warps_per_block=warps)
+            weights = initial_weights(encoded.vocab.counts, params)
+            stats = backend.run(TrainJob(params, encoded, weights, Progress()))
+            print("%-15s %2d blocks/SM x %d warps: %.3f s, %6.1fM words/s, loss %.4f" % (
+                name, per_sm, warps, stats["train_seconds"],
+                encoded.vocab.total_tokens * epochs / stats["train_seconds"] / 1e6,
+                stats["mean_loss"]), flush=True)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("corpus", nargs="+")
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--plain", action="store_true")
-    parser.add_argument("--cache", default=None, help="encoded-corpus cache folder")
     parser.add_argument("--json", default=None)
+    parser.add_argument("--shapes", action="store_true")
+    parser.add_argument("--epochs", type=int, default=1, help="with --shapes")
     args = parser.parse_args(argv)
+    if args.shapes:
+        shapes(args.corpus[0], args.epochs)
+        return
     threads = args.threads or default_threads()
     kinds = ["cpu", "gpu"] + (["plain"] if args.plain else [])
     runs = []
     for corpus in args.corpus:
         for seed in range(1, args.repeats + 1):
             for kind in kinds:
-                runs.append(one_run(kind, corpus, seed, threads, args.cache))
+                runs.append(one_run(kind, corpus, seed, threads))
     figures, table = summary(runs)
     print("CPU: %d threads\n%s" % (threads, table))
     if args.json:
