@@ -1,9 +1,11 @@
-"""The GPU kernel's draws, reproduced on the host (w2vns.gpu.draws): their distributions.
+"""The GPU kernel's draws, reproduced on the host (w2vns.gpu.draws): their distributions;
+and how an epoch's tasks are cut into launches.
 Each statistical test has a fixed seed; its tolerance is stated where it is checked."""
 import numpy as np
 
 from w2vns.corpus.sampling import keep_probabilities, keep_thresholds, noise_table, noise_weights
 from w2vns.gpu import draws
+from w2vns.gpu.backend import SLICES_PER_EPOCH, TASKS_PER_WARP, launch_slices, slices_for
 
 
 def chi_square(observed, expected):
@@ -81,3 +83,13 @@ def test_noise_words_follow_count_to_the_power():
     weights = noise_weights(counts, 0.75)
     expected = weights / weights.sum() * words.size
     assert chi_square(observed, expected) < chi_square_bound(len(counts) - 1)
+
+
+def test_an_epoch_s_launches_cover_its_tasks_once_with_enough_tasks_per_warp():
+    for ntasks, warps in ((0, 2112), (5, 1), (57000, 2112), (300000, 2112), (10**6, 2112)):
+        slices = launch_slices(ntasks, slices_for(ntasks, warps))
+        covered = [t for first, last in slices for t in range(first, last)]
+        assert covered == list(range(ntasks))
+        assert len(slices) <= SLICES_PER_EPOCH
+        if len(slices) > 1:
+            assert min(last - first for first, last in slices) >= TASKS_PER_WARP * warps
