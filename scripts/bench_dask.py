@@ -9,6 +9,8 @@
     flock /work/bench.lock python scripts/bench_dask.py recovery CORPUS.txt [--shards 8]
         [--epochs 2] [--json out.json]
     flock /work/bench.lock python scripts/bench_dask.py kernel CORPUS.txt [--blocks 1,2,4,8]
+    flock /work/bench.lock python scripts/bench_dask.py time CORPUS.txt [--shards 8]
+        [--blocks 2] [--workers 2] [--repeats 3] [--rounds R] [--json out.json]
 
 quality: CORPUS is cut into ``--shards`` line-aligned shards (in /work/data-cache if it exists,
 made once, atomically). For each seed, in this order: one machine (``--threads`` = workers,
@@ -29,6 +31,12 @@ recovery: the same distributed run (K = W = 2) three times in this process: undi
 one worker SIGKILLed halfway through the run (Dask recomputes what it held from its lineage,
 back to the start); and the same with --checkpoint every epoch (back to the last checkpoint).
 The recovery time is the difference in training seconds with the undisturbed run.
+
+time: the equal-cores comparison, training time only (no scoring): one machine with
+``--threads`` = workers in one process, then the distributed run at each K on a LocalCluster
+of ``--workers`` processes with one thread each, alternating, ``--repeats`` times, seed 1.
+Reported: each run's training seconds and, per K, the ratio of the median distributed time to
+the median one-machine time.
 
 kernel: one epoch of CORPUS as plans and cells at K = ``--blocks`` in this process, one
 thread, no Dask, against the one-machine kernel (alternating, best of ``--repeats``).
@@ -152,6 +160,38 @@ def quality(args):
         runs.append(row)
     return {"corpus": args.corpus, "shards": len(shards), "workers": args.workers,
             "settings": SETTINGS, "runs": runs}
+
+
+def timing(args):
+    """Training seconds, one machine against the cluster at equal cores, alternating."""
+    import statistics
+
+    shards = shards_of(args.corpus, args.shards)
+    workdir = tempfile.mkdtemp(prefix="bench-dask-time-")
+    times = {}
+    for repeat in range(args.repeats):
+        for name, k in [("one machine", None)] + [("K=%d" % k, k) for k in args.blocks]:
+            tag = "%s-%d" % (name.replace(" ", "-").replace("=", ""), repeat)
+            out, report = os.path.join(workdir, tag + ".bin"), os.path.join(workdir, tag + ".json")
+            extra = [] if k is None else [
+                "--dask", "local:%d" % args.workers, "--blocks", str(k)] + (
+                ["--rounds", str(args.rounds)] if args.rounds else [])
+            run(w2vns_cmd(shards, out, report, 1, args.workers if k is None else 1, extra),
+                workdir, tag)
+            with open(report) as handle:
+                seconds = json.load(handle)["train_seconds"]
+            times.setdefault(name, []).append(seconds)
+            log("  %s (%d): train %.1f s" % (name, repeat + 1, seconds))
+            os.remove(out)
+    base = statistics.median(times["one machine"])
+    rows = [{"run": name, "train_seconds": t, "median": statistics.median(t),
+             "median_over_one_machine": statistics.median(t) / base}
+            for name, t in times.items()]
+    for row in rows:
+        log("  %s: median %.1f s, %.2fx one machine" % (row["run"], row["median"],
+                                                        row["median_over_one_machine"]))
+    return {"corpus": args.corpus, "shards": len(shards), "workers": args.workers,
+            "rounds": args.rounds, "settings": SETTINGS, "rows": rows}
 
 
 def items_corpus(ids, seed=5):
@@ -351,7 +391,15 @@ def parse_args(argv=None):
     k.add_argument("corpus")
     k.add_argument("--blocks", default="1,2,4,8")
     k.add_argument("--repeats", type=int, default=2)
-    for p in (q, m, r, k):
+    t = sub.add_parser("time")
+    t.add_argument("corpus")
+    t.add_argument("--shards", type=int, default=8)
+    t.add_argument("--blocks", default="2")
+    t.add_argument("--workers", type=int, default=2)
+    t.add_argument("--repeats", type=int, default=3)
+    t.add_argument("--rounds", type=int, default=None, help="rounds per epoch (default: "
+                   "w2vns's own)")
+    for p in (q, m, r, k, t):
         p.add_argument("--json", default=None)
     args = parser.parse_args(argv)
     for name in ("blocks", "seeds", "workers_list"):
@@ -364,7 +412,7 @@ def main(argv=None):
     args = parse_args(argv)
     started = time.perf_counter()
     result = {"quality": quality, "memory": memory, "recovery": recovery,
-              "kernel": kernel}[args.what](args)
+              "kernel": kernel, "time": timing}[args.what](args)
     result.update(command=" ".join([os.path.basename(sys.argv[0])] + (argv or sys.argv[1:])),
                   machine=bench.machine_info(), seconds=time.perf_counter() - started)
     text = json.dumps(result, indent=1, default=float)
