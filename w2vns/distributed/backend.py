@@ -21,7 +21,7 @@ import numpy as np
 
 from ..corpus.sampling import keep_thresholds
 from ..training.weights import TrainingDiverged, all_finite
-from .cells import init_input_block, mix, plan, train_cell, zero_block
+from .cells import init_input_block, mix, moved, plan, train_cell, zero_block
 from .errors import result
 from .schedule import block_ids, block_rows, learning_rates, schedule
 from .tables import block_noise_table, block_table
@@ -154,7 +154,11 @@ class DaskBackend:
                                    [mix(p.seed, epoch, r, i) for i in shards], self.keep,
                                    self.block_table, p.window, rounds, r)
             for a in range(k):
-                views[a].append(self._submit(operator.getitem, planned, a))
+                # Moved to A's worker as soon as the plan is done (a task of its own there),
+                # not when A's first cell of the round is ready to start: the move overlaps
+                # the cells of the round before instead of holding up this one's first.
+                views[a].append(self._submit(moved, self._submit(operator.getitem, planned, a),
+                                             block=a))
         stats = []
         for s, cells in enumerate(schedule(k)):
             slot = g * k + s
