@@ -160,7 +160,7 @@ class DaskBackend:
                 views[a].append(self._submit(moved, self._submit(operator.getitem, planned, a),
                                              block=a))
         stats = []
-        for s, cells in enumerate(schedule(k)):
+        for s, cells in enumerate(schedule(k, g)):
             slot = g * k + s
             a0, a1 = learning_rates(p.alpha, p.min_alpha, slot, slots)
             settings = {"window": p.window, "negative": p.negative, "threads": self.threads,
