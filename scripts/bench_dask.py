@@ -11,6 +11,8 @@
     flock /work/bench.lock python scripts/bench_dask.py kernel CORPUS.txt [--blocks 1,2,4,8]
     flock /work/bench.lock python scripts/bench_dask.py time CORPUS.txt [--shards 8]
         [--blocks 2] [--workers 2] [--repeats 3] [--rounds R] [--json out.json]
+    flock /work/bench.lock python scripts/bench_dask.py profile CORPUS.txt [--shards 8]
+        [--blocks 2] [--workers 2] [--rounds R] [--json out.json]
 
 quality: CORPUS is cut into ``--shards`` line-aligned shards (in /work/data-cache if it exists,
 made once, atomically). For each seed, in this order: one machine (``--threads`` = workers,
@@ -37,6 +39,13 @@ time: the equal-cores comparison, training time only (no scoring): one machine w
 of ``--workers`` processes with one thread each, alternating, ``--repeats`` times, seed 1.
 Reported: each run's training seconds and, per K, the ratio of the median distributed time to
 the median one-machine time.
+
+profile: where the time of one distributed run goes (seed 1, K = the first of ``--blocks``,
+``--workers`` processes x 1 thread, in this process): from Dask's task stream, each worker's
+seconds computing cells, plans and other tasks, and idle, from the first cell to the last;
+and the CPU seconds that each process spent while training (the workers, and this one, which
+runs the scheduler and the client), against one machine's CPU seconds (``--workers``
+threads, run first, in this process).
 
 kernel: one epoch of CORPUS as plans and cells at K = ``--blocks`` in this process, one
 thread, no Dask, against the one-machine kernel (alternating, best of ``--repeats``).
@@ -192,6 +201,102 @@ def timing(args):
                                                         row["median_over_one_machine"]))
     return {"corpus": args.corpus, "shards": len(shards), "workers": args.workers,
             "rounds": args.rounds, "settings": SETTINGS, "rows": rows}
+
+
+class CpuTimes:
+    """A Progress that reads the CPU seconds of this process and its children (a local
+    cluster's workers) when training starts and when it ends."""
+
+    def __init__(self):
+        import psutil  # a dependency of distributed
+
+        self.me = psutil.Process()
+        self.start = self.end = None
+
+    def read(self):
+        import psutil
+
+        times = {}
+        for proc in [self.me] + self.me.children(recursive=True):
+            try:
+                t = proc.cpu_times()
+                times[proc.pid] = t.user + t.system
+            except psutil.Error:  # gone meanwhile
+                pass
+        return time.perf_counter(), times
+
+    def counting(self, done, total):
+        pass
+
+    def training_start(self, total_words, *args, **kwargs):
+        self.start = self.read()
+
+    def training(self, words_done, alpha, loss):
+        pass
+
+    def close(self):
+        self.end = self.read()
+
+    def seconds(self):
+        """Training wall seconds, and CPU seconds per pid while training."""
+        (t0, c0), (t1, c1) = self.start, self.end
+        return t1 - t0, {pid: c1[pid] - c0.get(pid, 0.0) for pid in c1}
+
+
+def profile(args):
+    """One machine's CPU seconds, then one distributed run's task stream and CPU seconds."""
+    import collections
+
+    import distributed
+
+    import w2vns
+    from w2vns.distributed.cluster import connect
+
+    shards = shards_of(args.corpus, args.shards)
+    settings = dict(SETTINGS, seed=1)
+    cpu = CpuTimes()
+    w2vns.train(shards, threads=args.workers, progress=cpu, **settings)
+    wall, times = cpu.seconds()
+    one = {"train_seconds": wall, "cpu_seconds": times[cpu.me.pid]}
+    log("  one machine: train %.1f s, CPU %.1f s" % (wall, one["cpu_seconds"]))
+    k = args.blocks[0]
+    cpu = CpuTimes()
+    with connect("local:%d" % args.workers, threads_per_worker=1) as client:
+        pids = client.run(os.getpid)
+        with distributed.get_task_stream(client) as stream:
+            w2vns.train(shards, dask=client, blocks=k, threads=1, rounds=args.rounds,
+                        progress=cpu, **settings)
+    wall, times = cpu.seconds()
+    tasks = collections.defaultdict(list)
+    for rec in stream.data:
+        spans = [s for s in rec["startstops"] if s["action"] == "compute"]
+        name = str(rec["key"]).strip("('\"").split("-")[0]
+        tasks[rec["worker"]].append((spans[0]["start"], spans[-1]["stop"], name))
+    first = min(s for recs in tasks.values() for s, _, n in recs if n == "train_cell")
+    last = max(e for recs in tasks.values() for _, e, n in recs if n == "train_cell")
+    workers = []
+    for address, recs in sorted(tasks.items()):
+        busy = collections.Counter()
+        for s, e, name in recs:
+            if s >= first and e <= last:
+                busy[{"train_cell": "cells", "plan": "plans"}.get(name, "other")] += e - s
+        workers.append({"worker": address, "cells": busy["cells"], "plans": busy["plans"],
+                        "other": busy["other"], "idle": last - first - sum(busy.values()),
+                        "cpu_seconds": times.get(pids.get(address), None)})
+        log("  %s: cells %.1f s, plans %.1f s, other %.1f s, idle %.1f s; CPU %.1f s" % (
+            address, busy["cells"], busy["plans"], busy["other"], workers[-1]["idle"],
+            workers[-1]["cpu_seconds"] or float("nan")))
+    client_cpu = times[cpu.me.pid]
+    total = client_cpu + sum(w["cpu_seconds"] or 0 for w in workers)
+    log("  K=%d: train %.1f s (%.2fx one machine), first cell to last %.1f s; CPU: client and "
+        "scheduler %.1f s, all %.1f s (%.2fx one machine's)" % (
+            k, wall, wall / one["train_seconds"], last - first, client_cpu, total,
+            total / one["cpu_seconds"]))
+    return {"corpus": args.corpus, "shards": len(shards), "workers": args.workers,
+            "blocks": k, "rounds": args.rounds, "settings": SETTINGS, "one_machine": one,
+            "distributed": {"train_seconds": wall, "cells_span_seconds": last - first,
+                            "client_cpu_seconds": client_cpu, "cpu_seconds": total,
+                            "workers": workers}}
 
 
 def items_corpus(ids, seed=5):
@@ -399,7 +504,14 @@ def parse_args(argv=None):
     t.add_argument("--repeats", type=int, default=3)
     t.add_argument("--rounds", type=int, default=None, help="rounds per epoch (default: "
                    "w2vns's own)")
-    for p in (q, m, r, k, t):
+    f = sub.add_parser("profile")
+    f.add_argument("corpus")
+    f.add_argument("--shards", type=int, default=8)
+    f.add_argument("--blocks", default="2")
+    f.add_argument("--workers", type=int, default=2)
+    f.add_argument("--rounds", type=int, default=None, help="rounds per epoch (default: "
+                   "w2vns's own)")
+    for p in (q, m, r, k, t, f):
         p.add_argument("--json", default=None)
     args = parser.parse_args(argv)
     for name in ("blocks", "seeds", "workers_list"):
@@ -412,7 +524,7 @@ def main(argv=None):
     args = parse_args(argv)
     started = time.perf_counter()
     result = {"quality": quality, "memory": memory, "recovery": recovery,
-              "kernel": kernel, "time": timing}[args.what](args)
+              "kernel": kernel, "time": timing, "profile": profile}[args.what](args)
     result.update(command=" ".join([os.path.basename(sys.argv[0])] + (argv or sys.argv[1:])),
                   machine=bench.machine_info(), seconds=time.perf_counter() - started)
     text = json.dumps(result, indent=1, default=float)
