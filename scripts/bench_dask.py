@@ -9,6 +9,10 @@
     flock /work/bench.lock python scripts/bench_dask.py recovery CORPUS.txt [--shards 8]
         [--epochs 2] [--json out.json]
     flock /work/bench.lock python scripts/bench_dask.py kernel CORPUS.txt [--blocks 1,2,4,8]
+    flock /work/bench.lock python scripts/bench_dask.py time CORPUS.txt [--shards 8]
+        [--blocks 2] [--workers 2] [--repeats 3] [--rounds R] [--json out.json]
+    flock /work/bench.lock python scripts/bench_dask.py profile CORPUS.txt [--shards 8]
+        [--blocks 2] [--workers 2] [--rounds R] [--json out.json]
 
 quality: CORPUS is cut into ``--shards`` line-aligned shards (in /work/data-cache if it exists,
 made once, atomically). For each seed, in this order: one machine (``--threads`` = workers,
@@ -29,6 +33,19 @@ recovery: the same distributed run (K = W = 2) three times in this process: undi
 one worker SIGKILLed halfway through the run (Dask recomputes what it held from its lineage,
 back to the start); and the same with --checkpoint every epoch (back to the last checkpoint).
 The recovery time is the difference in training seconds with the undisturbed run.
+
+time: the equal-cores comparison, training time only (no scoring): one machine with
+``--threads`` = workers in one process, then the distributed run at each K on a LocalCluster
+of ``--workers`` processes with one thread each, alternating, ``--repeats`` times, seed 1.
+Reported: each run's training seconds and, per K, the ratio of the median distributed time to
+the median one-machine time.
+
+profile: where the time of one distributed run goes (seed 1, K = the first of ``--blocks``,
+``--workers`` processes x 1 thread, in this process): from Dask's task stream, each worker's
+seconds computing cells, plans and other tasks, and idle, from the first cell to the last;
+and the CPU seconds that each process spent while training (the workers, and this one, which
+runs the scheduler and the client), against one machine's CPU seconds (``--workers``
+threads, run first, in this process).
 
 kernel: one epoch of CORPUS as plans and cells at K = ``--blocks`` in this process, one
 thread, no Dask, against the one-machine kernel (alternating, best of ``--repeats``).
@@ -152,6 +169,134 @@ def quality(args):
         runs.append(row)
     return {"corpus": args.corpus, "shards": len(shards), "workers": args.workers,
             "settings": SETTINGS, "runs": runs}
+
+
+def timing(args):
+    """Training seconds, one machine against the cluster at equal cores, alternating."""
+    import statistics
+
+    shards = shards_of(args.corpus, args.shards)
+    workdir = tempfile.mkdtemp(prefix="bench-dask-time-")
+    times = {}
+    for repeat in range(args.repeats):
+        for name, k in [("one machine", None)] + [("K=%d" % k, k) for k in args.blocks]:
+            tag = "%s-%d" % (name.replace(" ", "-").replace("=", ""), repeat)
+            out, report = os.path.join(workdir, tag + ".bin"), os.path.join(workdir, tag + ".json")
+            extra = [] if k is None else [
+                "--dask", "local:%d" % args.workers, "--blocks", str(k)] + (
+                ["--rounds", str(args.rounds)] if args.rounds else [])
+            run(w2vns_cmd(shards, out, report, 1, args.workers if k is None else 1, extra),
+                workdir, tag)
+            with open(report) as handle:
+                seconds = json.load(handle)["train_seconds"]
+            times.setdefault(name, []).append(seconds)
+            log("  %s (%d): train %.1f s" % (name, repeat + 1, seconds))
+            os.remove(out)
+    base = statistics.median(times["one machine"])
+    rows = [{"run": name, "train_seconds": t, "median": statistics.median(t),
+             "median_over_one_machine": statistics.median(t) / base}
+            for name, t in times.items()]
+    for row in rows:
+        log("  %s: median %.1f s, %.2fx one machine" % (row["run"], row["median"],
+                                                        row["median_over_one_machine"]))
+    return {"corpus": args.corpus, "shards": len(shards), "workers": args.workers,
+            "rounds": args.rounds, "settings": SETTINGS, "rows": rows}
+
+
+class CpuTimes:
+    """A Progress that reads the CPU seconds of this process and its children (a local
+    cluster's workers) when training starts and when it ends."""
+
+    def __init__(self):
+        import psutil  # a dependency of distributed
+
+        self.me = psutil.Process()
+        self.start = self.end = None
+
+    def read(self):
+        import psutil
+
+        times = {}
+        for proc in [self.me] + self.me.children(recursive=True):
+            try:
+                t = proc.cpu_times()
+                times[proc.pid] = t.user + t.system
+            except psutil.Error:  # gone meanwhile
+                pass
+        return time.perf_counter(), times
+
+    def counting(self, done, total):
+        pass
+
+    def training_start(self, total_words, *args, **kwargs):
+        self.start = self.read()
+
+    def training(self, words_done, alpha, loss):
+        pass
+
+    def close(self):
+        self.end = self.read()
+
+    def seconds(self):
+        """Training wall seconds, and CPU seconds per pid while training."""
+        (t0, c0), (t1, c1) = self.start, self.end
+        return t1 - t0, {pid: c1[pid] - c0.get(pid, 0.0) for pid in c1}
+
+
+def profile(args):
+    """One machine's CPU seconds, then one distributed run's task stream and CPU seconds."""
+    import collections
+
+    import distributed
+
+    import w2vns
+    from w2vns.distributed.cluster import connect
+
+    shards = shards_of(args.corpus, args.shards)
+    settings = dict(SETTINGS, seed=1)
+    cpu = CpuTimes()
+    w2vns.train(shards, threads=args.workers, progress=cpu, **settings)
+    wall, times = cpu.seconds()
+    one = {"train_seconds": wall, "cpu_seconds": times[cpu.me.pid]}
+    log("  one machine: train %.1f s, CPU %.1f s" % (wall, one["cpu_seconds"]))
+    k = args.blocks[0]
+    cpu = CpuTimes()
+    with connect("local:%d" % args.workers, threads_per_worker=1) as client:
+        pids = client.run(os.getpid)
+        with distributed.get_task_stream(client) as stream:
+            w2vns.train(shards, dask=client, blocks=k, threads=1, rounds=args.rounds,
+                        progress=cpu, **settings)
+    wall, times = cpu.seconds()
+    tasks = collections.defaultdict(list)
+    for rec in stream.data:
+        spans = [s for s in rec["startstops"] if s["action"] == "compute"]
+        name = str(rec["key"]).strip("('\"").split("-")[0]
+        tasks[rec["worker"]].append((spans[0]["start"], spans[-1]["stop"], name))
+    first = min(s for recs in tasks.values() for s, _, n in recs if n == "train_cell")
+    last = max(e for recs in tasks.values() for _, e, n in recs if n == "train_cell")
+    workers = []
+    for address, recs in sorted(tasks.items()):
+        busy = collections.Counter()
+        for s, e, name in recs:
+            if s >= first and e <= last:
+                busy[{"train_cell": "cells", "plan": "plans"}.get(name, "other")] += e - s
+        workers.append({"worker": address, "cells": busy["cells"], "plans": busy["plans"],
+                        "other": busy["other"], "idle": last - first - sum(busy.values()),
+                        "cpu_seconds": times.get(pids.get(address), None)})
+        log("  %s: cells %.1f s, plans %.1f s, other %.1f s, idle %.1f s; CPU %.1f s" % (
+            address, busy["cells"], busy["plans"], busy["other"], workers[-1]["idle"],
+            workers[-1]["cpu_seconds"] or float("nan")))
+    client_cpu = times[cpu.me.pid]
+    total = client_cpu + sum(w["cpu_seconds"] or 0 for w in workers)
+    log("  K=%d: train %.1f s (%.2fx one machine), first cell to last %.1f s; CPU: client and "
+        "scheduler %.1f s, all %.1f s (%.2fx one machine's)" % (
+            k, wall, wall / one["train_seconds"], last - first, client_cpu, total,
+            total / one["cpu_seconds"]))
+    return {"corpus": args.corpus, "shards": len(shards), "workers": args.workers,
+            "blocks": k, "rounds": args.rounds, "settings": SETTINGS, "one_machine": one,
+            "distributed": {"train_seconds": wall, "cells_span_seconds": last - first,
+                            "client_cpu_seconds": client_cpu, "cpu_seconds": total,
+                            "workers": workers}}
 
 
 def items_corpus(ids, seed=5):
@@ -351,7 +496,22 @@ def parse_args(argv=None):
     k.add_argument("corpus")
     k.add_argument("--blocks", default="1,2,4,8")
     k.add_argument("--repeats", type=int, default=2)
-    for p in (q, m, r, k):
+    t = sub.add_parser("time")
+    t.add_argument("corpus")
+    t.add_argument("--shards", type=int, default=8)
+    t.add_argument("--blocks", default="2")
+    t.add_argument("--workers", type=int, default=2)
+    t.add_argument("--repeats", type=int, default=3)
+    t.add_argument("--rounds", type=int, default=None, help="rounds per epoch (default: "
+                   "w2vns's own)")
+    f = sub.add_parser("profile")
+    f.add_argument("corpus")
+    f.add_argument("--shards", type=int, default=8)
+    f.add_argument("--blocks", default="2")
+    f.add_argument("--workers", type=int, default=2)
+    f.add_argument("--rounds", type=int, default=None, help="rounds per epoch (default: "
+                   "w2vns's own)")
+    for p in (q, m, r, k, t, f):
         p.add_argument("--json", default=None)
     args = parser.parse_args(argv)
     for name in ("blocks", "seeds", "workers_list"):
@@ -364,7 +524,7 @@ def main(argv=None):
     args = parse_args(argv)
     started = time.perf_counter()
     result = {"quality": quality, "memory": memory, "recovery": recovery,
-              "kernel": kernel}[args.what](args)
+              "kernel": kernel, "time": timing, "profile": profile}[args.what](args)
     result.update(command=" ".join([os.path.basename(sys.argv[0])] + (argv or sys.argv[1:])),
                   machine=bench.machine_info(), seconds=time.perf_counter() - started)
     text = json.dumps(result, indent=1, default=float)

@@ -18,6 +18,16 @@ def test_every_input_block_meets_every_output_block_once_a_round(nblocks):
         (a, b) for a in range(nblocks) for b in range(nblocks)]
 
 
+@pytest.mark.parametrize("nblocks", [1, 2, 3, 4, 8])
+def test_each_round_starts_with_the_cells_the_round_before_ended_with(nblocks):
+    for round_ in range(4):
+        cells = schedule(nblocks, round_)
+        check_schedule(cells, nblocks)  # every pair once a round, whichever the round
+        after = schedule(nblocks, round_ + 1)
+        assert after[0] == cells[-1]  # no output block moves between rounds
+        assert after == cells[::-1]
+
+
 def test_check_schedule_refuses_a_cell_twice_or_a_block_twice_at_once():
     with pytest.raises(ValueError):
         check_schedule([[(0, 0), (1, 1)], [(0, 0), (1, 0)]], 2)

@@ -179,7 +179,12 @@ def _prepare(client, p, nblocks, vocab_future, vocab, shards, progress):
     """The backend, and each shard encoded on the workers: (length, sentences) per shard."""
     backend = DaskBackend(client, p, nblocks, progress)
     backend.threads = p.threads
-    streams = [backend._submit(encode_shard, s, vocab_future) for s in shards]
+    # Consecutive shards on one worker, about as many on each (Dask alone would put them
+    # where the vocabulary is, all on one worker at times): a round's plans are one task per
+    # worker that holds shards, and share the work only if every worker holds some.
+    streams = [backend._submit(encode_shard, s, vocab_future,
+                               block=i * len(backend.workers) // len(shards))
+               for i, s in enumerate(shards)]
     lengths = gather(client, [backend._submit(stream_length, s) for s in streams])
     backend.vocab_size = len(vocab)
     backend.streams = streams

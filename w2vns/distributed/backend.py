@@ -21,7 +21,7 @@ import numpy as np
 
 from ..corpus.sampling import keep_thresholds
 from ..training.weights import TrainingDiverged, all_finite
-from .cells import init_input_block, mix, plan, train_cell, zero_block
+from .cells import init_input_block, mix, moved, plan, train_cell, zero_block
 from .errors import result
 from .schedule import block_ids, block_rows, learning_rates, schedule
 from .tables import block_noise_table, block_table
@@ -29,10 +29,10 @@ from .tables import block_noise_table, block_table
 #: Rounds per epoch by default. Within a slot (one of a round's K sub-iterations) an input block
 #: is trained against one output block only, so its rows drift towards that block's share of
 #: the objective; shorter slots keep them closer to one machine's. Measured on the 10M-token
-#: Wikipedia prefix (docs/distributed.md): 8 rounds keep K = 2 and K = 4 within 0.1 analogy
-#: point of one machine; K = 8 is 0.6 below with 8 rounds and 0.5 with 16 (4 seeds each), a
-#: difference within the seeds' spread, for 1.8 times the traffic. Every round moves each
-#: output block K times: more rounds cost traffic and synchronisation.
+#: Wikipedia prefix (docs/distributed.md): with 8 rounds K = 2, 4 and 8 are within 0.5 analogy
+#: point of one machine on average, or above it; 4 rounds at K = 2 scored 0.2 point below 8.
+#: Every round moves each output block K - 1 times: more rounds cost traffic and
+#: synchronisation.
 ROUNDS_PER_EPOCH = 8
 
 #: Retries of a task that raises (a worker lost while running it is not counted: Dask
@@ -154,9 +154,13 @@ class DaskBackend:
                                    [mix(p.seed, epoch, r, i) for i in shards], self.keep,
                                    self.block_table, p.window, rounds, r)
             for a in range(k):
-                views[a].append(self._submit(operator.getitem, planned, a))
+                # Moved to A's worker as soon as the plan is done (a task of its own there),
+                # not when A's first cell of the round is ready to start: the move overlaps
+                # the cells of the round before instead of holding up this one's first.
+                views[a].append(self._submit(moved, self._submit(operator.getitem, planned, a),
+                                             block=a))
         stats = []
-        for s, cells in enumerate(schedule(k)):
+        for s, cells in enumerate(schedule(k, g)):
             slot = g * k + s
             a0, a1 = learning_rates(p.alpha, p.min_alpha, slot, slots)
             settings = {"window": p.window, "negative": p.negative, "threads": self.threads,

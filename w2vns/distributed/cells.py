@@ -94,6 +94,11 @@ def plan(streams, seeds, keep, blocks, window, rounds, round_):
     return [(pieces[a], float(shares[a]), int(pairs[a])) for a in range(nblocks)]
 
 
+def moved(value):
+    """``value`` itself: placed on another worker, a task that copies a result there."""
+    return value
+
+
 def inject_fault(fault):
     """The tests' faults, in a cell: ``("raise-once", PATH)`` raises in the attempt that
     removes the file PATH (Dask's retry goes on), ``("raise", None)`` raises in every attempt,

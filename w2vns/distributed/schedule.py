@@ -9,9 +9,10 @@ the same way into K input blocks and K output blocks.
 An epoch (or a round of one: a slice of every shard) is K sub-iterations; in sub-iteration s,
 input block A meets output block (A + s) mod K. So each (input block, output block) pair meets
 exactly once per round, and no block is in two cells of one sub-iteration: the cells of a
-sub-iteration run in parallel on disjoint rows. Every (centre, context) pair of the round
-belongs to exactly one cell, (block of the context, block of the centre), which trains it
-(``check_schedule``; the kernel side is ``GroupKernel``).
+sub-iteration run in parallel on disjoint rows (odd rounds take the sub-iterations in reverse
+order, see ``schedule``). Every (centre, context) pair of the round belongs to exactly one
+cell, (block of the context, block of the centre), which trains it (``check_schedule``; the
+kernel side is ``GroupKernel``).
 """
 import numpy as np
 
@@ -36,10 +37,14 @@ def block_ids(vocab_size, nblocks, block):
     return rows * nblocks + np.where(rows % 2 == 0, block, nblocks - 1 - block)
 
 
-def schedule(nblocks):
-    """The cells of one round: a list of K sub-iterations, each a list of K (input block,
-    output block) pairs."""
-    return [[(a, (a + s) % nblocks) for a in range(nblocks)] for s in range(nblocks)]
+def schedule(nblocks, round_=0):
+    """The cells of round ``round_``: a list of K sub-iterations, each a list of K (input
+    block, output block) pairs. Odd rounds take the sub-iterations in reverse order, so that
+    a round starts with the cells the round before it ended with: every output block is
+    already on the worker of the input block it meets first, and none moves between rounds
+    (K - 1 moves of each output block a round instead of K; at K = 2 half as many)."""
+    steps = [[(a, (a + s) % nblocks) for a in range(nblocks)] for s in range(nblocks)]
+    return steps[::-1] if round_ % 2 else steps
 
 
 def check_schedule(cells, nblocks):
