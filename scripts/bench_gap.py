@@ -27,6 +27,11 @@ rate, its standard error between seeds (sd / sqrt(seeds): training and data nois
 and the pooled paired standard error within the seeds' cases (lines as clusters: the cases of
 one line are not independent).  With --lock each model's training and scoring holds an
 exclusive flock on that file (the project's benchmark lock), released in between.
+
+Last, per model and power, the optimism of picking the scoring on the test cases themselves
+(as bench_items' "gensim, best" row does): each seed's best scoring on the last case of each
+line (one case a line, as leave-last-out) against the scoring best over all seeds' cases.
+``--summary FILE.json ...`` prints that part again from earlier runs' --json files.
 """
 import argparse
 import json
@@ -91,6 +96,28 @@ def clustered_se(diff, owner):
     return float(math.sqrt(len(lines) / (len(lines) - 1) * (resid ** 2).sum()) / len(diff))
 
 
+def oracle_summary(runs):
+    """Print, per model and power, how much picking the scoring on the test cases themselves
+    adds: for each seed, the best scoring's hit rate on the last case of each line (a
+    leave-last-out-sized test) minus that of the one scoring that is best over every seed's
+    cases together (a configuration fixed in advance)."""
+    groups = {}
+    for row in runs:
+        if "last_hit_rate" not in row:  # a run of a draft of this script
+            continue
+        groups.setdefault((row["data"].rsplit(":", 1)[0], row["model"], row["power"]),
+                          []).append(row)
+    for (data, name, power), rows in sorted(groups.items(), key=str):
+        fixed = max(rows[0]["hit_rate"], key=lambda s: sum(r["hit_rate"][s] for r in rows))
+        gains = [max(r["last_hit_rate"].values()) - r["last_hit_rate"][fixed] for r in rows]
+        print("  %s %-28s power %5g: fixed scoring %s (%.4f on the last cases, mean over "
+              "%d seeds); best on the last cases %.4f; optimism %+.4f (per seed %s)" % (
+                  data, name, power, fixed,
+                  np.mean([r["last_hit_rate"][fixed] for r in rows]), len(rows),
+                  np.mean([max(r["last_hit_rate"].values()) for r in rows]),
+                  np.mean(gains), " ".join("%+.3f" % g for g in gains)), flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("data", nargs="+")
@@ -99,8 +126,16 @@ def main():
     parser.add_argument("--models", default="w2vns,gensim")
     parser.add_argument("--hidden", type=int, default=5)
     parser.add_argument("--epochs", type=int, default=None, help="default: the preset's")
+    parser.add_argument("--summary", action="store_true",
+                        help="DATA are --json files of earlier runs: print their oracle "
+                             "summary only")
     add_common_arguments(parser)
     args = parser.parse_args()
+    if args.summary:
+        for path in args.data:
+            with open(path) as handle:
+                oracle_summary(json.load(handle)["runs"])
+        return
     params = dict(items_params(args), alpha=0.025)
     if args.epochs is not None:
         params["epochs"] = args.epochs
@@ -167,6 +202,8 @@ def main():
             print("  %-28s power %5g %-20s %+.4f  SE %.4f  within %.4f  per seed %s" % (
                 name, power, describe_scoring(*scoring), means.mean(), between, within,
                 " ".join("%+.3f" % m for m in means)), flush=True)
+        print("\nscoring picked on the test cases (6 scorings, one model), against a fixed one:")
+        oracle_summary([row for row in out if row["data"].startswith(spec)])
 
 
 if __name__ == "__main__":
