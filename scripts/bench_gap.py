@@ -146,7 +146,7 @@ def main():
     print("settings: %s; hidden per line %d; seeds %s" % (json.dumps(params), args.hidden, seeds))
     out = []
     for spec in args.data:
-        # diffs[(model, power, scoring)] = [(seed mean, pooled paired var numerator, n)]
+        # per_seed[(model, power, scoring)] = [(mean difference, its clustered SE)], a seed each
         per_seed = {}
         for seed in seeds:
             data = spec
