@@ -31,6 +31,10 @@ Rows per data set, all from this one run:
 * gensim best: the best of ns_exponent in {-0.5, 0, 0.75} x every scoring evaluate-rec can
   pick (w2vns.apps.recommend.SCORINGS), chosen on the test cases themselves: an upper bound
   of what gensim could do, not a fair pick.
+* gensim, held-out pick: gensim's models with evaluate-rec's pick (choose_settings with gensim
+  as the trainer: one gensim model per noise power on the held-out split of the training
+  lines), scored on the test cases with the gensim model of the picked power; the train
+  seconds are the pick's three trainings and that model's.  Left out with --no-gensim-pick.
 
 With --lock, each model's training and scoring (evaluate-rec's pick and final training
 together; one gensim training and its scorings) runs holding an exclusive flock on that file
@@ -44,14 +48,15 @@ import json
 import os
 import sys
 import time
+import types
 from collections import Counter
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench import locked, write_json  # noqa: E402
 
-from w2vns.apps.recommend import (SCORINGS, describe_scoring,  # noqa: E402
-                                  evaluate_leave_last_out, leave_last_out, model_ranks,
+from w2vns.apps.recommend import (SCORINGS, choose_settings,  # noqa: E402
+                                  describe_scoring, evaluate_leave_last_out, leave_last_out, model_ranks,
                                   popularity_ranks, rank_metrics, read_baskets, sample_cases)
 from w2vns.corpus.synthetic import generate_sessions  # noqa: E402
 from w2vns.training.presets import apply_preset  # noqa: E402
@@ -101,7 +106,14 @@ def train_gensim(training, params, ns_exponent):
     return kv, model.syn1neg, seconds
 
 
-def bench(spec, params, k, max_cases, lock=None, reference=True):
+def gensim_trainer(lines, progress=None, **params):
+    """choose_settings's trainer for gensim: a model-like object of :func:`train_gensim`."""
+    kv, output, seconds = train_gensim(lines, params, params["noise_power"])
+    return types.SimpleNamespace(wv=kv, syn1neg=output, output_bias=None,
+                                 report={"train_seconds": seconds})
+
+
+def bench(spec, params, k, max_cases, lock=None, reference=True, gensim_pick=True):
     lines = load(spec)
     training, cases = leave_last_out(lines)
     ranked = sample_cases(cases, max_cases)
@@ -136,11 +148,20 @@ def bench(spec, params, k, max_cases, lock=None, reference=True):
                                **metrics, "train_seconds": seconds})
     same = next(g for g in gensim if (g["ns_exponent"], g["scoring"], g["recency"]) == picked)
     best = max(gensim, key=lambda g: (g["hit_rate"], g["mrr"]))
-    for label, g in (("gensim, same settings", same), ("gensim, best", best)):
+    labelled = [("gensim, same settings", same), ("gensim, best", best)]
+    selection = None
+    if gensim_pick:
+        with locked(lock):
+            selection = choose_settings(training, k, trainer=gensim_trainer, **params)
+        key = (selection["noise_power"], selection["scoring"], selection["recency"])
+        g = next(g for g in gensim if (g["ns_exponent"], g["scoring"], g["recency"]) == key)
+        labelled.append(("gensim, held-out pick", dict(
+            g, train_seconds=g["train_seconds"] + selection["train_seconds"])))
+    for label, g in labelled:
         rows.append({"model": label, "scoring": "%s, ns_exponent %g" % (
             describe_scoring(g["scoring"], g["recency"]), g["ns_exponent"]),
             "hit_rate": g["hit_rate"], "mrr": g["mrr"], "train_seconds": g["train_seconds"]})
-    return {**info, "rows": rows, "gensim": gensim}
+    return {**info, "rows": rows, "gensim": gensim, "gensim_selection": selection}
 
 
 def print_table(result, k):
@@ -180,6 +201,8 @@ def main():
     add_common_arguments(parser)
     parser.add_argument("--no-reference", dest="reference", action="store_false",
                         help="leave out the reference kernel's row")
+    parser.add_argument("--no-gensim-pick", dest="gensim_pick", action="store_false",
+                        help="leave out the row of gensim with evaluate-rec's held-out pick")
     parser.add_argument("--max-cases", type=int, default=5000)
     parser.add_argument("--epochs", type=int, default=None, help="default: the preset's")
     parser.add_argument("--alpha", type=float, default=0.025)
@@ -191,7 +214,8 @@ def main():
     results = []
     for spec in args.data:
         started = time.perf_counter()
-        result = bench(spec, params, args.k, args.max_cases, args.lock, args.reference)
+        result = bench(spec, params, args.k, args.max_cases, args.lock, args.reference,
+                       args.gensim_pick)
         result["seconds"] = time.perf_counter() - started
         results.append(result)
         print_table(result, args.k)

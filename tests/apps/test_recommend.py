@@ -457,6 +457,34 @@ def test_the_pick_trains_a_model_per_power_and_the_final_one_with_its_pick(monke
         p for p in NOISE_POWERS for _ in recommend.SCORINGS]
 
 
+def test_the_pick_trains_with_the_trainer_it_is_given(monkeypatch):
+    """choose_settings with another trainer (the benchmarks pass gensim's): that trainer
+    makes every model, with the pick's parameters and each power, and w2vns.train none; the
+    pick is the same as with w2vns.train doing what the trainer does."""
+    lines = planted_baskets(300)
+    held_out_training = hide_last(lines, recommend.HIDDEN_PER_LINE)[0]
+    given = FakeTraining(held_out_training, -0.5)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("w2vns.train called despite the trainer")
+
+    calls = []
+
+    def trainer(corpus, progress=None, **params):
+        calls.append((corpus, params))
+        return given(corpus, progress=progress, **params)
+
+    monkeypatch.setattr(recommend, "train", refuse)
+    picked = choose_settings(lines, trainer=trainer, **QUICK)
+    assert given.powers == [0.0, 0.75, -0.5]
+    assert all(corpus == held_out_training and params == dict(QUICK, noise_power=power)
+               for (corpus, params), power in zip(calls, given.powers))
+    assert picked["noise_power"] == -0.5
+    patched = FakeTraining(held_out_training, -0.5)
+    monkeypatch.setattr(recommend, "train", patched)
+    assert choose_settings(lines, **QUICK)["candidates"] == picked["candidates"]
+
+
 def test_evaluate_rec_cli_reports_the_picked_noise_power(tmp_path):
     sessions = tmp_path / "hubs.txt"
     sessions.write_text("".join(" ".join(line) + "\n" for line in hub_sessions(400)))

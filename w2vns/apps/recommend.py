@@ -419,7 +419,7 @@ def noise_powers_to_try(noise_powers, train_params):
 
 def choose_settings(lines, k=10, candidates=SCORINGS, noise_powers=None,
                     max_cases=SELECTION_CASES, hidden_per_line=HIDDEN_PER_LINE, progress=None,
-                    **train_params):
+                    trainer=None, **train_params):
     """The scoring, recency and noise power that rank best on a held-out split of ``lines``,
     for lines whose last item is to be predicted: the last items of each line are hidden
     (:func:`hide_last`: one per 10 items, at least 1, at most ``hidden_per_line``), one model
@@ -440,6 +440,12 @@ def choose_settings(lines, k=10, candidates=SCORINGS, noise_powers=None,
     [{"noise_power", "scoring", "recency", "hit_rate", "mrr"}], "cases", "hidden_per_line",
     "train_seconds"}``
     (``train_seconds``: the models' training, all together).
+
+    ``trainer``: what trains the models, called as ``trainer(lines, progress=progress,
+    **train_params)`` with ``noise_power`` among the parameters; it returns a model with
+    ``wv``, ``syn1neg``, ``output_bias`` (or None) and ``report["train_seconds"]``.  Default
+    :func:`w2vns.train`; another trainer makes the same pick for another tool's models (the
+    benchmarks pick for gensim this way).
     """
     training, cases = hide_last(lines, hidden_per_line)
     if not cases:
@@ -448,7 +454,8 @@ def choose_settings(lines, k=10, candidates=SCORINGS, noise_powers=None,
     powers = noise_powers_to_try(noise_powers, train_params)
     results, seconds = [], 0.0
     for power in powers:
-        model = train(training, progress=progress, **dict(train_params, noise_power=power))
+        model = (trainer or train)(training, progress=progress,
+                                   **dict(train_params, noise_power=power))
         seconds += model.report["train_seconds"]
         for scoring, recency in candidates:
             output = model.syn1neg if scoring == "output" else None
