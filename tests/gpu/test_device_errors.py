@@ -55,3 +55,11 @@ def test_without_cupy_or_a_gpu_device_cuda_is_one_line_and_exit_2(tmp_path):
     line = one_line(done.stderr)
     assert "--device cuda" in line and ("CuPy" in line or "GPU" in line)
     assert not (tmp_path / "v.bin").exists()
+
+
+def test_the_command_line_says_what_the_gpu_cannot_train_before_asking_for_one(tmp_path):
+    corpus = tmp_path / "c.txt"
+    synthetic.write_corpus(corpus, 50, seed=1)
+    done = run_cli("train", corpus, "--device", "cuda", "--loss", "hs", "-o", tmp_path / "v.bin")
+    assert done.returncode == 2
+    assert "--loss hs is not available with --device cuda" in one_line(done.stderr)

@@ -16,7 +16,7 @@ from ..distributed.checkpoint import is_dask_checkpoint
 from ..distributed.checkpoint import read_note as read_dask_note
 from ..distributed.cluster import DaskUnavailable, check_spec, require_dask
 from ..distributed.errors import ClusterError
-from ..gpu.backend import GpuUnavailable, require_gpu
+from ..gpu.backend import GpuUnavailable
 from ..training.checkpoint import CheckpointError, read_note
 from ..training.presets import describe
 from ..vectors.keyed import FORMATS, format_for_path
@@ -263,15 +263,12 @@ def _cluster_options(dask, blocks, rounds, init_dir, cache_dir):
 
 
 def _check_device(device, dask, checkpoint_dir, resume_dir):
-    """One clear line for a device that cannot train this run, or that is not here."""
+    """One clear line for options that do not go with a device. (What the GPU cannot train,
+    then a missing GPU, are ``train``'s errors, before it reads the corpus.)"""
     for option, value in (("dask", dask), ("checkpoint", checkpoint_dir),
                           ("resume", resume_dir)):
         if value:
             fail("--device %s cannot be used with --%s" % (device, option))
-    try:
-        require_gpu()
-    except GpuUnavailable as err:
-        fail(str(err))
 
 
 def _checkpoint_note(folder, dask=None):

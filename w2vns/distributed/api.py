@@ -116,8 +116,9 @@ def _gpu_backend(checkpoint, params):
     if checkpoint is not None:
         raise ValueError("--device cuda does not save checkpoints (--checkpoint)")
     fields = {f.name for f in dataclasses.fields(TrainParams)}
-    if set(params) <= fields:  # else train() names the unknown ones
-        check_gpu_supported(TrainParams(**params).validate())
+    # (train() names the unknown ones; init and cache_dir are for it too.)
+    check_gpu_supported(TrainParams(**{k: v for k, v in params.items() if k in fields})
+                        .validate())
     require_gpu()
     return CudaBackend()
 
