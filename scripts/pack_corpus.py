@@ -16,6 +16,7 @@ import argparse
 import lzma
 import os
 import sys
+import tempfile
 
 import numpy as np
 
@@ -58,12 +59,11 @@ def pack(corpus, out, min_count):
     values = np.where(stream == SENTENCE_END, 0, stream.astype(np.uint64) + 1)
     with open(out + ".ids.xz", "wb") as f:
         f.write(lzma.compress(varints(values).tobytes(), preset=9 | lzma.PRESET_EXTREME))
-    encoded.vocab.save_tsv(out + ".vocab.tsv")
-    with open(out + ".vocab.tsv", "rb") as f:
-        vocab = f.read()
-    with open(out + ".vocab.tsv.xz", "wb") as f:
-        f.write(lzma.compress(vocab, preset=9))
-    os.remove(out + ".vocab.tsv")
+    with tempfile.TemporaryDirectory() as folder:
+        tsv = os.path.join(folder, "vocab.tsv")
+        encoded.vocab.save_tsv(tsv)
+        with open(tsv, "rb") as f, open(out + ".vocab.tsv.xz", "wb") as compressed:
+            compressed.write(lzma.compress(f.read(), preset=9))
     print("%s: %d tokens, %d lines, %d words" % (out, encoded.tokens, encoded.sentences,
                                                  len(encoded.vocab)))
 
@@ -71,11 +71,11 @@ def pack(corpus, out, min_count):
 def unpack(packed, text, lines=None):
     with open(packed + ".ids.xz", "rb") as f:
         values = from_varints(lzma.decompress(f.read()))
-    with open(packed + ".vocab.tsv", "wb") as f:
-        with open(packed + ".vocab.tsv.xz", "rb") as compressed:
+    with tempfile.TemporaryDirectory() as folder:  # the packed files' folder may be read-only
+        tsv = os.path.join(folder, "vocab.tsv")
+        with open(tsv, "wb") as f, open(packed + ".vocab.tsv.xz", "rb") as compressed:
             f.write(lzma.decompress(compressed.read()))
-    words = np.array(Vocabulary.load_tsv(packed + ".vocab.tsv").words + [b""], dtype=object)
-    os.remove(packed + ".vocab.tsv")
+        words = np.array(Vocabulary.load_tsv(tsv).words + [b""], dtype=object)
     ends = np.flatnonzero(values == 0)
     if lines is not None:
         ends = ends[:lines]

@@ -427,8 +427,8 @@ def choose_settings(lines, k=10, candidates=SCORINGS, noise_powers=None,
     or ``train_params``' ``noise_power`` alone when given) is trained on the rest with
     ``train_params``, and every ``(scoring, recency)`` candidate ranks up to ``max_cases`` of
     the hidden items (a random sample, seed 0), each from the items before it, with each
-    model; the best hit rate@k
-    wins, MRR@k breaks ties, then the order of the powers and of ``candidates``.
+    model; the best hit rate@k wins, MRR@k breaks ties, then the order of the powers and of
+    ``candidates``.
 
     Why: which settings predict best depend on the data (measured in docs/recommendation.md):
     output scoring with uniform noise ranks popular items up, which short baskets reward and
@@ -485,8 +485,9 @@ def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", recency=0.0,
     see :class:`Recommender`; needs training) or "auto" (needs training): the scoring, recency
     and noise power that :func:`choose_settings` picks from ``candidates`` and
     ``noise_powers`` on the training lines, whose own last items are then hidden (up to
-    ``HIDDEN_PER_LINE`` of them, see :func:`hide_last`; the test items are never seen); a ``noise_power`` in ``train_params`` fixes the power (then only
-    the scoring and recency are picked), as ``--noise-power`` does on the command line.
+    ``HIDDEN_PER_LINE`` of them, see :func:`hide_last`; the test items are never seen); a
+    ``noise_power`` in ``train_params`` fixes the power (then only the scoring and recency are
+    picked), as ``--noise-power`` does on the command line.
     ``recency``: see :class:`Recommender` (auto picks its own).  ``max_cases``: rank the
     hidden items of a random sample of that many lines only (:func:`sample_cases`; all lines
     still train).

@@ -8,7 +8,7 @@ import dataclasses
 import os
 import time
 
-from ..gpu.backend import CudaBackend, check_supported as check_gpu_supported, require_gpu
+from ..gpu.backend import backend_for_run as gpu_backend_for_run
 from ..training.api import resume as resume_here
 from ..training.api import train as train_here
 from ..training.checkpoint import CheckpointError
@@ -66,7 +66,7 @@ def train(corpus, dask=None, blocks=None, rounds=None, progress=None, checkpoint
         if device == "cuda":
             if backend is not None:
                 raise ValueError("device='cuda' chooses the backend: give one or the other")
-            backend = _gpu_backend(checkpoint, params)
+            backend = gpu_backend_for_run(params, checkpoint)
         return train_here(corpus, progress=progress, checkpoint=checkpoint,
                           checkpoint_every=checkpoint_every, note=note, backend=backend,
                           **params)
@@ -108,19 +108,6 @@ def train(corpus, dask=None, blocks=None, rounds=None, progress=None, checkpoint
         full0, full1 = backend.gather(syn0, syn1)
     return _model(vocab, full0, full1, p, backend, state, lengths, truncated, count_seconds,
                   (before, after))
-
-
-def _gpu_backend(checkpoint, params):
-    """The CUDA backend for a run with these ``params``: what it cannot train and a missing
-    GPU are errors before the corpus is read."""
-    if checkpoint is not None:
-        raise ValueError("--device cuda does not save checkpoints (--checkpoint)")
-    fields = {f.name for f in dataclasses.fields(TrainParams)}
-    # (train() names the unknown ones; init and cache_dir are for it too.)
-    check_gpu_supported(TrainParams(**{k: v for k, v in params.items() if k in fields})
-                        .validate())
-    require_gpu()
-    return CudaBackend()
 
 
 def resume(folder, dask=None, corpus=None, progress=None, checkpoint_every=None, blocks=None,

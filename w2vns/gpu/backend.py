@@ -11,6 +11,7 @@ words; CuPy caches what it compiles.
 
 CuPy is imported only here, and only when a run asks for the GPU.
 """
+import dataclasses
 import os
 import time
 
@@ -19,6 +20,7 @@ import numpy as np
 from ..corpus.encode import MAX_SENTENCE_LENGTH, SENTENCE_END
 from ..training.backend import Backend
 from ..training.kernel import kernel_tables
+from ..training.params import TrainParams
 from .draws import epoch_key
 from .layout import EpochLayout, sentence_index
 
@@ -82,6 +84,19 @@ def check_supported(params):
     if params.negative > MAX_NEGATIVE:
         raise ValueError("--device cuda trains up to %d noise words (got %d)"
                          % (MAX_NEGATIVE, params.negative))
+
+
+def backend_for_run(params, checkpoint=None):
+    """A ``CudaBackend`` for ``train(..., device="cuda")`` with these keyword ``params``: a
+    checkpoint, what the kernel cannot train and a missing GPU are errors before the corpus is
+    read. (Names that are not training parameters are left to ``train``: it names the
+    unknown ones, and init and cache_dir are its own.)"""
+    if checkpoint is not None:
+        raise ValueError("--device cuda does not save checkpoints (--checkpoint)")
+    fields = {f.name for f in dataclasses.fields(TrainParams)}
+    check_supported(TrainParams(**{k: v for k, v in params.items() if k in fields}).validate())
+    require_gpu()
+    return CudaBackend()
 
 
 def compile_options(dim, negative, group, atomic=True, vector=None, loss="sgns",

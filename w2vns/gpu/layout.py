@@ -32,9 +32,8 @@ class EpochLayout:
         self.positions = xp.flatnonzero(flags)
         self.ids = stream[self.positions]
         self.sentence = sentence_of[self.positions].astype(xp.uint32)
-        self.sent_first = xp.searchsorted(self.sentence, xp.arange(sentences + 1,
-                                                                   dtype=xp.uint32))
-        self.sent_first = self.sent_first.astype(xp.int64)
+        self.sent_first = xp.searchsorted(
+            self.sentence, xp.arange(sentences + 1, dtype=xp.uint32)).astype(xp.int64)
         self.task_size = task_size
         starts = self.positions[::task_size]
         # The words before a task: its first centre's position less the sentence ends before
