@@ -530,12 +530,15 @@ cdef float update_targets(Config *c, Scratch *s, int n_out, int m, float alpha) 
     cdef int dim = c.dim, j, t, j0, j1, g, n_groups
     cdef float loss = 0
     # Every row below is read, then written: fetch them all writable at once (see simd.h);
-    # not thousands, though, which would only evict each other.
-    if n_out <= TARGET_TILE:
-        for t in range(n_out):
-            prefetch_write(s.rows[t], dim)
-    for j in range(m):
-        prefetch_write(s.inputs[j], dim)
+    # not thousands, though, which would only evict each other. Not at all when the caller
+    # has asked for them already (``s.rows_fetched``): asking again costs instructions (7 a
+    # row at d = 100) and fetches nothing.
+    if not s.rows_fetched:
+        if n_out <= TARGET_TILE:
+            for t in range(n_out):
+                prefetch_write(s.rows[t], dim)
+        for j in range(m):
+            prefetch_write(s.inputs[j], dim)
     n_groups = (m + s.chunk - 1) // s.chunk
     j0 = 0
     for g in range(n_groups):
@@ -636,6 +639,10 @@ cdef int train_range(Config *c, int thread, int64_t start, int64_t end, uint64_t
         scratch_free(&s)
         return -1
     cdef uint32_t *sentence = s.sentence
+    # A sliding window with its noise words drawn ahead: each window's rows were asked for
+    # before it, the noise rows by draw_ahead, the centre's by the objective's prefetch and
+    # the contexts by the windows before (the one entering a window ahead).
+    s.rows_fetched = lookahead and c.window > 0 and c.objective.prefetch != NULL
     while pos < end:
         if c.stop[0]:
             stopped = 1
@@ -1191,8 +1198,9 @@ cdef int64_t prepare_group(Config *c, const uint32_t *groups, int64_t p, int64_t
     if fetch and g.n_out > 0:
         for d in range(<uint32_t>g.n_out):
             prefetch_write(c.syn1neg + <int64_t>g.targets[d] * c.row, c.dim)
-        for d in range(g.m):
-            prefetch_write(c.syn0 + <int64_t>g.contexts[d] * c.row, c.dim)
+        # Only the last context: the groups of a piece come from consecutive windows, so the
+        # others were asked for with the groups before; the last is the one entering.
+        prefetch_write(c.syn0 + <int64_t>g.contexts[g.m - 1] * c.row, c.dim)
     p += 3 + g.m
     return p if p < length else length
 
@@ -1215,6 +1223,7 @@ cdef int train_groups(Config *c, int thread, const uint32_t *groups, int64_t len
     if scratch_alloc(c, &s) != 0:
         scratch_free(&s)
         return -1
+    s.rows_fetched = fetch  # by prepare_group, a group ahead
     groups_ahead[0].m = 0  # m == 0 marks the end (a group has at least one context)
     if length > 0:
         p = prepare_group(c, groups, 0, length, nblocks, inverse, block, rng,

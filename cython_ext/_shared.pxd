@@ -119,6 +119,8 @@ cdef struct Scratch:
     float *query             # dim: what hard negatives are scored against
     int no_positive          # 1: the targets are all noise words (a distributed cell's group
                              # whose centre is in another output block)
+    int rows_fetched         # 1: the caller asked for every row of an update ahead of it, so
+                             # update_targets need not ask again
     # Hot rows (see hot_row): this thread's working copies of the most frequent words' rows,
     # index k = matrix * hot_rows + word (matrix 0: syn0, 1: syn1neg), the shared rows as they
     # were when copied or last merged (base), each copy's state (HOT_NONE, HOT_IDLE,
