@@ -539,6 +539,8 @@ cdef float update_targets(Config *c, Scratch *s, int n_out, int m, float alpha) 
                 prefetch_write(s.rows[t], dim)
         for j in range(m):
             prefetch_write(s.inputs[j], dim)
+    if m <= s.chunk:  # one group (word2vec's windows, a cell's groups): no divisions
+        return window_step(c, s, s.inputs, m, n_out, alpha, False)
     n_groups = (m + s.chunk - 1) // s.chunk
     j0 = 0
     for g in range(n_groups):
