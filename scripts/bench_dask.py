@@ -9,6 +9,7 @@
     flock /work/bench.lock python scripts/bench_dask.py recovery CORPUS.txt [--shards 8]
         [--epochs 2] [--json out.json]
     flock /work/bench.lock python scripts/bench_dask.py kernel CORPUS.txt [--blocks 1,2,4,8]
+        [--repeats 2] [--attribute] [--json out.json]
     flock /work/bench.lock python scripts/bench_dask.py time CORPUS.txt [--shards 8]
         [--blocks 2] [--workers 2] [--repeats 3] [--rounds R] [--json out.json]
     flock /work/bench.lock python scripts/bench_dask.py profile CORPUS.txt [--shards 8]
@@ -48,7 +49,14 @@ runs the scheduler and the client), against one machine's CPU seconds (``--worke
 threads, run first, in this process).
 
 kernel: one epoch of CORPUS as plans and cells at K = ``--blocks`` in this process, one
-thread, no Dask, against the one-machine kernel (alternating, best of ``--repeats``).
+thread, no Dask, against the one-machine kernel (alternating, best of ``--repeats``). Also,
+per K, what the cells do per window of the epoch: the groups a window is cut into, the
+cell-groups (a group is trained in each cell that holds its centre or its noise block), the
+context rows and output rows those pass through an update. ``--attribute`` adds, for each
+K > 1, the cells with every group's noise block set to its centre's block, so that each group
+is trained in one cell: not what w2vns trains (the noise would depend on the centre), only a
+way to split the cells' extra time into its two causes (cutting windows into groups by input
+block; training a group in two cells).
 """
 import argparse
 import bisect
@@ -407,6 +415,47 @@ def recovery(args):
     return {"corpus": args.corpus, "shards": len(shards), "settings": settings, "rows": rows}
 
 
+def plan_groups(views):
+    """The (centre, m, noise block) of every group of a plan's ``views``, as three arrays, and
+    where each group starts in its piece (with the piece)."""
+    import numpy as np
+
+    heads, starts = [], []
+    for view in views:
+        for piece in view[0]:
+            values = piece.tolist()
+            p = 0
+            while p < len(values):
+                heads.append(values[p:p + 3])
+                starts.append((piece, p))
+                p += 3 + values[p + 1]
+    heads = np.array(heads, dtype=np.int64).reshape(-1, 3)
+    return heads[:, 0], heads[:, 1], heads[:, 2], starts
+
+
+def cell_counts(views, nblocks, negative):
+    """What the cells of one epoch's plan do: groups, cell-groups (a group trained in the cell
+    of its centre's output block and in that of its noise block: one cell or two), the context
+    rows and output rows (the centre once, ``negative`` noise words) they update."""
+    from w2vns.distributed.schedule import block_of
+
+    centre, m, noise, _ = plan_groups(views)
+    cells_per_group = 1 + (block_of(centre, nblocks) != noise)
+    return {"groups": int(len(m)), "cell_groups": int(cells_per_group.sum()),
+            "contexts": int(m.sum()), "context_rows": int((m * cells_per_group).sum()),
+            "output_rows": int(len(m) * (1 + negative))}
+
+
+def noise_with_centre(views, nblocks):
+    """Attribution only (``kernel --attribute``): set every group's noise block to its
+    centre's block, so that each group is trained in one cell."""
+    from w2vns.distributed.schedule import block_of
+
+    centre, _, _, starts = plan_groups(views)
+    for block, (piece, p) in zip(block_of(centre, nblocks).tolist(), starts):
+        piece[p + 2] = block
+
+
 def kernel(args):
     """One epoch of plans and cells in this process, one thread, against the one-machine
     kernel (no Dask): what the partitioned scheme costs in work."""
@@ -434,10 +483,12 @@ def kernel(args):
         k.train(0, 0, len(stream))
         return time.perf_counter() - start
 
-    def partitioned(nblocks):
+    def partitioned(nblocks, attribute=False):
         start = time.perf_counter()
         views = cells.plan([stream], [7], keep, block_table(counts, 0.75, nblocks), 5, 1, 0)
         planned = time.perf_counter() - start
+        if attribute:
+            noise_with_centre(views, nblocks)
         noise = [block_noise_table(counts[block_ids(v, nblocks, b)], 0.75)
                  for b in range(nblocks)]
         syn0 = [cells.init_input_block(block_rows(v, nblocks, a), dim, 1, a)
@@ -453,6 +504,8 @@ def kernel(args):
                 trained += stats["seconds"]
         return planned, trained
 
+    counted = {k: cell_counts(cells.plan([stream], [7], keep, block_table(counts, 0.75, k),
+                                          5, 1, 0), k, 5) for k in args.blocks}
     times = {}
     for _ in range(args.repeats):  # alternating, best of the repeats
         times.setdefault("one machine", []).append(one_machine())
@@ -460,13 +513,23 @@ def kernel(args):
             planned, trained = partitioned(k)
             times.setdefault("plan K=%d" % k, []).append(planned)
             times.setdefault("cells K=%d" % k, []).append(trained)
+            if args.attribute and k > 1:
+                times.setdefault("cells K=%d, noise block = centre's (attribution)" % k,
+                                 []).append(partitioned(k, attribute=True)[1])
     base = min(times["one machine"])
     rows = [{"run": name, "seconds": t, "best_over_one_machine": min(t) / base}
             for name, t in times.items()]
     for row in rows:
         log("  %s: best %.2f s, %.2fx" % (row["run"], min(row["seconds"]),
                                           row["best_over_one_machine"]))
-    return {"corpus": args.corpus, "tokens": encoded.tokens, "rows": rows}
+    windows = counted[min(counted)]["groups"] if 1 in counted else None
+    for k, c in sorted(counted.items()):
+        if windows:
+            c["per_window"] = {name: value / windows for name, value in c.items()}
+            log("  K=%d per window: %s" % (k, ", ".join(
+                "%s %.2f" % (name, value) for name, value in c["per_window"].items())))
+    return {"corpus": args.corpus, "tokens": encoded.tokens, "rows": rows,
+            "counts": {"K=%d" % k: c for k, c in sorted(counted.items())}}
 
 
 def parse_args(argv=None):
@@ -496,6 +559,8 @@ def parse_args(argv=None):
     k.add_argument("corpus")
     k.add_argument("--blocks", default="1,2,4,8")
     k.add_argument("--repeats", type=int, default=2)
+    k.add_argument("--attribute", action="store_true", help="also the cells with each "
+                   "group's noise block set to its centre's (attribution only)")
     t = sub.add_parser("time")
     t.add_argument("corpus")
     t.add_argument("--shards", type=int, default=8)
