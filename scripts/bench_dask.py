@@ -9,7 +9,7 @@
     flock /work/bench.lock python scripts/bench_dask.py recovery CORPUS.txt [--shards 8]
         [--epochs 2] [--json out.json]
     flock /work/bench.lock python scripts/bench_dask.py kernel CORPUS.txt [--blocks 1,2,4,8]
-        [--repeats 2] [--attribute] [--json out.json]
+        [--repeats 2] [--attribute] [--only one|cells] [--json out.json]
     flock /work/bench.lock python scripts/bench_dask.py time CORPUS.txt [--shards 8]
         [--blocks 2] [--workers 2] [--repeats 3] [--rounds R] [--json out.json]
     flock /work/bench.lock python scripts/bench_dask.py profile CORPUS.txt [--shards 8]
@@ -56,7 +56,9 @@ context rows and output rows those pass through an update. ``--attribute`` adds,
 K > 1, the cells with every group's noise block set to its centre's block, so that each group
 is trained in one cell: not what w2vns trains (the noise would depend on the centre), only a
 way to split the cells' extra time into its two causes (cutting windows into groups by input
-block; training a group in two cells).
+block; training a group in two cells). ``--only one`` or ``--only cells`` runs one side alone, to
+profile it (``perf record -g python scripts/bench_dask.py kernel CORPUS --blocks 2 --only
+cells``).
 """
 import argparse
 import bisect
@@ -504,6 +506,12 @@ def kernel(args):
                 trained += stats["seconds"]
         return planned, trained
 
+    if args.only:  # one side alone, for a profiler (perf record ... kernel --only cells)
+        for _ in range(args.repeats):
+            seconds = [one_machine()] if args.only == "one" else [
+                partitioned(k)[1] for k in args.blocks]
+            log("  %s: %s s" % (args.only, " ".join("%.2f" % t for t in seconds)))
+        return {"corpus": args.corpus, "only": args.only}
     counted = {k: cell_counts(cells.plan([stream], [7], keep, block_table(counts, 0.75, k),
                                           5, 1, 0), k, 5) for k in args.blocks}
     times = {}
@@ -561,6 +569,8 @@ def parse_args(argv=None):
     k.add_argument("--repeats", type=int, default=2)
     k.add_argument("--attribute", action="store_true", help="also the cells with each "
                    "group's noise block set to its centre's (attribution only)")
+    k.add_argument("--only", choices=("one", "cells"), default=None, help="run only the "
+                   "one-machine kernel or only the plans and cells (under a profiler)")
     t = sub.add_parser("time")
     t.add_argument("corpus")
     t.add_argument("--shards", type=int, default=8)
