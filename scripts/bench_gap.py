@@ -6,8 +6,8 @@ paired standard errors: is a difference in hit rate the models' or the noise of 
         [--models w2vns,gensim] [--hidden 5] [--lock /work/bench.lock] [--json out.json]
         [--threads 2] [--dim 100] [--negative 5] [--epochs E]
 
-DATA as in scripts/bench_items.py; in a ``sessions:L:N[:STAY]`` spec the generator seed is
-taken from --seeds (the same seed also seeds the training), so each seed is a new data set and
+DATA as in scripts/bench_items.py; in a ``sessions:L:N[:STAY]`` or
+``ratings:N:MEDIAN[:ZIPF[:EXPLORE]]`` spec the generator seed is taken from --seeds (the same seed also seeds the training), so each seed is a new data set and
 a new training.  The split is w2vns.apps.recommend.hide_last with up to --hidden items a line
 (one per 10 items; --hidden 1 is leave-last-out): several cases a line give more cases per
 training than the test protocol does, which is what a comparison of two models needs.  Every
@@ -152,6 +152,9 @@ def main():
             data = spec
             if spec.startswith("sessions:"):
                 fields = (spec.split(":") + ["0.6"])[:4]
+                data = ":".join(fields + [str(seed)])
+            elif spec.startswith("ratings:"):
+                fields = (spec.split(":") + ["1.0", "0.15"])[:5]
                 data = ":".join(fields + [str(seed)])
             lines = load(data)
             training, cases = hide_last(lines, args.hidden)

@@ -7,7 +7,7 @@ line and with several.
         [--threads 2] [--dim 100] [--negative 5] [--max-cases 5000] [--json out.json]
 
 DATA as in scripts/bench_items.py (a baskets file, ``sessions:L:N[:STAY[:SEED]]``,
-``text:PATH:N``).  For each data set: the leave-last-out split (every line without its last
+``ratings:N:MEDIAN[:ZIPF[:EXPLORE[:SEED]]]``, ``text:PATH:N``).  For each data set: the leave-last-out split (every line without its last
 item trains; the last items of up to --max-cases lines, a random sample, are the test cases);
 one model per noise power of w2vns.apps.recommend.NOISE_POWERS trained on the training lines
 and every (scoring, recency) of SCORINGS ranks the test items with each (the "test" column:

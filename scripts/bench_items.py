@@ -7,8 +7,11 @@ sessions of several lengths.
 
 DATA is a file of baskets (one per line, items separated by spaces), ``sessions:L:N[:STAY[:SEED]]``
 (N generated sessions of about L items, w2vns.corpus.synthetic.generate_sessions, seed SEED,
-default 0, stay probability STAY, default 0.6), or ``text:PATH:N`` (the first N lines of a text file, .gz
-too, as baskets: each line's distinct words in the order they first occur).  Without DATA:
+default 0, stay probability STAY, default 0.6), ``ratings:N:MEDIAN[:ZIPF[:EXPLORE[:SEED]]]`` (N
+generated histories shaped like a ratings data set's: lognormal lengths of median MEDIAN,
+20 to 750 items, generate_sessions(..., lengths="lognormal") with its zipf and explore,
+default 1.0 and 0.15, and seed SEED, default 0), or ``text:PATH:N`` (the first N lines of a
+text file, .gz too, as baskets: each line's distinct words in the order they first occur).  Without DATA:
 ../shared/data/debian-baskets.txt, sessions:10:10000, sessions:50:2000, sessions:200:500,
 sessions:700:150, sessions:200:500:0 (about 100,000 items each, the size of a small ratings
 data set), text:../shared/data/corpus-en.txt.gz:200.
@@ -80,6 +83,12 @@ def load(spec):
         stay = {"stay": float(fields[2])} if len(fields) > 2 else {}
         seed = int(fields[3]) if len(fields) > 3 else 0
         return generate_sessions(int(fields[1]), int(fields[0]), seed=seed, **stay)
+    if kind == "ratings":
+        fields = rest.split(":")
+        skew = dict(zip(("zipf", "explore"), (float(f) for f in fields[2:4])))
+        seed = int(fields[4]) if len(fields) > 4 else 0
+        return generate_sessions(int(fields[0]), int(fields[1]), seed=seed, lengths="lognormal",
+                                 **skew)
     if kind == "text":
         path, _, count = rest.rpartition(":")
         lines = []
