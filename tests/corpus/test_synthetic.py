@@ -281,9 +281,10 @@ def test_lognormal_lengths_are_heavy_tailed_like_rating_histories():
     # Median 40: the sample median's standard error in log space is 1.2533 sigma / sqrt(2000)
     # = 0.028, so +-10 % is over 3 standard errors.
     assert 36 <= lengths[1000] <= 44
-    # Clipped at the minimum: P(z < ln(10/40)) = Phi(-1.386) = 0.083, sd 0.0062 over 2000.
-    assert abs(lengths.count(10) / 2000 - 0.083) < 0.02
-    # The tail: P(length > 5 x median) = Phi(-1.609) = 0.054 (sd 0.005); uniform lengths
+    # Clipped at the minimum (rounded to 10 or less): P(z < ln(10.5/40)) = Phi(-1.337) =
+    # 0.091, sd 0.0064 over 2000: +-0.02 is 3 sd.
+    assert abs(lengths.count(10) / 2000 - 0.091) < 0.02
+    # The tail: P(length > 5 x median) = Phi(-ln(200.5/40)) = 0.054 (sd 0.005); uniform lengths
     # have none, and the mean is well above the median (exp(sigma^2 / 2) = 1.65 unclipped).
     assert abs(sum(n > 200 for n in lengths) / 2000 - 0.054) < 0.016
     assert sum(lengths) / 2000 > 1.4 * lengths[1000]
