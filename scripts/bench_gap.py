@@ -47,7 +47,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench import locked, write_json  # noqa: E402
 from bench_items import add_common_arguments, items_params, load, train_gensim  # noqa: E402
 
-from w2vns.apps.recommend import (SCORINGS, describe_scoring, hide_last,  # noqa: E402
+from w2vns.apps.recommend import (SCORINGS, describe_scoring, hide_last, scoring_triple,  # noqa: E402
                                   model_ranks)
 from w2vns.training.api import train  # noqa: E402
 
@@ -68,7 +68,8 @@ def parse_model(text):
 
 
 def hits(training, cases, params, model, power, k):
-    """{(scoring, recency): 0/1 hit array over the cases}, and the train seconds."""
+    """{(scoring, recency, popularity): 0/1 hit array over the cases}, and the train
+    seconds."""
     name, overrides = model
     if name == "gensim":
         kv, output, seconds = train_gensim(training, params, power)
@@ -78,11 +79,17 @@ def hits(training, cases, params, model, power, k):
         kv, output, bias = trained.wv, trained.syn1neg, trained.output_bias
         seconds = trained.report["train_seconds"]
     table = {}
-    for scoring, recency in SCORINGS:
+    for scoring, recency, popularity in map(scoring_triple, SCORINGS):
         ranks = model_ranks(kv, cases, output if scoring == "output" else None,
-                            output_bias=bias if scoring == "output" else None, recency=recency)
-        table[(scoring, recency)] = ((ranks >= 1) & (ranks <= k)).astype(np.int8)
+                            output_bias=bias if scoring == "output" else None, recency=recency,
+                            popularity=popularity)
+        table[(scoring, recency, popularity)] = ((ranks >= 1) & (ranks <= k)).astype(np.int8)
     return table, seconds
+
+
+def describe(scoring):
+    """describe_scoring of a (scoring, recency, popularity) triple."""
+    return describe_scoring(scoring[0], scoring[1], popularity=scoring[2])
 
 
 def clustered_se(diff, owner):
@@ -175,11 +182,11 @@ def main():
                     tables.append(table)
                     row = {"data": data, "seed": seed, "power": power, "model": name,
                            "cases": len(cases), "train_seconds": seconds,
-                           "hit_rate": {describe_scoring(*s): float(h.mean())
+                           "hit_rate": {describe(s): float(h.mean())
                                         for s, h in table.items()},
-                           "last_hit_rate": {describe_scoring(*s): float(h[last].mean())
+                           "last_hit_rate": {describe(s): float(h[last].mean())
                                              for s, h in table.items()},
-                           "hits": {describe_scoring(*s): "".join(map(str, h.tolist()))
+                           "hits": {describe(s): "".join(map(str, h.tolist()))
                                     for s, h in table.items()}}
                     out.append(row)
                     print("%s seed %d power %g %-28s %5d cases, train %6.1f s (%.0f s): %s" % (
@@ -188,7 +195,7 @@ def main():
                             "%s %.4f" % (s, h) for s, h in row["hit_rate"].items())),
                         flush=True)
                 for m in range(1, len(models)):
-                    for scoring in SCORINGS:
+                    for scoring in map(scoring_triple, SCORINGS):
                         diff = (tables[m][scoring].astype(np.float64)
                                 - tables[0][scoring].astype(np.float64))
                         per_seed.setdefault((names[m], power, scoring), []).append(
@@ -203,7 +210,7 @@ def main():
             between = (means.std(ddof=1) / math.sqrt(len(means))) if len(means) > 1 else float(
                 "nan")
             print("  %-28s power %5g %-20s %+.4f  SE %.4f  within %.4f  per seed %s" % (
-                name, power, describe_scoring(*scoring), means.mean(), between, within,
+                name, power, describe(scoring), means.mean(), between, within,
                 " ".join("%+.3f" % m for m in means)), flush=True)
         print("\nscoring picked on the test cases (6 scorings, one model), against a fixed one:")
         oracle_summary([row for row in out if row["data"].startswith(spec)])

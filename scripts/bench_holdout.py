@@ -33,12 +33,13 @@ from bench_items import add_common_arguments, items_params, load  # noqa: E402
 
 from w2vns.apps.recommend import (NOISE_POWERS, SCORINGS, choose_settings,  # noqa: E402
                                   describe_scoring, leave_last_out, model_ranks, rank_metrics,
-                                  sample_cases)
+                                  sample_cases, scoring_triple)
 from w2vns.training.api import train  # noqa: E402
 
 
 def key(candidate):
-    return candidate["noise_power"], candidate["scoring"], candidate["recency"]
+    return (candidate["noise_power"], candidate["scoring"], candidate["recency"],
+            candidate["popularity"])
 
 
 def test_table(training, cases, params, k):
@@ -46,11 +47,12 @@ def test_table(training, cases, params, k):
     table = []
     for power in NOISE_POWERS:
         model = train(training, **dict(params, noise_power=power))
-        for scoring, recency in SCORINGS:
+        for scoring, recency, popularity in map(scoring_triple, SCORINGS):
             output = model.syn1neg if scoring == "output" else None
             table.append({"noise_power": power, "scoring": scoring, "recency": recency,
-                          **rank_metrics(model_ranks(model.wv, cases, output,
-                                                     recency=recency), k)})
+                          "popularity": popularity,
+                          **rank_metrics(model_ranks(model.wv, cases, output, recency=recency,
+                                                     popularity=popularity), k)})
     return table
 
 
@@ -85,7 +87,7 @@ def main():
         print("| --- |%s" % (" ---: |" * len(columns)))
         for c in test:
             print("| %s | %s |" % (describe_scoring(c["scoring"], c["recency"],
-                                                   c["noise_power"]),
+                                                   c["noise_power"], c["popularity"]),
                                    " | ".join("%.4f" % t[key(c)]["hit_rate"]
                                               for _, _, t in columns)))
         best = max(c["hit_rate"] for c in test)
@@ -94,7 +96,7 @@ def main():
             first = max(table.values(), key=lambda c: (c["hit_rate"], c["mrr"]))
             print("ranked first by %s: %s, test hit@%d %.4f (best on test %.4f)" % (
                 name, describe_scoring(first["scoring"], first["recency"],
-                                       first["noise_power"]),
+                                       first["noise_power"], first["popularity"]),
                 args.k, tests[key(first)]["hit_rate"], best), flush=True)
         results.append({"data": spec, "test": test, "picks": picks,
                         "seconds": time.perf_counter() - started})
