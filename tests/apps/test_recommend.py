@@ -394,6 +394,28 @@ def test_auto_scoring_follows_the_order_of_the_sessions(stay):
     assert result["model"]["hit_rate"] >= 2 * result["popularity"]["hit_rate"]
 
 
+def test_the_pick_takes_the_popularity_prior_on_ratings_shaped_histories():
+    """Heavy-tailed histories where a share of the next items is drawn by popularity alone
+    (generate_sessions' lognormal lengths, explore 0.3): the held-out split ranks cosine with
+    the popularity prior first (on this seed 0.241 against 0.227 for the best candidate
+    without it, on 1,108 held-out cases: 0.014, 1.6 paired standard errors, 89 discordant
+    cases; seeds 1 and 2 also pick it, by 0.005 and 0.012: a small but steady gain, as on
+    the larger data sets of docs/recommendation.md; one thread and fixed seeds make this
+    outcome repeatable), and the defaults beat popularity on the test items by far (0.245
+    against 0.125)."""
+    lines = generate_sessions(400, 30, seed=0, n_items=400, n_clusters=10, zipf=1.2,
+                              explore=0.3, lengths="lognormal", min_length=10, max_length=200)
+    training = {k: v for k, v in SESSION_TRAINING.items() if k != "noise_power"}
+    result = evaluate_leave_last_out(lines, scoring="auto", **training)
+    selection = result["selection"]
+    without = max(c["hit_rate"] for c in selection["candidates"] if not c["popularity"])
+    prior = max(c["hit_rate"] for c in selection["candidates"] if c["popularity"])
+    assert prior > without
+    assert result["popularity_weight"] == selection["popularity"] > 0
+    assert (result["scoring"], result["recency"]) == ("cosine", 1.0)
+    assert result["model"]["hit_rate"] >= 1.5 * result["popularity"]["hit_rate"]
+
+
 def test_evaluate_rec_defaults_beat_popularity_on_long_sessions(tmp_path):
     """The CLI's defaults (items preset, auto scoring) on 100-item sessions: the issue's case,
     where output scoring of the whole history fell below popularity."""
