@@ -7,11 +7,12 @@ paired standard errors: is a difference in hit rate the models' or the noise of 
         [--threads 2] [--dim 100] [--negative 5] [--epochs E]
 
 DATA as in scripts/bench_items.py; in a ``sessions:L:N[:STAY]`` or
-``ratings:N:MEDIAN[:ZIPF[:EXPLORE]]`` spec the generator seed is taken from --seeds (the same seed also seeds the training), so each seed is a new data set and
-a new training.  The split is w2vns.apps.recommend.hide_last with up to --hidden items a line
-(one per 10 items; --hidden 1 is leave-last-out): several cases a line give more cases per
-training than the test protocol does, which is what a comparison of two models needs.  Every
-case of every line is ranked.
+``ratings:N:MEDIAN[:ZIPF[:EXPLORE]]`` spec the generator seed is taken from --seeds (the same
+seed also seeds the training), so each seed is a new data set and a new training.  The split
+is w2vns.apps.recommend.hide_last with up to --hidden items a line (one per 10 items;
+--hidden 1 is leave-last-out): several cases a line give more cases per training than the
+test protocol does, which is what a comparison of two models needs.  Every case of every line
+is ranked.
 
 Models (--models, comma-separated): ``w2vns`` (the items preset with the noise power of
 --powers; ``w2vns:key=value;key=value`` adds train parameters, e.g. ``w2vns:kernel=reference``)
@@ -47,8 +48,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench import locked, write_json  # noqa: E402
 from bench_items import add_common_arguments, items_params, load, train_gensim  # noqa: E402
 
-from w2vns.apps.recommend import (SCORINGS, describe_scoring, hide_last, scoring_triple,  # noqa: E402
-                                  model_ranks)
+from w2vns.apps.recommend import (SCORINGS, describe_scoring, hide_last,  # noqa: E402
+                                  model_ranks, scoring_triple)
 from w2vns.training.api import train  # noqa: E402
 
 

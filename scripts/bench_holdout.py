@@ -8,12 +8,13 @@ line and with several.
 
 DATA as in scripts/bench_items.py (a baskets file, ``sessions:L:N[:STAY[:SEED]]``,
 ``ratings:N:MEDIAN[:ZIPF[:EXPLORE[:SEED]]]``, ``text:PATH:N``).  For each data set: the
-leave-last-out split (every line without its last item trains; the last items of up to --max-cases lines, a random sample, are the test cases);
-one model per noise power of w2vns.apps.recommend.NOISE_POWERS trained on the training lines
-and every (scoring, recency, popularity) of SCORINGS ranks the test items with each (the "test" column:
-what the pick tries to predict); then w2vns.apps.recommend.choose_settings on the training
-lines with each ``hidden_per_line`` of --hidden (1: each training line's last item hidden, the
-pick before hide_last; 5: today's default).  Printed per data set: every candidate's test and
+leave-last-out split (every line without its last item trains; the last items of up to
+--max-cases lines, a random sample, are the test cases); one model per noise power of
+w2vns.apps.recommend.NOISE_POWERS trained on the training lines and every (scoring, recency,
+popularity) of SCORINGS ranks the test items with each (the "test" column: what the pick
+tries to predict); then w2vns.apps.recommend.choose_settings on the training lines with
+each ``hidden_per_line`` of --hidden (1: each training line's last item hidden, the pick
+before hide_last; 5: today's default).  Printed per data set: every candidate's test and
 held-out hit rate@10, the popularity baseline's test hit rate, then per column the candidate
 it ranks first (among all, and among those without the popularity prior: the pick before it
 existed) and that candidate's test hit rate, against the best test figure (an upper bound

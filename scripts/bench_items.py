@@ -11,7 +11,8 @@ default 0, stay probability STAY, default 0.6), ``ratings:N:MEDIAN[:ZIPF[:EXPLOR
 generated histories shaped like a ratings data set's: lognormal lengths of median MEDIAN,
 20 to 750 items, generate_sessions(..., lengths="lognormal") with its zipf and explore,
 default 1.0 and 0.15, and seed SEED, default 0), or ``text:PATH:N`` (the first N lines of a
-text file, .gz too, as baskets: each line's distinct words in the order they first occur).  Without DATA:
+text file, .gz too, as baskets: each line's distinct words in the order they first occur).
+Without DATA:
 ../shared/data/debian-baskets.txt, sessions:10:10000, sessions:50:2000, sessions:200:500,
 sessions:700:150, sessions:200:500:0 (about 100,000 items each, the size of a small ratings
 data set), text:../shared/data/corpus-en.txt.gz:200.

@@ -472,10 +472,9 @@ def choose_settings(lines, k=10, candidates=SCORINGS, noise_powers=None,
     per noise power (:func:`noise_powers_to_try`: by default each of :data:`NOISE_POWERS`,
     or ``train_params``' ``noise_power`` alone when given) is trained on the rest with
     ``train_params``, and every ``(scoring, recency, popularity)`` candidate (a pair
-    ``(scoring, recency)`` has popularity 0) ranks up to ``max_cases`` of
-    the hidden items (a random sample, seed 0), each from the items before it, with each
-    model; the best hit rate@k wins, MRR@k breaks ties, then the order of the powers and of
-    ``candidates``.
+    ``(scoring, recency)`` has popularity 0) ranks up to ``max_cases`` of the hidden items (a
+    random sample, seed 0), each from the items before it, with each model; the best hit
+    rate@k wins, MRR@k breaks ties, then the order of the powers and of ``candidates``.
 
     Why: which settings predict best depend on the data (measured in docs/recommendation.md):
     output scoring with uniform noise ranks popular items up, which short baskets reward and
@@ -486,9 +485,8 @@ def choose_settings(lines, k=10, candidates=SCORINGS, noise_powers=None,
     differences between the candidates, and the pick then often falls on a worse one.
     Returns ``{"scoring", "recency", "popularity", "noise_power", "noise_powers", "candidates":
     [{"noise_power", "scoring", "recency", "popularity", "hit_rate", "mrr"}], "cases",
-    "hidden_per_line",
-    "train_seconds"}``
-    (``train_seconds``: the models' training, all together).
+    "hidden_per_line", "train_seconds"}`` (``train_seconds``: the models' training, all
+    together).
 
     ``trainer``: what trains the models, called as ``trainer(lines, progress=progress,
     **train_params)`` with ``noise_power`` among the parameters; it returns a model with

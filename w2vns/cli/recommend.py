@@ -101,9 +101,10 @@ Examples:
 @old_spelling("--k", now="-n/--topn", name="k_old", type=click.IntRange(1))
 @click.option("--scoring", type=click.Choice(["auto", "output", "cosine"]), default=None,
               help="Rank by the trained output vectors or by cosine to the basket; auto: the "
-              "one of these (and the recency, the popularity weight, and the noise power unless "
-              "--noise-power is given) that predicts best on a held-out split of the training lines (needs "
-              "training, as output does)  [default: auto when training, cosine with -m].")
+              "one of these (and the recency, the popularity weight, and the noise power "
+              "unless --noise-power is given) that predicts best on a held-out split of the "
+              "training lines (needs training, as output does)  [default: auto when "
+              "training, cosine with -m].")
 @click.option("--recency", type=click.FloatRange(0), default=None, metavar="H",
               help="Weight a basket's items by recency, half-life H items (0: all alike) "
               "[default: auto's pick, else 0].")

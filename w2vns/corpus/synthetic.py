@@ -625,12 +625,12 @@ def generate_sessions(n_lines, mean_length, seed=0, n_items=2000, n_clusters=20,
     (many short ones, a few very long): ``mean_length`` is then the median, the length
     ``median * exp(sigma * z)`` for a standard normal z, rounded and clipped to
     [``min_length``, ``max_length``] (a ratings data set keeps users with at least 20
-    ratings, and its longest history is a few hundred).  Each next item is, with probability ``explore``, any item by popularity (what a
-    popularity baseline predicts); otherwise an item of the previous item's cluster with
-    probability ``stay`` (interests drift slowly, so recent items say most about the next
-    one), else of one of the user's clusters; within a cluster, by popularity.  An item
-    never repeats within a line (a rating history); a user who has seen all of a cluster's
-    items draws from the whole catalogue.
+    ratings, and its longest history is a few hundred).  Each next item is, with probability
+    ``explore``, any item by popularity (what a popularity baseline predicts); otherwise an
+    item of the previous item's cluster with probability ``stay`` (interests drift slowly, so
+    recent items say most about the next one), else of one of the user's clusters; within a
+    cluster, by popularity.  An item never repeats within a line (a rating history); a user
+    who has seen all of a cluster's items draws from the whole catalogue.
     """
     if n_lines < 0 or mean_length < 2 or n_items < n_clusters or not 1 <= interests <= n_clusters:
         raise ValueError("need n_lines >= 0, mean_length >= 2, n_items >= n_clusters >= interests >= 1")
