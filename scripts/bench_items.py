@@ -14,8 +14,8 @@ default 1.0 and 0.15, and seed SEED, default 0), or ``text:PATH:N`` (the first N
 text file, .gz too, as baskets: each line's distinct words in the order they first occur).
 Without DATA:
 ../shared/data/debian-baskets.txt, sessions:10:10000, sessions:50:2000, sessions:200:500,
-sessions:700:150, sessions:200:500:0 (about 100,000 items each, the size of a small ratings
-data set), text:../shared/data/corpus-en.txt.gz:200.
+sessions:700:150, sessions:200:500:0, ratings:943:64:1.2:0.3:0 (about 100,000 items each, the
+size of a small ratings data set), text:../shared/data/corpus-en.txt.gz:200.
 
 Leave-last-out (w2vns.apps.recommend): the last item of every line is hidden and every model
 trains on the same training lines (every line without its last item); the hidden items of up
@@ -72,7 +72,8 @@ SHARED = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
 DEFAULT_DATA = [
     os.path.join(SHARED, "debian-baskets.txt"),
     "sessions:10:10000", "sessions:50:2000", "sessions:200:500", "sessions:700:150",
-    "sessions:200:500:0", "text:%s:200" % os.path.join(SHARED, "corpus-en.txt.gz"),
+    "sessions:200:500:0", "ratings:943:64:1.2:0.3:0",
+    "text:%s:200" % os.path.join(SHARED, "corpus-en.txt.gz"),
 ]
 NS_EXPONENTS = (-0.5, 0.0, 0.75)
 
