@@ -6,12 +6,13 @@ paired standard errors: is a difference in hit rate the models' or the noise of 
         [--models w2vns,gensim] [--hidden 5] [--lock /work/bench.lock] [--json out.json]
         [--threads 2] [--dim 100] [--negative 5] [--epochs E]
 
-DATA as in scripts/bench_items.py; in a ``sessions:L:N[:STAY]`` spec the generator seed is
-taken from --seeds (the same seed also seeds the training), so each seed is a new data set and
-a new training.  The split is w2vns.apps.recommend.hide_last with up to --hidden items a line
-(one per 10 items; --hidden 1 is leave-last-out): several cases a line give more cases per
-training than the test protocol does, which is what a comparison of two models needs.  Every
-case of every line is ranked.
+DATA as in scripts/bench_items.py; in a ``sessions:L:N[:STAY]`` or
+``ratings:N:MEDIAN[:ZIPF[:EXPLORE]]`` spec the generator seed is taken from --seeds (the same
+seed also seeds the training), so each seed is a new data set and a new training.  The split
+is w2vns.apps.recommend.hide_last with up to --hidden items a line (one per 10 items;
+--hidden 1 is leave-last-out): several cases a line give more cases per training than the
+test protocol does, which is what a comparison of two models needs.  Every case of every line
+is ranked.
 
 Models (--models, comma-separated): ``w2vns`` (the items preset with the noise power of
 --powers; ``w2vns:key=value;key=value`` adds train parameters, e.g. ``w2vns:kernel=reference``)
@@ -48,7 +49,7 @@ from bench import locked, write_json  # noqa: E402
 from bench_items import add_common_arguments, items_params, load, train_gensim  # noqa: E402
 
 from w2vns.apps.recommend import (SCORINGS, describe_scoring, hide_last,  # noqa: E402
-                                  model_ranks)
+                                  model_ranks, scoring_triple)
 from w2vns.training.api import train  # noqa: E402
 
 
@@ -68,7 +69,8 @@ def parse_model(text):
 
 
 def hits(training, cases, params, model, power, k):
-    """{(scoring, recency): 0/1 hit array over the cases}, and the train seconds."""
+    """{(scoring, recency, popularity): 0/1 hit array over the cases}, and the train
+    seconds."""
     name, overrides = model
     if name == "gensim":
         kv, output, seconds = train_gensim(training, params, power)
@@ -78,11 +80,17 @@ def hits(training, cases, params, model, power, k):
         kv, output, bias = trained.wv, trained.syn1neg, trained.output_bias
         seconds = trained.report["train_seconds"]
     table = {}
-    for scoring, recency in SCORINGS:
+    for scoring, recency, popularity in map(scoring_triple, SCORINGS):
         ranks = model_ranks(kv, cases, output if scoring == "output" else None,
-                            output_bias=bias if scoring == "output" else None, recency=recency)
-        table[(scoring, recency)] = ((ranks >= 1) & (ranks <= k)).astype(np.int8)
+                            output_bias=bias if scoring == "output" else None, recency=recency,
+                            popularity=popularity)
+        table[(scoring, recency, popularity)] = ((ranks >= 1) & (ranks <= k)).astype(np.int8)
     return table, seconds
+
+
+def describe(scoring):
+    """describe_scoring of a (scoring, recency, popularity) triple."""
+    return describe_scoring(scoring[0], scoring[1], popularity=scoring[2])
 
 
 def clustered_se(diff, owner):
@@ -153,6 +161,9 @@ def main():
             if spec.startswith("sessions:"):
                 fields = (spec.split(":") + ["0.6"])[:4]
                 data = ":".join(fields + [str(seed)])
+            elif spec.startswith("ratings:"):
+                fields = (spec.split(":") + ["1.0", "0.15"])[:5]
+                data = ":".join(fields + [str(seed)])
             lines = load(data)
             training, cases = hide_last(lines, args.hidden)
             owner = np.repeat(np.arange(len(training)), [
@@ -172,11 +183,11 @@ def main():
                     tables.append(table)
                     row = {"data": data, "seed": seed, "power": power, "model": name,
                            "cases": len(cases), "train_seconds": seconds,
-                           "hit_rate": {describe_scoring(*s): float(h.mean())
+                           "hit_rate": {describe(s): float(h.mean())
                                         for s, h in table.items()},
-                           "last_hit_rate": {describe_scoring(*s): float(h[last].mean())
+                           "last_hit_rate": {describe(s): float(h[last].mean())
                                              for s, h in table.items()},
-                           "hits": {describe_scoring(*s): "".join(map(str, h.tolist()))
+                           "hits": {describe(s): "".join(map(str, h.tolist()))
                                     for s, h in table.items()}}
                     out.append(row)
                     print("%s seed %d power %g %-28s %5d cases, train %6.1f s (%.0f s): %s" % (
@@ -185,7 +196,7 @@ def main():
                             "%s %.4f" % (s, h) for s, h in row["hit_rate"].items())),
                         flush=True)
                 for m in range(1, len(models)):
-                    for scoring in SCORINGS:
+                    for scoring in map(scoring_triple, SCORINGS):
                         diff = (tables[m][scoring].astype(np.float64)
                                 - tables[0][scoring].astype(np.float64))
                         per_seed.setdefault((names[m], power, scoring), []).append(
@@ -200,7 +211,7 @@ def main():
             between = (means.std(ddof=1) / math.sqrt(len(means))) if len(means) > 1 else float(
                 "nan")
             print("  %-28s power %5g %-20s %+.4f  SE %.4f  within %.4f  per seed %s" % (
-                name, power, describe_scoring(*scoring), means.mean(), between, within,
+                name, power, describe(scoring), means.mean(), between, within,
                 " ".join("%+.3f" % m for m in means)), flush=True)
         print("\nscoring picked on the test cases (6 scorings, one model), against a fixed one:")
         oracle_summary([row for row in out if row["data"].startswith(spec)])

@@ -7,15 +7,18 @@ line and with several.
         [--threads 2] [--dim 100] [--negative 5] [--max-cases 5000] [--json out.json]
 
 DATA as in scripts/bench_items.py (a baskets file, ``sessions:L:N[:STAY[:SEED]]``,
-``text:PATH:N``).  For each data set: the leave-last-out split (every line without its last
-item trains; the last items of up to --max-cases lines, a random sample, are the test cases);
-one model per noise power of w2vns.apps.recommend.NOISE_POWERS trained on the training lines
-and every (scoring, recency) of SCORINGS ranks the test items with each (the "test" column:
-what the pick tries to predict); then w2vns.apps.recommend.choose_settings on the training
-lines with each ``hidden_per_line`` of --hidden (1: each training line's last item hidden, the
-pick before hide_last; 5: today's default).  Printed per data set: every candidate's test and
-held-out hit rate@10, then per column the candidate it ranks first and that candidate's test
-hit rate, against the best test figure (an upper bound picked on the test items themselves).
+``ratings:N:MEDIAN[:ZIPF[:EXPLORE[:SEED]]]``, ``text:PATH:N``).  For each data set: the
+leave-last-out split (every line without its last item trains; the last items of up to
+--max-cases lines, a random sample, are the test cases); one model per noise power of
+w2vns.apps.recommend.NOISE_POWERS trained on the training lines and every (scoring, recency,
+popularity) of SCORINGS ranks the test items with each (the "test" column: what the pick
+tries to predict); then w2vns.apps.recommend.choose_settings on the training lines with
+each ``hidden_per_line`` of --hidden (1: each training line's last item hidden, the pick
+before hide_last; 5: today's default).  Printed per data set: every candidate's test and
+held-out hit rate@10, the popularity baseline's test hit rate, then per column the candidate
+it ranks first (among all, and among those without the popularity prior: the pick before it
+existed) and that candidate's test hit rate, against the best test figure (an upper bound
+picked on the test items themselves).
 
 With --lock, the test models (together) and each pick run holding an exclusive flock on that
 file (the project's benchmark lock), released in between.
@@ -32,13 +35,14 @@ from bench import locked, write_json  # noqa: E402
 from bench_items import add_common_arguments, items_params, load  # noqa: E402
 
 from w2vns.apps.recommend import (NOISE_POWERS, SCORINGS, choose_settings,  # noqa: E402
-                                  describe_scoring, leave_last_out, model_ranks, rank_metrics,
-                                  sample_cases)
+                                  describe_scoring, leave_last_out, model_ranks,
+                                  popularity_ranks, rank_metrics, sample_cases, scoring_triple)
 from w2vns.training.api import train  # noqa: E402
 
 
 def key(candidate):
-    return candidate["noise_power"], candidate["scoring"], candidate["recency"]
+    return (candidate["noise_power"], candidate["scoring"], candidate["recency"],
+            candidate["popularity"])
 
 
 def test_table(training, cases, params, k):
@@ -46,11 +50,12 @@ def test_table(training, cases, params, k):
     table = []
     for power in NOISE_POWERS:
         model = train(training, **dict(params, noise_power=power))
-        for scoring, recency in SCORINGS:
+        for scoring, recency, popularity in map(scoring_triple, SCORINGS):
             output = model.syn1neg if scoring == "output" else None
             table.append({"noise_power": power, "scoring": scoring, "recency": recency,
-                          **rank_metrics(model_ranks(model.wv, cases, output,
-                                                     recency=recency), k)})
+                          "popularity": popularity,
+                          **rank_metrics(model_ranks(model.wv, cases, output, recency=recency,
+                                                     popularity=popularity), k)})
     return table
 
 
@@ -85,18 +90,25 @@ def main():
         print("| --- |%s" % (" ---: |" * len(columns)))
         for c in test:
             print("| %s | %s |" % (describe_scoring(c["scoring"], c["recency"],
-                                                   c["noise_power"]),
+                                                   c["noise_power"], c["popularity"]),
                                    " | ".join("%.4f" % t[key(c)]["hit_rate"]
                                               for _, _, t in columns)))
         best = max(c["hit_rate"] for c in test)
         tests = columns[0][2]
+        popularity = rank_metrics(popularity_ranks(training, cases), args.k)
+        print("popularity: test hit@%d %.4f" % (args.k, popularity["hit_rate"]))
         for name, _, table in columns:
-            first = max(table.values(), key=lambda c: (c["hit_rate"], c["mrr"]))
-            print("ranked first by %s: %s, test hit@%d %.4f (best on test %.4f)" % (
-                name, describe_scoring(first["scoring"], first["recency"],
-                                       first["noise_power"]),
-                args.k, tests[key(first)]["hit_rate"], best), flush=True)
-        results.append({"data": spec, "test": test, "picks": picks,
+            # The pick among every candidate, and among those without the popularity prior
+            # (the candidates before it existed).
+            for among, pool in (("", table.values()),
+                                (" without the popularity prior",
+                                 [c for c in table.values() if not c["popularity"]])):
+                first = max(pool, key=lambda c: (c["hit_rate"], c["mrr"]))
+                print("ranked first by %s%s: %s, test hit@%d %.4f (best on test %.4f)" % (
+                    name, among, describe_scoring(first["scoring"], first["recency"],
+                                                  first["noise_power"], first["popularity"]),
+                    args.k, tests[key(first)]["hit_rate"], best), flush=True)
+        results.append({"data": spec, "test": test, "picks": picks, "popularity": popularity,
                         "seconds": time.perf_counter() - started})
         if args.json:
             write_json(args.json, {"params": params, "results": results})

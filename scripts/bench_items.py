@@ -7,11 +7,15 @@ sessions of several lengths.
 
 DATA is a file of baskets (one per line, items separated by spaces), ``sessions:L:N[:STAY[:SEED]]``
 (N generated sessions of about L items, w2vns.corpus.synthetic.generate_sessions, seed SEED,
-default 0, stay probability STAY, default 0.6), or ``text:PATH:N`` (the first N lines of a text file, .gz
-too, as baskets: each line's distinct words in the order they first occur).  Without DATA:
+default 0, stay probability STAY, default 0.6), ``ratings:N:MEDIAN[:ZIPF[:EXPLORE[:SEED]]]`` (N
+generated histories shaped like a ratings data set's: lognormal lengths of median MEDIAN,
+20 to 750 items, generate_sessions(..., lengths="lognormal") with its zipf and explore,
+default 1.0 and 0.15, and seed SEED, default 0), or ``text:PATH:N`` (the first N lines of a
+text file, .gz too, as baskets: each line's distinct words in the order they first occur).
+Without DATA:
 ../shared/data/debian-baskets.txt, sessions:10:10000, sessions:50:2000, sessions:200:500,
-sessions:700:150, sessions:200:500:0 (about 100,000 items each, the size of a small ratings
-data set), text:../shared/data/corpus-en.txt.gz:200.
+sessions:700:150, sessions:200:500:0, ratings:943:64:1.2:0.3:0 (about 100,000 items each, the
+size of a small ratings data set), text:../shared/data/corpus-en.txt.gz:200.
 
 Leave-last-out (w2vns.apps.recommend): the last item of every line is hidden and every model
 trains on the same training lines (every line without its last item); the hidden items of up
@@ -57,7 +61,8 @@ from bench import locked, write_json  # noqa: E402
 
 from w2vns.apps.recommend import (SCORINGS, choose_settings,  # noqa: E402
                                   describe_scoring, evaluate_leave_last_out, leave_last_out, model_ranks,
-                                  popularity_ranks, rank_metrics, read_baskets, sample_cases)
+                                  popularity_ranks, rank_metrics, read_baskets, sample_cases,
+                                  scoring_triple)
 from w2vns.corpus.synthetic import generate_sessions  # noqa: E402
 from w2vns.training.presets import apply_preset  # noqa: E402
 from w2vns.vectors.keyed import KeyedVectors  # noqa: E402
@@ -67,7 +72,8 @@ SHARED = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
 DEFAULT_DATA = [
     os.path.join(SHARED, "debian-baskets.txt"),
     "sessions:10:10000", "sessions:50:2000", "sessions:200:500", "sessions:700:150",
-    "sessions:200:500:0", "text:%s:200" % os.path.join(SHARED, "corpus-en.txt.gz"),
+    "sessions:200:500:0", "ratings:943:64:1.2:0.3:0",
+    "text:%s:200" % os.path.join(SHARED, "corpus-en.txt.gz"),
 ]
 NS_EXPONENTS = (-0.5, 0.0, 0.75)
 
@@ -80,6 +86,12 @@ def load(spec):
         stay = {"stay": float(fields[2])} if len(fields) > 2 else {}
         seed = int(fields[3]) if len(fields) > 3 else 0
         return generate_sessions(int(fields[1]), int(fields[0]), seed=seed, **stay)
+    if kind == "ratings":
+        fields = rest.split(":")
+        skew = dict(zip(("zipf", "explore"), (float(f) for f in fields[2:4])))
+        seed = int(fields[4]) if len(fields) > 4 else 0
+        return generate_sessions(int(fields[0]), int(fields[1]), seed=seed, lengths="lognormal",
+                                 **skew)
     if kind == "text":
         path, _, count = rest.rpartition(":")
         lines = []
@@ -102,7 +114,8 @@ def train_gensim(training, params, ns_exponent):
                      ns_exponent=ns_exponent, epochs=params["epochs"], alpha=params["alpha"],
                      min_alpha=params["alpha"] * 1e-4, workers=params["threads"], seed=1)
     seconds = time.perf_counter() - started
-    kv = KeyedVectors(model.wv.index_to_key, model.wv.vectors)
+    kv = KeyedVectors(model.wv.index_to_key, model.wv.vectors, counts=[
+        model.wv.get_vecattr(key, "count") for key in model.wv.index_to_key])
     return kv, model.syn1neg, seconds
 
 
@@ -133,33 +146,40 @@ def bench(spec, params, k, max_cases, lock=None, reference=True, gensim_pick=Tru
                                              kernel=kernel, **params)
         seconds = result["train"]["train_seconds"] + result["selection"]["train_seconds"]
         rows.append({"model": name, "scoring": describe_scoring(
-                         result["scoring"], result["recency"], result["noise_power"]),
+                         result["scoring"], result["recency"], result["noise_power"],
+                         result["popularity_weight"]),
                      **result["model"], "train_seconds": seconds,
                      "selection": result["selection"]})
-        picked = picked or (result["noise_power"], result["scoring"], result["recency"])
+        picked = picked or (result["noise_power"], result["scoring"], result["recency"],
+                            result["popularity_weight"])
     gensim = []
     for ns in NS_EXPONENTS:
         with locked(lock):
             kv, output, seconds = train_gensim(training, params, ns)
-            for scoring, recency in SCORINGS:
+            for scoring, recency, popularity in map(scoring_triple, SCORINGS):
                 metrics = rank_metrics(model_ranks(
-                    kv, ranked, output if scoring == "output" else None, recency=recency), k)
+                    kv, ranked, output if scoring == "output" else None, recency=recency,
+                    popularity=popularity), k)
                 gensim.append({"ns_exponent": ns, "scoring": scoring, "recency": recency,
-                               **metrics, "train_seconds": seconds})
-    same = next(g for g in gensim if (g["ns_exponent"], g["scoring"], g["recency"]) == picked)
+                               "popularity": popularity, **metrics, "train_seconds": seconds})
+    same = next(g for g in gensim if (g["ns_exponent"], g["scoring"], g["recency"],
+                                      g["popularity"]) == picked)
     best = max(gensim, key=lambda g: (g["hit_rate"], g["mrr"]))
     labelled = [("gensim, same settings", same), ("gensim, best", best)]
     selection = None
     if gensim_pick:
         with locked(lock):
             selection = choose_settings(training, k, trainer=gensim_trainer, **params)
-        key = (selection["noise_power"], selection["scoring"], selection["recency"])
-        g = next(g for g in gensim if (g["ns_exponent"], g["scoring"], g["recency"]) == key)
+        key = (selection["noise_power"], selection["scoring"], selection["recency"],
+               selection["popularity"])
+        g = next(g for g in gensim if (g["ns_exponent"], g["scoring"], g["recency"],
+                                       g["popularity"]) == key)
         labelled.append(("gensim, held-out pick", dict(
             g, train_seconds=g["train_seconds"] + selection["train_seconds"])))
     for label, g in labelled:
         rows.append({"model": label, "scoring": "%s, ns_exponent %g" % (
-            describe_scoring(g["scoring"], g["recency"]), g["ns_exponent"]),
+            describe_scoring(g["scoring"], g["recency"], popularity=g["popularity"]),
+            g["ns_exponent"]),
             "hit_rate": g["hit_rate"], "mrr": g["mrr"], "train_seconds": g["train_seconds"]})
     return {**info, "rows": rows, "gensim": gensim, "gensim_selection": selection}
 

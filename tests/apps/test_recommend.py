@@ -290,6 +290,76 @@ def test_recency_ranks_by_the_latest_items():
         Recommender(kv, recency=-1)
 
 
+# --- the popularity prior: cosine (or output) + w * ln(count) --------------------------------
+
+def reference_scores(vectors, counts, baskets, weight, recency=0.0, output=None):
+    """numpy reference of Recommender.scores with a popularity weight: the recency-weighted
+    query (cosine: the sum of unit vectors, made unit; output: the weighted mean of the input
+    vectors) times every item's (unit or output) vector, plus weight * ln(count), the basket's
+    own items -inf."""
+    vectors = np.asarray(vectors, dtype=np.float64)
+    unit = vectors / np.linalg.norm(vectors, axis=1)[:, None]
+    rows = []
+    for basket in baskets:
+        age = np.arange(len(basket))[::-1]
+        w = 0.5 ** (age / recency) if recency else np.ones(len(basket))
+        if output is None:
+            query = (unit[basket] * w[:, None]).sum(axis=0)
+            score = unit @ (query / np.linalg.norm(query))
+        else:
+            query = (vectors[basket] * w[:, None]).sum(axis=0) / w.sum()
+            score = np.asarray(output, dtype=np.float64) @ query
+        score = score + weight * np.log(counts)
+        score[basket] = -np.inf
+        rows.append(score)
+    return np.array(rows)
+
+
+@pytest.mark.parametrize("weight, recency, use_output", [
+    (0.0, 0.0, False), (0.05, 0.0, False), (0.1, 1.0, False), (0.5, 4.0, True)])
+def test_popularity_weight_adds_w_times_log_count_to_every_score(weight, recency, use_output):
+    rng = np.random.default_rng(7)
+    count, dim = 150, 8  # more than two 64-item chunks: the padding is scored -inf
+    vectors = rng.normal(size=(count, dim)).astype(np.float32)
+    output = rng.normal(size=(count, dim)).astype(np.float32) if use_output else None
+    counts = np.sort(rng.integers(1, 500, size=count))[::-1]
+    kv = KeyedVectors(["i%d" % i for i in range(count)], vectors, counts=counts)
+    baskets = [[3, 40, 7], [149], [0, 1, 2, 100, 5, 6]]
+    got = Recommender(kv, output=output, recency=recency, popularity=weight).scores(baskets)
+    assert np.all(got[:, count:] == -np.inf)
+    want = reference_scores(vectors, counts, baskets, weight, recency, output)
+    finite = np.isfinite(want)
+    assert np.array_equal(np.isfinite(got[:, :count]), finite)
+    assert np.allclose(got[:, :count][finite], want[finite], atol=1e-5)
+    # A larger weight moves popular items (low rows here) up: with a huge one the ranking is
+    # by count alone, the basket excluded.
+    ranked = Recommender(kv, output=output, recency=recency, popularity=1e4).recommend(
+        ["i3", "i40", "i7"], topn=5)
+    assert [item for item, _ in ranked] == ["i0", "i1", "i2", "i4", "i5"]
+
+
+def test_popularity_weight_needs_counts_and_takes_gensims():
+    kv = KeyedVectors(["a", "b"], [[1, 0], [0, 1]])
+    with pytest.raises(ValueError, match="counts"):
+        Recommender(kv, popularity=0.1)
+    with pytest.raises(ValueError, match="popularity"):
+        Recommender(KeyedVectors(["a", "b"], [[1, 0], [0, 1]], counts=[2, 1]), popularity=-1)
+    assert Recommender(kv).recommend(["a"]) == [("b", 0.0)]
+
+    class GensimLike:  # gensim's KeyedVectors keep counts as a vector attribute
+        index_to_key = ["a", "b", "c"]
+        key_to_index = {"a": 0, "b": 1, "c": 2}
+        vectors = np.array([[1.0, 0.0], [0.6, 0.8], [0.8, 0.6]])
+
+        def get_vecattr(self, key, attr):
+            return {"a": 9, "b": 400, "c": 3}[key]
+
+    assert recommend.item_counts(GensimLike()).tolist() == [9, 400, 3]
+    # cosine alone: c (0.8) before b (0.6); with the prior 0.2 * ln(400 / 3) = 0.98 ahead, b.
+    assert Recommender(GensimLike()).recommend(["a"], topn=1)[0][0] == "c"
+    assert Recommender(GensimLike(), popularity=0.2).recommend(["a"], topn=1)[0][0] == "b"
+
+
 def test_sample_cases_is_a_fixed_ordered_subset():
     cases = list(range(100))
     assert sample_cases(cases, None) == cases and sample_cases(cases, 200) == cases
@@ -308,17 +378,42 @@ def test_auto_scoring_follows_the_order_of_the_sessions(stay):
     whole basket does.  Either way the pick beats popularity by far on the test items."""
     lines = generate_sessions(600, 40, seed=0, n_items=600, n_clusters=10, stay=stay)
     result = evaluate_leave_last_out(lines, scoring="auto", **SESSION_TRAINING)
-    table = {(c["scoring"], c["recency"]): c["hit_rate"] for c in result["selection"]["candidates"]}
+    table = {(c["scoring"], c["recency"], c["popularity"]): c["hit_rate"]
+             for c in result["selection"]["candidates"]}
     held_out = hide_last(leave_last_out(lines)[0], recommend.HIDDEN_PER_LINE)[1]
-    assert result["selection"]["cases"] == len(held_out) > 600 and len(table) == 6
-    picked = (result["scoring"], result["recency"])
+    assert result["selection"]["cases"] == len(held_out) > 600
+    assert len(table) == len(recommend.SCORINGS)
+    picked = (result["scoring"], result["recency"], result["popularity_weight"])
     assert table[picked] == max(table.values())
+    scoring = result["scoring"]
     if stay:
         assert result["recency"] > 0
-        assert table[(result["scoring"], 1.0)] > table[(result["scoring"], 0.0)] + 0.03
+        assert table[(scoring, 1.0, 0.0)] > table[(scoring, 0.0, 0.0)] + 0.03
     else:
-        assert table[(result["scoring"], 0.0)] > table[(result["scoring"], 1.0)] + 0.03
+        assert table[(scoring, 0.0, 0.0)] > table[(scoring, 1.0, 0.0)] + 0.03
     assert result["model"]["hit_rate"] >= 2 * result["popularity"]["hit_rate"]
+
+
+def test_the_pick_takes_the_popularity_prior_on_ratings_shaped_histories():
+    """Heavy-tailed histories where a share of the next items is drawn by popularity alone
+    (generate_sessions' lognormal lengths, explore 0.3): the held-out split ranks cosine with
+    the popularity prior first (on this seed 0.241 against 0.227 for the best candidate
+    without it, on 1,108 held-out cases: 0.014, 1.6 paired standard errors, 89 discordant
+    cases; seeds 1 and 2 also pick it, by 0.005 and 0.012: a small but steady gain, as on
+    the larger data sets of docs/recommendation.md; one thread and fixed seeds make this
+    outcome repeatable), and the defaults beat popularity on the test items by far (0.245
+    against 0.125)."""
+    lines = generate_sessions(400, 30, seed=0, n_items=400, n_clusters=10, zipf=1.2,
+                              explore=0.3, lengths="lognormal", min_length=10, max_length=200)
+    training = {k: v for k, v in SESSION_TRAINING.items() if k != "noise_power"}
+    result = evaluate_leave_last_out(lines, scoring="auto", **training)
+    selection = result["selection"]
+    without = max(c["hit_rate"] for c in selection["candidates"] if not c["popularity"])
+    prior = max(c["hit_rate"] for c in selection["candidates"] if c["popularity"])
+    assert prior > without
+    assert result["popularity_weight"] == selection["popularity"] > 0
+    assert (result["scoring"], result["recency"]) == ("cosine", 1.0)
+    assert result["model"]["hit_rate"] >= 1.5 * result["popularity"]["hit_rate"]
 
 
 def test_evaluate_rec_defaults_beat_popularity_on_long_sessions(tmp_path):
@@ -337,7 +432,8 @@ def test_evaluate_rec_defaults_beat_popularity_on_long_sessions(tmp_path):
     assert doc["model"]["hit_rate"] >= 1.5 * doc["popularity"]["hit_rate"]
     text = run("evaluate-rec", sessions, "--dim", "8", "--epochs", "1", "--threads", "1")
     out = text.stdout.decode()
-    assert text.returncode == 0 and "auto: the best of 18" in out and "* " in out
+    assert text.returncode == 0 and "* " in out
+    assert "auto: the best of %d" % (3 * len(recommend.SCORINGS)) in out
 
 
 def test_evaluate_rec_recency_option(tmp_path):
@@ -353,6 +449,25 @@ def test_evaluate_rec_recency_option(tmp_path):
     assert {c["recency"] for c in auto["selection"]["candidates"]} == {3.0}
     bad = run("evaluate-rec", sessions, "--recency", "-1")
     assert bad.returncode == 2
+
+
+def test_evaluate_rec_popularity_option(tmp_path):
+    sessions = tmp_path / "sessions.txt"
+    lines = generate_sessions(200, 20, seed=3, n_items=300, n_clusters=10)
+    sessions.write_text("".join(" ".join(line) + "\n" for line in lines))
+    common = ("--dim", "8", "--epochs", "1", "--threads", "1", "--json")
+    fixed = json.loads(run("evaluate-rec", sessions, "--scoring", "cosine", "--popularity",
+                           "0.1", *common).stdout)
+    assert (fixed["popularity_weight"], fixed["selection"]) == (0.1, None)
+    auto = json.loads(run("evaluate-rec", sessions, "--popularity", "0.2", *common).stdout)
+    assert auto["popularity_weight"] == 0.2
+    assert {c["popularity"] for c in auto["selection"]["candidates"]} == {0.2}
+    # the defaults pick among the weights of SCORINGS, 0 included
+    auto = json.loads(run("evaluate-rec", sessions, *common).stdout)
+    assert {c["popularity"] for c in auto["selection"]["candidates"]} == {
+        recommend.scoring_triple(c)[2] for c in recommend.SCORINGS}
+    assert auto["popularity_weight"] == auto["selection"]["popularity"]
+    assert run("evaluate-rec", sessions, "--popularity", "-1").returncode == 2
 
 
 # --- the noise power evaluate-rec picks -------------------------------------------------------
@@ -402,11 +517,13 @@ def test_a_nonzero_noise_power_wins_where_it_pays():
     lines = hub_sessions(400)
     selection = choose_settings(lines, **HUB_TRAINING)
     best = best_by_power(selection)
-    assert selection["noise_powers"] == [0.0, 0.75, -0.5] and len(selection["candidates"]) == 18
+    assert selection["noise_powers"] == [0.0, 0.75, -0.5]
+    assert len(selection["candidates"]) == 3 * len(recommend.SCORINGS)
     assert selection["noise_power"] == -0.5
     assert best[-0.5] > best[0.0] + 0.1
-    picked = [c for c in selection["candidates"] if (c["noise_power"], c["scoring"],
-              c["recency"]) == (-0.5, selection["scoring"], selection["recency"])]
+    picked = [c for c in selection["candidates"] if (
+        c["noise_power"], c["scoring"], c["recency"], c["popularity"]) == (
+        -0.5, selection["scoring"], selection["recency"], selection["popularity"])]
     assert picked[0]["hit_rate"] == max(best.values())
     # evaluate-rec's auto trains the final model with it, and beats the power-0 pick on the
     # test items (each line's real last item, never seen by the pick).
@@ -435,7 +552,8 @@ class FakeTraining:
         if self.good is not None and power != self.good:
             rows = np.random.default_rng(0).permutation(rows)
         fake = type("Model", (), {})()
-        fake.wv = KeyedVectors(model.wv.index_to_key, model.wv.vectors[rows])
+        fake.wv = KeyedVectors(model.wv.index_to_key, model.wv.vectors[rows],
+                               counts=model.wv.counts)
         fake.syn1neg, fake.output_bias = model.syn1neg[rows], None
         fake.report = dict(model.report, params=dict(model.report["params"], noise_power=power))
         return fake
@@ -501,18 +619,21 @@ def test_evaluate_rec_cli_reports_the_picked_noise_power(tmp_path):
     # the held-out cases of hide_last (a line of 20 items or more hides its last two)
     held_out = hide_last(leave_last_out(hub_sessions(400))[0], recommend.HIDDEN_PER_LINE)[1]
     assert doc["selection"]["cases"] == len(held_out) > 400
-    picked = recommend.describe_scoring(doc["scoring"], doc["recency"], -0.5)
-    assert "scoring %s (auto: the best of 18 on %d held-out cases)" % (
-        picked, len(held_out)) in out.splitlines()[0]
+    picked = recommend.describe_scoring(doc["scoring"], doc["recency"], -0.5,
+                                        doc["popularity_weight"])
+    assert "scoring %s (auto: the best of %d on %d held-out cases)" % (
+        picked, 3 * len(recommend.SCORINGS), len(held_out)) in out.splitlines()[0]
     starred = [line for line in out.splitlines() if line.startswith("* ")]
     assert len(starred) == 1 and picked in starred[0]
     # --noise-power given: the pick is among the scorings and recencies only, with that power.
     doc = json.loads(run("evaluate-rec", sessions, *common, "--noise-power", "0.75",
                          "--json").stdout)
     assert doc["noise_power"] == doc["train"]["params"]["noise_power"] == 0.75
-    assert doc["selection"]["noise_powers"] == [0.75] and len(doc["selection"]["candidates"]) == 6
+    assert doc["selection"]["noise_powers"] == [0.75]
+    assert len(doc["selection"]["candidates"]) == len(recommend.SCORINGS)
     out = run("evaluate-rec", sessions, *common, "--noise-power", "0").stdout.decode()
-    assert "(auto: the best of 6 on" in out and "noise power" not in out
+    assert "(auto: the best of %d on" % len(recommend.SCORINGS) in out
+    assert "noise power" not in out
     # an explicit scoring trains once, with the preset's power
     doc = json.loads(run("evaluate-rec", sessions, *common, "--scoring", "cosine",
                          "--json").stdout)
@@ -529,6 +650,19 @@ def test_recommend_cli_scoring_and_recency(planted_vectors, planted_model, tmp_p
         assert all(line.startswith("c3_") for line in result.stdout.decode().splitlines())
     refused = run("recommend", "c3_0", "-m", planted_vectors, "--scoring", "output")
     assert refused.returncode == 2 and "saved model" in one_line(refused.stderr)
+    # the popularity prior: with a saved model's counts, each score grows by w * ln(count)
+    plain = run("recommend", "c3_0", "-n", "3", "-m", saved, "--scoring", "cosine", "--json")
+    prior = run("recommend", "c3_0", "-n", "3", "-m", saved, "--scoring", "cosine",
+                "--popularity", "0.1", "--json")
+    assert plain.returncode == prior.returncode == 0, prior.stderr
+    counts = dict(zip(planted_model.wv.index_to_key, planted_model.wv.counts))
+    scores = {r["item"]: r["score"] for r in json.loads(plain.stdout)["recommendations"]}
+    for r in json.loads(prior.stdout)["recommendations"]:
+        if r["item"] in scores:
+            assert r["score"] == pytest.approx(
+                scores[r["item"]] + 0.1 * np.log(counts[r["item"]]), abs=2e-6)
+    refused = run("recommend", "c3_0", "-m", planted_vectors, "--popularity", "0.1")
+    assert refused.returncode == 2 and "counts" in one_line(refused.stderr)
 
 
 def test_an_hs_model_has_no_output_vectors_and_recommends_by_cosine(planted_file, tmp_path):

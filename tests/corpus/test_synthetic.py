@@ -6,6 +6,8 @@ trainer and belongs to the trainer's tests.
 """
 import collections
 import gzip
+import hashlib
+import json
 import math
 import os
 
@@ -246,3 +248,43 @@ def test_session_popularity_is_zipf_like():
 def test_sessions_reject_bad_arguments(args):
     with pytest.raises(ValueError):
         synthetic.generate_sessions(*args)
+
+
+@pytest.mark.parametrize("kwargs", [{"lengths": "zipf"},
+                                    {"lengths": "lognormal", "min_length": 30, "max_length": 20},
+                                    {"lengths": "lognormal", "sigma": -1.0}])
+def test_sessions_reject_bad_length_laws(kwargs):
+    with pytest.raises(ValueError):
+        synthetic.generate_sessions(5, 10, **kwargs)
+
+
+@pytest.mark.parametrize("args, kwargs, digest", [
+    ((300, 40), {"seed": 4}, "c34100ec76902160"),
+    ((200, 10), {"seed": 0}, "fb0f5387e7752c44"),
+    ((50, 200), {"seed": 1, "stay": 0.3, "explore": 0.4, "zipf": 1.3}, "6751af4b1eaeea82"),
+])
+def test_sessions_are_unchanged_for_the_arguments_of_before(args, kwargs, digest):
+    # Digests of the output of the generator before lengths= existed (commit 6b79a79): the
+    # benchmarks' sessions:L:N data sets must stay the data sets their figures were made on.
+    lines = synthetic.generate_sessions(*args, **kwargs)
+    assert hashlib.sha256(json.dumps(lines).encode()).hexdigest()[:16] == digest
+
+
+def test_lognormal_lengths_are_heavy_tailed_like_rating_histories():
+    lines = synthetic.generate_sessions(2000, 40, seed=3, lengths="lognormal", sigma=1.0,
+                                        min_length=10, max_length=400)
+    assert lines == synthetic.generate_sessions(2000, 40, seed=3, lengths="lognormal",
+                                                sigma=1.0, min_length=10, max_length=400)
+    lengths = sorted(len(line) for line in lines)
+    assert lengths[0] == 10 and lengths[-1] <= 400
+    assert all(len(set(line)) == len(line) for line in lines)
+    # Median 40: the sample median's standard error in log space is 1.2533 sigma / sqrt(2000)
+    # = 0.028, so +-10 % is over 3 standard errors.
+    assert 36 <= lengths[1000] <= 44
+    # Clipped at the minimum (rounded to 10 or less): P(z < ln(10.5/40)) = Phi(-1.337) =
+    # 0.091, sd 0.0064 over 2000: +-0.02 is 3 sd.
+    assert abs(lengths.count(10) / 2000 - 0.091) < 0.02
+    # The tail: P(length > 5 x median) = Phi(-ln(200.5/40)) = 0.054 (sd 0.005); uniform lengths
+    # have none, and the mean is well above the median (exp(sigma^2 / 2) = 1.65 unclipped).
+    assert abs(sum(n > 200 for n in lengths) / 2000 - 0.054) < 0.016
+    assert sum(lengths) / 2000 > 1.4 * lengths[1000]

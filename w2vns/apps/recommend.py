@@ -30,7 +30,7 @@ from ..vectors.keyed import KeyedVectors
 
 __all__ = ["Recommender", "read_baskets", "leave_last_out", "hide_last", "popularity_ranks",
            "evaluate_leave_last_out", "leak_evidence", "choose_settings", "basket_weights",
-           "sample_cases", "noise_powers_to_try"]
+           "sample_cases", "noise_powers_to_try", "item_counts"]
 
 #: Items per chunk in the top-k search (the maxima of the chunks are found first).
 CHUNK = 64
@@ -70,14 +70,25 @@ class Recommender:
     ``recency`` (a half-life in items; 0: off) weights a basket's items by how recent they are,
     for sessions in time order: the last item weighs 1, the one before it 0.5 ** (1 / recency),
     and so on (see :func:`basket_weights`).
+
+    ``popularity`` (a weight w >= 0; 0: off) adds ``w * ln(count)`` to each item's score, its
+    count in the training data (``kv.counts``, or gensim's "count" attribute): a prior on
+    popular items, which cosine similarity ignores.  Ranking by ``cosine + w * ln(count)`` is
+    ranking by ``count * exp(cosine / w)``, i.e. by popularity times a similarity kernel of
+    width w; where the next item is often simply a popular one (rating histories) that pays
+    (docs/recommendation.md).  The total count only shifts every score alike, so w does not
+    depend on the size of the data.
     """
 
-    def __init__(self, kv, output=None, output_bias=None, recency=0.0):
+    def __init__(self, kv, output=None, output_bias=None, recency=0.0, popularity=0.0):
         if output_bias is not None and output is None:
             raise ValueError("output biases go with output vectors (output scoring)")
         if not recency >= 0:
             raise ValueError("recency must be a half-life >= 0 (got %r)" % (recency,))
+        if not popularity >= 0:
+            raise ValueError("popularity must be a weight >= 0 (got %r)" % (popularity,))
         self.recency = float(recency)
+        self.popularity = float(popularity)
         self.kv = kv
         self.keys = list(kv.index_to_key)
         self.index = kv.key_to_index
@@ -96,9 +107,17 @@ class Recommender:
             self.targets = np.zeros((self.padded, dim), dtype=np.float32)
             self.targets[:count] = np.asarray(output, dtype=np.float32)[:count]
         self.bias = None
-        if output_bias is not None:
+        if output_bias is not None or self.popularity:
             self.bias = np.zeros(self.padded, dtype=np.float32)
+        if output_bias is not None:
             self.bias[:count] = np.asarray(output_bias, dtype=np.float32)[:count]
+        if self.popularity:
+            counts = item_counts(kv)
+            if counts is None:
+                raise ValueError("popularity weighting needs the items' counts, and these "
+                                 "vectors have none (a saved model or a .w2vns folder has them)")
+            self.bias[:count] += (self.popularity * np.log(np.maximum(counts[:count], 1))
+                                  ).astype(np.float32)
         self.count = count
 
     def indexes(self, basket):
@@ -165,6 +184,18 @@ class Recommender:
         keys = self.keys
         for rows, values in zip(*top_k(scores, topn)):
             yield [(keys[r], float(v)) for r, v in zip(rows.tolist(), values.tolist())]
+
+
+def item_counts(kv):
+    """The training count of every item of ``kv`` (int64 array in its order), or None when it
+    has none: w2vns's ``kv.counts``, or gensim's "count" attribute."""
+    counts = getattr(kv, "counts", None)
+    if counts is None and hasattr(kv, "get_vecattr"):
+        try:
+            counts = [kv.get_vecattr(key, "count") for key in kv.index_to_key]
+        except KeyError:
+            return None
+    return None if counts is None else np.asarray(counts, dtype=np.int64)
 
 
 def basket_weights(sizes, recency):
@@ -261,13 +292,15 @@ def popularity_ranks(training, cases):
     return ranks
 
 
-def model_ranks(kv, cases, output=None, block=BLOCK, output_bias=None, recency=0.0):
+def model_ranks(kv, cases, output=None, block=BLOCK, output_bias=None, recency=0.0,
+                popularity=0.0):
     """The rank (1 = first) of each case's hidden item among the items of ``kv`` by cosine to
     the mean unit vector of the basket's known items, the basket excluded (ties: vocabulary
     order); 0 when it cannot be ranked (hidden item unknown or repeated from the basket, or no
     basket item known).  ``output`` (and ``output_bias``): score with output vectors;
-    ``recency``: weight recent items more; see :class:`Recommender`."""
-    recommender = Recommender(kv, output, output_bias, recency)
+    ``recency``: weight recent items more; ``popularity``: add a prior on popular items; see
+    :class:`Recommender`."""
+    recommender = Recommender(kv, output, output_bias, recency, popularity)
     ranks = np.zeros(len(cases), dtype=np.int64)
     for start in range(0, len(cases), block):
         part = cases[start:start + block]
@@ -372,9 +405,13 @@ def leak_evidence(kv, lines, trained_on=(), sessions=None):
     return reasons
 
 
-#: The scorings evaluate-rec's "auto" picks from, as (scoring, recency half-life).
-SCORINGS = (("output", 0.0), ("output", 1.0), ("output", 4.0),
-            ("cosine", 0.0), ("cosine", 1.0), ("cosine", 4.0))
+#: The scorings evaluate-rec's "auto" picks from, as (scoring, recency half-life, popularity
+#: weight).  Cosine with the popularity prior (:class:`Recommender`) at recency 1: where the
+#: next item is often a popular one (histories shaped like a ratings data set's) it ranked
+#: first on held-out splits, and only at that recency (docs/recommendation.md).
+SCORINGS = (("output", 0.0, 0.0), ("output", 1.0, 0.0), ("output", 4.0, 0.0),
+            ("cosine", 0.0, 0.0), ("cosine", 1.0, 0.0), ("cosine", 4.0, 0.0),
+            ("cosine", 1.0, 0.05), ("cosine", 1.0, 0.1))
 #: The noise powers "auto" picks from, one model each: 0 first (the items preset's, so that a
 #: tie keeps it), then word2vec's 0.75, then -0.5 (rare items drawn more often), which long
 #: sessions can reward (docs/recommendation.md).
@@ -387,10 +424,19 @@ SELECTION_CASES = 10000
 HIDDEN_PER_LINE = 5
 
 
-def describe_scoring(scoring, recency, noise_power=None):
-    """'output', 'cosine, recency 4', 'cosine, recency 1, noise power 0.75' ... for messages."""
+def describe_scoring(scoring, recency, noise_power=None, popularity=0.0):
+    """'output', 'cosine, recency 4', 'cosine, recency 1, popularity 0.05, noise power 0.75'
+    ... for messages."""
     text = scoring if not recency else "%s, recency %g" % (scoring, recency)
+    text = text if not popularity else "%s, popularity %g" % (text, popularity)
     return text if noise_power is None else "%s, noise power %g" % (text, noise_power)
+
+
+def scoring_triple(candidate):
+    """``(scoring, recency, popularity)`` of a candidate given as such a triple or as a pair
+    ``(scoring, recency)`` (popularity 0)."""
+    scoring, recency, popularity = (tuple(candidate) + (0.0,))[:3]
+    return scoring, float(recency), float(popularity)
 
 
 def sample_cases(cases, max_cases=None):
@@ -425,21 +471,22 @@ def choose_settings(lines, k=10, candidates=SCORINGS, noise_powers=None,
     (:func:`hide_last`: one per 10 items, at least 1, at most ``hidden_per_line``), one model
     per noise power (:func:`noise_powers_to_try`: by default each of :data:`NOISE_POWERS`,
     or ``train_params``' ``noise_power`` alone when given) is trained on the rest with
-    ``train_params``, and every ``(scoring, recency)`` candidate ranks up to ``max_cases`` of
-    the hidden items (a random sample, seed 0), each from the items before it, with each
-    model; the best hit rate@k wins, MRR@k breaks ties, then the order of the powers and of
-    ``candidates``.
+    ``train_params``, and every ``(scoring, recency, popularity)`` candidate (a pair
+    ``(scoring, recency)`` has popularity 0) ranks up to ``max_cases`` of the hidden items (a
+    random sample, seed 0), each from the items before it, with each model; the best hit
+    rate@k wins, MRR@k breaks ties, then the order of the powers and of ``candidates``.
 
     Why: which settings predict best depend on the data (measured in docs/recommendation.md):
     output scoring with uniform noise ranks popular items up, which short baskets reward and
     long sessions do not; recent items say more about the next one in some sessions than in
-    others; on long sessions other noise powers than 0 pay.  Several hidden items a line:
+    others; a popularity prior on cosine pays where the next item is often a popular one; on
+    long sessions other noise powers than 0 pay.  Several hidden items a line:
     on a few hundred long lines, one case a line leaves a hit rate's standard error near the
     differences between the candidates, and the pick then often falls on a worse one.
-    Returns ``{"scoring", "recency", "noise_power", "noise_powers", "candidates":
-    [{"noise_power", "scoring", "recency", "hit_rate", "mrr"}], "cases", "hidden_per_line",
-    "train_seconds"}``
-    (``train_seconds``: the models' training, all together).
+    Returns ``{"scoring", "recency", "popularity", "noise_power", "noise_powers", "candidates":
+    [{"noise_power", "scoring", "recency", "popularity", "hit_rate", "mrr"}], "cases",
+    "hidden_per_line", "train_seconds"}`` (``train_seconds``: the models' training, all
+    together).
 
     ``trainer``: what trains the models, called as ``trainer(lines, progress=progress,
     **train_params)`` with ``noise_power`` among the parameters; it returns a model with
@@ -457,23 +504,25 @@ def choose_settings(lines, k=10, candidates=SCORINGS, noise_powers=None,
         model = (trainer or train)(training, progress=progress,
                                    **dict(train_params, noise_power=power))
         seconds += model.report["train_seconds"]
-        for scoring, recency in candidates:
+        for scoring, recency, popularity in map(scoring_triple, candidates):
             output = model.syn1neg if scoring == "output" else None
             bias = model.output_bias if scoring == "output" else None
             metrics = rank_metrics(model_ranks(model.wv, cases, output, output_bias=bias,
-                                               recency=recency), k)
+                                               recency=recency, popularity=popularity), k)
             results.append({"noise_power": power, "scoring": scoring, "recency": recency,
+                            "popularity": popularity,
                             "hit_rate": metrics["hit_rate"], "mrr": metrics["mrr"]})
     best = results[max(range(len(results)),
                        key=lambda i: (results[i]["hit_rate"], results[i]["mrr"], -i))]
     return {"scoring": best["scoring"], "recency": best["recency"],
+            "popularity": best["popularity"],
             "noise_power": best["noise_power"], "noise_powers": list(powers),
             "candidates": results, "cases": len(cases), "hidden_per_line": hidden_per_line,
             "train_seconds": seconds}
 
 
 def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", recency=0.0,
-                            candidates=SCORINGS, noise_powers=None, max_cases=None,
+                            popularity=0.0, candidates=SCORINGS, noise_powers=None, max_cases=None,
                             progress=None, trained_on=(), sessions=None, **train_params):
     """Leave-last-out next-item evaluation of ``lines`` (lists of item keys).
 
@@ -488,10 +537,11 @@ def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", recency=0.0,
     ``HIDDEN_PER_LINE`` of them, see :func:`hide_last`; the test items are never seen); a
     ``noise_power`` in ``train_params`` fixes the power (then only the scoring and recency are
     picked), as ``--noise-power`` does on the command line.
-    ``recency``: see :class:`Recommender` (auto picks its own).  ``max_cases``: rank the
-    hidden items of a random sample of that many lines only (:func:`sample_cases`; all lines
-    still train).
-    Returns ``{"k", "scoring", "recency", "noise_power" (of the training; None with ``kv``),
+    ``recency``, ``popularity``: see :class:`Recommender` (auto picks its own).
+    ``max_cases``: rank the hidden items of a random sample of that many lines only
+    (:func:`sample_cases`; all lines still train).
+    Returns ``{"k", "scoring", "recency", "popularity_weight" (the popularity prior's weight;
+    "popularity" is the baseline's figures), "noise_power" (of the training; None with ``kv``),
     "lines", "cases", "model": {"hit_rate", "mrr", ...}, "popularity": {...}, "train": report
     or None, "selection": choose_settings's result or None, "leak": [reasons], "seconds"}``.
     A hidden item that repeats one of its basket's items, or that the vectors do not know, is
@@ -513,10 +563,12 @@ def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", recency=0.0,
     report = output = bias = selection = None
     if scoring == "auto":
         if hs:  # no output vectors: the pick is among the cosine scorings
-            candidates = [c for c in candidates if c[0] == "cosine"] or [("cosine", recency)]
+            candidates = ([c for c in candidates if c[0] == "cosine"]
+                          or [("cosine", recency, popularity)])
         selection = choose_settings(training, k, candidates, noise_powers, progress=progress,
                                     **train_params)
         scoring, recency = selection["scoring"], selection["recency"]
+        popularity = selection["popularity"]
         train_params = dict(train_params, noise_power=selection["noise_power"])
     leak = [] if kv is None else leak_evidence(kv, lines, trained_on, sessions)
     if kv is None:
@@ -526,11 +578,13 @@ def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", recency=0.0,
             output, bias = model.syn1neg, model.output_bias
     scored = time.perf_counter()
     ranked = sample_cases(cases, max_cases)
-    model = rank_metrics(model_ranks(kv, ranked, output, output_bias=bias, recency=recency), k)
+    model = rank_metrics(model_ranks(kv, ranked, output, output_bias=bias, recency=recency,
+                                     popularity=popularity), k)
     model["seconds"] = time.perf_counter() - scored
     model["vocab_size"] = len(kv.index_to_key)
     power = None if report is None else report["params"]["noise_power"]
-    return {"k": k, "scoring": scoring, "recency": recency, "noise_power": power,
+    return {"k": k, "scoring": scoring, "recency": recency, "popularity_weight": popularity,
+            "noise_power": power,
             "lines": len(lines), "cases": len(cases),
             "repeats": sum(1 for basket, target in cases if target in basket),
             "model": model, "popularity": rank_metrics(popularity_ranks(training, ranked), k),
@@ -538,7 +592,7 @@ def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", recency=0.0,
             "seconds": time.perf_counter() - started}
 
 
-def load_recommender(path, scoring=None, recency=0.0):
+def load_recommender(path, scoring=None, recency=0.0, popularity=0.0):
     """A :class:`Recommender` for ``path``.
 
     A saved-model or checkpoint folder (``w2vns train --save-model DIR``) holds the output
@@ -546,7 +600,7 @@ def load_recommender(path, scoring=None, recency=0.0):
     prediction (output scoring) unless ``scoring`` is "cosine"; a vectors file has only the
     input vectors and is ranked by cosine, and so is a hierarchical-softmax model (``syn1``:
     its output layer is a tree, with no output vector per item); ``scoring="output"`` is a
-    ValueError for those.  ``recency``: see :class:`Recommender`.
+    ValueError for those.  ``recency``, ``popularity``: see :class:`Recommender`.
     """
     if scoring not in (None, "output", "cosine"):
         raise ValueError("scoring must be 'output' or 'cosine' (got %r)" % (scoring,))
@@ -559,12 +613,12 @@ def load_recommender(path, scoring=None, recency=0.0):
                 raise ValueError("output scoring needs an output vector per item, and %s is a "
                                  "hierarchical-softmax model (its output layer is a tree)"
                                  % path)
-            return Recommender(kv, recency=recency)
+            return Recommender(kv, recency=recency, popularity=popularity)
         if scoring == "cosine":
-            return Recommender(kv, recency=recency)
+            return Recommender(kv, recency=recency, popularity=popularity)
         return Recommender(kv, output=saved.syn1neg, output_bias=saved.output_bias,
-                           recency=recency)
+                           recency=recency, popularity=popularity)
     if scoring == "output":
         raise ValueError("output scoring needs a saved model (train --save-model DIR): %s holds "
                          "input vectors only" % path)
-    return Recommender(KeyedVectors.load(path), recency=recency)
+    return Recommender(KeyedVectors.load(path), recency=recency, popularity=popularity)

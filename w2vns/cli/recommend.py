@@ -4,8 +4,9 @@ import sys
 
 import click
 
-from ..apps.recommend import (BLOCK, NOISE_POWERS, describe_scoring, evaluate_leave_last_out,
-                              load_recommender, read_baskets)
+from ..apps.recommend import (BLOCK, NOISE_POWERS, SCORINGS, describe_scoring,
+                              evaluate_leave_last_out, load_recommender, read_baskets,
+                              scoring_triple)
 from ..training.checkpoint import CheckpointError, read_corpus_paths
 from ..vectors.formats import FormatError
 from .common import (EXIT_UNANSWERED, Answers, emit_lines, error_text, fail, finish, json_line,
@@ -32,10 +33,14 @@ Examples:
               metavar="H", help="Weight the basket's items by recency, half-life H items, the "
               "last item weighing most (0: all alike). For sessions in time order; "
               "evaluate-rec says which H predicts best.")
+@click.option("--popularity", type=click.FloatRange(0), default=0.0, show_default=True,
+              metavar="W", help="Add W x ln(count) to each item's score: a prior on popular "
+              "items (needs the counts: a saved model or .w2vns folder). evaluate-rec says "
+              "which W predicts best.")
 @json_option("JSON: one document, or JSON Lines with '-' (one object per basket).")
 @click.option("--tsv", "as_tsv", is_flag=True,
               help="Lines of basket<TAB>item<TAB>score (the basket's items joined by spaces).")
-def recommend(items, topn, model_path, exclude, scoring, recency, as_json, as_tsv):
+def recommend(items, topn, model_path, exclude, scoring, recency, popularity, as_json, as_tsv):
     """Items closest to the basket ITEM...: with a saved model (train --save-model DIR, -m DIR)
     the model's own prediction (the basket's mean input vector times each item's output
     vector); with a vectors file, cosine to the mean of the items' unit vectors.
@@ -51,7 +56,7 @@ def recommend(items, topn, model_path, exclude, scoring, recency, as_json, as_ts
         fail("'-' (read baskets from stdin) cannot be mixed with items")
     path = resolve_model(model_path)
     try:
-        recommender = load_recommender(path, scoring, recency)
+        recommender = load_recommender(path, scoring, recency, popularity)
     except (CheckpointError, FormatError, OSError, ValueError) as err:
         fail(error_text(err, "<stdin>" if path == "-" else path) + path.where())
     stream = items == ("-",)
@@ -96,11 +101,15 @@ Examples:
 @old_spelling("--k", now="-n/--topn", name="k_old", type=click.IntRange(1))
 @click.option("--scoring", type=click.Choice(["auto", "output", "cosine"]), default=None,
               help="Rank by the trained output vectors or by cosine to the basket; auto: the "
-              "one of these (and the recency, and the noise power unless --noise-power is "
-              "given) that predicts best on a held-out split of the training lines (needs "
-              "training, as output does)  [default: auto when training, cosine with -m].")
+              "one of these (and the recency, the popularity weight, and the noise power "
+              "unless --noise-power is given) that predicts best on a held-out split of the "
+              "training lines (needs training, as output does)  [default: auto when "
+              "training, cosine with -m].")
 @click.option("--recency", type=click.FloatRange(0), default=None, metavar="H",
               help="Weight a basket's items by recency, half-life H items (0: all alike) "
+              "[default: auto's pick, else 0].")
+@click.option("--popularity", type=click.FloatRange(0), default=None, metavar="W",
+              help="Add W x ln(count) to each item's score, a prior on popular items "
               "[default: auto's pick, else 0].")
 @preset_option(default="items")
 @training_options(preset="items", shown={
@@ -109,8 +118,8 @@ Examples:
 @json_option("One JSON document on stdout.")
 @quiet_option()
 @click.pass_context
-def evaluate_rec(ctx, sessions, model_path, k, k_old, scoring, recency, preset, as_json, quiet,
-                 **params):
+def evaluate_rec(ctx, sessions, model_path, k, k_old, scoring, recency, popularity, preset,
+                 as_json, quiet, **params):
     """Leave-last-out next-item test on SESSIONS (one basket per line): hit rate@k and MRR@k.
 
     The last item of each line is hidden, vectors are trained on the rest with the train
@@ -129,9 +138,12 @@ def evaluate_rec(ctx, sessions, model_path, k, k_old, scoring, recency, preset, 
     scoring = scoring or ("cosine" if kv is not None else "auto")
     if kv is not None and scoring != "cosine":
         fail("--scoring %s needs the output vectors of training: leave out -m" % scoring)
-    options = {"recency": recency or 0.0}
-    if scoring == "auto" and recency is not None:
-        options = {"candidates": (("output", recency), ("cosine", recency))}
+    options = {"recency": recency or 0.0, "popularity": popularity or 0.0}
+    if scoring == "auto" and (recency is not None or popularity is not None):
+        # The candidates with the given recency and popularity in place of their own.
+        options = {"candidates": tuple(dict.fromkeys(
+            (s, r if recency is None else recency, p if popularity is None else popularity)
+            for s, r, p in map(scoring_triple, SCORINGS)))}
     if scoring == "auto" and not option_given(ctx, "noise_power"):
         params.pop("noise_power")  # not given: auto picks it (the preset's 0 among others)
     trained_on = []
@@ -162,7 +174,8 @@ def evaluate_rec(ctx, sessions, model_path, k, k_old, scoring, recency, preset, 
     selection = result["selection"]
     picked_power = selection and len(selection["noise_powers"]) > 1
     used = describe_scoring(result["scoring"], result["recency"],
-                            result["noise_power"] if picked_power else None)
+                            result["noise_power"] if picked_power else None,
+                            result["popularity_weight"])
     if selection:
         used += " (auto: the best of %d on %s)" % (
             len(selection["candidates"]), plural(selection["cases"], "held-out case"))
@@ -175,12 +188,13 @@ def evaluate_rec(ctx, sessions, model_path, k, k_old, scoring, recency, preset, 
     if selection:
         lines.append("held-out split (the last items of each training line hidden, one per "
                      "10 items, 1 to %d), * picked:" % selection["hidden_per_line"])
-        picked = (selection["scoring"], selection["recency"], selection["noise_power"])
-        width = 38 if picked_power else 22
+        names = [describe_scoring(c["scoring"], c["recency"],
+                                  c["noise_power"] if picked_power else None, c["popularity"])
+                 for c in selection["candidates"]]
+        key = ("scoring", "recency", "popularity", "noise_power")
+        picked = tuple(selection[name] for name in key)
         lines += ["%s %-*s %9.4f %9.4f" % (
-            "*" if (c["scoring"], c["recency"], c["noise_power"]) == picked else " ", width,
-            describe_scoring(c["scoring"], c["recency"],
-                             c["noise_power"] if picked_power else None),
-            c["hit_rate"], c["mrr"]) for c in selection["candidates"]]
+            "*" if tuple(c[name] for name in key) == picked else " ", max(map(len, names)),
+            name, c["hit_rate"], c["mrr"]) for name, c in zip(names, selection["candidates"])]
     emit_lines(lines)
 

@@ -35,6 +35,7 @@ line, tokens separated by single spaces, no punctuation.
 """
 import bisect
 import itertools
+import math
 import os
 import random
 import re
@@ -457,6 +458,11 @@ def _pick(rng, cum):
     return bisect.bisect_right(cum, rng.random() * cum[-1])
 
 
+def _normal(rng):
+    """A standard normal draw from two rng.random() calls (Box-Muller; see module docstring)."""
+    return math.sqrt(-2.0 * math.log(1.0 - rng.random())) * math.cos(2.0 * math.pi * rng.random())
+
+
 def _make_names(count=4000):
     """Invented proper names ("belisa", "tomar") for the rare tail of the vocabulary.
 
@@ -606,7 +612,8 @@ def generate_corpus(n_sentences, seed=0, min_len=5, max_len=40):
 
 
 def generate_sessions(n_lines, mean_length, seed=0, n_items=2000, n_clusters=20, interests=3,
-                      stay=0.6, explore=0.15, zipf=1.0):
+                      stay=0.6, explore=0.15, zipf=1.0, lengths="uniform", sigma=1.0,
+                      min_length=20, max_length=750):
     """``n_lines`` item sessions in time order (lists of str) with planted clusters and a Zipf
     popularity skew, for recommendation tests and benchmarks; deterministic from ``seed``.
 
@@ -614,15 +621,23 @@ def generate_sessions(n_lines, mean_length, seed=0, n_items=2000, n_clusters=20,
     1/(r + 20)^zipf) is item r // n_clusters of cluster r % n_clusters, so every cluster holds
     popular and rare items.  Each line (a user) likes ``interests`` clusters, with unequal
     weights, and holds about ``mean_length`` distinct items (uniform in [mean/2, 3 mean/2], at
-    least 2).  Each next item is, with probability ``explore``, any item by popularity (what a
-    popularity baseline predicts); otherwise an item of the previous item's cluster with
-    probability ``stay`` (interests drift slowly, so recent items say most about the next
-    one), else of one of the user's clusters; within a cluster, by popularity.  An item
-    never repeats within a line (a rating history); a user who has seen all of a cluster's
-    items draws from the whole catalogue.
+    least 2).  With ``lengths="lognormal"`` the lengths are heavy-tailed like rating histories
+    (many short ones, a few very long): ``mean_length`` is then the median, the length
+    ``median * exp(sigma * z)`` for a standard normal z, rounded and clipped to
+    [``min_length``, ``max_length``] (a ratings data set keeps users with at least 20
+    ratings, and its longest history is a few hundred).  Each next item is, with probability
+    ``explore``, any item by popularity (what a popularity baseline predicts); otherwise an
+    item of the previous item's cluster with probability ``stay`` (interests drift slowly, so
+    recent items say most about the next one), else of one of the user's clusters; within a
+    cluster, by popularity.  An item never repeats within a line (a rating history); a user
+    who has seen all of a cluster's items draws from the whole catalogue.
     """
     if n_lines < 0 or mean_length < 2 or n_items < n_clusters or not 1 <= interests <= n_clusters:
         raise ValueError("need n_lines >= 0, mean_length >= 2, n_items >= n_clusters >= interests >= 1")
+    if lengths not in ("uniform", "lognormal"):
+        raise ValueError("lengths must be 'uniform' or 'lognormal' (got %r)" % (lengths,))
+    if lengths == "lognormal" and not (sigma >= 0 and 2 <= min_length <= max_length):
+        raise ValueError("need sigma >= 0 and 2 <= min_length <= max_length")
     rng = random.Random(seed)
     weight = [1.0 / (rank + 20.0) ** zipf for rank in range(n_items)]
     everything = list(itertools.accumulate(weight))
@@ -636,7 +651,11 @@ def generate_sessions(n_lines, mean_length, seed=0, n_items=2000, n_clusters=20,
             if c not in liked:
                 liked.append(c)
         taste = list(itertools.accumulate(1.0 / (k + 1) for k in range(interests)))
-        length = max(2, int(mean_length * (0.5 + rng.random()) + 0.5))
+        if lengths == "uniform":
+            length = max(2, int(mean_length * (0.5 + rng.random()) + 0.5))
+        else:
+            length = int(mean_length * math.exp(sigma * _normal(rng)) + 0.5)
+            length = min(max(length, min_length), max_length)
         length = min(length, n_items)
         seen, line, cluster = set(), [], None
         while len(line) < length:
