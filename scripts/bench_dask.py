@@ -530,7 +530,7 @@ def kernel(args):
     for row in rows:
         log("  %s: best %.2f s, %.2fx" % (row["run"], min(row["seconds"]),
                                           row["best_over_one_machine"]))
-    windows = counted[min(counted)]["groups"] if 1 in counted else None
+    windows = counted[1]["groups"] if 1 in counted else None
     for k, c in sorted(counted.items()):
         if windows:
             c["per_window"] = {name: value / windows for name, value in c.items()}
@@ -543,15 +543,20 @@ def kernel(args):
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="what", required=True)
-    q = sub.add_parser("quality")
-    q.add_argument("corpus")
-    q.add_argument("--shards", type=int, default=8)
-    q.add_argument("--blocks", default="2,4,8")
+    def cluster_run(name, blocks):
+        """A mode that trains CORPUS's shards on a local cluster."""
+        p = sub.add_parser(name)
+        p.add_argument("corpus")
+        p.add_argument("--shards", type=int, default=8)
+        p.add_argument("--blocks", default=blocks)
+        p.add_argument("--workers", type=int, default=2)
+        p.add_argument("--rounds", type=int, default=None, help="rounds per epoch (default: "
+                       "w2vns's own)")
+        return p
+
+    q = cluster_run("quality", "2,4,8")
     q.add_argument("--seeds", default="1,2")
-    q.add_argument("--workers", type=int, default=2)
     q.add_argument("--gensim", action="store_true")
-    q.add_argument("--rounds", type=int, default=None, help="rounds per epoch (default: "
-                   "w2vns's own)")
     q.add_argument("--no-single", action="store_true", help="skip the one-machine runs")
     m = sub.add_parser("memory")
     m.add_argument("--ids", type=int, default=1000000)
@@ -571,21 +576,9 @@ def parse_args(argv=None):
                    "group's noise block set to its centre's (attribution only)")
     k.add_argument("--only", choices=("one", "cells"), default=None, help="run only the "
                    "one-machine kernel or only the plans and cells (under a profiler)")
-    t = sub.add_parser("time")
-    t.add_argument("corpus")
-    t.add_argument("--shards", type=int, default=8)
-    t.add_argument("--blocks", default="2")
-    t.add_argument("--workers", type=int, default=2)
+    t = cluster_run("time", "2")
     t.add_argument("--repeats", type=int, default=3)
-    t.add_argument("--rounds", type=int, default=None, help="rounds per epoch (default: "
-                   "w2vns's own)")
-    f = sub.add_parser("profile")
-    f.add_argument("corpus")
-    f.add_argument("--shards", type=int, default=8)
-    f.add_argument("--blocks", default="2")
-    f.add_argument("--workers", type=int, default=2)
-    f.add_argument("--rounds", type=int, default=None, help="rounds per epoch (default: "
-                   "w2vns's own)")
+    f = cluster_run("profile", "2")
     for p in (q, m, r, k, t, f):
         p.add_argument("--json", default=None)
     args = parser.parse_args(argv)
