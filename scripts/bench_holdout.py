@@ -4,7 +4,8 @@ rate on the test items beside its hit rate on the pick's held-out split, with on
 line and with several.
 
     python scripts/bench_holdout.py [DATA ...] [--hidden 1,5] [--lock /work/bench.lock]
-        [--threads 2] [--dim 100] [--negative 5] [--max-cases 5000] [--json out.json]
+        [--epochs 20[,40...]] [--threads 2] [--dim 100] [--negative 5] [--max-cases 5000]
+        [--json out.json]
 
 DATA as in scripts/bench_items.py (a baskets file, ``sessions:L:N[:STAY[:SEED]]``,
 ``ratings:N:MEDIAN[:ZIPF[:EXPLORE[:SEED]]]``, ``text:PATH:N``).  For each data set: the
@@ -18,7 +19,8 @@ before hide_last; 5: today's default).  Printed per data set: every candidate's 
 held-out hit rate@10, the popularity baseline's test hit rate, then per column the candidate
 it ranks first (among all, and among those without the popularity prior: the pick before it
 existed) and that candidate's test hit rate, against the best test figure (an upper bound
-picked on the test items themselves).
+picked on the test items themselves).  With several --epochs (the items preset's by
+default), all of this for each, in turn, on the same split.
 
 With --lock, the test models (together) and each pick run holding an exclusive flock on that
 file (the project's benchmark lock), released in between.
@@ -65,12 +67,18 @@ def main():
     parser.add_argument("--hidden", default="1,5")
     add_common_arguments(parser)
     parser.add_argument("--max-cases", type=int, default=5000)
+    parser.add_argument("--epochs", default=None,
+                        help="comma-separated epochs to compare (default: the preset's)")
     args = parser.parse_args()
-    params = items_params(args)
+    preset = items_params(args)
+    epochs_list = ([int(e) for e in args.epochs.split(",")] if args.epochs
+                   else [preset["epochs"]])
     hidden = [int(h) for h in args.hidden.split(",")]
-    print("settings: %s, hidden per line %s" % (json.dumps(params), hidden))
+    print("settings: %s, epochs %s, hidden per line %s" % (json.dumps(preset), epochs_list,
+                                                         hidden))
     results = []
-    for spec in args.data:
+    for spec, epochs in ((spec, epochs) for spec in args.data for epochs in epochs_list):
+        params = dict(preset, epochs=epochs)
         started = time.perf_counter()
         lines = load(spec)
         training, cases = leave_last_out(lines)
@@ -84,7 +92,7 @@ def main():
         columns = [("test", len(cases), {key(c): c for c in test})] + [
             ("held-out, %d a line" % h, picks[h]["cases"],
              {key(c): c for c in picks[h]["candidates"]}) for h in hidden]
-        print("\n%s: %d lines; cases: %s\n" % (spec, len(lines), ", ".join(
+        print("\n%s, %d epochs: %d lines; cases: %s\n" % (spec, epochs, len(lines), ", ".join(
             "%s %d" % (name, count) for name, count, _ in columns)))
         print("| candidate | %s |" % " | ".join(name for name, _, _ in columns))
         print("| --- |%s" % (" ---: |" * len(columns)))
@@ -108,10 +116,10 @@ def main():
                     name, among, describe_scoring(first["scoring"], first["recency"],
                                                   first["noise_power"], first["popularity"]),
                     args.k, tests[key(first)]["hit_rate"], best), flush=True)
-        results.append({"data": spec, "test": test, "picks": picks, "popularity": popularity,
+        results.append({"data": spec, "epochs": epochs, "test": test, "picks": picks, "popularity": popularity,
                         "seconds": time.perf_counter() - started})
         if args.json:
-            write_json(args.json, {"params": params, "results": results})
+            write_json(args.json, {"params": preset, "results": results})
 
 
 if __name__ == "__main__":
