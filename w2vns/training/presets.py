@@ -13,14 +13,16 @@ PRESETS = {
     # Baskets / sessions (item2vec, Barkan & Koenigstein 2016): the whole line is the context
     # of each item and order means nothing (window 0); every item counts, however rare
     # (min-count 1); no subsampling, since frequent items are informative in baskets; and more
-    # epochs, as lines are short and the corpus small (Caselles-Dupré et al. 2018 tune these).
+    # epochs, as lines are short and the corpus small (Caselles-Dupré et al. 2018 tune these):
+    # 40, since a catalogue of many rarely seen items (short baskets) learns them slowly, and
+    # long sessions are no worse for the extra passes.
     # Uniform noise (power 0): output-vector scores then rank items by how often they share a
     # line (popularity included), what short baskets reward; on long sessions that ranking
     # drifts to popularity and cosine or recency-weighted output scores win, with other noise
     # powers at times, so evaluate-rec picks the scoring and the noise power (this 0 among
     # others) on a held-out split (apps/recommend.py).
     # docs/recommendation.md has the measurements on baskets and sessions of 7 to 700 items.
-    "items": {"window": 0, "min_count": 1, "sample": 0.0, "epochs": 20, "noise_power": 0.0},
+    "items": {"window": 0, "min_count": 1, "sample": 0.0, "epochs": 40, "noise_power": 0.0},
 }
 
 
