@@ -9,7 +9,7 @@ Two kinds of data, both with a whole line as the window (``--window 0``):
 
 * ``--sessions L:N``: N generated sessions of about L items (w2vns.corpus.synthetic.
   generate_sessions, seed 0), trained with the items preset (window 0, min-count 1, sample
-  0, noise power 0, 20 epochs; --dim, default 100) on the leave-last-out training lines;
+  0, noise power 0, 40 epochs; --dim, default 100) on the leave-last-out training lines;
   quality is hit@10 and MRR@10 of the hidden last items, by cosine to the basket and by the
   output vectors (w2vns.apps.recommend, all items alike).
 * ``--text PATH``: a text corpus (e.g. the 10M-token prefix of corpus-en), trained with
