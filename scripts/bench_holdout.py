@@ -116,8 +116,8 @@ def main():
                     name, among, describe_scoring(first["scoring"], first["recency"],
                                                   first["noise_power"], first["popularity"]),
                     args.k, tests[key(first)]["hit_rate"], best), flush=True)
-        results.append({"data": spec, "epochs": epochs, "test": test, "picks": picks, "popularity": popularity,
-                        "seconds": time.perf_counter() - started})
+        results.append({"data": spec, "epochs": epochs, "test": test, "picks": picks,
+                        "popularity": popularity, "seconds": time.perf_counter() - started})
         if args.json:
             write_json(args.json, {"params": preset, "results": results})
 
