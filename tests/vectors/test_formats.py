@@ -482,6 +482,18 @@ def test_text_with_bad_first_row_is_reported_as_text(tmp_path):
     _expect_error(path, "line 2", "found 4")
 
 
+def test_binary_whose_first_floats_look_like_a_short_text_line_is_binary(tmp_path):
+    # The first value's bytes are '1', newline, ...: before the fix the format guess saw the
+    # text row "w 1" and the text parser failed on the next line.
+    keys = ["w", "x", "y"]
+    vectors = np.random.default_rng(0).standard_normal((3, 8)).astype(np.float32)
+    vectors[0, 0] = np.frombuffer(b"1\n\x00?", dtype="<f4")[0]
+    path = tmp_path / "v.bin"
+    write_word2vec(path, keys, vectors)
+    got_keys, got = read_word2vec(path)
+    assert got_keys == keys and np.array_equal(got, vectors)
+
+
 def test_text_forced_as_binary_is_an_error_not_garbage(tmp_path):
     path = tmp_path / "v.txt"
     path.write_bytes(b"3 2\na 1 2\nb 3 4\nccc 5 6\n")

@@ -587,10 +587,14 @@ def _looks_binary(src, start, dim):
     rest = parts[1]
     if not any(c in rest for c in b"0123456789"):
         return True
+    fields = len(rest.split())
     odd = len(rest.translate(None, _TEXT_NUMBER_BYTES))
-    if odd == 0:
+    if odd == 0 and 2 * fields >= dim:
+        # Number characters only, and about d values: a text row (the text parser says what
+        # is wrong with a count that is off). A binary record's raw floats can hold a newline
+        # byte after a few number-like bytes, a fragment of far fewer than d fields.
         return False
-    return not (len(rest.split()) == dim and odd <= 0.2 * len(rest))
+    return not (fields == dim and odd <= 0.2 * len(rest))
 
 
 def _parse_binary(src, pos, name, count, wanted, dim, unicode_errors):
