@@ -34,7 +34,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench import locked, write_json  # noqa: E402
-from bench_items import add_common_arguments, items_params, load  # noqa: E402
+from bench_items import add_common_arguments, epochs_list, items_params, load  # noqa: E402
 
 from w2vns.apps.recommend import (NOISE_POWERS, SCORINGS, choose_settings,  # noqa: E402
                                   describe_scoring, leave_last_out, model_ranks,
@@ -71,55 +71,61 @@ def main():
                         help="comma-separated epochs to compare (default: the preset's)")
     args = parser.parse_args()
     preset = items_params(args)
-    epochs_list = ([int(e) for e in args.epochs.split(",")] if args.epochs
-                   else [preset["epochs"]])
+    each_epochs = epochs_list(args.epochs) if args.epochs else [preset["epochs"]]
     hidden = [int(h) for h in args.hidden.split(",")]
-    print("settings: %s, epochs %s, hidden per line %s" % (json.dumps(preset), epochs_list,
+    print("settings: %s, epochs %s, hidden per line %s" % (json.dumps(preset), each_epochs,
                                                          hidden))
     results = []
-    for spec, epochs in ((spec, epochs) for spec in args.data for epochs in epochs_list):
-        params = dict(preset, epochs=epochs)
-        started = time.perf_counter()
+    for spec in args.data:
         lines = load(spec)
         training, cases = leave_last_out(lines)
         cases = sample_cases(cases, args.max_cases)
+        for epochs in each_epochs:
+            results.append(compare(spec, lines, training, cases, dict(preset, epochs=epochs),
+                                   hidden, args))
+            if args.json:
+                write_json(args.json, {"params": preset, "results": results})
+
+
+def compare(spec, lines, training, cases, params, hidden, args):
+    """Print and return one data set's test table and held-out picks at ``params``."""
+    started = time.perf_counter()
+    epochs = params["epochs"]
+    with locked(args.lock):
+        test = test_table(training, cases, params, args.k)
+    picks = {}
+    for h in hidden:
         with locked(args.lock):
-            test = test_table(training, cases, params, args.k)
-        picks = {}
-        for h in hidden:
-            with locked(args.lock):
-                picks[h] = choose_settings(training, args.k, hidden_per_line=h, **params)
-        columns = [("test", len(cases), {key(c): c for c in test})] + [
-            ("held-out, %d a line" % h, picks[h]["cases"],
-             {key(c): c for c in picks[h]["candidates"]}) for h in hidden]
-        print("\n%s, %d epochs: %d lines; cases: %s\n" % (spec, epochs, len(lines), ", ".join(
-            "%s %d" % (name, count) for name, count, _ in columns)))
-        print("| candidate | %s |" % " | ".join(name for name, _, _ in columns))
-        print("| --- |%s" % (" ---: |" * len(columns)))
-        for c in test:
-            print("| %s | %s |" % (describe_scoring(c["scoring"], c["recency"],
-                                                   c["noise_power"], c["popularity"]),
-                                   " | ".join("%.4f" % t[key(c)]["hit_rate"]
-                                              for _, _, t in columns)))
-        best = max(c["hit_rate"] for c in test)
-        tests = columns[0][2]
-        popularity = rank_metrics(popularity_ranks(training, cases), args.k)
-        print("popularity: test hit@%d %.4f" % (args.k, popularity["hit_rate"]))
-        for name, _, table in columns:
-            # The pick among every candidate, and among those without the popularity prior
-            # (the candidates before it existed).
-            for among, pool in (("", table.values()),
-                                (" without the popularity prior",
-                                 [c for c in table.values() if not c["popularity"]])):
-                first = max(pool, key=lambda c: (c["hit_rate"], c["mrr"]))
-                print("ranked first by %s%s: %s, test hit@%d %.4f (best on test %.4f)" % (
-                    name, among, describe_scoring(first["scoring"], first["recency"],
-                                                  first["noise_power"], first["popularity"]),
-                    args.k, tests[key(first)]["hit_rate"], best), flush=True)
-        results.append({"data": spec, "epochs": epochs, "test": test, "picks": picks,
-                        "popularity": popularity, "seconds": time.perf_counter() - started})
-        if args.json:
-            write_json(args.json, {"params": preset, "results": results})
+            picks[h] = choose_settings(training, args.k, hidden_per_line=h, **params)
+    columns = [("test", len(cases), {key(c): c for c in test})] + [
+        ("held-out, %d a line" % h, picks[h]["cases"],
+         {key(c): c for c in picks[h]["candidates"]}) for h in hidden]
+    print("\n%s, %d epochs: %d lines; cases: %s\n" % (spec, epochs, len(lines), ", ".join(
+        "%s %d" % (name, count) for name, count, _ in columns)))
+    print("| candidate | %s |" % " | ".join(name for name, _, _ in columns))
+    print("| --- |%s" % (" ---: |" * len(columns)))
+    for c in test:
+        print("| %s | %s |" % (describe_scoring(c["scoring"], c["recency"],
+                                               c["noise_power"], c["popularity"]),
+                               " | ".join("%.4f" % t[key(c)]["hit_rate"]
+                                          for _, _, t in columns)))
+    best = max(c["hit_rate"] for c in test)
+    tests = columns[0][2]
+    popularity = rank_metrics(popularity_ranks(training, cases), args.k)
+    print("popularity: test hit@%d %.4f" % (args.k, popularity["hit_rate"]))
+    for name, _, table in columns:
+        # The pick among every candidate, and among those without the popularity prior
+        # (the candidates before it existed).
+        for among, pool in (("", table.values()),
+                            (" without the popularity prior",
+                             [c for c in table.values() if not c["popularity"]])):
+            first = max(pool, key=lambda c: (c["hit_rate"], c["mrr"]))
+            print("ranked first by %s%s: %s, test hit@%d %.4f (best on test %.4f)" % (
+                name, among, describe_scoring(first["scoring"], first["recency"],
+                                              first["noise_power"], first["popularity"]),
+                args.k, tests[key(first)]["hit_rate"], best), flush=True)
+    return {"data": spec, "epochs": epochs, "test": test, "picks": picks,
+            "popularity": popularity, "seconds": time.perf_counter() - started}
 
 
 if __name__ == "__main__":

@@ -12,10 +12,9 @@ generated histories shaped like a ratings data set's: lognormal lengths of media
 20 to 750 items, generate_sessions(..., lengths="lognormal") with its zipf and explore,
 default 1.0 and 0.15, and seed SEED, default 0), or ``text:PATH:N`` (the first N lines of a
 text file, .gz too, as baskets: each line's distinct words in the order they first occur).
-Without DATA:
-../shared/data/debian-baskets.txt, sessions:10:10000, sessions:50:2000, sessions:200:500,
-sessions:700:150, sessions:200:500:0, ratings:943:64:1.2:0.3:0 (about 100,000 items each, the
-size of a small ratings data set), text:../shared/data/corpus-en.txt.gz:200.
+Without DATA: ../shared/data/debian-baskets.txt, sessions:10:10000, sessions:50:2000,
+sessions:200:500, sessions:700:150, sessions:200:500:0, ratings:943:64:1.2:0.3:0 (about
+100,000 items each, the size of a small ratings data set), text:../shared/data/corpus-en.txt.gz:200.
 
 Leave-last-out (w2vns.apps.recommend): the last item of every line is hidden and every model
 trains on the same training lines (every line without its last item); the hidden items of up
@@ -204,6 +203,11 @@ def add_common_arguments(parser):
     parser.add_argument("--dim", type=int, default=100)
     parser.add_argument("--negative", type=int, default=5)
     parser.add_argument("-k", type=int, default=10)
+
+
+def epochs_list(text):
+    """--epochs' comma-separated list of epochs ("40,20,10") as ints."""
+    return [int(e) for e in text.split(",")]
 
 
 def items_params(args):

@@ -2,18 +2,18 @@
 """How many epochs evaluate-rec's held-out pick needs: the pick with fewer epochs against the
 pick with the preset's, on the same held-out split.
 
-    python scripts/bench_pick.py [DATA ...] [--epochs 20,10,5] [--lock /work/bench.lock]
+    python scripts/bench_pick.py [DATA ...] [--epochs 40,20,10] [--lock /work/bench.lock]
         [--threads 2] [--dim 100] [--negative 5] [--json out.json]
 
 DATA as in scripts/bench_items.py (a baskets file, ``sessions:L:N[:STAY]``, ``text:PATH:N``).
 For each data set: the training lines of leave-last-out (every line without its last item),
 then w2vns.apps.recommend.choose_settings on them (the last items of each training line hidden,
 w2vns.apps.recommend.hide_last; one model per noise power in NOISE_POWERS, every scoring and
-recency of SCORINGS) with each of --epochs (the first is the reference: 20 by default, the
-preset's until it became 40).  Printed per epochs: the pick, its held-out hit rate@10 in the
-reference table, the loss against the reference pick there ("regret"; 0 when the picks agree),
-whether the pick is the same, and the pick's training seconds (the models of every power
-together).  The test items of the data are never looked at.
+recency of SCORINGS) with each of --epochs (the first is the reference; by default the preset's
+epochs, half and a quarter of them).  Printed per epochs: the pick, its held-out hit rate@10 in
+the reference table, the loss against the reference pick there ("regret"; 0 when the picks
+agree), whether the pick is the same, and the pick's training seconds (the models of every
+power together).  The test items of the data are never looked at.
 
 With --lock, each data set runs holding an exclusive flock on that file (the project's
 benchmark lock).
@@ -27,7 +27,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench import locked, write_json  # noqa: E402
-from bench_items import DEFAULT_DATA, add_common_arguments, items_params, load  # noqa: E402
+from bench_items import (DEFAULT_DATA, add_common_arguments, epochs_list,  # noqa: E402
+                         items_params, load)
 
 from w2vns.apps.recommend import (NOISE_POWERS, choose_settings,  # noqa: E402
                                   describe_scoring, leave_last_out)
@@ -40,12 +41,13 @@ def key(candidate):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("data", nargs="*", default=DEFAULT_DATA)
-    parser.add_argument("--epochs", default="20,10,5")
+    parser.add_argument("--epochs", default=None)
     add_common_arguments(parser)
     args = parser.parse_args()
     params = items_params(args)
-    epochs_list = [int(e) for e in args.epochs.split(",")]
-    print("settings: %s, epochs %s, noise powers %s" % (json.dumps(params), epochs_list,
+    each_epochs = (epochs_list(args.epochs) if args.epochs
+                   else [params["epochs"], params["epochs"] // 2, params["epochs"] // 4])
+    print("settings: %s, epochs %s, noise powers %s" % (json.dumps(params), each_epochs,
                                                         list(NOISE_POWERS)))
     results = []
     for spec in args.data:
@@ -53,7 +55,7 @@ def main():
         training, _ = leave_last_out(lines)
         picks = []
         with locked(args.lock):
-            for epochs in epochs_list:
+            for epochs in each_epochs:
                 started = time.perf_counter()
                 picks.append(dict(choose_settings(training, args.k,
                                                   **dict(params, epochs=epochs)),

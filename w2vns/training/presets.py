@@ -14,8 +14,8 @@ PRESETS = {
     # of each item and order means nothing (window 0); every item counts, however rare
     # (min-count 1); no subsampling, since frequent items are informative in baskets; and more
     # epochs, as lines are short and the corpus small (Caselles-Dupré et al. 2018 tune these):
-    # 40, since a catalogue of many rarely seen items (short baskets) learns them slowly, and
-    # long sessions are no worse for the extra passes.
+    # 40, since a catalogue of many rarely seen items (short baskets) learns them slowly;
+    # on sessions the extra passes were within noise of 20.
     # Uniform noise (power 0): output-vector scores then rank items by how often they share a
     # line (popularity included), what short baskets reward; on long sessions that ranking
     # drifts to popularity and cosine or recency-weighted output scores win, with other noise
