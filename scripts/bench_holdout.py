@@ -4,8 +4,8 @@ rate on the test items beside its hit rate on the pick's held-out split, with on
 line and with several.
 
     python scripts/bench_holdout.py [DATA ...] [--hidden 1,5] [--lock /work/bench.lock]
-        [--epochs 20[,40...]] [--threads 2] [--dim 100] [--negative 5] [--max-cases 5000]
-        [--json out.json]
+        [--epochs 20[,40...]] [--window 20[,0...]] [--threads 2] [--dim 100] [--negative 5]
+        [--max-cases 5000] [--json out.json]
 
 DATA as in scripts/bench_items.py (a baskets file, ``sessions:L:N[:STAY[:SEED]]``,
 ``ratings:N:MEDIAN[:ZIPF[:EXPLORE[:SEED]]]``, ``text:PATH:N``).  For each data set: the
@@ -19,8 +19,8 @@ before hide_last; 5: today's default).  Printed per data set: every candidate's 
 held-out hit rate@10, the popularity baseline's test hit rate, then per column the candidate
 it ranks first (among all, and among those without the popularity prior: the pick before it
 existed) and that candidate's test hit rate, against the best test figure (an upper bound
-picked on the test items themselves).  With several --epochs (the items preset's by
-default), all of this for each, in turn, on the same split.
+picked on the test items themselves).  With several --epochs or --window (the items
+preset's by default), all of this for each pair, in turn, on the same split.
 
 With --lock, the test models (together) and each pick run holding an exclusive flock on that
 file (the project's benchmark lock), released in between.
@@ -34,7 +34,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench import locked, write_json  # noqa: E402
-from bench_items import add_common_arguments, epochs_list, items_params, load  # noqa: E402
+from bench_items import add_common_arguments, int_list, items_params, load  # noqa: E402
 
 from w2vns.apps.recommend import (NOISE_POWERS, SCORINGS, choose_settings,  # noqa: E402
                                   describe_scoring, leave_last_out, model_ranks,
@@ -69,20 +69,24 @@ def main():
     parser.add_argument("--max-cases", type=int, default=5000)
     parser.add_argument("--epochs", default=None,
                         help="comma-separated epochs to compare (default: the preset's)")
+    parser.add_argument("--window", default=None,
+                        help="comma-separated windows to compare (default: the preset's)")
     args = parser.parse_args()
     preset = items_params(args)
-    each_epochs = epochs_list(args.epochs) if args.epochs else [preset["epochs"]]
+    each_epochs = int_list(args.epochs) if args.epochs else [preset["epochs"]]
+    each_window = int_list(args.window) if args.window else [preset["window"]]
     hidden = [int(h) for h in args.hidden.split(",")]
-    print("settings: %s, epochs %s, hidden per line %s" % (json.dumps(preset), each_epochs,
-                                                         hidden))
+    print("settings: %s, epochs %s, windows %s, hidden per line %s" % (
+        json.dumps(preset), each_epochs, each_window, hidden))
     results = []
     for spec in args.data:
         lines = load(spec)
         training, cases = leave_last_out(lines)
         cases = sample_cases(cases, args.max_cases)
         for epochs in each_epochs:
-            results.append(compare(spec, lines, training, cases, dict(preset, epochs=epochs),
-                                   hidden, args))
+            for window in each_window:
+                results.append(compare(spec, lines, training, cases,
+                                       dict(preset, epochs=epochs, window=window), hidden, args))
             if args.json:
                 write_json(args.json, {"params": preset, "results": results})
 
@@ -90,7 +94,7 @@ def main():
 def compare(spec, lines, training, cases, params, hidden, args):
     """Print and return one data set's test table and held-out picks at ``params``."""
     started = time.perf_counter()
-    epochs = params["epochs"]
+    epochs, window = params["epochs"], params["window"]
     with locked(args.lock):
         test = test_table(training, cases, params, args.k)
     picks = {}
@@ -100,7 +104,8 @@ def compare(spec, lines, training, cases, params, hidden, args):
     columns = [("test", len(cases), {key(c): c for c in test})] + [
         ("held-out, %d a line" % h, picks[h]["cases"],
          {key(c): c for c in picks[h]["candidates"]}) for h in hidden]
-    print("\n%s, %d epochs: %d lines; cases: %s\n" % (spec, epochs, len(lines), ", ".join(
+    print("\n%s, %d epochs, window %d: %d lines; cases: %s\n" % (
+        spec, epochs, window, len(lines), ", ".join(
         "%s %d" % (name, count) for name, count, _ in columns)))
     print("| candidate | %s |" % " | ".join(name for name, _, _ in columns))
     print("| --- |%s" % (" ---: |" * len(columns)))
@@ -124,7 +129,7 @@ def compare(spec, lines, training, cases, params, hidden, args):
                 name, among, describe_scoring(first["scoring"], first["recency"],
                                               first["noise_power"], first["popularity"]),
                 args.k, tests[key(first)]["hit_rate"], best), flush=True)
-    return {"data": spec, "epochs": epochs, "test": test, "picks": picks,
+    return {"data": spec, "epochs": epochs, "window": window, "test": test, "picks": picks,
             "popularity": popularity, "seconds": time.perf_counter() - started}
 
 

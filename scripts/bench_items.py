@@ -3,7 +3,7 @@
 sessions of several lengths.
 
     python scripts/bench_items.py [DATA ...] [--lock /work/bench.lock] [--json out.json]
-        [--threads 2] [--max-cases 5000] [--dim 100] [--epochs E] [--negative 5]
+        [--threads 2] [--max-cases 5000] [--dim 100] [--epochs E] [--window W] [--negative 5]
 
 DATA is a file of baskets (one per line, items separated by spaces), ``sessions:L:N[:STAY[:SEED]]``
 (N generated sessions of about L items, w2vns.corpus.synthetic.generate_sessions, seed SEED,
@@ -28,9 +28,10 @@ Rows per data set, all from this one run:
   counted in "train s").
 * w2vns reference kernel: the same with ``kernel="reference"`` (word2vec's per-pair loop);
   left out with --no-reference.
-* gensim, same settings: ``Word2Vec(sg=1, window=10000, shrink_windows=False, min_count=1,
-  sample=0, ns_exponent=<the noise power w2vns picked>, ...)`` with the same dim, negative,
-  epochs, alpha, min_alpha = alpha * 1e-4, workers and seed, scored as w2vns's pick.
+* gensim, same settings: ``Word2Vec(sg=1, window=W, min_count=1, sample=0,
+  ns_exponent=<the noise power w2vns picked>, ...)`` with the same window (w2vns's window 0,
+  the whole line: ``window=10000, shrink_windows=False``), dim, negative, epochs, alpha,
+  min_alpha = alpha * 1e-4, workers and seed, scored as w2vns's pick.
 * gensim best: the best of ns_exponent in {-0.5, 0, 0.75} x every scoring evaluate-rec can
   pick (w2vns.apps.recommend.SCORINGS), chosen on the test cases themselves: an upper bound
   of what gensim could do, not a fair pick.
@@ -108,8 +109,11 @@ def train_gensim(training, params, ns_exponent):
     from gensim.models import Word2Vec
 
     started = time.perf_counter()
-    model = Word2Vec(training, sg=1, hs=0, vector_size=params["dim"], window=10000,
-                     shrink_windows=False, min_count=1, sample=0, negative=params["negative"],
+    whole_line = params["window"] == 0  # w2vns's window 0; otherwise a reduced window, as ours
+    model = Word2Vec(training, sg=1, hs=0, vector_size=params["dim"],
+                     window=10000 if whole_line else params["window"],
+                     shrink_windows=not whole_line, min_count=1, sample=0,
+                     negative=params["negative"],
                      ns_exponent=ns_exponent, epochs=params["epochs"], alpha=params["alpha"],
                      min_alpha=params["alpha"] * 1e-4, workers=params["threads"], seed=1)
     seconds = time.perf_counter() - started
@@ -205,8 +209,8 @@ def add_common_arguments(parser):
     parser.add_argument("-k", type=int, default=10)
 
 
-def epochs_list(text):
-    """--epochs' comma-separated list of epochs ("40,20,10") as ints."""
+def int_list(text):
+    """A comma-separated list of ints ("40,20,10"), as --epochs and --window take them."""
     return [int(e) for e in text.split(",")]
 
 
@@ -229,11 +233,13 @@ def main():
                         help="leave out the row of gensim with evaluate-rec's held-out pick")
     parser.add_argument("--max-cases", type=int, default=5000)
     parser.add_argument("--epochs", type=int, default=None, help="default: the preset's")
+    parser.add_argument("--window", type=int, default=None, help="default: the preset's")
     parser.add_argument("--alpha", type=float, default=0.025)
     args = parser.parse_args()
     params = dict(items_params(args), alpha=args.alpha)
-    if args.epochs is not None:
-        params["epochs"] = args.epochs
+    for name in ("epochs", "window"):
+        if getattr(args, name) is not None:
+            params[name] = getattr(args, name)
     print("items preset and evaluate-rec defaults: %s" % json.dumps(params))
     results = []
     for spec in args.data:

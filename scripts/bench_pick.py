@@ -27,7 +27,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench import locked, write_json  # noqa: E402
-from bench_items import (DEFAULT_DATA, add_common_arguments, epochs_list,  # noqa: E402
+from bench_items import (DEFAULT_DATA, add_common_arguments, int_list,  # noqa: E402
                          items_params, load)
 
 from w2vns.apps.recommend import (NOISE_POWERS, choose_settings,  # noqa: E402
@@ -45,7 +45,7 @@ def main():
     add_common_arguments(parser)
     args = parser.parse_args()
     params = items_params(args)
-    each_epochs = (epochs_list(args.epochs) if args.epochs
+    each_epochs = (int_list(args.epochs) if args.epochs
                    else [params["epochs"], params["epochs"] // 2, params["epochs"] // 4])
     print("settings: %s, epochs %s, noise powers %s" % (json.dumps(params), each_epochs,
                                                         list(NOISE_POWERS)))

@@ -160,7 +160,7 @@ def test_evaluate_rec_cli_trains_and_beats_popularity_on_planted_clusters(plante
                  "--json")
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
-    assert doc["train"]["params"]["window"] == 0 and doc["train"]["params"]["epochs"] == 5
+    assert doc["train"]["params"]["window"] == 20 and doc["train"]["params"]["epochs"] == 5
     assert doc["model"]["hit_rate"] >= 1.5 * doc["popularity"]["hit_rate"]
     assert doc["model"]["hit_rate"] > 0.5
 
@@ -208,9 +208,9 @@ def test_recommend_cli_json_lines(planted_vectors):
 
 def test_apply_preset_fills_only_what_was_not_given():
     params, used = apply_preset("items", {"window": 5, "epochs": 3, "dim": 8}, {"epochs"})
-    assert params == {"window": 0, "epochs": 3, "dim": 8, "min_count": 1, "sample": 0.0,
+    assert params == {"window": 20, "epochs": 3, "dim": 8, "min_count": 1, "sample": 0.0,
                       "noise_power": 0.0}
-    assert "epochs" not in used and used["window"] == 0
+    assert "epochs" not in used and used["window"] == 20
     assert apply_preset(None, {"window": 5}, ()) == ({"window": 5}, {})
     with pytest.raises(ValueError):
         apply_preset("nope", {}, ())
@@ -426,7 +426,7 @@ def test_evaluate_rec_defaults_beat_popularity_on_long_sessions(tmp_path):
                  "--json")
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
-    assert doc["train"]["params"]["window"] == 0
+    assert doc["train"]["params"]["window"] == 20
     assert doc["train"]["params"]["context_group"] == 10
     assert doc["selection"]["candidates"] and doc["scoring"] in ("output", "cosine")
     assert doc["model"]["hit_rate"] >= 1.5 * doc["popularity"]["hit_rate"]
@@ -606,7 +606,7 @@ def test_the_pick_trains_with_the_trainer_it_is_given(monkeypatch):
 def test_evaluate_rec_cli_reports_the_picked_noise_power(tmp_path):
     sessions = tmp_path / "hubs.txt"
     sessions.write_text("".join(" ".join(line) + "\n" for line in hub_sessions(400)))
-    common = ("--dim", "16", "--epochs", "10", "--threads", "1")
+    common = ("--dim", "16", "--epochs", "10", "--threads", "1", "--window", "0")  # HUB_TRAINING
     doc = json.loads(run("evaluate-rec", sessions, *common, "--json").stdout)
     assert doc["noise_power"] == doc["selection"]["noise_power"] == -0.5
     assert doc["train"]["params"]["noise_power"] == -0.5

@@ -311,7 +311,7 @@ def test_cli_bad_options_are_one_line_and_exit_2(corpus_path, args, message):
 
 
 # --------------------------------------------------------------------------------------------
-# Window 0 (the whole line), what the items preset and the README recommend for item data.
+# Window 0 (the whole line): item baskets, where order means nothing.
 
 
 def test_heldout_pairs_with_window_0_pair_every_word_of_the_line():

@@ -56,7 +56,7 @@ def test_tune_takes_the_preset_and_every_train_option(monkeypatch, tmp_path):
     result = CliRunner().invoke(tune, [str(corpus), "--preset", "items", "--hot-sync", "32",
                                        "--kernel", "reference"])
     assert result.exit_code == 130, result.output
-    assert seen["window"] == 0 and seen["min_count"] == 1 and seen["epochs"] == 40
+    assert seen["window"] == 20 and seen["min_count"] == 1 and seen["epochs"] == 40
     assert seen["noise_powers"] == (0.0,) and seen["negatives"] == (2, 5, 10, 20)
     assert seen["hot_sync"] == 32 and seen["kernel"] == "reference"
 
@@ -64,4 +64,4 @@ def test_tune_takes_the_preset_and_every_train_option(monkeypatch, tmp_path):
 def test_evaluate_rec_help_shows_the_items_preset_defaults():
     text = " ".join(CliRunner().invoke(evaluate_rec, ["--help"]).output.split())
     assert "[default: 40 with the items preset]" in text  # --epochs
-    assert "[default: 0 with the items preset]" in text  # --window
+    assert "[default: 20 with the items preset]" in text  # --window
