@@ -15,8 +15,9 @@ PRESETS = {
     # epochs, as lines are short and the corpus small (Caselles-Dupré et al. 2018 tune these):
     # 40, since a catalogue of many rarely seen items (short baskets) learns them slowly;
     # on sessions the extra passes were within noise of 20.
-    # Window 20, not the whole line: a basket of up to 41 items is still one context (most
-    # baskets are shorter), while in a long session in time order the items near an item say
+    # Window 20, not the whole line: in a basket of up to 21 items every item is within reach
+    # of every other (the reduced window, drawn per item as word2vec does, weighs nearer items
+    # more; most baskets are shorter), while in a long session in time order the items near an item say
     # more about it than those hundreds of items away, and the cost of a line grows with its
     # length instead of its square. Next-item hit rates at 20 were level with the whole
     # line's on baskets and short sessions, a little either side on lines a few windows long,
