@@ -87,8 +87,8 @@ def main():
             for window in each_window:
                 results.append(compare(spec, lines, training, cases,
                                        dict(preset, epochs=epochs, window=window), hidden, args))
-            if args.json:
-                write_json(args.json, {"params": preset, "results": results})
+                if args.json:
+                    write_json(args.json, {"params": preset, "results": results})
 
 
 def compare(spec, lines, training, cases, params, hidden, args):

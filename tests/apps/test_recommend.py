@@ -606,7 +606,8 @@ def test_the_pick_trains_with_the_trainer_it_is_given(monkeypatch):
 def test_evaluate_rec_cli_reports_the_picked_noise_power(tmp_path):
     sessions = tmp_path / "hubs.txt"
     sessions.write_text("".join(" ".join(line) + "\n" for line in hub_sessions(400)))
-    common = ("--dim", "16", "--epochs", "10", "--threads", "1", "--window", "0")  # HUB_TRAINING
+    # the whole line, as HUB_TRAINING: every line's hubs are contexts of its cluster items
+    common = ("--dim", "16", "--epochs", "10", "--threads", "1", "--window", "0")
     doc = json.loads(run("evaluate-rec", sessions, *common, "--json").stdout)
     assert doc["noise_power"] == doc["selection"]["noise_power"] == -0.5
     assert doc["train"]["params"]["noise_power"] == -0.5
