@@ -8,8 +8,9 @@ quality, in one run.
 Two kinds of data, both with a whole line as the window (``--window 0``):
 
 * ``--sessions L:N``: N generated sessions of about L items (w2vns.corpus.synthetic.
-  generate_sessions, seed 0), trained with the items preset (window 0, min-count 1, sample
-  0, noise power 0, 40 epochs; --dim, default 100) on the leave-last-out training lines;
+  generate_sessions, seed 0), trained with the items preset but the whole line as the
+  window (window 0, min-count 1, sample 0, noise power 0, 40 epochs; --dim, default 100) on
+  the leave-last-out training lines;
   quality is hit@10 and MRR@10 of the hidden last items, by cosine to the basket and by the
   output vectors (w2vns.apps.recommend, all items alike).
 * ``--text PATH``: a text corpus (e.g. the 10M-token prefix of corpus-en), trained with
@@ -124,7 +125,7 @@ def main():
         length, count = (int(x) for x in spec.split(":"))
         training, cases = leave_last_out(generate_sessions(count, length, seed=0))
         params, _ = apply_preset("items", {}, ())
-        params.update(dim=args.dim, threads=args.threads)
+        params.update(window=0, dim=args.dim, threads=args.threads)
         name = "sessions %s" % spec
         print("%s: %d lines, %d cases, %s" % (name, len(training), len(cases), params),
               flush=True)
