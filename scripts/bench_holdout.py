@@ -75,7 +75,7 @@ def main():
     preset = items_params(args)
     each_epochs = int_list(args.epochs) if args.epochs else [preset["epochs"]]
     each_window = int_list(args.window) if args.window else [preset["window"]]
-    hidden = [int(h) for h in args.hidden.split(",")]
+    hidden = int_list(args.hidden)
     print("settings: %s, epochs %s, windows %s, hidden per line %s" % (
         json.dumps(preset), each_epochs, each_window, hidden))
     results = []

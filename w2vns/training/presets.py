@@ -17,9 +17,9 @@ PRESETS = {
     # on sessions the extra passes were within noise of 20.
     # Window 20, not the whole line: in a basket of up to 21 items every item is within reach
     # of every other (the reduced window, drawn per item as word2vec does, weighs nearer items
-    # more; most baskets are shorter), while in a long session in time order the items near an item say
-    # more about it than those hundreds of items away, and the cost of a line grows with its
-    # length instead of its square. Next-item hit rates at 20 were level with the whole
+    # more; most baskets are shorter), while in a long session in time order the items near
+    # an item say more about it than those hundreds of items away, and the cost of a line
+    # grows with its length instead of its square. Next-item hit rates at 20 were level with the whole
     # line's on baskets and short sessions, a little either side on lines a few windows long,
     # and far higher on lines of hundreds of items.
     # Uniform noise (power 0): output-vector scores then rank items by how often they share a
