@@ -2,15 +2,15 @@
 """The fast kernel against word2vec's per-pair reference loop on wide windows: speed and
 quality, in one run.
 
-    python scripts/bench_wide_windows.py [--sessions L:N ...] [--text PATH] [--groups 10]
-        [--threads 2] [--repeats 1] [--lock /work/bench.lock] [--json out.json]
+    python scripts/bench_wide_windows.py [--sessions L:N ...] [--session-epochs 40] [--text PATH]
+        [--groups 4,10] [--threads 2] [--repeats 1] [--lock /work/bench.lock] [--json out.json]
 
 Two kinds of data, both with a whole line as the window (``--window 0``):
 
 * ``--sessions L:N``: N generated sessions of about L items (w2vns.corpus.synthetic.
   generate_sessions, seed 0), trained with the items preset but the whole line as the
-  window (window 0, min-count 1, sample 0, noise power 0, 40 epochs; --dim, default 100) on
-  the leave-last-out training lines;
+  window (window 0, min-count 1, sample 0, noise power 0, the preset's 40 epochs or
+  --session-epochs; --dim, default 100) on the leave-last-out training lines;
   quality is hit@10 and MRR@10 of the hidden last items, by cosine to the basket and by the
   output vectors (w2vns.apps.recommend, all items alike).
 * ``--text PATH``: a text corpus (e.g. the 10M-token prefix of corpus-en), trained with
@@ -19,7 +19,8 @@ Two kinds of data, both with a whole line as the window (``--window 0``):
   evaluate's figure) and WordSim-353 Spearman.
 
 Each data set is trained with the reference loop, the fast loop at each --groups size
-(``context_group``; the default is the shipped one) and, with --ungrouped, the fast loop
+(``context_group``; by default the shipped one: the items preset's for sessions, train's for
+text) and, with --ungrouped, the fast loop
 with the whole window as one group (the kernel before groups), alternating within each
 repeat; repeat r trains with seed r (1, 2, ...).  Speed is corpus words per second (tokens x
 epochs / training seconds, from the run's report) and its ratio to the reference loop's, the
@@ -109,8 +110,11 @@ def main():
     parser.add_argument("--sessions", action="append", default=[], metavar="L:N")
     parser.add_argument("--text", default=None)
     parser.add_argument("--text-epochs", type=int, default=1)
-    parser.add_argument("--groups", default=str(CONTEXT_GROUP),
-                        help="comma-separated context_group sizes of the fast loop")
+    parser.add_argument("--session-epochs", type=int, default=None,
+                        help="default: the items preset's")
+    parser.add_argument("--groups", default=None,
+                        help="comma-separated context_group sizes of the fast loop (default: "
+                        "the items preset's for sessions, train's for text)")
     parser.add_argument("--ungrouped", action="store_true",
                         help="also the fast loop with a whole window as one group")
     parser.add_argument("--dim", type=int, default=100)
@@ -119,13 +123,17 @@ def main():
     parser.add_argument("--lock", default=None)
     parser.add_argument("--json", default=None)
     args = parser.parse_args()
-    configs = configurations([int(g) for g in args.groups.split(",")], args.ungrouped)
+    chosen = [int(g) for g in args.groups.split(",")] if args.groups else None
     rows = []
     for spec in args.sessions:
         length, count = (int(x) for x in spec.split(":"))
         training, cases = leave_last_out(generate_sessions(count, length, seed=0))
         params, _ = apply_preset("items", {}, ())
+        shipped = params.pop("context_group", CONTEXT_GROUP)
+        configs = configurations(chosen or [shipped], args.ungrouped)
         params.update(window=0, dim=args.dim, threads=args.threads)
+        if args.session_epochs:
+            params["epochs"] = args.session_epochs
         name = "sessions %s" % spec
         print("%s: %d lines, %d cases, %s" % (name, len(training), len(cases), params),
               flush=True)
@@ -133,6 +141,7 @@ def main():
                       configs, args.repeats, args.lock)
     if args.text:
         params = {"window": 0, "epochs": args.text_epochs, "threads": args.threads}
+        configs = configurations(chosen or [CONTEXT_GROUP], args.ungrouped)
         name = "text %s" % os.path.basename(args.text)
         print("%s: %s" % (name, params), flush=True)
         rows += bench(name, lambda options: text_run(args.text, dict(params, **options)),
