@@ -16,8 +16,9 @@ is ranked.
 
 Models (--models, comma-separated): ``w2vns`` (the items preset with the noise power of
 --powers; ``w2vns:key=value;key=value`` adds train parameters, e.g. ``w2vns:kernel=reference``)
-and ``gensim`` (Word2Vec(sg=1, window=10000, shrink_windows=False, ...) with the same dim,
-negative, epochs, alpha, min_alpha = alpha * 1e-4, workers, ns_exponent = the power, seed).
+and ``gensim`` (Word2Vec(sg=1, ...) with the same window, reduced as w2vns reduces it, or
+for window 0 window=10000 and shrink_windows=False; the same dim, negative, epochs, alpha,
+min_alpha = alpha * 1e-4, workers, ns_exponent = the power, seed).
 Every model trains on the same training lines and ranks the same cases with every (scoring,
 recency) of w2vns.apps.recommend.SCORINGS.
 

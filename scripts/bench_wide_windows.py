@@ -3,7 +3,7 @@
 quality, in one run.
 
     python scripts/bench_wide_windows.py [--sessions L:N ...] [--session-epochs 40] [--text PATH]
-        [--groups 4,10] [--threads 2] [--repeats 1] [--lock /work/bench.lock] [--json out.json]
+        [--groups 10] [--threads 2] [--repeats 1] [--lock /work/bench.lock] [--json out.json]
 
 Two kinds of data, both with a whole line as the window (``--window 0``):
 
@@ -19,8 +19,7 @@ Two kinds of data, both with a whole line as the window (``--window 0``):
   evaluate's figure) and WordSim-353 Spearman.
 
 Each data set is trained with the reference loop, the fast loop at each --groups size
-(``context_group``; by default the shipped one: the items preset's for sessions, train's for
-text) and, with --ungrouped, the fast loop
+(``context_group``; the default is the shipped one) and, with --ungrouped, the fast loop
 with the whole window as one group (the kernel before groups), alternating within each
 repeat; repeat r trains with seed r (1, 2, ...).  Speed is corpus words per second (tokens x
 epochs / training seconds, from the run's report) and its ratio to the reference loop's, the
@@ -112,9 +111,8 @@ def main():
     parser.add_argument("--text-epochs", type=int, default=1)
     parser.add_argument("--session-epochs", type=int, default=None,
                         help="default: the items preset's")
-    parser.add_argument("--groups", default=None,
-                        help="comma-separated context_group sizes of the fast loop (default: "
-                        "the items preset's for sessions, train's for text)")
+    parser.add_argument("--groups", default=str(CONTEXT_GROUP),
+                        help="comma-separated context_group sizes of the fast loop")
     parser.add_argument("--ungrouped", action="store_true",
                         help="also the fast loop with a whole window as one group")
     parser.add_argument("--dim", type=int, default=100)
@@ -123,14 +121,12 @@ def main():
     parser.add_argument("--lock", default=None)
     parser.add_argument("--json", default=None)
     args = parser.parse_args()
-    chosen = [int(g) for g in args.groups.split(",")] if args.groups else None
+    configs = configurations([int(g) for g in args.groups.split(",")], args.ungrouped)
     rows = []
     for spec in args.sessions:
         length, count = (int(x) for x in spec.split(":"))
         training, cases = leave_last_out(generate_sessions(count, length, seed=0))
         params, _ = apply_preset("items", {}, ())
-        shipped = params.pop("context_group", CONTEXT_GROUP)
-        configs = configurations(chosen or [shipped], args.ungrouped)
         params.update(window=0, dim=args.dim, threads=args.threads)
         if args.session_epochs:
             params["epochs"] = args.session_epochs
@@ -141,7 +137,6 @@ def main():
                       configs, args.repeats, args.lock)
     if args.text:
         params = {"window": 0, "epochs": args.text_epochs, "threads": args.threads}
-        configs = configurations(chosen or [CONTEXT_GROUP], args.ungrouped)
         name = "text %s" % os.path.basename(args.text)
         print("%s: %s" % (name, params), flush=True)
         rows += bench(name, lambda options: text_run(args.text, dict(params, **options)),
