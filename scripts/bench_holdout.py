@@ -83,16 +83,18 @@ def main():
         lines = load(spec)
         training, cases = leave_last_out(lines)
         cases = sample_cases(cases, args.max_cases)
+        popularity = rank_metrics(popularity_ranks(training, cases), args.k)
         for epochs in each_epochs:
             for window in each_window:
-                results.append(compare(spec, lines, training, cases,
+                results.append(compare(spec, lines, training, cases, popularity,
                                        dict(preset, epochs=epochs, window=window), hidden, args))
                 if args.json:
                     write_json(args.json, {"params": preset, "results": results})
 
 
-def compare(spec, lines, training, cases, params, hidden, args):
-    """Print and return one data set's test table and held-out picks at ``params``."""
+def compare(spec, lines, training, cases, popularity, params, hidden, args):
+    """Print and return one data set's test table and held-out picks at ``params``
+    (``popularity``: the baseline's metrics on ``cases``, the same for every ``params``)."""
     started = time.perf_counter()
     epochs, window = params["epochs"], params["window"]
     with locked(args.lock):
@@ -104,9 +106,9 @@ def compare(spec, lines, training, cases, params, hidden, args):
     columns = [("test", len(cases), {key(c): c for c in test})] + [
         ("held-out, %d a line" % h, picks[h]["cases"],
          {key(c): c for c in picks[h]["candidates"]}) for h in hidden]
+    counts = ", ".join("%s %d" % (name, count) for name, count, _ in columns)
     print("\n%s, %d epochs, window %d: %d lines; cases: %s\n" % (
-        spec, epochs, window, len(lines), ", ".join(
-        "%s %d" % (name, count) for name, count, _ in columns)))
+        spec, epochs, window, len(lines), counts))
     print("| candidate | %s |" % " | ".join(name for name, _, _ in columns))
     print("| --- |%s" % (" ---: |" * len(columns)))
     for c in test:
@@ -116,7 +118,6 @@ def compare(spec, lines, training, cases, params, hidden, args):
                                           for _, _, t in columns)))
     best = max(c["hit_rate"] for c in test)
     tests = columns[0][2]
-    popularity = rank_metrics(popularity_ranks(training, cases), args.k)
     print("popularity: test hit@%d %.4f" % (args.k, popularity["hit_rate"]))
     for name, _, table in columns:
         # The pick among every candidate, and among those without the popularity prior

@@ -19,9 +19,9 @@ PRESETS = {
     # of every other (the reduced window, drawn per item as word2vec does, weighs nearer items
     # more; most baskets are shorter), while in a long session in time order the items near
     # an item say more about it than those hundreds of items away, and the cost of a line
-    # grows with its length instead of its square. Next-item hit rates at 20 were level with the whole
-    # line's on baskets and short sessions, a little either side on lines a few windows long,
-    # and far higher on lines of hundreds of items.
+    # grows with its length instead of its square. Next-item hit rates at 20 were level with
+    # the whole line's on baskets and short sessions, a little either side on lines a few
+    # windows long, and far higher on lines of hundreds of items.
     # Uniform noise (power 0): output-vector scores then rank items by how often they share a
     # line (popularity included), what short baskets reward; on long sessions that ranking
     # drifts to popularity and cosine or recency-weighted output scores win, with other noise
