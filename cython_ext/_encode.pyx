@@ -326,13 +326,14 @@ cdef class Encoder:
     def words(self, const int64_t[::1] ids):
         """The words with the given provisional ids, as a list of bytes."""
         cdef Py_ssize_t i
-        cdef int64_t w
+        cdef int64_t w, start
         result = []
         for i in range(ids.shape[0]):
             w = ids[i]
             if w < 0 or w >= self.n_words:
                 raise IndexError(w)
-            result.append((<char *>self.arena)[self.word_off[w]:self.word_off[w] + self.word_len[w]])
+            start = self.word_off[w]
+            result.append((<char *>self.arena)[start:start + self.word_len[w]])
         return result
 
 

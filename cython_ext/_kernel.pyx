@@ -626,7 +626,8 @@ cdef inline void add_output_bias_steps(Config *c, Scratch *s, int m, int n_out) 
             c.output_bias[s.targets[t]] += bias_step
 
 
-cdef int train_range(Config *c, int thread, int64_t start, int64_t end, uint64_t *rng) noexcept nogil:
+cdef int train_range(Config *c, int thread, int64_t start, int64_t end,
+                     uint64_t *rng) noexcept nogil:
     """Train on stream[start:end]; return 0, 1 when stopped by the stop flag, -1 on no memory."""
     cdef Scratch s
     cdef int64_t pos = start, raw, since_update = 0
@@ -922,6 +923,13 @@ def _check_paths(offsets, points, codes, vocab_size):
                          % (vocab_size - 1))
 
 
+def _thread_streams(seed, threads):
+    """The threads' random states, one splitmix64 stream per thread (slot t * SLOT), seeded
+    apart by the seed's hash so that no two threads' streams overlap in practice."""
+    return np.array([(seed * 0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019 * (t + 1)) % 2**64
+                     for t in range(threads)], dtype=np.uint64).repeat(SLOT)
+
+
 cdef class Kernel:
     """Holds the shared training state; ``train(thread, start, end)`` runs without the GIL.
 
@@ -971,9 +979,7 @@ cdef class Kernel:
         self.words_done = np.zeros(threads * SLOT, dtype=np.int64)
         self.loss = np.zeros(threads * SLOT, dtype=np.float64)
         self.stop_flag = np.zeros(1, dtype=np.intc)
-        # One independent stream per thread: splitmix64 states seeded apart by the seed's hash.
-        self.rng_state = np.array([(seed * 0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019 * (t + 1)) % 2**64
-                                   for t in range(threads)], dtype=np.uint64).repeat(SLOT)
+        self.rng_state = _thread_streams(seed, threads)
         self.c.log_kq = NULL
         self.c.output_bias = NULL
         self.c.syn1 = NULL
@@ -1306,8 +1312,7 @@ cdef class GroupKernel:
                              "threads >= 1")
         self.loss = np.zeros(threads * SLOT, dtype=np.float64)
         self.stop_flag = np.zeros(1, dtype=np.intc)
-        self.rng_state = np.array([(seed * 0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019 * (t + 1)) % 2**64
-                                   for t in range(threads)], dtype=np.uint64).repeat(SLOT)
+        self.rng_state = _thread_streams(seed, threads)
         self._refs = (syn0, syn1neg, noise_prob, noise_alias)
         cdef double[::1] ls = self.loss
         cdef int[::1] st = self.stop_flag

@@ -569,12 +569,14 @@ def main(argv=None):
                 r = run_tool(tool, rep, args, settings, workdir, known_tokens)
                 if "error" in r:
                     _log("[%s] run %d failed: %s" % (tool, rep + 1, r["error"]))
-                if known_tokens is None and r.get("tokens") and tool not in ("fasttext", "word2vec"):
+                counts_tokens = tool not in ("fasttext", "word2vec")
+                if known_tokens is None and r.get("tokens") and counts_tokens:
                     known_tokens = r["tokens"]
                 runs.append(r)
         # fastText and word2vec.c runs that came before any token count (w2vns and gensim failed)
         for r in runs:
-            if r["tool"] in ("fasttext", "word2vec") and "error" not in r and not r.get("words_per_sec"):
+            if (r["tool"] in ("fasttext", "word2vec") and "error" not in r
+                    and not r.get("words_per_sec")):
                 if known_tokens:
                     r["tokens"] = known_tokens
                     r["words_per_sec"] = known_tokens * r["epochs"] / r["train_seconds"]

@@ -1,4 +1,5 @@
-"""The command line end to end, in real subprocesses: outputs, stdin, formats, exit codes, signals."""
+"""The command line end to end, in real subprocesses: outputs, stdin, formats, exit codes,
+signals."""
 import gzip
 import json
 import signal
