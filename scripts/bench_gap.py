@@ -47,7 +47,8 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench import locked, write_json  # noqa: E402
-from bench_items import add_common_arguments, items_params, load, train_gensim  # noqa: E402
+from bench_items import (add_common_arguments, int_list, items_params, load,  # noqa: E402
+                         train_gensim)
 
 from w2vns.apps.recommend import (SCORINGS, describe_scoring, hide_last,  # noqa: E402
                                   model_ranks, scoring_triple)
@@ -148,7 +149,7 @@ def main():
     params = dict(items_params(args), alpha=0.025)
     if args.epochs is not None:
         params["epochs"] = args.epochs
-    seeds = [int(s) for s in args.seeds.split(",")]
+    seeds = int_list(args.seeds)
     powers = [float(p) for p in args.powers.split(",")]
     models = [parse_model(m) for m in args.models.split(",")]
     names = args.models.split(",")

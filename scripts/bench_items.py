@@ -60,9 +60,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench import locked, write_json  # noqa: E402
 
 from w2vns.apps.recommend import (SCORINGS, choose_settings,  # noqa: E402
-                                  describe_scoring, evaluate_leave_last_out, leave_last_out, model_ranks,
-                                  popularity_ranks, rank_metrics, read_baskets, sample_cases,
-                                  scoring_triple)
+                                  describe_scoring, evaluate_leave_last_out, leave_last_out,
+                                  model_ranks, popularity_ranks, rank_metrics, read_baskets,
+                                  sample_cases, scoring_triple)
 from w2vns.corpus.synthetic import generate_sessions  # noqa: E402
 from w2vns.training.presets import apply_preset  # noqa: E402
 from w2vns.vectors.keyed import KeyedVectors  # noqa: E402
