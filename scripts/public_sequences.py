@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""Six public data sets of real users' histories in time order, as one line per user (items
+separated by spaces): the input of ``w2vns evaluate-rec`` and scripts/bench_items.py.
+
+    python scripts/public_sequences.py OUTDIR [--from DIR]
+
+Writes OUTDIR/{Beauty,Sports,Toys,Yelp,LastFM,Video}.txt.  The raw files are those that
+sequential-recommendation papers share, at pinned commits:
+
+* Beauty, Sports_and_Outdoors, Toys_and_Games (Amazon reviews, 5-core), Yelp (reviews) and
+  LastFM (hetrec-2011 tag assignments) from RUCAIBox/CIKM2020-S3Rec, data/NAME.txt: one user
+  a line, ``user item item ...`` in time order;
+* Video (Amazon Video Games reviews, 5-core) from kang205/SASRec, data/Video.txt: one
+  ``user item`` pair a line, each user's pairs in time order.
+
+They are downloaded from raw.githubusercontent.com, or read from ``--from DIR`` where a
+machine has no network (DIR holds the raw files under their names above).  The user ids are
+dropped; the item ids are the files' own.
+"""
+import argparse
+import os
+import sys
+import urllib.request
+
+S3REC = ("https://raw.githubusercontent.com/RUCAIBox/CIKM2020-S3Rec/"
+         "2a81540ae18615d88ef88227b0c066e5b74781e5/data/")
+SASREC = ("https://raw.githubusercontent.com/kang205/SASRec/"
+          "e3738967fddab206d6eeb4fda433e7a7034dd8b1/data/")
+
+#: output name -> (raw file name, base URL, layout: "lines" or "pairs").
+SOURCES = {
+    "Beauty": ("Beauty.txt", S3REC, "lines"),
+    "Sports": ("Sports_and_Outdoors.txt", S3REC, "lines"),
+    "Toys": ("Toys_and_Games.txt", S3REC, "lines"),
+    "Yelp": ("Yelp.txt", S3REC, "lines"),
+    "LastFM": ("LastFM.txt", S3REC, "lines"),
+    "Video": ("Video.txt", SASREC, "pairs"),
+}
+
+
+def histories(text, layout):
+    """The item lists, one per user in order of first appearance, of a raw file's text."""
+    if layout == "lines":
+        return [line.split()[1:] for line in text.splitlines() if len(line.split()) > 1]
+    users = {}
+    for line in text.splitlines():
+        fields = line.split()
+        if len(fields) == 2:
+            users.setdefault(fields[0], []).append(fields[1])
+    return list(users.values())
+
+
+def raw_text(name, base, source_dir):
+    if source_dir:
+        with open(os.path.join(source_dir, name), encoding="ascii") as handle:
+            return handle.read()
+    with urllib.request.urlopen(base + name, timeout=60) as response:
+        return response.read().decode("ascii")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("outdir")
+    parser.add_argument("--from", dest="source_dir", help="read the raw files from this folder")
+    args = parser.parse_args()
+    os.makedirs(args.outdir, exist_ok=True)
+    for out, (name, base, layout) in SOURCES.items():
+        try:
+            lines = histories(raw_text(name, base, args.source_dir), layout)
+        except OSError as err:
+            sys.exit("public_sequences: error: %s: %s" % (name, err))
+        path = os.path.join(args.outdir, out + ".txt")
+        with open(path + ".tmp", "w") as handle:
+            handle.writelines(" ".join(items) + "\n" for items in lines)
+        os.replace(path + ".tmp", path)
+        print("%s: %d users, %d items in all" % (path, len(lines), sum(map(len, lines))))
+
+
+if __name__ == "__main__":
+    main()
