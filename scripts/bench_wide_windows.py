@@ -3,14 +3,16 @@
 quality, in one run.
 
     python scripts/bench_wide_windows.py [--sessions L:N ...] [--session-epochs 40] [--text PATH]
-        [--groups 10] [--threads 2] [--repeats 1] [--lock /work/bench.lock] [--json out.json]
+        [--groups 10] [--negative N] [--threads 2] [--repeats 1] [--lock /work/bench.lock]
+        [--json out.json]
 
 Two kinds of data, both with a whole line as the window (``--window 0``):
 
 * ``--sessions L:N``: N generated sessions of about L items (w2vns.corpus.synthetic.
   generate_sessions, seed 0), trained with the items preset but the whole line as the
   window (window 0, min-count 1, sample 0, noise power 0, the preset's 40 epochs or
-  --session-epochs; --dim, default 100) on the leave-last-out training lines;
+  --session-epochs; --dim, default 100; --negative, both kinds, default 5) on the
+  leave-last-out training lines;
   quality is hit@10 and MRR@10 of the hidden last items, by cosine to the basket and by the
   output vectors (w2vns.apps.recommend, all items alike).
 * ``--text PATH``: a text corpus (e.g. the 10M-token prefix of corpus-en), trained with
@@ -116,6 +118,7 @@ def main():
     parser.add_argument("--ungrouped", action="store_true",
                         help="also the fast loop with a whole window as one group")
     parser.add_argument("--dim", type=int, default=100)
+    parser.add_argument("--negative", type=int, default=None, help="default: train's")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--lock", default=None)
@@ -130,6 +133,8 @@ def main():
         params.update(window=0, dim=args.dim, threads=args.threads)
         if args.session_epochs:
             params["epochs"] = args.session_epochs
+        if args.negative is not None:
+            params["negative"] = args.negative
         name = "sessions %s" % spec
         print("%s: %d lines, %d cases, %s" % (name, len(training), len(cases), params),
               flush=True)
@@ -137,6 +142,8 @@ def main():
                       configs, args.repeats, args.lock)
     if args.text:
         params = {"window": 0, "epochs": args.text_epochs, "threads": args.threads}
+        if args.negative is not None:
+            params["negative"] = args.negative
         name = "text %s" % os.path.basename(args.text)
         print("%s: %s" % (name, params), flush=True)
         rows += bench(name, lambda options: text_run(args.text, dict(params, **options)),
