@@ -53,6 +53,9 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED_DATA = os.path.join(os.path.dirname(REPO), "shared", "data")
 TOOLS_ORDER = ("w2vns", "gensim", "word2vec", "fasttext")
+#: Peers run as their own binaries: timed by wall clock, their token count taken from w2vns's
+#: (or gensim's) report.
+BINARY_PEERS = ("fasttext", "word2vec")
 
 GENSIM_SCRIPT = r"""
 import json, sys, time
@@ -215,7 +218,7 @@ def run_tool(tool, rep, args, settings, workdir, known_tokens):
         why = _tail(stderr_path) or _tail(stdout_path) or "no output"
         result["error"] = "exit %s: %s" % (code, why)
         return result
-    if tool in ("fasttext", "word2vec"):
+    if tool in BINARY_PEERS:
         report = {"tool": tool, "tokens": known_tokens, "epochs": settings["epochs"],
                   "train_seconds": wall}
         try:
@@ -544,7 +547,7 @@ def main(argv=None):
         args.variants["w2vns:" + name] = extra
     tools = ["w2vns"] + list(args.variants) + [t for t in TOOLS_ORDER[1:] if t in args.peers_list]
     skipped = {}
-    for peer in ("fasttext", "word2vec"):
+    for peer in BINARY_PEERS:
         if peer in tools:
             found = shutil.which(getattr(args, peer))
             if found is None:
@@ -569,14 +572,12 @@ def main(argv=None):
                 r = run_tool(tool, rep, args, settings, workdir, known_tokens)
                 if "error" in r:
                     _log("[%s] run %d failed: %s" % (tool, rep + 1, r["error"]))
-                counts_tokens = tool not in ("fasttext", "word2vec")
-                if known_tokens is None and r.get("tokens") and counts_tokens:
+                if known_tokens is None and r.get("tokens") and tool not in BINARY_PEERS:
                     known_tokens = r["tokens"]
                 runs.append(r)
         # fastText and word2vec.c runs that came before any token count (w2vns and gensim failed)
         for r in runs:
-            if (r["tool"] in ("fasttext", "word2vec") and "error" not in r
-                    and not r.get("words_per_sec")):
+            if r["tool"] in BINARY_PEERS and "error" not in r and not r.get("words_per_sec"):
                 if known_tokens:
                     r["tokens"] = known_tokens
                     r["words_per_sec"] = known_tokens * r["epochs"] / r["train_seconds"]
