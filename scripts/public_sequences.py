@@ -51,6 +51,7 @@ def histories(text, layout):
 
 
 def raw_text(name, base, source_dir):
+    """The raw file ``name``: from ``source_dir`` when given, else downloaded from ``base``."""
     if source_dir:
         with open(os.path.join(source_dir, name), encoding="ascii") as handle:
             return handle.read()
