@@ -125,25 +125,22 @@ def main():
     parser.add_argument("--json", default=None)
     args = parser.parse_args()
     configs = configurations([int(g) for g in args.groups.split(",")], args.ungrouped)
+    negative = {} if args.negative is None else {"negative": args.negative}
     rows = []
     for spec in args.sessions:
         length, count = (int(x) for x in spec.split(":"))
         training, cases = leave_last_out(generate_sessions(count, length, seed=0))
         params, _ = apply_preset("items", {}, ())
-        params.update(window=0, dim=args.dim, threads=args.threads)
+        params.update(window=0, dim=args.dim, threads=args.threads, **negative)
         if args.session_epochs:
             params["epochs"] = args.session_epochs
-        if args.negative is not None:
-            params["negative"] = args.negative
         name = "sessions %s" % spec
         print("%s: %d lines, %d cases, %s" % (name, len(training), len(cases), params),
               flush=True)
         rows += bench(name, lambda options: session_run(training, cases, dict(params, **options)),
                       configs, args.repeats, args.lock)
     if args.text:
-        params = {"window": 0, "epochs": args.text_epochs, "threads": args.threads}
-        if args.negative is not None:
-            params["negative"] = args.negative
+        params = {"window": 0, "epochs": args.text_epochs, "threads": args.threads, **negative}
         name = "text %s" % os.path.basename(args.text)
         print("%s: %s" % (name, params), flush=True)
         rows += bench(name, lambda options: text_run(args.text, dict(params, **options)),

@@ -22,6 +22,9 @@ import os
 import sys
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from w2vns.io.atomic import atomic_output  # noqa: E402
+
 S3REC = ("https://raw.githubusercontent.com/RUCAIBox/CIKM2020-S3Rec/"
          "2a81540ae18615d88ef88227b0c066e5b74781e5/data/")
 SASREC = ("https://raw.githubusercontent.com/kang205/SASRec/"
@@ -41,7 +44,7 @@ SOURCES = {
 def histories(text, layout):
     """The item lists, one per user in order of first appearance, of a raw file's text."""
     if layout == "lines":
-        return [line.split()[1:] for line in text.splitlines() if len(line.split()) > 1]
+        return [items for _, *items in map(str.split, text.splitlines()) if items]
     users = {}
     for line in text.splitlines():
         fields = line.split()
@@ -71,9 +74,8 @@ def main():
         except OSError as err:
             sys.exit("public_sequences: error: %s: %s" % (name, err))
         path = os.path.join(args.outdir, out + ".txt")
-        with open(path + ".tmp", "w") as handle:
+        with atomic_output(path, "w") as handle:
             handle.writelines(" ".join(items) + "\n" for items in lines)
-        os.replace(path + ".tmp", path)
         print("%s: %d users, %d items in all" % (path, len(lines), sum(map(len, lines))))
 
 
