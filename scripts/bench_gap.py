@@ -4,7 +4,7 @@ paired standard errors: is a difference in hit rate the models' or the noise of 
 
     python scripts/bench_gap.py [DATA ...] [--seeds 0,1,2] [--powers 0.75]
         [--models w2vns,gensim] [--hidden 5] [--lock /work/bench.lock] [--json out.json]
-        [--threads 2] [--dim 100] [--negative 5] [--epochs E]
+        [--threads 2] [--dim 100] [--negative N] [--epochs E]
 
 DATA as in scripts/bench_items.py; in a ``sessions:L:N[:STAY]`` or
 ``ratings:N:MEDIAN[:ZIPF[:EXPLORE]]`` spec the generator seed is taken from --seeds (the same

@@ -4,7 +4,7 @@ rate on the test items beside its hit rate on the pick's held-out split, with on
 line and with several.
 
     python scripts/bench_holdout.py [DATA ...] [--hidden 1,5] [--lock /work/bench.lock]
-        [--epochs 20[,40...]] [--window 20[,0...]] [--threads 2] [--dim 100] [--negative 5]
+        [--epochs 20[,40...]] [--window 20[,0...]] [--threads 2] [--dim 100] [--negative N]
         [--max-cases 5000] [--json out.json]
 
 DATA as in scripts/bench_items.py (a baskets file, ``sessions:L:N[:STAY[:SEED]]``,

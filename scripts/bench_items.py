@@ -3,7 +3,7 @@
 sessions of several lengths.
 
     python scripts/bench_items.py [DATA ...] [--lock /work/bench.lock] [--json out.json]
-        [--threads 2] [--max-cases 5000] [--dim 100] [--epochs E] [--window W] [--negative 5]
+        [--threads 2] [--max-cases 5000] [--dim 100] [--epochs E] [--window W] [--negative N]
 
 DATA is a file of baskets (one per line, items separated by spaces), ``sessions:L:N[:STAY[:SEED]]``
 (N generated sessions of about L items, w2vns.corpus.synthetic.generate_sessions, seed SEED,
@@ -205,7 +205,7 @@ def add_common_arguments(parser):
     parser.add_argument("--json", default=None)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--dim", type=int, default=100)
-    parser.add_argument("--negative", type=int, default=5)
+    parser.add_argument("--negative", type=int, default=None, help="default: the preset's")
     parser.add_argument("-k", type=int, default=10)
 
 
@@ -216,10 +216,12 @@ def int_list(text):
 
 def items_params(args):
     """The items preset without its noise power (evaluate-rec picks it when not given), with
-    the common options' dim, negative and threads, and seed 1."""
+    the common options' dim, threads and negative (when given), and seed 1."""
     params, _ = apply_preset("items", {}, ())
     params.pop("noise_power")
-    params.update(dim=args.dim, negative=args.negative, threads=args.threads, seed=1)
+    params.update(dim=args.dim, threads=args.threads, seed=1)
+    if args.negative is not None:
+        params["negative"] = args.negative
     return params
 
 

@@ -3,7 +3,7 @@
 pick with the preset's, on the same held-out split.
 
     python scripts/bench_pick.py [DATA ...] [--epochs 40,20,10] [--lock /work/bench.lock]
-        [--threads 2] [--dim 100] [--negative 5] [--json out.json]
+        [--threads 2] [--dim 100] [--negative N] [--json out.json]
 
 DATA as in scripts/bench_items.py (a baskets file, ``sessions:L:N[:STAY]``, ``text:PATH:N``).
 For each data set: the training lines of leave-last-out (every line without its last item),

@@ -209,7 +209,7 @@ def test_recommend_cli_json_lines(planted_vectors):
 def test_apply_preset_fills_only_what_was_not_given():
     params, used = apply_preset("items", {"window": 5, "epochs": 3, "dim": 8}, {"epochs"})
     assert params == {"window": 20, "epochs": 3, "dim": 8, "min_count": 1, "sample": 0.0,
-                      "noise_power": 0.0}
+                      "noise_power": 0.0, "negative": 10}
     assert "epochs" not in used and used["window"] == 20
     assert apply_preset(None, {"window": 5}, ()) == ({"window": 5}, {})
     with pytest.raises(ValueError):
@@ -223,9 +223,9 @@ def test_train_preset_items_is_overridable_and_summarised(planted_file, tmp_path
     assert result.returncode == 0, result.stderr
     params = json.loads(report.read_text())["params"]
     assert (params["window"], params["epochs"], params["min_count"], params["sample"],
-            params["noise_power"]) == (3, 2, 1, 0.0, 0.0)
+            params["noise_power"], params["negative"]) == (3, 2, 1, 0.0, 0.0, 10)
     summary = one_line(result.stderr)
-    assert "preset items: min-count 1, sample 0.0, noise-power 0.0" in summary
+    assert "preset items: min-count 1, sample 0.0, noise-power 0.0, negative 10" in summary
     plain = run("train", planted_file, "--dim", "8", "--epochs", "1", "--threads", "1",
                 "-o", tmp_path / "w.bin", "--report", report)
     assert plain.returncode == 0 and "; preset" not in plain.stderr.decode()
