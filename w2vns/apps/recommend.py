@@ -416,6 +416,11 @@ SCORINGS = (("output", 0.0, 0.0), ("output", 1.0, 0.0), ("output", 4.0, 0.0),
 #: tie keeps it), then word2vec's 0.75, then -0.5 (rare items drawn more often), which long
 #: sessions can reward (docs/recommendation.md).
 NOISE_POWERS = (0.0, 0.75, -0.5)
+#: The pick takes the first candidate (powers, then scorings, in the orders above) whose held-out
+#: hit rate is within this many standard errors of the best one's: on small data sets the
+#: best on the held-out split is often best by chance, and the first candidates are those
+#: that predict well on most data (docs/recommendation.md).
+PICK_STANDARD_ERRORS = 1.0
 #: At most this many held-out cases rank the candidates (a random sample beyond it).
 SELECTION_CASES = 10000
 #: The pick hides up to this many last items of each line, one per 10 items (:func:`hide_last`):
@@ -463,9 +468,27 @@ def noise_powers_to_try(noise_powers, train_params):
     return powers
 
 
+def first_within_noise(hits, best, standard_errors=PICK_STANDARD_ERRORS):
+    """The index of the first row of ``hits`` (candidates x cases, 1 for a hit) whose hit rate
+    is as high as row ``best``'s or less than ``standard_errors`` standard errors below it,
+    the standard error being that of the mean per-case difference from ``best`` (paired: the
+    same cases for all); ``best`` itself when no row before it is, and always with 0 standard
+    errors."""
+    if standard_errors <= 0:
+        return best
+    hits = np.asarray(hits, dtype=np.float64)
+    cases = hits.shape[1]
+    for i, row in enumerate(hits[:best]):
+        difference = hits[best] - row
+        error = difference.std(ddof=1) / np.sqrt(cases) if cases > 1 else 0.0
+        if difference.mean() <= 0 or difference.mean() < standard_errors * error:
+            return i
+    return best
+
+
 def choose_settings(lines, k=10, candidates=SCORINGS, noise_powers=None,
                     max_cases=SELECTION_CASES, hidden_per_line=HIDDEN_PER_LINE, progress=None,
-                    trainer=None, **train_params):
+                    trainer=None, standard_errors=PICK_STANDARD_ERRORS, **train_params):
     """The scoring, recency and noise power that rank best on a held-out split of ``lines``,
     for lines whose last item is to be predicted: the last items of each line are hidden
     (:func:`hide_last`: one per 10 items, at least 1, at most ``hidden_per_line``), one model
@@ -473,20 +496,25 @@ def choose_settings(lines, k=10, candidates=SCORINGS, noise_powers=None,
     or ``train_params``' ``noise_power`` alone when given) is trained on the rest with
     ``train_params``, and every ``(scoring, recency, popularity)`` candidate (a pair
     ``(scoring, recency)`` has popularity 0) ranks up to ``max_cases`` of the hidden items (a
-    random sample, seed 0), each from the items before it, with each model; the best hit
-    rate@k wins, MRR@k breaks ties, then the order of the powers and of ``candidates``.
+    random sample, seed 0), each from the items before it, with each model.  The best is the
+    one with the highest hit rate@k (MRR@k breaks ties, then the order); the pick is the first
+    candidate, in the order of the powers and of ``candidates``, whose hit rate is within
+    ``standard_errors`` standard errors of the best's (:func:`first_within_noise`), so that
+    a candidate ahead by chance alone does not displace the first ones.
 
     Why: which settings predict best depend on the data (measured in docs/recommendation.md):
     output scoring with uniform noise ranks popular items up, which short baskets reward and
     long sessions do not; recent items say more about the next one in some sessions than in
     others; a popularity prior on cosine pays where the next item is often a popular one; on
-    long sessions other noise powers than 0 pay.  Several hidden items a line:
+    long sessions other noise powers than 0 pay.  Within noise of the best: on a thousand
+    lines, the held-out best changed with the training seed and often ranked the test items
+    worse than the first candidates did.  Several hidden items a line:
     on a few hundred long lines, one case a line leaves a hit rate's standard error near the
     differences between the candidates, and the pick then often falls on a worse one.
     Returns ``{"scoring", "recency", "popularity", "noise_power", "noise_powers", "candidates":
-    [{"noise_power", "scoring", "recency", "popularity", "hit_rate", "mrr"}], "cases",
-    "hidden_per_line", "train_seconds"}`` (``train_seconds``: the models' training, all
-    together).
+    [{"noise_power", "scoring", "recency", "popularity", "hit_rate", "mrr"}], "picked" and
+    "best" (indexes into the candidates), "standard_errors", "cases", "hidden_per_line",
+    "train_seconds"}`` (``train_seconds``: the models' training, all together).
 
     ``trainer``: what trains the models, called as ``trainer(lines, progress=progress,
     **train_params)`` with ``noise_power`` among the parameters; it returns a model with
@@ -499,7 +527,7 @@ def choose_settings(lines, k=10, candidates=SCORINGS, noise_powers=None,
         raise ValueError("no line has three or more items: nothing to choose a scoring by")
     cases = sample_cases(cases, max_cases)
     powers = noise_powers_to_try(noise_powers, train_params)
-    results, seconds = [], 0.0
+    results, hits, seconds = [], [], 0.0
     for power in powers:
         model = (trainer or train)(training, progress=progress,
                                    **dict(train_params, noise_power=power))
@@ -507,23 +535,29 @@ def choose_settings(lines, k=10, candidates=SCORINGS, noise_powers=None,
         for scoring, recency, popularity in map(scoring_triple, candidates):
             output = model.syn1neg if scoring == "output" else None
             bias = model.output_bias if scoring == "output" else None
-            metrics = rank_metrics(model_ranks(model.wv, cases, output, output_bias=bias,
-                                               recency=recency, popularity=popularity), k)
+            ranks = model_ranks(model.wv, cases, output, output_bias=bias, recency=recency,
+                                popularity=popularity)
+            metrics = rank_metrics(ranks, k)
+            hits.append((ranks >= 1) & (ranks <= k))
             results.append({"noise_power": power, "scoring": scoring, "recency": recency,
                             "popularity": popularity,
                             "hit_rate": metrics["hit_rate"], "mrr": metrics["mrr"]})
-    best = results[max(range(len(results)),
-                       key=lambda i: (results[i]["hit_rate"], results[i]["mrr"], -i))]
-    return {"scoring": best["scoring"], "recency": best["recency"],
-            "popularity": best["popularity"],
-            "noise_power": best["noise_power"], "noise_powers": list(powers),
-            "candidates": results, "cases": len(cases), "hidden_per_line": hidden_per_line,
-            "train_seconds": seconds}
+    best = max(range(len(results)),
+               key=lambda i: (results[i]["hit_rate"], results[i]["mrr"], -i))
+    picked = first_within_noise(hits, best, standard_errors)
+    chosen = results[picked]
+    return {"scoring": chosen["scoring"], "recency": chosen["recency"],
+            "popularity": chosen["popularity"],
+            "noise_power": chosen["noise_power"], "noise_powers": list(powers),
+            "candidates": results, "picked": picked, "best": best,
+            "standard_errors": standard_errors, "cases": len(cases),
+            "hidden_per_line": hidden_per_line, "train_seconds": seconds}
 
 
 def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", recency=0.0,
                             popularity=0.0, candidates=SCORINGS, noise_powers=None, max_cases=None,
-                            progress=None, trained_on=(), sessions=None, **train_params):
+                            progress=None, trained_on=(), sessions=None,
+                            standard_errors=PICK_STANDARD_ERRORS, **train_params):
     """Leave-last-out next-item evaluation of ``lines`` (lists of item keys).
 
     With ``kv`` the given vectors are scored (they must not have seen the last item of each
@@ -533,8 +567,9 @@ def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", recency=0.0,
     "cosine" (to the mean unit vector of the basket), "output" (the trained output vectors,
     see :class:`Recommender`; needs training) or "auto" (needs training): the scoring, recency
     and noise power that :func:`choose_settings` picks from ``candidates`` and
-    ``noise_powers`` on the training lines, whose own last items are then hidden (up to
-    ``HIDDEN_PER_LINE`` of them, see :func:`hide_last`; the test items are never seen); a
+    ``noise_powers`` on the training lines (within ``standard_errors`` of the best), whose
+    own last items are then hidden (up to ``HIDDEN_PER_LINE`` of them, see
+    :func:`hide_last`; the test items are never seen); a
     ``noise_power`` in ``train_params`` fixes the power (then only the scoring and recency are
     picked), as ``--noise-power`` does on the command line.
     ``recency``, ``popularity``: see :class:`Recommender` (auto picks its own).
@@ -566,7 +601,7 @@ def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", recency=0.0,
             candidates = ([c for c in candidates if c[0] == "cosine"]
                           or [("cosine", recency, popularity)])
         selection = choose_settings(training, k, candidates, noise_powers, progress=progress,
-                                    **train_params)
+                                    standard_errors=standard_errors, **train_params)
         scoring, recency = selection["scoring"], selection["recency"]
         popularity = selection["popularity"]
         train_params = dict(train_params, noise_power=selection["noise_power"])

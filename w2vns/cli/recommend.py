@@ -177,8 +177,10 @@ def evaluate_rec(ctx, sessions, model_path, k, k_old, scoring, recency, populari
                             result["noise_power"] if picked_power else None,
                             result["popularity_weight"])
     if selection:
-        used += " (auto: the best of %d on %s)" % (
-            len(selection["candidates"]), plural(selection["cases"], "held-out case"))
+        errors = selection["standard_errors"]
+        used += " (auto: of %d candidates on %s, the first within %s of the best)" % (
+            len(selection["candidates"]), plural(selection["cases"], "held-out case"),
+            "%g standard error%s" % (errors, "" if errors == 1 else "s"))
     lines = ["leave-last-out on %s: %s of %s (%s), top %d, scoring %s"
              % (sessions, plural(result["cases"], "case"), plural(result["lines"], "line"),
                 plural(result["repeats"], "repeat"), k, used),
@@ -187,14 +189,13 @@ def evaluate_rec(ctx, sessions, model_path, k, k_old, scoring, recency, populari
               for name, key in (("model", "model"), ("popularity", "popularity"))]
     if selection:
         lines.append("held-out split (the last items of each training line hidden, one per "
-                     "10 items, 1 to %d), * picked:" % selection["hidden_per_line"])
+                     "10 items, 1 to %d), * picked, + best:" % selection["hidden_per_line"])
         names = [describe_scoring(c["scoring"], c["recency"],
                                   c["noise_power"] if picked_power else None, c["popularity"])
                  for c in selection["candidates"]]
-        key = ("scoring", "recency", "popularity", "noise_power")
-        picked = tuple(selection[name] for name in key)
+        marks = {selection["best"]: "+", selection["picked"]: "*"}
         lines += ["%s %-*s %9.4f %9.4f" % (
-            "*" if tuple(c[name] for name in key) == picked else " ", max(map(len, names)),
-            name, c["hit_rate"], c["mrr"]) for name, c in zip(names, selection["candidates"])]
+            marks.get(i, " "), max(map(len, names)), name, c["hit_rate"], c["mrr"])
+            for i, (name, c) in enumerate(zip(names, selection["candidates"]))]
     emit_lines(lines)
 
