@@ -101,14 +101,12 @@ def tune(ctx, corpus, output, fmt, negatives, noise_powers, metric, analogy_file
     if corpus.count("-") > 1:
         fail("stdin ('-') can be read only once")
     params, _ = preset_params(ctx, preset, params)
-    # The two varied settings take the preset's value as their one choice unless given.
-    varied = {"negative": "negatives", "noise_power": "noise_powers"}
-    for name, value in PRESETS.get(preset, {}).items():
-        if name in varied and ctx.get_parameter_source(varied[name]) == ParameterSource.DEFAULT:
-            if name == "negative":
-                negatives = (value,)
-            else:
-                noise_powers = (value,)
+    # The preset's noise power is the one choice unless --noise-power is given; its number of
+    # negatives is not: choosing that is what tune is for, so --negative's list stays.
+    if ("noise_power" in PRESETS.get(preset, {})
+            and ctx.get_parameter_source("noise_powers") == ParameterSource.DEFAULT):
+        noise_powers = (PRESETS[preset]["noise_power"],)
+    varied = ("negative", "noise_power")
     params = {k: v for k, v in params.items() if k not in varied}  # lists of their own
     for path in corpus:
         if path != "-" and "://" not in path and not os.path.exists(path):
