@@ -416,10 +416,10 @@ SCORINGS = (("output", 0.0, 0.0), ("output", 1.0, 0.0), ("output", 4.0, 0.0),
 #: tie keeps it), then word2vec's 0.75, then -0.5 (rare items drawn more often), which long
 #: sessions can reward (docs/recommendation.md).
 NOISE_POWERS = (0.0, 0.75, -0.5)
-#: The pick takes the first candidate (powers, then scorings, in the orders above) whose held-out
-#: hit rate is within this many standard errors of the best one's: on small data sets the
-#: best on the held-out split is often best by chance, and the first candidates are those
-#: that predict well on most data (docs/recommendation.md).
+#: The pick takes the first candidate (powers, then scorings, in the orders above) whose
+#: held-out hit rate is within this many standard errors of the best one's: on small data
+#: sets the best on the held-out split is often best by chance, and a candidate of the
+#: preset's noise power then serves as well (docs/recommendation.md).
 PICK_STANDARD_ERRORS = 1.0
 #: At most this many held-out cases rank the candidates (a random sample beyond it).
 SELECTION_CASES = 10000
@@ -506,9 +506,9 @@ def choose_settings(lines, k=10, candidates=SCORINGS, noise_powers=None,
     output scoring with uniform noise ranks popular items up, which short baskets reward and
     long sessions do not; recent items say more about the next one in some sessions than in
     others; a popularity prior on cosine pays where the next item is often a popular one; on
-    long sessions other noise powers than 0 pay.  Within noise of the best: on a thousand
-    lines, the held-out best changed with the training seed and often ranked the test items
-    worse than the first candidates did.  Several hidden items a line:
+    long sessions other noise powers than 0 pay.  The first within noise of the best, not the
+    best: on a thousand lines the held-out best changed with the training seed and often
+    ranked the test items worse than the first candidates did.  Several hidden items a line:
     on a few hundred long lines, one case a line leaves a hit rate's standard error near the
     differences between the candidates, and the pick then often falls on a worse one.
     Returns ``{"scoring", "recency", "popularity", "noise_power", "noise_powers", "candidates":
@@ -567,11 +567,11 @@ def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", recency=0.0,
     "cosine" (to the mean unit vector of the basket), "output" (the trained output vectors,
     see :class:`Recommender`; needs training) or "auto" (needs training): the scoring, recency
     and noise power that :func:`choose_settings` picks from ``candidates`` and
-    ``noise_powers`` on the training lines (within ``standard_errors`` of the best), whose
-    own last items are then hidden (up to ``HIDDEN_PER_LINE`` of them, see
-    :func:`hide_last`; the test items are never seen); a
-    ``noise_power`` in ``train_params`` fixes the power (then only the scoring and recency are
-    picked), as ``--noise-power`` does on the command line.
+    ``noise_powers`` (the first within ``standard_errors`` standard errors of the best) on
+    the training lines, whose own last items are then hidden (up to ``HIDDEN_PER_LINE`` of
+    them, see :func:`hide_last`; the test items are never seen); a ``noise_power`` in
+    ``train_params`` fixes the power (then only the scoring and recency are picked), as
+    ``--noise-power`` does on the command line.
     ``recency``, ``popularity``: see :class:`Recommender` (auto picks its own).
     ``max_cases``: rank the hidden items of a random sample of that many lines only
     (:func:`sample_cases`; all lines still train).
