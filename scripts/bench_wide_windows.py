@@ -11,7 +11,7 @@ Two kinds of data, both with a whole line as the window (``--window 0``):
 * ``--sessions L:N``: N generated sessions of about L items (w2vns.corpus.synthetic.
   generate_sessions, seed 0), trained with the items preset but the whole line as the
   window (window 0, min-count 1, sample 0, noise power 0, the preset's 40 epochs or
-  --session-epochs; --dim, default 100; --negative, both kinds, default 5) on the
+  --session-epochs; --dim, default 100; --negative, the preset's 10 by default) on the
   leave-last-out training lines;
   quality is hit@10 and MRR@10 of the hidden last items, by cosine to the basket and by the
   output vectors (w2vns.apps.recommend, all items alike).
@@ -118,7 +118,7 @@ def main():
     parser.add_argument("--ungrouped", action="store_true",
                         help="also the fast loop with a whole window as one group")
     parser.add_argument("--dim", type=int, default=100)
-    parser.add_argument("--negative", type=int, default=None, help="default: train's")
+    parser.add_argument("--negative", type=int, default=None, help="default: the items preset's for sessions, train's for text")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--lock", default=None)
