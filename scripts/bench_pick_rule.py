@@ -35,8 +35,8 @@ from bench_items import add_common_arguments, int_list, items_params, load  # no
 
 from w2vns import train  # noqa: E402
 from w2vns.apps.recommend import (HIDDEN_PER_LINE, NOISE_POWERS, SCORINGS,  # noqa: E402
-                                  SELECTION_CASES, describe_scoring, first_within_noise,
-                                  hide_last, leave_last_out, model_ranks, sample_cases,
+                                  SELECTION_CASES, candidate_ranks, describe_scoring,
+                                  first_within_noise, hide_last, leave_last_out, sample_cases,
                                   scoring_triple)
 
 RULES = (("best", 0.0), ("within 0.5 SE", 0.5), ("within 1 SE", 1.0), ("within 2 SE", 2.0))
@@ -46,15 +46,9 @@ FIXED_NAME = "always output, recency 1, power 0"
 
 
 def hits_of(model, cases, k):
-    """candidates x cases array of hits (1) at k, one row per scoring of SCORINGS."""
-    rows = []
-    for scoring, recency, popularity in map(scoring_triple, SCORINGS):
-        output = model.syn1neg if scoring == "output" else None
-        bias = model.output_bias if scoring == "output" else None
-        ranks = model_ranks(model.wv, cases, output, output_bias=bias, recency=recency,
-                            popularity=popularity)
-        rows.append((ranks >= 1) & (ranks <= k))
-    return np.array(rows)
+    """candidates x cases array of hits at k, one row per scoring of SCORINGS."""
+    ranks = candidate_ranks(model, cases)
+    return (ranks >= 1) & (ranks <= k)
 
 
 def one_seed(training, held_training, held_cases, test_cases, params, seed, k):

@@ -118,7 +118,8 @@ def main():
     parser.add_argument("--ungrouped", action="store_true",
                         help="also the fast loop with a whole window as one group")
     parser.add_argument("--dim", type=int, default=100)
-    parser.add_argument("--negative", type=int, default=None, help="default: the items preset's for sessions, train's for text")
+    parser.add_argument("--negative", type=int, default=None,
+                        help="default: the items preset's for sessions, train's for text")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--lock", default=None)

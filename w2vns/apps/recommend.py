@@ -468,6 +468,19 @@ def noise_powers_to_try(noise_powers, train_params):
     return powers
 
 
+def candidate_ranks(model, cases, candidates=SCORINGS):
+    """(candidates x cases) ranks (:func:`model_ranks`) of ``cases`` by each ``(scoring,
+    recency, popularity)`` candidate with ``model`` (anything with ``wv``, ``syn1neg`` and
+    ``output_bias``: output scoring uses the latter two)."""
+    rows = []
+    for scoring, recency, popularity in map(scoring_triple, candidates):
+        output = model.syn1neg if scoring == "output" else None
+        bias = model.output_bias if scoring == "output" else None
+        rows.append(model_ranks(model.wv, cases, output, output_bias=bias, recency=recency,
+                                popularity=popularity))
+    return np.array(rows).reshape(len(rows), len(cases))
+
+
 def first_within_noise(hits, best, standard_errors=PICK_STANDARD_ERRORS):
     """The index of the first row of ``hits`` (candidates x cases, 1 for a hit) whose hit rate
     is as high as row ``best``'s or less than ``standard_errors`` standard errors below it,
@@ -532,13 +545,10 @@ def choose_settings(lines, k=10, candidates=SCORINGS, noise_powers=None,
         model = (trainer or train)(training, progress=progress,
                                    **dict(train_params, noise_power=power))
         seconds += model.report["train_seconds"]
-        for scoring, recency, popularity in map(scoring_triple, candidates):
-            output = model.syn1neg if scoring == "output" else None
-            bias = model.output_bias if scoring == "output" else None
-            ranks = model_ranks(model.wv, cases, output, output_bias=bias, recency=recency,
-                                popularity=popularity)
-            metrics = rank_metrics(ranks, k)
-            hits.append((ranks >= 1) & (ranks <= k))
+        ranks = candidate_ranks(model, cases, candidates)
+        hits.extend((ranks >= 1) & (ranks <= k))
+        for (scoring, recency, popularity), row in zip(map(scoring_triple, candidates), ranks):
+            metrics = rank_metrics(row, k)
             results.append({"noise_power": power, "scoring": scoring, "recency": recency,
                             "popularity": popularity,
                             "hit_rate": metrics["hit_rate"], "mrr": metrics["mrr"]})

@@ -3,7 +3,6 @@ import json
 import os
 
 import click
-from click.core import ParameterSource
 
 from ..apps.plot import MissingMatplotlib, image_format
 from ..apps.tune import METRIC_NAMES, describe_rule, plot_trials
@@ -14,8 +13,8 @@ from ..training.presets import PRESETS
 from ..vectors.keyed import FORMATS, format_for_path
 from .common import (DEFAULT_MODEL, EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, emit_lines,
                      error_text, fail, json_safe, log, plural)
-from .options import (cache_dir_option, number_list, preset_option, preset_params,
-                       progress_option, quiet_option, training_options)
+from .options import (cache_dir_option, number_list, option_given, preset_option,
+                       preset_params, progress_option, quiet_option, training_options)
 from .progress import TqdmTrials
 from .tables import format_tune
 
@@ -103,8 +102,7 @@ def tune(ctx, corpus, output, fmt, negatives, noise_powers, metric, analogy_file
     params, _ = preset_params(ctx, preset, params)
     # The preset's noise power is the one choice unless --noise-power is given; its number of
     # negatives is not: choosing that is what tune is for, so --negative's list stays.
-    if ("noise_power" in PRESETS.get(preset, {})
-            and ctx.get_parameter_source("noise_powers") == ParameterSource.DEFAULT):
+    if "noise_power" in PRESETS.get(preset, {}) and not option_given(ctx, "noise_powers"):
         noise_powers = (PRESETS[preset]["noise_power"],)
     varied = ("negative", "noise_power")
     params = {k: v for k, v in params.items() if k not in varied}  # lists of their own
