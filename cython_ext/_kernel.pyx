@@ -6,8 +6,9 @@ the trainer's shared queue).
 Semantics follow the original word2vec (see DESIGN.md, "Algorithms"): tokens are subsampled
 before the window is applied; each kept centre word draws b in [0, window) and uses contexts
 within ``window - b`` inside the same sentence (``window == 0``: every other word of the line,
-for item baskets); for a (centre, context) pair the context's input vector is scored against
-the centre's output vector (label 1) and ``negative`` noise words' output vectors (label 0).
+for item baskets; with ``context_side`` "before", only the contexts before it); for a
+(centre, context) pair the context's input vector is scored against the centre's output
+vector (label 1) and ``negative`` noise words' output vectors (label 0).
 
 Two loops share everything but the batching: the reference loop updates per pair, as
 word2vec; the fast loop shares one set of noise words across the contexts of a window.
@@ -677,6 +678,8 @@ cdef int train_range(Config *c, int thread, int64_t start, int64_t end,
             else:
                 lo = 0
                 hi = slen - 1
+            if c.before_only:  # a model of what follows what: the window's earlier half
+                hi = i - 1
             if c.pairs != NULL:
                 for j in range(lo, hi + 1):
                     if j != i and c.pairs_len < c.pairs_cap:
@@ -942,8 +945,9 @@ cdef class Kernel:
     ``output_bias``). ``tables``: "keep", "noise_prob", "noise_alias" (the samplers' tables)
     and the objective's own (e.g. "log_kq"). ``settings``: an object with objective, window,
     negative, max_targets, alpha, min_alpha, total_words, threads, seed, fast,
-    hard_negatives, adversarial_temperature, hot_rows, hot_sync and context_group (the
-    fast loop updates a window in groups of at most that many contexts; 0: one group).
+    hard_negatives, adversarial_temperature, hot_rows, hot_sync, context_group (the fast
+    loop updates a window in groups of at most that many contexts; 0: one group) and
+    context_side ("both", or "before": a word's contexts are the words before it only).
     """
     cdef Config c
     cdef object _refs            # keeps the arrays behind the raw pointers alive
@@ -1034,6 +1038,7 @@ cdef class Kernel:
         self.c.dim = <int>syn0.shape[1]
         self.c.row = <int>(syn0.strides[0] // sizeof(float))
         self.c.window = settings.window
+        self.c.before_only = settings.context_side == "before"
         self.c.negative = settings.negative
         self.c.alpha = settings.alpha
         self.c.min_alpha = settings.min_alpha

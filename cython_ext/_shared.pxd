@@ -71,6 +71,7 @@ cdef struct Config:
     int dim
     int row                  # floats from one row to the next (>= dim: rows may be padded)
     int window               # 0: the whole sentence (basket) is the context
+    int before_only          # 1: only the words before the centre are its contexts
     int negative
     Objective objective      # the loss: how targets are chosen and scores turn into gradients
     int max_targets          # the most targets the objective chooses for one centre word

@@ -234,6 +234,7 @@ def test_dask_without_dask_installed_is_one_line_and_exit_2(shards, tmp_path):
     ("part-0.txt", {"loss": "nce"}, "sgns"),
     ("part-0.txt", {"hard_negatives": 10}, "hard"),
     ("part-0.txt", {"kernel": "reference"}, "fast kernel"),
+    ("part-0.txt", {"context_side": "before"}, "both sides"),
 ])
 def test_what_a_distributed_run_cannot_do_is_a_clear_value_error(client, shards, corpus, params,
                                                                    message):

@@ -7,10 +7,11 @@ from w2vns.training.params import TrainParams
 from w2vns.training.weights import Weights
 
 
-def make_kernel(encoded, window=5, sample=0.0, seed=1, dim=8, threads=1):
+def make_kernel(encoded, window=5, sample=0.0, seed=1, dim=8, threads=1, context_side="both"):
     counts = encoded.vocab.counts
     syn0 = np.zeros((len(counts), dim), dtype=np.float32)
-    params = TrainParams(window=window, sample=sample, seed=seed, dim=dim, threads=threads)
+    params = TrainParams(window=window, sample=sample, seed=seed, dim=dim, threads=threads,
+                         context_side=context_side)
     return build_kernel(Weights(syn0, np.zeros_like(syn0)), encoded.stream, counts,
                         params.resolved(), float(len(encoded.stream)), threads)
 
@@ -52,6 +53,20 @@ def test_reduced_window_distances():
     for k in range(1, window + 1):
         observed = np.sum(distances[interior] == k) / (2 * centres)
         assert abs(observed - (window - k + 1) / window) < 0.02
+
+
+def test_context_side_before_keeps_the_contexts_before_the_centre_only():
+    """--context-side before: the pairs of the two-sided windows whose context comes before
+    its centre, drawn from the same random numbers (the same reduced windows), with the whole
+    line (window 0) as with a window."""
+    encoded = encode_corpus(positional_corpus(lines=200, length=15), min_count=1)
+    for window in (3, 0):
+        both = decode(encoded, make_kernel(encoded, window=window).record_pairs(
+            0, len(encoded.stream), 10**6))
+        before = decode(encoded, make_kernel(encoded, window=window, context_side="before")
+                        .record_pairs(0, len(encoded.stream), 10**6))
+        assert before == [pair for pair in both if pair[3] < pair[1]]
+        assert len(before) > 0.45 * len(both)
 
 
 def test_subsampled_tokens_are_removed_before_the_window():

@@ -301,6 +301,9 @@ def check_supported(params):
     if params.kernel != "fast":
         raise ValueError("a distributed run trains with the fast kernel (shared noise words "
                          "per window) only")
+    if params.context_side != "both":
+        raise ValueError("a distributed run takes the contexts on both sides of a word only "
+                         "(--context-side both)")
 
 
 def check_blocks(nblocks):

@@ -74,11 +74,13 @@ def check_supported(params):
         (params.hard_negatives, "--hard-negatives"),
         (params.adversarial_temperature, "--adversarial-temperature"),
         (params.window == 0, "--window 0"),
+        (params.context_side != "both", "--context-side %s" % params.context_side),
     ]
     for bad, what in unsupported:
         if bad:
             raise ValueError("%s is not available with --device cuda (it trains %s with the "
-                             "fast kernel and windows of 1 or more)" % (what, " and ".join(LOSSES)))
+                             "fast kernel and windows of 1 or more on both sides)"
+                             % (what, " and ".join(LOSSES)))
     if params.dim > MAX_DIM:
         raise ValueError("--device cuda trains dim up to %d (got %d)" % (MAX_DIM, params.dim))
     if params.negative > MAX_NEGATIVE:

@@ -26,6 +26,7 @@ class KernelSettings:
     hot_rows: int = 0
     hot_sync: int = 64
     context_group: int = 0
+    context_side: str = "both"
 
 
 def kernel_settings(params, vocab_size, total_words, threads, tables):
@@ -38,7 +39,8 @@ def kernel_settings(params, vocab_size, total_words, threads, tables):
         min_alpha=params.min_alpha, total_words=total_words, threads=threads, seed=params.seed,
         fast=params.kernel == "fast", hard_negatives=params.hard_negatives,
         adversarial_temperature=params.adversarial_temperature, hot_rows=params.hot_rows,
-        hot_sync=params.hot_sync, context_group=params.context_group)
+        hot_sync=params.hot_sync, context_group=params.context_group,
+        context_side=params.context_side)
 
 
 def kernel_tables(counts, params):

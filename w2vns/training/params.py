@@ -162,6 +162,10 @@ class TrainParams:
         "updated in groups of at most N, each scored from the weights the last one left and "
         "stepped context by context; a window of N or fewer is one summed update.", low=1,
         high=10000, metavar="N")
+    context_side: str = setting(
+        "both", "Which words of a window are a word's contexts: both sides (word2vec), or only "
+        "those before it (sessions in time order: the model then predicts what comes next).",
+        kind=str, choices=("both", "before"))
     nce_bias: bool = setting(True, "With --loss nce, learn a per-word output bias (score u.v + "
                              "b_w, b_w starting at log unigram probability); --no-nce-bias: "
                              "the bare score u.v.", kind=bool, flag="--no-nce-bias")
