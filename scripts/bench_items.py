@@ -23,21 +23,22 @@ Rows per data set, all from this one run:
 
 * popularity: training counts.
 * w2vns defaults: ``w2vns evaluate-rec``'s defaults, i.e. ``evaluate_leave_last_out(lines,
-  scoring="auto")`` over the items preset without its noise power (the scoring, recency and
-  noise power picked on a held-out split of the training lines; the pick's trainings are
-  counted in "train s").
+  scoring="auto")`` over the items preset without its noise power (the scoring, recency,
+  noise power and context side picked on a held-out split of the training lines; the pick's
+  trainings are counted in "train s").
 * w2vns reference kernel: the same with ``kernel="reference"`` (word2vec's per-pair loop);
   left out with --no-reference.
 * gensim, same settings: ``Word2Vec(sg=1, window=W, min_count=1, sample=0,
   ns_exponent=<the noise power w2vns picked>, ...)`` with the same window (w2vns's window 0,
   the whole line: ``window=10000, shrink_windows=False``), dim, negative, epochs, alpha,
-  min_alpha = alpha * 1e-4, workers and seed, scored as w2vns's pick.
+  min_alpha = alpha * 1e-4, workers and seed, scored as w2vns's pick (gensim has no
+  contexts-before model: where w2vns picked that side, its model of both sides).
 * gensim best: the best of ns_exponent in {-0.5, 0, 0.75} x every scoring evaluate-rec can
   pick (w2vns.apps.recommend.SCORINGS), chosen on the test cases themselves: an upper bound
   of what gensim could do, not a fair pick.
 * gensim, held-out pick: gensim's models with evaluate-rec's pick (choose_settings with gensim
-  as the trainer: one gensim model per noise power on the held-out split of the training
-  lines), scored on the test cases with the gensim model of the picked power; the train
+  as the trainer and both sides only: one gensim model per noise power on the held-out split
+  of the training lines), scored on the test cases with the gensim model of the picked power; the train
   seconds are the pick's three trainings and that model's.  Left out with --no-gensim-pick.
 
 With --lock, each model's training and scoring (evaluate-rec's pick and final training
@@ -150,7 +151,7 @@ def bench(spec, params, k, max_cases, lock=None, reference=True, gensim_pick=Tru
         seconds = result["train"]["train_seconds"] + result["selection"]["train_seconds"]
         rows.append({"model": name, "scoring": describe_scoring(
                          result["scoring"], result["recency"], result["noise_power"],
-                         result["popularity_weight"]),
+                         result["popularity_weight"], result["context_side"]),
                      **result["model"], "train_seconds": seconds,
                      "selection": result["selection"]})
         picked = picked or (result["noise_power"], result["scoring"], result["recency"],
@@ -172,7 +173,8 @@ def bench(spec, params, k, max_cases, lock=None, reference=True, gensim_pick=Tru
     selection = None
     if gensim_pick:
         with locked(lock):
-            selection = choose_settings(training, k, trainer=gensim_trainer, **params)
+            selection = choose_settings(training, k, trainer=gensim_trainer,
+                                        context_sides=("both",), **params)
         key = (selection["noise_power"], selection["scoring"], selection["recency"],
                selection["popularity"])
         g = next(g for g in gensim if (g["ns_exponent"], g["scoring"], g["recency"],

@@ -14,6 +14,7 @@ ranked among all items from the others on its line, those excluded.  Hit rate@k 
 with the popularity baseline (the most frequent training items, the basket's own excluded)
 beside them.
 """
+import itertools
 import os
 import random
 import time
@@ -416,6 +417,11 @@ SCORINGS = (("output", 0.0, 0.0), ("output", 1.0, 0.0), ("output", 4.0, 0.0),
 #: tie keeps it), then word2vec's 0.75, then -0.5 (rare items drawn more often), which long
 #: sessions can reward (docs/recommendation.md).
 NOISE_POWERS = (0.0, 0.75, -0.5)
+#: The context sides "auto" picks from, one model per side and noise power: word2vec's both
+#: sides first (so that a tie keeps it), then the items before each one only, which learns
+#: what follows what: on histories in time order (reviews, plays) it ranked the next item
+#: better, on unordered baskets worse (docs/recommendation.md).
+CONTEXT_SIDES = ("both", "before")
 #: The pick takes the first candidate (powers, then scorings, in the orders above) whose
 #: held-out hit rate is within this many standard errors of the best one's: on small data
 #: sets the best on the held-out split is often best by chance, and a candidate of the
@@ -429,12 +435,13 @@ SELECTION_CASES = 10000
 HIDDEN_PER_LINE = 5
 
 
-def describe_scoring(scoring, recency, noise_power=None, popularity=0.0):
-    """'output', 'cosine, recency 4', 'cosine, recency 1, popularity 0.05, noise power 0.75'
-    ... for messages."""
+def describe_scoring(scoring, recency, noise_power=None, popularity=0.0, context_side=None):
+    """'output', 'cosine, recency 4', 'cosine, recency 1, popularity 0.05, noise power 0.75',
+    'output, noise power 0, contexts before' ... for messages."""
     text = scoring if not recency else "%s, recency %g" % (scoring, recency)
     text = text if not popularity else "%s, popularity %g" % (text, popularity)
-    return text if noise_power is None else "%s, noise power %g" % (text, noise_power)
+    text = text if noise_power is None else "%s, noise power %g" % (text, noise_power)
+    return text if context_side is None else "%s, contexts %s" % (text, context_side)
 
 
 def scoring_triple(candidate):
@@ -466,6 +473,19 @@ def noise_powers_to_try(noise_powers, train_params):
     if not get_loss(train_params.get("loss", "sgns")).needs_negatives:
         powers = powers[:1]
     return powers
+
+
+def context_sides_to_try(context_sides, train_params):
+    """The context sides a pick trains with: ``context_sides`` if given; otherwise
+    ``train_params``' own ``context_side`` alone when it has one (the caller fixed it), else
+    :data:`CONTEXT_SIDES`."""
+    if context_sides is None:
+        context_sides = ((train_params["context_side"],) if "context_side" in train_params
+                         else CONTEXT_SIDES)
+    sides = tuple(context_sides)
+    if not sides:
+        raise ValueError("give at least one context side to choose from")
+    return sides
 
 
 def candidate_ranks(model, cases, candidates=SCORINGS):
@@ -501,17 +521,20 @@ def first_within_noise(hits, best, standard_errors=PICK_STANDARD_ERRORS):
 
 def choose_settings(lines, k=10, candidates=SCORINGS, noise_powers=None,
                     max_cases=SELECTION_CASES, hidden_per_line=HIDDEN_PER_LINE, progress=None,
-                    trainer=None, standard_errors=PICK_STANDARD_ERRORS, **train_params):
-    """The scoring, recency and noise power that rank best on a held-out split of ``lines``,
-    for lines whose last item is to be predicted: the last items of each line are hidden
-    (:func:`hide_last`: one per 10 items, at least 1, at most ``hidden_per_line``), one model
-    per noise power (:func:`noise_powers_to_try`: by default each of :data:`NOISE_POWERS`,
-    or ``train_params``' ``noise_power`` alone when given) is trained on the rest with
-    ``train_params``, and every ``(scoring, recency, popularity)`` candidate (a pair
-    ``(scoring, recency)`` has popularity 0) ranks up to ``max_cases`` of the hidden items (a
-    random sample, seed 0), each from the items before it, with each model.  The best is the
-    one with the highest hit rate@k (MRR@k breaks ties, then the order); the pick is the first
-    candidate, in the order of the powers and of ``candidates``, whose hit rate is within
+                    trainer=None, standard_errors=PICK_STANDARD_ERRORS, context_sides=None,
+                    **train_params):
+    """The scoring, recency, noise power and context side that rank best on a held-out split
+    of ``lines``, for lines whose last item is to be predicted: the last items of each line
+    are hidden (:func:`hide_last`: one per 10 items, at least 1, at most
+    ``hidden_per_line``), one model per context side and noise power
+    (:func:`context_sides_to_try`, :func:`noise_powers_to_try`: by default each of
+    :data:`CONTEXT_SIDES` and of :data:`NOISE_POWERS`, or ``train_params``' ``context_side``
+    or ``noise_power`` alone when given) is trained on the rest with ``train_params``, and
+    every ``(scoring, recency, popularity)`` candidate (a pair ``(scoring, recency)`` has
+    popularity 0) ranks up to ``max_cases`` of the hidden items (a random sample, seed 0),
+    each from the items before it, with each model.  The best is the one with the highest
+    hit rate@k (MRR@k breaks ties, then the order); the pick is the first candidate, in the
+    order of the sides, the powers and ``candidates``, whose hit rate is within
     ``standard_errors`` standard errors of the best's (:func:`first_within_noise`), so that
     a candidate ahead by chance alone does not displace the first ones.
 
@@ -519,38 +542,42 @@ def choose_settings(lines, k=10, candidates=SCORINGS, noise_powers=None,
     output scoring with uniform noise ranks popular items up, which short baskets reward and
     long sessions do not; recent items say more about the next one in some sessions than in
     others; a popularity prior on cosine pays where the next item is often a popular one; on
-    long sessions other noise powers than 0 pay.  The first within noise of the best, not the
+    long sessions other noise powers than 0 pay; on histories in time order the contexts before
+    an item alone pay.  The first within noise of the best, not the
     best: on a thousand lines the held-out best changed with the training seed and often
     ranked the test items worse than the first candidates did.  Several hidden items a line:
     on a few hundred long lines, one case a line leaves a hit rate's standard error near the
     differences between the candidates, and the pick then often falls on a worse one.
-    Returns ``{"scoring", "recency", "popularity", "noise_power", "noise_powers", "candidates":
-    [{"noise_power", "scoring", "recency", "popularity", "hit_rate", "mrr"}], "picked" and
-    "best" (indexes into the candidates), "standard_errors", "cases", "hidden_per_line",
-    "train_seconds"}`` (``train_seconds``: the models' training, all together).
+    Returns ``{"scoring", "recency", "popularity", "noise_power", "noise_powers",
+    "context_side", "context_sides", "candidates": [{"context_side", "noise_power", "scoring",
+    "recency", "popularity", "hit_rate", "mrr"}], "picked" and "best" (indexes into the
+    candidates), "standard_errors", "cases", "hidden_per_line", "train_seconds"}``
+    (``train_seconds``: the models' training, all together).
 
     ``trainer``: what trains the models, called as ``trainer(lines, progress=progress,
-    **train_params)`` with ``noise_power`` among the parameters; it returns a model with
-    ``wv``, ``syn1neg``, ``output_bias`` (or None) and ``report["train_seconds"]``.  Default
-    :func:`w2vns.train`; another trainer makes the same pick for another tool's models (the
-    benchmarks pick for gensim this way).
+    **train_params)`` with ``noise_power`` and ``context_side`` among the parameters; it
+    returns a model with ``wv``, ``syn1neg``, ``output_bias`` (or None) and
+    ``report["train_seconds"]``.  Default :func:`w2vns.train`; another trainer makes the
+    same pick for another tool's models (the benchmarks pick for gensim this way, with
+    ``context_sides=("both",)``).
     """
     training, cases = hide_last(lines, hidden_per_line)
     if not cases:
         raise ValueError("no line has three or more items: nothing to choose a scoring by")
     cases = sample_cases(cases, max_cases)
     powers = noise_powers_to_try(noise_powers, train_params)
+    sides = context_sides_to_try(context_sides, train_params)
     results, hits, seconds = [], [], 0.0
-    for power in powers:
-        model = (trainer or train)(training, progress=progress,
-                                   **dict(train_params, noise_power=power))
+    for side, power in itertools.product(sides, powers):
+        model = (trainer or train)(training, progress=progress, **dict(
+            train_params, noise_power=power, context_side=side))
         seconds += model.report["train_seconds"]
         ranks = candidate_ranks(model, cases, candidates)
         hits.extend((ranks >= 1) & (ranks <= k))
         for (scoring, recency, popularity), row in zip(map(scoring_triple, candidates), ranks):
             metrics = rank_metrics(row, k)
-            results.append({"noise_power": power, "scoring": scoring, "recency": recency,
-                            "popularity": popularity,
+            results.append({"context_side": side, "noise_power": power, "scoring": scoring,
+                            "recency": recency, "popularity": popularity,
                             "hit_rate": metrics["hit_rate"], "mrr": metrics["mrr"]})
     best = max(range(len(results)),
                key=lambda i: (results[i]["hit_rate"], results[i]["mrr"], -i))
@@ -559,6 +586,7 @@ def choose_settings(lines, k=10, candidates=SCORINGS, noise_powers=None,
     return {"scoring": chosen["scoring"], "recency": chosen["recency"],
             "popularity": chosen["popularity"],
             "noise_power": chosen["noise_power"], "noise_powers": list(powers),
+            "context_side": chosen["context_side"], "context_sides": list(sides),
             "candidates": results, "picked": picked, "best": best,
             "standard_errors": standard_errors, "cases": len(cases),
             "hidden_per_line": hidden_per_line, "train_seconds": seconds}
@@ -567,7 +595,8 @@ def choose_settings(lines, k=10, candidates=SCORINGS, noise_powers=None,
 def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", recency=0.0,
                             popularity=0.0, candidates=SCORINGS, noise_powers=None, max_cases=None,
                             progress=None, trained_on=(), sessions=None,
-                            standard_errors=PICK_STANDARD_ERRORS, **train_params):
+                            standard_errors=PICK_STANDARD_ERRORS, context_sides=None,
+                            **train_params):
     """Leave-last-out next-item evaluation of ``lines`` (lists of item keys).
 
     With ``kv`` the given vectors are scored (they must not have seen the last item of each
@@ -575,18 +604,19 @@ def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", recency=0.0,
     which ``trained_on`` and ``sessions`` are for); otherwise vectors are trained on the
     training lines with ``train_params`` (:func:`w2vns.train`'s parameters).  ``scoring``:
     "cosine" (to the mean unit vector of the basket), "output" (the trained output vectors,
-    see :class:`Recommender`; needs training) or "auto" (needs training): the scoring, recency
-    and noise power that :func:`choose_settings` picks from ``candidates`` and
-    ``noise_powers`` (the first within ``standard_errors`` standard errors of the best) on
-    the training lines, whose own last items are then hidden (up to ``HIDDEN_PER_LINE`` of
-    them, see :func:`hide_last`; the test items are never seen); a ``noise_power`` in
-    ``train_params`` fixes the power (then only the scoring and recency are picked), as
-    ``--noise-power`` does on the command line.
+    see :class:`Recommender`; needs training) or "auto" (needs training): the scoring, recency,
+    noise power and context side that :func:`choose_settings` picks from ``candidates``,
+    ``noise_powers`` and ``context_sides`` (the first within ``standard_errors`` standard
+    errors of the best) on the training lines, whose own last items are then hidden (up to
+    ``HIDDEN_PER_LINE`` of them, see :func:`hide_last`; the test items are never seen); a
+    ``noise_power`` or ``context_side`` in ``train_params`` fixes it (then the rest is
+    picked), as ``--noise-power`` and ``--context-side`` do on the command line.
     ``recency``, ``popularity``: see :class:`Recommender` (auto picks its own).
     ``max_cases``: rank the hidden items of a random sample of that many lines only
     (:func:`sample_cases`; all lines still train).
     Returns ``{"k", "scoring", "recency", "popularity_weight" (the popularity prior's weight;
-    "popularity" is the baseline's figures), "noise_power" (of the training; None with ``kv``),
+    "popularity" is the baseline's figures), "noise_power" and "context_side" (of the
+    training; None with ``kv``),
     "lines", "cases", "model": {"hit_rate", "mrr", ...}, "popularity": {...}, "train": report
     or None, "selection": choose_settings's result or None, "leak": [reasons], "seconds"}``.
     A hidden item that repeats one of its basket's items, or that the vectors do not know, is
@@ -611,10 +641,12 @@ def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", recency=0.0,
             candidates = ([c for c in candidates if c[0] == "cosine"]
                           or [("cosine", recency, popularity)])
         selection = choose_settings(training, k, candidates, noise_powers, progress=progress,
-                                    standard_errors=standard_errors, **train_params)
+                                    standard_errors=standard_errors,
+                                    context_sides=context_sides, **train_params)
         scoring, recency = selection["scoring"], selection["recency"]
         popularity = selection["popularity"]
-        train_params = dict(train_params, noise_power=selection["noise_power"])
+        train_params = dict(train_params, noise_power=selection["noise_power"],
+                            context_side=selection["context_side"])
     leak = [] if kv is None else leak_evidence(kv, lines, trained_on, sessions)
     if kv is None:
         model = train(training, progress=progress, **train_params)
@@ -627,9 +659,11 @@ def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", recency=0.0,
                                      popularity=popularity), k)
     model["seconds"] = time.perf_counter() - scored
     model["vocab_size"] = len(kv.index_to_key)
-    power = None if report is None else report["params"]["noise_power"]
+    power = side = None
+    if report is not None:
+        power, side = report["params"]["noise_power"], report["params"]["context_side"]
     return {"k": k, "scoring": scoring, "recency": recency, "popularity_weight": popularity,
-            "noise_power": power,
+            "noise_power": power, "context_side": side,
             "lines": len(lines), "cases": len(cases),
             "repeats": sum(1 for basket, target in cases if target in basket),
             "model": model, "popularity": rank_metrics(popularity_ranks(training, ranked), k),

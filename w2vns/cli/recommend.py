@@ -4,7 +4,7 @@ import sys
 
 import click
 
-from ..apps.recommend import (BLOCK, NOISE_POWERS, SCORINGS, describe_scoring,
+from ..apps.recommend import (BLOCK, CONTEXT_SIDES, NOISE_POWERS, SCORINGS, describe_scoring,
                               evaluate_leave_last_out, load_recommender, read_baskets,
                               scoring_triple)
 from ..training.checkpoint import CheckpointError, read_corpus_paths
@@ -114,7 +114,8 @@ Examples:
 @preset_option(default="items")
 @training_options(preset="items", shown={
     "noise_power": "auto's pick among %s; else 0 with the items preset" % ", ".join(
-        "%g" % p for p in NOISE_POWERS)})
+        "%g" % p for p in NOISE_POWERS),
+    "context_side": "auto's pick among %s; else both" % ", ".join(CONTEXT_SIDES)})
 @json_option("One JSON document on stdout.")
 @quiet_option()
 @click.pass_context
@@ -144,8 +145,10 @@ def evaluate_rec(ctx, sessions, model_path, k, k_old, scoring, recency, populari
         options = {"candidates": tuple(dict.fromkeys(
             (s, r if recency is None else recency, p if popularity is None else popularity)
             for s, r, p in map(scoring_triple, SCORINGS)))}
-    if scoring == "auto" and not option_given(ctx, "noise_power"):
-        params.pop("noise_power")  # not given: auto picks it (the preset's 0 among others)
+    if scoring == "auto":  # not given: auto picks them (the preset's among others)
+        for name in ("noise_power", "context_side"):
+            if not option_given(ctx, name):
+                params.pop(name)
     trained_on = []
     if kv is not None and os.path.isfile(os.path.join(model_path, "checkpoint.json")):
         try:
@@ -173,9 +176,11 @@ def evaluate_rec(ctx, sessions, model_path, k, k_old, scoring, recency, populari
         return
     selection = result["selection"]
     picked_power = selection and len(selection["noise_powers"]) > 1
+    picked_side = selection and len(selection["context_sides"]) > 1
     used = describe_scoring(result["scoring"], result["recency"],
                             result["noise_power"] if picked_power else None,
-                            result["popularity_weight"])
+                            result["popularity_weight"],
+                            result["context_side"] if picked_side else None)
     if selection:
         errors = selection["standard_errors"]
         used += " (auto: of %d candidates on %s, the first within %s of the best)" % (
@@ -191,7 +196,8 @@ def evaluate_rec(ctx, sessions, model_path, k, k_old, scoring, recency, populari
         lines.append("held-out split (the last items of each training line hidden, one per "
                      "10 items, 1 to %d), * picked, + best:" % selection["hidden_per_line"])
         names = [describe_scoring(c["scoring"], c["recency"],
-                                  c["noise_power"] if picked_power else None, c["popularity"])
+                                  c["noise_power"] if picked_power else None, c["popularity"],
+                                  c["context_side"] if picked_side else None)
                  for c in selection["candidates"]]
         marks = {selection["best"]: "+", selection["picked"]: "*"}
         lines += ["%s %-*s %9.4f %9.4f" % (
