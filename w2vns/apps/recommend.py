@@ -422,7 +422,7 @@ NOISE_POWERS = (0.0, 0.75, -0.5)
 #: what follows what: on histories in time order (reviews, plays) it ranked the next item
 #: better, on unordered baskets worse (docs/recommendation.md).
 CONTEXT_SIDES = ("both", "before")
-#: The pick takes the first candidate (powers, then scorings, in the orders above) whose
+#: The pick takes the first candidate (sides, powers, then scorings, in the orders above) whose
 #: held-out hit rate is within this many standard errors of the best one's: on small data
 #: sets the best on the held-out split is often best by chance, and a candidate of the
 #: preset's noise power then serves as well (docs/recommendation.md).
@@ -543,9 +543,9 @@ def choose_settings(lines, k=10, candidates=SCORINGS, noise_powers=None,
     long sessions do not; recent items say more about the next one in some sessions than in
     others; a popularity prior on cosine pays where the next item is often a popular one; on
     long sessions other noise powers than 0 pay; on histories in time order the contexts before
-    an item alone pay.  The first within noise of the best, not the
-    best: on a thousand lines the held-out best changed with the training seed and often
-    ranked the test items worse than the first candidates did.  Several hidden items a line:
+    an item alone pay.  The first within noise of the best, not the best: on a thousand lines
+    the held-out best changed with the training seed and often ranked the test items worse
+    than the first candidates did.  Several hidden items a line:
     on a few hundred long lines, one case a line leaves a hit rate's standard error near the
     differences between the candidates, and the pick then often falls on a worse one.
     Returns ``{"scoring", "recency", "popularity", "noise_power", "noise_powers",
