@@ -459,33 +459,34 @@ def sample_cases(cases, max_cases=None):
     return [cases[i] for i in picked]
 
 
+def values_to_try(given, train_params, name, default, what):
+    """The values of training parameter ``name`` a pick trains with, as a tuple: ``given`` if
+    not None; otherwise ``train_params``' own ``name`` alone when it has one (the caller fixed
+    it), else ``default``.  ValueError for none at all (``what`` names them)."""
+    if given is None:
+        given = (train_params[name],) if name in train_params else default
+    values = tuple(given)
+    if not values:
+        raise ValueError("give at least one %s to choose from" % what)
+    return values
+
+
 def noise_powers_to_try(noise_powers, train_params):
-    """The noise powers a pick trains with: ``noise_powers`` if given; otherwise
-    ``train_params``' own ``noise_power`` alone when it has one (the caller fixed it), else
-    :data:`NOISE_POWERS`.  A loss that draws no noise words (hs, softmax) gets the first power
-    only: the power changes nothing there."""
-    if noise_powers is None:
-        noise_powers = ((train_params["noise_power"],) if "noise_power" in train_params
-                        else NOISE_POWERS)
-    powers = tuple(float(p) for p in noise_powers)
-    if not powers:
-        raise ValueError("give at least one noise power to choose from")
+    """The noise powers a pick trains with (:func:`values_to_try`, default
+    :data:`NOISE_POWERS`).  A loss that draws no noise words (hs, softmax) gets the first
+    power only: the power changes nothing there."""
+    powers = tuple(float(p) for p in values_to_try(
+        noise_powers, train_params, "noise_power", NOISE_POWERS, "noise power"))
     if not get_loss(train_params.get("loss", "sgns")).needs_negatives:
         powers = powers[:1]
     return powers
 
 
 def context_sides_to_try(context_sides, train_params):
-    """The context sides a pick trains with: ``context_sides`` if given; otherwise
-    ``train_params``' own ``context_side`` alone when it has one (the caller fixed it), else
-    :data:`CONTEXT_SIDES`."""
-    if context_sides is None:
-        context_sides = ((train_params["context_side"],) if "context_side" in train_params
-                         else CONTEXT_SIDES)
-    sides = tuple(context_sides)
-    if not sides:
-        raise ValueError("give at least one context side to choose from")
-    return sides
+    """The context sides a pick trains with (:func:`values_to_try`, default
+    :data:`CONTEXT_SIDES`)."""
+    return values_to_try(context_sides, train_params, "context_side", CONTEXT_SIDES,
+                         "context side")
 
 
 def candidate_ranks(model, cases, candidates=SCORINGS):
