@@ -38,8 +38,9 @@ Rows per data set, all from this one run:
   of what gensim could do, not a fair pick.
 * gensim, held-out pick: gensim's models with evaluate-rec's pick (choose_settings with gensim
   as the trainer and both sides only: one gensim model per noise power on the held-out split
-  of the training lines), scored on the test cases with the gensim model of the picked power; the train
-  seconds are the pick's three trainings and that model's.  Left out with --no-gensim-pick.
+  of the training lines), scored on the test cases with the gensim model of the picked
+  power; the train seconds are the pick's three trainings and that model's.  Left out with
+  --no-gensim-pick.
 
 With --lock, each model's training and scoring (evaluate-rec's pick and final training
 together; one gensim training and its scorings) runs holding an exclusive flock on that file

@@ -8,12 +8,13 @@ pick with the preset's, on the same held-out split.
 DATA as in scripts/bench_items.py (a baskets file, ``sessions:L:N[:STAY]``, ``text:PATH:N``).
 For each data set: the training lines of leave-last-out (every line without its last item),
 then w2vns.apps.recommend.choose_settings on them (the last items of each training line hidden,
-w2vns.apps.recommend.hide_last; one model per context side and noise power of CONTEXT_SIDES
-and NOISE_POWERS, every scoring of SCORINGS) with each of --epochs (the first is the reference; by default the preset's
-epochs, half and a quarter of them).  Printed per epochs: the pick, its held-out hit rate@10 in
-the reference table, the loss against the reference pick there ("regret"; 0 when the picks
-agree), whether the pick is the same, and the pick's training seconds (the models of every
-side and power together).  The test items of the data are never looked at.
+w2vns.apps.recommend.hide_last; one model per context side and noise power of CONTEXT_SIDES and
+NOISE_POWERS, every scoring of SCORINGS) with each of --epochs (the first is the reference; by
+default the preset's epochs, half and a quarter of them).  Printed per epochs: the pick, its
+held-out hit rate@10 in the reference table, the loss against the reference pick there
+("regret"; 0 when the picks agree), whether the pick is the same, and the pick's training
+seconds (the models of every side and power together).  The test items of the data are never
+looked at.
 
 With --lock, each data set runs holding an exclusive flock on that file (the project's
 benchmark lock).
