@@ -16,9 +16,23 @@
  * compiler lowers it to one AVX register, or two SSE/NEON registers on narrower machines. */
 typedef float w2v_v8 __attribute__((vector_size(32), aligned(4)));
 
-/* Sixteen floats, unaligned: one AVX-512 register, two AVX ones, four SSE/NEON ones; and four. */
-typedef float w2v_v16 __attribute__((vector_size(64), aligned(4)));
+/* Four floats, unaligned. */
 typedef float w2v_v4 __attribute__((vector_size(16), aligned(4)));
+
+/* The widest vector the target has registers for: 16 floats with AVX-512, 8 with AVX, 4 on
+ * SSE/NEON; the hot loops below are written in it. Why not 16 floats everywhere: a vector wider
+ * than the registers is split by the compiler, and gcc builds such a vector's broadcast scalar
+ * on the stack, two 16-byte stores read back by one 32-byte load. The load cannot be forwarded
+ * from the stores and waits for them, in every step of the loops: on AVX2 machines without
+ * AVX-512 that made the kernel several times slower. */
+#if defined(__AVX512F__)
+#define W2V_LANES 16
+#elif defined(__AVX__)
+#define W2V_LANES 8
+#else
+#define W2V_LANES 4
+#endif
+typedef float w2v_vn __attribute__((vector_size(4 * W2V_LANES), aligned(4)));
 
 /* sum(a[i] * b[i]) with two independent 8-wide accumulators. */
 static inline float w2v_dot(const float *restrict a, const float *restrict b, int n)
@@ -65,58 +79,85 @@ static inline void w2v_accumulate(float *restrict y, const float *w, float *cons
         w2v_axpy(w[c], x[c], y, n);
 }
 
-/* The sum of the 16 lanes of v: halves added, three times, then the last four lanes. */
-static inline float w2v_sum16(w2v_v16 v)
+/* The sum of the lanes of v: halves added down to four lanes, then those four. */
+static inline float w2v_sum_lanes(w2v_vn v)
 {
+    w2v_v4 lo4;
+#if W2V_LANES > 4
+    w2v_v4 hi4;
+#endif
+#if W2V_LANES > 8
     w2v_v8 lo8, hi8;
-    w2v_v4 lo4, hi4;
     __builtin_memcpy(&lo8, &v, sizeof lo8);
     __builtin_memcpy(&hi8, (const char *)&v + sizeof lo8, sizeof hi8);
     lo8 += hi8;
+#elif W2V_LANES > 4
+    w2v_v8 lo8 = v;
+#endif
+#if W2V_LANES > 4
     __builtin_memcpy(&lo4, &lo8, sizeof lo4);
     __builtin_memcpy(&hi4, (const char *)&lo8 + sizeof lo4, sizeof hi4);
     lo4 += hi4;
+#else
+    lo4 = v;
+#endif
     return (lo4[0] + lo4[2]) + (lo4[1] + lo4[3]);
 }
 
-/* out[r] = x . rows[r] for `count` rows, four rows per pass over x: the loads of x are shared
- * and the four 16-wide sums are independent (hiding the latency of each add). */
+/* out[k] = x . rows[k] for k < B (B <= 4), one native vector of sums per row. Inlined with a
+ * constant B, the sums stay in registers (a loop over a variable number of rows keeps them in
+ * memory), and the four are independent, hiding the latency of each add; the loads of x are
+ * shared. Every row's sum is taken in the same order whatever B. */
+static inline __attribute__((always_inline)) void
+w2v_dots_block(float *out, const float *restrict x, float *const *rows, const int B, int n)
+{
+    int i, k;
+    w2v_vn acc[4] = {{0}, {0}, {0}, {0}};
+    float tail[4] = {0, 0, 0, 0};
+    for (i = 0; i + W2V_LANES <= n; i += W2V_LANES) {
+        w2v_vn xv = *(const w2v_vn *)(x + i);
+        for (k = 0; k < B; k++)
+            acc[k] += xv * *(const w2v_vn *)(rows[k] + i);
+    }
+#if W2V_LANES > 8
+    if (i + 8 <= n) {
+        w2v_v8 xv = *(const w2v_v8 *)(x + i);
+        for (k = 0; k < B; k++) {
+            w2v_v8 p = xv * *(const w2v_v8 *)(rows[k] + i);
+            tail[k] += ((p[0] + p[4]) + (p[1] + p[5])) + ((p[2] + p[6]) + (p[3] + p[7]));
+        }
+        i += 8;
+    }
+#endif
+#if W2V_LANES > 4
+    if (i + 4 <= n) {
+        w2v_v4 xv = *(const w2v_v4 *)(x + i);
+        for (k = 0; k < B; k++) {
+            w2v_v4 p = xv * *(const w2v_v4 *)(rows[k] + i);
+            tail[k] += (p[0] + p[2]) + (p[1] + p[3]);
+        }
+        i += 4;
+    }
+#endif
+    for (k = 0; k < B; k++) {
+        int j;
+        for (j = i; j < n; j++)
+            tail[k] += x[j] * rows[k][j];
+        out[k] = w2v_sum_lanes(acc[k]) + tail[k];
+    }
+}
+
+/* out[r] = x . rows[r] for `count` rows, four rows per pass over x. */
 static inline void w2v_dots(float *out, const float *restrict x, float *const *rows, int count,
                             int n)
 {
-    int r, i, k;
-    for (r = 0; r < count; r += 4) {
-        int block = count - r < 4 ? count - r : 4;
-        w2v_v16 acc[4] = {{0}, {0}, {0}, {0}};
-        w2v_v8 half[4] = {{0}, {0}, {0}, {0}};
-        w2v_v4 quarter[4] = {{0}, {0}, {0}, {0}};
-        float tail[4] = {0, 0, 0, 0};
-        for (i = 0; i + 16 <= n; i += 16) {
-            w2v_v16 xv = *(const w2v_v16 *)(x + i);
-            for (k = 0; k < block; k++)
-                acc[k] += xv * *(const w2v_v16 *)(rows[r + k] + i);
-        }
-        if (i + 8 <= n) {
-            w2v_v8 xv = *(const w2v_v8 *)(x + i);
-            for (k = 0; k < block; k++)
-                half[k] = xv * *(const w2v_v8 *)(rows[r + k] + i);
-            i += 8;
-        }
-        if (i + 4 <= n) {
-            w2v_v4 xv = *(const w2v_v4 *)(x + i);
-            for (k = 0; k < block; k++)
-                quarter[k] = xv * *(const w2v_v4 *)(rows[r + k] + i);
-            i += 4;
-        }
-        for (k = 0; k < block; k++) {
-            int j;
-            for (j = i; j < n; j++)
-                tail[k] += x[j] * rows[r + k][j];
-            out[r + k] = w2v_sum16(acc[k]) + (((half[k][0] + half[k][4]) + (half[k][1] + half[k][5]))
-                                              + ((half[k][2] + half[k][6]) + (half[k][3] + half[k][7])))
-                         + ((quarter[k][0] + quarter[k][2]) + (quarter[k][1] + quarter[k][3]))
-                         + tail[k];
-        }
+    int r;
+    for (r = 0; r + 4 <= count; r += 4)
+        w2v_dots_block(out + r, x, rows + r, 4, n);
+    switch (count - r) {
+    case 3: w2v_dots_block(out + r, x, rows + r, 3, n); break;
+    case 2: w2v_dots_block(out + r, x, rows + r, 2, n); break;
+    case 1: w2v_dots_block(out + r, x, rows + r, 1, n); break;
     }
 }
 
@@ -125,34 +166,36 @@ static inline void w2v_dots(float *out, const float *restrict x, float *const *r
  *   rows[t] += sum_j g[j][t] x[j]      (the inputs as they were)
  * delta: count x n scratch, where the rows' steps wait while the inputs move. Each step is summed
  * in registers and written once, instead of passes of read-add-write over a buffer; four
- * 16-float slices at a time, so that four independent sums hide the latency of each add. */
+ * native-vector slices at a time, so that four independent sums hide the latency of each add.
+ * Every element's sum is taken in the same order whatever the vector width. */
 static inline void w2v_group_update(float *const *x, int m, float *const *rows, int count,
                                     const float *g, float *restrict delta, int n)
 {
     int t, j, i;
     for (t = 0; t < count; t++) {
         float *restrict d = delta + (long)t * n;
-        for (i = 0; i + 64 <= n; i += 64) {
-            w2v_v16 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+        for (i = 0; i + 4 * W2V_LANES <= n; i += 4 * W2V_LANES) {
+            w2v_vn a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
             for (j = 0; j < m; j++) {
                 const float *xj = x[j] + i;
                 const float w = g[j * count + t];
-                a0 += w * *(const w2v_v16 *)xj;
-                a1 += w * *(const w2v_v16 *)(xj + 16);
-                a2 += w * *(const w2v_v16 *)(xj + 32);
-                a3 += w * *(const w2v_v16 *)(xj + 48);
+                a0 += w * *(const w2v_vn *)xj;
+                a1 += w * *(const w2v_vn *)(xj + W2V_LANES);
+                a2 += w * *(const w2v_vn *)(xj + 2 * W2V_LANES);
+                a3 += w * *(const w2v_vn *)(xj + 3 * W2V_LANES);
             }
-            *(w2v_v16 *)(d + i) = a0;
-            *(w2v_v16 *)(d + i + 16) = a1;
-            *(w2v_v16 *)(d + i + 32) = a2;
-            *(w2v_v16 *)(d + i + 48) = a3;
+            *(w2v_vn *)(d + i) = a0;
+            *(w2v_vn *)(d + i + W2V_LANES) = a1;
+            *(w2v_vn *)(d + i + 2 * W2V_LANES) = a2;
+            *(w2v_vn *)(d + i + 3 * W2V_LANES) = a3;
         }
-        for (; i + 16 <= n; i += 16) {
-            w2v_v16 a0 = {0};
+        for (; i + W2V_LANES <= n; i += W2V_LANES) {
+            w2v_vn a0 = {0};
             for (j = 0; j < m; j++)
-                a0 += g[j * count + t] * *(const w2v_v16 *)(x[j] + i);
-            *(w2v_v16 *)(d + i) = a0;
+                a0 += g[j * count + t] * *(const w2v_vn *)(x[j] + i);
+            *(w2v_vn *)(d + i) = a0;
         }
+#if W2V_LANES > 8
         if (i + 8 <= n) {
             w2v_v8 a0 = {0};
             for (j = 0; j < m; j++)
@@ -160,6 +203,8 @@ static inline void w2v_group_update(float *const *x, int m, float *const *rows, 
             *(w2v_v8 *)(d + i) = a0;
             i += 8;
         }
+#endif
+#if W2V_LANES > 4
         if (i + 4 <= n) {
             w2v_v4 a0 = {0};
             for (j = 0; j < m; j++)
@@ -167,6 +212,7 @@ static inline void w2v_group_update(float *const *x, int m, float *const *rows, 
             *(w2v_v4 *)(d + i) = a0;
             i += 4;
         }
+#endif
         for (; i < n; i++) {
             float a = 0;
             for (j = 0; j < m; j++)
@@ -177,27 +223,28 @@ static inline void w2v_group_update(float *const *x, int m, float *const *rows, 
     for (j = 0; j < m; j++) {
         const float *gj = g + j * count;
         float *xj = x[j];
-        for (i = 0; i + 64 <= n; i += 64) {
-            w2v_v16 e0 = {0}, e1 = {0}, e2 = {0}, e3 = {0};
+        for (i = 0; i + 4 * W2V_LANES <= n; i += 4 * W2V_LANES) {
+            w2v_vn e0 = {0}, e1 = {0}, e2 = {0}, e3 = {0};
             for (t = 0; t < count; t++) {
                 const float *r = rows[t] + i;
                 const float w = gj[t];
-                e0 += w * *(const w2v_v16 *)r;
-                e1 += w * *(const w2v_v16 *)(r + 16);
-                e2 += w * *(const w2v_v16 *)(r + 32);
-                e3 += w * *(const w2v_v16 *)(r + 48);
+                e0 += w * *(const w2v_vn *)r;
+                e1 += w * *(const w2v_vn *)(r + W2V_LANES);
+                e2 += w * *(const w2v_vn *)(r + 2 * W2V_LANES);
+                e3 += w * *(const w2v_vn *)(r + 3 * W2V_LANES);
             }
-            *(w2v_v16 *)(xj + i) += e0;
-            *(w2v_v16 *)(xj + i + 16) += e1;
-            *(w2v_v16 *)(xj + i + 32) += e2;
-            *(w2v_v16 *)(xj + i + 48) += e3;
+            *(w2v_vn *)(xj + i) += e0;
+            *(w2v_vn *)(xj + i + W2V_LANES) += e1;
+            *(w2v_vn *)(xj + i + 2 * W2V_LANES) += e2;
+            *(w2v_vn *)(xj + i + 3 * W2V_LANES) += e3;
         }
-        for (; i + 16 <= n; i += 16) {
-            w2v_v16 e0 = {0};
+        for (; i + W2V_LANES <= n; i += W2V_LANES) {
+            w2v_vn e0 = {0};
             for (t = 0; t < count; t++)
-                e0 += gj[t] * *(const w2v_v16 *)(rows[t] + i);
-            *(w2v_v16 *)(xj + i) += e0;
+                e0 += gj[t] * *(const w2v_vn *)(rows[t] + i);
+            *(w2v_vn *)(xj + i) += e0;
         }
+#if W2V_LANES > 8
         if (i + 8 <= n) {
             w2v_v8 e0 = {0};
             for (t = 0; t < count; t++)
@@ -205,6 +252,8 @@ static inline void w2v_group_update(float *const *x, int m, float *const *rows, 
             *(w2v_v8 *)(xj + i) += e0;
             i += 8;
         }
+#endif
+#if W2V_LANES > 4
         if (i + 4 <= n) {
             w2v_v4 e0 = {0};
             for (t = 0; t < count; t++)
@@ -212,6 +261,7 @@ static inline void w2v_group_update(float *const *x, int m, float *const *rows, 
             *(w2v_v4 *)(xj + i) += e0;
             i += 4;
         }
+#endif
         for (; i < n; i++) {
             float e = 0;
             for (t = 0; t < count; t++)
@@ -267,8 +317,10 @@ w2v_group_update_body(float *const *x, int m, float *const *rows, const int coun
                       const float *g, float *restrict errors, int n, const int in_place)
 {
     int t, j, i = 0;
-    W2V_GROUP_SLICE(w2v_v16, 16)
+    W2V_GROUP_SLICE(w2v_vn, W2V_LANES)
+#if W2V_LANES > 4
     W2V_GROUP_SLICE(w2v_v4, 4)
+#endif
     for (; i < n; i++) {
         float now[W2V_GROUP_TARGETS];
         for (t = 0; t < count; t++)
