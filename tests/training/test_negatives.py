@@ -288,18 +288,23 @@ def test_a_wide_window_is_updated_in_groups(loss, bias, hot_rows, negatives):
 
 @pytest.mark.parametrize("dim", [1, 7, 8, 12, 24, 37, 64, 100])
 @pytest.mark.parametrize("group", [3, 0])
-def test_grouped_update_matches_numpy_at_any_dimension(dim, group, monkeypatch):
-    """The kernel's loops run 64, 16, 8 and 4 floats at a time, then one by one: every path,
-    for a window in groups (context by context) and in one (summed)."""
+@pytest.mark.parametrize("negative", [1, 2, 4, 7])
+def test_grouped_update_matches_numpy_at_any_dimension(dim, group, negative, monkeypatch):
+    """The kernel's loops run four of the machine's vectors (16, 8 or 4 floats) at a time, then
+    one, then 8 and 4 floats where narrower than the machine's, then one by one; the dot
+    products take the centre and noise rows four at a time, then the 1-3 left: every path, for
+    a window in groups (context by context) and in one (summed)."""
     monkeypatch.setattr(sys.modules[__name__], "DIM", dim)
+    monkeypatch.setattr(sys.modules[__name__], "K", negative)
+    noise = [11, 20, 30, 39, 2, 25, 33][:negative]
     kernel, syn0, syn1, log_kq, _ = make(group=group)
     contexts = np.array([5, 7, 9, 5, 11, 12, 13, 14], dtype=np.uint32)
     e0, e1 = syn0, syn1
     bounds = group_bounds(len(contexts), group) if group else [(0, len(contexts))]
     for lo, hi in bounds:
-        e0, e1, _ = reference_update(e0, e1, 3, contexts[lo:hi], [11, 20, 30, 39], True,
+        e0, e1, _ = reference_update(e0, e1, 3, contexts[lo:hi], noise, True,
                                      "sgns", log_kq, 0.0, sequential=group > 0)
-    kernel.update(3, contexts, np.array([11, 20, 30, 39], dtype=np.uint32), ALPHA)
+    kernel.update(3, contexts, np.array(noise, dtype=np.uint32), ALPHA)
     assert np.allclose(syn0, e0, atol=2e-6) and np.allclose(syn1, e1, atol=2e-6)
 
 
