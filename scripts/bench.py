@@ -337,6 +337,19 @@ class Evaluator:
 # ------------------------------------------------------------------------------------ reporting
 
 
+# The kernel's loops run in the widest vectors the build targets (cython_ext/simd.h), so its
+# speed differs by these more than gensim's does: every figure names them.
+VECTOR_FLAGS = (("avx512f", "AVX-512"), ("avx2", "AVX2"), ("avx", "AVX"), ("sve", "SVE"),
+                ("asimd", "NEON"), ("sse2", "SSE2"))
+
+
+def widest_vectors(flags):
+    """The widest vector extension among /proc/cpuinfo's ``flags`` (x86) or ``Features``
+    (ARM), by name; "?" where none is known."""
+    present = set(flags)
+    return next((name for flag, name in VECTOR_FLAGS if flag in present), "?")
+
+
 def machine_info():
     info = {"platform": platform.platform(), "python": platform.python_version(),
             "cpu_count": os.cpu_count()}
@@ -347,9 +360,11 @@ def machine_info():
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
-                if line.lower().startswith("model name"):
+                key = line.split(":", 1)[0].strip().lower()
+                if key == "model name" and "cpu_model" not in info:
                     info["cpu_model"] = line.split(":", 1)[1].strip()
-                    break
+                elif key in ("flags", "features") and "vectors" not in info:
+                    info["vectors"] = widest_vectors(line.split(":", 1)[1].split())
     except OSError:
         pass
     try:
@@ -557,8 +572,9 @@ def main(argv=None):
                 setattr(args, peer, found)
     machine = machine_info()
     command = " ".join(shlex.quote(a) for a in [sys.executable] + sys.argv)
-    _log("machine: %s, %s cores; corpus %s (%s bytes)" % (
-        machine.get("cpu_model", "?"), machine.get("cpus_usable", machine["cpu_count"]),
+    _log("machine: %s (%s), %s cores; corpus %s (%s bytes)" % (
+        machine.get("cpu_model", "?"), machine.get("vectors", "?"),
+        machine.get("cpus_usable", machine["cpu_count"]),
         args.corpus, _fmt_int(os.path.getsize(args.corpus))))
 
     workdir = args.workdir or tempfile.mkdtemp(prefix="w2vns-bench-")
@@ -607,8 +623,9 @@ def main(argv=None):
         summary.append({"tool": tool, "error": why})
     table = markdown_table(summary)
     print("## w2vns benchmark\n")
-    print("- machine: %s, %s cores (%s usable), %s GB RAM, load at start %s" % (
-        machine.get("cpu_model", "?"), machine["cpu_count"], machine.get("cpus_usable", "?"),
+    print("- machine: %s (%s), %s cores (%s usable), %s GB RAM, load at start %s" % (
+        machine.get("cpu_model", "?"), machine.get("vectors", "?"), machine["cpu_count"],
+        machine.get("cpus_usable", "?"),
         machine.get("mem_total_gb", "?"),
         ", ".join("%.2f" % x for x in machine.get("loadavg_start", ()))))
     print("- command: `%s`" % command)
