@@ -161,114 +161,74 @@ static inline void w2v_dots(float *out, const float *restrict x, float *const *r
     }
 }
 
+/* out[i] (= or, with add, +=) sum_s w[s * stride] src[s][i] for i < n, over `count` sources:
+ * four native-vector slices at a time, so that four independent sums hide the latency of each
+ * add, each written once. Every element's sum is taken in source order whatever the vector
+ * width. */
+static inline __attribute__((always_inline)) void
+w2v_weighted_sum(float *restrict out, const int add, const float *w, int stride,
+                 float *const *src, int count, int n)
+{
+    int s, i;
+    for (i = 0; i + 4 * W2V_LANES <= n; i += 4 * W2V_LANES) {
+        w2v_vn a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+        for (s = 0; s < count; s++) {
+            const float *r = src[s] + i;
+            const float ws = w[s * stride];
+            a0 += ws * *(const w2v_vn *)r;
+            a1 += ws * *(const w2v_vn *)(r + W2V_LANES);
+            a2 += ws * *(const w2v_vn *)(r + 2 * W2V_LANES);
+            a3 += ws * *(const w2v_vn *)(r + 3 * W2V_LANES);
+        }
+        if (add) {
+            a0 += *(const w2v_vn *)(out + i);
+            a1 += *(const w2v_vn *)(out + i + W2V_LANES);
+            a2 += *(const w2v_vn *)(out + i + 2 * W2V_LANES);
+            a3 += *(const w2v_vn *)(out + i + 3 * W2V_LANES);
+        }
+        *(w2v_vn *)(out + i) = a0;
+        *(w2v_vn *)(out + i + W2V_LANES) = a1;
+        *(w2v_vn *)(out + i + 2 * W2V_LANES) = a2;
+        *(w2v_vn *)(out + i + 3 * W2V_LANES) = a3;
+    }
+#define W2V_WEIGHTED_SLICE(V, W)                                                    \
+    for (; i + (W) <= n; i += (W)) {                                                \
+        V a0 = {0};                                                                 \
+        for (s = 0; s < count; s++)                                                 \
+            a0 += w[s * stride] * *(const V *)(src[s] + i);                         \
+        if (add)                                                                    \
+            a0 += *(const V *)(out + i);                                            \
+        *(V *)(out + i) = a0;                                                       \
+    }
+    W2V_WEIGHTED_SLICE(w2v_vn, W2V_LANES)
+#if W2V_LANES > 8
+    W2V_WEIGHTED_SLICE(w2v_v8, 8)
+#endif
+#if W2V_LANES > 4
+    W2V_WEIGHTED_SLICE(w2v_v4, 4)
+#endif
+#undef W2V_WEIGHTED_SLICE
+    for (; i < n; i++) {
+        float a0 = 0;
+        for (s = 0; s < count; s++)
+            a0 += w[s * stride] * src[s][i];
+        out[i] = add ? out[i] + a0 : a0;
+    }
+}
+
 /* One group of the fast loop, from its gradient scales g (m x count, row-major):
  *   x[j]    += sum_t g[j][t] rows[t]   (the rows as they were)
  *   rows[t] += sum_j g[j][t] x[j]      (the inputs as they were)
  * delta: count x n scratch, where the rows' steps wait while the inputs move. Each step is summed
- * in registers and written once, instead of passes of read-add-write over a buffer; four
- * native-vector slices at a time, so that four independent sums hide the latency of each add.
- * Every element's sum is taken in the same order whatever the vector width. */
+ * in registers and written once, instead of passes of read-add-write over a buffer. */
 static inline void w2v_group_update(float *const *x, int m, float *const *rows, int count,
                                     const float *g, float *restrict delta, int n)
 {
     int t, j, i;
-    for (t = 0; t < count; t++) {
-        float *restrict d = delta + (long)t * n;
-        for (i = 0; i + 4 * W2V_LANES <= n; i += 4 * W2V_LANES) {
-            w2v_vn a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
-            for (j = 0; j < m; j++) {
-                const float *xj = x[j] + i;
-                const float w = g[j * count + t];
-                a0 += w * *(const w2v_vn *)xj;
-                a1 += w * *(const w2v_vn *)(xj + W2V_LANES);
-                a2 += w * *(const w2v_vn *)(xj + 2 * W2V_LANES);
-                a3 += w * *(const w2v_vn *)(xj + 3 * W2V_LANES);
-            }
-            *(w2v_vn *)(d + i) = a0;
-            *(w2v_vn *)(d + i + W2V_LANES) = a1;
-            *(w2v_vn *)(d + i + 2 * W2V_LANES) = a2;
-            *(w2v_vn *)(d + i + 3 * W2V_LANES) = a3;
-        }
-        for (; i + W2V_LANES <= n; i += W2V_LANES) {
-            w2v_vn a0 = {0};
-            for (j = 0; j < m; j++)
-                a0 += g[j * count + t] * *(const w2v_vn *)(x[j] + i);
-            *(w2v_vn *)(d + i) = a0;
-        }
-#if W2V_LANES > 8
-        if (i + 8 <= n) {
-            w2v_v8 a0 = {0};
-            for (j = 0; j < m; j++)
-                a0 += g[j * count + t] * *(const w2v_v8 *)(x[j] + i);
-            *(w2v_v8 *)(d + i) = a0;
-            i += 8;
-        }
-#endif
-#if W2V_LANES > 4
-        if (i + 4 <= n) {
-            w2v_v4 a0 = {0};
-            for (j = 0; j < m; j++)
-                a0 += g[j * count + t] * *(const w2v_v4 *)(x[j] + i);
-            *(w2v_v4 *)(d + i) = a0;
-            i += 4;
-        }
-#endif
-        for (; i < n; i++) {
-            float a = 0;
-            for (j = 0; j < m; j++)
-                a += g[j * count + t] * x[j][i];
-            d[i] = a;
-        }
-    }
-    for (j = 0; j < m; j++) {
-        const float *gj = g + j * count;
-        float *xj = x[j];
-        for (i = 0; i + 4 * W2V_LANES <= n; i += 4 * W2V_LANES) {
-            w2v_vn e0 = {0}, e1 = {0}, e2 = {0}, e3 = {0};
-            for (t = 0; t < count; t++) {
-                const float *r = rows[t] + i;
-                const float w = gj[t];
-                e0 += w * *(const w2v_vn *)r;
-                e1 += w * *(const w2v_vn *)(r + W2V_LANES);
-                e2 += w * *(const w2v_vn *)(r + 2 * W2V_LANES);
-                e3 += w * *(const w2v_vn *)(r + 3 * W2V_LANES);
-            }
-            *(w2v_vn *)(xj + i) += e0;
-            *(w2v_vn *)(xj + i + W2V_LANES) += e1;
-            *(w2v_vn *)(xj + i + 2 * W2V_LANES) += e2;
-            *(w2v_vn *)(xj + i + 3 * W2V_LANES) += e3;
-        }
-        for (; i + W2V_LANES <= n; i += W2V_LANES) {
-            w2v_vn e0 = {0};
-            for (t = 0; t < count; t++)
-                e0 += gj[t] * *(const w2v_vn *)(rows[t] + i);
-            *(w2v_vn *)(xj + i) += e0;
-        }
-#if W2V_LANES > 8
-        if (i + 8 <= n) {
-            w2v_v8 e0 = {0};
-            for (t = 0; t < count; t++)
-                e0 += gj[t] * *(const w2v_v8 *)(rows[t] + i);
-            *(w2v_v8 *)(xj + i) += e0;
-            i += 8;
-        }
-#endif
-#if W2V_LANES > 4
-        if (i + 4 <= n) {
-            w2v_v4 e0 = {0};
-            for (t = 0; t < count; t++)
-                e0 += gj[t] * *(const w2v_v4 *)(rows[t] + i);
-            *(w2v_v4 *)(xj + i) += e0;
-            i += 4;
-        }
-#endif
-        for (; i < n; i++) {
-            float e = 0;
-            for (t = 0; t < count; t++)
-                e += gj[t] * rows[t][i];
-            xj[i] += e;
-        }
-    }
+    for (t = 0; t < count; t++)
+        w2v_weighted_sum(delta + (long)t * n, 0, g + t, count, x, m, n);
+    for (j = 0; j < m; j++)
+        w2v_weighted_sum(x[j], 1, g + j * count, 1, rows, count, n);
     for (t = 0; t < count; t++) {
         float *restrict y = rows[t];
         const float *restrict d = delta + (long)t * n;
