@@ -92,6 +92,14 @@ cdef extern from "simd.h" nogil:
     void add_difference "w2v_add_difference"(float *y, const float *a, const float *b, int n)
     void prefetch_write "w2v_prefetch_write"(const float *p, int n)
     float exp_sum "w2v_exp_sum"(float *x, float top, int n)
+    const int VECTOR_LANES "W2V_LANES"
+    const char *VECTOR_EXTENSION "W2V_VECTORS"
+
+
+def vector_build():
+    """``(extension, lanes)``: the vector instructions this extension was compiled for
+    ("AVX-512", "AVX2", "AVX", "SSE2" or "NEON") and the floats its inner loops take a step."""
+    return VECTOR_EXTENSION.decode("ascii"), VECTOR_LANES
 
 
 cdef inline float neg_log_sigmoid(float f) noexcept nogil:

@@ -27,10 +27,20 @@ typedef float w2v_v4 __attribute__((vector_size(16), aligned(4)));
  * AVX-512 that made the kernel several times slower. */
 #if defined(__AVX512F__)
 #define W2V_LANES 16
+#define W2V_VECTORS "AVX-512"
+#elif defined(__AVX2__)
+#define W2V_LANES 8
+#define W2V_VECTORS "AVX2"
 #elif defined(__AVX__)
 #define W2V_LANES 8
+#define W2V_VECTORS "AVX"
 #else
 #define W2V_LANES 4
+#if defined(__ARM_NEON)
+#define W2V_VECTORS "NEON"
+#else
+#define W2V_VECTORS "SSE2"
+#endif
 #endif
 typedef float w2v_vn __attribute__((vector_size(4 * W2V_LANES), aligned(4)));
 

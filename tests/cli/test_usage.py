@@ -30,6 +30,12 @@ def in_process(capfd, *args):
     return done.value.code, out, err
 
 
+def test_version_names_the_kernels_vector_instructions(capfd):
+    code, out, err = in_process(capfd, "--version")
+    assert code == 0 and err == ""
+    assert out.startswith("w2vns, version ") and "(kernel: " in out and "floats a step)" in out
+
+
 def test_bare_w2vns_prints_the_help_and_exits_0():
     result = w2vns()
     assert result.returncode == 0 and result.stderr == b""

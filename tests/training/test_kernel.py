@@ -1,8 +1,12 @@
 """The kernel's loop: windows, subsampling and sentence boundaries, seen through record_pairs."""
+import os
+import platform
+
 import numpy as np
+import pytest
 
 from w2vns.corpus.encode import encode_corpus
-from w2vns.training.kernel import build_kernel
+from w2vns.training.kernel import build_kernel, describe_build, vector_build
 from w2vns.training.params import TrainParams
 from w2vns.training.weights import Weights
 
@@ -110,3 +114,27 @@ def test_stop_flag_stops_the_worker():
     kernel.request_stop()
     assert kernel.train(0, 0, len(encoded.stream)) is True
     assert kernel.words_done[0] == 0
+
+
+# The CPU flag of each vector extension the kernel's loops can be compiled for, widest first.
+VECTOR_FLAGS = (("avx512f", "AVX-512", 16), ("avx2", "AVX2", 8), ("avx", "AVX", 8),
+                ("sse2", "SSE2", 4))
+
+
+def test_the_kernel_runs_in_the_widest_vectors_this_cpu_has():
+    """A source build compiles for the host (-march=native), and the inner loops must then
+    run in its own vector width: a width the CPU lacks is split by the compiler at a large
+    cost (docs/benchmarks.md, instruction sets), and a narrower one leaves speed unused."""
+    extension, lanes = vector_build()
+    assert (extension, lanes) in {(name, width) for _, name, width in VECTOR_FLAGS} | {
+        ("NEON", 4)}
+    assert describe_build() == "%s, %d floats a step" % (extension, lanes)
+    portable = os.environ.get("W2VNS_PORTABLE", "") not in ("", "0")
+    if portable or platform.machine() not in ("x86_64", "AMD64") or not os.path.exists(
+            "/proc/cpuinfo"):
+        pytest.skip("a portable build, or not an x86-64 Linux: the baseline is the target")
+    with open("/proc/cpuinfo") as f:
+        flags = next((line.split(":", 1)[1].split() for line in f
+                      if line.startswith("flags")), [])
+    expected = next((name for flag, name, _ in VECTOR_FLAGS if flag in flags), "SSE2")
+    assert extension == expected

@@ -59,9 +59,19 @@ class LazyGroup(click.Group):
             fail("standard output is closed: there is nowhere to write the results")
 
 
+def print_version(ctx, param, value):
+    """--version: the package's version and how its kernel was compiled (loaded only then,
+    like the commands, so that other commands start without the kernel)."""
+    if not value or ctx.resilient_parsing:
+        return
+    click.echo(importlib.import_module(".version", __name__).version_line())
+    ctx.exit()
+
+
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]},
              epilog="'w2vns COMMAND --help' gives a command's options and examples.")
-@click.version_option(package_name="w2vns")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True,
+              callback=print_version, help="Show the version and exit.")
 def cli():
     """w2vns: word2vec with negative sampling, fast.
 

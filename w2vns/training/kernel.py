@@ -4,8 +4,16 @@ import dataclasses
 
 from ..corpus.sampling import keep_thresholds, noise_table
 from . import losses
-from ._kernel import Kernel
+from ._kernel import Kernel, vector_build
 
+
+
+def describe_build():
+    """One line on how the compiled kernel runs its inner loops, e.g. "AVX2, 8 floats a step":
+    its speed depends on it (a portable build, or a CPU without the extension the loops were
+    compiled for, runs them narrower)."""
+    extension, lanes = vector_build()
+    return "%s, %d floats a step" % (extension, lanes)
 
 @dataclasses.dataclass(frozen=True)
 class KernelSettings:
