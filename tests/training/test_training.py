@@ -203,6 +203,7 @@ def test_three_threads_train_every_block_of_every_epoch_exactly_once(small_corpu
     assert {t for t, _, _ in calls} <= {0, 1, 2}
     seconds = report["worker_seconds"]
     assert len(seconds) == 3 and 0 <= min(seconds) and max(seconds) <= report["train_seconds"]
+    assert report["kernel"].endswith(" floats a step")  # which vector instructions ran
 
 
 def test_a_remainder_stopped_mid_block_is_trained_first_then_the_queue_in_order(

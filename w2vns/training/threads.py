@@ -15,7 +15,7 @@ import numpy as np
 
 from .backend import Backend
 from .blocks import BLOCK_ENTRIES, TaskQueue, block_bounds, position_after
-from .kernel import build_kernel
+from .kernel import build_kernel, describe_build
 from .state import COUNTER_STRIDE, TrainState, no_pending
 
 
@@ -247,6 +247,7 @@ class ThreadBackend(Backend):
             "pairs": int(pairs),
             "mean_loss": loss / pairs if pairs else None,
             "worker_seconds": worker_seconds,
+            "kernel": describe_build(),
         }
         if checkpointer is not None:
             stats["checkpoint_seconds"] = checkpoint_seconds
