@@ -148,8 +148,10 @@ def main():
     tools = [t for t in TOOLS if not (t == "gensim" and args.no_gensim)]
     workdir = args.workdir or tempfile.mkdtemp(prefix="bench-phrases-")
     os.makedirs(workdir, exist_ok=True)
-    bench._log("machine: %s, %d cores; corpus %s (%s bytes)" % (
-        platform.processor() or platform.machine(), os.cpu_count(), args.corpus,
+    machine = bench.machine_info()
+    bench._log("machine: %s (%s), %d cores; corpus %s (%s bytes)" % (
+        machine.get("cpu_model", platform.machine()), machine.get("vectors", "?"),
+        os.cpu_count(), args.corpus,
         "{:,}".format(os.path.getsize(args.corpus))))
     runs = []
     try:
