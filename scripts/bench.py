@@ -337,19 +337,6 @@ class Evaluator:
 # ------------------------------------------------------------------------------------ reporting
 
 
-# The kernel's loops run in the widest vectors the build targets (cython_ext/simd.h), so its
-# speed differs by these more than gensim's does: every figure names them.
-VECTOR_FLAGS = (("avx512f", "AVX-512"), ("avx2", "AVX2"), ("avx", "AVX"), ("sve", "SVE"),
-                ("asimd", "NEON"), ("sse2", "SSE2"))
-
-
-def widest_vectors(flags):
-    """The widest vector extension among /proc/cpuinfo's ``flags`` (x86) or ``Features``
-    (ARM), by name; "?" where none is known."""
-    present = set(flags)
-    return next((name for flag, name in VECTOR_FLAGS if flag in present), "?")
-
-
 def machine_info():
     info = {"platform": platform.platform(), "python": platform.python_version(),
             "cpu_count": os.cpu_count()}
@@ -360,12 +347,19 @@ def machine_info():
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
-                key = line.split(":", 1)[0].strip().lower()
-                if key == "model name" and "cpu_model" not in info:
+                if line.lower().startswith("model name"):
                     info["cpu_model"] = line.split(":", 1)[1].strip()
-                elif key in ("flags", "features") and "vectors" not in info:
-                    info["vectors"] = widest_vectors(line.split(":", 1)[1].split())
+                    break
     except OSError:
+        pass
+    # The kernel's loops run in the widest vectors the build targets (cython_ext/simd.h), so
+    # its speed differs by these more than gensim's does: every figure names them.
+    try:
+        if REPO not in sys.path:
+            sys.path.insert(0, REPO)
+        from w2vns.training.kernel import cpu_vectors
+        info["vectors"] = cpu_vectors() or "?"
+    except ImportError:  # the extension not built
         pass
     try:
         with open("/proc/meminfo") as f:

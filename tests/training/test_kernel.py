@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from w2vns.corpus.encode import encode_corpus
-from w2vns.training.kernel import build_kernel, describe_build, vector_build
+from w2vns.training import kernel
+from w2vns.training.kernel import build_kernel, cpu_vectors, describe_build, vector_build
 from w2vns.training.params import TrainParams
 from w2vns.training.weights import Weights
 
@@ -116,25 +117,28 @@ def test_stop_flag_stops_the_worker():
     assert kernel.words_done[0] == 0
 
 
-# The CPU flag of each vector extension the kernel's loops can be compiled for, widest first.
-VECTOR_FLAGS = (("avx512f", "AVX-512", 16), ("avx2", "AVX2", 8), ("avx", "AVX", 8),
-                ("sse2", "SSE2", 4))
-
-
-def test_the_kernel_runs_in_the_widest_vectors_this_cpu_has():
+def test_the_kernel_runs_in_the_widest_vectors_this_cpu_has(tmp_path):
     """A source build compiles for the host (-march=native), and the inner loops must then
     run in its own vector width: a width the CPU lacks is split by the compiler at a large
     cost (docs/benchmarks.md, instruction sets), and a narrower one leaves speed unused."""
     extension, lanes = vector_build()
-    assert (extension, lanes) in {(name, width) for _, name, width in VECTOR_FLAGS} | {
-        ("NEON", 4)}
-    assert describe_build() == "%s, %d floats a step" % (extension, lanes)
+    assert lanes == {"AVX-512": 16, "AVX2": 8, "AVX": 8, "NEON": 4, "SSE2": 4}[extension]
+    assert describe_build().startswith("%s, %d floats a step" % (extension, lanes))
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse sse2 avx avx2 fma\n\n"
+                       "processor\t: 1\nflags\t\t: fpu sse sse2 avx avx2 fma avx512f\n")
+    assert cpu_vectors(str(cpuinfo)) == "AVX2"  # the first processor's flags
+    assert cpu_vectors(str(tmp_path / "missing")) is None
     portable = os.environ.get("W2VNS_PORTABLE", "") not in ("", "0")
-    if portable or platform.machine() not in ("x86_64", "AMD64") or not os.path.exists(
-            "/proc/cpuinfo"):
+    if portable or platform.machine() not in ("x86_64", "AMD64") or cpu_vectors() is None:
         pytest.skip("a portable build, or not an x86-64 Linux: the baseline is the target")
-    with open("/proc/cpuinfo") as f:
-        flags = next((line.split(":", 1)[1].split() for line in f
-                      if line.startswith("flags")), [])
-    expected = next((name for flag, name, _ in VECTOR_FLAGS if flag in flags), "SSE2")
-    assert extension == expected
+    assert extension == cpu_vectors() and describe_build() == "%s, %d floats a step" % (
+        extension, lanes)
+
+
+def test_a_build_narrower_than_the_cpu_says_so(monkeypatch):
+    monkeypatch.setattr(kernel, "vector_build", lambda: ("SSE2", 4))
+    monkeypatch.setattr(kernel, "cpu_vectors", lambda: "AVX2")
+    assert kernel.describe_build() == "SSE2, 4 floats a step; the CPU has AVX2"
+    monkeypatch.setattr(kernel, "cpu_vectors", lambda: None)  # no /proc/cpuinfo
+    assert kernel.describe_build() == "SSE2, 4 floats a step"

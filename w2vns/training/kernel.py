@@ -6,14 +6,41 @@ from ..corpus.sampling import keep_thresholds, noise_table
 from . import losses
 from ._kernel import Kernel, vector_build
 
+#: The vector extensions the kernel's loops can be compiled for, widest first, by the flag
+#: /proc/cpuinfo lists for each (x86 "flags", ARM "Features").
+CPU_VECTOR_FLAGS = (("avx512f", "AVX-512"), ("avx2", "AVX2"), ("avx", "AVX"),
+                    ("asimd", "NEON"), ("sse2", "SSE2"))
+
+
+def cpu_vectors(cpuinfo="/proc/cpuinfo"):
+    """The widest vector extension of this CPU that the kernel can be compiled for
+    ("AVX-512", "AVX2", "AVX", "NEON", "SSE2"), from ``cpuinfo``'s first flags line; None
+    where that file is missing or names none of them."""
+    try:
+        with open(cpuinfo) as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                if key.strip().lower() in ("flags", "features"):
+                    flags = set(value.split())
+                    return next((name for flag, name in CPU_VECTOR_FLAGS if flag in flags),
+                                None)
+    except OSError:
+        pass
+    return None
 
 
 def describe_build():
     """One line on how the compiled kernel runs its inner loops, e.g. "AVX2, 8 floats a step":
-    its speed depends on it (a portable build, or a CPU without the extension the loops were
-    compiled for, runs them narrower)."""
+    its speed depends on it. Where the CPU has a wider extension than the build uses (a
+    portable build), the line says so: "SSE2, 4 floats a step; the CPU has AVX2"."""
     extension, lanes = vector_build()
-    return "%s, %d floats a step" % (extension, lanes)
+    text = "%s, %d floats a step" % (extension, lanes)
+    cpu = cpu_vectors()
+    names = [name for _, name in CPU_VECTOR_FLAGS]
+    if cpu in names and extension in names and names.index(cpu) < names.index(extension):
+        text += "; the CPU has %s" % cpu
+    return text
+
 
 @dataclasses.dataclass(frozen=True)
 class KernelSettings:
