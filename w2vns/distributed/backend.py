@@ -29,10 +29,9 @@ from .tables import block_noise_table, block_table
 #: Rounds per epoch by default. Within a slot (one of a round's K sub-iterations) an input block
 #: is trained against one output block only, so its rows drift towards that block's share of
 #: the objective; shorter slots keep them closer to one machine's. Measured on the 10M-token
-#: Wikipedia prefix (docs/distributed.md): with 8 rounds K = 2, 4 and 8 are within 0.5 analogy
-#: point of one machine on average, or above it; 4 rounds at K = 2 scored 0.2 point below 8.
-#: Every round moves each output block K - 1 times: more rounds cost traffic and
-#: synchronisation.
+#: Wikipedia prefix (docs/distributed.md): 4 rounds at K = 2 scored 0.2 point below 8, and at
+#: K = 8 16 and 32 rounds scored within the seeds' noise of 8. Every round moves each output
+#: block K - 1 times: more rounds cost traffic and synchronisation.
 ROUNDS_PER_EPOCH = 8
 
 #: Retries of a task that raises (a worker lost while running it is not counted: Dask
