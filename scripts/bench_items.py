@@ -117,7 +117,8 @@ def train_gensim(training, params, ns_exponent):
                      shrink_windows=not whole_line, min_count=1, sample=0,
                      negative=params["negative"],
                      ns_exponent=ns_exponent, epochs=params["epochs"], alpha=params["alpha"],
-                     min_alpha=params["alpha"] * 1e-4, workers=params["threads"], seed=1)
+                     min_alpha=params["alpha"] * 1e-4, workers=params["threads"],
+                     seed=params.get("seed", 1))
     seconds = time.perf_counter() - started
     kv = KeyedVectors(model.wv.index_to_key, model.wv.vectors, counts=[
         model.wv.get_vecattr(key, "count") for key in model.wv.index_to_key])
