@@ -1,5 +1,6 @@
-"""Training seeds against the choice of a configuration: w2vns evaluate-rec's defaults and one
-fixed gensim configuration, each trained with several seeds on the same leave-last-out split.
+"""Over training seeds: w2vns evaluate-rec's defaults against one fixed gensim configuration.
+
+Each is trained with several seeds on the same leave-last-out split.
 
 bench_items.py's "gensim, best" row is the best of 24 gensim configurations read off the test
 items themselves, from one training run each. With a thousand test cases, the best of 24 is
@@ -78,8 +79,8 @@ def main():
     add_common_arguments(parser)
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
-    result = run(args.data, dict(items_params(args), alpha=args.alpha), args.gensim, seeds, args.k, args.max_cases,
-                 args.lock)
+    params = dict(items_params(args), alpha=args.alpha)
+    result = run(args.data, params, args.gensim, seeds, args.k, args.max_cases, args.lock)
     if args.json:
         write_json(args.json, result)
     return 0
