@@ -453,6 +453,13 @@ def _log(msg):
     print(msg, file=sys.stderr, flush=True)
 
 
+def machine_line(machine):
+    """``machine_info``'s processor, its vector extension and usable cores, as every benchmark
+    prints them: "AMD EPYC (AVX2), 2 cores"."""
+    return "%s (%s), %s cores" % (machine.get("cpu_model", "?"), machine.get("vectors", "?"),
+                                  machine.get("cpus_usable", machine["cpu_count"]))
+
+
 def write_json(path, doc):
     """Write ``doc`` as indented JSON to ``path`` through a temporary file, so that a reader
     never sees half of it."""
@@ -566,10 +573,8 @@ def main(argv=None):
                 setattr(args, peer, found)
     machine = machine_info()
     command = " ".join(shlex.quote(a) for a in [sys.executable] + sys.argv)
-    _log("machine: %s (%s), %s cores; corpus %s (%s bytes)" % (
-        machine.get("cpu_model", "?"), machine.get("vectors", "?"),
-        machine.get("cpus_usable", machine["cpu_count"]),
-        args.corpus, _fmt_int(os.path.getsize(args.corpus))))
+    _log("machine: %s; corpus %s (%s bytes)" % (
+        machine_line(machine), args.corpus, _fmt_int(os.path.getsize(args.corpus))))
 
     workdir = args.workdir or tempfile.mkdtemp(prefix="w2vns-bench-")
     os.makedirs(workdir, exist_ok=True)

@@ -39,7 +39,8 @@ def run(spec, params, config, seeds, k, max_cases, lock):
     training, cases = leave_last_out(lines)
     ranked = sample_cases(cases, max_cases)
     scoring, recency, popularity, ns = config
-    rows = {"w2vns defaults": [], "gensim %s" % ":".join(map(str, config)): []}
+    gensim = "gensim %s" % ":".join(map(str, config))
+    rows = {"w2vns defaults": [], gensim: []}
     for seed in seeds:
         with locked(lock):
             result = evaluate_leave_last_out(lines, k=k, scoring="auto", max_cases=max_cases,
@@ -52,9 +53,9 @@ def run(spec, params, config, seeds, k, max_cases, lock):
             kv, output, _ = train_gensim(training, dict(params, seed=seed), ns)
         metrics = rank_metrics(model_ranks(kv, ranked, output if scoring == "output" else None,
                                            recency=recency, popularity=popularity), k)
-        rows["gensim %s" % ":".join(map(str, config))].append(metrics)
-        print("seed %d  gensim %s: hit@%d %.4f, MRR %.4f" % (
-            seed, ":".join(map(str, config)), k, metrics["hit_rate"], metrics["mrr"]), flush=True)
+        rows[gensim].append(metrics)
+        print("seed %d  %s: hit@%d %.4f, MRR %.4f" % (seed, gensim, k, metrics["hit_rate"],
+                                                      metrics["mrr"]), flush=True)
     print("\n%s: %d cases ranked, seeds %s\n" % (spec, len(ranked), ",".join(map(str, seeds))))
     print("| model | hit@%d mean | sd | MRR@%d mean |" % (k, k))
     print("| --- | ---: | ---: | ---: |")

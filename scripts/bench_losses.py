@@ -426,10 +426,8 @@ def main(argv=None):
         if not args.keep and not args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)
     print("## Negative sampling vs softmax\n")
-    print("- machine: %s (%s), %s cores, load at start %s" % (
-        machine.get("cpu_model", "?"), machine.get("vectors", "?"),
-        machine.get("cpus_usable", machine["cpu_count"]),
-        ", ".join("%.2f" % x for x in machine.get("loadavg_start", ()))))
+    print("- machine: %s, load at start %s" % (
+        bench.machine_line(machine), ", ".join("%.2f" % x for x in machine.get("loadavg_start", ()))))
     print("- command: `%s`" % command_line)
     print("- corpus %s, held-out %s; threads %d; training runs %.0f s under the lock"
           % (args.corpus, args.heldout, args.threads, lock_seconds))

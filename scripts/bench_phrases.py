@@ -32,7 +32,6 @@ import argparse
 import difflib
 import json
 import os
-import platform
 import shutil
 import statistics
 import sys
@@ -149,10 +148,8 @@ def main():
     workdir = args.workdir or tempfile.mkdtemp(prefix="bench-phrases-")
     os.makedirs(workdir, exist_ok=True)
     machine = bench.machine_info()
-    bench._log("machine: %s (%s), %d cores; corpus %s (%s bytes)" % (
-        machine.get("cpu_model", platform.machine()), machine.get("vectors", "?"),
-        os.cpu_count(), args.corpus,
-        "{:,}".format(os.path.getsize(args.corpus))))
+    bench._log("machine: %s; corpus %s (%s bytes)" % (
+        bench.machine_line(machine), args.corpus, "{:,}".format(os.path.getsize(args.corpus))))
     runs = []
     try:
         for rep in range(args.repeats):

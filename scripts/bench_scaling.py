@@ -80,9 +80,8 @@ def main(argv=None):
                                                                         workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    print("machine: %s (%s), %s cores; corpus %s, %d epochs" % (
-        machine.get("cpu_model", "?"), machine.get("vectors", "?"), machine.get("cpu_count"),
-        args.corpus, args.epochs))
+    print("machine: %s; corpus %s, %d epochs" % (bench.machine_line(machine), args.corpus,
+                                                 args.epochs))
     head = "| threads | " + " | ".join("%s words/s | %s speed-up" % (t, t) for t in tools)
     if "gensim" in tools:
         head += " | w2vns / gensim"
