@@ -81,7 +81,10 @@ def main():
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
     params = dict(items_params(args), alpha=args.alpha)
-    result = run(args.data, params, args.gensim, seeds, args.k, args.max_cases, args.lock)
+    try:
+        result = run(args.data, params, args.gensim, seeds, args.k, args.max_cases, args.lock)
+    except OSError as err:  # the data file: one line, as the commands say it
+        parser.error("%s: %s" % (args.data, err.strerror or err))
     if args.json:
         write_json(args.json, result)
     return 0
