@@ -21,13 +21,14 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench import write_json  # noqa: E402
-from bench_items import (add_common_arguments, items_params, load, locked,  # noqa: E402
-                         train_gensim)
+from bench_items import (add_common_arguments, int_list, items_params, load,  # noqa: E402
+                         locked, train_gensim)
 from w2vns.apps.recommend import (evaluate_leave_last_out, leave_last_out,  # noqa: E402
                                   model_ranks, rank_metrics, sample_cases)
 
 
 def gensim_config(text):
+    """--gensim's "scoring:recency:popularity:ns_exponent" as a tuple (scoring, 3 floats)."""
     scoring, recency, popularity, ns = text.split(":")
     if scoring not in ("cosine", "output"):
         raise argparse.ArgumentTypeError("scoring must be cosine or output")
@@ -74,15 +75,15 @@ def main():
     parser.add_argument("data")
     parser.add_argument("--gensim", type=gensim_config, required=True,
                         help="scoring:recency:popularity:ns_exponent")
-    parser.add_argument("--seeds", default="1,2,3")
+    parser.add_argument("--seeds", type=int_list, default=[1, 2, 3])
     parser.add_argument("--max-cases", type=int, default=5000)
     parser.add_argument("--alpha", type=float, default=0.025)
     add_common_arguments(parser)
     args = parser.parse_args()
-    seeds = [int(s) for s in args.seeds.split(",")]
     params = dict(items_params(args), alpha=args.alpha)
     try:
-        result = run(args.data, params, args.gensim, seeds, args.k, args.max_cases, args.lock)
+        result = run(args.data, params, args.gensim, args.seeds, args.k, args.max_cases,
+                     args.lock)
     except OSError as err:  # the data file: one line, as the commands say it
         parser.error("%s: %s" % (args.data, err.strerror or err))
     if args.json:

@@ -107,22 +107,19 @@ def main():
         picked = {name: [] for name, _ in RULES}
         picked.update({FIXED_NAME: [], "best on the test items": []})
         started = time.perf_counter()
-        saved = {"held": [], "test": []}
-        per_seed = {"held": [], "test": []}  # seeds x candidates
+        hits = {"held": [], "test": []}  # per seed: candidates x cases
         for seed in args.seeds:
             with locked(args.lock):
                 held, test = one_seed(training, held_training, held_cases, test_cases,
                                       params, seed, args.k)
-            if args.save:
-                saved["held"].append(held)
-                saved["test"].append(test)
-                np.savez_compressed(args.save, held=np.array(saved["held"]),
-                                    test=np.array(saved["test"]), names=np.array(names),
-                                    seeds=np.array(args.seeds[:len(saved["held"])]))
+            hits["held"].append(held)
+            hits["test"].append(test)
+            if args.save:  # after every seed, so that a run stopped early keeps its seeds
+                np.savez_compressed(args.save, held=np.array(hits["held"]),
+                                    test=np.array(hits["test"]), names=np.array(names),
+                                    seeds=np.array(args.seeds[:len(hits["held"])]))
             best = int(np.argmax(held.mean(axis=1)))
             test_rates = test.mean(axis=1)
-            per_seed["held"].append(held.mean(axis=1))
-            per_seed["test"].append(test_rates)
             for name, errors in RULES:
                 index = first_within_noise(held, best, errors)
                 picked[name].append((float(test_rates[index]), index))
@@ -141,8 +138,8 @@ def main():
             rates = [rate for rate, _ in values]
             print("| %s | %.4f | %.4f | %s |" % (name, np.mean(rates), min(rates), "; ".join(
                 names[index] for _, index in values)), flush=True)
-        held_means = np.mean(per_seed["held"], axis=0)
-        test_means = np.mean(per_seed["test"], axis=0)
+        held_means = np.mean(hits["held"], axis=(0, 2))
+        test_means = np.mean(hits["test"], axis=(0, 2))
         shown = [index for values in picked.values() for _, index in values]
         shown = list(dict.fromkeys(shown + list(np.argsort(-test_means)[:3])))
         print("\n| candidate | held-out hit@%d | test hit@%d |" % (args.k, args.k))
