@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""How the distributed backend cuts windows: contexts per group at K input blocks, and what
+replicating the input rows of the R most frequent words on every cell would change.
+
+    python scripts/window_groups.py CORPUS [--blocks 2,4,8] [--replicated 0,32,128,512,2048]
+        [--window 5] [--sample 1e-3] [--min-count 5] [--seed 1]
+
+On one machine a window's contexts take one summed step against the centre and the noise
+words; a cell of the Dask backend can only sum the contexts of its own input block, so a
+window is trained as one group per input block it touches (docs/distributed.md). For each K
+this prints the contexts per group of the backend's own plan (``plan_range`` over the whole
+corpus as one range), then an estimate made here in numpy with the same rules (word2vec's
+subsampling and reduced window, words dealt to blocks boustrophedon) that can also leave the
+R most frequent words' contexts out of the cut: a replicated row could join any group of its
+window. For each R: the share of context steps that would fall on replicated rows (steps a
+replica scheme must merge across cells) and the groups a window and contexts a group left.
+The estimate draws its own random numbers, so at R = 0 it agrees with the plan to the second
+decimal, not exactly.
+"""
+import argparse
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_items import int_list  # noqa: E402
+
+from w2vns.corpus.encode import SENTENCE_END, encode_corpus  # noqa: E402
+from w2vns.corpus.sampling import keep_probabilities, keep_thresholds  # noqa: E402
+from w2vns.distributed._plan import plan_range  # noqa: E402
+
+
+def snake_blocks(ids, nblocks):
+    """Each word id's input block: ids dealt 0..K-1, then K-1..0 (cython_ext/_blocks.pxd)."""
+    r = ids % (2 * nblocks)
+    return np.where(r < nblocks, r, 2 * nblocks - 1 - r)
+
+
+def plan_contexts_per_group(stream, keep, window, nblocks, seed):
+    """Contexts per group in the backend's plan of the whole stream."""
+    pieces, _words, pairs = plan_range(stream, 0, len(stream), keep, window, nblocks, seed,
+                                       1 << 30)
+    groups = 0
+    for block_pieces in pieces:
+        for piece in block_pieces:
+            at = 0
+            while at < len(piece):  # [centre, m, noise_block, x_1 .. x_m]
+                groups += 1
+                at += 3 + int(piece[at + 1])
+    return pairs.sum() / groups
+
+
+def kept_tokens(stream, probabilities, seed):
+    """Word ids and sentence numbers of the tokens that subsampling keeps (one draw)."""
+    ends = stream == SENTENCE_END
+    sentence = np.cumsum(ends)[~ends]
+    ids = stream[~ends].astype(np.int64)
+    kept = np.random.default_rng(seed).random(len(ids)) < probabilities[ids]
+    return ids[kept], sentence[kept]
+
+
+def estimate(ids, sentence, window, nblocks, replicated, seed):
+    """(contexts a window, share of contexts on replicated rows, groups a window, contexts a
+    group) over the windows that have a context."""
+    n = len(ids)
+    reach = window - np.random.default_rng(seed + 1).integers(0, window, n)
+    block = snake_blocks(ids, nblocks)
+    touched = np.zeros(n, dtype=np.int64)  # bit b: a context in block b (nblocks <= 63)
+    contexts = np.zeros(n, dtype=np.int64)
+    free = np.zeros(n, dtype=np.int64)
+    here = np.arange(n)
+    for distance in range(1, window + 1):
+        for other in (here - distance, here + distance):
+            inside = (other >= 0) & (other < n)
+            other = np.clip(other, 0, n - 1)
+            inside &= (sentence[other] == sentence) & (distance <= reach)
+            on_replica = inside & (ids[other] < replicated)
+            contexts += inside
+            free += on_replica
+            touched |= np.where(inside & ~on_replica, np.left_shift(1, block[other]), 0)
+    groups = np.zeros(n, dtype=np.int64)
+    for b in range(nblocks):
+        groups += (touched >> b) & 1
+    has = contexts > 0
+    groups = np.maximum(groups[has], 1)
+    return (contexts[has].mean(), free[has].sum() / contexts[has].sum(), groups.mean(),
+            contexts[has].sum() / groups.sum())
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("corpus")
+    ap.add_argument("--blocks", type=int_list, default=[2, 4, 8])
+    ap.add_argument("--replicated", type=int_list, default=[0, 32, 128, 512, 2048])
+    ap.add_argument("--window", type=int, default=5)
+    ap.add_argument("--sample", type=float, default=1e-3)
+    ap.add_argument("--min-count", type=int, default=5)
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    if max(args.blocks) > 63 or min(args.blocks) < 1:
+        ap.error("--blocks must be in 1..63")
+    try:
+        corpus = encode_corpus(args.corpus, min_count=args.min_count)
+    except (OSError, ValueError) as error:  # a missing or unreadable corpus, no word kept
+        ap.error("cannot read %s: %s" % (args.corpus, error))
+    counts = corpus.vocab.counts
+    stream = np.ascontiguousarray(corpus.stream)
+    ids, sentence = kept_tokens(stream, keep_probabilities(counts, args.sample), args.seed)
+    print("%s: %d tokens, %d kept by subsampling, vocabulary %d, window %d"
+          % (args.corpus, corpus.tokens, len(ids), len(counts), args.window))
+    print("\n| K | plan: contexts / group | replicated rows R | contexts on replicas "
+          "| groups / window | contexts / group |\n| ---: | ---: | ---: | ---: | ---: | ---: |")
+    for nblocks in args.blocks:
+        planned = plan_contexts_per_group(stream, keep_thresholds(counts, args.sample),
+                                          args.window, nblocks, args.seed)
+        for replicated in args.replicated:
+            per_window, share, groups, per_group = estimate(ids, sentence, args.window,
+                                                            nblocks, replicated, args.seed)
+            print("| %d | %.2f | %d | %.3f | %.2f | %.2f |"
+                  % (nblocks, planned, replicated, share, groups, per_group))
+    print("\ncontexts a window (with one or more): %.2f" % per_window)
+
+
+if __name__ == "__main__":
+    main()
