@@ -10,7 +10,8 @@ words; a cell of the Dask backend can only sum the contexts of its own input blo
 window is trained as one group per input block it touches (docs/distributed.md). For each K
 this prints the contexts per group of the backend's own plan (``plan_range`` over the whole
 corpus as one range), then an estimate made here in numpy with the same rules (word2vec's
-subsampling and reduced window, words dealt to blocks boustrophedon) that can also leave the
+subsampling and reduced window, words dealt to blocks as ``block_of`` deals them) that can
+also leave the
 R most frequent words' contexts out of the cut: a replicated row could join any group of its
 window. For each R: the share of context steps that would fall on replicated rows (steps a
 replica scheme must merge across cells) and the groups a window and contexts a group left.
@@ -30,26 +31,16 @@ from bench_items import int_list  # noqa: E402
 from w2vns.corpus.encode import SENTENCE_END, encode_corpus  # noqa: E402
 from w2vns.corpus.sampling import keep_probabilities, keep_thresholds  # noqa: E402
 from w2vns.distributed._plan import plan_range  # noqa: E402
-
-
-def snake_blocks(ids, nblocks):
-    """Each word id's input block: ids dealt 0..K-1, then K-1..0 (cython_ext/_blocks.pxd)."""
-    r = ids % (2 * nblocks)
-    return np.where(r < nblocks, r, 2 * nblocks - 1 - r)
+from w2vns.distributed.schedule import block_of  # noqa: E402
 
 
 def plan_contexts_per_group(stream, keep, window, nblocks, seed):
-    """Contexts per group in the backend's plan of the whole stream."""
+    """Contexts per group in the backend's plan of the whole stream. A group is
+    [centre, m, noise_block, x_1 .. x_m], so the plan's length is 3 per group plus its pairs."""
     pieces, _words, pairs = plan_range(stream, 0, len(stream), keep, window, nblocks, seed,
                                        1 << 30)
-    groups = 0
-    for block_pieces in pieces:
-        for piece in block_pieces:
-            at = 0
-            while at < len(piece):  # [centre, m, noise_block, x_1 .. x_m]
-                groups += 1
-                at += 3 + int(piece[at + 1])
-    return pairs.sum() / groups
+    length = sum(len(piece) for block_pieces in pieces for piece in block_pieces)
+    return pairs.sum() / ((length - pairs.sum()) // 3)
 
 
 def kept_tokens(stream, probabilities, seed):
@@ -61,31 +52,40 @@ def kept_tokens(stream, probabilities, seed):
     return ids[kept], sentence[kept]
 
 
-def estimate(ids, sentence, window, nblocks, replicated, seed):
-    """(contexts a window, share of contexts on replicated rows, groups a window, contexts a
-    group) over the windows that have a context."""
-    n = len(ids)
+def neighbours(sentence, window, seed):
+    """Each kept token's contexts under word2vec's reduced window (one draw of its size): a
+    list, one entry per offset, of (positions, in window) arrays, and the contexts a token."""
+    n = len(sentence)
     reach = window - np.random.default_rng(seed + 1).integers(0, window, n)
-    block = snake_blocks(ids, nblocks)
-    touched = np.zeros(n, dtype=np.int64)  # bit b: a context in block b (nblocks <= 63)
-    contexts = np.zeros(n, dtype=np.int64)
-    free = np.zeros(n, dtype=np.int64)
     here = np.arange(n)
+    offsets = []
+    contexts = np.zeros(n, dtype=np.int64)
     for distance in range(1, window + 1):
         for other in (here - distance, here + distance):
             inside = (other >= 0) & (other < n)
             other = np.clip(other, 0, n - 1)
             inside &= (sentence[other] == sentence) & (distance <= reach)
-            on_replica = inside & (ids[other] < replicated)
+            offsets.append((other, inside))
             contexts += inside
-            free += on_replica
-            touched |= np.where(inside & ~on_replica, np.left_shift(1, block[other]), 0)
-    groups = np.zeros(n, dtype=np.int64)
+    return offsets, contexts
+
+
+def estimate(ids, offsets, contexts, nblocks, replicated):
+    """(share of contexts on replicated rows, groups a window, contexts a group) over the
+    windows that have a context."""
+    block = block_of(ids, nblocks)
+    touched = np.zeros(len(ids), dtype=np.int64)  # bit b: a context in block b (nblocks <= 63)
+    free = np.zeros(len(ids), dtype=np.int64)
+    for other, inside in offsets:
+        on_replica = inside & (ids[other] < replicated)
+        free += on_replica
+        touched |= np.where(inside & ~on_replica, np.left_shift(1, block[other]), 0)
+    groups = np.zeros(len(ids), dtype=np.int64)
     for b in range(nblocks):
         groups += (touched >> b) & 1
     has = contexts > 0
     groups = np.maximum(groups[has], 1)
-    return (contexts[has].mean(), free[has].sum() / contexts[has].sum(), groups.mean(),
+    return (free[has].sum() / contexts[has].sum(), groups.mean(),
             contexts[has].sum() / groups.sum())
 
 
@@ -108,19 +108,19 @@ def main():
     counts = corpus.vocab.counts
     stream = np.ascontiguousarray(corpus.stream)
     ids, sentence = kept_tokens(stream, keep_probabilities(counts, args.sample), args.seed)
+    offsets, contexts = neighbours(sentence, args.window, args.seed)
+    keep = keep_thresholds(counts, args.sample)
     print("%s: %d tokens, %d kept by subsampling, vocabulary %d, window %d"
           % (args.corpus, corpus.tokens, len(ids), len(counts), args.window))
     print("\n| K | plan: contexts / group | replicated rows R | contexts on replicas "
           "| groups / window | contexts / group |\n| ---: | ---: | ---: | ---: | ---: | ---: |")
     for nblocks in args.blocks:
-        planned = plan_contexts_per_group(stream, keep_thresholds(counts, args.sample),
-                                          args.window, nblocks, args.seed)
+        planned = plan_contexts_per_group(stream, keep, args.window, nblocks, args.seed)
         for replicated in args.replicated:
-            per_window, share, groups, per_group = estimate(ids, sentence, args.window,
-                                                            nblocks, replicated, args.seed)
+            share, groups, per_group = estimate(ids, offsets, contexts, nblocks, replicated)
             print("| %d | %.2f | %d | %.3f | %.2f | %.2f |"
                   % (nblocks, planned, replicated, share, groups, per_group))
-    print("\ncontexts a window (with one or more): %.2f" % per_window)
+    print("\ncontexts a window (with one or more): %.2f" % contexts[contexts > 0].mean())
 
 
 if __name__ == "__main__":
