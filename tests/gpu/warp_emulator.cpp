@@ -1,13 +1,19 @@
-// Runs sgns.cu's kernel on the CPU as one warp: 32 std::threads, one per lane, that meet at a
-// barrier before and after each exchange of a warp intrinsic (ballot, shuffles, syncwarp).
+// Runs sgns.cu's kernel on the CPU as one warp: 32 lanes, each a coroutine with its own stack
+// (ucontext), taking turns on one thread. A lane runs until it reaches a warp intrinsic
+// (ballot, shuffles, syncwarp), where it waits at the warp's barrier: it hands over to the
+// next lane, and lane 31 back to lane 0, so each lane goes on only once all 32 have arrived.
 // The kernel's intrinsics are all in warp-uniform control flow, so the lanes reach them
-// together, as on the GPU. test_emulated_kernel.py compiles this with g++ (SOURCE: the path
-// of sgns.cu, and its -D settings) and checks the result against the numpy reference, so the
-// kernel's logic is tested on machines without a GPU.
-#include <barrier>
+// together, as on the GPU. Taking turns on one thread rather than running 32 threads makes a
+// barrier a few context switches in user space, not 32 trips through the scheduler.
+// test_emulated_kernel.py compiles this with g++ (SOURCE: the path of sgns.cu, and its -D
+// settings) and checks the result against the numpy reference, so the kernel's logic is
+// tested on machines without a GPU.
+#include <ucontext.h>
 #include <cmath>
 #include <cstdint>
-#include <thread>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
 #include <vector>
 #include <algorithm>
 
@@ -18,21 +24,35 @@
 #define __launch_bounds__(x)
 
 struct Dim3 { unsigned x; };
-static thread_local Dim3 threadIdx;
+static Dim3 threadIdx;  // the lane whose turn it is
 static const Dim3 blockIdx = {0};
 static const Dim3 blockDim = {32};
 static const Dim3 gridDim = {1};
 
-static std::barrier<> *warp_barrier;
+static ucontext_t lane_context[32], caller_context;
+static bool lane_done[32];
 static uint64_t exchange[32];
 
-static inline void __syncwarp() { warp_barrier->arrive_and_wait(); }
+// The warp's barrier: hand over to the next lane, and carry on once it is this lane's turn
+// again (every lane has arrived).
+static void warp_wait() {
+    unsigned me = threadIdx.x, next = (me + 1) & 31;
+    if (lane_done[next]) {
+        std::fprintf(stderr, "warp_emulator: lane %u waits at a barrier lane %u never reaches\n",
+                     me, next);
+        std::abort();
+    }
+    swapcontext(&lane_context[me], &lane_context[next]);
+    threadIdx.x = me;
+}
+
+static inline void __syncwarp() { warp_wait(); }
 static inline unsigned __ballot_sync(unsigned, int pred) {
     exchange[threadIdx.x] = pred != 0;
-    warp_barrier->arrive_and_wait();
+    warp_wait();
     unsigned r = 0;
     for (int i = 0; i < 32; i++) r |= (unsigned)(exchange[i] != 0) << i;
-    warp_barrier->arrive_and_wait();
+    warp_wait();
     return r;
 }
 template <typename T> static inline T shfl(T v, int src) {
@@ -40,9 +60,9 @@ template <typename T> static inline T shfl(T v, int src) {
     static_assert(sizeof(T) <= 8, "");
     __builtin_memcpy(&bits, &v, sizeof(T));
     exchange[threadIdx.x] = bits;
-    warp_barrier->arrive_and_wait();
+    warp_wait();
     uint64_t got = exchange[src & 31];
-    warp_barrier->arrive_and_wait();
+    warp_wait();
     T out;
     __builtin_memcpy(&out, &got, sizeof(T));
     return out;
@@ -70,16 +90,32 @@ static inline int max(int a, int b) { return a > b ? a : b; }
 
 #include SOURCE
 
-template <typename F> static void one_warp(F kernel) {
-    std::barrier<> bar(32);
-    warp_barrier = &bar;
-    std::vector<std::thread> lanes;
-    for (unsigned lane = 0; lane < 32; lane++)
-        lanes.emplace_back([=] {
-            threadIdx.x = lane;
-            kernel();
-        });
-    for (auto &t : lanes) t.join();
+static std::function<void()> *warp_kernel;
+
+// A lane's coroutine: the kernel, then the next lane's turn (the last lane's: back to the
+// caller, once every lane is done).
+static void lane_main(int lane) {
+    threadIdx.x = (unsigned)lane;
+    (*warp_kernel)();
+    lane_done[lane] = true;
+    if (lane < 31)
+        setcontext(&lane_context[lane + 1]);
+    setcontext(&caller_context);
+}
+
+static void one_warp(std::function<void()> kernel) {
+    const size_t stack_bytes = 1 << 18;
+    std::vector<char> stacks(32 * stack_bytes);
+    warp_kernel = &kernel;
+    for (int lane = 0; lane < 32; lane++) {
+        lane_done[lane] = false;
+        getcontext(&lane_context[lane]);
+        lane_context[lane].uc_stack.ss_sp = stacks.data() + lane * stack_bytes;
+        lane_context[lane].uc_stack.ss_size = stack_bytes;
+        lane_context[lane].uc_link = nullptr;
+        makecontext(&lane_context[lane], (void (*)())lane_main, 1, lane);
+    }
+    swapcontext(&caller_context, &lane_context[0]);
 }
 
 extern "C" void run_keep_flags(const u32 *stream, i64 n, const u32 *keep, u64 key,
