@@ -4,6 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 BUILT  := $(VENV)/.built
+EDITABLE := $(VENV)/.editable
 SHARED ?= ../shared/data
 BENCH_LINES ?= 12598
 THREADS ?= 2
@@ -21,13 +22,15 @@ $(STAMP): $(PY) pyproject.toml
 	    "tqdm>=4.60" "smart_open>=6.0" "pytest>=7" "gensim>=4.3" "hypothesis>=6" "matplotlib>=3.5" \
 	    "backports.zstd>=1.0; python_version < '3.14'" \
 	    "dask[distributed]>=2023.1"
+	rm -f $(EDITABLE)
 	touch $@
 
-# The extension is built in place, and the package installed in editable mode for the
-# `w2vns` console script.
+# The package installed in editable mode (for the `w2vns` console script) builds every
+# extension in place; once it is installed, a change to the Cython sources rebuilds only what
+# changed (build_ext). Both compile the extensions in parallel (setup.py).
 $(BUILT): $(STAMP) setup.py $(wildcard cython_ext/*.pyx cython_ext/*.pxd cython_ext/*.h)
-	$(PY) setup.py -q build_ext --inplace
-	$(PY) -m pip install -q --no-build-isolation --no-deps -e .
+	if [ -f $(EDITABLE) ]; then $(PY) setup.py -q build_ext --inplace; \
+	else $(PY) -m pip install -q --no-build-isolation --no-deps -e . && touch $(EDITABLE); fi
 	touch $@
 
 build: $(BUILT)
@@ -51,7 +54,7 @@ bench: $(BUILT)
 	$(PY) scripts/bench.py .bench/corpus-$(BENCH_LINES).txt --threads $(THREADS) --json .bench/bench.json
 
 clean:
-	rm -rf build *.egg-info w2vns/*.so w2vns/*/*.so cython_ext/*.c cython_ext/*.html demo-vectors.bin $(BUILT)
+	rm -rf build *.egg-info w2vns/*.so w2vns/*/*.so cython_ext/*.c cython_ext/*.html demo-vectors.bin $(BUILT) $(EDITABLE)
 
 distclean: clean
 	rm -rf $(VENV) .bench

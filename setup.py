@@ -11,6 +11,18 @@ import platform
 import numpy
 from Cython.Build import cythonize
 from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+
+class ParallelBuildExt(build_ext):
+    """build_ext compiling the extensions in parallel, one job a core, unless told otherwise
+    (``-j N``): the kernel alone takes most of a minute at -O3, and pip's editable install
+    (which cannot be given -j) builds every extension."""
+
+    def finalize_options(self):
+        super().finalize_options()
+        if not self.parallel:
+            self.parallel = True  # os.cpu_count() jobs
 
 
 def compile_args():
@@ -42,6 +54,7 @@ def extension(module, fast_math=False):
 
 
 setup(
+    cmdclass={"build_ext": ParallelBuildExt},
     ext_modules=cythonize(
         [extension("corpus._encode"), extension("corpus._sampling"),
          extension("training._kernel", fast_math=True), extension("corpus._phrases"),
