@@ -1,10 +1,13 @@
 // Runs sgns.cu's kernel on the CPU as one warp: 32 lanes, each a coroutine with its own stack
 // (ucontext), taking turns on one thread. A lane runs until it reaches a warp intrinsic
 // (ballot, shuffles, syncwarp), where it waits at the warp's barrier: it hands over to the
-// next lane, and lane 31 back to lane 0, so each lane goes on only once all 32 have arrived.
+// next lane, and the last lane of a turn to the first lane of the next, so each lane goes on
+// only once all 32 have arrived. The lanes take each turn in a new order (shuffled from a
+// fixed seed), so that a kernel which reads what another lane wrote without a barrier in
+// between gets a wrong result here, as it might on the GPU, and the same one every run.
 // The kernel's intrinsics are all in warp-uniform control flow, so the lanes reach them
 // together, as on the GPU. Taking turns on one thread rather than running 32 threads makes a
-// barrier a few context switches in user space, not 32 trips through the scheduler.
+// barrier a context switch in user space, not 32 trips through the scheduler.
 // test_emulated_kernel.py compiles this with g++ (SOURCE: the path of sgns.cu, and its -D
 // settings) and checks the result against the numpy reference, so the kernel's logic is
 // tested on machines without a GPU.
@@ -32,11 +35,32 @@ static const Dim3 gridDim = {1};
 static ucontext_t lane_context[32], caller_context;
 static bool lane_done[32];
 static uint64_t exchange[32];
+static unsigned turn_order[32];  // the lanes in the order they take this turn
+static int place;                // how many lanes of this turn have gone
+static uint64_t shuffle_state;
+
+// Starts a turn: a new order of the lanes (Fisher-Yates, xorshift64).
+static void new_turn() {
+    for (unsigned i = 0; i < 32; i++) turn_order[i] = i;
+    for (unsigned i = 31; i > 0; i--) {
+        shuffle_state ^= shuffle_state << 13;
+        shuffle_state ^= shuffle_state >> 7;
+        shuffle_state ^= shuffle_state << 17;
+        std::swap(turn_order[i], turn_order[shuffle_state % (i + 1)]);
+    }
+    place = 0;
+}
+
+// The lane that goes after this one: the next of this turn, or the first of a new turn.
+static unsigned next_lane() {
+    if (++place == 32) new_turn();
+    return turn_order[place];
+}
 
 // The warp's barrier: hand over to the next lane, and carry on once it is this lane's turn
 // again (every lane has arrived).
 static void warp_wait() {
-    unsigned me = threadIdx.x, next = (me + 1) & 31;
+    unsigned me = threadIdx.x, next = next_lane();
     if (lane_done[next]) {
         std::fprintf(stderr, "warp_emulator: lane %u waits at a barrier lane %u never reaches\n",
                      me, next);
@@ -92,15 +116,21 @@ static inline int max(int a, int b) { return a > b ? a : b; }
 
 static std::function<void()> *warp_kernel;
 
-// A lane's coroutine: the kernel, then the next lane's turn (the last lane's: back to the
-// caller, once every lane is done).
+// A lane's coroutine: the kernel, then the next lane's go (after the last lane's, back to
+// the caller: the lanes finish in the same turn, as they reach every barrier in the same one).
 static void lane_main(int lane) {
     threadIdx.x = (unsigned)lane;
     (*warp_kernel)();
     lane_done[lane] = true;
-    if (lane < 31)
-        setcontext(&lane_context[lane + 1]);
-    setcontext(&caller_context);
+    if (place == 31) {
+        for (int i = 0; i < 32; i++)
+            if (!lane_done[i]) {
+                std::fprintf(stderr, "warp_emulator: lane %d is left at a barrier\n", i);
+                std::abort();
+            }
+        setcontext(&caller_context);
+    }
+    setcontext(&lane_context[next_lane()]);
 }
 
 static void one_warp(std::function<void()> kernel) {
@@ -115,7 +145,9 @@ static void one_warp(std::function<void()> kernel) {
         lane_context[lane].uc_link = nullptr;
         makecontext(&lane_context[lane], (void (*)())lane_main, 1, lane);
     }
-    swapcontext(&caller_context, &lane_context[0]);
+    shuffle_state = 0x9e3779b97f4a7c15ull;
+    new_turn();
+    swapcontext(&caller_context, &lane_context[turn_order[0]]);
 }
 
 extern "C" void run_keep_flags(const u32 *stream, i64 n, const u32 *keep, u64 key,
