@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from w2vns.distributed.backend import rounds_for
-from w2vns.distributed.schedule import (block_ids, block_of, block_rows, check_schedule,
-                                        learning_rates, schedule)
+from w2vns.distributed.schedule import (LAG_ROUNDS, block_ids, block_of, block_rows,
+                                        check_schedule, learning_rates, schedule, slice_of)
 from w2vns.distributed.tables import block_masses
 
 
@@ -26,6 +26,23 @@ def test_each_round_starts_with_the_cells_the_round_before_ended_with(nblocks):
         after = schedule(nblocks, round_ + 1)
         assert after[0] == cells[-1]  # no output block moves between rounds
         assert after == cells[::-1]
+
+
+@pytest.mark.parametrize("nblocks,rounds", [(1, 1), (1, 8), (2, 8), (4, 8), (8, 8), (8, 3),
+                                            (16, 8), (3, 1), (4, 32)])
+def test_every_block_trains_every_slice_once_an_epoch_the_blocks_lagging_evenly(nblocks,
+                                                                                 rounds):
+    for block in range(nblocks):
+        slices = [slice_of(block, r, rounds, nblocks) for r in range(rounds)]
+        assert sorted(slices) == list(range(rounds))
+        lag = (0 - slices[0]) % rounds
+        assert all((r - s) % rounds == lag for r, s in enumerate(slices))  # a steady lag
+    # The lags spread evenly over the epoch, or over LAG_ROUNDS rounds of a longer one:
+    # block 0 none, the last close to the whole span.
+    span = min(rounds, LAG_ROUNDS)
+    lags = [(0 - slice_of(b, 0, rounds, nblocks)) % rounds for b in range(nblocks)]
+    assert lags == [b * span // nblocks for b in range(nblocks)]
+    assert lags[-1] >= span - -(-span // nblocks)
 
 
 def test_check_schedule_refuses_a_cell_twice_or_a_block_twice_at_once():
@@ -81,3 +98,45 @@ def test_rounds_default_to_eight_an_epoch_and_given_rounds_are_checked():
     for bad in (0, 100001, 2.5, True):
         with pytest.raises(ValueError, match="rounds"):
             rounds_for(bad)
+
+
+@pytest.mark.parametrize("nblocks,rounds", [(2, 8), (8, 8), (3, 4)])
+def test_the_backend_plans_each_slice_once_an_epoch_and_hands_each_block_its_part_once(
+        nblocks, rounds):
+    from w2vns.distributed.backend import DaskBackend
+    made = []
+
+    class Planned(DaskBackend):
+        def __init__(self):  # no cluster: only the plans' bookkeeping
+            self.nblocks, self.rounds, self._plans = nblocks, rounds, {}
+
+        def _submit_plan(self, epoch, slice_):
+            made.append((epoch, slice_))
+            return [("part", epoch, slice_, a) for a in range(nblocks)]
+
+    backend = Planned()
+    for epoch in range(2):
+        for r in range(rounds):
+            assert backend._round_views(epoch * rounds + r) == [
+                ("part", epoch, slice_of(a, r, rounds, nblocks), a) for a in range(nblocks)]
+        assert backend._plans == {}  # every part handed out, nothing held into the next epoch
+    assert sorted(made) == [(e, s) for e in range(2) for s in range(rounds)]
+
+
+def test_after_a_resume_the_parts_no_block_asks_for_are_dropped_with_their_epoch():
+    from w2vns.distributed.backend import DaskBackend
+    nblocks = rounds = 4
+
+    class Planned(DaskBackend):
+        def __init__(self):
+            self.nblocks, self.rounds, self._plans = nblocks, rounds, {}
+
+        def _submit_plan(self, epoch, slice_):
+            return [("part", epoch, slice_, a) for a in range(nblocks)]
+
+    backend = Planned()
+    for g in (2, 3):  # resumed at round 2 of epoch 0: the blocks ask for what is left
+        backend._round_views(g)
+    assert backend._plans  # parts of slices some blocks trained before the checkpoint
+    backend._round_views(rounds)  # the first round of epoch 1
+    assert backend._plans and all(epoch == 1 for epoch, _ in backend._plans)

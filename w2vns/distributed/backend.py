@@ -7,11 +7,15 @@ it; Dask recomputes them from their inputs (back to the last checkpoint, whose b
 from files, or to the start of the run). Every task is pure: cells copy their blocks before
 training them, so a retried or recomputed task starts from the same inputs.
 
-The client submits one round at a time (the plans of every shard's slice, then the K
+The client submits one round at a time (the plans it needs that are not made yet, then the K
 sub-iterations' cells), keeping one round ahead so that the workers never wait for the client,
-and no more, so that memory holds at most two rounds of plans. Cells of input block A are
-placed on the worker of A (loosely: another worker takes them if it is gone), so that a plan's
-groups for A move once per round and the input blocks stay put; the output blocks move.
+and no more. A slice's plan is made once an epoch, when the first block trains it, and each
+block's part of it is dropped once that block's cells have it: as the blocks lag behind one
+another (``schedule.slice_of``), parts of about L (K - 1) / 2K rounds' plans are held besides
+the round's own, L being the rounds an epoch, or ``schedule.LAG_ROUNDS`` (8) if there are
+more: 3.5 rounds' at K = 8. Cells of input block A are placed on the worker of A (loosely:
+another worker takes them if it is gone), so that a plan's groups for A move once per round
+and the input blocks stay put; the output blocks move.
 """
 import dataclasses
 import operator
@@ -23,7 +27,7 @@ from ..corpus.sampling import keep_thresholds
 from ..training.weights import TrainingDiverged, all_finite
 from .cells import init_input_block, mix, moved, plan, train_cell, zero_block
 from .errors import result
-from .schedule import block_ids, block_rows, learning_rates, schedule
+from .schedule import block_ids, block_rows, learning_rates, schedule, slice_of
 from .tables import block_noise_table, block_table
 
 #: Rounds per epoch by default. Within a slot (one of a round's K sub-iterations) an input block
@@ -140,24 +144,53 @@ class DaskBackend:
                 for b in range(k)]
         return syn0, syn1
 
-    def _submit_round(self, g, syn0, syn1):
-        """Submit round ``g`` (epoch g // rounds): a plan per group of shards, then the K
-        sub-iterations' cells; returns the cells' stats futures and advances ``syn0``/``syn1``
-        (lists of block futures) in place."""
-        p, k, rounds = self.params, self.nblocks, self.rounds
-        epoch, r = divmod(g, rounds)
-        slots = p.epochs * rounds * k
+    def _submit_plan(self, epoch, slice_):
+        """Submit the plans of slice ``slice_`` of epoch ``epoch`` (one per group of shards);
+        returns, per input block A, the futures of A's parts, moved to A's worker."""
+        p, k = self.params, self.nblocks
         views = [[] for _ in range(k)]
         for shards in self.groups:
             planned = self._submit(plan, [self.streams[i] for i in shards],
-                                   [mix(p.seed, epoch, r, i) for i in shards], self.keep,
-                                   self.block_table, p.window, rounds, r)
+                                   [mix(p.seed, epoch, slice_, i) for i in shards], self.keep,
+                                   self.block_table, p.window, self.rounds, slice_)
             for a in range(k):
                 # Moved to A's worker as soon as the plan is done (a task of its own there),
-                # not when A's first cell of the round is ready to start: the move overlaps
-                # the cells of the round before instead of holding up this one's first.
+                # not when A's first cell is ready to start: the move overlaps the cells
+                # before instead of holding up A's first.
                 views[a].append(self._submit(moved, self._submit(operator.getitem, planned, a),
                                              block=a))
+        return views
+
+    def _views(self, epoch, slice_, block):
+        """Block ``block``'s parts of the plans of slice ``slice_`` of epoch ``epoch``, handed
+        out once: the plans are submitted on the first call for the slice, and forgotten
+        once every block has had its parts."""
+        key = (epoch, slice_)
+        if key not in self._plans:
+            self._plans[key] = self._submit_plan(epoch, slice_)
+        parts = self._plans[key]
+        views, parts[block] = parts[block], None
+        if all(v is None for v in parts):
+            del self._plans[key]
+        return views
+
+    def _round_views(self, g):
+        """Each input block's parts of the plans it trains in round ``g``."""
+        epoch, r = divmod(g, self.rounds)
+        for key in [key for key in self._plans if key[0] < epoch]:
+            # Parts that no block will ask for: those of slices some blocks trained before
+            # the checkpoint this run resumed from.
+            del self._plans[key]
+        return [self._views(epoch, slice_of(a, r, self.rounds, self.nblocks), a)
+                for a in range(self.nblocks)]
+
+    def _submit_round(self, g, syn0, syn1):
+        """Submit round ``g`` (epoch g // rounds): the plans it needs, then the K
+        sub-iterations' cells; returns the cells' stats futures and advances ``syn0``/``syn1``
+        (lists of block futures) in place."""
+        p, k, rounds = self.params, self.nblocks, self.rounds
+        slots = p.epochs * rounds * k
+        views = self._round_views(g)
         stats = []
         for s, cells in enumerate(schedule(k, g)):
             slot = g * k + s
@@ -198,6 +231,7 @@ class DaskBackend:
         p = self.params
         total_rounds = p.epochs * self.rounds
         keep_ends = checkpointer is not None
+        self._plans = {}  # (epoch, slice): per input block, its parts not handed out yet
         self.progress.training_start(total_words)
         start = time.perf_counter() - state.train_seconds
         inflight = []          # (stats, blocks at its end) of the rounds submitted, in order

@@ -6,13 +6,16 @@ K-1..0, and so on, so that every block gets a fair share of the frequent words (
 id's row in its block is ``id // K``. Input rows (syn0) and output rows (syn1neg) are dealt
 the same way into K input blocks and K output blocks.
 
-An epoch (or a round of one: a slice of every shard) is K sub-iterations; in sub-iteration s,
-input block A meets output block (A + s) mod K. So each (input block, output block) pair meets
-exactly once per round, and no block is in two cells of one sub-iteration: the cells of a
-sub-iteration run in parallel on disjoint rows (odd rounds take the sub-iterations in reverse
-order, see ``schedule``). Every (centre, context) pair of the round belongs to exactly one
-cell, (block of the context, block of the centre), which trains it (``check_schedule``; the
-kernel side is ``GroupKernel``).
+An epoch is cut in rounds, and the corpus in as many slices (a slice of every shard). A round
+is K sub-iterations; in sub-iteration s, input block A meets output block (A + s) mod K. So
+each (input block, output block) pair meets exactly once per round, and no block is in two
+cells of one sub-iteration: the cells of a sub-iteration run in parallel on disjoint rows
+(odd rounds take the sub-iterations in reverse order, see ``schedule``). In a round, input
+block A trains slice ``slice_of(A, round)``: the blocks lag behind one another by shares of
+the epoch, and each trains every slice once an epoch. Every (centre, context) pair of a slice
+belongs to exactly one cell, (block of the context, block of the centre), which trains it in
+the round its input block trains the slice (``check_schedule``; the kernel side is
+``GroupKernel``).
 """
 import numpy as np
 
@@ -45,6 +48,24 @@ def schedule(nblocks, round_=0):
     (K - 1 moves of each output block a round instead of K; at K = 2 half as many)."""
     steps = [[(a, (a + s) % nblocks) for a in range(nblocks)] for s in range(nblocks)]
     return steps[::-1] if round_ % 2 else steps
+
+
+#: The rounds over which the input blocks' lags spread (see ``slice_of``), at most: a block's
+#: plans are held from the round the first block trains them to the round it does, so this
+#: bounds the plans held at about half as many rounds' worth, however many rounds an epoch.
+LAG_ROUNDS = 8
+
+
+def slice_of(block, round_, rounds, nblocks):
+    """The slice of the corpus (0 .. rounds - 1) that input block ``block`` trains in round
+    ``round_`` of an epoch. The blocks lag behind one another, block A by
+    A * min(rounds, LAG_ROUNDS) // K rounds, so each block still trains every slice once an
+    epoch, but a window's groups, which lie in different input blocks, are trained rounds
+    apart rather than within one. Steps taken far apart do not see one another, as the
+    contexts of one machine's summed step do not (their gradients all come from the same
+    weights); steps taken one after another do, and the later ones shrink
+    (docs/distributed.md measures what that costs)."""
+    return (round_ - block * min(rounds, LAG_ROUNDS) // nblocks) % rounds
 
 
 def check_schedule(cells, nblocks):
