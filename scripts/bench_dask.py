@@ -28,7 +28,7 @@ memory: a generated item corpus (baskets of 10 item ids drawn from ``--ids`` ids
 least twice; the same file for every run, in 8 shards) is trained for one epoch in ``--rounds``
 rounds with K = W blocks on W worker processes; each worker's resident memory before the
 weights and at its peak is read from /proc (the run's --report). Peak - before is the
-weights, the copies a cell trains, a round's plans and the tables.
+weights, the copies a cell trains, the plans held and the tables.
 
 recovery: the same distributed run (K = W = 2) three times in this process: undisturbed; with
 one worker SIGKILLed halfway through the run (Dask recomputes what it held from its lineage,

@@ -168,7 +168,7 @@ def _prepare(client, p, nblocks, vocab_future, vocab, shards, progress):
     backend = DaskBackend(client, p, nblocks, progress)
     backend.threads = p.threads
     # Consecutive shards on one worker, about as many on each (Dask alone would put them
-    # where the vocabulary is, all on one worker at times): a round's plans are one task per
+    # where the vocabulary is, all on one worker at times): a slice's plans are one task per
     # worker that holds shards, and share the work only if every worker holds some.
     streams = [backend._submit(encode_shard, s, vocab_future,
                                block=i * len(backend.workers) // len(shards))

@@ -66,10 +66,10 @@ def round_bounds(stream, rounds):
     return [0] + [int(x) for x in inner] + [n]
 
 
-def plan(streams, seeds, keep, blocks, window, rounds, round_):
-    """The windows of one round's slice of each shard of ``streams`` (a group of shards on
-    one worker), cut into groups by input block (see cython_ext/_plan.pyx); ``blocks`` is the
-    alias table over the blocks' noise masses, ``seeds`` one per shard.
+def plan(streams, seeds, keep, blocks, window, rounds, slice_):
+    """The windows of slice ``slice_`` (of ``rounds``) of each shard of ``streams`` (a group
+    of shards on one worker), cut into groups by input block (see cython_ext/_plan.pyx);
+    ``blocks`` is the alias table over the blocks' noise masses, ``seeds`` one per shard.
 
     Returns, per input block A, ``(pieces, words, pairs)``: A's groups in pieces, the share of
     the words read that A's cells are worth in progress (by their pairs), and the pairs in A's
@@ -82,7 +82,7 @@ def plan(streams, seeds, keep, blocks, window, rounds, round_):
     words = 0
     for stream, seed in zip(streams, seeds):
         bounds = round_bounds(stream, rounds)
-        parts, read, found = plan_range(stream, bounds[round_], bounds[round_ + 1], keep,
+        parts, read, found = plan_range(stream, bounds[slice_], bounds[slice_ + 1], keep,
                                         window, nblocks, seed, PIECE_GROUPS)
         deal_noise(parts, nblocks, blocks[0], blocks[1], mix(seed, 1))
         words += read
