@@ -12,8 +12,9 @@ this prints the contexts per group of the backend's own plan (``plan_range`` ove
 corpus as one range), then an estimate made here in numpy with the same rules (word2vec's
 subsampling and reduced window, words dealt to blocks as ``block_of`` deals them) that can
 also leave the R most frequent words' contexts out of the cut: a replicated row could join
-any group of its window. For each R: the share of context steps that would fall on replicated rows (steps a
-replica scheme must merge across cells) and the groups a window and contexts a group left.
+any group of its window. For each R: the share of context steps that would fall on
+replicated rows (steps a replica scheme must merge across cells) and the groups a window and
+contexts a group left.
 The estimate draws its own random numbers, so at R = 0 it agrees with the plan to the second
 decimal, not exactly.
 """

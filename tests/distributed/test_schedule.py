@@ -100,21 +100,27 @@ def test_rounds_default_to_eight_an_epoch_and_given_rounds_are_checked():
             rounds_for(bad)
 
 
-@pytest.mark.parametrize("nblocks,rounds", [(2, 8), (8, 8), (3, 4)])
-def test_the_backend_plans_each_slice_once_an_epoch_and_hands_each_block_its_part_once(
-        nblocks, rounds):
+def planned_backend(nblocks, rounds, made):
+    """A DaskBackend without a cluster, for its plans' bookkeeping: a slice's "plans" are
+    tuples naming each block's part, and every slice planned is appended to ``made``."""
     from w2vns.distributed.backend import DaskBackend
-    made = []
 
     class Planned(DaskBackend):
-        def __init__(self):  # no cluster: only the plans' bookkeeping
+        def __init__(self):
             self.nblocks, self.rounds, self._plans = nblocks, rounds, {}
 
         def _submit_plan(self, epoch, slice_):
             made.append((epoch, slice_))
             return [("part", epoch, slice_, a) for a in range(nblocks)]
 
-    backend = Planned()
+    return Planned()
+
+
+@pytest.mark.parametrize("nblocks,rounds", [(2, 8), (8, 8), (3, 4)])
+def test_the_backend_plans_each_slice_once_an_epoch_and_hands_each_block_its_part_once(
+        nblocks, rounds):
+    made = []
+    backend = planned_backend(nblocks, rounds, made)
     for epoch in range(2):
         for r in range(rounds):
             assert backend._round_views(epoch * rounds + r) == [
@@ -124,17 +130,8 @@ def test_the_backend_plans_each_slice_once_an_epoch_and_hands_each_block_its_par
 
 
 def test_after_a_resume_the_parts_no_block_asks_for_are_dropped_with_their_epoch():
-    from w2vns.distributed.backend import DaskBackend
     nblocks = rounds = 4
-
-    class Planned(DaskBackend):
-        def __init__(self):
-            self.nblocks, self.rounds, self._plans = nblocks, rounds, {}
-
-        def _submit_plan(self, epoch, slice_):
-            return [("part", epoch, slice_, a) for a in range(nblocks)]
-
-    backend = Planned()
+    backend = planned_backend(nblocks, rounds, [])
     for g in (2, 3):  # resumed at round 2 of epoch 0: the blocks ask for what is left
         backend._round_views(g)
     assert backend._plans  # parts of slices some blocks trained before the checkpoint
