@@ -45,6 +45,12 @@ def test_every_block_trains_every_slice_once_an_epoch_the_blocks_lagging_evenly(
     assert lags[-1] >= span - -(-span // nblocks)
 
 
+def test_with_no_lag_every_block_trains_the_round_s_own_slice():
+    # How runs checkpointed before the blocks lagged go on (api.resume).
+    for r in range(8):
+        assert {slice_of(b, r, 8, 4, lag_rounds=0) for b in range(4)} == {r}
+
+
 def test_check_schedule_refuses_a_cell_twice_or_a_block_twice_at_once():
     with pytest.raises(ValueError):
         check_schedule([[(0, 0), (1, 1)], [(0, 0), (1, 0)]], 2)
@@ -108,6 +114,7 @@ def planned_backend(nblocks, rounds, made):
     class Planned(DaskBackend):
         def __init__(self):
             self.nblocks, self.rounds, self._plans = nblocks, rounds, {}
+            self.lag_rounds = LAG_ROUNDS
 
         def _submit_plan(self, epoch, slice_):
             made.append((epoch, slice_))

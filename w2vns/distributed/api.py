@@ -99,7 +99,7 @@ def train(corpus, dask=None, blocks=None, rounds=None, progress=None, checkpoint
         backend.prepare_tables(vocab_future)
         checkpointer = None
         if checkpoint is not None:
-            info = _info(p, nblocks, backend.rounds, shards, lengths, vocab, truncated, note)
+            info = _info(p, nblocks, backend, shards, lengths, vocab, truncated, note)
             checkpointer = DaskCheckpointer(backend, checkpoint, checkpoint_every, vocab, info)
         before = cluster_figures(client)
         syn0, syn1 = backend.initial_blocks()
@@ -141,11 +141,15 @@ def resume(folder, dask=None, corpus=None, progress=None, checkpoint_every=None,
             raise CheckpointError("%s: this is not the corpus the run trained on (its shards "
                                   "encode differently)" % folder)
         backend.rounds = saved["rounds"]
+        # A checkpoint that records no lag is from a w2vns whose blocks trained in step: the
+        # run goes on so, or the rest of its epoch would train some slices twice, others never.
+        backend.lag_rounds = saved.get("lag_rounds", 0)
         backend.prepare_tables(vocab_future)
         count_seconds = time.perf_counter() - started
         info = {k: saved[k] for k in ("params", "blocks", "rounds", "shards", "shard_lengths",
                                       "vocab_tokens", "distinct_words", "truncated_tokens",
                                       "note")}
+        info["lag_rounds"] = backend.lag_rounds
         checkpointer = DaskCheckpointer(backend, folder, checkpoint_every or saved["every"],
                                         vocab, info, saves=saved["saves"])
         syn0 = [backend._submit(load_block, join(state_folder, block_name("syn0", k)),
@@ -180,8 +184,9 @@ def _prepare(client, p, nblocks, vocab_future, vocab, shards, progress):
     return backend, lengths
 
 
-def _info(p, nblocks, rounds, shards, lengths, vocab, truncated, note):
-    return {"params": dataclasses.asdict(p), "blocks": nblocks, "rounds": rounds,
+def _info(p, nblocks, backend, shards, lengths, vocab, truncated, note):
+    return {"params": dataclasses.asdict(p), "blocks": nblocks, "rounds": backend.rounds,
+            "lag_rounds": backend.lag_rounds,
             "shards": list(shards), "shard_lengths": [list(x) for x in lengths],
             "vocab_tokens": vocab.total_tokens, "distinct_words": vocab.distinct_words,
             "truncated_tokens": truncated, "note": note}

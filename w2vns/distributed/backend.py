@@ -27,7 +27,7 @@ from ..corpus.sampling import keep_thresholds
 from ..training.weights import TrainingDiverged, all_finite
 from .cells import init_input_block, mix, moved, plan, train_cell, zero_block
 from .errors import result
-from .schedule import block_ids, block_rows, learning_rates, schedule, slice_of
+from .schedule import LAG_ROUNDS, block_ids, block_rows, learning_rates, schedule, slice_of
 from .tables import block_noise_table, block_table
 
 #: Rounds per epoch by default. Within a slot (one of a round's K sub-iterations) an input block
@@ -113,6 +113,7 @@ class DaskBackend:
         if not workers:
             raise ValueError("the Dask cluster has no workers")
         self.workers = workers
+        self.lag_rounds = LAG_ROUNDS  # a resumed run keeps the lag it was checkpointed with
 
     def _submit(self, func, *args, block=None, **kwargs):
         """Submit a task; with ``block``, placed on that input block's worker if it can be.
@@ -181,8 +182,9 @@ class DaskBackend:
             # Parts that no block will ask for: those of slices some blocks trained before
             # the checkpoint this run resumed from.
             del self._plans[key]
-        return [self._views(epoch, slice_of(a, r, self.rounds, self.nblocks), a)
-                for a in range(self.nblocks)]
+        k = self.nblocks
+        return [self._views(epoch, slice_of(a, r, self.rounds, k, self.lag_rounds), a)
+                for a in range(k)]
 
     def _submit_round(self, g, syn0, syn1):
         """Submit round ``g`` (epoch g // rounds): the plans it needs, then the K

@@ -56,16 +56,17 @@ def schedule(nblocks, round_=0):
 LAG_ROUNDS = 8
 
 
-def slice_of(block, round_, rounds, nblocks):
+def slice_of(block, round_, rounds, nblocks, lag_rounds=LAG_ROUNDS):
     """The slice of the corpus (0 .. rounds - 1) that input block ``block`` trains in round
     ``round_`` of an epoch. The blocks lag behind one another, block A by
-    A * min(rounds, LAG_ROUNDS) // K rounds, so each block still trains every slice once an
+    A * min(rounds, lag_rounds) // K rounds, so each block still trains every slice once an
     epoch, but a window's groups, which lie in different input blocks, are trained rounds
     apart rather than within one. Steps taken far apart do not see one another, as the
     contexts of one machine's summed step do not (their gradients all come from the same
     weights); steps taken one after another do, and the later ones shrink
-    (docs/distributed.md measures what that costs)."""
-    return (round_ - block * min(rounds, LAG_ROUNDS) // nblocks) % rounds
+    (docs/distributed.md measures what that costs). ``lag_rounds`` 0: the blocks in step,
+    as runs checkpointed by a w2vns from before the lag trained."""
+    return (round_ - block * min(rounds, lag_rounds) // nblocks) % rounds
 
 
 def check_schedule(cells, nblocks):
