@@ -98,8 +98,12 @@ def test_learning_rate_decays_linearly_over_the_whole_run():
     assert rates[20][0] == pytest.approx(0.0125)
 
 
-def test_rounds_default_to_eight_an_epoch_and_given_rounds_are_checked():
-    assert rounds_for(None) == 8
+def test_rounds_default_to_eight_an_epoch_or_one_per_1_5m_tokens_and_given_rounds_are_checked():
+    assert rounds_for(None) == rounds_for(None, 12_000_000) == 8
+    assert rounds_for(None, 12_000_001) == 9  # no round over 1.5M tokens
+    assert rounds_for(None, 54_492_513) == 37  # the 55M-token corpus
+    assert rounds_for(None, 10 ** 11) == 1000  # at most
+    assert rounds_for(5, 10 ** 9) == 5  # given, as given
     assert rounds_for(3) == 3
     for bad in (0, 100001, 2.5, True):
         with pytest.raises(ValueError, match="rounds"):

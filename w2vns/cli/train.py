@@ -73,7 +73,8 @@ Examples:
               help="With --dask: K input and K output blocks of the weights [default: one "
                    "per worker].")
 @click.option("--rounds", type=click.IntRange(1, 100000), default=None,
-              help="With --dask: slices of each epoch [default: 8].")
+              help="With --dask: slices of each epoch [default: 8, or one per 1.5M tokens "
+                   "of a larger corpus, at most 1000].")
 @click.option("--device", type=click.Choice(DEVICES), default="cpu", show_default=True,
               help="Train on this machine's CPU cores, or on its CUDA GPU (sgns or nce, the "
                    "fast kernel; no checkpoints). cuda needs pip install 'w2vns[gpu]'.")

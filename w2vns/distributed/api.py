@@ -49,8 +49,8 @@ def train(corpus, dask=None, blocks=None, rounds=None, progress=None, checkpoint
     (``tcp://HOST:8786``), or ``"local"`` / ``"local:N"`` (a LocalCluster of N worker
     processes on this machine, closed at the end). ``blocks``: K, the input and output blocks
     (default: one per worker); with K = workers, each worker holds about 2 V d 4 / K bytes of
-    weights. ``rounds``: slices of each epoch (default 8, see
-    ``backend.ROUNDS_PER_EPOCH``). ``checkpoint``: a folder or URL that the client and every
+    weights. ``rounds``: slices of each epoch (default: 8, or one per
+    1.5M tokens of a larger corpus, see ``backend.rounds_for``). ``checkpoint``: a folder or URL that the client and every
     worker reach. Other ``params``: ``TrainParams`` fields (the SGNS loss and the fast kernel
     only; ``threads`` is per worker).
 
@@ -95,7 +95,7 @@ def train(corpus, dask=None, blocks=None, rounds=None, progress=None, checkpoint
                              % (len(vocab), nblocks))
         backend, lengths = _prepare(client, p, nblocks, vocab_future, vocab, shards, progress)
         retained = sum(n - s for n, s in lengths)
-        backend.rounds = rounds_for(rounds)
+        backend.rounds = rounds_for(rounds, retained)
         backend.prepare_tables(vocab_future)
         checkpointer = None
         if checkpoint is not None:

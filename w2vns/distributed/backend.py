@@ -30,13 +30,21 @@ from .errors import result
 from .schedule import LAG_ROUNDS, block_ids, block_rows, learning_rates, schedule, slice_of
 from .tables import block_noise_table, block_table
 
-#: Rounds per epoch by default. Within a slot (one of a round's K sub-iterations) an input block
-#: is trained against one output block only, so its rows drift towards that block's share of
-#: the objective; shorter slots keep them closer to one machine's. Measured on the 10M-token
-#: Wikipedia prefix (docs/distributed.md): 4 rounds at K = 2 scored 0.2 point below 8, and at
-#: K = 8 16 and 32 rounds scored within the seeds' noise of 8. Every round moves each output
-#: block K - 1 times: more rounds cost traffic and synchronisation.
+#: Rounds per epoch by default: at least ROUNDS_PER_EPOCH, and on a larger corpus enough that a
+#: round trains at most TOKENS_PER_ROUND tokens, up to MAX_DEFAULT_ROUNDS (``rounds_for``).
+#: Within a slot (one of a round's K sub-iterations) an input block is trained against one
+#: output block only, so its rows drift towards that block's share of the objective, the more
+#: the more tokens a slot trains; shorter slots keep them closer to one machine's. Measured
+#: (docs/distributed.md): on the 10M-token Wikipedia prefix (1.2M tokens a round at 8 rounds)
+#: 16 and 32 rounds scored within the seeds' noise of 8 at K = 8; on the 55M-token corpus, 8
+#: rounds (6.8M tokens a round) scored 1.2 points below one machine at K = 2 over three seeds,
+#: 32 rounds (1.7M) level with it. Every round moves each output block K - 1 times: more
+#: rounds cost traffic and synchronisation (32 rounds: 24 % more time there).
 ROUNDS_PER_EPOCH = 8
+TOKENS_PER_ROUND = 1_500_000
+#: Beyond this (a corpus of 1.5 billion tokens), more rounds would mostly add tasks and
+#: traffic: Dask's scheduler handles K^2 cells a round. Not measured: give --rounds.
+MAX_DEFAULT_ROUNDS = 1000
 
 #: Retries of a task that raises (a worker lost while running it is not counted: Dask
 #: reschedules that on its own).
@@ -346,9 +354,13 @@ def check_blocks(nblocks):
         raise ValueError("blocks must be an integer in 1..256 (got %r)" % (nblocks,))
 
 
-def rounds_for(rounds):
+def rounds_for(rounds, tokens=0):
+    """The rounds an epoch: ``rounds`` if given (checked), else as many as keep each round at
+    or under TOKENS_PER_ROUND of the corpus's ``tokens`` (those an epoch trains on), from
+    ROUNDS_PER_EPOCH to MAX_DEFAULT_ROUNDS."""
     if rounds is None:
-        return ROUNDS_PER_EPOCH
+        return int(min(MAX_DEFAULT_ROUNDS,
+                       max(ROUNDS_PER_EPOCH, -(-int(tokens) // TOKENS_PER_ROUND))))
     if not isinstance(rounds, int) or isinstance(rounds, bool) or not 1 <= rounds <= 100000:
         raise ValueError("rounds must be an integer in 1..100000 (got %r)" % (rounds,))
     return rounds
