@@ -34,15 +34,12 @@ from .tables import block_noise_table, block_table
 #: round trains at most TOKENS_PER_ROUND tokens, up to MAX_DEFAULT_ROUNDS (``rounds_for``).
 #: Within a slot (one of a round's K sub-iterations) an input block is trained against one
 #: output block only, so its rows drift towards that block's share of the objective, the more
-#: the more tokens a slot trains; shorter slots keep them closer to one machine's. Measured
-#: (docs/distributed.md): on the 10M-token Wikipedia prefix (1.2M tokens a round at 8 rounds)
-#: 16 and 32 rounds scored within the seeds' noise of 8 at K = 8; on the 55M-token corpus, 8
-#: rounds (6.8M tokens a round) scored 1.2 points below one machine at K = 2 over three seeds,
-#: 32 rounds (1.7M) level with it. Every round moves each output block K - 1 times: more
-#: rounds cost traffic and synchronisation (32 rounds: 24 % more time there).
+#: tokens the slot trains; shorter slots keep them closer to one machine's, and each round
+#: moves every output block K - 1 times. TOKENS_PER_ROUND lies between the round sizes
+#: measured to match one machine (docs/distributed.md, "Rounds").
 ROUNDS_PER_EPOCH = 8
 TOKENS_PER_ROUND = 1_500_000
-#: Beyond this (a corpus of 1.5 billion tokens), more rounds would mostly add tasks and
+#: Beyond this (an epoch of 1.5 billion tokens), more rounds would mostly add tasks and
 #: traffic: Dask's scheduler handles K^2 cells a round. Not measured: give --rounds.
 MAX_DEFAULT_ROUNDS = 1000
 
