@@ -51,8 +51,8 @@ def train(corpus, dask=None, blocks=None, rounds=None, progress=None, checkpoint
     (default: one per worker); with K = workers, each worker holds about 2 V d 4 / K bytes of
     weights. ``rounds``: slices of each epoch (default: 8, or one per 1.5M tokens of a larger
     corpus, see ``backend.rounds_for``). ``checkpoint``: a folder or URL that the client and
-    every worker reach. Other ``params``: ``TrainParams`` fields (the SGNS loss and the fast kernel
-    only; ``threads`` is per worker).
+    every worker reach. Other ``params``: ``TrainParams`` fields (the SGNS loss and the fast
+    kernel only; ``threads`` is per worker).
 
     ``device="cuda"`` (one machine only): train on its CUDA GPU (``w2vns.gpu``; needs CuPy),
     without checkpoints. ``backend``: what runs one machine's training (a
@@ -99,7 +99,7 @@ def train(corpus, dask=None, blocks=None, rounds=None, progress=None, checkpoint
         backend.prepare_tables(vocab_future)
         checkpointer = None
         if checkpoint is not None:
-            info = _info(p, nblocks, backend, shards, lengths, vocab, truncated, note)
+            info = _info(p, backend, shards, lengths, vocab, truncated, note)
             checkpointer = DaskCheckpointer(backend, checkpoint, checkpoint_every, vocab, info)
         before = cluster_figures(client)
         syn0, syn1 = backend.initial_blocks()
@@ -184,8 +184,8 @@ def _prepare(client, p, nblocks, vocab_future, vocab, shards, progress):
     return backend, lengths
 
 
-def _info(p, nblocks, backend, shards, lengths, vocab, truncated, note):
-    return {"params": dataclasses.asdict(p), "blocks": nblocks, "rounds": backend.rounds,
+def _info(p, backend, shards, lengths, vocab, truncated, note):
+    return {"params": dataclasses.asdict(p), "blocks": backend.nblocks, "rounds": backend.rounds,
             "lag_rounds": backend.lag_rounds,
             "shards": list(shards), "shard_lengths": [list(x) for x in lengths],
             "vocab_tokens": vocab.total_tokens, "distinct_words": vocab.distinct_words,

@@ -356,8 +356,7 @@ def rounds_for(rounds, tokens=0):
     or under TOKENS_PER_ROUND of the corpus's ``tokens`` (those an epoch trains on), from
     ROUNDS_PER_EPOCH to MAX_DEFAULT_ROUNDS."""
     if rounds is None:
-        return int(min(MAX_DEFAULT_ROUNDS,
-                       max(ROUNDS_PER_EPOCH, -(-int(tokens) // TOKENS_PER_ROUND))))
+        return min(MAX_DEFAULT_ROUNDS, max(ROUNDS_PER_EPOCH, -(-int(tokens) // TOKENS_PER_ROUND)))
     if not isinstance(rounds, int) or isinstance(rounds, bool) or not 1 <= rounds <= 100000:
         raise ValueError("rounds must be an integer in 1..100000 (got %r)" % (rounds,))
     return rounds
