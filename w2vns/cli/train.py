@@ -12,6 +12,7 @@ from ..io.files import open_output
 from ..distributed.api import resume as resume_run
 from ..distributed.api import DEVICES
 from ..distributed.api import train as train_model
+from ..distributed.backend import DEFAULT_ROUNDS_TEXT, MAX_ROUNDS
 from ..distributed.checkpoint import is_dask_checkpoint
 from ..distributed.checkpoint import read_note as read_dask_note
 from ..distributed.cluster import DaskUnavailable, check_spec, require_dask
@@ -72,9 +73,8 @@ Examples:
 @click.option("--blocks", type=click.IntRange(1, 256), default=None,
               help="With --dask: K input and K output blocks of the weights [default: one "
                    "per worker].")
-@click.option("--rounds", type=click.IntRange(1, 100000), default=None,
-              help="With --dask: slices of each epoch [default: 8, or one per 1.5M tokens "
-                   "of a larger corpus, at most 1000].")
+@click.option("--rounds", type=click.IntRange(1, MAX_ROUNDS), default=None,
+              help="With --dask: slices of each epoch [default: %s]." % DEFAULT_ROUNDS_TEXT)
 @click.option("--device", type=click.Choice(DEVICES), default="cpu", show_default=True,
               help="Train on this machine's CPU cores, or on its CUDA GPU (sgns or nce, the "
                    "fast kernel; no checkpoints). cuda needs pip install 'w2vns[gpu]'.")

@@ -49,8 +49,8 @@ def train(corpus, dask=None, blocks=None, rounds=None, progress=None, checkpoint
     (``tcp://HOST:8786``), or ``"local"`` / ``"local:N"`` (a LocalCluster of N worker
     processes on this machine, closed at the end). ``blocks``: K, the input and output blocks
     (default: one per worker); with K = workers, each worker holds about 2 V d 4 / K bytes of
-    weights. ``rounds``: slices of each epoch (default: 8, or one per 1.5M tokens of a larger
-    corpus, see ``backend.rounds_for``). ``checkpoint``: a folder or URL that the client and
+    weights. ``rounds``: slices of each epoch (default: ``backend.DEFAULT_ROUNDS_TEXT``, as
+    ``backend.rounds_for`` works it out). ``checkpoint``: a folder or URL that the client and
     every worker reach. Other ``params``: ``TrainParams`` fields (the SGNS loss and the fast
     kernel only; ``threads`` is per worker).
 

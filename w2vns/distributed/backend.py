@@ -42,6 +42,11 @@ TOKENS_PER_ROUND = 1_500_000
 #: Beyond this (an epoch of 1.5 billion tokens), more rounds would mostly add tasks and
 #: traffic: Dask's scheduler handles K^2 cells a round. Not measured: give --rounds.
 MAX_DEFAULT_ROUNDS = 1000
+#: The most rounds an epoch that may be asked for.
+MAX_ROUNDS = 100000
+#: The default, in words (the CLI's help).
+DEFAULT_ROUNDS_TEXT = "%d, or one per %gM tokens of a larger corpus, at most %d" % (
+    ROUNDS_PER_EPOCH, TOKENS_PER_ROUND / 1e6, MAX_DEFAULT_ROUNDS)
 
 #: Retries of a task that raises (a worker lost while running it is not counted: Dask
 #: reschedules that on its own).
@@ -357,6 +362,6 @@ def rounds_for(rounds, tokens=0):
     ROUNDS_PER_EPOCH to MAX_DEFAULT_ROUNDS."""
     if rounds is None:
         return min(MAX_DEFAULT_ROUNDS, max(ROUNDS_PER_EPOCH, -(-int(tokens) // TOKENS_PER_ROUND)))
-    if not isinstance(rounds, int) or isinstance(rounds, bool) or not 1 <= rounds <= 100000:
-        raise ValueError("rounds must be an integer in 1..100000 (got %r)" % (rounds,))
+    if not isinstance(rounds, int) or isinstance(rounds, bool) or not 1 <= rounds <= MAX_ROUNDS:
+        raise ValueError("rounds must be an integer in 1..%d (got %r)" % (MAX_ROUNDS, rounds))
     return rounds
