@@ -8,6 +8,9 @@ EDITABLE := $(VENV)/.editable
 SHARED ?= ../shared/data
 BENCH_LINES ?= 12598
 THREADS ?= 2
+# pytest processes (pytest-xdist) for make test: one process keeps 1.3 of two cores busy, the
+# rest is waiting on the subprocesses and Dask workers the tests start.
+TEST_JOBS ?= 2
 
 .PHONY: demo test bench build annotate clean distclean
 
@@ -17,9 +20,9 @@ $(PY):
 
 # Runtime, build and test dependencies (gensim is test-only: interop checks and benchmarks;
 # dask is the optional extra for --dask, which the tests run on a LocalCluster).
-$(STAMP): $(PY) pyproject.toml
+$(STAMP): $(PY) pyproject.toml Makefile
 	$(PY) -m pip install -q "setuptools>=64" wheel "Cython>=3.0" "numpy>=1.23" "click>=8.0" \
-	    "tqdm>=4.60" "smart_open>=6.0" "pytest>=7" "gensim>=4.3" "hypothesis>=6" "matplotlib>=3.5" \
+	    "tqdm>=4.60" "smart_open>=6.0" "pytest>=7" "pytest-xdist>=3" "gensim>=4.3" "hypothesis>=6" "matplotlib>=3.5" \
 	    "backports.zstd>=1.0; python_version < '3.14'" \
 	    "dask[distributed]>=2023.1"
 	rm -f $(EDITABLE)
@@ -40,7 +43,7 @@ annotate: $(STAMP)
 	W2VNS_ANNOTATE=1 $(PY) setup.py -q build_ext --inplace --force
 
 test: $(BUILT)
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q -n $(TEST_JOBS) --dist loadgroup tests
 
 demo: $(BUILT)
 	$(VENV)/bin/w2vns train w2vns/data/demo.txt.gz -o demo-vectors.bin --threads $(THREADS)

@@ -1,9 +1,20 @@
 """A LocalCluster of worker processes for the distributed tests, started once per session."""
 import logging
+import pathlib
 
 import pytest
 
 from w2vns.corpus import synthetic
+
+HERE = pathlib.Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items):
+    """With pytest-xdist (``make test``: ``-n 2 --dist loadgroup``), every distributed test runs
+    in the same pytest process, so one cluster serves them all instead of one a process."""
+    for item in items:
+        if HERE in pathlib.Path(item.fspath).parents:
+            item.add_marker(pytest.mark.xdist_group("dask"))
 
 
 @pytest.fixture(scope="session")
