@@ -1,14 +1,18 @@
 """What a new user meets first: bare `w2vns`, --help, word2vec.c's and gensim's option names,
 renamed options, the grammar of summary lines."""
 import json
+import os
 import signal
+import subprocess
+import sys
 
 import click
 import numpy as np
 import pytest
 
-from tests.helpers import one_line, w2vns
-from w2vns.cli import COMMANDS, cli, main
+from tests.helpers import REPO, one_line, w2vns
+from w2vns.cli import main
+from w2vns.cli.app import COMMANDS, cli
 from w2vns.vectors.keyed import KeyedVectors
 
 def command(name):
@@ -34,6 +38,30 @@ def test_version_names_the_kernels_vector_instructions(capfd):
     code, out, err = in_process(capfd, "--version")
     assert code == 0 and err == ""
     assert out.startswith("w2vns, version ") and "(kernel: " in out and "floats a step)" in out
+
+
+#: A Ctrl-C that arrives while the command line is still loading: SIGINT sent to the process
+#: as it starts to import click, which the entry point loads with the rest of the command line.
+CTRL_C_WHILE_LOADING = """
+import os, signal, sys
+class CtrlC:
+    def find_spec(self, name, path=None, target=None):
+        if name == "click":
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+sys.meta_path.insert(0, CtrlC())
+from w2vns.cli import main
+main(sys.argv[1:])
+"""
+
+
+def test_ctrl_c_while_the_command_line_loads_is_one_line_and_exit_130(tmp_path):
+    result = subprocess.run([sys.executable, "-c", CTRL_C_WHILE_LOADING, "similar", "dog"],
+                            cwd=tmp_path, capture_output=True, timeout=60,
+                            env=dict(os.environ, PYTHONPATH=REPO))
+    assert result.returncode == 130
+    assert one_line(result.stderr) == "w2vns: error: interrupted"
+    assert result.stdout == b""
 
 
 def test_bare_w2vns_prints_the_help_and_exits_0():
