@@ -316,8 +316,17 @@ def test_convert_limit_format_flag_stdin_and_stdout(model, tmp_path):
 
 def test_convert_errors(model, tmp_path):
     (tmp_path / "keep").mkdir()
+    # Root ignores permission bits: a folder of /proc is where even root cannot create a file.
+    if os.geteuid() == 0:
+        readonly = "/proc/x.txt"
+    else:
+        (tmp_path / "ro").mkdir(mode=0o500)
+        readonly = tmp_path / "ro" / "x.txt"
     for args, message in ((["missing.bin", tmp_path / "x.bin"], "no such file"),
                           ([model, tmp_path / "nowhere" / "x.bin"], "does not exist"),
+                          ([model, readonly], "%s: folder %s is not writable"
+                           % (readonly, os.path.dirname(readonly))),
+                          ([model, tmp_path / "keep", "--to", "text"], "keep: is a folder"),
                           ([model, tmp_path / "keep", "--to", "w2vns"], "not replacing"),
                           ([model, "-", "--to", "w2vns"], "stdout")):
         result = w2vns("convert", *args, cwd=tmp_path)

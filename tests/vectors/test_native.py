@@ -2,6 +2,7 @@
 import json
 import os
 import re
+import tempfile
 
 import numpy as np
 import pytest
@@ -118,6 +119,19 @@ def test_save_refuses_to_replace_something_else(tmp_path, kv):
             kv.save(target)
     assert (folder / "cat.jpg").read_bytes() == b"meow" and plain.read_text() == "keep me"
     assert sorted(os.listdir(tmp_path)) == ["notes.w2vns", "photos"]
+
+
+def test_a_folder_that_cannot_be_made_is_reported_under_the_targets_name(tmp_path, kv,
+                                                                         monkeypatch):
+    def refuse(**kwargs):
+        raise PermissionError(13, "Permission denied",
+                              os.path.join(kwargs["dir"], ".v.w2vns.x1y2.tmp"))
+
+    monkeypatch.setattr(tempfile, "mkdtemp", refuse)
+    with pytest.raises(PermissionError) as info:
+        kv.save(tmp_path / "v.w2vns")
+    assert info.value.filename == str(tmp_path / "v.w2vns")
+    assert info.value.strerror == "cannot create a folder in %s: Permission denied" % tmp_path
 
 
 def test_failed_save_leaves_nothing(tmp_path, kv, monkeypatch):

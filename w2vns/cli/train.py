@@ -132,9 +132,7 @@ def train(ctx, corpus, output, fmt, vocab_out, report, checkpoint_dir, checkpoin
     for target in (output, vocab_out, report, save_model):
         if target and target != "-":
             try:
-                # A folder output that exists already must take a new file.
-                check_writable(os.path.join(target, ".probe") if target in folders
-                               and os.path.isdir(target) else target)
+                check_writable(target, folder_output=target in folders)
             except OSError as err:
                 fail(error_text(err, target))
     params, preset_used = preset_params(ctx, preset, params)

@@ -5,6 +5,7 @@ import warnings
 
 import click
 
+from ..io.atomic import check_writable
 from ..io.files import is_url
 from ..vectors.formats import FormatError
 from ..vectors.keyed import FORMATS, format_for_path
@@ -90,9 +91,10 @@ def convert(source, target, fmt, limit, quiet):
     except ValueError as err:
         fail(str(err))
     if target != "-":
-        folder = os.path.dirname(os.path.abspath(target))
-        if not os.path.isdir(folder):
-            fail("%s: folder %s does not exist" % (target, folder))
+        try:
+            check_writable(target, folder_output=fmt == "w2vns")
+        except OSError as err:
+            fail(error_text(err, target))
     started = time.perf_counter()
     try:
         with warnings.catch_warnings(record=True) as caught:

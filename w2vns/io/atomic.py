@@ -27,7 +27,12 @@ def atomic_output(path, mode="wb"):
             handle.flush()
         return
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
+                                   dir=folder)
+    except OSError as err:  # named by the target, not by a temporary name the user never gave
+        raise type(err)(err.errno, "cannot create a file in folder %s: %s"
+                        % (folder, err.strerror), path) from None
     try:
         with os.fdopen(fd, mode) as handle:
             yield handle
@@ -55,11 +60,19 @@ def is_special(path):
     return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
-def check_writable(path):
+def check_writable(path, folder_output=False):
     """Raise OSError unless ``path`` could be written atomically: its folder exists and a file
     can be created there (tried for real: permission bits do not tell root, or a read-only
-    mount, the truth)."""
+    mount, the truth). ``folder_output``: ``path`` is written as a folder, so an existing
+    folder there is replaced, not an error (it must take a new file)."""
     path = os.fspath(path)
+    if folder_output and os.path.isdir(path):
+        try:
+            check_writable(os.path.join(path, ".probe"))
+        except OSError as err:
+            err.filename = path
+            raise
+        return
     if is_special(path):
         if not os.access(path, os.W_OK):
             raise PermissionError(13, "not writable", path)

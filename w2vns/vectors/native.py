@@ -245,7 +245,11 @@ def _atomic_folder(path):
         raise FileExistsError("%s exists and is not a w2vns vectors folder; not replacing it"
                               % path)
     parent, base = os.path.split(path)
-    tmp = tempfile.mkdtemp(prefix="." + base + ".", suffix=".tmp", dir=parent)
+    try:
+        tmp = tempfile.mkdtemp(prefix="." + base + ".", suffix=".tmp", dir=parent)
+    except OSError as err:  # named by the target, not by a temporary name the user never gave
+        raise type(err)(err.errno, "cannot create a folder in %s: %s"
+                        % (parent, err.strerror), path) from None
     try:
         yield tmp
         for name in os.listdir(tmp):
