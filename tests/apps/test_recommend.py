@@ -168,6 +168,19 @@ def test_evaluate_rec_cli_trains_and_beats_popularity_on_planted_clusters(plante
     assert doc["model"]["hit_rate"] > 0.5
 
 
+def test_sessions_too_short_to_choose_by_ask_for_the_scoring_and_train_when_given_it(tmp_path):
+    sessions = tmp_path / "pairs.txt"
+    sessions.write_text("a b\nb c\na c\n")
+    result = run("evaluate-rec", sessions)
+    assert result.returncode == 2
+    assert one_line(result.stderr) == ("w2vns: error: no line has three or more items: nothing "
+                                       "to choose a scoring by; give --scoring output or "
+                                       "--scoring cosine")
+    given = run("evaluate-rec", sessions, "--scoring", "output", "--epochs", "1", "--json")
+    assert given.returncode == 0, given.stderr
+    assert json.loads(given.stdout)["model"]["cases"] == 3
+
+
 def test_output_scoring_needs_training(planted_vectors, planted_file):
     result = run("evaluate-rec", planted_file, "-m", planted_vectors, "--scoring", "output")
     assert result.returncode == 2 and "leave out -m" in one_line(result.stderr)

@@ -56,6 +56,11 @@ def read_baskets(path):
     return baskets
 
 
+class TooShortToChoose(ValueError):
+    """No line is long enough to hold items out for choosing the settings (evaluate-rec's
+    auto scoring); the settings can still be given."""
+
+
 class Recommender:
     """Ranks every item of ``kv`` (a :class:`~w2vns.vectors.KeyedVectors`, or gensim's) by cosine
     similarity to baskets of items.
@@ -564,7 +569,8 @@ def choose_settings(lines, k=10, candidates=SCORINGS, noise_powers=None,
     """
     training, cases = hide_last(lines, hidden_per_line)
     if not cases:
-        raise ValueError("no line has three or more items: nothing to choose a scoring by")
+        raise TooShortToChoose("no line has three or more items: nothing to choose a scoring "
+                               "by")
     cases = sample_cases(cases, max_cases)
     powers = noise_powers_to_try(noise_powers, train_params)
     sides = context_sides_to_try(context_sides, train_params)

@@ -4,9 +4,9 @@ import sys
 
 import click
 
-from ..apps.recommend import (BLOCK, CONTEXT_SIDES, NOISE_POWERS, SCORINGS, describe_scoring,
-                              evaluate_leave_last_out, load_recommender, read_baskets,
-                              scoring_triple)
+from ..apps.recommend import (BLOCK, CONTEXT_SIDES, NOISE_POWERS, SCORINGS, TooShortToChoose,
+                              describe_scoring, evaluate_leave_last_out, load_recommender,
+                              read_baskets, scoring_triple)
 from ..training.checkpoint import CheckpointError, read_corpus_paths
 from ..vectors.formats import FormatError
 from .common import (EXIT_UNANSWERED, Answers, emit_lines, error_text, fail, finish, json_line,
@@ -159,6 +159,8 @@ def evaluate_rec(ctx, sessions, model_path, k, k_old, scoring, recency, populari
         result = evaluate_leave_last_out(read_baskets(sessions), k=k, kv=kv, scoring=scoring,
                                          trained_on=trained_on, sessions=sessions, **options,
                                          **({} if kv is not None else params))
+    except TooShortToChoose as err:
+        fail("%s; give --scoring output or --scoring cosine" % err)
     except ValueError as err:
         fail(str(err))
     except OSError as err:
