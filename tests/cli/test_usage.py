@@ -64,6 +64,19 @@ def test_ctrl_c_while_the_command_line_loads_is_one_line_and_exit_130(tmp_path):
     assert result.stdout == b""
 
 
+def test_a_model_given_as_an_argument_gets_the_command_with_m(capfd, tmp_path):
+    model = tmp_path / "v.txt"
+    model.write_text("1 2\ndog 0.5 0.5\n")
+    for command in ("info", "evaluate"):
+        code, out, err = in_process(capfd, command, str(model))
+        assert code == 2 and out == ""
+        assert one_line(err.encode()) == (
+            "w2vns: error: Got unexpected extra argument (%s): the model is given with -m: "
+            "'w2vns %s -m %s'" % (model, command, model))
+    code, _, err = in_process(capfd, "info", "notafile")  # not a path: click's own words
+    assert code == 2 and "unexpected extra argument (notafile) (see 'w2vns info --help')" in err
+
+
 def test_bare_w2vns_prints_the_help_and_exits_0():
     result = w2vns()
     assert result.returncode == 0 and result.stderr == b""

@@ -2,6 +2,8 @@
 runs) and the error handling every command shares."""
 import faulthandler
 import importlib
+import os
+import re
 import signal
 import sys
 
@@ -78,6 +80,18 @@ def cli():
     signal.signal(signal.SIGTERM, on_sigterm)
 
 
+def _model_hint(err):
+    """'w2vns info vectors.bin': the model is given with -m; say so, with the command that
+    works, rather than only that the argument was not expected."""
+    found = re.search(r"unexpected extra arguments? \(([^\s)]+)", err.format_message())
+    takes_model = err.ctx and any("--model" in getattr(param, "opts", ())
+                                  for param in err.ctx.command.params)
+    if not (found and takes_model and os.path.exists(found.group(1))):
+        return None
+    return "%s: the model is given with -m: 'w2vns %s -m %s'" % (
+        err.format_message(), err.ctx.info_name, found.group(1))
+
+
 def _see_help(err):
     if err.ctx and err.ctx.parent:
         return " (see 'w2vns %s --help')" % err.ctx.info_name
@@ -104,7 +118,7 @@ def main(argv=None):
             fail(foreign.message(err.option_name))
         fail(err.format_message() + _see_help(err))
     except click.UsageError as err:
-        fail(err.format_message() + _see_help(err))
+        fail(_model_hint(err) or err.format_message() + _see_help(err))
     except click.ClickException as err:
         fail(err.format_message())
     except click.Abort:
