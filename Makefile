@@ -22,8 +22,8 @@ $(PY):
 # dask is the optional extra for --dask, which the tests run on a LocalCluster).
 $(STAMP): $(PY) pyproject.toml Makefile
 	$(PY) -m pip install -q "setuptools>=64" wheel "Cython>=3.0" "numpy>=1.23" "click>=8.0" \
-	    "tqdm>=4.60" "smart_open>=6.0" "pytest>=7" "pytest-xdist>=3" "gensim>=4.3" "hypothesis>=6" "matplotlib>=3.5" \
-	    "backports.zstd>=1.0; python_version < '3.14'" \
+	    "tqdm>=4.60" "smart_open>=6.0" "pytest>=7" "pytest-xdist>=3" "gensim>=4.3" "hypothesis>=6" \
+	    "matplotlib>=3.5" "backports.zstd>=1.0; python_version < '3.14'" \
 	    "dask[distributed]>=2023.1"
 	rm -f $(EDITABLE)
 	touch $@

@@ -5,9 +5,9 @@ cannot be answered (other queries still are), 2 for bad usage or bad input (one 
 traceback), 130 on Ctrl-C, 141 when stdout's reader left (``w2vns ... | head``: quietly, as
 cat), 143 on SIGTERM.
 
-This module is only the entry point, and imports nothing at its top: loading the command line
-(numpy, click, the readers) takes a few tenths of a second, and a Ctrl-C then, from a user or
-a pipeline's process group, must end as quietly as one a moment later.
+This module is only the entry point, and imports nothing of the package at its top: loading
+the command line (numpy, click, the readers) takes a few tenths of a second, and a Ctrl-C then,
+from a user or a pipeline's process group, must end as quietly as one a moment later.
 """
 import importlib
 import sys
