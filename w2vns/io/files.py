@@ -18,9 +18,7 @@ import os
 import re
 import stat
 import sys
-import urllib.error
 import urllib.parse
-import urllib.request
 
 from . import compression
 from .atomic import atomic_output
@@ -109,6 +107,8 @@ def open_input(path):
     if is_url(path):
         scheme = path.split("://", 1)[0].lower()
         if scheme == "file":
+            import urllib.request  # imported here, as in _open_url
+
             return open_input(urllib.request.url2pathname(urllib.parse.urlparse(path).path))
         stream = _open_url(path, scheme)
         return _sniffed(path, stream, raw=None, size=None, owned=(stream,), url=True)
@@ -219,6 +219,11 @@ def _first_line(err):
 def _open_url(url, scheme):
     """A binary stream reading ``url``; InputError / MissingDependency in one line."""
     if scheme in ("http", "https"):
+        # imported here: urllib.request loads http.client and email, a tenth of the start-up
+        # time of a query command, and only URLs need it
+        import urllib.error
+        import urllib.request
+
         request = urllib.request.Request(url, headers={"User-Agent": "w2vns"})
         try:
             response = urllib.request.urlopen(request, timeout=URL_TIMEOUT)
