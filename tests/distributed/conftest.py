@@ -13,7 +13,7 @@ def pytest_collection_modifyitems(items):
     """With pytest-xdist (``make test``: ``-n 2 --dist loadgroup``), every distributed test runs
     in the same pytest process, so one cluster serves them all instead of one a process."""
     for item in items:
-        if HERE in pathlib.Path(item.fspath).parents:
+        if HERE in item.path.parents:
             item.add_marker(pytest.mark.xdist_group("dask"))
 
 

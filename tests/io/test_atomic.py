@@ -37,7 +37,7 @@ def test_a_temporary_file_that_cannot_be_made_is_reported_under_the_targets_name
         with atomic_output(tmp_path / "out.txt"):
             pass
     assert info.value.filename == str(tmp_path / "out.txt")
-    assert info.value.strerror == "cannot create a file in folder %s: Permission denied" % tmp_path
+    assert info.value.strerror == "cannot create a file in %s: Permission denied" % tmp_path
 
 
 def test_check_writable_names_what_is_wrong(tmp_path):

@@ -26,13 +26,7 @@ def atomic_output(path, mode="wb"):
             yield handle
             handle.flush()
         return
-    folder = os.path.dirname(os.path.abspath(path))
-    try:
-        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
-                                   dir=folder)
-    except OSError as err:  # named by the target, not by a temporary name the user never gave
-        raise type(err)(err.errno, "cannot create a file in folder %s: %s"
-                        % (folder, err.strerror), path) from None
+    fd, tmp = temporary_beside(path)
     try:
         with os.fdopen(fd, mode) as handle:
             yield handle
@@ -49,6 +43,19 @@ def atomic_output(path, mode="wb"):
         if isinstance(err, OSError) and err.filename == tmp:
             err.filename = path  # the user knows the target, not our temporary name
         raise
+
+
+def temporary_beside(path, folder=False):
+    """A temporary file (``(fd, name)``, as mkstemp) or folder (its name) in ``path``'s folder,
+    named after ``path`` and hidden, to be renamed to ``path`` once complete. An OSError is
+    raised under ``path``'s name: the user knows the target, not the temporary name."""
+    parent, base = os.path.split(os.path.abspath(path))
+    make = tempfile.mkdtemp if folder else tempfile.mkstemp
+    try:
+        return make(prefix="." + base + ".", suffix=".tmp", dir=parent)
+    except OSError as err:
+        raise type(err)(err.errno, "cannot create a %s in %s: %s" % (
+            "folder" if folder else "file", parent, err.strerror), os.fspath(path)) from None
 
 
 def is_special(path):

@@ -26,6 +26,7 @@ import os
 
 import numpy as np
 
+from ..io.atomic import temporary_beside
 from .formats import FormatError, _check_vectors  # shared validation of keys and shapes
 
 __all__ = ["FORMAT", "VERSION", "SUFFIX", "Vocabulary", "is_native", "save_native", "load_native",
@@ -237,19 +238,13 @@ def _atomic_folder(path):
     anything is written); on any error the temporary folder is removed and ``path`` is left
     as it was.
     """
-    import shutil  # (imported here: loading does not need them)
-    import tempfile
+    import shutil  # (imported here: loading does not need it)
 
     path = os.path.abspath(os.fspath(path))
     if os.path.lexists(path) and not is_native(path):
         raise FileExistsError("%s exists and is not a w2vns vectors folder; not replacing it"
                               % path)
-    parent, base = os.path.split(path)
-    try:
-        tmp = tempfile.mkdtemp(prefix="." + base + ".", suffix=".tmp", dir=parent)
-    except OSError as err:  # named by the target, not by a temporary name the user never gave
-        raise type(err)(err.errno, "cannot create a folder in %s: %s"
-                        % (parent, err.strerror), path) from None
+    tmp = temporary_beside(path, folder=True)
     try:
         yield tmp
         for name in os.listdir(tmp):
