@@ -3,7 +3,7 @@
 sessions of several lengths.
 
     python scripts/bench_items.py [DATA ...] [--lock /work/bench.lock] [--json out.json]
-        [--threads 2] [--max-cases 5000] [--dim 100] [--epochs E] [--window W] [--negative N]
+        [--threads 2] [--max-cases 5000] [--dim D] [--epochs E] [--window W] [--negative N]
 
 DATA is a file of baskets (one per line, items separated by spaces), ``sessions:L:N[:STAY[:SEED]]``
 (N generated sessions of about L items, w2vns.corpus.synthetic.generate_sessions, seed SEED,
@@ -24,15 +24,16 @@ Rows per data set, all from this one run:
 * popularity: training counts.
 * w2vns defaults: ``w2vns evaluate-rec``'s defaults, i.e. ``evaluate_leave_last_out(lines,
   scoring="auto")`` over the items preset without its noise power (the scoring, recency,
-  noise power and context side picked on a held-out split of the training lines; the pick's
-  trainings are counted in "train s").
+  noise power, context side and dimension picked on a held-out split of the training lines,
+  the dimension unless --dim is given; the pick's trainings are counted in "train s").
 * w2vns reference kernel: the same with ``kernel="reference"`` (word2vec's per-pair loop);
   left out with --no-reference.
 * gensim, same settings: ``Word2Vec(sg=1, window=W, min_count=1, sample=0,
   ns_exponent=<the noise power w2vns picked>, ...)`` with the same window (w2vns's window 0,
-  the whole line: ``window=10000, shrink_windows=False``), dim, negative, epochs, alpha,
-  min_alpha = alpha * 1e-4, workers and seed, scored as w2vns's pick (gensim has no
-  contexts-before model: where w2vns picked that side, its model of both sides).
+  the whole line: ``window=10000, shrink_windows=False``), dim (the one w2vns's defaults
+  picked, in every gensim row), negative, epochs, alpha, min_alpha = alpha * 1e-4, workers
+  and seed, scored as w2vns's pick (gensim has no contexts-before model: where w2vns picked
+  that side, its model of both sides).
 * gensim best: the best of ns_exponent in {-0.5, 0, 0.75} x every scoring evaluate-rec can
   pick (w2vns.apps.recommend.SCORINGS), chosen on the test cases themselves: an upper bound
   of what gensim could do, not a fair pick.
@@ -144,7 +145,7 @@ def bench(spec, params, k, max_cases, lock=None, reference=True, gensim_pick=Tru
     popularity = rank_metrics(popularity_ranks(training, ranked), k)
     rows.append({"model": "popularity", "scoring": "training counts", **popularity,
                  "train_seconds": None})
-    picked = None
+    picked = gensim_params = None
     kernels = (("w2vns defaults", "fast"), ("w2vns reference kernel", "reference"))
     for name, kernel in kernels[:2 if reference else 1]:
         with locked(lock):
@@ -153,15 +154,16 @@ def bench(spec, params, k, max_cases, lock=None, reference=True, gensim_pick=Tru
         seconds = result["train"]["train_seconds"] + result["selection"]["train_seconds"]
         rows.append({"model": name, "scoring": describe_scoring(
                          result["scoring"], result["recency"], result["noise_power"],
-                         result["popularity_weight"], result["context_side"]),
+                         result["popularity_weight"], result["context_side"], result["dim"]),
                      **result["model"], "train_seconds": seconds,
                      "selection": result["selection"]})
         picked = picked or (result["noise_power"], result["scoring"], result["recency"],
                             result["popularity_weight"])
+        gensim_params = gensim_params or dict(params, dim=result["dim"])
     gensim = []
     for ns in NS_EXPONENTS:
         with locked(lock):
-            kv, output, seconds = train_gensim(training, params, ns)
+            kv, output, seconds = train_gensim(training, gensim_params, ns)
             for scoring, recency, popularity in map(scoring_triple, SCORINGS):
                 metrics = rank_metrics(model_ranks(
                     kv, ranked, output if scoring == "output" else None, recency=recency,
@@ -176,7 +178,7 @@ def bench(spec, params, k, max_cases, lock=None, reference=True, gensim_pick=Tru
     if gensim_pick:
         with locked(lock):
             selection = choose_settings(training, k, trainer=gensim_trainer,
-                                        context_sides=("both",), **params)
+                                        context_sides=("both",), **gensim_params)
         key = (selection["noise_power"], selection["scoring"], selection["recency"],
                selection["popularity"])
         g = next(g for g in gensim if (g["ns_exponent"], g["scoring"], g["recency"],
@@ -203,12 +205,14 @@ def print_table(result, k):
                                                    row["mrr"], seconds), flush=True)
 
 
-def add_common_arguments(parser):
-    """The options that bench_items, bench_pick and bench_holdout share."""
+def add_common_arguments(parser, dim=100):
+    """The options that bench_items, bench_pick and bench_holdout share; ``dim``: --dim's
+    default (None: evaluate-rec's pick)."""
     parser.add_argument("--lock", default=None, help="flock this file around each model")
     parser.add_argument("--json", default=None)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--dim", type=int, default=100)
+    parser.add_argument("--dim", type=int, default=dim,
+                        help="default: %s" % (dim or "evaluate-rec's pick, gensim's the same"))
     parser.add_argument("--negative", type=int, default=None, help="default: the preset's")
     parser.add_argument("-k", type=int, default=10)
 
@@ -220,19 +224,20 @@ def int_list(text):
 
 def items_params(args):
     """The items preset without its noise power (evaluate-rec picks it when not given), with
-    the common options' dim, threads and negative (when given), and seed 1."""
+    the common options' threads, dim and negative (when given), and seed 1."""
     params, _ = apply_preset("items", {}, ())
     params.pop("noise_power")
-    params.update(dim=args.dim, threads=args.threads, seed=1)
-    if args.negative is not None:
-        params["negative"] = args.negative
+    params.update(threads=args.threads, seed=1)
+    for name in ("dim", "negative"):
+        if getattr(args, name) is not None:
+            params[name] = getattr(args, name)
     return params
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("data", nargs="*", default=DEFAULT_DATA)
-    add_common_arguments(parser)
+    add_common_arguments(parser, dim=None)
     parser.add_argument("--no-reference", dest="reference", action="store_false",
                         help="leave out the reference kernel's row")
     parser.add_argument("--no-gensim-pick", dest="gensim_pick", action="store_false",

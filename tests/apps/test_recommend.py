@@ -8,10 +8,11 @@ import pytest
 import w2vns
 from w2vns.training.presets import apply_preset
 from w2vns.apps import recommend
-from w2vns.apps.recommend import (CONTEXT_SIDES, NOISE_POWERS, Recommender, basket_weights,
-                                  choose_settings, context_sides_to_try,
-                                  evaluate_leave_last_out, hide_last, leave_last_out,
-                                  noise_powers_to_try, popularity_ranks, sample_cases, top_k)
+from w2vns.apps.recommend import (CONTEXT_SIDES, DIMS, NOISE_POWERS, Recommender,
+                                  basket_weights, choose_settings, context_sides_to_try,
+                                  dims_to_try, evaluate_leave_last_out, hide_last,
+                                  leave_last_out, noise_powers_to_try, popularity_ranks,
+                                  sample_cases, top_k)
 from w2vns.corpus.synthetic import generate_sessions
 from w2vns.vectors.keyed import KeyedVectors
 
@@ -468,6 +469,27 @@ def test_evaluate_rec_recency_option(tmp_path):
     assert bad.returncode == 2
 
 
+def test_evaluate_rec_cli_picks_the_dimension_unless_given(tmp_path):
+    sessions = tmp_path / "sessions.txt"
+    lines = generate_sessions(200, 20, seed=3, n_items=300, n_clusters=10)
+    sessions.write_text("".join(" ".join(line) + "\n" for line in lines))
+    common = ("--epochs", "1", "--threads", "1", "--noise-power", "0", "--context-side", "both")
+    doc = json.loads(run("evaluate-rec", sessions, *common, "--json").stdout)
+    selection = doc["selection"]
+    assert selection["dims"] == list(DIMS)
+    assert [c["dim"] for c in selection["candidates"]] == [
+        dim for dim in DIMS for _ in recommend.SCORINGS]
+    assert doc["dim"] == doc["train"]["params"]["dim"] == selection["dim"] in DIMS
+    out = run("evaluate-rec", sessions, *common).stdout.decode().splitlines()
+    assert ", dim %d (auto: of %d candidates on" % (doc["dim"], len(selection["candidates"])
+                                                    ) in out[0]
+    assert sum(", dim " in line for line in out) == 1 + len(selection["candidates"])
+    fixed = json.loads(run("evaluate-rec", sessions, *common, "--dim", "8", "--json").stdout)
+    assert fixed["selection"]["dims"] == [8] and fixed["train"]["params"]["dim"] == 8
+    out = run("evaluate-rec", sessions, *common, "--dim", "8").stdout.decode()
+    assert ", dim " not in out
+
+
 def test_evaluate_rec_popularity_option(tmp_path):
     sessions = tmp_path / "sessions.txt"
     lines = generate_sessions(200, 20, seed=3, n_items=300, n_clusters=10)
@@ -644,6 +666,48 @@ def test_context_sides_to_try():
     assert context_sides_to_try(("before",), {"context_side": "both"}) == ("before",)
     with pytest.raises(ValueError):
         context_sides_to_try((), {})
+
+
+def test_dims_to_try():
+    assert dims_to_try(None, {}) == DIMS == (100, 32, 200)
+    assert dims_to_try(None, {"dim": 16}) == (16,)  # given: fixed
+    assert dims_to_try((8, 4), {"dim": 16}) == (8, 4)
+    with pytest.raises(ValueError, match="at least one dimension"):
+        dims_to_try((), {})
+
+
+def test_the_pick_tries_the_other_dimensions_with_the_picked_side_and_power():
+    """One model per side and power at the first dimension, then one per other dimension with
+    the side and power picked from those: their candidates follow, and the pick is made
+    again over all.  One dimension cannot hold planted clusters apart (every cosine is 1 or
+    -1) and 16 can: from 1 first the pick moves to 16 (this seed: the best candidate 0.337
+    at 16 against 0.133 at 1 on 300 held-out cases, where a hit rate's standard error is at
+    most 0.03); from 16 first it stays."""
+    lines = planted_baskets(300)
+    trained = []
+
+    def trainer(corpus, progress=None, **params):
+        trained.append((params["context_side"], params["noise_power"], params["dim"]))
+        return w2vns.train(corpus, progress=progress, **params)
+
+    settings = {name: value for name, value in QUICK.items() if name != "dim"}
+    alone = choose_settings(lines, dims=(1,), **settings)  # the same pick: one thread
+    up = choose_settings(lines, dims=(1, 16), trainer=trainer, **settings)
+    side, power = alone["context_side"], alone["noise_power"]
+    stage_one = alone["candidates"]
+    assert trained == [("both", p, 1) for p in NOISE_POWERS] + [(side, power, 16)]
+    assert up["candidates"][:len(stage_one)] == stage_one
+    assert up["dims"] == [1, 16]
+    assert [c["dim"] for c in up["candidates"]] == (
+        [1] * len(stage_one) + [16] * len(recommend.SCORINGS))
+    assert all(c["noise_power"] == power for c in up["candidates"][len(stage_one):])
+    assert up["dim"] == up["candidates"][up["picked"]]["dim"] == 16
+    best = {d: max(c["hit_rate"] for c in up["candidates"] if c["dim"] == d) for d in (1, 16)}
+    assert best[16] > best[1] + 0.1
+    trained.clear()
+    down = choose_settings(lines, dims=(16, 1), trainer=trainer, **settings)
+    assert down["dim"] == 16 and [t[2] for t in trained] == [16] * len(NOISE_POWERS) + [1]
+    assert choose_settings(lines, noise_powers=(0.0,), **QUICK)["dims"] == [16]  # given
 
 
 def test_the_pick_takes_the_contexts_before_on_walks_with_a_direction():

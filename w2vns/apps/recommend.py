@@ -427,6 +427,12 @@ NOISE_POWERS = (0.0, 0.75, -0.5)
 #: what follows what: on histories in time order (reviews, plays) it ranked the next item
 #: better, on unordered baskets worse (docs/recommendation.md).
 CONTEXT_SIDES = ("both", "before")
+#: The dimensions "auto" tries once the side and the noise power are picked, one model each
+#: with those: 100 first (text's and the preset's, so that a tie keeps it), then 32, which
+#: ranked the next item better on histories of tens of items from a few tastes (a ratings
+#: data set's shape), then 200, better on real catalogues of thousands of items seen a few
+#: times each; neither won everywhere (docs/recommendation.md).
+DIMS = (100, 32, 200)
 #: The pick takes the first candidate (sides, powers, then scorings, in the orders above) whose
 #: held-out hit rate is within this many standard errors of the best one's: on small data
 #: sets the best on the held-out split is often best by chance, and a candidate of the
@@ -440,13 +446,15 @@ SELECTION_CASES = 10000
 HIDDEN_PER_LINE = 5
 
 
-def describe_scoring(scoring, recency, noise_power=None, popularity=0.0, context_side=None):
+def describe_scoring(scoring, recency, noise_power=None, popularity=0.0, context_side=None,
+                     dim=None):
     """'output', 'cosine, recency 4', 'cosine, recency 1, popularity 0.05, noise power 0.75',
-    'output, noise power 0, contexts before' ... for messages."""
+    'output, noise power 0, contexts before, dim 32' ... for messages."""
     text = scoring if not recency else "%s, recency %g" % (scoring, recency)
     text = text if not popularity else "%s, popularity %g" % (text, popularity)
     text = text if noise_power is None else "%s, noise power %g" % (text, noise_power)
-    return text if context_side is None else "%s, contexts %s" % (text, context_side)
+    text = text if context_side is None else "%s, contexts %s" % (text, context_side)
+    return text if dim is None else "%s, dim %d" % (text, dim)
 
 
 def scoring_triple(candidate):
@@ -494,6 +502,11 @@ def context_sides_to_try(context_sides, train_params):
                          "context side")
 
 
+def dims_to_try(dims, train_params):
+    """The dimensions a pick trains with (:func:`values_to_try`, default :data:`DIMS`)."""
+    return tuple(int(d) for d in values_to_try(dims, train_params, "dim", DIMS, "dimension"))
+
+
 def candidate_ranks(model, cases, candidates=SCORINGS):
     """(candidates x cases) ranks (:func:`model_ranks`) of ``cases`` by each ``(scoring,
     recency, popularity)`` candidate with ``model`` (anything with ``wv``, ``syn1neg`` and
@@ -528,21 +541,24 @@ def first_within_noise(hits, best, standard_errors=PICK_STANDARD_ERRORS):
 def choose_settings(lines, k=10, candidates=SCORINGS, noise_powers=None,
                     max_cases=SELECTION_CASES, hidden_per_line=HIDDEN_PER_LINE, progress=None,
                     trainer=None, standard_errors=PICK_STANDARD_ERRORS, context_sides=None,
-                    **train_params):
-    """The scoring, recency, noise power and context side that rank best on a held-out split
-    of ``lines``, for lines whose last item is to be predicted: the last items of each line
-    are hidden (:func:`hide_last`: one per 10 items, at least 1, at most
+                    dims=None, **train_params):
+    """The scoring, recency, noise power, context side and dimension that rank best on a
+    held-out split of ``lines``, for lines whose last item is to be predicted: the last items
+    of each line are hidden (:func:`hide_last`: one per 10 items, at least 1, at most
     ``hidden_per_line``), one model per context side and noise power
     (:func:`context_sides_to_try`, :func:`noise_powers_to_try`: by default each of
     :data:`CONTEXT_SIDES` and of :data:`NOISE_POWERS`, or ``train_params``' ``context_side``
-    or ``noise_power`` alone when given) is trained on the rest with ``train_params``, and
-    every ``(scoring, recency, popularity)`` candidate (a pair ``(scoring, recency)`` has
-    popularity 0) ranks up to ``max_cases`` of the hidden items (a random sample, seed 0),
-    each from the items before it, with each model.  The best is the one with the highest
-    hit rate@k (MRR@k breaks ties, then the order); the pick is the first candidate, in the
-    order of the sides, the powers and ``candidates``, whose hit rate is within
-    ``standard_errors`` standard errors of the best's (:func:`first_within_noise`), so that
-    a candidate ahead by chance alone does not displace the first ones.
+    or ``noise_power`` alone when given) is trained on the rest with ``train_params`` and the
+    first dimension (:func:`dims_to_try`: :data:`DIMS`, or ``train_params``' ``dim`` alone
+    when given), and every ``(scoring, recency, popularity)`` candidate (a pair ``(scoring,
+    recency)`` has popularity 0) ranks up to ``max_cases`` of the hidden items (a random
+    sample, seed 0), each from the items before it, with each model.  The best is the one
+    with the highest hit rate@k (MRR@k breaks ties, then the order); the pick is the first
+    candidate, in the order of the sides, the powers and ``candidates``, whose hit rate is
+    within ``standard_errors`` standard errors of the best's (:func:`first_within_noise`), so
+    that a candidate ahead by chance alone does not displace the first ones.  Then one model
+    per other dimension is trained with the picked side and power, its candidates join the
+    others (after them, in the order of the dimensions), and the pick is made again over all.
 
     Why: which settings predict best depend on the data (measured in docs/recommendation.md):
     output scoring with uniform noise ranks popular items up, which short baskets reward and
@@ -554,14 +570,17 @@ def choose_settings(lines, k=10, candidates=SCORINGS, noise_powers=None,
     than the first candidates did.  Several hidden items a line:
     on a few hundred long lines, one case a line leaves a hit rate's standard error near the
     differences between the candidates, and the pick then often falls on a worse one.
+    The dimension after the rest: how many dimensions pay depends on the data too (fewer on
+    histories from a few tastes, more on large catalogues), little on the side and the power,
+    and a model per dimension for each of those would double the pick's time.
     Returns ``{"scoring", "recency", "popularity", "noise_power", "noise_powers",
-    "context_side", "context_sides", "candidates": [{"context_side", "noise_power", "scoring",
-    "recency", "popularity", "hit_rate", "mrr"}], "picked" and "best" (indexes into the
-    candidates), "standard_errors", "cases", "hidden_per_line", "train_seconds"}``
-    (``train_seconds``: the models' training, all together).
+    "context_side", "context_sides", "dim", "dims", "candidates": [{"context_side",
+    "noise_power", "dim", "scoring", "recency", "popularity", "hit_rate", "mrr"}], "picked"
+    and "best" (indexes into the candidates), "standard_errors", "cases", "hidden_per_line",
+    "train_seconds"}`` (``train_seconds``: the models' training, all together).
 
     ``trainer``: what trains the models, called as ``trainer(lines, progress=progress,
-    **train_params)`` with ``noise_power`` and ``context_side`` among the parameters; it
+    **train_params)`` with ``noise_power``, ``context_side`` and ``dim`` among the parameters; it
     returns a model with ``wv``, ``syn1neg``, ``output_bias`` (or None) and
     ``report["train_seconds"]``.  Default :func:`w2vns.train`; another trainer makes the
     same pick for another tool's models (the benchmarks pick for gensim this way, with
@@ -574,26 +593,41 @@ def choose_settings(lines, k=10, candidates=SCORINGS, noise_powers=None,
     cases = sample_cases(cases, max_cases)
     powers = noise_powers_to_try(noise_powers, train_params)
     sides = context_sides_to_try(context_sides, train_params)
+    sizes = dims_to_try(dims, train_params)
     results, hits, seconds = [], [], 0.0
-    for side, power in itertools.product(sides, powers):
+
+    def add_model(side, power, dim):
+        nonlocal seconds
         model = (trainer or train)(training, progress=progress, **dict(
-            train_params, noise_power=power, context_side=side))
+            train_params, noise_power=power, context_side=side, dim=dim))
         seconds += model.report["train_seconds"]
         ranks = candidate_ranks(model, cases, candidates)
         hits.extend((ranks >= 1) & (ranks <= k))
         for (scoring, recency, popularity), row in zip(map(scoring_triple, candidates), ranks):
             metrics = rank_metrics(row, k)
-            results.append({"context_side": side, "noise_power": power, "scoring": scoring,
-                            "recency": recency, "popularity": popularity,
+            results.append({"context_side": side, "noise_power": power, "dim": dim,
+                            "scoring": scoring, "recency": recency, "popularity": popularity,
                             "hit_rate": metrics["hit_rate"], "mrr": metrics["mrr"]})
-    best = max(range(len(results)),
-               key=lambda i: (results[i]["hit_rate"], results[i]["mrr"], -i))
-    picked = first_within_noise(hits, best, standard_errors)
+
+    def pick():
+        best = max(range(len(results)),
+                   key=lambda i: (results[i]["hit_rate"], results[i]["mrr"], -i))
+        return first_within_noise(hits, best, standard_errors), best
+
+    for side, power in itertools.product(sides, powers):
+        add_model(side, power, sizes[0])
+    picked, best = pick()
+    if len(sizes) > 1:
+        side, power = results[picked]["context_side"], results[picked]["noise_power"]
+        for dim in sizes[1:]:
+            add_model(side, power, dim)
+        picked, best = pick()
     chosen = results[picked]
     return {"scoring": chosen["scoring"], "recency": chosen["recency"],
             "popularity": chosen["popularity"],
             "noise_power": chosen["noise_power"], "noise_powers": list(powers),
             "context_side": chosen["context_side"], "context_sides": list(sides),
+            "dim": chosen["dim"], "dims": list(sizes),
             "candidates": results, "picked": picked, "best": best,
             "standard_errors": standard_errors, "cases": len(cases),
             "hidden_per_line": hidden_per_line, "train_seconds": seconds}
@@ -603,7 +637,7 @@ def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", recency=0.0,
                             popularity=0.0, candidates=SCORINGS, noise_powers=None, max_cases=None,
                             progress=None, trained_on=(), sessions=None,
                             standard_errors=PICK_STANDARD_ERRORS, context_sides=None,
-                            **train_params):
+                            dims=None, **train_params):
     """Leave-last-out next-item evaluation of ``lines`` (lists of item keys).
 
     With ``kv`` the given vectors are scored (they must not have seen the last item of each
@@ -612,17 +646,18 @@ def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", recency=0.0,
     training lines with ``train_params`` (:func:`w2vns.train`'s parameters).  ``scoring``:
     "cosine" (to the mean unit vector of the basket), "output" (the trained output vectors,
     see :class:`Recommender`; needs training) or "auto" (needs training): the scoring, recency,
-    noise power and context side that :func:`choose_settings` picks from ``candidates``,
-    ``noise_powers`` and ``context_sides`` (the first within ``standard_errors`` standard
+    noise power, context side and dimension that :func:`choose_settings` picks from
+    ``candidates``, ``noise_powers``, ``context_sides`` and ``dims`` (the first within
+    ``standard_errors`` standard
     errors of the best) on the training lines, whose own last items are then hidden (up to
     ``HIDDEN_PER_LINE`` of them, see :func:`hide_last`; the test items are never seen); a
-    ``noise_power`` or ``context_side`` in ``train_params`` fixes it (then the rest is
-    picked), as ``--noise-power`` and ``--context-side`` do on the command line.
+    ``noise_power``, ``context_side`` or ``dim`` in ``train_params`` fixes it (then the rest
+    is picked), as ``--noise-power``, ``--context-side`` and ``--dim`` do on the command line.
     ``recency``, ``popularity``: see :class:`Recommender` (auto picks its own).
     ``max_cases``: rank the hidden items of a random sample of that many lines only
     (:func:`sample_cases`; all lines still train).
     Returns ``{"k", "scoring", "recency", "popularity_weight" (the popularity prior's weight;
-    "popularity" is the baseline's figures), "noise_power" and "context_side" (of the
+    "popularity" is the baseline's figures), "noise_power", "context_side" and "dim" (of the
     training; None with ``kv``),
     "lines", "cases", "model": {"hit_rate", "mrr", ...}, "popularity": {...}, "train": report
     or None, "selection": choose_settings's result or None, "leak": [reasons], "seconds"}``.
@@ -649,11 +684,11 @@ def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", recency=0.0,
                           or [("cosine", recency, popularity)])
         selection = choose_settings(training, k, candidates, noise_powers, progress=progress,
                                     standard_errors=standard_errors,
-                                    context_sides=context_sides, **train_params)
+                                    context_sides=context_sides, dims=dims, **train_params)
         scoring, recency = selection["scoring"], selection["recency"]
         popularity = selection["popularity"]
         train_params = dict(train_params, noise_power=selection["noise_power"],
-                            context_side=selection["context_side"])
+                            context_side=selection["context_side"], dim=selection["dim"])
     leak = [] if kv is None else leak_evidence(kv, lines, trained_on, sessions)
     if kv is None:
         model = train(training, progress=progress, **train_params)
@@ -666,11 +701,12 @@ def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", recency=0.0,
                                      popularity=popularity), k)
     model["seconds"] = time.perf_counter() - scored
     model["vocab_size"] = len(kv.index_to_key)
-    power = side = None
+    power = side = dim = None
     if report is not None:
         power, side = report["params"]["noise_power"], report["params"]["context_side"]
+        dim = report["params"]["dim"]
     return {"k": k, "scoring": scoring, "recency": recency, "popularity_weight": popularity,
-            "noise_power": power, "context_side": side,
+            "noise_power": power, "context_side": side, "dim": dim,
             "lines": len(lines), "cases": len(cases),
             "repeats": sum(1 for basket, target in cases if target in basket),
             "model": model, "popularity": rank_metrics(popularity_ranks(training, ranked), k),

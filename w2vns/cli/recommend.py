@@ -4,9 +4,9 @@ import sys
 
 import click
 
-from ..apps.recommend import (BLOCK, CONTEXT_SIDES, NOISE_POWERS, SCORINGS, TooShortToChoose,
-                              describe_scoring, evaluate_leave_last_out, load_recommender,
-                              read_baskets, scoring_triple)
+from ..apps.recommend import (BLOCK, CONTEXT_SIDES, DIMS, NOISE_POWERS, SCORINGS,
+                              TooShortToChoose, describe_scoring, evaluate_leave_last_out,
+                              load_recommender, read_baskets, scoring_triple)
 from ..training.checkpoint import CheckpointError, read_corpus_paths
 from ..vectors.formats import FormatError
 from .common import (EXIT_UNANSWERED, Answers, emit_lines, error_text, fail, finish, json_line,
@@ -101,10 +101,10 @@ Examples:
 @old_spelling("--k", now="-n/--topn", name="k_old", type=click.IntRange(1))
 @click.option("--scoring", type=click.Choice(["auto", "output", "cosine"]), default=None,
               help="Rank by the trained output vectors or by cosine to the basket; auto: the "
-              "one of these (and the recency, the popularity weight, and the noise power "
-              "unless --noise-power is given) that predicts best on a held-out split of the "
-              "training lines (needs training, as output does)  [default: auto when "
-              "training, cosine with -m].")
+              "one of these (and the recency, the popularity weight, and the noise power, "
+              "context side and dimension where not given) that predicts best on a held-out "
+              "split of the training lines (needs training, as output does)  [default: auto "
+              "when training, cosine with -m].")
 @click.option("--recency", type=click.FloatRange(0), default=None, metavar="H",
               help="Weight a basket's items by recency, half-life H items (0: all alike) "
               "[default: auto's pick, else 0].")
@@ -115,7 +115,8 @@ Examples:
 @training_options(preset="items", shown={
     "noise_power": "auto's pick among %s; else 0 with the items preset" % ", ".join(
         "%g" % p for p in NOISE_POWERS),
-    "context_side": "auto's pick among %s; else both" % ", ".join(CONTEXT_SIDES)})
+    "context_side": "auto's pick among %s; else both" % ", ".join(CONTEXT_SIDES),
+    "dim": "auto's pick among %s; else 100" % ", ".join(map(str, DIMS))})
 @json_option("One JSON document on stdout.")
 @quiet_option()
 @click.pass_context
@@ -146,7 +147,7 @@ def evaluate_rec(ctx, sessions, model_path, k, k_old, scoring, recency, populari
             (s, r if recency is None else recency, p if popularity is None else popularity)
             for s, r, p in map(scoring_triple, SCORINGS)))}
     if scoring == "auto":  # not given: auto picks them (the preset's among others)
-        for name in ("noise_power", "context_side"):
+        for name in ("noise_power", "context_side", "dim"):
             if not option_given(ctx, name):
                 params.pop(name)
     trained_on = []
@@ -179,10 +180,12 @@ def evaluate_rec(ctx, sessions, model_path, k, k_old, scoring, recency, populari
     selection = result["selection"]
     picked_power = selection and len(selection["noise_powers"]) > 1
     picked_side = selection and len(selection["context_sides"]) > 1
+    picked_dim = selection and len(selection["dims"]) > 1
     used = describe_scoring(result["scoring"], result["recency"],
                             result["noise_power"] if picked_power else None,
                             result["popularity_weight"],
-                            result["context_side"] if picked_side else None)
+                            result["context_side"] if picked_side else None,
+                            result["dim"] if picked_dim else None)
     if selection:
         errors = selection["standard_errors"]
         used += " (auto: of %d candidates on %s, the first within %s of the best)" % (
@@ -199,7 +202,8 @@ def evaluate_rec(ctx, sessions, model_path, k, k_old, scoring, recency, populari
                      "10 items, 1 to %d), * picked, + best:" % selection["hidden_per_line"])
         names = [describe_scoring(c["scoring"], c["recency"],
                                   c["noise_power"] if picked_power else None, c["popularity"],
-                                  c["context_side"] if picked_side else None)
+                                  c["context_side"] if picked_side else None,
+                                  c["dim"] if picked_dim else None)
                  for c in selection["candidates"]]
         marks = {selection["best"]: "+", selection["picked"]: "*"}
         lines += ["%s %-*s %9.4f %9.4f" % (
