@@ -433,10 +433,11 @@ CONTEXT_SIDES = ("both", "before")
 #: data set's shape), then 200, better on real catalogues of thousands of items seen a few
 #: times each; neither won everywhere (docs/recommendation.md).
 DIMS = (100, 32, 200)
-#: The pick takes the first candidate (sides, powers, then scorings, in the orders above) whose
-#: held-out hit rate is within this many standard errors of the best one's: on small data
-#: sets the best on the held-out split is often best by chance, and a candidate of the
-#: preset's noise power then serves as well (docs/recommendation.md).
+#: The pick takes the first candidate (sides, powers, then scorings, in the orders above, then
+#: the other dimensions' candidates) whose held-out hit rate is within this many standard
+#: errors of the best one's: on small data sets the best on the held-out split is often best
+#: by chance, and a candidate of the preset's noise power then serves as well
+#: (docs/recommendation.md).
 PICK_STANDARD_ERRORS = 1.0
 #: At most this many held-out cases rank the candidates (a random sample beyond it).
 SELECTION_CASES = 10000
