@@ -572,8 +572,8 @@ def choose_settings(lines, k=10, candidates=SCORINGS, noise_powers=None,
     on a few hundred long lines, one case a line leaves a hit rate's standard error near the
     differences between the candidates, and the pick then often falls on a worse one.
     The dimension after the rest: how many dimensions pay depends on the data too (fewer on
-    histories from a few tastes, more on large catalogues), little on the side and the power,
-    and a model per dimension for each of those would double the pick's time.
+    histories from a few tastes, more on large catalogues), and a model per dimension for
+    each side and power would more than double the pick's time.
     Returns ``{"scoring", "recency", "popularity", "noise_power", "noise_powers",
     "context_side", "context_sides", "dim", "dims", "candidates": [{"context_side",
     "noise_power", "dim", "scoring", "recency", "popularity", "hit_rate", "mrr"}], "picked"
@@ -581,8 +581,8 @@ def choose_settings(lines, k=10, candidates=SCORINGS, noise_powers=None,
     "train_seconds"}`` (``train_seconds``: the models' training, all together).
 
     ``trainer``: what trains the models, called as ``trainer(lines, progress=progress,
-    **train_params)`` with ``noise_power``, ``context_side`` and ``dim`` among the parameters; it
-    returns a model with ``wv``, ``syn1neg``, ``output_bias`` (or None) and
+    **train_params)`` with ``noise_power``, ``context_side`` and ``dim`` among the parameters;
+    it returns a model with ``wv``, ``syn1neg``, ``output_bias`` (or None) and
     ``report["train_seconds"]``.  Default :func:`w2vns.train`; another trainer makes the
     same pick for another tool's models (the benchmarks pick for gensim this way, with
     ``context_sides=("both",)``).
@@ -649,11 +649,11 @@ def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", recency=0.0,
     see :class:`Recommender`; needs training) or "auto" (needs training): the scoring, recency,
     noise power, context side and dimension that :func:`choose_settings` picks from
     ``candidates``, ``noise_powers``, ``context_sides`` and ``dims`` (the first within
-    ``standard_errors`` standard
-    errors of the best) on the training lines, whose own last items are then hidden (up to
-    ``HIDDEN_PER_LINE`` of them, see :func:`hide_last`; the test items are never seen); a
-    ``noise_power``, ``context_side`` or ``dim`` in ``train_params`` fixes it (then the rest
-    is picked), as ``--noise-power``, ``--context-side`` and ``--dim`` do on the command line.
+    ``standard_errors`` standard errors of the best) on the training lines, whose own last
+    items are then hidden (up to ``HIDDEN_PER_LINE`` of them, see :func:`hide_last`; the test
+    items are never seen); a ``noise_power``, ``context_side`` or ``dim`` in ``train_params``
+    fixes it (then the rest is picked), as ``--noise-power``, ``--context-side`` and
+    ``--dim`` do on the command line.
     ``recency``, ``popularity``: see :class:`Recommender` (auto picks its own).
     ``max_cases``: rank the hidden items of a random sample of that many lines only
     (:func:`sample_cases`; all lines still train).
