@@ -1,5 +1,6 @@
 """Helpers the test modules share: running the command line in a subprocess."""
 import os
+import signal
 import subprocess
 import sys
 
@@ -15,6 +16,16 @@ def w2vns(*args, cwd=None, stdin=None, env=None, timeout=120):
     return subprocess.run([sys.executable, "-m", "w2vns", *map(os.fsencode, map(str, args))],
                           cwd=cwd, input=stdin, capture_output=True, env=full_env,
                           timeout=timeout)
+
+
+def _sigint_default():
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+#: Popen keywords for a child that a test sends SIGINT: Ctrl-C's default action, as at a
+#: terminal, even where the suite itself was started with SIGINT ignored (in the background of
+#: a script), which the child would inherit and, as a background job should, keep.
+AS_AT_A_TERMINAL = {"preexec_fn": _sigint_default}
 
 
 def one_line(stderr):

@@ -10,7 +10,7 @@ import click
 import numpy as np
 import pytest
 
-from tests.helpers import REPO, one_line, w2vns
+from tests.helpers import AS_AT_A_TERMINAL, REPO, one_line, w2vns
 from w2vns.cli import main
 from w2vns.cli.app import COMMANDS, cli
 from w2vns.vectors.keyed import KeyedVectors
@@ -58,7 +58,7 @@ main(sys.argv[1:])
 def test_ctrl_c_while_the_command_line_loads_is_one_line_and_exit_130(tmp_path):
     result = subprocess.run([sys.executable, "-c", CTRL_C_WHILE_LOADING, "similar", "dog"],
                             cwd=tmp_path, capture_output=True, timeout=60,
-                            env=dict(os.environ, PYTHONPATH=REPO))
+                            env=dict(os.environ, PYTHONPATH=REPO), **AS_AT_A_TERMINAL)
     assert result.returncode == 130
     assert one_line(result.stderr) == "w2vns: error: interrupted"
     assert result.stdout == b""

@@ -19,6 +19,7 @@ from w2vns.training import api, threads
 from w2vns.training import checkpoint
 from w2vns.corpus import synthetic
 from w2vns.training.progress import Progress
+from tests.helpers import AS_AT_A_TERMINAL
 
 FAST = ["--dim", "16", "--threads", "1", "-q"]
 
@@ -317,7 +318,7 @@ def test_signal_stops_within_a_second_saves_a_checkpoint_and_writes_no_output(
     out, ck = tmp_path / "v.bin", tmp_path / "ck"
     proc = subprocess.Popen(w2vns_cmd("train", corpus_file, "-o", out, "--epochs", "8",
                                       "--threads", "2", "--dim", "16", "-q", "--checkpoint", ck),
-                            stderr=subprocess.PIPE)
+                            stderr=subprocess.PIPE, **AS_AT_A_TERMINAL)
     _wait_for_checkpoint(proc, ck)  # training is running: its first epoch is saved
     sent = time.monotonic()
     proc.send_signal(sig)

@@ -76,7 +76,10 @@ def cli():
       w2vns train corpus.txt          # writes ./vectors.bin
       w2vns similar dog               # nearest neighbours from ./vectors.bin
     """
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        # An ignored SIGINT is inherited from a shell that started this command in the
+        # background (`w2vns train ... &` in a script): Ctrl-C at the terminal is not for it.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, on_sigterm)
 
 
