@@ -22,10 +22,16 @@ def _sigint_default():
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+def _sigint_ignored():
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 #: Popen keywords for a child that a test sends SIGINT: Ctrl-C's default action, as at a
 #: terminal, even where the suite itself was started with SIGINT ignored (in the background of
 #: a script), which the child would inherit and, as a background job should, keep.
 AS_AT_A_TERMINAL = {"preexec_fn": _sigint_default}
+#: Popen keywords for a child started as a script's background job: SIGINT ignored.
+AS_A_BACKGROUND_JOB = {"preexec_fn": _sigint_ignored}
 
 
 def one_line(stderr):

@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pytest
 
-from tests.helpers import AS_AT_A_TERMINAL, REPO, one_line, w2vns
+from tests.helpers import AS_A_BACKGROUND_JOB, AS_AT_A_TERMINAL, REPO, one_line, w2vns
 
 FAST = ["--dim", "16", "--epochs", "1", "--threads", "1", "-q"]
 def test_train_then_similar_with_the_default_model_path(small_corpus_file, tmp_path):
@@ -112,12 +112,9 @@ def test_ctrl_c_stops_training_quickly_and_writes_nothing(corpus_file, tmp_path)
 def test_a_background_job_keeps_ignoring_ctrl_c(corpus_file, tmp_path):
     """A shell starts `w2vns train ... &` (in a script) with SIGINT ignored, so that Ctrl-C
     at the terminal stops the foreground only: training goes on; SIGTERM still stops it."""
-    def background():
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-
     proc = subprocess.Popen([sys.executable, "-m", "w2vns", "train", str(corpus_file), "-o",
                              str(tmp_path / "v.bin"), "--epochs", "1000", "--threads", "2",
-                             "-q"], stderr=subprocess.PIPE, cwd=REPO, preexec_fn=background)
+                             "-q"], stderr=subprocess.PIPE, cwd=REPO, **AS_A_BACKGROUND_JOB)
     time.sleep(2.0)
     proc.send_signal(signal.SIGINT)
     time.sleep(1.0)
