@@ -11,7 +11,7 @@ import time
 import numpy as np
 
 from ..training._kernel import COUNTER_STRIDE, GroupKernel
-from ..training.weights import padded_matrix
+from ..training.weights import initial_vectors, padded_matrix
 from ._plan import deal_noise, plan_range
 
 #: Groups per piece of a plan: the unit one thread of a cell trains (~10 ms of work), small
@@ -39,14 +39,7 @@ def mix(*values):
 def init_input_block(rows, dim, seed, block):
     """Input block ``block``: word2vec's init, uniform in [-0.5/d, 0.5/d], from a stream of its
     own (the same whichever worker makes it)."""
-    rng = np.random.default_rng(mix(seed, block))
-    out = padded_matrix(rows, dim)
-    for start in range(0, rows, 65536):  # in pieces: no full-size temporary
-        part = rng.random((min(65536, rows - start), dim), dtype=np.float32)
-        part -= np.float32(0.5)
-        part /= np.float32(dim)
-        out[start:start + len(part)] = part
-    return out
+    return initial_vectors(rows, dim, mix(seed, block))
 
 
 def zero_block(rows, dim):
