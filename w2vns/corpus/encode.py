@@ -174,39 +174,42 @@ def encode_corpus(corpus, min_count=5, max_vocab=None, cache_dir=None, progress=
 def _encode_paths(encoder, paths, out, cache, progress):
     done_before = 0
     sources_total = 0
-    buffer = bytearray(CHUNK_BYTES)
-    view = memoryview(buffer)
     for path in paths:
         source = open_source(path)
         try:
-            if source.size is not None:
-                sources_total += source.size
-            offset = 0
-            while True:
-                n = source.stream.readinto(view)
-                if not n:
-                    break
-                _check_text(source, buffer, n, offset)
-                offset += n
-                cache.write(out[:encoder.encode(view[:n], out)])
+            sources_total += source.size or 0
+            for piece in text_pieces(source):
+                cache.write(out[:encoder.encode(piece, out)])
                 if progress is not None:
-                    pos = source.position()
-                    progress(done_before + (pos if pos is not None else 0), sources_total or None)
+                    progress(done_before + (source.position() or 0), sources_total or None)
             cache.write(out[:encoder.finish(out)])
-            pos = source.position()
-            done_before += pos if pos is not None else 0
-        except READ_ERRORS as err:
-            if isinstance(err, (FileNotFoundError, IsADirectoryError, PermissionError,
-                                BrokenPipeError)):
-                raise
-            raise CorpusError("%s: cannot read: %s" % (source.name, err.strerror or err)) from None
+            done_before += source.position() or 0
         finally:
             source.close()
 
 
-def _check_text(source, buffer, n, offset):
-    """Refuse binary data in the corpus (see check_text)."""
-    check_text(source.name, buffer, offset, n)
+def text_pieces(source, size=CHUNK_BYTES):
+    """The bytes of an open input (``open_source``) in pieces of up to ``size``, each
+    checked to be text (``check_text``). A read that fails is a ``CorpusError`` naming the
+    input, except a missing file, a directory, no permission and a closed pipe, which the
+    command line says itself. The pieces share one buffer: each is valid until the next."""
+    buffer = bytearray(size)
+    view = memoryview(buffer)
+    offset = 0
+    while True:
+        try:
+            n = source.stream.readinto(view)
+        except READ_ERRORS as err:
+            if isinstance(err, (FileNotFoundError, IsADirectoryError, PermissionError,
+                                BrokenPipeError)):
+                raise
+            raise CorpusError("%s: cannot read: %s" % (source.name, err.strerror or err)) \
+                from None
+        if not n:
+            return
+        check_text(source.name, buffer, offset, n)
+        offset += n
+        yield view[:n]
 
 
 def check_text(name, data, offset=0, n=None, what="w2vns reads text, one sentence per line"):

@@ -36,12 +36,11 @@ import tempfile
 import numpy as np
 
 from ..io.atomic import atomic_output
-from ..io.compression import READ_ERRORS
 from ..io.files import open_output
 from ._encode import Encoder
 from ._phrases import BigramCounter, PhraseRewriter, count_unigrams
-from .encode import (CHUNK_BYTES, MAX_TOKEN_BYTES, CorpusError, _check_text,
-                     _iter_sentence_chunks, is_corpus_paths, open_source)
+from .encode import (CHUNK_BYTES, MAX_TOKEN_BYTES, CorpusError, _iter_sentence_chunks,
+                     is_corpus_paths, open_source, text_pieces)
 from .vocab import decode_word, encode_word
 
 __all__ = ["Phrases", "PhrasesError", "SCORERS"]
@@ -398,24 +397,9 @@ def _encoded_source(encoder, path, out, progress, done):
     ``progress(bytes read, bytes in all inputs so far)`` after each."""
     source = open_source(path)
     done[1] += source.size or 0
-    buffer = bytearray(CHUNK_BYTES)
-    view = memoryview(buffer)
     try:
-        offset = 0
-        while True:
-            try:
-                n = source.stream.readinto(view)
-            except READ_ERRORS as err:  # as encode._encode_paths
-                if isinstance(err, (FileNotFoundError, IsADirectoryError, PermissionError,
-                                    BrokenPipeError)):
-                    raise
-                raise CorpusError("%s: cannot read: %s" % (source.name, err.strerror or err)) \
-                    from None
-            if not n:
-                break
-            _check_text(source, buffer, n, offset)
-            offset += n
-            yield out[:encoder.encode(view[:n], out)], False
+        for piece in text_pieces(source, CHUNK_BYTES):
+            yield out[:encoder.encode(piece, out)], False
             if progress is not None:
                 progress(done[0] + (source.position() or 0), done[1] or None)
         done[0] += source.position() or 0

@@ -9,14 +9,13 @@ ids on one machine, so ``Vocabulary.from_counts`` (stable sort by count, min_cou
 gives the same ids, counts and ties as ``encode_corpus`` over the same files.
 """
 import dataclasses
-import lzma
 import operator
 
 import numpy as np
 
 from ..corpus._encode import Encoder
 from ..corpus.encode import (CHUNK_BYTES, MAX_SENTENCE_LENGTH, MAX_TOKEN_BYTES, CorpusError,
-                            _check_text, encode_corpus, open_source)
+                            encode_corpus, open_source, text_pieces)
 from ..corpus.vocab import Vocabulary
 from .errors import result
 
@@ -36,23 +35,11 @@ def count_shard(path):
     """Count one shard (a path or URL a worker can open) as the single-machine pass does."""
     encoder = Encoder(MAX_SENTENCE_LENGTH, MAX_TOKEN_BYTES)
     out = np.empty(CHUNK_BYTES + 2, dtype=np.uint32)
-    buffer = bytearray(CHUNK_BYTES)
-    view = memoryview(buffer)
     source = open_source(path)
     try:
-        offset = 0
-        while True:
-            n = source.stream.readinto(view)
-            if not n:
-                break
-            _check_text(source, buffer, n, offset)
-            offset += n
-            encoder.encode(view[:n], out)
+        for piece in text_pieces(source):
+            encoder.encode(piece, out)
         encoder.finish(out)
-    except (EOFError, OSError, lzma.LZMAError) as err:
-        if isinstance(err, (FileNotFoundError, IsADirectoryError, PermissionError)):
-            raise
-        raise CorpusError("%s: cannot read: %s" % (path, err)) from None
     finally:
         source.close()
     ids = np.arange(encoder.vocab_size, dtype=np.int64)
