@@ -12,18 +12,11 @@ from w2vns.training._kernel import Kernel
 from w2vns.training.kernel import KernelSettings
 from w2vns.training.weights import Weights
 
+from .reference import step_window, table_sigmoid
+
 V, DIM, K = 40, 16, 4
 ALPHA = 0.05
 SENT = 0xFFFFFFFF
-
-
-def table_sigmoid(x):
-    """The kernel's sigmoid: word2vec's 1000-entry table over [-6, 6], saturated beyond."""
-    grid = (np.arange(1001) / 1000 * 2 - 1) * 6
-    table = (np.exp(grid) / (np.exp(grid) + 1)).astype(np.float32)
-    x = np.asarray(x, dtype=np.float32)
-    index = ((x + np.float32(6)) * np.float32(1000 / 12)).astype(np.int64).clip(0, 1000)
-    return np.where(x > 6, 1.0, np.where(x < -6, 0.0, table[index]))
 
 
 def make(seed=0, fast=True, loss="sgns", hard=0, temperature=0.0, window=5, bias=False,
@@ -81,44 +74,14 @@ def reference_scale(scores, outputs, loss, log_kq, temperature, bias=None):
 def reference_update(syn0, syn1, centre, contexts, negatives, fast, loss, log_kq, temperature,
                      bias=None, sequential=False):
     """numpy: the weights (and NCE biases, None without) after one window (fast) or one pair per
-    context in turn (reference). A bias moves by its output's gradient scale (d logit / db = 1).
-
-    Fast: every context's scales from the weights as they were at the start; then one summed
-    step for each output row (and bias), or, ``sequential`` (a group of a window split in
-    several), the steps context by context: its error from the output rows as the contexts
-    before it left them, then their steps towards it as it stood at the start. The inputs move
-    last."""
+    context in turn (reference), as :func:`step_window` takes them (``sequential``: a group of
+    a window split in several)."""
     syn0, syn1 = syn0.astype(np.float64), syn1.astype(np.float64)
     bias = None if bias is None else bias.astype(np.float64)
     outputs = np.array([centre] + [n for n in negatives if n != centre])
-    if fast:
-        inputs = syn0[contexts]
-        out_rows = syn1[outputs]
-        grads = np.array([reference_scale(x @ out_rows.T, outputs, loss, log_kq, temperature,
-                                          bias)
-                          for x in inputs])
-        if sequential:
-            errors = np.zeros_like(inputs)
-            for j, x in enumerate(inputs):
-                errors[j] = grads[j] @ syn1[outputs]
-                np.add.at(syn1, outputs, np.outer(grads[j], x))
-            np.add.at(syn0, contexts, errors)
-        else:
-            np.add.at(syn0, contexts, grads @ out_rows)
-            np.add.at(syn1, outputs, grads.T @ inputs)
-        if bias is not None:
-            np.add.at(bias, outputs, grads.sum(axis=0))
-    else:
-        for context in contexts:
-            x = syn0[context].copy()
-            g = reference_scale(syn1[outputs] @ x, outputs, loss, log_kq, temperature, bias)
-            error = np.zeros(DIM)
-            for scale, o in zip(g, outputs):  # sequential, as the kernel (a repeated noise
-                error += scale * syn1[o]      # word sees its own earlier update)
-                syn1[o] += scale * x
-                if bias is not None:
-                    bias[o] += scale
-            syn0[context] += error
+    step_window(syn0, syn1, contexts, outputs,
+                lambda scores: reference_scale(scores, outputs, loss, log_kq, temperature, bias),
+                fast, sequential, bias)
     return syn0, syn1, bias
 
 

@@ -12,7 +12,7 @@ from w2vns.training.kernel import KernelSettings
 from w2vns.training.params import TrainParams
 from w2vns.training.weights import Weights
 
-from .test_negatives import table_sigmoid
+from .reference import step_window, table_sigmoid
 
 V, DIM, K = 40, 16, 4
 ALPHA = 0.05
@@ -75,37 +75,14 @@ def reference_scales(loss, scores, targets, labels, tables):
 
 def reference_update(loss, syn0, output, centre, contexts, samples, tables, fast,
                      sequential=False):
-    """numpy: the input vectors and the output matrix after one window (fast: every context
-    scored against the rows as they were at its start) or one pair per context in turn
-    (reference: each output row updated as soon as its error share is taken, as word2vec).
-    Fast, ``sequential`` (a group of a window split in several): the steps context by context,
-    each context's error from the rows as the contexts before it left them; else one summed
-    step per row. The inputs move last."""
+    """numpy: the input vectors and the output matrix after one window (fast) or one pair per
+    context in turn (reference), as :func:`step_window` takes them (``sequential``: a group of
+    a window split in several)."""
     syn0, output = syn0.astype(np.float64), output.astype(np.float64)
     targets, labels = targets_and_labels(loss, centre, samples, tables)
-    if fast:
-        inputs = syn0[contexts]
-        rows = output[targets]
-        grads = np.array([reference_scales(loss, rows @ x, targets, labels, tables)
-                          for x in inputs])
-        if sequential:
-            errors = np.zeros_like(inputs)
-            for j, x in enumerate(inputs):
-                errors[j] = grads[j] @ output[targets]
-                np.add.at(output, targets, np.outer(grads[j], x))
-            np.add.at(syn0, contexts, errors)
-        else:
-            np.add.at(syn0, contexts, grads @ rows)
-            np.add.at(output, targets, grads.T @ inputs)
-    else:
-        for context in contexts:
-            x = syn0[context].copy()
-            g = reference_scales(loss, output[targets] @ x, targets, labels, tables)
-            error = np.zeros(DIM)
-            for scale, o in zip(g, targets):  # sequential: a repeated target sees its update
-                error += scale * output[o]
-                output[o] += scale * x
-            syn0[context] += error
+    step_window(syn0, output, contexts, targets,
+                lambda scores: reference_scales(loss, scores, targets, labels, tables), fast,
+                sequential)
     return syn0, output
 
 
