@@ -218,3 +218,27 @@ def test_vocab_tsv_round_trip(tmp_path):
     assert path.read_bytes() == "b\t3\na\t2\n\xe9t\xe9\t1\n".encode()
     again = Vocabulary.load_tsv(path)
     assert again.words == vocab.words and again.counts.tolist() == [3, 2, 1]
+
+
+def test_a_cache_that_cannot_be_written_is_not_blamed_on_the_corpus(tmp_path, monkeypatch):
+    """A full disk under the encoding pass's cache is an OSError of its own (the command line
+    says "No space left on device"), not the corpus's "cannot read"."""
+    import errno
+
+    import w2vns.corpus.encode as encode
+
+    class FullDisk:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def write(self, data):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def close(self):
+            pass
+
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("a b c\n" * 10)
+    monkeypatch.setattr(encode.tempfile, "TemporaryFile", FullDisk)
+    with pytest.raises(OSError, match="No space left on device"):
+        encode_corpus(str(corpus), min_count=1)
