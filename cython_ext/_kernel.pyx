@@ -29,10 +29,11 @@ from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int64_t, int32_t
 from libc.stdlib cimport malloc, calloc, free
 from libc.math cimport exp, expf, log, logf
 from libc.string cimport memcpy, memset
-from _rng cimport next_u64, bounded, alias_draw, keep_token
+from _rng cimport next_u64, alias_draw
 cimport _shared
 from _blocks cimport divide, snake_block
-from _shared cimport (Config, Scratch, Objective, SENTENCE_END, MAX_SENTENCE_LENGTH, SLOT,
+from _windows cimport read_sentence, window_bounds
+from _shared cimport (Config, Scratch, Objective, MAX_SENTENCE_LENGTH, SLOT,
                       choose_targets_fn, gradients_fn, prefetch_fn)
 
 cnp.import_array()
@@ -641,8 +642,7 @@ cdef int train_range(Config *c, int thread, int64_t start, int64_t end,
     cdef Scratch s
     cdef int64_t pos = start, raw, since_update = 0
     cdef int64_t slen, i, j, lo, hi
-    cdef uint32_t w
-    cdef int b, m, stopped = 0, current = 0
+    cdef int m, stopped = 0, current = 0
     cdef bint lookahead = (c.fast and c.objective.draws_noise and c.hard == 0
                           and c.negative > 0 and c.pairs == NULL)
     cdef double loss = 0, pairs = 0
@@ -660,32 +660,11 @@ cdef int train_range(Config *c, int thread, int64_t start, int64_t end,
             stopped = 1
             break
         # Read one sentence, subsampling as we go.
-        slen = 0
         raw = 0
-        while pos < end:
-            w = c.stream[pos]
-            pos += 1
-            if w == SENTENCE_END:
-                break
-            raw += 1
-            if keep_token(rng, c.keep[w]):
-                sentence[slen] = w
-                slen += 1
-                if slen == MAX_SENTENCE_LENGTH:
-                    break
+        slen = read_sentence(c.stream, &pos, end, c.keep, rng, sentence, &raw)
         current = 0
         for i in range(slen):
-            if c.window > 0:
-                b = <int>bounded(rng, <uint32_t>c.window)
-                lo = i - c.window + b
-                hi = i + c.window - b
-                if lo < 0:
-                    lo = 0
-                if hi >= slen:
-                    hi = slen - 1
-            else:
-                lo = 0
-                hi = slen - 1
+            window_bounds(rng, c.window, i, slen, &lo, &hi)
             if c.before_only:  # a model of what follows what: the window's earlier half
                 hi = i - 1
             if c.pairs != NULL:

@@ -18,9 +18,10 @@ cimport numpy as cnp
 from libc.stdint cimport uint32_t, uint64_t, int64_t
 from libc.stdlib cimport malloc, realloc, free
 from cython.view cimport array as cvarray
-from _rng cimport alias_draw, bounded, keep_token
+from _rng cimport alias_draw
 from _blocks cimport divide, snake_block
-from _shared cimport MAX_SENTENCE_LENGTH, SENTENCE_END
+from _shared cimport MAX_SENTENCE_LENGTH
+from _windows cimport read_sentence, window_bounds
 
 cnp.import_array()
 
@@ -126,38 +127,17 @@ def plan_range(const uint32_t[::1] stream, int64_t start, int64_t end,
             out[a].bounds[0] = 0
     cdef uint64_t state = rng_state
     cdef int64_t pos = start, words = 0, slen, i, j, lo, hi, k
-    cdef uint32_t w, blk, K = <uint32_t>nblocks
+    cdef uint32_t blk, K = <uint32_t>nblocks
     cdef double inverse = 1.0 / nblocks
-    cdef int b, m
+    cdef int m
     with nogil:
         while not failed and pos < end:
-            slen = 0
-            while pos < end:
-                w = stream[pos]
-                pos += 1
-                if w == SENTENCE_END:
-                    break
-                words += 1
-                if keep_token(&state, keep[w]):
-                    sentence[slen] = w
-                    slen += 1
-                    if slen == MAX_SENTENCE_LENGTH:
-                        break
+            slen = read_sentence(&stream[0], &pos, end, &keep[0], &state, sentence, &words)
             for i in range(slen):
                 token_block[i] = snake_block(sentence[i], K, inverse)
                 token_row[i] = divide(sentence[i], K, inverse)
             for i in range(slen):
-                if window > 0:
-                    b = <int>bounded(&state, <uint32_t>window)
-                    lo = i - window + b
-                    hi = i + window - b
-                    if lo < 0:
-                        lo = 0
-                    if hi >= slen:
-                        hi = slen - 1
-                else:
-                    lo = 0
-                    hi = slen - 1
+                window_bounds(&state, window, i, slen, &lo, &hi)
                 # The blocks of this window's contexts, in order of first appearance.
                 n_order = 0
                 for j in range(lo, hi + 1):
