@@ -19,7 +19,7 @@ import time
 import numpy as np
 
 from ..corpus.encode import (CorpusError, check_text, encode_corpus, is_corpus_paths,
-                             open_source)
+                             open_source, read_error)
 from ..corpus.sampling import keep_probabilities
 from ..io.files import open_output
 from ..io.compression import READ_ERRORS
@@ -180,11 +180,7 @@ def read_lines(corpus, max_tokens=None):
                     if not add(line):
                         return lines, tokens
             except READ_ERRORS as err:
-                if isinstance(err, (FileNotFoundError, IsADirectoryError, PermissionError,
-                                    BrokenPipeError)):
-                    raise
-                raise CorpusError("%s: cannot read: %s" % (source.name, err.strerror or err)) \
-                    from None
+                raise read_error(source.name, err) from None
             finally:
                 source.close()
     else:

@@ -200,16 +200,22 @@ def text_pieces(source, size=CHUNK_BYTES):
         try:
             n = source.stream.readinto(view)
         except READ_ERRORS as err:
-            if isinstance(err, (FileNotFoundError, IsADirectoryError, PermissionError,
-                                BrokenPipeError)):
-                raise
-            raise CorpusError("%s: cannot read: %s" % (source.name, err.strerror or err)) \
-                from None
+            raise read_error(source.name, err) from None
         if not n:
             return
         check_text(source.name, buffer, offset, n)
         offset += n
         yield view[:n]
+
+
+def read_error(name, err):
+    """What a failed read of input ``name`` raises: ``err`` itself for a missing file, a
+    directory, no permission and a closed pipe (the command line says those in its own
+    words), else a ``CorpusError`` "NAME: cannot read: reason" (damaged compressed data, a
+    device error, a URL that stops answering)."""
+    if isinstance(err, (FileNotFoundError, IsADirectoryError, PermissionError, BrokenPipeError)):
+        return err
+    return CorpusError("%s: cannot read: %s" % (name, err.strerror or err))
 
 
 def check_text(name, data, offset=0, n=None, what="w2vns reads text, one sentence per line"):
