@@ -190,9 +190,8 @@ def _encode_paths(encoder, paths, out, cache, progress):
 
 def text_pieces(source, size=CHUNK_BYTES):
     """The bytes of an open input (``open_source``) in pieces of up to ``size``, each
-    checked to be text (``check_text``). A read that fails is a ``CorpusError`` naming the
-    input, except a missing file, a directory, no permission and a closed pipe, which the
-    command line says itself. The pieces share one buffer: each is valid until the next."""
+    checked to be text (``check_text``); a read that fails raises :func:`read_error`'s
+    error. The pieces share one buffer: each is valid until the next."""
     buffer = bytearray(size)
     view = memoryview(buffer)
     offset = 0
