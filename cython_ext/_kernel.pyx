@@ -533,9 +533,12 @@ cdef float update_targets(Config *c, Scratch *s, int n_out, int m, float alpha) 
     (g[j][t] g[i][t] x[i]); and with one batch of k noise words for hundreds of contexts,
     the window learns to tell its contexts from those k words only. On whole-line windows of
     text each cost analogy score against the reference loop (docs/kernel.md). A window of at
-    most ``c.group`` contexts (word2vec's ``--window 5``) keeps one batch of noise words and
-    the summed step, which scored higher there. (The distributed cells call this with a
-    window's noise words already drawn: there a split window shares them.)
+    most ``c.group`` contexts (word2vec's ``--window 5``) keeps one batch of noise words and,
+    by default, the summed step, which scored higher there; ``c.sequential``
+    (--context-steps sequential) steps it context by context too, which pays on short
+    sessions scored by input-vector similarity (docs/recommendation.md). (The distributed
+    cells call this with a window's noise words already drawn: there a split window shares
+    them.)
     """
     cdef int dim = c.dim, j, t, j0, j1, g, n_groups
     cdef float loss = 0
@@ -550,7 +553,7 @@ cdef float update_targets(Config *c, Scratch *s, int n_out, int m, float alpha) 
         for j in range(m):
             prefetch_write(s.inputs[j], dim)
     if m <= s.chunk:  # one group (word2vec's windows, a cell's groups): no divisions
-        return window_step(c, s, s.inputs, m, n_out, alpha, False)
+        return window_step(c, s, s.inputs, m, n_out, alpha, c.sequential)
     n_groups = (m + s.chunk - 1) // s.chunk
     j0 = 0
     for g in range(n_groups):
@@ -933,8 +936,10 @@ cdef class Kernel:
     and the objective's own (e.g. "log_kq"). ``settings``: an object with objective, window,
     negative, max_targets, alpha, min_alpha, total_words, threads, seed, fast,
     hard_negatives, adversarial_temperature, hot_rows, hot_sync, context_group (the fast
-    loop updates a window in groups of at most that many contexts; 0: one group) and
-    context_side ("both", or "before": a word's contexts are the words before it only).
+    loop updates a window in groups of at most that many contexts; 0: one group),
+    context_steps ("summed", or "sequential": a window of one group steps context by context
+    too) and context_side ("both", or "before": a word's contexts are the words before it
+    only).
     """
     cdef Config c
     cdef object _refs            # keeps the arrays behind the raw pointers alive
@@ -1003,6 +1008,9 @@ cdef class Kernel:
         if settings.context_group < 0:
             raise ValueError("context_group must be >= 0 (0: a window is one group)")
         self.c.group = settings.context_group
+        if settings.context_steps not in ("summed", "sequential"):
+            raise ValueError("context_steps must be 'summed' or 'sequential'")
+        self.c.sequential = settings.context_steps == "sequential"
         if settings.max_targets < 1:
             raise ValueError("max_targets must be >= 1")
         self.c.max_targets = settings.max_targets
@@ -1277,7 +1285,8 @@ cdef class GroupKernel:
     ``syn0`` holds input block A's rows and ``syn1neg`` output block B's (the same row stride);
     ``noise_prob``/``noise_alias`` are B's share of the noise distribution (an alias table over
     its local rows). The caller (w2vns.distributed.cells) trusts its plans: their ids fit the
-    blocks (the plan was made for this vocabulary and K).
+    blocks (the plan was made for this vocabulary and K). ``context_group`` and
+    ``sequential`` (--context-steps sequential) as in ``Kernel``.
     """
     cdef Config c
     cdef object _refs
@@ -1287,7 +1296,8 @@ cdef class GroupKernel:
 
     def __init__(self, float[:, :] syn0, float[:, :] syn1neg, const uint32_t[::1] noise_prob,
                  const uint32_t[::1] noise_alias, int nblocks, int block, int window,
-                 int negative, int threads, uint64_t seed, int context_group=0):
+                 int negative, int threads, uint64_t seed, int context_group=0,
+                 bint sequential=False):
         cdef int t
         if syn0.shape[1] != syn1neg.shape[1] or syn0.strides[0] != syn1neg.strides[0]:
             raise ValueError("the blocks' rows differ in size or stride")
@@ -1326,6 +1336,7 @@ cdef class GroupKernel:
         self.c.stop = &st[0]
         self.c.fast = 1
         self.c.group = context_group
+        self.c.sequential = sequential
         self.nblocks = <uint32_t>nblocks
         self.block = <uint32_t>block
 

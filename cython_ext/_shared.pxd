@@ -86,6 +86,8 @@ cdef struct Config:
     volatile int *stop
     int fast                 # 1: shared negatives per window, 0: reference per-pair loop
     int group                # fast loop: the most contexts of a window updated at once (0: all)
+    int sequential           # fast loop: 1 when a window of at most ``group`` contexts also steps
+                             # context by context (--context-steps sequential), 0: one summed step
     uint32_t hot_rows        # per-thread copies of the rows of words 0..hot_rows-1 (0: off)
     int hot_sync             # updates between merges of those copies into the shared rows
     uint32_t *pairs          # record mode: (centre, context) pairs instead of updates

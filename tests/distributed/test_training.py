@@ -179,6 +179,17 @@ def test_a_task_that_raises_once_is_retried(client, shards, tmp_path, monkeypatc
     assert model.report["words_done"] == model.report["retained_tokens"]
 
 
+def test_context_steps_reach_the_cells(client, shards):
+    """--context-steps sequential steps the cells' short windows context by context: other
+    vectors than the summed step's from the same plan, and finite."""
+    run = dict(dask=client, blocks=2, threads=1, dim=10, epochs=1, rounds=1)
+    summed = w2vns.train(str(shards / "part-0.txt"), **run)
+    sequential = w2vns.train(str(shards / "part-0.txt"), context_steps="sequential", **run)
+    assert np.isfinite(sequential.wv.vectors).all()
+    assert not np.array_equal(summed.wv.vectors, sequential.wv.vectors)
+    assert sequential.report["params"]["context_steps"] == "sequential"
+
+
 class Interrupt(Progress):
     """Ctrl-C (KeyboardInterrupt) once a share ``at`` of the words is trained."""
 

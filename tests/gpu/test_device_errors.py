@@ -14,6 +14,7 @@ from .conftest import gpu_available
     (dict(hard_negatives=10), "--hard-negatives is not available"),
     (dict(window=0), "--window 0 is not available"),
     (dict(context_side="before"), "--context-side before is not available"),
+    (dict(context_steps="sequential"), "--context-steps sequential is not available"),
     (dict(dim=2000), "dim up to 1024"),
     (dict(negative=40), "up to 31 noise words"),
 ])

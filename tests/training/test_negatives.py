@@ -20,7 +20,7 @@ SENT = 0xFFFFFFFF
 
 
 def make(seed=0, fast=True, loss="sgns", hard=0, temperature=0.0, window=5, bias=False,
-         hot_rows=0, group=0):
+         hot_rows=0, group=0, steps="summed"):
     """A kernel on random weights; ``bias``: NCE with output biases at log unigram probability
     (as training starts them); ``hot_rows``: private copies of words 0..hot_rows-1. Returns
     (kernel, syn0, syn1, log_kq, bias array or None), the arrays the kernel trains in place."""
@@ -38,7 +38,7 @@ def make(seed=0, fast=True, loss="sgns", hard=0, temperature=0.0, window=5, bias
     kernel = build(syn0, syn1, stream, (keep, prob, alias), loss, log_kq, output_bias,
                    window=window, fast=fast, hard_negatives=hard,
                    adversarial_temperature=temperature, hot_rows=hot_rows,
-                   context_group=group)
+                   context_group=group, context_steps=steps)
     return kernel, syn0, syn1, log_kq, output_bias
 
 
@@ -250,23 +250,25 @@ def test_a_wide_window_is_updated_in_groups(loss, bias, hot_rows, negatives):
 
 
 @pytest.mark.parametrize("dim", [1, 7, 8, 12, 24, 37, 64, 100])
-@pytest.mark.parametrize("group", [3, 0])
+@pytest.mark.parametrize("group, steps", [(3, "summed"), (0, "summed"), (0, "sequential")])
 @pytest.mark.parametrize("negative", [1, 2, 4, 7])
-def test_grouped_update_matches_numpy_at_any_dimension(dim, group, negative, monkeypatch):
+def test_grouped_update_matches_numpy_at_any_dimension(dim, group, steps, negative,
+                                                       monkeypatch):
     """The kernel's loops run four of the machine's vectors (16, 8 or 4 floats) at a time, then
     one, then 8 and 4 floats where narrower than the machine's, then one by one; the dot
     products take the centre and noise rows four at a time, then the 1-3 left: every path, for
-    a window in groups (context by context) and in one (summed)."""
+    a window in groups (context by context) and in one (summed, or with --context-steps
+    sequential context by context)."""
     monkeypatch.setattr(sys.modules[__name__], "DIM", dim)
     monkeypatch.setattr(sys.modules[__name__], "K", negative)
     noise = [11, 20, 30, 39, 2, 25, 33][:negative]
-    kernel, syn0, syn1, log_kq, _ = make(group=group)
+    kernel, syn0, syn1, log_kq, _ = make(group=group, steps=steps)
     contexts = np.array([5, 7, 9, 5, 11, 12, 13, 14], dtype=np.uint32)
     e0, e1 = syn0, syn1
     bounds = group_bounds(len(contexts), group) if group else [(0, len(contexts))]
     for lo, hi in bounds:
-        e0, e1, _ = reference_update(e0, e1, 3, contexts[lo:hi], noise, True,
-                                     "sgns", log_kq, 0.0, sequential=group > 0)
+        e0, e1, _ = reference_update(e0, e1, 3, contexts[lo:hi], noise, True, "sgns", log_kq,
+                                     0.0, sequential=group > 0 or steps == "sequential")
     kernel.update(3, contexts, np.array(noise, dtype=np.uint32), ALPHA)
     assert np.allclose(syn0, e0, atol=2e-6) and np.allclose(syn1, e1, atol=2e-6)
 
@@ -278,6 +280,34 @@ def test_a_window_of_at_most_group_contexts_is_one_update():
                                  log_kq, 0.0)
     kernel.update(3, contexts, np.array([11, 20, 30, 39], dtype=np.uint32), ALPHA)
     assert np.allclose(syn0, e0, atol=2e-6) and np.allclose(syn1, e1, atol=2e-6)
+
+
+@pytest.mark.parametrize("loss, bias", LOSSES)
+@pytest.mark.parametrize("hot_rows", [0, 16])
+@pytest.mark.parametrize("negatives", [[11, 20, 30, 39], [11, 20, 11, 39]])
+def test_sequential_steps_take_a_short_window_context_by_context(loss, bias, hot_rows,
+                                                                 negatives):
+    """--context-steps sequential: a window of at most --context-group contexts keeps its one
+    batch of noise words but steps the output rows context by context (numpy's sequential
+    step), also with a repeated context and a noise word drawn twice; not the summed step."""
+    kernel, syn0, syn1, log_kq, b = make(loss=loss, bias=bias, group=4, steps="sequential",
+                                         hot_rows=hot_rows)
+    contexts = np.array([5, 7, 5, 6], dtype=np.uint32)
+    before = (syn0.copy(), syn1.copy(), None if b is None else b.copy())
+    e0, e1, eb = reference_update(*before[:2], 3, contexts, negatives, True, loss, log_kq, 0.0,
+                                  before[2], sequential=True)
+    kernel.update(3, contexts, np.array(negatives, dtype=np.uint32), ALPHA)
+    assert np.allclose(syn0, e0, atol=2e-6) and np.allclose(syn1, e1, atol=2e-6)
+    if bias:
+        assert np.allclose(b, eb, atol=2e-6)
+    summed = reference_update(*before[:2], 3, contexts, negatives, True, loss, log_kq, 0.0,
+                              before[2])
+    assert not np.allclose(syn0, summed[0], atol=1e-4)
+
+
+def test_context_steps_must_be_summed_or_sequential():
+    with pytest.raises(ValueError, match="context_steps"):
+        make(steps="interleaved")
 
 
 def test_output_bias_is_checked_like_log_kq():

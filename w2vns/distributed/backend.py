@@ -208,7 +208,8 @@ class DaskBackend:
             slot = g * k + s
             a0, a1 = learning_rates(p.alpha, p.min_alpha, slot, slots)
             settings = {"window": p.window, "negative": p.negative, "threads": self.threads,
-                        "context_group": p.context_group, "seed": p.seed, "slot": slot,
+                        "context_group": p.context_group,
+                        "context_steps": p.context_steps, "seed": p.seed, "slot": slot,
                         "alpha_start": a0, "alpha_end": a1, "fault": self.fault}
             for a, b in cells:
                 cell = self._submit(train_cell, syn0[a], syn1[b], views[a], self.noise[b],

@@ -112,7 +112,8 @@ def train_cell(syn0, syn1neg, views, noise, nblocks, input_block, output_block, 
     groups of ``views`` (per group of shards: input block ``input_block``'s part of a plan).
 
     ``noise`` is the output block's alias table, ``nblocks`` K. ``settings``: window,
-    negative, context_group (0: a window is one group), threads (0: the worker's), seed, slot,
+    negative, context_group (0: a window is one group), context_steps ("summed" or
+    "sequential", see ``TrainParams``), threads (0: the worker's), seed, slot,
     alpha_start, alpha_end (the learning rate over this cell), fault (a test hook, see
     ``inject_fault``). Returns ``(syn0, syn1neg, stats)``.
     """
@@ -130,7 +131,8 @@ def train_cell(syn0, syn1neg, views, noise, nblocks, input_block, output_block, 
         kernel = GroupKernel(syn0, syn1neg, noise[0], noise[1], nblocks, output_block,
                              settings["window"], settings["negative"], threads,
                              mix(settings["seed"], input_block, output_block,
-                                 settings["slot"]), settings.get("context_group", 0))
+                                 settings["slot"]), settings.get("context_group", 0),
+                             settings.get("context_steps") == "sequential")
         a0, a1 = settings["alpha_start"], settings["alpha_end"]
         n = len(pieces)
         taken = [0]
@@ -192,7 +194,8 @@ def record_cell(views, noise, nblocks, input_block, output_block, settings):
                          noise[0], noise[1], nblocks, output_block, settings["window"],
                          settings["negative"], 1, mix(settings["seed"], input_block,
                                                       output_block, settings["slot"]),
-                         settings.get("context_group", 0))
+                         settings.get("context_group", 0),
+                         settings.get("context_steps") == "sequential")
     parts = [kernel.record(piece) for view in views for piece in view[0]]
     rows = np.concatenate(parts) if parts else np.zeros((0, 5), np.uint32)
     out = rows.astype(np.int64)

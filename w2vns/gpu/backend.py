@@ -75,6 +75,7 @@ def check_supported(params):
         (params.adversarial_temperature, "--adversarial-temperature"),
         (params.window == 0, "--window 0"),
         (params.context_side != "both", "--context-side %s" % params.context_side),
+        (params.context_steps != "summed", "--context-steps %s" % params.context_steps),
     ]
     for bad, what in unsupported:
         if bad:

@@ -61,6 +61,7 @@ class KernelSettings:
     hot_rows: int = 0
     hot_sync: int = 64
     context_group: int = 0
+    context_steps: str = "summed"
     context_side: str = "both"
 
 
@@ -75,7 +76,7 @@ def kernel_settings(params, vocab_size, total_words, threads, tables):
         fast=params.kernel == "fast", hard_negatives=params.hard_negatives,
         adversarial_temperature=params.adversarial_temperature, hot_rows=params.hot_rows,
         hot_sync=params.hot_sync, context_group=params.context_group,
-        context_side=params.context_side)
+        context_steps=params.context_steps, context_side=params.context_side)
 
 
 def kernel_tables(counts, params):

@@ -162,6 +162,11 @@ class TrainParams:
         "updated in groups of at most N, each scored from the weights the last one left and "
         "stepped context by context; a window of N or fewer is one summed update.", low=1,
         high=10000, metavar="N")
+    context_steps: str = setting(
+        "summed", "Fast kernel: a window of --context-group or fewer contexts takes one summed "
+        "update of its output rows (summed), or steps them context by context as the reference "
+        "kernel does (sequential: better input vectors on short sessions, same speed).",
+        kind=str, choices=("summed", "sequential"))
     context_side: str = setting(
         "both", "Which words of a window are a word's contexts: both sides (word2vec), or only "
         "those before it (sessions in time order: the model then predicts what comes next).",
