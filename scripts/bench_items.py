@@ -154,7 +154,8 @@ def bench(spec, params, k, max_cases, lock=None, reference=True, gensim_pick=Tru
         seconds = result["train"]["train_seconds"] + result["selection"]["train_seconds"]
         rows.append({"model": name, "scoring": describe_scoring(
                          result["scoring"], result["recency"], result["noise_power"],
-                         result["popularity_weight"], result["context_side"], result["dim"]),
+                         result["popularity_weight"], result["context_side"], result["dim"],
+                         result["context_steps"]),
                      **result["model"], "train_seconds": seconds,
                      "selection": result["selection"]})
         picked = picked or (result["noise_power"], result["scoring"], result["recency"],
@@ -178,7 +179,8 @@ def bench(spec, params, k, max_cases, lock=None, reference=True, gensim_pick=Tru
     if gensim_pick:
         with locked(lock):
             selection = choose_settings(training, k, trainer=gensim_trainer,
-                                        context_sides=("both",), **gensim_params)
+                                        context_sides=("both",), steps_to_try=("summed",),
+                                        **gensim_params)
         key = (selection["noise_power"], selection["scoring"], selection["recency"],
                selection["popularity"])
         g = next(g for g in gensim if (g["ns_exponent"], g["scoring"], g["recency"],

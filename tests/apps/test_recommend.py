@@ -8,11 +8,11 @@ import pytest
 import w2vns
 from w2vns.training.presets import apply_preset
 from w2vns.apps import recommend
-from w2vns.apps.recommend import (CONTEXT_SIDES, DIMS, NOISE_POWERS, Recommender,
-                                  basket_weights, choose_settings, context_sides_to_try,
-                                  dims_to_try, evaluate_leave_last_out, hide_last,
-                                  leave_last_out, noise_powers_to_try, popularity_ranks,
-                                  sample_cases, top_k)
+from w2vns.apps.recommend import (CONTEXT_SIDES, CONTEXT_STEPS, DIMS, NOISE_POWERS,
+                                  Recommender, basket_weights, choose_settings,
+                                  context_sides_to_try, context_steps_to_try, dims_to_try,
+                                  evaluate_leave_last_out, hide_last, leave_last_out,
+                                  noise_powers_to_try, popularity_ranks, sample_cases, top_k)
 from w2vns.corpus.synthetic import generate_sessions
 from w2vns.vectors.keyed import KeyedVectors
 
@@ -20,9 +20,9 @@ from tests.helpers import one_line
 from tests.helpers import w2vns as run
 
 CLUSTERS, PER_CLUSTER = 8, 12
-# The context side is fixed in these settings (its pick is tested on its own, below), so that
-# a pick's candidates are one model per noise power.
-QUICK = dict(dim=16, epochs=5, threads=1, seed=3, context_side="both")
+# The context side and steps are fixed in these settings (their picks are tested on their
+# own, below), so that a pick's candidates are one model per noise power.
+QUICK = dict(dim=16, epochs=5, threads=1, seed=3, context_side="both", context_steps="summed")
 
 
 def planted_baskets(count=1500, seed=0):
@@ -385,7 +385,7 @@ def test_sample_cases_is_a_fixed_ordered_subset():
 
 
 SESSION_TRAINING = dict(window=0, min_count=1, sample=0.0, noise_power=0.0, dim=16, epochs=5,
-                        threads=1, seed=1, context_side="both")
+                        threads=1, seed=1, context_side="both", context_steps="summed")
 
 
 @pytest.mark.parametrize("stay", [0.6, 0.0])
@@ -450,8 +450,9 @@ def test_evaluate_rec_defaults_beat_popularity_on_long_sessions(tmp_path):
     text = run("evaluate-rec", sessions, "--dim", "8", "--epochs", "1", "--threads", "1")
     out = text.stdout.decode()
     assert text.returncode == 0 and "* " in out
-    sides_powers = len(recommend.CONTEXT_SIDES) * len(recommend.NOISE_POWERS)
-    assert "auto: of %d candidates" % (sides_powers * len(recommend.SCORINGS)) in out
+    # a model per side and power, and one with the other context steps when cosine is picked
+    models = len(recommend.CONTEXT_SIDES) * len(recommend.NOISE_POWERS) + (", steps " in out)
+    assert "auto: of %d candidates" % (models * len(recommend.SCORINGS)) in out
 
 
 def test_evaluate_rec_recency_option(tmp_path):
@@ -526,7 +527,7 @@ def hub_sessions(n_lines, seed=0, clusters=5, size=20, per_line=4, hubs=20, hub_
 
 
 HUB_TRAINING = dict(window=0, min_count=1, sample=0.0, dim=16, epochs=10, threads=1, seed=1,
-                    context_side="both")
+                    context_side="both", context_steps="summed")
 
 
 def best_by_power(selection):
@@ -668,6 +669,71 @@ def test_context_sides_to_try():
         context_sides_to_try((), {})
 
 
+def test_context_steps_to_try():
+    assert context_steps_to_try(None, {}) == CONTEXT_STEPS == ("summed", "sequential")
+    assert context_steps_to_try(None, {"context_steps": "sequential"}) == ("sequential",)
+    assert context_steps_to_try(None, {"kernel": "reference"}) == ("summed",)  # pair by pair
+    with pytest.raises(ValueError, match="at least one context steps"):
+        context_steps_to_try((), {})
+
+
+@pytest.mark.parametrize("scoring", ["cosine", "output"])
+def test_the_pick_tries_sequential_steps_last_where_it_scores_by_cosine(scoring):
+    """Once the side, power and dimension are picked, one more model with steps context by
+    context and the rest of the pick, if the pick scores by cosine (the input vectors those
+    steps change); its candidates follow the others'. With output scoring no more model."""
+    lines = planted_baskets(300)
+    trained = []
+
+    def trainer(corpus, progress=None, **params):
+        trained.append(params["context_steps"])
+        return w2vns.train(corpus, progress=progress, **params)
+
+    settings = {name: value for name, value in QUICK.items() if name != "context_steps"}
+    candidates = [c for c in recommend.SCORINGS if c[0] == scoring]
+    selection = choose_settings(lines, candidates=candidates, noise_powers=(0.0,),
+                                trainer=trainer, **settings)
+    if scoring == "output":
+        assert trained == ["summed"] and selection["context_steps_tried"] == ["summed"]
+        assert selection["context_steps"] == "summed"
+        return
+    assert trained == ["summed", "sequential"]
+    assert selection["context_steps_tried"] == ["summed", "sequential"]
+    assert [c["context_steps"] for c in selection["candidates"]] == (
+        ["summed"] * len(candidates) + ["sequential"] * len(candidates))
+    picked = selection["candidates"][selection["picked"]]
+    assert selection["context_steps"] == picked["context_steps"]
+    assert all((c["dim"], c["noise_power"], c["context_side"]) == (16, 0.0, "both")
+               for c in selection["candidates"])
+    fixed = choose_settings(lines, candidates=candidates, noise_powers=(0.0,),
+                            steps_to_try=("sequential",), **settings)
+    assert fixed["context_steps_tried"] == ["sequential"]
+    assert fixed["candidates"] == selection["candidates"][len(candidates):]  # one thread
+
+
+def test_evaluate_rec_cli_picks_the_context_steps_unless_given(tmp_path):
+    sessions = tmp_path / "hubs.txt"
+    sessions.write_text("".join(" ".join(line) + "\n" for line in hub_sessions(400)))
+    # the data and settings where the pick scores by cosine (see the noise power's CLI test)
+    common = ("--dim", "16", "--epochs", "10", "--threads", "1", "--window", "0",
+              "--context-side", "both", "--noise-power", "0.75")
+    doc = json.loads(run("evaluate-rec", sessions, *common, "--json").stdout)
+    selection = doc["selection"]
+    assert selection["context_steps_tried"] == ["summed", "sequential"]
+    assert doc["context_steps"] == doc["train"]["params"]["context_steps"] == (
+        selection["context_steps"])
+    assert len(selection["candidates"]) == 2 * len(recommend.SCORINGS)
+    out = run("evaluate-rec", sessions, *common).stdout.decode().splitlines()
+    assert ", steps %s (auto: of" % doc["context_steps"] in out[0]
+    assert sum(", steps sequential " in line for line in out) == len(recommend.SCORINGS) + (
+        doc["context_steps"] == "sequential")
+    given = json.loads(run("evaluate-rec", sessions, *common, "--context-steps", "sequential",
+                           "--json").stdout)
+    assert given["selection"]["context_steps_tried"] == ["sequential"]
+    assert given["train"]["params"]["context_steps"] == "sequential"
+    assert "--context-steps" in run("evaluate-rec", "--help").stdout.decode()
+
+
 def test_dims_to_try():
     assert dims_to_try(None, {}) == DIMS == (100, 32, 200)
     assert dims_to_try(None, {"dim": 16}) == (16,)  # given: fixed
@@ -802,7 +868,7 @@ def test_evaluate_rec_cli_reports_the_picked_noise_power(tmp_path):
     # the whole line, as HUB_TRAINING: every line's hubs are contexts of its cluster items;
     # the side fixed, as in HUB_TRAINING (the side's pick: the next test)
     common = ("--dim", "16", "--epochs", "10", "--threads", "1", "--window", "0",
-              "--context-side", "both")
+              "--context-side", "both", "--context-steps", "summed")
     doc = json.loads(run("evaluate-rec", sessions, *common, "--json").stdout)
     selection = doc["selection"]
     power = selection["candidates"][selection["picked"]]["noise_power"]

@@ -433,6 +433,12 @@ CONTEXT_SIDES = ("both", "before")
 #: data set's shape), then 200, better on real catalogues of thousands of items seen a few
 #: times each; neither won everywhere (docs/recommendation.md).
 DIMS = (100, 32, 200)
+#: The updates of short windows "auto" tries last, once the rest is picked and only where the
+#: pick scores by cosine: the fast kernel's summed step first (so that a tie keeps it), then
+#: steps context by context (--context-steps sequential), which gave the input vectors, and
+#: so cosine scoring, a better ranking on sessions of about 10 items; output scorings did not
+#: gain anywhere measured (docs/recommendation.md).
+CONTEXT_STEPS = ("summed", "sequential")
 #: The pick takes the first candidate (sides, powers, then scorings, in the orders above, then
 #: the other dimensions' candidates) whose held-out hit rate is within this many standard
 #: errors of the best one's: on small data sets the best on the held-out split is often best
@@ -448,14 +454,16 @@ HIDDEN_PER_LINE = 5
 
 
 def describe_scoring(scoring, recency, noise_power=None, popularity=0.0, context_side=None,
-                     dim=None):
+                     dim=None, context_steps=None):
     """'output', 'cosine, recency 4', 'cosine, recency 1, popularity 0.05, noise power 0.75',
-    'output, noise power 0, contexts before, dim 32' ... for messages."""
+    'output, noise power 0, contexts before, dim 32', 'cosine, dim 32, steps sequential' ...
+    for messages."""
     text = scoring if not recency else "%s, recency %g" % (scoring, recency)
     text = text if not popularity else "%s, popularity %g" % (text, popularity)
     text = text if noise_power is None else "%s, noise power %g" % (text, noise_power)
     text = text if context_side is None else "%s, contexts %s" % (text, context_side)
-    return text if dim is None else "%s, dim %d" % (text, dim)
+    text = text if dim is None else "%s, dim %d" % (text, dim)
+    return text if context_steps is None else "%s, steps %s" % (text, context_steps)
 
 
 def scoring_triple(candidate):
@@ -508,6 +516,15 @@ def dims_to_try(dims, train_params):
     return tuple(int(d) for d in values_to_try(dims, train_params, "dim", DIMS, "dimension"))
 
 
+def context_steps_to_try(context_steps, train_params):
+    """The updates of short windows a pick trains with (:func:`values_to_try`, default
+    :data:`CONTEXT_STEPS`); the reference kernel, which steps pair by pair whatever the
+    option, gets the first only."""
+    steps = values_to_try(context_steps, train_params, "context_steps", CONTEXT_STEPS,
+                          "context steps")
+    return steps[:1] if train_params.get("kernel") == "reference" else steps
+
+
 def candidate_ranks(model, cases, candidates=SCORINGS):
     """(candidates x cases) ranks (:func:`model_ranks`) of ``cases`` by each ``(scoring,
     recency, popularity)`` candidate with ``model`` (anything with ``wv``, ``syn1neg`` and
@@ -542,8 +559,9 @@ def first_within_noise(hits, best, standard_errors=PICK_STANDARD_ERRORS):
 def choose_settings(lines, k=10, candidates=SCORINGS, noise_powers=None,
                     max_cases=SELECTION_CASES, hidden_per_line=HIDDEN_PER_LINE, progress=None,
                     trainer=None, standard_errors=PICK_STANDARD_ERRORS, context_sides=None,
-                    dims=None, **train_params):
-    """The scoring, recency, noise power, context side and dimension that rank best on a
+                    dims=None, steps_to_try=None, **train_params):
+    """The scoring, recency, noise power, context side, dimension and context steps that rank
+    best on a
     held-out split of ``lines``, for lines whose last item is to be predicted: the last items
     of each line are hidden (:func:`hide_last`: one per 10 items, at least 1, at most
     ``hidden_per_line``), one model per context side and noise power
@@ -560,6 +578,10 @@ def choose_settings(lines, k=10, candidates=SCORINGS, noise_powers=None,
     that a candidate ahead by chance alone does not displace the first ones.  Then one model
     per other dimension is trained with the picked side and power, its candidates join the
     others (after them, in the order of the dimensions), and the pick is made again over all.
+    Last, if the pick scores by cosine, one model per other update of short windows
+    (:func:`context_steps_to_try`: ``steps_to_try``, by default :data:`CONTEXT_STEPS`, or
+    ``train_params``' ``context_steps`` alone when given) with the rest of the pick, in the
+    same way.
 
     Why: which settings predict best depend on the data (measured in docs/recommendation.md):
     output scoring with uniform noise ranks popular items up, which short baskets reward and
@@ -573,19 +595,24 @@ def choose_settings(lines, k=10, candidates=SCORINGS, noise_powers=None,
     differences between the candidates, and the pick then often falls on a worse one.
     The dimension after the rest: how many dimensions pay depends on the data too (fewer on
     histories from a few tastes, more on large catalogues), and a model per dimension for
-    each side and power would more than double the pick's time.
+    each side and power would more than double the pick's time.  The context steps only
+    with cosine: they change the input vectors that cosine ranks by, and output scorings,
+    the pick on short real baskets, did not gain from them.
     Returns ``{"scoring", "recency", "popularity", "noise_power", "noise_powers",
-    "context_side", "context_sides", "dim", "dims", "candidates": [{"context_side",
-    "noise_power", "dim", "scoring", "recency", "popularity", "hit_rate", "mrr"}], "picked"
-    and "best" (indexes into the candidates), "standard_errors", "cases", "hidden_per_line",
-    "train_seconds"}`` (``train_seconds``: the models' training, all together).
+    "context_side", "context_sides", "dim", "dims", "context_steps", "context_steps_tried",
+    "candidates": [{"context_side", "noise_power", "dim", "context_steps", "scoring",
+    "recency", "popularity", "hit_rate", "mrr"}], "picked" and "best" (indexes into the
+    candidates), "standard_errors", "cases", "hidden_per_line", "train_seconds"}``
+    (``context_steps_tried``: those a model was trained with; ``train_seconds``: the models'
+    training, all together).
 
     ``trainer``: what trains the models, called as ``trainer(lines, progress=progress,
-    **train_params)`` with ``noise_power``, ``context_side`` and ``dim`` among the parameters;
+    **train_params)`` with ``noise_power``, ``context_side``, ``dim`` and ``context_steps``
+    among the parameters;
     it returns a model with ``wv``, ``syn1neg``, ``output_bias`` (or None) and
     ``report["train_seconds"]``.  Default :func:`w2vns.train`; another trainer makes the
     same pick for another tool's models (the benchmarks pick for gensim this way, with
-    ``context_sides=("both",)``).
+    ``context_sides=("both",)`` and ``steps_to_try=("summed",)``).
     """
     training, cases = hide_last(lines, hidden_per_line)
     if not cases:
@@ -595,19 +622,21 @@ def choose_settings(lines, k=10, candidates=SCORINGS, noise_powers=None,
     powers = noise_powers_to_try(noise_powers, train_params)
     sides = context_sides_to_try(context_sides, train_params)
     sizes = dims_to_try(dims, train_params)
+    steps = context_steps_to_try(steps_to_try, train_params)
     results, hits, seconds = [], [], 0.0
 
-    def add_model(side, power, dim):
+    def add_model(side, power, dim, step=steps[0]):
         nonlocal seconds
         model = (trainer or train)(training, progress=progress, **dict(
-            train_params, noise_power=power, context_side=side, dim=dim))
+            train_params, noise_power=power, context_side=side, dim=dim, context_steps=step))
         seconds += model.report["train_seconds"]
         ranks = candidate_ranks(model, cases, candidates)
         hits.extend((ranks >= 1) & (ranks <= k))
         for (scoring, recency, popularity), row in zip(map(scoring_triple, candidates), ranks):
             metrics = rank_metrics(row, k)
             results.append({"context_side": side, "noise_power": power, "dim": dim,
-                            "scoring": scoring, "recency": recency, "popularity": popularity,
+                            "context_steps": step, "scoring": scoring, "recency": recency,
+                            "popularity": popularity,
                             "hit_rate": metrics["hit_rate"], "mrr": metrics["mrr"]})
 
     def pick():
@@ -623,12 +652,20 @@ def choose_settings(lines, k=10, candidates=SCORINGS, noise_powers=None,
         for dim in sizes[1:]:
             add_model(side, power, dim)
         picked, best = pick()
+    tried = steps[:1]
+    if len(steps) > 1 and results[picked]["scoring"] == "cosine":
+        chosen = results[picked]
+        for step in steps[1:]:
+            add_model(chosen["context_side"], chosen["noise_power"], chosen["dim"], step)
+        tried = steps
+        picked, best = pick()
     chosen = results[picked]
     return {"scoring": chosen["scoring"], "recency": chosen["recency"],
             "popularity": chosen["popularity"],
             "noise_power": chosen["noise_power"], "noise_powers": list(powers),
             "context_side": chosen["context_side"], "context_sides": list(sides),
             "dim": chosen["dim"], "dims": list(sizes),
+            "context_steps": chosen["context_steps"], "context_steps_tried": list(tried),
             "candidates": results, "picked": picked, "best": best,
             "standard_errors": standard_errors, "cases": len(cases),
             "hidden_per_line": hidden_per_line, "train_seconds": seconds}
@@ -638,7 +675,7 @@ def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", recency=0.0,
                             popularity=0.0, candidates=SCORINGS, noise_powers=None, max_cases=None,
                             progress=None, trained_on=(), sessions=None,
                             standard_errors=PICK_STANDARD_ERRORS, context_sides=None,
-                            dims=None, **train_params):
+                            dims=None, steps_to_try=None, **train_params):
     """Leave-last-out next-item evaluation of ``lines`` (lists of item keys).
 
     With ``kv`` the given vectors are scored (they must not have seen the last item of each
@@ -647,19 +684,20 @@ def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", recency=0.0,
     training lines with ``train_params`` (:func:`w2vns.train`'s parameters).  ``scoring``:
     "cosine" (to the mean unit vector of the basket), "output" (the trained output vectors,
     see :class:`Recommender`; needs training) or "auto" (needs training): the scoring, recency,
-    noise power, context side and dimension that :func:`choose_settings` picks from
-    ``candidates``, ``noise_powers``, ``context_sides`` and ``dims`` (the first within
+    noise power, context side, dimension and context steps that :func:`choose_settings` picks
+    from ``candidates``, ``noise_powers``, ``context_sides``, ``dims`` and ``steps_to_try``
+    (the first within
     ``standard_errors`` standard errors of the best) on the training lines, whose own last
     items are then hidden (up to ``HIDDEN_PER_LINE`` of them, see :func:`hide_last`; the test
-    items are never seen); a ``noise_power``, ``context_side`` or ``dim`` in ``train_params``
-    fixes it (then the rest is picked), as ``--noise-power``, ``--context-side`` and
-    ``--dim`` do on the command line.
+    items are never seen); a ``noise_power``, ``context_side``, ``dim`` or ``context_steps``
+    in ``train_params`` fixes it (then the rest is picked), as ``--noise-power``,
+    ``--context-side``, ``--dim`` and ``--context-steps`` do on the command line.
     ``recency``, ``popularity``: see :class:`Recommender` (auto picks its own).
     ``max_cases``: rank the hidden items of a random sample of that many lines only
     (:func:`sample_cases`; all lines still train).
     Returns ``{"k", "scoring", "recency", "popularity_weight" (the popularity prior's weight;
-    "popularity" is the baseline's figures), "noise_power", "context_side" and "dim" (of the
-    training; None with ``kv``),
+    "popularity" is the baseline's figures), "noise_power", "context_side", "dim" and
+    "context_steps" (of the training; None with ``kv``),
     "lines", "cases", "model": {"hit_rate", "mrr", ...}, "popularity": {...}, "train": report
     or None, "selection": choose_settings's result or None, "leak": [reasons], "seconds"}``.
     A hidden item that repeats one of its basket's items, or that the vectors do not know, is
@@ -685,11 +723,13 @@ def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", recency=0.0,
                           or [("cosine", recency, popularity)])
         selection = choose_settings(training, k, candidates, noise_powers, progress=progress,
                                     standard_errors=standard_errors,
-                                    context_sides=context_sides, dims=dims, **train_params)
+                                    context_sides=context_sides, dims=dims,
+                                    steps_to_try=steps_to_try, **train_params)
         scoring, recency = selection["scoring"], selection["recency"]
         popularity = selection["popularity"]
         train_params = dict(train_params, noise_power=selection["noise_power"],
-                            context_side=selection["context_side"], dim=selection["dim"])
+                            context_side=selection["context_side"], dim=selection["dim"],
+                            context_steps=selection["context_steps"])
     leak = [] if kv is None else leak_evidence(kv, lines, trained_on, sessions)
     if kv is None:
         model = train(training, progress=progress, **train_params)
@@ -702,12 +742,12 @@ def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", recency=0.0,
                                      popularity=popularity), k)
     model["seconds"] = time.perf_counter() - scored
     model["vocab_size"] = len(kv.index_to_key)
-    power = side = dim = None
+    power = side = dim = steps = None
     if report is not None:
         power, side = report["params"]["noise_power"], report["params"]["context_side"]
-        dim = report["params"]["dim"]
+        dim, steps = report["params"]["dim"], report["params"]["context_steps"]
     return {"k": k, "scoring": scoring, "recency": recency, "popularity_weight": popularity,
-            "noise_power": power, "context_side": side, "dim": dim,
+            "noise_power": power, "context_side": side, "dim": dim, "context_steps": steps,
             "lines": len(lines), "cases": len(cases),
             "repeats": sum(1 for basket, target in cases if target in basket),
             "model": model, "popularity": rank_metrics(popularity_ranks(training, ranked), k),

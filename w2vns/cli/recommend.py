@@ -4,7 +4,7 @@ import sys
 
 import click
 
-from ..apps.recommend import (BLOCK, CONTEXT_SIDES, DIMS, NOISE_POWERS, SCORINGS,
+from ..apps.recommend import (BLOCK, CONTEXT_SIDES, CONTEXT_STEPS, DIMS, NOISE_POWERS, SCORINGS,
                               TooShortToChoose, describe_scoring, evaluate_leave_last_out,
                               load_recommender, read_baskets, scoring_triple)
 from ..training.checkpoint import CheckpointError, read_corpus_paths
@@ -102,9 +102,9 @@ Examples:
 @click.option("--scoring", type=click.Choice(["auto", "output", "cosine"]), default=None,
               help="Rank by the trained output vectors or by cosine to the basket; auto: the "
               "one of these (and the recency, the popularity weight, and the noise power, "
-              "context side and dimension where not given) that predicts best on a held-out "
-              "split of the training lines (needs training, as output does)  [default: auto "
-              "when training, cosine with -m].")
+              "context side, dimension and context steps where not given) that predicts best "
+              "on a held-out split of the training lines (needs training, as output does)  "
+              "[default: auto when training, cosine with -m].")
 @click.option("--recency", type=click.FloatRange(0), default=None, metavar="H",
               help="Weight a basket's items by recency, half-life H items (0: all alike) "
               "[default: auto's pick, else 0].")
@@ -116,7 +116,9 @@ Examples:
     "noise_power": "auto's pick among %s; else 0 with the items preset" % ", ".join(
         "%g" % p for p in NOISE_POWERS),
     "context_side": "auto's pick among %s; else both" % ", ".join(CONTEXT_SIDES),
-    "dim": "auto's pick among %s; else 100" % ", ".join(map(str, DIMS))})
+    "dim": "auto's pick among %s; else 100" % ", ".join(map(str, DIMS)),
+    "context_steps": "auto's pick among %s where it scores by cosine; else summed" % ", ".join(
+        CONTEXT_STEPS)})
 @json_option("One JSON document on stdout.")
 @quiet_option()
 @click.pass_context
@@ -147,7 +149,7 @@ def evaluate_rec(ctx, sessions, model_path, k, k_old, scoring, recency, populari
             (s, r if recency is None else recency, p if popularity is None else popularity)
             for s, r, p in map(scoring_triple, SCORINGS)))}
     if scoring == "auto":  # not given: auto picks them (the preset's among others)
-        for name in ("noise_power", "context_side", "dim"):
+        for name in ("noise_power", "context_side", "dim", "context_steps"):
             if not option_given(ctx, name):
                 params.pop(name)
     trained_on = []
@@ -181,11 +183,13 @@ def evaluate_rec(ctx, sessions, model_path, k, k_old, scoring, recency, populari
     picked_power = selection and len(selection["noise_powers"]) > 1
     picked_side = selection and len(selection["context_sides"]) > 1
     picked_dim = selection and len(selection["dims"]) > 1
+    picked_steps = selection and len(selection["context_steps_tried"]) > 1
     used = describe_scoring(result["scoring"], result["recency"],
                             result["noise_power"] if picked_power else None,
                             result["popularity_weight"],
                             result["context_side"] if picked_side else None,
-                            result["dim"] if picked_dim else None)
+                            result["dim"] if picked_dim else None,
+                            result["context_steps"] if picked_steps else None)
     if selection:
         errors = selection["standard_errors"]
         used += " (auto: of %d candidates on %s, the first within %s of the best)" % (
@@ -203,7 +207,8 @@ def evaluate_rec(ctx, sessions, model_path, k, k_old, scoring, recency, populari
         names = [describe_scoring(c["scoring"], c["recency"],
                                   c["noise_power"] if picked_power else None, c["popularity"],
                                   c["context_side"] if picked_side else None,
-                                  c["dim"] if picked_dim else None)
+                                  c["dim"] if picked_dim else None,
+                                  c["context_steps"] if picked_steps else None)
                  for c in selection["candidates"]]
         marks = {selection["best"]: "+", selection["picked"]: "*"}
         lines += ["%s %-*s %9.4f %9.4f" % (
