@@ -561,10 +561,9 @@ def choose_settings(lines, k=10, candidates=SCORINGS, noise_powers=None,
                     trainer=None, standard_errors=PICK_STANDARD_ERRORS, context_sides=None,
                     dims=None, steps_to_try=None, **train_params):
     """The scoring, recency, noise power, context side, dimension and context steps that rank
-    best on a
-    held-out split of ``lines``, for lines whose last item is to be predicted: the last items
-    of each line are hidden (:func:`hide_last`: one per 10 items, at least 1, at most
-    ``hidden_per_line``), one model per context side and noise power
+    best on a held-out split of ``lines``, for lines whose last item is to be predicted: the
+    last items of each line are hidden (:func:`hide_last`: one per 10 items, at least 1, at
+    most ``hidden_per_line``), one model per context side and noise power
     (:func:`context_sides_to_try`, :func:`noise_powers_to_try`: by default each of
     :data:`CONTEXT_SIDES` and of :data:`NOISE_POWERS`, or ``train_params``' ``context_side``
     or ``noise_power`` alone when given) is trained on the rest with ``train_params`` and the
@@ -608,8 +607,7 @@ def choose_settings(lines, k=10, candidates=SCORINGS, noise_powers=None,
 
     ``trainer``: what trains the models, called as ``trainer(lines, progress=progress,
     **train_params)`` with ``noise_power``, ``context_side``, ``dim`` and ``context_steps``
-    among the parameters;
-    it returns a model with ``wv``, ``syn1neg``, ``output_bias`` (or None) and
+    among the parameters; it returns a model with ``wv``, ``syn1neg``, ``output_bias`` (or None) and
     ``report["train_seconds"]``.  Default :func:`w2vns.train`; another trainer makes the
     same pick for another tool's models (the benchmarks pick for gensim this way, with
     ``context_sides=("both",)`` and ``steps_to_try=("summed",)``).
