@@ -25,6 +25,11 @@ CLUSTERS, PER_CLUSTER = 8, 12
 QUICK = dict(dim=16, epochs=5, threads=1, seed=3, context_side="both", context_steps="summed")
 
 
+def write_sessions(path, lines):
+    """Write ``lines`` (lists of items) to ``path``, one per line, as evaluate-rec reads them."""
+    path.write_text("".join(" ".join(line) + "\n" for line in lines))
+
+
 def planted_baskets(count=1500, seed=0):
     """Baskets of 3-6 items all from one of CLUSTERS planted clusters (item 'cC_I')."""
     rng = random.Random(seed)
@@ -148,7 +153,7 @@ def test_evaluate_rec_cli_reports_the_hand_made_figures(tmp_path):
     model = tmp_path / "hand.txt"
     HAND_KV.save_word2vec_format(str(model), binary=False)
     sessions = tmp_path / "sessions.txt"
-    sessions.write_text("".join(" ".join(line) + "\n" for line in HAND_LINES))
+    write_sessions(sessions, HAND_LINES)
     result = run("evaluate-rec", sessions, "-m", model, "--json")
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
@@ -438,7 +443,7 @@ def test_evaluate_rec_defaults_beat_popularity_on_long_sessions(tmp_path):
     where output scoring of the whole history fell below popularity."""
     sessions = tmp_path / "sessions.txt"
     lines = generate_sessions(250, 100, seed=3, n_items=800, n_clusters=10)
-    sessions.write_text("".join(" ".join(line) + "\n" for line in lines))
+    write_sessions(sessions, lines)
     result = run("evaluate-rec", sessions, "--dim", "16", "--epochs", "5", "--threads", "1",
                  "--json")
     assert result.returncode == 0, result.stderr
@@ -458,7 +463,7 @@ def test_evaluate_rec_defaults_beat_popularity_on_long_sessions(tmp_path):
 def test_evaluate_rec_recency_option(tmp_path):
     sessions = tmp_path / "sessions.txt"
     lines = generate_sessions(200, 20, seed=3, n_items=300, n_clusters=10)
-    sessions.write_text("".join(" ".join(line) + "\n" for line in lines))
+    write_sessions(sessions, lines)
     common = ("--dim", "8", "--epochs", "1", "--threads", "1", "--json")
     fixed = json.loads(run("evaluate-rec", sessions, "--scoring", "cosine", "--recency", "2",
                            *common).stdout)
@@ -473,7 +478,7 @@ def test_evaluate_rec_recency_option(tmp_path):
 def test_evaluate_rec_cli_picks_the_dimension_unless_given(tmp_path):
     sessions = tmp_path / "sessions.txt"
     lines = generate_sessions(200, 20, seed=3, n_items=300, n_clusters=10)
-    sessions.write_text("".join(" ".join(line) + "\n" for line in lines))
+    write_sessions(sessions, lines)
     common = ("--epochs", "1", "--threads", "1", "--noise-power", "0", "--context-side", "both")
     doc = json.loads(run("evaluate-rec", sessions, *common, "--json").stdout)
     selection = doc["selection"]
@@ -494,7 +499,7 @@ def test_evaluate_rec_cli_picks_the_dimension_unless_given(tmp_path):
 def test_evaluate_rec_popularity_option(tmp_path):
     sessions = tmp_path / "sessions.txt"
     lines = generate_sessions(200, 20, seed=3, n_items=300, n_clusters=10)
-    sessions.write_text("".join(" ".join(line) + "\n" for line in lines))
+    write_sessions(sessions, lines)
     common = ("--dim", "8", "--epochs", "1", "--threads", "1", "--json")
     fixed = json.loads(run("evaluate-rec", sessions, "--scoring", "cosine", "--popularity",
                            "0.1", *common).stdout)
@@ -713,7 +718,7 @@ def test_the_pick_tries_sequential_steps_last_where_it_scores_by_cosine(scoring)
 
 def test_evaluate_rec_cli_picks_the_context_steps_unless_given(tmp_path):
     sessions = tmp_path / "hubs.txt"
-    sessions.write_text("".join(" ".join(line) + "\n" for line in hub_sessions(400)))
+    write_sessions(sessions, hub_sessions(400))
     # the data and settings where the pick scores by cosine (see the noise power's CLI test)
     common = ("--dim", "16", "--epochs", "10", "--threads", "1", "--window", "0",
               "--context-side", "both", "--noise-power", "0.75")
@@ -842,7 +847,7 @@ def test_the_pick_trains_with_the_trainer_it_is_given(monkeypatch):
 
 def test_evaluate_rec_cli_picks_the_context_side_unless_given(tmp_path):
     sessions = tmp_path / "walks.txt"
-    sessions.write_text("".join(" ".join(line) + "\n" for line in directed_walks(400)))
+    write_sessions(sessions, directed_walks(400))
     common = ("--dim", "16", "--epochs", "20", "--threads", "1", "--window", "2", "-n", "3",
               "--noise-power", "0")
     out = run("evaluate-rec", sessions, *common).stdout.decode().splitlines()
@@ -864,7 +869,7 @@ def test_evaluate_rec_cli_picks_the_context_side_unless_given(tmp_path):
 
 def test_evaluate_rec_cli_reports_the_picked_noise_power(tmp_path):
     sessions = tmp_path / "hubs.txt"
-    sessions.write_text("".join(" ".join(line) + "\n" for line in hub_sessions(400)))
+    write_sessions(sessions, hub_sessions(400))
     # the whole line, as HUB_TRAINING: every line's hubs are contexts of its cluster items;
     # the side fixed, as in HUB_TRAINING (the side's pick: the next test)
     common = ("--dim", "16", "--epochs", "10", "--threads", "1", "--window", "0",
