@@ -80,7 +80,8 @@ def check_supported(params):
     for bad, what in unsupported:
         if bad:
             raise ValueError("%s is not available with --device cuda (it trains %s with the "
-                             "fast kernel and windows of 1 or more on both sides)"
+                             "fast kernel's summed steps and windows of 1 or more on both "
+                             "sides)"
                              % (what, " and ".join(LOSSES)))
     if params.dim > MAX_DIM:
         raise ValueError("--device cuda trains dim up to %d (got %d)" % (MAX_DIM, params.dim))
