@@ -298,6 +298,14 @@ def test_basket_weights_halve_every_half_life_back_from_the_last_item():
     assert len(basket_weights([], 1.0)) == 0
 
 
+def test_lines_of_one_item_say_why_nothing_is_evaluated():
+    with pytest.raises(ValueError, match="two or more items") as plain:
+        recommend.evaluate_leave_last_out([["a"], ["b"], []], scoring="output")
+    assert "CSV" not in str(plain.value)
+    with pytest.raises(ValueError, match="an event log in CSV needs one line per user"):
+        recommend.evaluate_leave_last_out([["user,item,time"], ["1,5,9"]], scoring="output")
+
+
 def test_recency_ranks_by_the_latest_items():
     # a=(1,0) b=(.9,.1) c=(0,1) d=(.1,.9): the basket [a, c] alike by both, [a, c] with a
     # short half-life is mostly c (d first), [c, a] mostly a (b first).

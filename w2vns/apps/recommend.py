@@ -704,7 +704,7 @@ def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", recency=0.0,
     started = time.perf_counter()
     training, cases = leave_last_out(lines)
     if not cases:
-        raise ValueError("no line has two or more items: nothing to evaluate")
+        raise ValueError(no_cases_message(lines))
     if scoring not in ("cosine", "output", "auto"):
         raise ValueError("scoring must be 'cosine', 'output' or 'auto' (got %r)" % (scoring,))
     if scoring != "cosine" and kv is not None:
@@ -751,6 +751,17 @@ def evaluate_leave_last_out(lines, k=10, kv=None, scoring="cosine", recency=0.0,
             "model": model, "popularity": rank_metrics(popularity_ranks(training, ranked), k),
             "train": report, "selection": selection, "leak": leak,
             "seconds": time.perf_counter() - started}
+
+
+def no_cases_message(lines):
+    """Why ``lines`` give leave-last-out nothing to hide, for the error message: every line
+    holds fewer than two items.  Lines whose one item holds commas are most likely a CSV
+    event log, which needs one line per user first."""
+    text = "no line has two or more items separated by spaces: nothing to evaluate"
+    if any(len(line) == 1 and "," in line[0] for line in lines):
+        text += (" (the lines hold commas: an event log in CSV needs one line per user, "
+                 "items in time order, first; see docs/recommendation.md)")
+    return text
 
 
 def load_recommender(path, scoring=None, recency=0.0, popularity=0.0):
