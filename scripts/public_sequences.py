@@ -4,7 +4,9 @@ separated by spaces): the input of ``w2vns evaluate-rec`` and scripts/bench_item
 
     python scripts/public_sequences.py OUTDIR [--from DIR]
 
-Writes OUTDIR/{Beauty,Sports,Toys,Yelp,LastFM,Video,MovieLens}.txt.  The raw files are those that
+Writes OUTDIR/{Beauty,Sports,Toys,Yelp,LastFM,Video,MovieLens}.txt, and
+OUTDIR/MovieLens-top1682.txt: MovieLens cut to its 1,682 most-rated films (ML-100k's catalogue
+size; ties in order of first appearance), lines of 20 or more of them.  The raw files are those that
 sequential-recommendation papers share, at pinned commits:
 
 * Beauty, Sports_and_Outdoors, Toys_and_Games (Amazon reviews, 5-core), Yelp (reviews) and
@@ -28,6 +30,7 @@ import argparse
 import os
 import sys
 import urllib.request
+from collections import Counter
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from w2vns.io.atomic import atomic_output  # noqa: E402
@@ -77,6 +80,21 @@ def ratings_histories(text):
             for rated in users.values()]
 
 
+def top_items_cut(lines, items, min_length):
+    """``lines`` with only their ``items`` most frequent items (ties: the first seen first),
+    and only the lines that keep ``min_length`` or more."""
+    kept = {item for item, _ in Counter(item for line in lines for item in line).most_common(items)}
+    cut = ([item for item in line if item in kept] for line in lines)
+    return [line for line in cut if len(line) >= min_length]
+
+
+def write_lines(path, lines):
+    """Writes ``lines`` (item lists) to ``path``, one a line, and says so."""
+    with atomic_output(path, "w") as handle:
+        handle.writelines(" ".join(items) + "\n" for items in lines)
+    print("%s: %d users, %d items in all" % (path, len(lines), sum(map(len, lines))))
+
+
 def raw_text(name, base, source_dir):
     """The raw file ``name``: from ``source_dir`` when given, else downloaded from ``base``."""
     if source_dir:
@@ -97,10 +115,10 @@ def main():
             lines = histories(raw_text(name, base, args.source_dir), layout)
         except OSError as err:
             sys.exit("public_sequences: error: %s: %s" % (name, err))
-        path = os.path.join(args.outdir, out + ".txt")
-        with atomic_output(path, "w") as handle:
-            handle.writelines(" ".join(items) + "\n" for items in lines)
-        print("%s: %d users, %d items in all" % (path, len(lines), sum(map(len, lines))))
+        write_lines(os.path.join(args.outdir, out + ".txt"), lines)
+        if out == "MovieLens":
+            write_lines(os.path.join(args.outdir, "MovieLens-top1682.txt"),
+                        top_items_cut(lines, 1682, 20))
 
 
 if __name__ == "__main__":
