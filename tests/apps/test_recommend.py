@@ -1,6 +1,7 @@
 """Recommendations (item2vec): planted clusters, known leave-last-out figures, presets, CLI."""
 import json
 import random
+import shlex
 
 import numpy as np
 import pytest
@@ -504,6 +505,43 @@ def test_evaluate_rec_cli_picks_the_dimension_unless_given(tmp_path):
     assert ", dim " not in out
 
 
+def test_evaluate_rec_cli_says_how_to_train_and_recommend_as_measured(tmp_path):
+    sessions = tmp_path / "sessions.txt"
+    lines = generate_sessions(200, 20, seed=3, n_items=300, n_clusters=10)
+    write_sessions(sessions, lines)
+    common = ("--epochs", "1", "--threads", "1", "--noise-power", "0", "--context-side", "both")
+    doc = json.loads(run("evaluate-rec", sessions, *common, "--json").stdout)
+    train, use = doc["commands"]["train"], doc["commands"]["recommend"]
+    assert train[:5] == ["w2vns", "train", str(sessions), "--preset", "items"]
+    assert train[-2:] == ["--save-model", "items.model"]
+    # the options given, the picked dimension where it is not the preset's 100; the scoring
+    options = dict(zip(train[5:-2:2], train[6:-2:2]))
+    assert options == dict(zip(common[::2], common[1::2]), **(
+        {} if doc["dim"] == 100 else {"--dim": str(doc["dim"])}))
+    assert ("--scoring" in use) == (doc["scoring"] == "cosine")
+    assert ("--recency" in use) == (doc["recency"] != 0) and use[-1] == "ITEM..."
+    # run as printed: the model trains with the measured settings and recommends
+    report = tmp_path / "report.json"
+    assert run(*train[1:], "--report", report, cwd=tmp_path).returncode == 0
+    params = json.loads(report.read_text())["params"]
+    assert {key: params[key] for key in doc["train"]["params"]} == doc["train"]["params"]
+    answer = run(*use[1:-1], lines[0][0], cwd=tmp_path)
+    assert answer.returncode == 0, answer.stderr
+    assert len(answer.stdout.decode().splitlines()) == 10
+    out = run("evaluate-rec", sessions, *common).stdout.decode().splitlines()
+    assert out[-3:] == ["to train on every line with these settings, then recommend:",
+                        "  " + shlex.join(train), "  " + shlex.join(use)]
+    given = run("evaluate-rec", sessions, "--preset", "none", "--min-count", "1",
+                "--scoring", "cosine", "--recency", "2", "--dim", "8", "--no-nce-bias",
+                "--epochs", "1", "--json")
+    commands = json.loads(given.stdout)["commands"]
+    assert commands["train"] == ["w2vns", "train", str(sessions), "--dim", "8", "--min-count",
+                                 "1", "--epochs", "1", "--no-nce-bias", "--save-model",
+                                 "items.model"]
+    assert commands["recommend"] == ["w2vns", "recommend", "-m", "items.model", "--scoring",
+                                     "cosine", "--recency", "2", "ITEM..."]
+
+
 def test_evaluate_rec_popularity_option(tmp_path):
     sessions = tmp_path / "sessions.txt"
     lines = generate_sessions(200, 20, seed=3, n_items=300, n_clusters=10)
@@ -861,7 +899,8 @@ def test_evaluate_rec_cli_picks_the_context_side_unless_given(tmp_path):
     out = run("evaluate-rec", sessions, *common).stdout.decode().splitlines()
     assert ", contexts before (auto: of %d candidates on" % (2 * len(recommend.SCORINGS)
                                                              ) in out[0]
-    table = out[5:]  # after the summary, the header, model, popularity and the table's title
+    table = out[5:-3]  # after the summary, header, model, popularity and the table's title,
+    # before the commands that train and recommend as measured
     assert len(table) == 2 * len(recommend.SCORINGS)
     assert all(", contexts both " in line for line in table[:len(recommend.SCORINGS)])
     assert all(", contexts before " in line for line in table[len(recommend.SCORINGS):])

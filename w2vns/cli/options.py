@@ -93,6 +93,29 @@ def option_given(ctx, name):
                                              ParameterSource.ENVIRONMENT)
 
 
+def command_line_of(ctx, names, values):
+    """The options of ``ctx``'s command that would set each parameter of ``names`` to its value
+    in ``values``, as a list of arguments: ``['--dim', '32', '--no-nce-bias', ...]``, spelled
+    as the options are declared."""
+    options = {param.name: param for param in ctx.command.params
+               if isinstance(param, click.Option)}
+    args = []
+    for name in names:
+        option, value = options[name], values[name]
+        flag = max(option.opts, key=len)
+        if option.is_flag:
+            args.append(flag if value else max(option.secondary_opts, key=len))
+        else:
+            args += [flag, number_text(value) if isinstance(value, float) else str(value)]
+    return args
+
+
+def number_text(value):
+    """A float as short as it is exact: 0.0 -> '0', 0.025 -> '0.025', 1e-05 -> '1e-05'."""
+    short = "%g" % value
+    return short if float(short) == value else repr(value)
+
+
 def number_list(kind, low, high):
     """A click callback: '2,5,10' -> (2, 5, 10), each of ``kind`` within [low, high]."""
     def parse(ctx, param, value):

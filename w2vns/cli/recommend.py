@@ -1,5 +1,6 @@
 """The recommendation commands: w2vns recommend and w2vns evaluate-rec."""
 import os
+import shlex
 import sys
 
 import click
@@ -8,12 +9,13 @@ from ..apps.recommend import (BLOCK, CONTEXT_SIDES, CONTEXT_STEPS, DIMS, NOISE_P
                               TooShortToChoose, describe_scoring, evaluate_leave_last_out,
                               load_recommender, read_baskets, scoring_triple)
 from ..training.checkpoint import CheckpointError, read_corpus_paths
+from ..training.presets import PRESETS
 from ..vectors.formats import FormatError
 from .common import (EXIT_UNANSWERED, Answers, emit_lines, error_text, fail, finish, json_line,
                      json_safe, load_vectors, output_style, plural, report_unknown,
                      resolve_model, stdin_batches)
-from .options import (json_option, model_option, old_spelling, option_given, preset_option,
-                      preset_params, quiet_option, training_options)
+from .options import (command_line_of, json_option, model_option, old_spelling, option_given,
+                      preset_option, preset_params, quiet_option, training_options)
 
 
 @click.command(epilog="""\b
@@ -148,10 +150,11 @@ def evaluate_rec(ctx, sessions, model_path, k, k_old, scoring, recency, populari
         options = {"candidates": tuple(dict.fromkeys(
             (s, r if recency is None else recency, p if popularity is None else popularity)
             for s, r, p in map(scoring_triple, SCORINGS)))}
+    picked = ()
     if scoring == "auto":  # not given: auto picks them (the preset's among others)
-        for name in ("noise_power", "context_side", "dim", "context_steps"):
-            if not option_given(ctx, name):
-                params.pop(name)
+        picked = [name for name in PICKED if not option_given(ctx, name)]
+        for name in picked:
+            params.pop(name)
     trained_on = []
     if kv is not None and os.path.isfile(os.path.join(model_path, "checkpoint.json")):
         try:
@@ -176,6 +179,8 @@ def evaluate_rec(ctx, sessions, model_path, k, k_old, scoring, recency, populari
     if result["train"]:
         result["train"] = {key: result["train"][key] for key in (
             "vocab_size", "tokens", "train_seconds", "params")}
+        train, use = usage_commands(ctx, sessions, preset, picked, result)
+        result["commands"] = {"train": train, "recommend": use}
     if as_json:
         finish("json", json_safe(dict(result, sessions=sessions, vectors=model_path)), False)
         return
@@ -214,5 +219,36 @@ def evaluate_rec(ctx, sessions, model_path, k, k_old, scoring, recency, populari
         lines += ["%s %-*s %9.4f %9.4f" % (
             marks.get(i, " "), max(map(len, names)), name, c["hit_rate"], c["mrr"])
             for i, (name, c) in enumerate(zip(names, selection["candidates"]))]
+    if result["train"]:
+        lines += ["to train on every line with these settings, then recommend:"] + [
+            "  " + shlex.join(result["commands"][name]) for name in ("train", "recommend")]
     emit_lines(lines)
+
+
+#: The training parameters evaluate-rec's auto picks where they are not given.
+PICKED = ("noise_power", "context_side", "dim", "context_steps")
+#: Where the commands evaluate-rec suggests save the model and read it back.
+MODEL_FOLDER = "items.model"
+
+
+def usage_commands(ctx, sessions, preset, picked, result):
+    """The ``w2vns train`` arguments that train a model on every line of ``sessions`` as
+    evaluate-rec trained the one it measured (the training options given, and each of
+    ``picked`` whose pick differs from the preset's or train's default), saving it to
+    :data:`MODEL_FOLDER`, and the ``w2vns recommend`` arguments that score as measured."""
+    used = result["train"]["params"]
+    defaults = {param.name: param.default for param in ctx.command.params}
+    defaults.update(PRESETS.get(preset, {}))
+    names = [name for name in used if name in defaults and (
+        option_given(ctx, name) or (name in picked and used[name] != defaults[name]))]
+    train = (["w2vns", "train", sessions] + (["--preset", preset] if preset else [])
+             + command_line_of(ctx, names, used) + ["--save-model", MODEL_FOLDER])
+    use = ["w2vns", "recommend", "-m", MODEL_FOLDER]
+    if result["scoring"] == "cosine":
+        use += ["--scoring", "cosine"]
+    if result["recency"]:
+        use += ["--recency", "%g" % result["recency"]]
+    if result["popularity_weight"]:
+        use += ["--popularity", "%g" % result["popularity_weight"]]
+    return train, use + ["ITEM..."]
 
