@@ -469,10 +469,27 @@ def test_evaluate_rec_defaults_beat_popularity_on_long_sessions(tmp_path):
     assert "auto: of %d candidates" % (models * len(recommend.SCORINGS)) in out
 
 
-def test_evaluate_rec_recency_option(tmp_path):
-    sessions = tmp_path / "sessions.txt"
+@pytest.fixture(scope="module")
+def clustered_sessions(tmp_path_factory):
+    """(file, lines) of 200 generated sessions of about 20 items from 10 planted clusters."""
     lines = generate_sessions(200, 20, seed=3, n_items=300, n_clusters=10)
-    write_sessions(sessions, lines)
+    path = tmp_path_factory.mktemp("clustered") / "sessions.txt"
+    write_sessions(path, lines)
+    return path, lines
+
+
+#: Quick evaluate-rec options that leave the dimension (and the scoring) to its pick.
+DIM_PICK = ("--epochs", "1", "--threads", "1", "--noise-power", "0", "--context-side", "both")
+
+
+@pytest.fixture(scope="module")
+def dim_pick(clustered_sessions):
+    """evaluate-rec --json with DIM_PICK on the clustered sessions."""
+    return json.loads(run("evaluate-rec", clustered_sessions[0], *DIM_PICK, "--json").stdout)
+
+
+def test_evaluate_rec_recency_option(clustered_sessions):
+    sessions, _ = clustered_sessions
     common = ("--dim", "8", "--epochs", "1", "--threads", "1", "--json")
     fixed = json.loads(run("evaluate-rec", sessions, "--scoring", "cosine", "--recency", "2",
                            *common).stdout)
@@ -484,12 +501,8 @@ def test_evaluate_rec_recency_option(tmp_path):
     assert bad.returncode == 2
 
 
-def test_evaluate_rec_cli_picks_the_dimension_unless_given(tmp_path):
-    sessions = tmp_path / "sessions.txt"
-    lines = generate_sessions(200, 20, seed=3, n_items=300, n_clusters=10)
-    write_sessions(sessions, lines)
-    common = ("--epochs", "1", "--threads", "1", "--noise-power", "0", "--context-side", "both")
-    doc = json.loads(run("evaluate-rec", sessions, *common, "--json").stdout)
+def test_evaluate_rec_cli_picks_the_dimension_unless_given(clustered_sessions, dim_pick):
+    sessions, common, doc = clustered_sessions[0], DIM_PICK, dim_pick
     selection = doc["selection"]
     assert selection["dims"] == list(DIMS)
     assert [c["dim"] for c in selection["candidates"]] == [
@@ -505,12 +518,9 @@ def test_evaluate_rec_cli_picks_the_dimension_unless_given(tmp_path):
     assert ", dim " not in out
 
 
-def test_evaluate_rec_cli_says_how_to_train_and_recommend_as_measured(tmp_path):
-    sessions = tmp_path / "sessions.txt"
-    lines = generate_sessions(200, 20, seed=3, n_items=300, n_clusters=10)
-    write_sessions(sessions, lines)
-    common = ("--epochs", "1", "--threads", "1", "--noise-power", "0", "--context-side", "both")
-    doc = json.loads(run("evaluate-rec", sessions, *common, "--json").stdout)
+def test_evaluate_rec_cli_says_how_to_train_and_recommend_as_measured(clustered_sessions,
+                                                                     dim_pick, tmp_path):
+    (sessions, lines), common, doc = clustered_sessions, DIM_PICK, dim_pick
     train, use = doc["commands"]["train"], doc["commands"]["recommend"]
     assert train[:5] == ["w2vns", "train", str(sessions), "--preset", "items"]
     assert train[-2:] == ["--save-model", "items.model"]
@@ -542,10 +552,8 @@ def test_evaluate_rec_cli_says_how_to_train_and_recommend_as_measured(tmp_path):
                                      "cosine", "--recency", "2", "ITEM..."]
 
 
-def test_evaluate_rec_popularity_option(tmp_path):
-    sessions = tmp_path / "sessions.txt"
-    lines = generate_sessions(200, 20, seed=3, n_items=300, n_clusters=10)
-    write_sessions(sessions, lines)
+def test_evaluate_rec_popularity_option(clustered_sessions):
+    sessions, _ = clustered_sessions
     common = ("--dim", "8", "--epochs", "1", "--threads", "1", "--json")
     fixed = json.loads(run("evaluate-rec", sessions, "--scoring", "cosine", "--popularity",
                            "0.1", *common).stdout)
