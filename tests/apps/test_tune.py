@@ -1,6 +1,7 @@
 """w2vns tune: every setting trained on the same data, scored, and chosen by the stated rule."""
 import json
 import random
+import shlex
 
 import numpy as np
 import pytest
@@ -282,6 +283,21 @@ def test_cli_table_json_vectors_and_plot(corpus_path, tmp_path):
     assert kv.vector_size == 16 and len(kv) == doc["best"]["vocab_size"]
     assert (tmp_path / "tune.png").read_bytes()[:4] == b"\x89PNG"
     assert "-> %s" % (tmp_path / "best.bin") in result.stderr.decode()
+
+    # the choice at work: the train command line, the options given and the choice
+    best = doc["best"]
+    command = doc["command"]
+    assert command[:3] == ["w2vns", "train", str(corpus_path)]
+    assert dict(zip(command[3::2], command[4::2])) == dict(
+        zip(FAST_ARGS[::2], FAST_ARGS[1::2]), **{"--negative": str(best["negative"]),
+                                                 "--noise-power": "%g" % best["noise_power"]})
+    assert out[-1] == "to train with the choice: " + shlex.join(doc["command"])
+    report = tmp_path / "report.json"
+    trained = w2vns(*doc["command"][1:], "-o", tmp_path / "again.bin", "--report", report)
+    assert trained.returncode == 0, trained.stderr
+    params = json.loads(report.read_text())["params"]
+    assert (params["negative"], params["noise_power"]) == (best["negative"],
+                                                           best["noise_power"])
 
 
 def test_cli_budget_mode_json_on_stdout(corpus_path, tmp_path):

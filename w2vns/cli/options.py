@@ -93,18 +93,30 @@ def option_given(ctx, name):
                                              ParameterSource.ENVIRONMENT)
 
 
-def command_line_of(ctx, names, values):
-    """The options of ``ctx``'s command that would set each parameter of ``names`` to its value
-    in ``values``, as a list of arguments: ``['--dim', '32', '--no-nce-bias', ...]``, spelled
-    as the options are declared."""
-    options = {param.name: param for param in ctx.command.params
-               if isinstance(param, click.Option)}
+def train_command(ctx, inputs, preset, values, picked=()):
+    """The ``w2vns train`` arguments that train on ``inputs`` with what a command measured:
+    its ``preset``, every training option given on ``ctx``'s command line, and each parameter
+    of ``picked`` whose value differs from the one the preset or train's default gives.
+    ``values``: {TrainParams field: value} of the measured model.  Options are spelled as
+    :func:`training_option` declares them."""
+    defaults = {name: default for name, default, _ in settings()}
+    defaults.update(PRESETS.get(preset, {}))
+    names = [name for name, _, _ in settings() if name in values and (
+        (name in picked and values[name] != defaults[name])
+        or (name not in picked and name in ctx.params and option_given(ctx, name)))]
+    return (["w2vns", "train", *inputs] + (["--preset", preset] if preset else [])
+            + train_arguments(names, values))
+
+
+def train_arguments(names, values):
+    """['--dim', '32', '--no-nce-bias', ...]: the train options that set each TrainParams
+    field of ``names`` to its value in ``values``."""
+    hows = {name: how for name, _, how in settings()}
     args = []
     for name in names:
-        option, value = options[name], values[name]
-        flag = max(option.opts, key=len)
-        if option.is_flag:
-            args.append(flag if value else max(option.secondary_opts, key=len))
+        flag, value = "--" + name.replace("_", "-"), values[name]
+        if hows[name].kind is bool:
+            args.append(flag if value else hows[name].flag or "--no-" + flag[2:])
         else:
             args += [flag, number_text(value) if isinstance(value, float) else str(value)]
     return args

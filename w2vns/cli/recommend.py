@@ -9,13 +9,12 @@ from ..apps.recommend import (BLOCK, CONTEXT_SIDES, CONTEXT_STEPS, DIMS, NOISE_P
                               TooShortToChoose, describe_scoring, evaluate_leave_last_out,
                               load_recommender, read_baskets, scoring_triple)
 from ..training.checkpoint import CheckpointError, read_corpus_paths
-from ..training.presets import PRESETS
 from ..vectors.formats import FormatError
 from .common import (EXIT_UNANSWERED, Answers, emit_lines, error_text, fail, finish, json_line,
                      json_safe, load_vectors, output_style, plural, report_unknown,
                      resolve_model, stdin_batches)
-from .options import (command_line_of, json_option, model_option, old_spelling, option_given,
-                      preset_option, preset_params, quiet_option, training_options)
+from .options import (json_option, model_option, old_spelling, option_given, preset_option,
+                      preset_params, quiet_option, train_command, training_options)
 
 
 @click.command(epilog="""\b
@@ -233,16 +232,10 @@ MODEL_FOLDER = "items.model"
 
 def usage_commands(ctx, sessions, preset, picked, result):
     """The ``w2vns train`` arguments that train a model on every line of ``sessions`` as
-    evaluate-rec trained the one it measured (the training options given, and each of
-    ``picked`` whose pick differs from the preset's or train's default), saving it to
-    :data:`MODEL_FOLDER`, and the ``w2vns recommend`` arguments that score as measured."""
-    used = result["train"]["params"]
-    defaults = {param.name: param.default for param in ctx.command.params}
-    defaults.update(PRESETS.get(preset, {}))
-    names = [name for name in used if name in defaults and (
-        option_given(ctx, name) or (name in picked and used[name] != defaults[name]))]
-    train = (["w2vns", "train", sessions] + (["--preset", preset] if preset else [])
-             + command_line_of(ctx, names, used) + ["--save-model", MODEL_FOLDER])
+    evaluate-rec trained the one it measured (:func:`train_command`, ``picked`` the
+    parameters its pick chose), saving it to :data:`MODEL_FOLDER`, and the ``w2vns recommend``
+    arguments that score as measured."""
+    train = train_command(ctx, [sessions], preset, result["train"]["params"], picked)
     use = ["w2vns", "recommend", "-m", MODEL_FOLDER]
     if result["scoring"] == "cosine":
         use += ["--scoring", "cosine"]
@@ -250,5 +243,4 @@ def usage_commands(ctx, sessions, preset, picked, result):
         use += ["--recency", "%g" % result["recency"]]
     if result["popularity_weight"]:
         use += ["--popularity", "%g" % result["popularity_weight"]]
-    return train, use + ["ITEM..."]
-
+    return train + ["--save-model", MODEL_FOLDER], use + ["ITEM..."]

@@ -1,6 +1,7 @@
 """w2vns tune."""
 import json
 import os
+import shlex
 
 import click
 
@@ -14,7 +15,8 @@ from ..vectors.keyed import FORMATS, format_for_path
 from .common import (DEFAULT_MODEL, EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, emit_lines,
                      error_text, fail, json_safe, log, plural)
 from .options import (cache_dir_option, number_list, option_given, preset_option,
-                       preset_params, progress_option, quiet_option, training_options)
+                       preset_params, progress_option, quiet_option, train_command,
+                       training_options)
 from .progress import TqdmTrials
 from .tables import format_tune
 
@@ -144,7 +146,10 @@ def tune(ctx, corpus, output, fmt, negatives, noise_powers, metric, analogy_file
                           budget_minutes=budget_minutes, holdout=holdout, progress=bar,
                           cache_dir=cache_dir, **params)
         result.model.wv.save_as(output, fmt)
-        document = json_safe(dict(result.to_dict(), output=output))
+        # The choice at work: train with it (on the whole corpus, where tune trained on part).
+        command = train_command(ctx, list(corpus), preset, result.model.report["params"],
+                                ("negative", "noise_power"))
+        document = json_safe(dict(result.to_dict(), output=output, command=command))
         if json_path and json_path != "-":
             with open_output(json_path, "w") as handle:
                 json.dump(document, handle, indent=1)
@@ -164,7 +169,8 @@ def tune(ctx, corpus, output, fmt, negatives, noise_powers, metric, analogy_file
     if as_json or json_path == "-":
         emit_lines([json.dumps(document, ensure_ascii=False)])
     else:
-        emit_lines([format_tune(result, METRIC_NAMES[result.metric], describe_rule(result.metric))])
+        emit_lines([format_tune(result, METRIC_NAMES[result.metric], describe_rule(result.metric)),
+                    "to train with the choice: " + shlex.join(command)])
     log(quiet, "w2vns: %s in %.1f s; negative %d, noise power %g -> %s"
         % (plural(len(result.trials), "trial"), result.seconds, result.best.negative,
            result.best.noise_power,
