@@ -13,8 +13,9 @@ from ..vectors.formats import FormatError
 from .common import (EXIT_UNANSWERED, Answers, emit_lines, error_text, fail, finish, json_line,
                      json_safe, load_vectors, output_style, plural, report_unknown,
                      resolve_model, stdin_batches)
-from .options import (json_option, model_option, old_spelling, option_given, preset_option,
-                      preset_params, quiet_option, train_command, training_options)
+from .options import (json_option, model_option, number_text, old_spelling, option_given,
+                      preset_option, preset_params, quiet_option, train_command,
+                      training_options)
 
 
 @click.command(epilog="""\b
@@ -240,7 +241,7 @@ def usage_commands(ctx, sessions, preset, picked, result):
     if result["scoring"] == "cosine":
         use += ["--scoring", "cosine"]
     if result["recency"]:
-        use += ["--recency", "%g" % result["recency"]]
+        use += ["--recency", number_text(result["recency"])]
     if result["popularity_weight"]:
-        use += ["--popularity", "%g" % result["popularity_weight"]]
+        use += ["--popularity", number_text(result["popularity_weight"])]
     return train + ["--save-model", MODEL_FOLDER], use + ["ITEM..."]
