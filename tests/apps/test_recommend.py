@@ -770,12 +770,24 @@ def test_the_pick_tries_sequential_steps_last_where_it_scores_by_cosine(scoring)
     assert fixed["candidates"] == selection["candidates"][len(candidates):]  # one thread
 
 
-def test_evaluate_rec_cli_picks_the_context_steps_unless_given(tmp_path):
-    sessions = tmp_path / "hubs.txt"
-    write_sessions(sessions, hub_sessions(400))
+@pytest.fixture(scope="module")
+def hub_file(tmp_path_factory):
+    """A file of 400 :func:`hub_sessions`, for the CLI tests of the pick."""
+    path = tmp_path_factory.mktemp("hubs") / "hubs.txt"
+    write_sessions(path, hub_sessions(400))
+    return path
+
+
+#: evaluate-rec options for hub_file, as HUB_TRAINING: the whole line, every line's hubs
+#: contexts of its cluster items; the side fixed (the side's pick has a test of its own).
+HUB_CLI = ("--dim", "16", "--epochs", "10", "--threads", "1", "--window", "0",
+           "--context-side", "both")
+
+
+def test_evaluate_rec_cli_picks_the_context_steps_unless_given(hub_file):
+    sessions = hub_file
     # the data and settings where the pick scores by cosine (see the noise power's CLI test)
-    common = ("--dim", "16", "--epochs", "10", "--threads", "1", "--window", "0",
-              "--context-side", "both", "--noise-power", "0.75")
+    common = (*HUB_CLI, "--noise-power", "0.75")
     doc = json.loads(run("evaluate-rec", sessions, *common, "--json").stdout)
     selection = doc["selection"]
     assert selection["context_steps_tried"] == ["summed", "sequential"]
@@ -922,13 +934,9 @@ def test_evaluate_rec_cli_picks_the_context_side_unless_given(tmp_path):
     assert "--context-side" in run("evaluate-rec", "--help").stdout.decode()
 
 
-def test_evaluate_rec_cli_reports_the_picked_noise_power(tmp_path):
-    sessions = tmp_path / "hubs.txt"
-    write_sessions(sessions, hub_sessions(400))
-    # the whole line, as HUB_TRAINING: every line's hubs are contexts of its cluster items;
-    # the side fixed, as in HUB_TRAINING (the side's pick: the next test)
-    common = ("--dim", "16", "--epochs", "10", "--threads", "1", "--window", "0",
-              "--context-side", "both", "--context-steps", "summed")
+def test_evaluate_rec_cli_reports_the_picked_noise_power(hub_file):
+    sessions = hub_file
+    common = (*HUB_CLI, "--context-steps", "summed")
     doc = json.loads(run("evaluate-rec", sessions, *common, "--json").stdout)
     selection = doc["selection"]
     power = selection["candidates"][selection["picked"]]["noise_power"]
