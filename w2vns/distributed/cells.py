@@ -128,11 +128,8 @@ def train_cell(syn0, syn1neg, views, noise, nblocks, input_block, output_block, 
         start = time.perf_counter()
         syn0 = _copy(syn0)
         syn1neg = _copy(syn1neg)
-        kernel = GroupKernel(syn0, syn1neg, noise[0], noise[1], nblocks, output_block,
-                             settings["window"], settings["negative"], threads,
-                             mix(settings["seed"], input_block, output_block,
-                                 settings["slot"]), settings.get("context_group", 0),
-                             settings.get("context_steps") == "sequential")
+        kernel = cell_kernel(syn0, syn1neg, noise, nblocks, input_block, output_block,
+                             settings, threads)
         a0, a1 = settings["alpha_start"], settings["alpha_end"]
         n = len(pieces)
         taken = [0]
@@ -178,6 +175,16 @@ def _copy(block):
     return out
 
 
+def cell_kernel(syn0, syn1neg, noise, nblocks, input_block, output_block, settings, threads):
+    """The ``GroupKernel`` of cell (``input_block``, ``output_block``) over these rows, with
+    ``settings`` as :func:`train_cell` takes them; its random stream is the cell's own."""
+    return GroupKernel(syn0, syn1neg, noise[0], noise[1], nblocks, output_block,
+                       settings["window"], settings["negative"], threads,
+                       mix(settings["seed"], input_block, output_block, settings["slot"]),
+                       settings.get("context_group", 0),
+                       settings.get("context_steps") == "sequential")
+
+
 def _worker_threads():
     try:
         from distributed import get_worker
@@ -190,12 +197,9 @@ def _worker_threads():
 def record_cell(views, noise, nblocks, input_block, output_block, settings):
     """Test hook: what ``train_cell`` would train, as ``GroupKernel.record`` lists it (the
     rows of all pieces, output and input ids made global)."""
-    kernel = GroupKernel(np.zeros((1, 1), np.float32), np.zeros((len(noise[0]), 1), np.float32),
-                         noise[0], noise[1], nblocks, output_block, settings["window"],
-                         settings["negative"], 1, mix(settings["seed"], input_block,
-                                                      output_block, settings["slot"]),
-                         settings.get("context_group", 0),
-                         settings.get("context_steps") == "sequential")
+    kernel = cell_kernel(np.zeros((1, 1), np.float32),
+                         np.zeros((len(noise[0]), 1), np.float32), noise, nblocks, input_block,
+                         output_block, settings, 1)
     parts = [kernel.record(piece) for view in views for piece in view[0]]
     rows = np.concatenate(parts) if parts else np.zeros((0, 5), np.uint32)
     out = rows.astype(np.int64)
