@@ -1,6 +1,7 @@
 # cython: language_level=3
 """Which block a vocabulary id belongs to in the distributed schedule, and its row there;
-inlined into the planner (_plan.pyx) and the cells (_kernel.pyx), which must agree.
+inlined into the planner (_plan.pyx) and the cells (_kernel.pyx), which must agree; the output
+rows are dealt anew every round (``output_block``, and w2vns.distributed.schedule in numpy).
 
 The ids are dealt to K blocks in frequency order, boustrophedon (0..K-1, then K-1..0, ...: every
 block gets a fair share of the frequent words); an id's row in its block is id // K.
@@ -24,3 +25,27 @@ cdef inline uint32_t snake_block(uint32_t word, uint32_t nblocks, double inverse
     """The block of a global id."""
     cdef uint32_t q = divide(word, nblocks, inverse), j = word - q * nblocks
     return j if (q & 1) == 0 else nblocks - 1 - j
+
+
+cdef inline uint32_t output_shift(uint32_t row, uint32_t nblocks, uint64_t key) noexcept nogil:
+    """How far the words of row ``row`` turn, in the output rows' dealing ``key``: a hash of
+    (row, key) taken to 0..K-1 (w2vns.distributed.schedule.output_shifts is the same)."""
+    cdef uint64_t z = key + <uint64_t>row * 0x9E3779B97F4A7C15ULL
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL
+    z ^= z >> 31
+    return <uint32_t>(((z >> 32) * nblocks) >> 32)
+
+
+cdef inline uint32_t output_block(uint32_t word, uint32_t nblocks, double inverse,
+                                  uint64_t key, uint32_t full_rows) noexcept nogil:
+    """The output block of a global id in dealing ``key``: its boustrophedon block turned by
+    its row's shift (the last row, if not full, is not turned). Its row is id // K, as ever."""
+    cdef uint32_t q = divide(word, nblocks, inverse), j = word - q * nblocks
+    if q & 1:
+        j = nblocks - 1 - j
+    if q < full_rows:
+        j += output_shift(q, nblocks, key)
+        if j >= nblocks:
+            j -= nblocks
+    return j

@@ -31,7 +31,7 @@ from libc.math cimport exp, expf, log, logf
 from libc.string cimport memcpy, memset
 from _rng cimport next_u64, alias_draw
 cimport _shared
-from _blocks cimport divide, snake_block
+from _blocks cimport divide, output_block
 from _windows cimport read_sentence, window_bounds
 from _shared cimport (Config, Scratch, Objective, MAX_SENTENCE_LENGTH, SLOT,
                       choose_targets_fn, gradients_fn, prefetch_fn)
@@ -1156,19 +1156,20 @@ cdef class Kernel:
 # ---------------------------------------------------------------------------------------------
 # One cell of the distributed schedule (w2vns.distributed): input block A x output block B.
 #
-# The vocabulary's ids are dealt to K blocks in frequency order, boustrophedon (0..K-1, then
-# K-1..0, ...: every block gets a fair share of the frequent words); an id's row in its block
-# is id // K (cython_ext/_blocks.pxd). A cell trains the groups of a plan (cython_ext/_plan.pyx):
-# a window's contexts that fall in input block A (local rows of A), with the window's centre
-# (a global id) and the block that the group's k noise words come from (drawn by the plan from
-# the blocks' noise masses, independently of the centre):
+# The vocabulary's ids are dealt to K input blocks in frequency order, boustrophedon (0..K-1,
+# then K-1..0, ...: every block gets a fair share of the frequent words), and to K output
+# blocks the same way with each row of K ids turned by a shift that every round draws anew
+# (cython_ext/_blocks.pxd); an id's row in its block is id // K. A cell trains the groups of a
+# plan (cython_ext/_plan.pyx): a window's contexts that fall in input block A (local rows of A),
+# with the window's centre (a global id):
 #
-#     [centre, m, noise_block, x_1 .. x_m]
+#     [centre, m, x_1 .. x_m]
 #
-# Cell (A, B) trains the centre when B holds it, and, when the noise block is B, k noise words
-# drawn from B's share of the noise distribution. Over the K cells of A, each group gets its
-# centre once and exactly k noise words, each distributed as count^power over the whole
-# vocabulary (block, then word within the block).
+# Cell (A, B) trains the groups whose centre B holds in the round's dealing, each with k noise
+# words drawn from B's share of the noise distribution: over the K cells of A each group is
+# trained once. Given its centre, a noise word comes from one block; given the context (what
+# the negative samples' expected step needs, see docs/distributed.md), it is count^power over
+# the vocabulary on average over the rounds' dealings.
 
 
 cdef struct Group:
@@ -1182,40 +1183,42 @@ cdef struct Group:
 
 
 cdef int64_t prepare_group(Config *c, const uint32_t *groups, int64_t p, int64_t length,
-                           uint32_t nblocks, double inverse, uint32_t block, uint64_t *rng,
-                           Group *g, bint fetch) noexcept nogil:
-    """Read the group at groups[p] into ``g`` (its targets drawn), start fetching its rows if
-    ``fetch``; return where the next group starts (``length`` when none is left)."""
+                           uint32_t nblocks, double inverse, uint32_t block, uint64_t key,
+                           uint32_t full_rows, uint64_t *rng, Group *g,
+                           bint fetch) noexcept nogil:
+    """Read the group at groups[p] into ``g`` (its targets drawn: none unless this cell's
+    output block holds its centre in dealing ``key``), start fetching its rows if ``fetch``;
+    return where the next group starts (``length`` when none is left)."""
     cdef uint32_t centre = groups[p], d, w
     g.m = groups[p + 1]
     g.start = <uint32_t>p
-    g.contexts = groups + p + 3
+    g.contexts = groups + p + 2
     g.n_out = 0
     g.n_pos = 0
-    if snake_block(centre, nblocks, inverse) == block:
+    if output_block(centre, nblocks, inverse, key, full_rows) == block:
         g.targets[0] = divide(centre, nblocks, inverse)
         g.n_out = 1
         g.n_pos = 1
-    if groups[p + 2] == block:
         for d in range(<uint32_t>c.negative):
             w = alias_draw(rng, c.noise_prob, c.noise_alias, c.vocab_size)
-            if g.n_pos and w == g.targets[0]:
+            if w == g.targets[0]:
                 continue  # a noise word equal to the centre is skipped, as on one machine
             g.targets[g.n_out] = w
             g.n_out += 1
-    if fetch and g.n_out > 0:
-        for d in range(<uint32_t>g.n_out):
-            prefetch_write(c.syn1neg + <int64_t>g.targets[d] * c.row, c.dim)
-        # Only the last context: the groups of a piece come from consecutive windows, so the
-        # others were asked for with the groups before; the last is the one entering.
-        prefetch_write(c.syn0 + <int64_t>g.contexts[g.m - 1] * c.row, c.dim)
-    p += 3 + g.m
+        if fetch:
+            for d in range(<uint32_t>g.n_out):
+                prefetch_write(c.syn1neg + <int64_t>g.targets[d] * c.row, c.dim)
+            # Only the last context: the groups of a piece come from consecutive windows, so
+            # the others were asked for with the groups before; the last is the one entering.
+            prefetch_write(c.syn0 + <int64_t>g.contexts[g.m - 1] * c.row, c.dim)
+    p += 2 + g.m
     return p if p < length else length
 
 
 cdef int train_groups(Config *c, int thread, const uint32_t *groups, int64_t length,
-                      uint32_t nblocks, uint32_t block, double alpha_start, double alpha_end,
-                      uint64_t *rng, uint32_t *record, int64_t *recorded) noexcept nogil:
+                      uint32_t nblocks, uint32_t block, uint64_t key, uint32_t full_rows,
+                      double alpha_start, double alpha_end, uint64_t *rng, uint32_t *record,
+                      int64_t *recorded) noexcept nogil:
     """Train (or, with ``record``, list as (output, input, label, group, j) rows) the groups
     of groups[0:length]; 0, or -1 without memory."""
     cdef Scratch s
@@ -1234,16 +1237,16 @@ cdef int train_groups(Config *c, int thread, const uint32_t *groups, int64_t len
     s.rows_fetched = fetch  # by prepare_group, a group ahead
     groups_ahead[0].m = 0  # m == 0 marks the end (a group has at least one context)
     if length > 0:
-        p = prepare_group(c, groups, 0, length, nblocks, inverse, block, rng,
-                          &groups_ahead[0], fetch)
+        p = prepare_group(c, groups, 0, length, nblocks, inverse, block, key, full_rows,
+                          rng, &groups_ahead[0], fetch)
     while True:
         g = &groups_ahead[current]
         if g.m == 0:
             break
         # The next group's targets are drawn and its rows fetched while this one computes.
         if p < length:
-            p = prepare_group(c, groups, p, length, nblocks, inverse, block, rng,
-                              &groups_ahead[1 - current], fetch)
+            p = prepare_group(c, groups, p, length, nblocks, inverse, block, key,
+                              full_rows, rng, &groups_ahead[1 - current], fetch)
         else:
             groups_ahead[1 - current].m = 0
         if g.n_out > 0 and g.m > 0:
@@ -1282,7 +1285,8 @@ cdef int train_groups(Config *c, int thread, const uint32_t *groups, int64_t len
 cdef class GroupKernel:
     """The cells of the distributed backend: ``train(thread, groups, ...)`` runs without the GIL.
 
-    ``syn0`` holds input block A's rows and ``syn1neg`` output block B's (the same row stride);
+    ``syn0`` holds input block A's rows and ``syn1neg`` output block B's (the same row stride),
+    B's rows dealt by the round's key ``dealing`` (``full_rows``: V // K, the rows that turn);
     ``noise_prob``/``noise_alias`` are B's share of the noise distribution (an alias table over
     its local rows). The caller (w2vns.distributed.cells) trusts its plans: their ids fit the
     blocks (the plan was made for this vocabulary and K). ``context_group`` and
@@ -1291,13 +1295,14 @@ cdef class GroupKernel:
     cdef Config c
     cdef object _refs
     cdef readonly object loss, stop_flag, rng_state
-    cdef uint32_t nblocks, block
+    cdef uint32_t nblocks, block, full_rows
+    cdef uint64_t dealing
     cdef int64_t unused_words
 
     def __init__(self, float[:, :] syn0, float[:, :] syn1neg, const uint32_t[::1] noise_prob,
                  const uint32_t[::1] noise_alias, int nblocks, int block, int window,
-                 int negative, int threads, uint64_t seed, int context_group=0,
-                 bint sequential=False):
+                 int negative, int threads, uint64_t seed, uint64_t dealing,
+                 uint32_t full_rows, int context_group=0, bint sequential=False):
         cdef int t
         if syn0.shape[1] != syn1neg.shape[1] or syn0.strides[0] != syn1neg.strides[0]:
             raise ValueError("the blocks' rows differ in size or stride")
@@ -1339,6 +1344,8 @@ cdef class GroupKernel:
         self.c.sequential = sequential
         self.nblocks = <uint32_t>nblocks
         self.block = <uint32_t>block
+        self.dealing = dealing
+        self.full_rows = full_rows
 
     def train(self, int thread, const uint32_t[::1] groups, double alpha_start,
               double alpha_end):
@@ -1353,8 +1360,8 @@ cdef class GroupKernel:
             return
         with nogil:
             result = train_groups(&self.c, thread, &groups[0], groups.shape[0], self.nblocks,
-                                  self.block, alpha_start, alpha_end, &rng[thread * SLOT],
-                                  NULL, &n)
+                                  self.block, self.dealing, self.full_rows, alpha_start,
+                                  alpha_end, &rng[thread * SLOT], NULL, &n)
         if result < 0:
             raise MemoryError()
 
@@ -1365,16 +1372,16 @@ cdef class GroupKernel:
         rows with j == 0 list each noise word drawn once)."""
         cdef uint64_t[::1] rng = self.rng_state
         cdef int64_t n = 0, capacity = 0, p = 0
-        while p + 3 <= groups.shape[0]:
+        while p + 2 <= groups.shape[0]:
             capacity += groups[p + 1] * (self.c.negative + 1)
-            p += 3 + groups[p + 1]
+            p += 2 + groups[p + 1]
         out = np.zeros((max(capacity, 1), 5), dtype=np.uint32)
         cdef uint32_t[:, ::1] view = out
         if groups.shape[0] == 0:
             return out[:0]
         with nogil:
             train_groups(&self.c, 0, &groups[0], groups.shape[0], self.nblocks, self.block,
-                         0, 0, &rng[0], &view[0, 0], &n)
+                         self.dealing, self.full_rows, 0, 0, &rng[0], &view[0, 0], &n)
         return out[:n]
 
     def request_stop(self):

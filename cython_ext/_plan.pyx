@@ -6,10 +6,10 @@ Subsampling and the reduced window draw their random numbers exactly as the kern
 ``train_range`` does for one thread from the same RNG state (a coin per token, then a window
 size per kept centre), so a plan lists the (centre, context) pairs that ``Kernel.record_pairs``
 lists. Each window is cut into groups, one per input block holding some of its contexts:
-``[centre, m, noise_block, x_1 .. x_m]``, the centre a global id, the contexts local rows of the
-block (see the boustrophedon dealing in cython_ext/_kernel.pyx), and the one block that all
-the group's k noise words come from (drawn by ``deal_noise``): the cell of the group's input
-block and of that output block trains them.
+``[centre, m, x_1 .. x_m]``, the centre a global id, the contexts local rows of the block (see
+the boustrophedon dealing in cython_ext/_blocks.pxd). The cell of the group's input block and
+of the output block that holds its centre in the round's dealing trains it, with k noise
+words from that output block.
 Every ``piece_groups`` groups of a block start a new piece: the unit that one thread of a cell
 trains.
 """
@@ -18,7 +18,6 @@ cimport numpy as cnp
 from libc.stdint cimport uint32_t, uint64_t, int64_t
 from libc.stdlib cimport malloc, realloc, free
 from cython.view cimport array as cvarray
-from _rng cimport alias_draw
 from _blocks cimport divide, snake_block
 from _shared cimport MAX_SENTENCE_LENGTH
 from _windows cimport read_sentence, window_bounds
@@ -86,9 +85,7 @@ cdef object owned_array(Buffer *b):
 def plan_range(const uint32_t[::1] stream, int64_t start, int64_t end,
                const uint32_t[::1] keep, int window, int nblocks, uint64_t rng_state,
                int64_t piece_groups=65536):
-    """Plan the windows of stream[start:end] (whole sentences) for ``nblocks`` input blocks,
-    leaving room in each group for the block of its noise words (``deal_noise`` fills it
-    in).
+    """Plan the windows of stream[start:end] (whole sentences) for ``nblocks`` input blocks.
 
     ``rng_state`` seeds subsampling and windows (as the kernel's thread RNG). Returns
     ``(pieces, words, pairs)``: pieces[A] a list of uint32 arrays (block A's groups,
@@ -150,14 +147,13 @@ def plan_range(const uint32_t[::1] stream, int64_t start, int64_t end,
                     seen[blk] += 1
                 for k in range(n_order):
                     blk = order[k]
-                    group = reserve(&out[blk], 3 + seen[blk])
+                    group = reserve(&out[blk], 2 + seen[blk])
                     if group == NULL:
                         failed = 1
                         break
                     group[0] = sentence[i]
                     group[1] = <uint32_t>seen[blk]
-                    group[2] = 0  # the noise words' block: deal_noise
-                    m = 3
+                    m = 2
                     for j in range(lo, hi + 1):
                         if j != i and token_block[j] == blk:
                             group[m] = token_row[j]
@@ -183,34 +179,3 @@ def plan_range(const uint32_t[::1] stream, int64_t start, int64_t end,
             free(out[a].bounds)
         free(out); free(sentence); free(seen); free(order); free(token_block); free(token_row)
     return pieces, words, pairs_arr
-
-
-def deal_noise(list pieces, int nblocks, const uint32_t[::1] block_prob,
-               const uint32_t[::1] block_alias, uint64_t noise_state):
-    """Fill in the block of every group's noise words (``pieces``: lists of groups, as
-    ``plan_range`` makes them, changed in place): an independent draw from the alias table
-    ``block_prob``/``block_alias`` over the blocks' noise masses, whatever the centre, so that
-    each noise word (block, then word within the block) is distributed as count^power over
-    the whole vocabulary independently of the pair, as on one machine.
-
-    Why one block for all k noise words of a group rather than one each: a group is then
-    trained in at most two cells (its centre's output block and its noise block) instead of
-    up to k + 1, and every cell that reads a group fetches its context rows once more. The k
-    words of a group are no longer independent of each other (they share a block), but each
-    one's distribution, and so the expected update, is unchanged (docs/distributed.md has
-    the measurements)."""
-    cdef uint32_t[::1] groups
-    cdef uint64_t state = noise_state
-    cdef int64_t p, length
-    cdef uint32_t K = <uint32_t>nblocks
-    if block_prob.shape[0] != nblocks or block_alias.shape[0] != nblocks:
-        raise ValueError("the block table must have nblocks entries")
-    for block_pieces in pieces:
-        for piece in block_pieces:
-            groups = piece
-            length = groups.shape[0]
-            p = 0
-            with nogil:
-                while p + 3 <= length:
-                    groups[p + 2] = alias_draw(&state, &block_prob[0], &block_alias[0], K)
-                    p += 3 + groups[p + 1]

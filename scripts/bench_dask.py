@@ -9,7 +9,7 @@
     flock /work/bench.lock python scripts/bench_dask.py recovery CORPUS.txt [--shards 8]
         [--epochs 2] [--json out.json]
     flock /work/bench.lock python scripts/bench_dask.py kernel CORPUS.txt [--blocks 1,2,4,8]
-        [--repeats 2] [--attribute] [--only one|cells] [--json out.json]
+        [--repeats 2] [--only one|cells] [--json out.json]
     flock /work/bench.lock python scripts/bench_dask.py time CORPUS.txt [--shards 8]
         [--blocks 2] [--workers 2] [--repeats 3] [--rounds R] [--json out.json]
     flock /work/bench.lock python scripts/bench_dask.py profile CORPUS.txt [--shards 8]
@@ -50,13 +50,9 @@ threads, run first, in this process).
 
 kernel: one epoch of CORPUS as plans and cells at K = ``--blocks`` in this process, one
 thread, no Dask, against the one-machine kernel (alternating, best of ``--repeats``). Also,
-per K, what the cells do per window of the epoch: the groups a window is cut into, the
-cell-groups (a group is trained in each cell that holds its centre or its noise block), the
-context rows and output rows those pass through an update. ``--attribute`` adds, for each
-K > 1, the cells with every group's noise block set to its centre's block, so that each group
-is trained in one cell: not what w2vns trains (the noise would depend on the centre), only a
-way to split the cells' extra time into its two causes (cutting windows into groups by input
-block; training a group in two cells). ``--only one`` or ``--only cells`` runs one side alone, to
+per K, what the cells do per window of the epoch: the groups a window is cut into (each trained
+in one cell, that of its centre's output block), the context rows and output rows those pass
+through an update. ``--only one`` or ``--only cells`` runs one side alone, to
 profile it (``perf record -g python scripts/bench_dask.py kernel CORPUS --blocks 2 --only
 cells``).
 """
@@ -418,44 +414,28 @@ def recovery(args):
 
 
 def plan_groups(views):
-    """The (centre, m, noise block) of every group of a plan's ``views``, as three arrays, and
-    where each group starts in its piece (with the piece)."""
+    """The centre and m of every group of a plan's ``views``, as two arrays."""
     import numpy as np
 
-    heads, starts = [], []
+    heads = []
     for view in views:
         for piece in view[0]:
             values = piece.tolist()
             p = 0
             while p < len(values):
-                heads.append(values[p:p + 3])
-                starts.append((piece, p))
-                p += 3 + values[p + 1]
-    heads = np.array(heads, dtype=np.int64).reshape(-1, 3)
-    return heads[:, 0], heads[:, 1], heads[:, 2], starts
+                heads.append(values[p:p + 2])
+                p += 2 + values[p + 1]
+    heads = np.array(heads, dtype=np.int64).reshape(-1, 2)
+    return heads[:, 0], heads[:, 1]
 
 
-def cell_counts(views, nblocks, negative):
-    """What the cells of one epoch's plan do: groups, cell-groups (a group trained in the cell
-    of its centre's output block and in that of its noise block: one cell or two), the context
-    rows and output rows (the centre once, ``negative`` noise words) they update."""
-    from w2vns.distributed.schedule import block_of
-
-    centre, m, noise, _ = plan_groups(views)
-    cells_per_group = 1 + (block_of(centre, nblocks) != noise)
-    return {"groups": int(len(m)), "cell_groups": int(cells_per_group.sum()),
-            "contexts": int(m.sum()), "context_rows": int((m * cells_per_group).sum()),
+def cell_counts(views, negative):
+    """What the cells of one epoch's plan do: groups (each trained in one cell, that of its
+    centre's output block), the context rows and output rows (the centre once, ``negative``
+    noise words) they update."""
+    _, m = plan_groups(views)
+    return {"groups": int(len(m)), "context_rows": int(m.sum()),
             "output_rows": int(len(m) * (1 + negative))}
-
-
-def noise_with_centre(views, nblocks):
-    """Attribution only (``kernel --attribute``): set every group's noise block to its
-    centre's block, so that each group is trained in one cell."""
-    from w2vns.distributed.schedule import block_of
-
-    centre, _, _, starts = plan_groups(views)
-    for block, (piece, p) in zip(block_of(centre, nblocks).tolist(), starts):
-        piece[p + 2] = block
 
 
 def kernel(args):
@@ -466,8 +446,8 @@ def kernel(args):
     from w2vns.corpus.encode import encode_corpus
     from w2vns.corpus.sampling import keep_thresholds
     from w2vns.distributed import cells
-    from w2vns.distributed.schedule import block_ids, block_rows, schedule
-    from w2vns.distributed.tables import block_noise_table, block_table
+    from w2vns.distributed.schedule import block_rows, dealing_key, schedule
+    from w2vns.distributed.tables import output_noise_table
     from w2vns.training.kernel import build_kernel
     from w2vns.training.params import TrainParams
     from w2vns.training.weights import initial_weights, padded_matrix
@@ -485,14 +465,12 @@ def kernel(args):
         k.train(0, 0, len(stream))
         return time.perf_counter() - start
 
-    def partitioned(nblocks, attribute=False):
+    def partitioned(nblocks):
         start = time.perf_counter()
-        views = cells.plan([stream], [7], keep, block_table(counts, 0.75, nblocks), 5, 1, 0)
+        views = cells.plan([stream], [7], keep, nblocks, 5, 1, 0)
         planned = time.perf_counter() - start
-        if attribute:
-            noise_with_centre(views, nblocks)
-        noise = [block_noise_table(counts[block_ids(v, nblocks, b)], 0.75)
-                 for b in range(nblocks)]
+        dealing = dealing_key(1, 0)
+        noise = [output_noise_table(counts, 0.75, nblocks, b, dealing) for b in range(nblocks)]
         syn0 = [cells.init_input_block(block_rows(v, nblocks, a), dim, 1, a)
                 for a in range(nblocks)]
         syn1 = [padded_matrix(block_rows(v, nblocks, b), dim) for b in range(nblocks)]
@@ -500,7 +478,8 @@ def kernel(args):
         for step in schedule(nblocks):
             for a, b in step:
                 settings = dict(window=5, negative=5, threads=1, seed=1, slot=0,
-                                alpha_start=0.025, alpha_end=0.02)
+                                dealing=dealing, vocab_size=v, alpha_start=0.025,
+                                alpha_end=0.02)
                 syn0[a], syn1[b], stats = cells.train_cell(syn0[a], syn1[b], [views[a]],
                                                            noise[b], nblocks, a, b, settings)
                 trained += stats["seconds"]
@@ -512,8 +491,8 @@ def kernel(args):
                 partitioned(k)[1] for k in args.blocks]
             log("  %s: %s s" % (args.only, " ".join("%.2f" % t for t in seconds)))
         return {"corpus": args.corpus, "only": args.only}
-    counted = {k: cell_counts(cells.plan([stream], [7], keep, block_table(counts, 0.75, k),
-                                          5, 1, 0), k, 5) for k in args.blocks}
+    counted = {k: cell_counts(cells.plan([stream], [7], keep, k, 5, 1, 0), 5)
+               for k in args.blocks}
     times = {}
     for _ in range(args.repeats):  # alternating, best of the repeats
         times.setdefault("one machine", []).append(one_machine())
@@ -521,9 +500,6 @@ def kernel(args):
             planned, trained = partitioned(k)
             times.setdefault("plan K=%d" % k, []).append(planned)
             times.setdefault("cells K=%d" % k, []).append(trained)
-            if args.attribute and k > 1:
-                times.setdefault("cells K=%d, noise block = centre's (attribution)" % k,
-                                 []).append(partitioned(k, attribute=True)[1])
     base = min(times["one machine"])
     rows = [{"run": name, "seconds": t, "best_over_one_machine": min(t) / base}
             for name, t in times.items()]
@@ -572,8 +548,6 @@ def parse_args(argv=None):
     k.add_argument("corpus")
     k.add_argument("--blocks", default="1,2,4,8")
     k.add_argument("--repeats", type=int, default=2)
-    k.add_argument("--attribute", action="store_true", help="also the cells with each "
-                   "group's noise block set to its centre's (attribution only)")
     k.add_argument("--only", choices=("one", "cells"), default=None, help="run only the "
                    "one-machine kernel or only the plans and cells (under a profiler)")
     t = cluster_run("time", "2")

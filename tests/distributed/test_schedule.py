@@ -4,8 +4,11 @@ import numpy as np
 import pytest
 
 from w2vns.distributed.backend import rounds_for
+from w2vns.distributed.cells import redeal_join, redeal_split
 from w2vns.distributed.schedule import (LAG_ROUNDS, block_ids, block_of, block_rows,
-                                        check_schedule, learning_rates, schedule, slice_of)
+                                        check_schedule, dealing_key, learning_rates,
+                                        output_block_ids, output_block_of, output_shifts,
+                                        schedule, slice_of)
 from w2vns.distributed.tables import block_masses
 
 
@@ -71,6 +74,60 @@ def test_blocks_deal_every_id_to_one_row_of_one_block(vocab_size, nblocks):
         assert (rows // nblocks == np.arange(len(rows))).all()  # an id's row is id // K
     sizes = [block_rows(vocab_size, nblocks, b) for b in range(nblocks)]
     assert max(sizes) - min(sizes) <= 1
+
+
+@pytest.mark.parametrize("vocab_size,nblocks", [(1, 1), (10, 3), (1000, 4), (1003, 8), (5, 8)])
+def test_every_dealing_of_the_output_rows_keeps_each_id_s_row_and_each_block_s_size(
+        vocab_size, nblocks):
+    for key in (None, dealing_key(1, 0), dealing_key(1, 1), dealing_key(2, 0)):
+        ids = [output_block_ids(vocab_size, nblocks, b, key) for b in range(nblocks)]
+        assert sorted(np.concatenate(ids).tolist()) == list(range(vocab_size))
+        for b in range(nblocks):
+            assert len(ids[b]) == block_rows(vocab_size, nblocks, b)
+            assert (output_block_of(ids[b], vocab_size, nblocks, key) == b).all()
+            assert (ids[b] // nblocks == np.arange(len(ids[b]))).all()  # row id // K
+    # No key: the boustrophedon dealing itself (fresh blocks, checkpoints of an earlier w2vns).
+    assert all((output_block_ids(vocab_size, nblocks, b, None) ==
+                block_ids(vocab_size, nblocks, b)).all() for b in range(nblocks))
+
+
+@pytest.mark.parametrize("nblocks", [2, 3, 8])
+def test_over_the_rounds_two_words_of_different_rows_share_an_output_block_one_round_in_k(
+        nblocks):
+    """Why the noise for a word averages to count^power: a group's noise words come from its
+    centre's output block, and over the rounds' dealings each row's shift is uniform on
+    0..K-1 and independent of the other rows' (so a word shares the centre's block in 1/K
+    of the rounds, whichever words they are; the words of the centre's own row never).
+    Chi-square of the shifts of 500 rows over 400 rounds, and of the differences of
+    neighbouring rows' shifts, against uniform."""
+    rows = np.arange(500)
+    shifts = np.array([output_shifts(rows, nblocks, dealing_key(7, g)) for g in range(400)])
+    for sample in (shifts.ravel(), ((shifts[:, 1:] - shifts[:, :-1]) % nblocks).ravel(),
+                   ((shifts[1:] - shifts[:-1]) % nblocks).ravel()):
+        observed = np.bincount(sample, minlength=nblocks)
+        expected = len(sample) / nblocks
+        chi2 = ((observed - expected) ** 2 / expected).sum()
+        dof = nblocks - 1
+        assert chi2 < dof + 4.4 * np.sqrt(2 * dof) + 10, (chi2, observed)
+    # Two given words of different rows share a block in about 1/K of the rounds.
+    v = 500 * nblocks
+    together = np.mean([output_block_of([3, 1000], v, nblocks, dealing_key(7, g)).tolist()
+                        in ([b, b] for b in range(nblocks)) for g in range(2000)])
+    assert abs(together - 1 / nblocks) < 4 * np.sqrt((1 / nblocks) * (1 - 1 / nblocks) / 2000)
+
+
+@pytest.mark.parametrize("vocab_size,nblocks", [(10, 3), (1003, 8), (1000, 4), (7, 1)])
+def test_dealing_the_output_rows_anew_moves_each_word_s_row_with_it(vocab_size, nblocks):
+    rng = np.random.default_rng(0)
+    full = rng.random((vocab_size, 4), dtype=np.float32)
+    for old, new in ((None, dealing_key(1, 0)), (dealing_key(1, 0), dealing_key(1, 1))):
+        blocks = [full[output_block_ids(vocab_size, nblocks, b, old)] for b in range(nblocks)]
+        parts = [redeal_split(blocks[b], nblocks, b, old, new, vocab_size)
+                 for b in range(nblocks)]
+        for t in range(nblocks):
+            joined = redeal_join([parts[s][t] for s in range(nblocks)], nblocks, t, old, new,
+                                 vocab_size, 4)
+            assert (joined == full[output_block_ids(vocab_size, nblocks, t, new)]).all()
 
 
 def test_boustrophedon_dealing_balances_a_zipf_vocabulary_s_noise_mass():

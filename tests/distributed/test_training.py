@@ -16,8 +16,8 @@ from w2vns.apps.evaluation import evaluate_analogies
 from w2vns.corpus import synthetic
 from w2vns.corpus.sampling import noise_weights
 from w2vns.distributed import backend, cells
-from w2vns.distributed.schedule import block_ids, schedule
-from w2vns.distributed.tables import block_noise_table, block_table
+from w2vns.distributed.schedule import dealing_key, output_block_of, schedule
+from w2vns.distributed.tables import output_noise_table
 from w2vns.distributed.vocab import distributed_vocabulary, encode_shard
 from w2vns.training.progress import Progress
 
@@ -36,26 +36,30 @@ def planted_accuracy(model, tmp_path):
     return evaluate_analogies(model.wv, str(path))["accuracy"]
 
 
-def test_noise_words_drawn_across_the_cluster_follow_count_to_the_power(client, shards):
+def test_noise_words_drawn_across_the_cluster_follow_count_to_the_power_in_the_centre_s_block(
+        client, shards):
     """Chi-square over the whole vocabulary of the first noise word of every group, drawn by
-    the cells of a round on the workers, against count^0.75 less the group's centre (a draw
-    equal to it is skipped, as on one machine). One word per group: a group's k words share a
-    block, so they are not independent of each other, and the test's variance assumes
-    independent draws."""
+    the cells of a round on the workers, against count^0.75 over the words that share the
+    group's centre's output block in the round's dealing, less the centre (a draw equal to it
+    is skipped, as on one machine). One word per group: a group's k words are independent
+    given its block, but the test's variance assumes independent draws. (That a dealing puts
+    any two words of different rows in one block in 1/K of the rounds, so that the noise
+    averages to count^0.75 over the vocabulary, is test_schedule's.)"""
     nblocks = 3
     _, vocab, _ = distributed_vocabulary(client, [str(shards / "all.txt")], 5)
     counts = vocab.counts
     v = len(counts)
     keep = np.full(v, 0xFFFFFFFF, dtype=np.uint32)  # no subsampling: more groups
     streams = [client.submit(encode_shard, str(shards / "all.txt"), vocab)]
-    planned = client.submit(cells.plan, streams, [9], keep, block_table(counts, 0.75, nblocks),
-                            5, 1, 0)
+    planned = client.submit(cells.plan, streams, [9], keep, nblocks, 5, 1, 0)
+    dealing = dealing_key(1, 0)
     draws = np.zeros(v)
-    settings = {"window": 5, "negative": 5, "seed": 1, "slot": 0}
+    settings = {"window": 5, "negative": 5, "seed": 1, "slot": 0, "dealing": dealing,
+                "vocab_size": v}
     futures = []
     for step in schedule(nblocks):
         for a, b in step:
-            noise = block_noise_table(counts[block_ids(v, nblocks, b)], 0.75)
+            noise = output_noise_table(counts, 0.75, nblocks, b, dealing)
             view = client.submit(lambda p, a=a: p[a], planned)
             futures.append(client.submit(cells.record_cell, [view], noise, nblocks, a, b,
                                          settings))
@@ -65,10 +69,14 @@ def test_noise_words_drawn_across_the_cluster_follow_count_to_the_power(client, 
         np.add.at(draws, noise[first, 0], 1)
     groups = client.gather(client.submit(count_group_centres, planned, v))
     q = noise_weights(counts, 0.75)
-    q /= q.sum()
-    # A group with centre c keeps its first draw that is not c: w with q_w / (1 - q_c).
-    # (Groups whose k draws all equal their centre keep none: too few to matter.)
-    expected = q * ((groups / (1 - q)).sum() - groups / (1 - q))
+    block = output_block_of(np.arange(v), v, nblocks, dealing)
+    mass = np.bincount(block, weights=q, minlength=nblocks)[block]  # of each word's block
+    # A group with centre c keeps its first draw that is not c: w of c's block with
+    # q_w / (M - q_c), M the block's mass. (Groups whose k draws all equal their centre keep
+    # none: too few to matter.)
+    per_centre = groups / (mass - q)
+    expected = q * (np.bincount(block, weights=per_centre, minlength=nblocks)[block]
+                    - per_centre)
     assert draws.sum() == pytest.approx(expected.sum(), rel=0.01)
     # Pool the rare words into bins of at least 20 expected draws each.
     order = np.argsort(-expected)
@@ -99,7 +107,7 @@ def count_group_centres(planned, vocab_size):
             p = 0
             while p < len(piece):
                 counts[piece[p]] += 1
-                p += 3 + int(piece[p + 1])
+                p += 2 + int(piece[p + 1])
     return counts
 
 

@@ -25,10 +25,12 @@ import numpy as np
 
 from ..corpus.sampling import keep_thresholds
 from ..training.weights import TrainingDiverged, all_finite
-from .cells import init_input_block, mix, moved, plan, train_cell, zero_block
+from .cells import (init_input_block, mix, moved, plan, redeal_join, redeal_split, train_cell,
+                    zero_block)
 from .errors import result
-from .schedule import LAG_ROUNDS, block_ids, block_rows, learning_rates, schedule, slice_of
-from .tables import block_noise_table, block_table
+from .schedule import (LAG_ROUNDS, block_ids, block_rows, dealing_key, learning_rates,
+                       output_block_ids, schedule, slice_of)
+from .tables import output_noise_table
 
 #: Rounds per epoch by default: at least ROUNDS_PER_EPOCH, and on a larger corpus enough that a
 #: round trains at most TOKENS_PER_ROUND tokens, up to MAX_DEFAULT_ROUNDS (``rounds_for``).
@@ -70,12 +72,8 @@ def keep_of(vocab, sample):
     return keep_thresholds(vocab.counts, sample)
 
 
-def noise_of(vocab, power, nblocks, block):
-    return block_noise_table(vocab.counts[block_ids(len(vocab), nblocks, block)], power)
-
-
-def blocks_of(vocab, power, nblocks):
-    return block_table(vocab.counts, power, nblocks)
+def noise_of(vocab, power, nblocks, block, dealing):
+    return output_noise_table(vocab.counts, power, nblocks, block, dealing)
 
 
 def stream_length(stream):
@@ -124,6 +122,9 @@ class DaskBackend:
             raise ValueError("the Dask cluster has no workers")
         self.workers = workers
         self.lag_rounds = LAG_ROUNDS  # a resumed run keeps the lag it was checkpointed with
+        # The key of the dealing of the output blocks as the rounds submitted leave them (None:
+        # boustrophedon, as fresh blocks and the checkpoints of an earlier w2vns have them).
+        self.dealt = None
 
     def _submit(self, func, *args, block=None, **kwargs):
         """Submit a task; with ``block``, placed on that input block's worker if it can be.
@@ -138,13 +139,10 @@ class DaskBackend:
         return self.client.submit(func, *args, retries=RETRIES, **kwargs)
 
     def prepare_tables(self, vocab_future):
-        """The samplers' tables as futures: keep thresholds, each output block's share of the
-        noise distribution (made on the worker of its block), the table over the blocks."""
-        p, k = self.params, self.nblocks
-        self.keep = self._submit(keep_of, vocab_future, p.sample)
-        self.noise = [self._submit(noise_of, vocab_future, p.noise_power, k, b, block=b)
-                      for b in range(k)]
-        self.block_table = self._submit(blocks_of, vocab_future, p.noise_power, k)
+        """The subsampler's keep thresholds as a future; the noise tables are made each round
+        for its dealing (``_submit_round``)."""
+        self.vocab_future = vocab_future
+        self.keep = self._submit(keep_of, vocab_future, self.params.sample)
 
     def initial_blocks(self):
         """Fresh blocks: word2vec's init for the input rows, zeros for the output rows."""
@@ -163,7 +161,7 @@ class DaskBackend:
         for shards in self.groups:
             planned = self._submit(plan, [self.streams[i] for i in shards],
                                    [mix(p.seed, epoch, slice_, i) for i in shards], self.keep,
-                                   self.block_table, p.window, self.rounds, slice_)
+                                   k, p.window, self.rounds, slice_)
             for a in range(k):
                 # Moved to A's worker as soon as the plan is done (a task of its own there),
                 # not when A's first cell is ready to start: the move overlaps the cells
@@ -197,27 +195,54 @@ class DaskBackend:
                 for a in range(k)]
 
     def _submit_round(self, g, syn0, syn1):
-        """Submit round ``g`` (epoch g // rounds): the plans it needs, then the K
-        sub-iterations' cells; returns the cells' stats futures and advances ``syn0``/``syn1``
-        (lists of block futures) in place."""
+        """Submit round ``g`` (epoch g // rounds): the output rows dealt anew for it, its
+        noise tables, the plans it needs, then the K sub-iterations' cells; returns the cells'
+        stats futures and advances ``syn0``/``syn1`` (lists of block futures) in place.
+
+        Why a new dealing every round: a group's noise words come from the output block that
+        holds its centre, so that each group is trained in one cell; in one dealing a word's
+        noise would come mostly from the blocks of the words it is seen with, round after
+        round. Dealt anew, every other word shares a block with a given centre in 1/K of the
+        rounds, and the noise for a word averages to count^power over the run
+        (docs/distributed.md, "Noise")."""
         p, k, rounds = self.params, self.nblocks, self.rounds
         slots = p.epochs * rounds * k
+        steps = schedule(k, g)
+        first = {b: a for a, b in steps[0]}  # the input block each output block meets first
+        key = dealing_key(p.seed, g)
+        if self.dealt != key:
+            syn1[:] = self._redeal(syn1, self.dealt, key, first)
+            self.dealt = key
+        noise = [self._submit(noise_of, self.vocab_future, p.noise_power, k, b, key,
+                              block=first[b]) for b in range(k)]
         views = self._round_views(g)
         stats = []
-        for s, cells in enumerate(schedule(k, g)):
+        for s, cells in enumerate(steps):
             slot = g * k + s
             a0, a1 = learning_rates(p.alpha, p.min_alpha, slot, slots)
             settings = {"window": p.window, "negative": p.negative, "threads": self.threads,
                         "context_group": p.context_group,
                         "context_steps": p.context_steps, "seed": p.seed, "slot": slot,
+                        "dealing": key, "vocab_size": self.vocab_size,
                         "alpha_start": a0, "alpha_end": a1, "fault": self.fault}
             for a, b in cells:
-                cell = self._submit(train_cell, syn0[a], syn1[b], views[a], self.noise[b],
+                cell = self._submit(train_cell, syn0[a], syn1[b], views[a], noise[b],
                                     k, a, b, settings, block=a)
                 syn0[a] = self._submit(operator.getitem, cell, 0, block=a)
                 syn1[b] = self._submit(operator.getitem, cell, 1, block=a)
                 stats.append(self._submit(operator.getitem, cell, 2, block=a))
         return stats
+
+    def _redeal(self, syn1, old, new, first):
+        """The output blocks ``syn1`` (dealt by key ``old``) dealt by key ``new``: each block
+        cut into the parts each new block needs (where the block is), each new block joined
+        from its parts on the worker of the input block it meets first (``first``)."""
+        k, v = self.nblocks, self.vocab_size
+        parts = [self._submit(redeal_split, syn1[b], k, b, old, new, v) for b in range(k)]
+        return [self._submit(redeal_join,
+                             [self._submit(operator.getitem, parts[s], t) for s in range(k)],
+                             k, t, old, new, v, self.params.dim, block=first[t])
+                for t in range(k)]
 
     def group_shards(self):
         """Plan the shards in groups, one per worker that holds some (by where their encoded
@@ -249,7 +274,7 @@ class DaskBackend:
         start = time.perf_counter() - state.train_seconds
         inflight = []          # (stats, blocks at its end) of the rounds submitted, in order
         # The blocks and the state at the end of the last round done (saved on an interruption).
-        done_blocks = (list(syn0), list(syn1))
+        done_blocks = (list(syn0), list(syn1), self.dealt)
         done_state = dataclasses.replace(state)
         g = n = state.next_round  # next round to finish, next round to submit
         words_per_round = total_words / max(1, total_rounds)
@@ -260,7 +285,8 @@ class DaskBackend:
                         checkpointer is not None and n > g and
                         checkpointer.due(n, state.words + (n - g) * words_per_round)):
                     stats = self._submit_round(n, syn0, syn1)
-                    inflight.append((stats, (list(syn0), list(syn1)) if keep_ends else None))
+                    inflight.append((stats, (list(syn0), list(syn1), self.dealt)
+                                     if keep_ends else None))
                     n += 1
                 stats, ends = inflight[0]
                 before = state.words
@@ -292,8 +318,8 @@ class DaskBackend:
                 self.progress.training(int(state.words), self._alpha(g), self._loss(state))
                 if checkpointer is not None and n == g and (
                         g == total_rounds or checkpointer.due(g, state.words)):
-                    syn0[:], syn1[:] = checkpointer.save(syn0, syn1, state)
-                    done_blocks = (list(syn0), list(syn1))
+                    syn0[:], syn1[:] = checkpointer.save(syn0, syn1, self.dealt, state)
+                    done_blocks = (list(syn0), list(syn1), self.dealt)
                     start += checkpointer.last_seconds
         except BaseException:
             for stats, _ in inflight:
@@ -317,14 +343,14 @@ class DaskBackend:
         return state.loss / state.pairs if state.pairs else None
 
     def gather(self, syn0, syn1):
-        """The full matrices in global id order (on the client), from the block futures."""
-        k, dim = self.nblocks, self.params.dim
-        full0 = np.empty((self.vocab_size, dim), dtype=np.float32)
-        full1 = np.empty((self.vocab_size, dim), dtype=np.float32)
+        """The full matrices in global id order (on the client), from the block futures (the
+        output blocks dealt as the last round left them)."""
+        k, dim, v = self.nblocks, self.params.dim, self.vocab_size
+        full0 = np.empty((v, dim), dtype=np.float32)
+        full1 = np.empty((v, dim), dtype=np.float32)
         for b in range(k):  # one block at a time: the client holds one more block at most
-            ids = block_ids(self.vocab_size, k, b)
-            full0[ids] = result(syn0[b])
-            full1[ids] = result(syn1[b])
+            full0[block_ids(v, k, b)] = result(syn0[b])
+            full1[output_block_ids(v, k, b, self.dealt)] = result(syn1[b])
         if not (all_finite(full0) and all_finite(full1)):
             raise TrainingDiverged("training diverged: the weights hold NaN or infinite values "
                                    "(a lower --alpha avoids it)")

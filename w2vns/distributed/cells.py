@@ -12,7 +12,8 @@ import numpy as np
 
 from ..training._kernel import COUNTER_STRIDE, GroupKernel
 from ..training.weights import initial_vectors, padded_matrix
-from ._plan import deal_noise, plan_range
+from ._plan import plan_range
+from .schedule import block_ids, block_rows, output_block_ids, redeal_moves
 
 #: Groups per piece of a plan: the unit one thread of a cell trains (~10 ms of work), small
 #: enough to share a cell's work among its threads, large enough that the calls cost nothing.
@@ -59,17 +60,16 @@ def round_bounds(stream, rounds):
     return [0] + [int(x) for x in inner] + [n]
 
 
-def plan(streams, seeds, keep, blocks, window, rounds, slice_):
+def plan(streams, seeds, keep, nblocks, window, rounds, slice_):
     """The windows of slice ``slice_`` (of ``rounds``) of each shard of ``streams`` (a group
     of shards on one worker), cut into groups by input block (see cython_ext/_plan.pyx);
-    ``blocks`` is the alias table over the blocks' noise masses, ``seeds`` one per shard.
+    ``seeds`` one per shard.
 
     Returns, per input block A, ``(pieces, words, pairs)``: A's groups in pieces, the share of
     the words read that A's cells are worth in progress (by their pairs), and the pairs in A's
     groups. The random streams are the shard's own (from its seed), so a plan does not depend
     on how shards are grouped.
     """
-    nblocks = len(blocks[0])
     pieces = [[] for _ in range(nblocks)]
     pairs = np.zeros(nblocks, dtype=np.int64)
     words = 0
@@ -77,7 +77,6 @@ def plan(streams, seeds, keep, blocks, window, rounds, slice_):
         bounds = round_bounds(stream, rounds)
         parts, read, found = plan_range(stream, bounds[slice_], bounds[slice_ + 1], keep,
                                         window, nblocks, seed, PIECE_GROUPS)
-        deal_noise(parts, nblocks, blocks[0], blocks[1], mix(seed, 1))
         words += read
         pairs += found
         for a in range(nblocks):
@@ -85,6 +84,26 @@ def plan(streams, seeds, keep, blocks, window, rounds, slice_):
     total = pairs.sum()
     shares = words * pairs / total if total else np.full(nblocks, words / nblocks)
     return [(pieces[a], float(shares[a]), int(pairs[a])) for a in range(nblocks)]
+
+
+def redeal_split(block, nblocks, index, old_key, new_key, vocab_size):
+    """Output block ``index`` (dealt by ``old_key``) cut into K parts, part t the rows whose
+    words block t holds in dealing ``new_key`` (in row order): what each new block needs from
+    this one."""
+    move = redeal_moves(len(block), nblocks, old_key, new_key, vocab_size)
+    target = (index + move) % nblocks
+    return [np.ascontiguousarray(block[target == t]) for t in range(nblocks)]
+
+
+def redeal_join(parts, nblocks, index, old_key, new_key, vocab_size, dim):
+    """Output block ``index`` of dealing ``new_key`` from ``parts``, part s what old block s
+    (dealt by ``old_key``) sent it (``redeal_split``): a row keeps its number."""
+    out = padded_matrix(block_rows(vocab_size, nblocks, index), dim)
+    move = redeal_moves(len(out), nblocks, old_key, new_key, vocab_size)
+    source = (index - move) % nblocks
+    for s, part in enumerate(parts):
+        out[source == s] = part
+    return out
 
 
 def moved(value):
@@ -113,9 +132,11 @@ def train_cell(syn0, syn1neg, views, noise, nblocks, input_block, output_block, 
 
     ``noise`` is the output block's alias table, ``nblocks`` K. ``settings``: window,
     negative, context_group (0: a window is one group), context_steps ("summed" or
-    "sequential", see ``TrainParams``), threads (0: the worker's), seed, slot,
-    alpha_start, alpha_end (the learning rate over this cell), fault (a test hook, see
-    ``inject_fault``). Returns ``(syn0, syn1neg, stats)``.
+    "sequential", see ``TrainParams``), threads (0: the worker's), seed, slot, dealing (the
+    key of the round's dealing of the output rows, see ``schedule.output_block_of``),
+    vocab_size, alpha_start, alpha_end (the learning rate over this cell), fault (a test
+    hook, see ``inject_fault``). The cell trains the groups whose centre its output block
+    holds, each with k noise words from that block. Returns ``(syn0, syn1neg, stats)``.
     """
     if settings.get("fault") is not None:
         inject_fault(settings["fault"])
@@ -181,6 +202,7 @@ def cell_kernel(syn0, syn1neg, noise, nblocks, input_block, output_block, settin
     return GroupKernel(syn0, syn1neg, noise[0], noise[1], nblocks, output_block,
                        settings["window"], settings["negative"], threads,
                        mix(settings["seed"], input_block, output_block, settings["slot"]),
+                       settings["dealing"], settings["vocab_size"] // nblocks,
                        settings.get("context_group", 0),
                        settings.get("context_steps") == "sequential")
 
@@ -203,7 +225,7 @@ def record_cell(views, noise, nblocks, input_block, output_block, settings):
     parts = [kernel.record(piece) for view in views for piece in view[0]]
     rows = np.concatenate(parts) if parts else np.zeros((0, 5), np.uint32)
     out = rows.astype(np.int64)
-    for col, block in ((0, output_block), (1, input_block)):
-        r = out[:, col]
-        out[:, col] = r * nblocks + np.where(r % 2 == 0, block, nblocks - 1 - block)
+    out[:, 0] = output_block_ids(settings["vocab_size"], nblocks, output_block,
+                                 settings["dealing"])[out[:, 0]]
+    out[:, 1] = block_ids(settings["vocab_size"], nblocks, input_block)[out[:, 1]]
     return out

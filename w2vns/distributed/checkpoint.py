@@ -6,8 +6,9 @@ Layout::
     DIR/state-000007/        one complete state:
         vocab.tsv            word<TAB>count, in id order
         syn0-00003.npy       input block 3 (its rows in block order), written by a worker
-        syn1neg-00003.npy    output block 3
-        state.json           parameters, blocks, rounds, shards, progress (next round, words)
+        syn1neg-00003.npy    output block 3 (in the dealing state.json names)
+        state.json           parameters, blocks, rounds, shards, progress (next round, words),
+                             the key of the output rows' dealing (null: boustrophedon)
 
 No process ever holds the whole model to save it: each worker writes the blocks it has. A state
 folder is new for every save and the manifest is replaced (atomically on a local disk, as one
@@ -143,9 +144,10 @@ class DaskCheckpointer:
             return time.monotonic() - self.last_time >= self.amount
         return words - self.last_words >= self.amount
 
-    def save(self, syn0, syn1, state):
-        """Write the blocks (on the workers) and the state (here), then replace the manifest;
-        return the blocks as futures that read the files back."""
+    def save(self, syn0, syn1, dealing, state):
+        """Write the blocks (on the workers; the output blocks dealt by key ``dealing``) and
+        the state (here), then replace the manifest; return the blocks as futures that read
+        the files back."""
         began = time.perf_counter()
         self.saves += 1
         name = "state-%06d" % self.saves
@@ -159,7 +161,8 @@ class DaskCheckpointer:
         gather(b.client, saved0 + saved1)
         record = dict(self.info, format=FORMAT, version=VERSION, next_round=state.next_round,
                       words=state.words, train_seconds=state.train_seconds, pairs=state.pairs,
-                      loss=state.loss, saves=self.saves, every=self.every)
+                      loss=state.loss, saves=self.saves, every=self.every,
+                      output_dealing=dealing)
         write_text(join(folder, "state.json"), json.dumps(record, indent=1) + "\n")
         previous = self.saves - 1
         write_text(join(self.folder, MANIFEST),

@@ -40,6 +40,61 @@ def block_ids(vocab_size, nblocks, block):
     return rows * nblocks + np.where(rows % 2 == 0, block, nblocks - 1 - block)
 
 
+_MASK = (1 << 64) - 1
+
+
+def dealing_key(seed, round_):
+    """The key of round ``round_``'s dealing of the output rows (a 64-bit integer, a hash of
+    the run's seed and the round)."""
+    z = (int(seed) * 0xD1B54A32D192ED03 + int(round_) * 0x9E3779B97F4A7C15 + 1) & _MASK
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+    return z ^ (z >> 31)
+
+
+def output_shifts(rows, nblocks, key):
+    """How far each row's words turn in the output dealing ``key`` (0 .. K-1 each; all 0 for
+    ``key`` None, the boustrophedon dealing itself). The same hash as cython_ext/_blocks.pxd's
+    ``output_shift``."""
+    rows = np.asarray(rows, dtype=np.uint64)
+    if key is None or nblocks == 1:
+        return np.zeros(rows.shape, dtype=np.int64)
+    with np.errstate(over="ignore"):
+        z = np.uint64(key) + rows * np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z ^= z >> np.uint64(31)
+    return ((z >> np.uint64(32)) * np.uint64(nblocks) >> np.uint64(32)).astype(np.int64)
+
+
+def output_block_of(ids, vocab_size, nblocks, key):
+    """The output block of each global id (of a vocabulary of ``vocab_size``) in dealing
+    ``key``: the boustrophedon block (``block_of``) turned by the shift of the id's row, but
+    for the last row when it is not full, so that every block keeps its number of rows
+    (``block_rows``) in every dealing. An id's row is id // K in every dealing."""
+    ids = np.asarray(ids, dtype=np.int64)
+    q = ids // nblocks
+    shift = np.where(q < vocab_size // nblocks, output_shifts(q, nblocks, key), 0)
+    return (block_of(ids, nblocks) + shift) % nblocks
+
+
+def output_block_ids(vocab_size, nblocks, block, key):
+    """The global ids of output block ``block`` in dealing ``key``, in the order of its rows
+    (row q holds one id of q*K .. q*K + K-1)."""
+    rows = np.arange(block_rows(vocab_size, nblocks, block), dtype=np.int64)
+    shift = np.where(rows < vocab_size // nblocks, output_shifts(rows, nblocks, key), 0)
+    position = (block - shift) % nblocks  # the boustrophedon block of the id row q holds
+    return rows * nblocks + np.where(rows % 2 == 0, position, nblocks - 1 - position)
+
+
+def redeal_moves(rows, nblocks, old_key, new_key, vocab_size):
+    """For rows 0 .. rows-1 of a block: how many blocks on (mod K) each row's word goes when
+    the output rows are dealt anew from ``old_key`` to ``new_key`` (it keeps its row)."""
+    q = np.arange(rows, dtype=np.int64)
+    move = (output_shifts(q, nblocks, new_key) - output_shifts(q, nblocks, old_key)) % nblocks
+    return np.where(q < vocab_size // nblocks, move, 0)
+
+
 def schedule(nblocks, round_=0):
     """The cells of round ``round_``: a list of K sub-iterations, each a list of K (input
     block, output block) pairs. Odd rounds take the sub-iterations in reverse order, so that
