@@ -3,6 +3,7 @@ killed worker, a failing task, an interrupted client, the command line."""
 import json
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -258,6 +259,33 @@ def test_a_run_checkpointed_before_the_blocks_lagged_resumes_in_step(client, sha
     path.write_text(json.dumps(state))
     model = w2vns.resume(str(folder), dask=client)
     assert np.array_equal(model.wv.vectors, in_step.wv.vectors)
+
+
+def test_a_checkpoint_that_records_no_dealing_holds_boustrophedon_output_blocks(client, shards,
+                                                                                tmp_path):
+    """An earlier w2vns saved its output blocks boustrophedon and recorded no dealing: such a
+    checkpoint resumes to the vectors of the same checkpoint saved in its dealing (the next
+    round deals the blocks anew either way)."""
+    folder, earlier = tmp_path / "ckpt", tmp_path / "earlier"
+    run = dict(SETTINGS, epochs=1, dask=client, blocks=2, threads=1, rounds=4)
+    with pytest.raises(KeyboardInterrupt):
+        w2vns.train(str(shards / "part-*.txt"), checkpoint=str(folder),
+                    progress=Interrupt(0.3), **run)
+    shutil.copytree(folder, earlier)
+    path, state = interrupted_state(earlier)
+    dealing = state.pop("output_dealing")
+    assert dealing is not None
+    v = sum(1 for _ in open(path.parent / "vocab.tsv", "rb"))
+    names = [path.parent / ("syn1neg-%05d.npy" % b) for b in range(2)]
+    parts = [cells.redeal_split(np.load(name), 2, b, dealing, None, v)
+             for b, name in enumerate(names)]
+    for b, name in enumerate(names):
+        np.save(name, cells.redeal_join([parts[0][b], parts[1][b]], 2, b, dealing, None, v,
+                                        SETTINGS["dim"]))
+    path.write_text(json.dumps(state))
+    resumed = w2vns.resume(str(folder), dask=client)
+    assert np.array_equal(w2vns.resume(str(earlier), dask=client).wv.vectors,
+                          resumed.wv.vectors)
 
 
 def test_the_command_line_trains_on_a_local_cluster_and_writes_every_output(shards, tmp_path):

@@ -3,8 +3,10 @@
 The vocabulary's ids (frequency order) are dealt to K blocks boustrophedon: 0..K-1, then
 K-1..0, and so on, so that every block gets a fair share of the frequent words (a plain
 ``id % K`` would give block 0 the most frequent word of every round, and the most work). An
-id's row in its block is ``id // K``. Input rows (syn0) and output rows (syn1neg) are dealt
-the same way into K input blocks and K output blocks.
+id's row in its block is ``id // K``. Input rows (syn0) are dealt so into K input blocks;
+output rows (syn1neg) into K output blocks the same way, each row of K ids then turned by a
+shift drawn anew every round (``output_block_of``), since a group's noise words come from its
+centre's output block.
 
 An epoch is cut in rounds, and the corpus in as many slices (a slice of every shard). A round
 is K sub-iterations; in sub-iteration s, input block A meets output block (A + s) mod K. So
@@ -13,9 +15,9 @@ cells of one sub-iteration: the cells of a sub-iteration run in parallel on disj
 (odd rounds take the sub-iterations in reverse order, see ``schedule``). In a round, input
 block A trains slice ``slice_of(A, round)``: the blocks lag behind one another by shares of
 the epoch, and each trains every slice once an epoch. Every (centre, context) pair of a slice
-belongs to exactly one cell, (block of the context, block of the centre), which trains it in
-the round its input block trains the slice (``check_schedule``; the kernel side is
-``GroupKernel``).
+belongs to exactly one cell, (block of the context, block of the centre in the round's
+dealing), which trains it in the round its input block trains the slice
+(``check_schedule``; the kernel side is ``GroupKernel``).
 """
 import numpy as np
 
