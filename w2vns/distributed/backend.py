@@ -209,7 +209,7 @@ class DaskBackend:
         slots = p.epochs * rounds * k
         steps = schedule(k, g)
         first = {b: a for a, b in steps[0]}  # the input block each output block meets first
-        key = dealing_key(p.seed, g)
+        key = dealing_key(p.seed, g) if k > 1 else None  # one block: nothing to deal
         if self.dealt != key:
             syn1[:] = self._redeal(syn1, self.dealt, key, first)
             self.dealt = key

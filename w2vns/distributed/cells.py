@@ -133,7 +133,8 @@ def train_cell(syn0, syn1neg, views, noise, nblocks, input_block, output_block, 
     ``noise`` is the output block's alias table, ``nblocks`` K. ``settings``: window,
     negative, context_group (0: a window is one group), context_steps ("summed" or
     "sequential", see ``TrainParams``), threads (0: the worker's), seed, slot, dealing (the
-    key of the round's dealing of the output rows, see ``schedule.output_block_of``),
+    key of the round's dealing of the output rows, see ``schedule.output_block_of``; None
+    with one block),
     vocab_size, alpha_start, alpha_end (the learning rate over this cell), fault (a test
     hook, see ``inject_fault``). The cell trains the groups whose centre its output block
     holds, each with k noise words from that block. Returns ``(syn0, syn1neg, stats)``.
@@ -202,7 +203,7 @@ def cell_kernel(syn0, syn1neg, noise, nblocks, input_block, output_block, settin
     return GroupKernel(syn0, syn1neg, noise[0], noise[1], nblocks, output_block,
                        settings["window"], settings["negative"], threads,
                        mix(settings["seed"], input_block, output_block, settings["slot"]),
-                       settings["dealing"], settings["vocab_size"] // nblocks,
+                       settings["dealing"] or 0, settings["vocab_size"] // nblocks,
                        settings.get("context_group", 0),
                        settings.get("context_steps") == "sequential")
 
