@@ -134,9 +134,8 @@ def train_cell(syn0, syn1neg, views, noise, nblocks, input_block, output_block, 
     negative, context_group (0: a window is one group), context_steps ("summed" or
     "sequential", see ``TrainParams``), threads (0: the worker's), seed, slot, dealing (the
     key of the round's dealing of the output rows, see ``schedule.output_block_of``; None
-    with one block),
-    vocab_size, alpha_start, alpha_end (the learning rate over this cell), fault (a test
-    hook, see ``inject_fault``). The cell trains the groups whose centre its output block
+    with one block), vocab_size, alpha_start, alpha_end (the learning rate over this cell),
+    fault (a test hook, see ``inject_fault``). The cell trains the groups whose centre its output block
     holds, each with k noise words from that block. Returns ``(syn0, syn1neg, stats)``.
     """
     if settings.get("fault") is not None:
