@@ -54,29 +54,30 @@ def dealing_key(seed, round_):
     return z ^ (z >> 31)
 
 
-def output_shifts(rows, nblocks, key):
+def output_shifts(rows, vocab_size, nblocks, key):
     """How far each row's words turn in the output dealing ``key`` (0 .. K-1 each; all 0 for
-    ``key`` None, the boustrophedon dealing itself). The same hash as cython_ext/_blocks.pxd's
+    ``key`` None, the boustrophedon dealing itself, and for the last row of a vocabulary of
+    ``vocab_size`` when it is not full, so that every block keeps its number of rows,
+    ``block_rows``, in every dealing). The same hash as cython_ext/_blocks.pxd's
     ``output_shift``."""
-    rows = np.asarray(rows, dtype=np.uint64)
+    rows = np.asarray(rows, dtype=np.int64)
     if key is None or nblocks == 1:
         return np.zeros(rows.shape, dtype=np.int64)
     with np.errstate(over="ignore"):
-        z = np.uint64(key) + rows * np.uint64(0x9E3779B97F4A7C15)
+        z = np.uint64(key) + rows.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
         z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
         z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
         z ^= z >> np.uint64(31)
-    return ((z >> np.uint64(32)) * np.uint64(nblocks) >> np.uint64(32)).astype(np.int64)
+    shift = ((z >> np.uint64(32)) * np.uint64(nblocks) >> np.uint64(32)).astype(np.int64)
+    return np.where(rows < vocab_size // nblocks, shift, 0)
 
 
 def output_block_of(ids, vocab_size, nblocks, key):
     """The output block of each global id (of a vocabulary of ``vocab_size``) in dealing
-    ``key``: the boustrophedon block (``block_of``) turned by the shift of the id's row, but
-    for the last row when it is not full, so that every block keeps its number of rows
-    (``block_rows``) in every dealing. An id's row is id // K in every dealing."""
+    ``key``: the boustrophedon block (``block_of``) turned by the shift of the id's row. An
+    id's row is id // K in every dealing."""
     ids = np.asarray(ids, dtype=np.int64)
-    q = ids // nblocks
-    shift = np.where(q < vocab_size // nblocks, output_shifts(q, nblocks, key), 0)
+    shift = output_shifts(ids // nblocks, vocab_size, nblocks, key)
     return (block_of(ids, nblocks) + shift) % nblocks
 
 
@@ -84,8 +85,8 @@ def output_block_ids(vocab_size, nblocks, block, key):
     """The global ids of output block ``block`` in dealing ``key``, in the order of its rows
     (row q holds one id of q*K .. q*K + K-1)."""
     rows = np.arange(block_rows(vocab_size, nblocks, block), dtype=np.int64)
-    shift = np.where(rows < vocab_size // nblocks, output_shifts(rows, nblocks, key), 0)
-    position = (block - shift) % nblocks  # the boustrophedon block of the id row q holds
+    position = (block - output_shifts(rows, vocab_size, nblocks, key)) % nblocks
+    # ``position``: the boustrophedon block of the id that row q holds
     return rows * nblocks + np.where(rows % 2 == 0, position, nblocks - 1 - position)
 
 
@@ -93,8 +94,8 @@ def redeal_moves(rows, nblocks, old_key, new_key, vocab_size):
     """For rows 0 .. rows-1 of a block: how many blocks on (mod K) each row's word goes when
     the output rows are dealt anew from ``old_key`` to ``new_key`` (it keeps its row)."""
     q = np.arange(rows, dtype=np.int64)
-    move = (output_shifts(q, nblocks, new_key) - output_shifts(q, nblocks, old_key)) % nblocks
-    return np.where(q < vocab_size // nblocks, move, 0)
+    return (output_shifts(q, vocab_size, nblocks, new_key)
+            - output_shifts(q, vocab_size, nblocks, old_key)) % nblocks
 
 
 def schedule(nblocks, round_=0):

@@ -1,5 +1,5 @@
 """The samplers' tables of the partitioned scheme: each output block's share of the noise
-distribution in a round's dealing, and the blocks' noise masses.
+distribution in a round's dealing.
 
 A cell draws its groups' noise words from its output block's own alias table (V/K entries on
 the cell's worker, never the whole one): count^power over the words the block holds in the
@@ -9,7 +9,7 @@ import numpy as np
 
 from ..corpus.sampling import noise_weights
 from ..corpus._sampling import build_alias
-from .schedule import block_ids, output_block_ids
+from .schedule import output_block_ids
 
 
 def block_noise_table(counts, power):
@@ -24,10 +24,3 @@ def output_noise_table(counts, power, nblocks, block, dealing):
     return block_noise_table(counts[output_block_ids(len(counts), nblocks, block, dealing)],
                              power)
 
-
-def block_masses(counts, power, nblocks):
-    """The noise mass of each block of the boustrophedon dealing (float64, summing to 1)."""
-    weights = noise_weights(counts, power)
-    masses = np.array([weights[block_ids(len(counts), nblocks, b)].sum()
-                       for b in range(nblocks)])
-    return masses / masses.sum()
