@@ -480,7 +480,7 @@ def kernel(args):
                 settings = dict(window=5, negative=5, threads=1, seed=1, slot=0,
                                 dealing=dealing, vocab_size=v, alpha_start=0.025,
                                 alpha_end=0.02)
-                syn0[a], syn1[b], stats = cells.train_cell(syn0[a], syn1[b], [views[a]],
+                syn0[a], stats, syn1[b] = cells.train_cell(syn0[a], syn1[b], [views[a]],
                                                            noise[b], nblocks, a, b, settings)
                 trained += stats["seconds"]
         return planned, trained

@@ -106,3 +106,34 @@ def test_every_pair_of_a_round_is_trained_once_in_its_centre_s_cell_with_its_noi
                     else:
                         assert drawn[start] == 0
     assert trained == plan_pairs(views, nblocks)
+
+
+def test_a_cell_that_joins_and_cuts_its_output_block_trains_what_a_whole_block_cell_does(
+        encoded):
+    """The output rows are dealt anew inside the cells (``redeal_from``: the first cell of a
+    round joins the parts the old blocks cut; ``redeal_to``: the last cuts its block for the
+    next dealing). Both leave the training itself alone: the same weights, bit for bit, as a
+    cell given the whole block, joined and cut outside it."""
+    nblocks, v, dim = 3, len(encoded.vocab.counts), 8
+    counts = encoded.vocab.counts
+    keep = keep_thresholds(counts, 1e-3)
+    views = cells.plan([np.array(encoded.stream)], [5], keep, nblocks, WINDOW, 1, 0)
+    old, key, new = dealing_key(1, 0), dealing_key(1, 1), dealing_key(1, 2)
+    rng = np.random.default_rng(3)
+    full = rng.random((v, dim), dtype=np.float32) - 0.5
+    before = [full[output_block_ids(v, nblocks, b, old)] for b in range(nblocks)]
+    parts = [cells.redeal_split(before[b], nblocks, b, old, key, v) for b in range(nblocks)]
+    settings = {"window": WINDOW, "negative": NEGATIVE, "threads": 1, "seed": 1, "slot": 0,
+                "dealing": key, "vocab_size": v, "alpha_start": 0.025, "alpha_end": 0.02}
+    a, b = 1, 2
+    syn0 = cells.init_input_block(block_rows(v, nblocks, a), dim, 1, a)
+    whole = full[output_block_ids(v, nblocks, b, key)]
+    noise = output_noise_table(counts, 0.75, nblocks, b, key)
+    in0, _, out = cells.train_cell(syn0, whole, [views[a]], noise, nblocks, a, b, settings)
+    folded = cells.train_cell(syn0, [parts[s][b] for s in range(nblocks)], [views[a]], noise,
+                              nblocks, a, b, dict(settings, redeal_from=old, redeal_to=new))
+    assert np.array_equal(folded[0], in0)
+    assert not np.array_equal(out, whole)  # it trained
+    assert len(folded) == 2 + nblocks
+    for t, part in enumerate(cells.redeal_split(out, nblocks, b, key, new, v)):
+        assert np.array_equal(folded[2 + t], part)

@@ -144,8 +144,8 @@ def resume(folder, dask=None, corpus=None, progress=None, checkpoint_every=None,
         # A checkpoint that records no lag is from a w2vns whose blocks trained in step: the
         # run goes on so, or the rest of its epoch would train some slices twice, others never.
         backend.lag_rounds = saved.get("lag_rounds", 0)
-        # Its output blocks as saved: dealt by this key (none recorded: boustrophedon, as an
-        # earlier w2vns kept them); the next round deals them anew.
+        # Its output blocks as saved: dealt by this key, the next round's (none recorded:
+        # boustrophedon, as an earlier w2vns kept them, which the next round deals anew).
         backend.dealt = saved.get("output_dealing")
         backend.prepare_tables(vocab_future)
         count_seconds = time.perf_counter() - started

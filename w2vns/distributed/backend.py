@@ -68,6 +68,18 @@ class RunState:
     cell_seconds: float = 0.0
 
 
+@dataclasses.dataclass
+class Dealt:
+    """An output block between two dealings: ``parts``, the futures of what each old block
+    (dealt by key ``old``) cut for it in dealing ``new`` (``cells.redeal_split``). The cell
+    that trains the block first joins them; ``DaskBackend.whole_blocks`` joins them for a
+    checkpoint."""
+
+    parts: list
+    old: object
+    new: object
+
+
 def keep_of(vocab, sample):
     return keep_thresholds(vocab.counts, sample)
 
@@ -195,24 +207,29 @@ class DaskBackend:
                 for a in range(k)]
 
     def _submit_round(self, g, syn0, syn1):
-        """Submit round ``g`` (epoch g // rounds): the output rows dealt anew for it, its
-        noise tables, the plans it needs, then the K sub-iterations' cells; returns the cells'
-        stats futures and advances ``syn0``/``syn1`` (lists of block futures) in place.
+        """Submit round ``g`` (epoch g // rounds): its noise tables, the plans it needs, then
+        the K sub-iterations' cells; returns the cells' stats futures and advances
+        ``syn0``/``syn1`` (lists of block futures, ``Dealt`` for output blocks between
+        dealings) in place.
 
         Why a new dealing every round: a group's noise words come from the output block that
         holds its centre, so that each group is trained in one cell; in one dealing a word's
         noise would come mostly from the blocks of the words it is seen with, round after
         round. Dealt anew, every other word shares a block with a given centre in 1/K of the
         rounds, and the noise for a word averages to count^power over the run
-        (docs/distributed.md, "Noise")."""
+        (docs/distributed.md, "Noise"). The round's last cells cut their blocks for the next
+        round's dealing and its first cells join them (``train_cell``); the last round of
+        the run leaves them whole."""
         p, k, rounds = self.params, self.nblocks, self.rounds
         slots = p.epochs * rounds * k
         steps = schedule(k, g)
         first = {b: a for a, b in steps[0]}  # the input block each output block meets first
         key = dealing_key(p.seed, g) if k > 1 else None  # one block: nothing to deal
-        if self.dealt != key:
-            syn1[:] = self._redeal(syn1, self.dealt, key, first)
+        if self.dealt != key:  # whole blocks in another dealing (a resumed checkpoint's)
+            syn1[:] = self._cut(syn1, self.dealt, key)
             self.dealt = key
+        last = k > 1 and g + 1 < p.epochs * rounds
+        next_key = dealing_key(p.seed, g + 1) if last else None
         noise = [self._submit(noise_of, self.vocab_future, p.noise_power, k, b, key,
                               block=first[b]) for b in range(k)]
         views = self._round_views(g)
@@ -226,23 +243,39 @@ class DaskBackend:
                         "dealing": key, "vocab_size": self.vocab_size,
                         "alpha_start": a0, "alpha_end": a1, "fault": self.fault}
             for a, b in cells:
-                cell = self._submit(train_cell, syn0[a], syn1[b], views[a], noise[b],
-                                    k, a, b, settings, block=a)
+                here, output = settings, syn1[b]
+                if isinstance(output, Dealt):
+                    here, output = dict(here, redeal_from=output.old), output.parts
+                if last and s == k - 1:
+                    here = dict(here, redeal_to=next_key)
+                cell = self._submit(train_cell, syn0[a], output, views[a], noise[b],
+                                    k, a, b, here, block=a)
                 syn0[a] = self._submit(operator.getitem, cell, 0, block=a)
-                syn1[b] = self._submit(operator.getitem, cell, 1, block=a)
-                stats.append(self._submit(operator.getitem, cell, 2, block=a))
+                stats.append(self._submit(operator.getitem, cell, 1, block=a))
+                if "redeal_to" in here:
+                    syn1[b] = [self._submit(operator.getitem, cell, 2 + t, block=a)
+                               for t in range(k)]
+                else:
+                    syn1[b] = self._submit(operator.getitem, cell, 2, block=a)
+        if last:  # syn1[b]: old block b's parts; new block t joins part t of each
+            syn1[:] = [Dealt([syn1[s][t] for s in range(k)], key, next_key) for t in range(k)]
+            self.dealt = next_key
         return stats
 
-    def _redeal(self, syn1, old, new, first):
-        """The output blocks ``syn1`` (dealt by key ``old``) dealt by key ``new``: each block
-        cut into the parts each new block needs (where the block is), each new block joined
-        from its parts on the worker of the input block it meets first (``first``)."""
+    def _cut(self, syn1, old, new):
+        """Whole output blocks ``syn1`` (dealt by key ``old``) cut for dealing ``new``, each
+        where it is: ``Dealt`` blocks that the cells joining them place."""
         k, v = self.nblocks, self.vocab_size
         parts = [self._submit(redeal_split, syn1[b], k, b, old, new, v) for b in range(k)]
-        return [self._submit(redeal_join,
-                             [self._submit(operator.getitem, parts[s], t) for s in range(k)],
-                             k, t, old, new, v, self.params.dim, block=first[t])
+        return [Dealt([self._submit(operator.getitem, parts[s], t) for s in range(k)], old, new)
                 for t in range(k)]
+
+    def whole_blocks(self, syn1):
+        """Futures of the output blocks ``syn1`` whole: a ``Dealt`` block joined from its
+        parts, on the worker of the input block of the same number."""
+        k, v, dim = self.nblocks, self.vocab_size, self.params.dim
+        return [self._submit(redeal_join, f.parts, k, t, f.old, f.new, v, dim, block=t)
+                if isinstance(f, Dealt) else f for t, f in enumerate(syn1)]
 
     def group_shards(self):
         """Plan the shards in groups, one per worker that holds some (by where their encoded
@@ -348,6 +381,7 @@ class DaskBackend:
         k, dim, v = self.nblocks, self.params.dim, self.vocab_size
         full0 = np.empty((v, dim), dtype=np.float32)
         full1 = np.empty((v, dim), dtype=np.float32)
+        syn1 = self.whole_blocks(syn1)
         for b in range(k):  # one block at a time: the client holds one more block at most
             full0[block_ids(v, k, b)] = result(syn0[b])
             full1[output_block_ids(v, k, b, self.dealt)] = result(syn1[b])

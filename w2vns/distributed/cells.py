@@ -97,7 +97,8 @@ def redeal_split(block, nblocks, index, old_key, new_key, vocab_size):
 
 def redeal_join(parts, nblocks, index, old_key, new_key, vocab_size, dim):
     """Output block ``index`` of dealing ``new_key`` from ``parts``, part s what old block s
-    (dealt by ``old_key``) sent it (``redeal_split``): a row keeps its number."""
+    (dealt by ``old_key``) sent it (``redeal_split``): a row keeps its number. A new padded
+    matrix, so a cell trains it as it would its copy of a whole block."""
     out = padded_matrix(block_rows(vocab_size, nblocks, index), dim)
     move = redeal_moves(len(out), nblocks, old_key, new_key, vocab_size)
     source = (index - move) % nblocks
@@ -135,8 +136,17 @@ def train_cell(syn0, syn1neg, views, noise, nblocks, input_block, output_block, 
     "sequential", see ``TrainParams``), threads (0: the worker's), seed, slot, dealing (the
     key of the round's dealing of the output rows, see ``schedule.output_block_of``; None
     with one block), vocab_size, alpha_start, alpha_end (the learning rate over this cell),
-    fault (a test hook, see ``inject_fault``). The cell trains the groups whose centre its output block
-    holds, each with k noise words from that block. Returns ``(syn0, syn1neg, stats)``.
+    fault (a test hook, see ``inject_fault``). The cell trains the groups whose centre its
+    output block holds, each with k noise words from that block.
+
+    The output rows are dealt anew between rounds inside the cells, so that no task of its
+    own holds a third version of a block beside the old one and the cell's copy: with
+    ``redeal_from`` in ``settings`` (the key of the dealing the parts come from),
+    ``syn1neg`` is the K parts the old blocks cut for this one (``redeal_split``), joined
+    here into the block the cell trains; with ``redeal_to`` (the next round's key), the
+    cell returns its trained block cut into the K parts of that dealing. Returns
+    ``(syn0, stats, syn1neg)``, or ``(syn0, stats, part 0, ..., part K-1)`` with
+    ``redeal_to``.
     """
     if settings.get("fault") is not None:
         inject_fault(settings["fault"])
@@ -148,7 +158,12 @@ def train_cell(syn0, syn1neg, views, noise, nblocks, input_block, output_block, 
     with _CELL_LOCK:
         start = time.perf_counter()
         syn0 = _copy(syn0)
-        syn1neg = _copy(syn1neg)
+        vocab_size, dealing = settings["vocab_size"], settings["dealing"]
+        if "redeal_from" in settings:
+            syn1neg = redeal_join(syn1neg, nblocks, output_block, settings["redeal_from"],
+                                  dealing, vocab_size, syn0.shape[1])
+        else:
+            syn1neg = _copy(syn1neg)
         kernel = cell_kernel(syn0, syn1neg, noise, nblocks, input_block, output_block,
                              settings, threads)
         a0, a1 = settings["alpha_start"], settings["alpha_end"]
@@ -181,12 +196,16 @@ def train_cell(syn0, syn1neg, views, noise, nblocks, input_block, output_block, 
                 w.join()
         if errors:
             raise errors[0]
+        out = [syn1neg]
+        if "redeal_to" in settings:
+            out = redeal_split(syn1neg, nblocks, output_block, dealing, settings["redeal_to"],
+                               vocab_size)
         loss = kernel.loss
         pairs = float(loss[1::COUNTER_STRIDE].sum())
         stats = {"pairs": pairs, "loss": float(loss[::COUNTER_STRIDE].sum()),
                  "words": words * pairs / planned_pairs if planned_pairs else 0.0,
                  "seconds": time.perf_counter() - start}
-    return syn0, syn1neg, stats
+    return (syn0, stats, *out)
 
 
 def _copy(block):

@@ -153,6 +153,7 @@ class DaskCheckpointer:
         name = "state-%06d" % self.saves
         folder = join(self.folder, name)
         b = self.backend
+        syn1 = b.whole_blocks(syn1)
         saved0 = [b._submit(save_block, f, join(folder, block_name("syn0", k)), block=k)
                   for k, f in enumerate(syn0)]
         saved1 = [b._submit(save_block, f, join(folder, block_name("syn1neg", k)), block=k)
