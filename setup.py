@@ -58,7 +58,7 @@ setup(
     ext_modules=cythonize(
         [extension("corpus._encode"), extension("corpus._sampling"),
          extension("training._kernel", fast_math=True), extension("corpus._phrases"),
-         extension("distributed._plan")],
+         extension("distributed._plan"), extension("distributed._rows")],
         include_path=["cython_ext"],
         compiler_directives={"language_level": 3},
         annotate=bool(os.environ.get("W2VNS_ANNOTATE")),

@@ -11,8 +11,9 @@ import time
 import numpy as np
 
 from ..training._kernel import COUNTER_STRIDE, GroupKernel
-from ..training.weights import initial_vectors, padded_matrix
+from ..training.weights import compact_rows, initial_vectors, padded_matrix
 from ._plan import plan_range
+from ._rows import permute_rows
 from .schedule import block_ids, block_rows, output_block_ids, redeal_moves
 
 #: Groups per piece of a plan: the unit one thread of a cell trains (~10 ms of work), small
@@ -86,13 +87,24 @@ def plan(streams, seeds, keep, nblocks, window, rounds, slice_):
     return [(pieces[a], float(shares[a]), int(pairs[a])) for a in range(nblocks)]
 
 
-def redeal_split(block, nblocks, index, old_key, new_key, vocab_size):
-    """Output block ``index`` (dealt by ``old_key``) cut into K parts, part t the rows whose
-    words block t holds in dealing ``new_key`` (in row order): what each new block needs from
-    this one."""
+def redeal_cut(block, nblocks, index, old_key, new_key, vocab_size):
+    """Output block ``index`` (dealt by ``old_key``), which the caller owns, cut into K parts
+    in its own memory: part t the rows whose words block t holds in dealing ``new_key`` (in
+    row order), as C-contiguous views of the block (its rows moved, then packed, see
+    ``compact_rows``). No second copy of the block is made, and Dask sends a part without
+    copying it first (it copies arrays that are not contiguous, such as padded blocks)."""
     move = redeal_moves(len(block), nblocks, old_key, new_key, vocab_size)
     target = (index + move) % nblocks
-    return [np.ascontiguousarray(block[target == t]) for t in range(nblocks)]
+    permute_rows(block, np.argsort(target, kind="stable"))
+    packed = compact_rows(block)
+    ends = np.cumsum(np.bincount(target, minlength=nblocks)).tolist()
+    return [packed[start:end] for start, end in zip([0] + ends[:-1], ends)]
+
+
+def redeal_split(block, nblocks, index, old_key, new_key, vocab_size):
+    """What each new block needs from output block ``index`` (dealt by ``old_key``) in
+    dealing ``new_key``: ``redeal_cut`` of a copy, leaving ``block`` as it was."""
+    return redeal_cut(_copy(block), nblocks, index, old_key, new_key, vocab_size)
 
 
 def redeal_join(parts, nblocks, index, old_key, new_key, vocab_size, dim):
@@ -139,14 +151,14 @@ def train_cell(syn0, syn1neg, views, noise, nblocks, input_block, output_block, 
     fault (a test hook, see ``inject_fault``). The cell trains the groups whose centre its
     output block holds, each with k noise words from that block.
 
-    The output rows are dealt anew between rounds inside the cells, so that no task of its
-    own holds a third version of a block beside the old one and the cell's copy: with
-    ``redeal_from`` in ``settings`` (the key of the dealing the parts come from),
-    ``syn1neg`` is the K parts the old blocks cut for this one (``redeal_split``), joined
+    The output rows are dealt anew between rounds inside the cells, with no task or copy of
+    a block of their own: with ``redeal_from`` in ``settings`` (the key of the dealing the
+    parts come from), ``syn1neg`` is the K parts the old blocks cut for this one, joined
     here into the block the cell trains; with ``redeal_to`` (the next round's key), the
-    cell returns its trained block cut into the K parts of that dealing. Returns
-    ``(syn0, stats, syn1neg)``, or ``(syn0, stats, part 0, ..., part K-1)`` with
-    ``redeal_to``.
+    cell cuts the block it trained into the K parts of that dealing (``redeal_cut``).
+    Otherwise the trained output block is returned packed (``compact_rows``), as the next
+    worker receives it. Returns ``(syn0, stats, syn1neg)``, or ``(syn0, stats, part 0, ...,
+    part K-1)`` with ``redeal_to``.
     """
     if settings.get("fault") is not None:
         inject_fault(settings["fault"])
@@ -196,10 +208,11 @@ def train_cell(syn0, syn1neg, views, noise, nblocks, input_block, output_block, 
                 w.join()
         if errors:
             raise errors[0]
-        out = [syn1neg]
         if "redeal_to" in settings:
-            out = redeal_split(syn1neg, nblocks, output_block, dealing, settings["redeal_to"],
-                               vocab_size)
+            out = redeal_cut(syn1neg, nblocks, output_block, dealing, settings["redeal_to"],
+                             vocab_size)
+        else:  # packed in place for the next worker: Dask copies a padded block to send it
+            out = [compact_rows(syn1neg)]
         loss = kernel.loss
         pairs = float(loss[1::COUNTER_STRIDE].sum())
         stats = {"pairs": pairs, "loss": float(loss[::COUNTER_STRIDE].sum()),
