@@ -26,9 +26,11 @@ the time ratio distributed / one machine at equal cores.
 
 memory: a generated item corpus (baskets of 10 item ids drawn from ``--ids`` ids, every id at
 least twice; the same file for every run, in 8 shards) is trained for one epoch in ``--rounds``
-rounds with K = W blocks on W worker processes; each worker's resident memory before the
-weights and at its peak is read from /proc (the run's --report). Peak - before is the
-weights, the copies a cell trains, the plans held and the tables.
+rounds with K = W blocks on W worker processes; each worker's resident memory as training
+starts, and its peak while training, are read from /proc (the run's --report; the workers'
+peak is reset as training starts, so the vocabulary's and the encoding's peak, reported too,
+is not in it). Peak - before is the weights, the copies a cell trains, the plans held and
+the tables.
 
 recovery: the same distributed run (K = W = 2) three times in this process: undisturbed; with
 one worker SIGKILLed halfway through the run (Dask recomputes what it held from its lineage,
@@ -154,7 +156,8 @@ def quality(args):
                 d = r["distributed"]
                 row.update(blocks=d["blocks"], rounds=d["rounds"], workers=d["workers"],
                            bytes_moved_per_epoch=d["bytes_moved"] / r["epochs"],
-                           worker_peak_rss_mb=d["worker_peak_rss_mb"])
+                           worker_peak_rss_mb=d["worker_peak_rss_mb"],
+                           worker_setup_peak_rss_mb=d.get("worker_setup_peak_rss_mb"))
             row.update(evaluator.evaluate(out))
             log("  %s seed %d: wall %.1f s, train %.1f s, analogy %.4f, ws353 %.4f" % (
                 name, seed, wall, row["train_seconds"], row["analogy"], row["ws353_spearman"]))
@@ -345,16 +348,22 @@ def memory(args):
         with open(report) as handle:
             r = json.load(handle)
         d = r["distributed"]
+        # The training's own peak where the workers' peak could be reset as it started
+        # (Linux), above their memory then: the weights, their copies, plans and buffers.
         weights = [p - b for p, b in zip(d["worker_peak_rss_mb"], d["worker_rss_mb"])]
         rows.append({"workers": w, "blocks": d["blocks"], "vocab_size": r["vocab_size"],
                      "dim": args.dim,
                      "weights_mb_total": 2 * r["vocab_size"] * args.dim * 4 / 2**20,
                      "worker_rss_before_mb": d["worker_rss_mb"],
+                     "worker_setup_peak_rss_mb": d.get("worker_setup_peak_rss_mb"),
                      "worker_peak_rss_mb": d["worker_peak_rss_mb"],
+                     "worker_peak_since": d.get("worker_peak_since"),
                      "worker_peak_minus_before_mb": weights, "client_peak_rss_mb": rss,
                      "wall_seconds": wall})
-        log("  W = K = %d: peak - before per worker %s MB (2 V d 4 / K = %.0f MB)" % (
-            w, ["%.0f" % x for x in weights], rows[-1]["weights_mb_total"] / w))
+        log("  W = K = %d: training peak - before per worker %s MB (2 V d 4 / K = %.0f MB); "
+            "peak before training %s MB" % (
+                w, ["%.0f" % x for x in weights], rows[-1]["weights_mb_total"] / w,
+                ["%.0f" % x for x in d.get("worker_setup_peak_rss_mb") or []]))
     return {"corpus": path, "ids": args.ids, "rows": rows}
 
 

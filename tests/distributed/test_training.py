@@ -303,8 +303,14 @@ def test_the_command_line_trains_on_a_local_cluster_and_writes_every_output(shar
     assert (tmp_path / "vocab.tsv").read_bytes() == (tmp_path / "one.tsv").read_bytes()
     assert out.stat().st_size > 0
     report = json.loads((tmp_path / "r.json").read_text())
-    assert report["distributed"]["blocks"] == 2
+    d = report["distributed"]
+    assert d["blocks"] == 2
     assert report["words_done"] == report["retained_tokens"]
+    if sys.platform.startswith("linux"):  # each worker's memory: as, until and while training
+        assert d["worker_peak_since"] == ["training"] * 2
+        for rss, setup, peak in zip(d["worker_rss_mb"], d["worker_setup_peak_rss_mb"],
+                                    d["worker_peak_rss_mb"]):
+            assert 0 < rss <= setup and rss <= peak
 
 
 def test_dask_without_dask_installed_is_one_line_and_exit_2(shards, tmp_path):

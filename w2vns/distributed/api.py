@@ -101,7 +101,7 @@ def train(corpus, dask=None, blocks=None, rounds=None, progress=None, checkpoint
         if checkpoint is not None:
             info = _info(p, backend, shards, lengths, vocab, truncated, note)
             checkpointer = DaskCheckpointer(backend, checkpoint, checkpoint_every, vocab, info)
-        before = cluster_figures(client)
+        before = cluster_figures(client, reset_peak=True)
         syn0, syn1 = backend.initial_blocks()
         state = backend.run(syn0, syn1, RunState(), float(retained) * p.epochs, checkpointer)
         after = cluster_figures(client)
@@ -162,7 +162,7 @@ def resume(folder, dask=None, corpus=None, progress=None, checkpoint_every=None,
         state = RunState(saved["next_round"], saved["words"], saved["train_seconds"],
                          saved["pairs"], saved["loss"])
         retained = sum(n - s for n, s in lengths)
-        before = cluster_figures(client)
+        before = cluster_figures(client, reset_peak=True)
         state = backend.run(syn0, syn1, state, float(retained) * p.epochs, checkpointer)
         after = cluster_figures(client)
         full0, full1 = backend.gather(syn0, syn1)
@@ -199,7 +199,9 @@ def _model(vocab, syn0, syn1, p, backend, state, lengths, truncated, count_secon
     retained = sum(n - s for n, s in lengths)
     before, after = figures
     # Bytes the workers sent each other while training (blocks and plans; a worker restarted
-    # meanwhile counts from its restart), and each worker's memory before and at its peak.
+    # meanwhile counts from its restart), and each worker's memory: as training starts, its
+    # peak until then (the vocabulary, the encoding) and its peak while training (where the
+    # peak could not be reset, since the worker started).
     sent = sum(f["sent"] - before.get(w, {}).get("sent", 0) for w, f in after.items())
     report = {
         "vocab_size": len(vocab),
@@ -220,7 +222,11 @@ def _model(vocab, syn0, syn1, p, backend, state, lengths, truncated, count_secon
                         "rounds": backend.rounds, "shards": len(lengths),
                         "bytes_moved": sent, "cell_seconds": state.cell_seconds,
                         "worker_rss_mb": [before.get(w, {}).get("rss_mb") for w in after],
-                        "worker_peak_rss_mb": [f["peak_rss_mb"] for f in after.values()]},
+                        "worker_setup_peak_rss_mb": [before.get(w, {}).get("peak_rss_mb")
+                                                     for w in after],
+                        "worker_peak_rss_mb": [f["peak_rss_mb"] for f in after.values()],
+                        "worker_peak_since": ["training" if before.get(w, {}).get("peak_reset")
+                                              else "start" for w in after]},
         "params": dataclasses.asdict(p),
     }
     return Word2VecModel(vocab, syn0, syn1, p, report)

@@ -92,10 +92,13 @@ def stream_length(stream):
     return len(stream), int(np.count_nonzero(stream == 0xFFFFFFFF))
 
 
-def worker_figures(dask_worker=None):
+def worker_figures(dask_worker=None, reset_peak=False):
     """What a worker has sent to other workers (bytes, since it started) and its memory
-    (resident and peak resident MB, from /proc): run on every worker by ``cluster_figures``."""
-    figures = {"sent": 0, "rss_mb": None, "peak_rss_mb": None}
+    (resident and peak resident MB, from /proc): run on every worker by ``cluster_figures``.
+    With ``reset_peak``, the peak then starts again from the resident memory (Linux's
+    clear_refs; "peak_reset" says whether it did), so that a later call's peak is that of
+    what ran in between."""
+    figures = {"sent": 0, "rss_mb": None, "peak_rss_mb": None, "peak_reset": False}
     if dask_worker is not None:
         figures["sent"] = int(getattr(dask_worker, "transfer_outgoing_bytes_total", 0))
     try:
@@ -106,12 +109,19 @@ def worker_figures(dask_worker=None):
                     figures[key] = int(line.split()[1]) / 1024
     except OSError:  # not Linux: no memory figures
         pass
+    if reset_peak:
+        try:
+            with open("/proc/self/clear_refs", "w") as refs:
+                refs.write("5")  # 5: reset the peak resident set size, nothing else
+            figures["peak_reset"] = True
+        except OSError:
+            pass
     return figures
 
 
-def cluster_figures(client):
+def cluster_figures(client, reset_peak=False):
     """``worker_figures`` of every worker, by address."""
-    return client.run(worker_figures)
+    return client.run(worker_figures, reset_peak=reset_peak)
 
 
 class DaskBackend:
