@@ -1,5 +1,6 @@
 """Training on a LocalCluster of worker processes: noise, quality against one machine, a
 killed worker, a failing task, an interrupted client, the command line."""
+import collections
 import json
 import logging
 import os
@@ -197,6 +198,41 @@ def test_context_steps_reach_the_cells(client, shards):
     assert np.isfinite(sequential.wv.vectors).all()
     assert not np.array_equal(summed.wv.vectors, sequential.wv.vectors)
     assert sequential.report["params"]["context_steps"] == "sequential"
+
+
+def keys_in_memory(dask_scheduler):
+    """The names (key prefixes) of the results the scheduler has in memory, and how many."""
+    names = collections.Counter()
+    for key, task in dask_scheduler.tasks.items():
+        if task.state == "memory":
+            names[str(key).strip("('\"").split("-")[0]] += 1
+    return dict(names)
+
+
+class LookHalfway(Progress):
+    """What the cluster holds once half the words are trained."""
+
+    def __init__(self, client):
+        super().__init__()
+        self.client, self.seen = client, None
+
+    def training_start(self, total_words):
+        self.total = total_words
+
+    def training(self, words_done, alpha, loss):
+        if self.seen is None and words_done >= self.total / 2:
+            self.seen = self.client.run_on_scheduler(keys_in_memory)
+
+
+def test_a_run_without_checkpoints_holds_no_block_it_has_trained_past(client, shards):
+    """Dask keeps a result while a future refers to it: halfway through a run without a
+    checkpoint, the fresh blocks it started from are no longer in the cluster's memory, and
+    the blocks' versions held are those of the rounds in flight."""
+    look = LookHalfway(client)
+    w2vns.train(str(shards / "part-*.txt"), dask=client, blocks=2, threads=1, dim=10,
+                epochs=1, rounds=6, progress=look)
+    assert look.seen is not None
+    assert "init_input_block" not in look.seen and "zero_block" not in look.seen, look.seen
 
 
 class Interrupt(Progress):

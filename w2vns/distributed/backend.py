@@ -316,8 +316,9 @@ class DaskBackend:
         self.progress.training_start(total_words)
         start = time.perf_counter() - state.train_seconds
         inflight = []          # (stats, blocks at its end) of the rounds submitted, in order
-        # The blocks and the state at the end of the last round done (saved on an interruption).
-        done_blocks = (list(syn0), list(syn1), self.dealt)
+        # The blocks and the state at the end of the last round done (saved on an interruption;
+        # only with a checkpointer: a future held keeps its block in the cluster's memory).
+        done_blocks = (list(syn0), list(syn1), self.dealt) if keep_ends else None
         done_state = dataclasses.replace(state)
         g = n = state.next_round  # next round to finish, next round to submit
         words_per_round = total_words / max(1, total_rounds)
