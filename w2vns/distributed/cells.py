@@ -109,7 +109,7 @@ def redeal_split(block, nblocks, index, old_key, new_key, vocab_size):
 
 def redeal_join(parts, nblocks, index, old_key, new_key, vocab_size, dim):
     """Output block ``index`` of dealing ``new_key`` from ``parts``, part s what old block s
-    (dealt by ``old_key``) sent it (``redeal_split``): a row keeps its number. A new padded
+    (dealt by ``old_key``) sent it (``redeal_cut``): a row keeps its number. A new padded
     matrix, so a cell trains it as it would its copy of a whole block."""
     out = padded_matrix(block_rows(vocab_size, nblocks, index), dim)
     move = redeal_moves(len(out), nblocks, old_key, new_key, vocab_size)
