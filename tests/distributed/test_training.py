@@ -257,20 +257,23 @@ def interrupted_state(folder):
     return path, json.loads(path.read_text())
 
 
-def test_an_interrupted_run_resumes_from_its_checkpoint(client, shards, tmp_path):
+@pytest.mark.parametrize("blocks", [2, 3])
+def test_an_interrupted_run_resumes_from_its_checkpoint(client, shards, tmp_path, blocks):
     """Stopped mid-epoch (its blocks at different slices of it) and resumed, the run ends with
-    the vectors of a run never stopped: with one thread a cell, the same every run."""
+    the vectors of a run never stopped: with one thread a cell, the same every run. (With
+    three blocks the cells also wait on the cells two sub-iterations back, which the
+    interruption's cancelling must leave alone.)"""
     folder = tmp_path / "ckpt"
     settings = dict(SETTINGS, epochs=2)
     with pytest.raises(KeyboardInterrupt):
-        w2vns.train(str(shards / "part-*.txt"), dask=client, blocks=2, threads=1,
+        w2vns.train(str(shards / "part-*.txt"), dask=client, blocks=blocks, threads=1,
                     checkpoint=str(folder), progress=Interrupt(0.3), rounds=4, **settings)
     _, state = interrupted_state(folder)
     assert 0 < state["next_round"] < 4
     model = w2vns.resume(str(folder), dask=client)
     r = model.report
     assert r["words_done"] == r["retained_tokens"] * 2
-    whole = w2vns.train(str(shards / "part-*.txt"), dask=client, blocks=2, threads=1,
+    whole = w2vns.train(str(shards / "part-*.txt"), dask=client, blocks=blocks, threads=1,
                         rounds=4, **settings)
     assert np.array_equal(model.wv.vectors, whole.wv.vectors)
     with pytest.raises(ValueError, match="distributed"):

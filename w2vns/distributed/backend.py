@@ -17,6 +17,7 @@ more: 3.5 rounds' at K = 8. Cells of input block A are placed on the worker of A
 another worker takes them if it is gone), so that a plan's groups for A move once per round
 and the input blocks stay put; the output blocks move.
 """
+import collections
 import dataclasses
 import operator
 import time
@@ -50,6 +51,9 @@ MAX_ROUNDS = 100000
 DEFAULT_ROUNDS_TEXT = "%d, or one per %gM tokens of a larger corpus, at most %d" % (
     ROUNDS_PER_EPOCH, TOKENS_PER_ROUND / 1e6, MAX_DEFAULT_ROUNDS)
 
+#: How many sub-iterations a worker may run ahead of every other one (see _submit_round).
+DRIFT_STEPS = 2
+
 #: Retries of a task that raises (a worker lost while running it is not counted: Dask
 #: reschedules that on its own).
 RETRIES = 3
@@ -78,6 +82,11 @@ class Dealt:
     parts: list
     old: object
     new: object
+
+
+def finished(cell):
+    """None, once ``cell`` has finished: what later cells wait on (``DRIFT_STEPS``)."""
+    return None
 
 
 def keep_of(vocab, sample):
@@ -245,6 +254,13 @@ class DaskBackend:
         views = self._round_views(g)
         stats = []
         for s, cells in enumerate(steps):
+            # Each cell also waits for every cell DRIFT_STEPS sub-iterations back: around the
+            # ring of workers one could otherwise run up to K - 1 sub-iterations ahead of the
+            # worker that reads its output blocks, which would wait in its memory meanwhile
+            # (with K <= 2 the blocks' own dependencies bound it already). It waits on marks
+            # of its own, not on the stats, which an interrupted run cancels.
+            after = self._recent[0] if len(self._recent) == DRIFT_STEPS else []
+            marks = []
             slot = g * k + s
             a0, a1 = learning_rates(p.alpha, p.min_alpha, slot, slots)
             settings = {"window": p.window, "negative": p.negative, "threads": self.threads,
@@ -259,14 +275,17 @@ class DaskBackend:
                 if last and s == k - 1:
                     here = dict(here, redeal_to=next_key)
                 cell = self._submit(train_cell, syn0[a], output, views[a], noise[b],
-                                    k, a, b, here, block=a)
+                                    k, a, b, here, after, block=a)
                 syn0[a] = self._submit(operator.getitem, cell, 0, block=a)
                 stats.append(self._submit(operator.getitem, cell, 1, block=a))
+                if k > 2:
+                    marks.append(self._submit(finished, cell, block=a))
                 if "redeal_to" in here:
                     syn1[b] = [self._submit(operator.getitem, cell, 2 + t, block=a)
                                for t in range(k)]
                 else:
                     syn1[b] = self._submit(operator.getitem, cell, 2, block=a)
+            self._recent.append(marks)
         if last:  # syn1[b]: old block b's parts; new block t joins part t of each
             syn1[:] = [Dealt([syn1[s][t] for s in range(k)], key, next_key) for t in range(k)]
             self.dealt = next_key
@@ -313,6 +332,7 @@ class DaskBackend:
         total_rounds = p.epochs * self.rounds
         keep_ends = checkpointer is not None
         self._plans = {}  # (epoch, slice): per input block, its parts not handed out yet
+        self._recent = collections.deque(maxlen=DRIFT_STEPS)  # the last sub-iterations' stats
         self.progress.training_start(total_words)
         start = time.perf_counter() - state.train_seconds
         inflight = []          # (stats, blocks at its end) of the rounds submitted, in order

@@ -139,7 +139,8 @@ def inject_fault(fault):
     raise RuntimeError("injected fault (test hook)")
 
 
-def train_cell(syn0, syn1neg, views, noise, nblocks, input_block, output_block, settings):
+def train_cell(syn0, syn1neg, views, noise, nblocks, input_block, output_block, settings,
+               after=()):
     """Train one cell: copies of input block ``syn0`` and output block ``syn1neg`` on the
     groups of ``views`` (per group of shards: input block ``input_block``'s part of a plan).
 
@@ -149,7 +150,9 @@ def train_cell(syn0, syn1neg, views, noise, nblocks, input_block, output_block, 
     key of the round's dealing of the output rows, see ``schedule.output_block_of``; None
     with one block), vocab_size, alpha_start, alpha_end (the learning rate over this cell),
     fault (a test hook, see ``inject_fault``). The cell trains the groups whose centre its
-    output block holds, each with k noise words from that block.
+    output block holds, each with k noise words from that block. ``after``: results of other
+    cells that this one waits for and does not read (the backend bounds how far workers
+    drift apart with them).
 
     The output rows are dealt anew between rounds inside the cells, with no task or copy of
     a block of their own: with ``redeal_from`` in ``settings`` (the key of the dealing the
