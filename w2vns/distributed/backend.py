@@ -332,7 +332,7 @@ class DaskBackend:
         total_rounds = p.epochs * self.rounds
         keep_ends = checkpointer is not None
         self._plans = {}  # (epoch, slice): per input block, its parts not handed out yet
-        self._recent = collections.deque(maxlen=DRIFT_STEPS)  # the last sub-iterations' stats
+        self._recent = collections.deque(maxlen=DRIFT_STEPS)  # the last sub-iterations' marks
         self.progress.training_start(total_words)
         start = time.perf_counter() - state.train_seconds
         inflight = []          # (stats, blocks at its end) of the rounds submitted, in order
