@@ -75,7 +75,7 @@ class RunState:
 @dataclasses.dataclass
 class Dealt:
     """An output block between two dealings: ``parts``, the futures of what each old block
-    (dealt by key ``old``) cut for it in dealing ``new`` (``cells.redeal_split``). The cell
+    (dealt by key ``old``) cut for it in dealing ``new`` (``cells.redeal_cut``). The cell
     that trains the block first joins them; ``DaskBackend.whole_blocks`` joins them for a
     checkpoint."""
 
