@@ -1173,46 +1173,70 @@ cdef class Kernel:
 
 
 cdef struct Group:
-    # One group's update in cell (A, B), prepared a group ahead (rows fetched meanwhile).
+    # One group that cell (A, B) trains, prepared a group ahead (rows fetched meanwhile).
     const uint32_t *contexts
-    uint32_t m
+    uint32_t m               # 0: no group is left in the piece
     uint32_t start           # where the group starts in its piece
     int n_out
-    int n_pos
-    uint32_t targets[65]     # the centre (if positive) and the noise words in B
+    float alpha              # the learning rate where the group is in the piece
+    uint32_t targets[65]     # the centre and the noise words in B
 
 
-cdef int64_t prepare_group(Config *c, const uint32_t *groups, int64_t p, int64_t length,
-                           uint32_t nblocks, double inverse, uint32_t block, uint64_t key,
-                           uint32_t full_rows, uint64_t *rng, Group *g,
-                           bint fetch) noexcept nogil:
-    """Read the group at groups[p] into ``g`` (its targets drawn: none unless this cell's
-    output block holds its centre in dealing ``key``), start fetching its rows if ``fetch``;
-    return where the next group starts (``length`` when none is left)."""
-    cdef uint32_t centre = groups[p], d, w
-    g.m = groups[p + 1]
-    g.start = <uint32_t>p
-    g.contexts = groups + p + 2
-    g.n_out = 0
-    g.n_pos = 0
-    if output_block(centre, nblocks, inverse, key, full_rows) == block:
-        g.targets[0] = divide(centre, nblocks, inverse)
-        g.n_out = 1
-        g.n_pos = 1
-        for d in range(<uint32_t>c.negative):
-            w = alias_draw(rng, c.noise_prob, c.noise_alias, c.vocab_size)
-            if w == g.targets[0]:
-                continue  # a noise word equal to the centre is skipped, as on one machine
-            g.targets[g.n_out] = w
-            g.n_out += 1
-        if fetch:
-            for d in range(<uint32_t>g.n_out):
-                prefetch_write(c.syn1neg + <int64_t>g.targets[d] * c.row, c.dim)
-            # Only the last context: the groups of a piece come from consecutive windows, so
-            # the others were asked for with the groups before; the last is the one entering.
-            prefetch_write(c.syn0 + <int64_t>g.contexts[g.m - 1] * c.row, c.dim)
-    p += 2 + g.m
-    return p if p < length else length
+cdef enum:
+    ALPHA_GROUPS = 4096  # the learning rate follows the position in a piece, changing this often
+
+
+cdef struct Cursor:
+    # Where a cell's thread is in a piece: the next group, the groups passed (trained or
+    # not), the learning rate at the last change.
+    int64_t p
+    int64_t passed
+    float alpha
+
+
+cdef void next_group(Config *c, const uint32_t *groups, int64_t length, uint32_t nblocks,
+                     double inverse, uint32_t block, uint64_t key, uint32_t full_rows,
+                     double alpha_start, double alpha_end, uint64_t *rng, Cursor *at,
+                     Group *g, bint fetch) noexcept nogil:
+    """Read into ``g`` the next group from ``at`` on whose centre this cell's output block
+    holds in dealing ``key`` (``g.m`` 0 if none is left), its noise words drawn, and start
+    fetching its rows if ``fetch``. Groups of other blocks' centres are passed over here, so
+    that the rows fetched a group ahead are those of the next group trained."""
+    cdef uint32_t centre, d, w
+    cdef bint passed_over = False
+    g.m = 0
+    while at.p < length:
+        centre = groups[at.p]
+        g.m = groups[at.p + 1]
+        g.start = <uint32_t>at.p
+        g.contexts = groups + at.p + 2
+        at.p += 2 + g.m
+        if at.passed > 0 and at.passed % ALPHA_GROUPS == 0:
+            at.alpha = <float>(alpha_start + (alpha_end - alpha_start) *
+                               min(at.p, length) / length)
+        at.passed += 1
+        if output_block(centre, nblocks, inverse, key, full_rows) == block:
+            break
+        g.m = 0
+        passed_over = True
+    if g.m == 0:
+        return
+    g.alpha = at.alpha
+    g.targets[0] = divide(centre, nblocks, inverse)
+    g.n_out = 1
+    for d in range(<uint32_t>c.negative):
+        w = alias_draw(rng, c.noise_prob, c.noise_alias, c.vocab_size)
+        if w == g.targets[0]:
+            continue  # a noise word equal to the centre is skipped, as on one machine
+        g.targets[g.n_out] = w
+        g.n_out += 1
+    if fetch:
+        for d in range(<uint32_t>g.n_out):
+            prefetch_write(c.syn1neg + <int64_t>g.targets[d] * c.row, c.dim)
+        # Groups trained one after the other come from consecutive windows, which share all
+        # their contexts but the one entering, the last; after groups passed over, all.
+        for d in range(0 if passed_over else g.m - 1, g.m):
+            prefetch_write(c.syn0 + <int64_t>g.contexts[d] * c.row, c.dim)
 
 
 cdef int train_groups(Config *c, int thread, const uint32_t *groups, int64_t length,
@@ -1224,57 +1248,46 @@ cdef int train_groups(Config *c, int thread, const uint32_t *groups, int64_t len
     cdef Scratch s
     cdef Group groups_ahead[2]
     cdef Group *g
-    cdef int64_t p = 0, since_update = 0, n_rec = 0
+    cdef Cursor at
+    cdef int64_t n_rec = 0
     cdef uint32_t j, d
     cdef int current = 0
     cdef double loss = 0, pairs = 0
-    cdef float alpha = <float>alpha_start
     cdef bint fetch = record == NULL
     cdef double inverse = 1.0 / nblocks
     if scratch_alloc(c, &s) != 0:
         scratch_free(&s)
         return -1
-    s.rows_fetched = fetch  # by prepare_group, a group ahead
-    groups_ahead[0].m = 0  # m == 0 marks the end (a group has at least one context)
-    if length > 0:
-        p = prepare_group(c, groups, 0, length, nblocks, inverse, block, key, full_rows,
-                          rng, &groups_ahead[0], fetch)
-    while True:
+    s.rows_fetched = fetch  # by next_group, a group ahead
+    at.p = 0
+    at.passed = 0
+    at.alpha = <float>alpha_start
+    next_group(c, groups, length, nblocks, inverse, block, key, full_rows, alpha_start,
+               alpha_end, rng, &at, &groups_ahead[0], fetch)
+    while groups_ahead[current].m > 0 and not c.stop[0]:
         g = &groups_ahead[current]
-        if g.m == 0:
-            break
         # The next group's targets are drawn and its rows fetched while this one computes.
-        if p < length:
-            p = prepare_group(c, groups, p, length, nblocks, inverse, block, key,
-                              full_rows, rng, &groups_ahead[1 - current], fetch)
-        else:
-            groups_ahead[1 - current].m = 0
-        if g.n_out > 0 and g.m > 0:
-            if record != NULL:
-                for d in range(<uint32_t>g.n_out):
-                    for j in range(g.m):
-                        record[5 * n_rec] = g.targets[d]
-                        record[5 * n_rec + 1] = g.contexts[j]
-                        record[5 * n_rec + 2] = 1 if <int>d < g.n_pos else 0
-                        record[5 * n_rec + 3] = g.start
-                        record[5 * n_rec + 4] = j
-                        n_rec += 1
-            else:
+        next_group(c, groups, length, nblocks, inverse, block, key, full_rows, alpha_start,
+                   alpha_end, rng, &at, &groups_ahead[1 - current], fetch)
+        if record != NULL:
+            for d in range(<uint32_t>g.n_out):
                 for j in range(g.m):
-                    s.inputs[j] = c.syn0 + <int64_t>g.contexts[j] * c.row
-                for d in range(<uint32_t>g.n_out):
-                    s.targets[d] = g.targets[d]
-                    s.rows[d] = c.syn1neg + <int64_t>g.targets[d] * c.row
-                s.no_positive = 1 - g.n_pos
-                loss += update_targets(c, &s, g.n_out, <int>g.m, alpha)
-            pairs += g.m * g.n_pos
+                    record[5 * n_rec] = g.targets[d]
+                    record[5 * n_rec + 1] = g.contexts[j]
+                    record[5 * n_rec + 2] = 1 if d == 0 else 0
+                    record[5 * n_rec + 3] = g.start
+                    record[5 * n_rec + 4] = j
+                    n_rec += 1
+        else:
+            for j in range(g.m):
+                s.inputs[j] = c.syn0 + <int64_t>g.contexts[j] * c.row
+            for d in range(<uint32_t>g.n_out):
+                s.targets[d] = g.targets[d]
+                s.rows[d] = c.syn1neg + <int64_t>g.targets[d] * c.row
+            s.no_positive = 0
+            loss += update_targets(c, &s, g.n_out, <int>g.m, g.alpha)
+        pairs += g.m
         current = 1 - current
-        since_update += 1
-        if since_update >= 4096:  # the learning rate follows the position in the piece
-            since_update = 0
-            alpha = <float>(alpha_start + (alpha_end - alpha_start) * p / length)
-            if c.stop[0]:
-                break
     c.loss[thread * SLOT] += loss
     c.loss[thread * SLOT + 1] += pairs
     recorded[0] = n_rec
@@ -1385,5 +1398,5 @@ cdef class GroupKernel:
         return out[:n]
 
     def request_stop(self):
-        """Ask every thread to stop at its next check (a few thousand groups)."""
+        """Ask every thread to stop at its next group."""
         self.stop_flag[0] = 1
