@@ -235,6 +235,48 @@ def test_a_run_without_checkpoints_holds_no_block_it_has_trained_past(client, sh
     assert "init_input_block" not in look.seen and "zero_block" not in look.seen, look.seen
 
 
+def cells_inputs(dask_scheduler):
+    """For each cell the scheduler knows: how many of its inputs it takes straight from
+    another cell's result (a getitem task of a train_cell), and whether each of the tasks
+    that move blocks to it waits for the input block it trains."""
+    def name(key):
+        return str(key).strip("('\"").split("-")[0]
+
+    def from_cell(task):
+        return name(task.key) == "getitem" and any(
+            name(d.key) == "train_cell" for d in task.dependencies)
+
+    rows = []
+    for key, task in dask_scheduler.tasks.items():
+        if name(key) == "train_cell":
+            inputs = [d for d in task.dependencies if from_cell(d)]
+            moves = [d for d in task.dependencies if name(d.key) == "moved" and
+                     any(from_cell(dd) for dd in d.dependencies)]
+            rows.append((len(inputs), all(set(inputs) <= m.dependencies for m in moves),
+                         len(moves)))
+    return rows
+
+
+class LookAtCells(LookHalfway):
+    def training(self, words_done, alpha, loss):
+        if self.seen is None and words_done >= self.total / 2:
+            self.seen = self.client.run_on_scheduler(cells_inputs)
+
+
+@pytest.mark.parametrize("blocks", [2, 3])
+def test_a_cell_receives_its_output_block_once_its_worker_is_free(client, shards, blocks):
+    """Dask keeps a result on the worker that made it until every task reading it has
+    finished. A cell takes straight from a cell's result its input block only (made on its
+    own worker): its output block, whole or in the parts of a new dealing, comes through a
+    task placed on its worker that waits for that input block, so that the block moves once
+    the worker's cell before has finished and the worker that trained it drops it then."""
+    look = LookAtCells(client)
+    w2vns.train(str(shards / "part-*.txt"), dask=client, blocks=blocks, threads=1, dim=10,
+                epochs=1, rounds=4, progress=look)
+    assert any(moves for _, _, moves in look.seen), look.seen
+    assert all(inputs <= 1 and waits for inputs, waits, _ in look.seen), look.seen
+
+
 class Interrupt(Progress):
     """Ctrl-C (KeyboardInterrupt) once a share ``at`` of the words is trained."""
 

@@ -271,7 +271,10 @@ class DaskBackend:
             for a, b in cells:
                 here, output = settings, syn1[b]
                 if isinstance(output, Dealt):
-                    here, output = dict(here, redeal_from=output.old), output.parts
+                    here, output = dict(here, redeal_from=output.old), [
+                        self._receive(part, syn0[a], a) for part in output.parts]
+                elif k > 1:
+                    output = self._receive(output, syn0[a], a)
                 if last and s == k - 1:
                     here = dict(here, redeal_to=next_key)
                 cell = self._submit(train_cell, syn0[a], output, views[a], noise[b],
@@ -290,6 +293,17 @@ class DaskBackend:
             syn1[:] = [Dealt([syn1[s][t] for s in range(k)], key, next_key) for t in range(k)]
             self.dealt = next_key
         return stats
+
+    def _receive(self, block, ready, a):
+        """Output block (or part) ``block`` moved to input block ``a``'s worker by a task of
+        its own, once ``a``'s input block ``ready`` is (the cell before on that worker has
+        finished); the cell of ``a`` then reads it there. Dask keeps a result on the worker
+        that made it until every task that reads it has finished: read by the cell, a block
+        would wait on the worker that trained it until the next worker's cell was done;
+        read by this task, it is dropped there once it has arrived. And it arrives only once
+        the receiving worker's cell before has finished, not while that cell holds its own
+        two blocks and their copies."""
+        return self._submit(moved, block, ready, block=a)
 
     def _cut(self, syn1, old, new):
         """Whole output blocks ``syn1`` (dealt by key ``old``) cut for dealing ``new``, each

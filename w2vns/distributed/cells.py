@@ -119,8 +119,9 @@ def redeal_join(parts, nblocks, index, old_key, new_key, vocab_size, dim):
     return out
 
 
-def moved(value):
-    """``value`` itself: placed on another worker, a task that copies a result there."""
+def moved(value, *after):
+    """``value`` itself: placed on another worker, a task that copies a result there (once
+    the results ``after`` are ready, which it does not read)."""
     return value
 
 
