@@ -15,7 +15,8 @@ another (``schedule.slice_of``), parts of about L (K - 1) / 2K rounds' plans are
 the round's own, L being the rounds an epoch, or ``schedule.LAG_ROUNDS`` (8) if there are
 more: 3.5 rounds' at K = 8. Cells of input block A are placed on the worker of A (loosely:
 another worker takes them if it is gone), so that a plan's groups for A move once per round
-and the input blocks stay put; the output blocks move.
+and the input blocks stay put; the output blocks move, each by a task on the worker that
+will train it next, once that worker's cell before has finished (``_receive``).
 """
 import collections
 import dataclasses
