@@ -263,13 +263,14 @@ class LookAtCells(LookHalfway):
             self.seen = self.client.run_on_scheduler(cells_inputs)
 
 
-@pytest.mark.parametrize("blocks", [2, 3])
+@pytest.mark.parametrize("blocks", [3, 4])
 def test_a_cell_receives_its_output_block_once_its_worker_is_free(client, shards, blocks):
     """Dask keeps a result on the worker that made it until every task reading it has
     finished. A cell takes straight from a cell's result its input block only (made on its
     own worker): its output block, whole or in the parts of a new dealing, comes through a
     task placed on its worker that waits for that input block, so that the block moves once
-    the worker's cell before has finished and the worker that trained it drops it then."""
+    the worker's cell before has finished and the worker that trained it drops it then
+    (with K > 2; two workers keep pace with each other)."""
     look = LookAtCells(client)
     w2vns.train(str(shards / "part-*.txt"), dask=client, blocks=blocks, threads=1, dim=10,
                 epochs=1, rounds=4, progress=look)

@@ -15,8 +15,8 @@ another (``schedule.slice_of``), parts of about L (K - 1) / 2K rounds' plans are
 the round's own, L being the rounds an epoch, or ``schedule.LAG_ROUNDS`` (8) if there are
 more: 3.5 rounds' at K = 8. Cells of input block A are placed on the worker of A (loosely:
 another worker takes them if it is gone), so that a plan's groups for A move once per round
-and the input blocks stay put; the output blocks move, each by a task on the worker that
-will train it next, once that worker's cell before has finished (``_receive``).
+and the input blocks stay put; the output blocks move (with K > 2 each by a task on the
+worker that will train it next, once that worker's cell before has finished: ``_receive``).
 """
 import collections
 import dataclasses
@@ -272,10 +272,11 @@ class DaskBackend:
             for a, b in cells:
                 here, output = settings, syn1[b]
                 if isinstance(output, Dealt):
-                    here, output = dict(here, redeal_from=output.old), [
-                        self._receive(part, syn0[a], a) for part in output.parts]
-                elif k > 1:
-                    output = self._receive(output, syn0[a], a)
+                    here, output = dict(here, redeal_from=output.old), output.parts
+                if k > 2:  # see _receive
+                    output = ([self._receive(part, syn0[a], a) for part in output]
+                              if isinstance(output, list) else
+                              self._receive(output, syn0[a], a))
                 if last and s == k - 1:
                     here = dict(here, redeal_to=next_key)
                 cell = self._submit(train_cell, syn0[a], output, views[a], noise[b],
@@ -303,7 +304,9 @@ class DaskBackend:
         would wait on the worker that trained it until the next worker's cell was done;
         read by this task, it is dropped there once it has arrived. And it arrives only once
         the receiving worker's cell before has finished, not while that cell holds its own
-        two blocks and their copies."""
+        two blocks and their copies. Only with K > 2: two workers keep pace with each other,
+        so that a block waits little either way (K = 2 measured the same), and the task
+        adds a step between a cell and the next, which costs time where cells are short."""
         return self._submit(moved, block, ready, block=a)
 
     def _cut(self, syn1, old, new):
