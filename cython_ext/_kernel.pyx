@@ -1203,7 +1203,7 @@ cdef void next_group(Config *c, const uint32_t *groups, int64_t length, uint32_t
     fetching its rows if ``fetch``. Groups of other blocks' centres are passed over here, so
     that the rows fetched a group ahead are those of the next group trained."""
     cdef uint32_t centre, d, w
-    cdef bint passed_over = False
+    cdef bint passed_over = at.passed == 0  # a piece's first group: nothing fetched before
     g.m = 0
     while at.p < length:
         centre = groups[at.p]
@@ -1234,7 +1234,8 @@ cdef void next_group(Config *c, const uint32_t *groups, int64_t length, uint32_t
         for d in range(<uint32_t>g.n_out):
             prefetch_write(c.syn1neg + <int64_t>g.targets[d] * c.row, c.dim)
         # Groups trained one after the other come from consecutive windows, which share all
-        # their contexts but the one entering, the last; after groups passed over, all.
+        # their contexts but the one entering, the last; after groups passed over (or at a
+        # piece's start), all.
         for d in range(0 if passed_over else g.m - 1, g.m):
             prefetch_write(c.syn0 + <int64_t>g.contexts[d] * c.row, c.dim)
 

@@ -258,6 +258,8 @@ def cells_inputs(dask_scheduler):
 
 
 class LookAtCells(LookHalfway):
+    """What each cell reads (``cells_inputs``) once half the words are trained."""
+
     def training(self, words_done, alpha, loss):
         if self.seen is None and words_done >= self.total / 2:
             self.seen = self.client.run_on_scheduler(cells_inputs)
