@@ -1,6 +1,7 @@
 """Training on a LocalCluster of worker processes: noise, quality against one machine, a
 killed worker, a failing task, an interrupted client, the command line."""
 import collections
+import gc
 import json
 import logging
 import os
@@ -200,17 +201,46 @@ def test_context_steps_reach_the_cells(client, shards):
     assert sequential.report["params"]["context_steps"] == "sequential"
 
 
-def keys_in_memory(dask_scheduler):
-    """The names (key prefixes) of the results the scheduler has in memory, and how many."""
-    names = collections.Counter()
+def known_keys(dask_scheduler):
+    """The keys of every task the scheduler knows, as strings."""
+    return [str(key) for key in dask_scheduler.tasks]
+
+
+def keys_in_memory(dask_scheduler, before=()):
+    """The names (key prefixes) of the results the scheduler has in memory, and how many,
+    leaving out the tasks of keys ``before`` (an earlier run's that Python has not freed)."""
+    names, before = collections.Counter(), set(before)
     for key, task in dask_scheduler.tasks.items():
-        if task.state == "memory":
+        if task.state == "memory" and str(key) not in before:
             names[str(key).strip("('\"").split("-")[0]] += 1
     return dict(names)
 
 
+def test_a_finished_run_leaves_no_task_in_the_cluster(client, shards, monkeypatch):
+    """Once ``train`` has returned, the cluster lets go of every task of the run and of its
+    blocks, without Python's garbage collector: a future kept in a reference cycle would hold
+    its block in a worker's memory until a collection (waiting for the cells with a short
+    poll, so that the wait times out often)."""
+    monkeypatch.setattr(backend.DaskBackend, "POLL_SECONDS", 0.001)
+    before = set(client.run_on_scheduler(known_keys))
+    gc.disable()
+    try:
+        w2vns.train(str(shards / "part-*.txt"), dask=client, blocks=3, threads=1, dim=10,
+                    epochs=1, rounds=4)
+        deadline = time.monotonic() + 20
+        while True:
+            left = set(client.run_on_scheduler(known_keys)) - before
+            if not left or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+    finally:
+        gc.enable()
+    assert not left, sorted(left)[:10]
+
+
 class LookHalfway(Progress):
-    """What the cluster holds once half the words are trained."""
+    """What the cluster holds once half the words are trained (of this run's tasks: those
+    the scheduler knew before it started are left out)."""
 
     def __init__(self, client):
         super().__init__()
@@ -218,10 +248,11 @@ class LookHalfway(Progress):
 
     def training_start(self, total_words):
         self.total = total_words
+        self.before = self.client.run_on_scheduler(known_keys)
 
     def training(self, words_done, alpha, loss):
         if self.seen is None and words_done >= self.total / 2:
-            self.seen = self.client.run_on_scheduler(keys_in_memory)
+            self.seen = self.client.run_on_scheduler(keys_in_memory, before=self.before)
 
 
 def test_a_run_without_checkpoints_holds_no_block_it_has_trained_past(client, shards):
@@ -235,10 +266,11 @@ def test_a_run_without_checkpoints_holds_no_block_it_has_trained_past(client, sh
     assert "init_input_block" not in look.seen and "zero_block" not in look.seen, look.seen
 
 
-def cells_inputs(dask_scheduler):
-    """For each cell the scheduler knows: how many of its inputs it takes straight from
-    another cell's result (a getitem task of a train_cell), and whether each of the tasks
-    that move blocks to it waits for the input block it trains."""
+def cells_inputs(dask_scheduler, before=()):
+    """For each cell the scheduler knows, but those of keys ``before``: how many of its
+    inputs it takes straight from another cell's result (a getitem task of a train_cell),
+    and whether each of the tasks that move blocks to it waits for the input block it
+    trains."""
     def name(key):
         return str(key).strip("('\"").split("-")[0]
 
@@ -246,9 +278,9 @@ def cells_inputs(dask_scheduler):
         return name(task.key) == "getitem" and any(
             name(d.key) == "train_cell" for d in task.dependencies)
 
-    rows = []
+    rows, before = [], set(before)
     for key, task in dask_scheduler.tasks.items():
-        if name(key) == "train_cell":
+        if name(key) == "train_cell" and str(key) not in before:
             inputs = [d for d in task.dependencies if from_cell(d)]
             moves = [d for d in task.dependencies if name(d.key) == "moved" and
                      any(from_cell(dd) for dd in d.dependencies)]
@@ -262,7 +294,7 @@ class LookAtCells(LookHalfway):
 
     def training(self, words_done, alpha, loss):
         if self.seen is None and words_done >= self.total / 2:
-            self.seen = self.client.run_on_scheduler(cells_inputs)
+            self.seen = self.client.run_on_scheduler(cells_inputs, before=self.before)
 
 
 @pytest.mark.parametrize("blocks", [3, 4])

@@ -21,6 +21,7 @@ worker that will train it next, once that worker's cell before has finished: ``_
 import collections
 import dataclasses
 import operator
+import queue
 import time
 
 import numpy as np
@@ -88,6 +89,26 @@ class Dealt:
 def finished(cell):
     """None, once ``cell`` has finished: what later cells wait on (``DRIFT_STEPS``)."""
     return None
+
+
+def finished_in_turn(futures, poll_seconds):
+    """Yield each of ``futures`` as it finishes (done, erred or cancelled), and ``None``
+    whenever ``poll_seconds`` pass with none finishing.
+
+    Waits on a queue that the futures' done-callbacks fill rather than on
+    ``distributed.wait`` with a timeout: the TimeoutError that one raises is kept in a
+    reference cycle with the futures waited on, which would hold the run's last blocks in the
+    cluster's memory after it has returned, until Python's garbage collector ran."""
+    arrived = queue.SimpleQueue()
+    for f in futures:
+        f.add_done_callback(arrived.put)
+    for _ in range(len(futures)):
+        while True:
+            try:
+                yield arrived.get(timeout=poll_seconds)
+                break
+            except queue.Empty:
+                yield None
 
 
 def keep_of(vocab, sample):
@@ -344,8 +365,6 @@ class DaskBackend:
         futures, advanced in place), saving through ``checkpointer`` (a ``DaskCheckpointer``)
         when it is due, at the end, and on an interruption (the last round done). Returns
         ``state``."""
-        from distributed import wait  # imported only once a cluster is in use
-
         p = self.params
         total_rounds = p.epochs * self.rounds
         keep_ends = checkpointer is not None
@@ -373,15 +392,8 @@ class DaskBackend:
                 stats, ends = inflight[0]
                 before = state.words
                 round_words = 0.0
-                pending = list(stats)
-                while pending:
-                    try:
-                        done, pending = wait(pending, timeout=self.POLL_SECONDS,
-                                             return_when="FIRST_COMPLETED")
-                    except TimeoutError:  # nothing finished yet: report progress anyway
-                        done = ()
-                    pending = [f for f in pending if f not in done]
-                    for f in done:
+                for f in finished_in_turn(stats, self.POLL_SECONDS):
+                    if f is not None:  # None: nothing finished yet, report progress anyway
                         cell = result(f)
                         state.pairs += cell["pairs"]
                         state.loss += cell["loss"]
