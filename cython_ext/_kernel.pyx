@@ -31,7 +31,6 @@ from libc.math cimport exp, expf, log, logf
 from libc.string cimport memcpy, memset
 from _rng cimport next_u64, alias_draw
 cimport _shared
-from _blocks cimport divide, output_block
 from _windows cimport read_sentence, window_bounds
 from _shared cimport (Config, Scratch, Objective, MAX_SENTENCE_LENGTH, SLOT,
                       choose_targets_fn, gradients_fn, prefetch_fn)
@@ -1159,21 +1158,21 @@ cdef class Kernel:
 # The vocabulary's ids are dealt to K input blocks in frequency order, boustrophedon (0..K-1,
 # then K-1..0, ...: every block gets a fair share of the frequent words), and to K output
 # blocks the same way with each row of K ids turned by a shift that every round draws anew
-# (cython_ext/_blocks.pxd); an id's row in its block is id // K. A cell trains the groups of a
+# (cython_ext/_blocks.pxd); an id's row in its block is id // K. A cell trains its groups of a
 # plan (cython_ext/_plan.pyx): a window's contexts that fall in input block A (local rows of A),
-# with the window's centre (a global id):
+# with the window's centre (its row in B, the output block that holds it in the round's
+# dealing):
 #
 #     [centre, m, x_1 .. x_m]
 #
-# Cell (A, B) trains the groups whose centre B holds in the round's dealing, each with k noise
-# words drawn from B's share of the noise distribution: over the K cells of A each group is
-# trained once. Given its centre, a noise word comes from one block; given the context (what
-# the negative samples' expected step needs, see docs/distributed.md), it is count^power over
-# the vocabulary on average over the rounds' dealings.
+# each with k noise words drawn from B's share of the noise distribution. Given its centre, a
+# noise word comes from one block; given the context (what the negative samples' expected step
+# needs, see docs/distributed.md), it is count^power over the vocabulary on average over the
+# rounds' dealings.
 
 
 cdef struct Group:
-    # One group that cell (A, B) trains, prepared a group ahead (rows fetched meanwhile).
+    # One group of a cell, prepared a group ahead (rows fetched meanwhile).
     const uint32_t *contexts
     uint32_t m               # 0: no group is left in the piece
     uint32_t start           # where the group starts in its piece
@@ -1187,42 +1186,32 @@ cdef enum:
 
 
 cdef struct Cursor:
-    # Where a cell's thread is in a piece: the next group, the groups passed (trained or
-    # not), the learning rate at the last change.
+    # Where a cell's thread is in a piece: the next group, the groups read, the learning rate
+    # at the last change, the last context of the group read before.
     int64_t p
-    int64_t passed
+    int64_t read
     float alpha
+    uint32_t last
 
 
-cdef void next_group(Config *c, const uint32_t *groups, int64_t length, uint32_t nblocks,
-                     double inverse, uint32_t block, uint64_t key, uint32_t full_rows,
-                     double alpha_start, double alpha_end, uint64_t *rng, Cursor *at,
-                     Group *g, bint fetch) noexcept nogil:
-    """Read into ``g`` the next group from ``at`` on whose centre this cell's output block
-    holds in dealing ``key`` (``g.m`` 0 if none is left), its noise words drawn, and start
-    fetching its rows if ``fetch``. Groups of other blocks' centres are passed over here, so
-    that the rows fetched a group ahead are those of the next group trained."""
-    cdef uint32_t centre, d, w
-    cdef bint passed_over = at.passed == 0  # a piece's first group: nothing fetched before
+cdef void next_group(Config *c, const uint32_t *groups, int64_t length, double alpha_start,
+                     double alpha_end, uint64_t *rng, Cursor *at, Group *g,
+                     bint fetch) noexcept nogil:
+    """Read into ``g`` the group at ``at`` (``g.m`` 0 if none is left), its noise words drawn,
+    and start fetching its rows if ``fetch``."""
+    cdef uint32_t d, w, first = 0
     g.m = 0
-    while at.p < length:
-        centre = groups[at.p]
-        g.m = groups[at.p + 1]
-        g.start = <uint32_t>at.p
-        g.contexts = groups + at.p + 2
-        at.p += 2 + g.m
-        if at.passed > 0 and at.passed % ALPHA_GROUPS == 0:
-            at.alpha = <float>(alpha_start + (alpha_end - alpha_start) *
-                               min(at.p, length) / length)
-        at.passed += 1
-        if output_block(centre, nblocks, inverse, key, full_rows) == block:
-            break
-        g.m = 0
-        passed_over = True
-    if g.m == 0:
+    if at.p >= length:
         return
+    g.targets[0] = groups[at.p]
+    g.m = groups[at.p + 1]
+    g.start = <uint32_t>at.p
+    g.contexts = groups + at.p + 2
+    at.p += 2 + g.m
+    if at.read > 0 and at.read % ALPHA_GROUPS == 0:
+        at.alpha = <float>(alpha_start + (alpha_end - alpha_start) *
+                           min(at.p, length) / length)
     g.alpha = at.alpha
-    g.targets[0] = divide(centre, nblocks, inverse)
     g.n_out = 1
     for d in range(<uint32_t>c.negative):
         w = alias_draw(rng, c.noise_prob, c.noise_alias, c.vocab_size)
@@ -1233,15 +1222,17 @@ cdef void next_group(Config *c, const uint32_t *groups, int64_t length, uint32_t
     if fetch:
         for d in range(<uint32_t>g.n_out):
             prefetch_write(c.syn1neg + <int64_t>g.targets[d] * c.row, c.dim)
-        # Groups trained one after the other come from consecutive windows, which share all
-        # their contexts but the one entering, the last; after groups passed over (or at a
-        # piece's start), all.
-        for d in range(0 if passed_over else g.m - 1, g.m):
+        # A cell's groups one after the other often come from consecutive windows, which
+        # share their contexts but the one entering, the last: then only that one is fetched.
+        if at.read > 0 and g.m >= 2 and g.contexts[g.m - 2] == at.last:
+            first = g.m - 1
+        for d in range(first, g.m):
             prefetch_write(c.syn0 + <int64_t>g.contexts[d] * c.row, c.dim)
+    at.last = g.contexts[g.m - 1]
+    at.read += 1
 
 
 cdef int train_groups(Config *c, int thread, const uint32_t *groups, int64_t length,
-                      uint32_t nblocks, uint32_t block, uint64_t key, uint32_t full_rows,
                       double alpha_start, double alpha_end, uint64_t *rng, uint32_t *record,
                       int64_t *recorded) noexcept nogil:
     """Train (or, with ``record``, list as (output, input, label, group, j) rows) the groups
@@ -1255,21 +1246,20 @@ cdef int train_groups(Config *c, int thread, const uint32_t *groups, int64_t len
     cdef int current = 0
     cdef double loss = 0, pairs = 0
     cdef bint fetch = record == NULL
-    cdef double inverse = 1.0 / nblocks
     if scratch_alloc(c, &s) != 0:
         scratch_free(&s)
         return -1
     s.rows_fetched = fetch  # by next_group, a group ahead
     at.p = 0
-    at.passed = 0
+    at.read = 0
     at.alpha = <float>alpha_start
-    next_group(c, groups, length, nblocks, inverse, block, key, full_rows, alpha_start,
-               alpha_end, rng, &at, &groups_ahead[0], fetch)
+    at.last = 0
+    next_group(c, groups, length, alpha_start, alpha_end, rng, &at, &groups_ahead[0], fetch)
     while groups_ahead[current].m > 0 and not c.stop[0]:
         g = &groups_ahead[current]
         # The next group's targets are drawn and its rows fetched while this one computes.
-        next_group(c, groups, length, nblocks, inverse, block, key, full_rows, alpha_start,
-                   alpha_end, rng, &at, &groups_ahead[1 - current], fetch)
+        next_group(c, groups, length, alpha_start, alpha_end, rng, &at,
+                   &groups_ahead[1 - current], fetch)
         if record != NULL:
             for d in range(<uint32_t>g.n_out):
                 for j in range(g.m):
@@ -1299,24 +1289,20 @@ cdef int train_groups(Config *c, int thread, const uint32_t *groups, int64_t len
 cdef class GroupKernel:
     """The cells of the distributed backend: ``train(thread, groups, ...)`` runs without the GIL.
 
-    ``syn0`` holds input block A's rows and ``syn1neg`` output block B's (the same row stride),
-    B's rows dealt by the round's key ``dealing`` (``full_rows``: V // K, the rows that turn);
+    ``syn0`` holds input block A's rows and ``syn1neg`` output block B's (the same row stride);
     ``noise_prob``/``noise_alias`` are B's share of the noise distribution (an alias table over
-    its local rows). The caller (w2vns.distributed.cells) trusts its plans: their ids fit the
-    blocks (the plan was made for this vocabulary and K). ``context_group`` and
-    ``sequential`` (--context-steps sequential) as in ``Kernel``.
+    its local rows). The caller (w2vns.distributed.cells) trusts its plans: their rows fit the
+    blocks (the plan was made for this vocabulary, K and the round's dealing).
+    ``context_group`` and ``sequential`` (--context-steps sequential) as in ``Kernel``.
     """
     cdef Config c
     cdef object _refs
     cdef readonly object loss, stop_flag, rng_state
-    cdef uint32_t nblocks, block, full_rows
-    cdef uint64_t dealing
     cdef int64_t unused_words
 
     def __init__(self, float[:, :] syn0, float[:, :] syn1neg, const uint32_t[::1] noise_prob,
-                 const uint32_t[::1] noise_alias, int nblocks, int block, int window,
-                 int negative, int threads, uint64_t seed, uint64_t dealing,
-                 uint32_t full_rows, int context_group=0, bint sequential=False):
+                 const uint32_t[::1] noise_alias, int window, int negative, int threads,
+                 uint64_t seed, int context_group=0, bint sequential=False):
         cdef int t
         if syn0.shape[1] != syn1neg.shape[1] or syn0.strides[0] != syn1neg.strides[0]:
             raise ValueError("the blocks' rows differ in size or stride")
@@ -1324,8 +1310,6 @@ cdef class GroupKernel:
             raise ValueError("weight rows must be contiguous float32")
         if noise_prob.shape[0] != syn1neg.shape[0] or noise_alias.shape[0] != syn1neg.shape[0]:
             raise ValueError("the noise table does not match the output block")
-        if not (1 <= nblocks <= 256 and 0 <= block < nblocks):
-            raise ValueError("bad block (nblocks in 1..256)")
         if syn0.shape[0] == 0 or syn1neg.shape[0] == 0:
             raise ValueError("empty block")
         if window < 0 or not 0 <= negative <= 64 or threads < 1 or context_group < 0:
@@ -1356,10 +1340,6 @@ cdef class GroupKernel:
         self.c.fast = 1
         self.c.group = context_group
         self.c.sequential = sequential
-        self.nblocks = <uint32_t>nblocks
-        self.block = <uint32_t>block
-        self.dealing = dealing
-        self.full_rows = full_rows
 
     def train(self, int thread, const uint32_t[::1] groups, double alpha_start,
               double alpha_end):
@@ -1373,8 +1353,7 @@ cdef class GroupKernel:
         if groups.shape[0] == 0:
             return
         with nogil:
-            result = train_groups(&self.c, thread, &groups[0], groups.shape[0], self.nblocks,
-                                  self.block, self.dealing, self.full_rows, alpha_start,
+            result = train_groups(&self.c, thread, &groups[0], groups.shape[0], alpha_start,
                                   alpha_end, &rng[thread * SLOT], NULL, &n)
         if result < 0:
             raise MemoryError()
@@ -1394,8 +1373,8 @@ cdef class GroupKernel:
         if groups.shape[0] == 0:
             return out[:0]
         with nogil:
-            train_groups(&self.c, 0, &groups[0], groups.shape[0], self.nblocks, self.block,
-                         self.dealing, self.full_rows, 0, 0, &rng[0], &view[0, 0], &n)
+            train_groups(&self.c, 0, &groups[0], groups.shape[0], 0, 0, &rng[0], &view[0, 0],
+                         &n)
         return out[:n]
 
     def request_stop(self):

@@ -423,12 +423,13 @@ def recovery(args):
 
 
 def plan_groups(views):
-    """The centre and m of every group of a plan's ``views``, as two arrays."""
+    """The centre (a row of its output block) and m of every group of a plan's ``views``,
+    as two arrays."""
     import numpy as np
 
     heads = []
     for view in views:
-        for piece in view[0]:
+        for piece in (piece for cell in view[0] for piece in cell):
             values = piece.tolist()
             p = 0
             while p < len(values):
@@ -475,10 +476,10 @@ def kernel(args):
         return time.perf_counter() - start
 
     def partitioned(nblocks):
-        start = time.perf_counter()
-        views = cells.plan([stream], [7], keep, nblocks, 5, 1, 0)
-        planned = time.perf_counter() - start
         dealing = dealing_key(1, 0)
+        start = time.perf_counter()
+        views = cells.plan([stream], [7], keep, nblocks, 5, 1, 0, [dealing] * nblocks, v)
+        planned = time.perf_counter() - start
         noise = [output_noise_table(counts, 0.75, nblocks, b, dealing) for b in range(nblocks)]
         syn0 = [cells.init_input_block(block_rows(v, nblocks, a), dim, 1, a)
                 for a in range(nblocks)]
@@ -500,7 +501,8 @@ def kernel(args):
                 partitioned(k)[1] for k in args.blocks]
             log("  %s: %s s" % (args.only, " ".join("%.2f" % t for t in seconds)))
         return {"corpus": args.corpus, "only": args.only}
-    counted = {k: cell_counts(cells.plan([stream], [7], keep, k, 5, 1, 0), 5)
+    counted = {k: cell_counts(cells.plan([stream], [7], keep, k, 5, 1, 0,
+                                         [dealing_key(1, 0)] * k, v), 5)
                for k in args.blocks}
     times = {}
     for _ in range(args.repeats):  # alternating, best of the repeats

@@ -37,9 +37,11 @@ from w2vns.distributed.schedule import block_of  # noqa: E402
 def plan_contexts_per_group(stream, keep, window, nblocks, seed):
     """Contexts per group in the backend's plan of the whole stream. A group is
     [centre, m, x_1 .. x_m], so the plan's length is 2 per group plus its pairs."""
+    dealings = np.zeros(nblocks, dtype=np.uint64)  # which output block: no matter here
     pieces, _words, pairs = plan_range(stream, 0, len(stream), keep, window, nblocks, seed,
-                                       1 << 30)
-    length = sum(len(piece) for block_pieces in pieces for piece in block_pieces)
+                                       dealings, len(keep), 1 << 30)
+    length = sum(len(piece) for block_pieces in pieces for cell in block_pieces
+                 for piece in cell)
     return pairs.sum() / ((length - pairs.sum()) // 2)
 
 

@@ -1,6 +1,7 @@
 """Plans and cells, without a cluster: the pairs a plan lists are the kernel's, every pair of a
 round is trained by exactly one cell, the one whose output block holds its centre in the
-round's dealing, and each group gets its k noise words there."""
+dealing of the round its input block trains the slice in, and each group gets its k noise
+words there."""
 import collections
 
 import numpy as np
@@ -33,7 +34,7 @@ def to_global(rows, nblocks, block):
 
 
 def groups_of(piece):
-    """(start, centre, contexts) of each group of a piece."""
+    """(start, centre row, contexts) of each group of a piece."""
     p, out = 0, []
     while p < len(piece):
         centre, m = int(piece[p]), int(piece[p + 1])
@@ -42,13 +43,17 @@ def groups_of(piece):
     return out
 
 
-def plan_pairs(views, nblocks):
+def plan_pairs(views, nblocks, dealings, vocab_size):
+    """The (centre, context) pairs of a plan, as global ids: cell (A, B)'s centres are rows
+    of output block B in dealing ``dealings[A]``."""
     pairs = collections.Counter()
     for a in range(nblocks):
-        for piece in views[a][0]:
-            for _, centre, contexts in groups_of(piece):
-                for x in to_global(contexts, nblocks, a).tolist():
-                    pairs[(centre, x)] += 1
+        for b in range(nblocks):
+            ids = output_block_ids(vocab_size, nblocks, b, dealings[a])
+            for piece in views[a][0][b]:
+                for _, centre, contexts in groups_of(piece):
+                    for x in to_global(contexts, nblocks, a).tolist():
+                        pairs[(int(ids[centre]), x)] += 1
     return pairs
 
 
@@ -63,13 +68,20 @@ def test_a_plan_lists_the_pairs_the_kernel_trains_from_the_same_random_state(enc
     state = int(kernel.rng_state[0])
     expected = collections.Counter(map(tuple, kernel.record_pairs(
         0, len(encoded.stream), 10 ** 7).tolist()))
+    # Each input block in a dealing of its own, as the blocks that lag one another have.
+    dealings = np.array([dealing_key(7, a) for a in range(nblocks)], dtype=np.uint64)
     pieces, words, pairs = plan_range(encoded.stream, 0, len(encoded.stream), keep, WINDOW,
-                                         nblocks, state, 100)
+                                      nblocks, state, dealings, len(counts), 100)
     views = [(pieces[a], 0, 0) for a in range(nblocks)]
-    assert plan_pairs(views, nblocks) == expected
+    assert plan_pairs(views, nblocks, dealings, len(counts)) == expected
     assert words == encoded.tokens
     assert pairs.sum() == sum(expected.values())
-    assert all(len(p) for a in range(nblocks) for p in pieces[a])
+    assert all(len(p) for a in range(nblocks) for cell in pieces[a] for p in cell)
+    assert all(len(p) <= 100 * (2 + 2 * WINDOW) and len(groups_of(p)) <= 100
+               for a in range(nblocks) for cell in pieces[a] for p in cell)
+    for a in range(nblocks):
+        for b in range(nblocks):
+            assert pairs[a, b] == sum(len(x) for p in pieces[a][b] for _, _, x in groups_of(p))
 
 
 @pytest.mark.parametrize("nblocks", [1, 2, 4])
@@ -78,34 +90,33 @@ def test_every_pair_of_a_round_is_trained_once_in_its_centre_s_cell_with_its_noi
     counts = encoded.vocab.counts
     v = len(counts)
     keep = keep_thresholds(counts, 1e-3)
-    views = cells.plan([np.asarray(encoded.stream)], [5], keep, nblocks, WINDOW, 1, 0)
     dealing = dealing_key(3, 1)
+    views = cells.plan([np.asarray(encoded.stream)], [5], keep, nblocks, WINDOW, 1, 0,
+                       [dealing] * nblocks, v)
     trained = collections.Counter()
     for step in schedule(nblocks):
         for a, b in step:
             ids = output_block_ids(v, nblocks, b, dealing)
+            assert (output_block_of(ids, v, nblocks, dealing) == b).all()
             kernel = GroupKernel(np.zeros((block_rows(v, nblocks, a), 8), np.float32),
                                  np.zeros((block_rows(v, nblocks, b), 8), np.float32),
                                  *output_noise_table(counts, 0.75, nblocks, b, dealing),
-                                 nblocks, b, WINDOW, NEGATIVE, 1, a * 31 + b, dealing,
-                                 v // nblocks)
-            for piece in views[a][0]:
+                                 WINDOW, NEGATIVE, 1, a * 31 + b)
+            for piece in views[a][0][b]:
                 rows = kernel.record(piece)
                 for output, x, _, _, _ in rows[rows[:, 2] == 1].tolist():
                     trained[(int(ids[output]), int(to_global([x], nblocks, a)[0]))] += 1
-                # The cell of the block holding a group's centre draws its k noise words (a
-                # row with j == 0 per draw, one per context in all), skipping only a draw
-                # equal to the centre; the other cells train nothing of the group.
+                # The cell draws each group's k noise words in its output block (a row with
+                # j == 0 per draw, one per context in all), skipping only a draw equal to
+                # the centre.
                 noise = rows[rows[:, 2] == 0]
                 drawn = collections.Counter(noise[noise[:, 4] == 0][:, 3].tolist())
                 listed = collections.Counter(noise[:, 3].tolist())
                 for start, centre, contexts in groups_of(piece):
                     assert listed[start] == len(contexts) * drawn[start]
-                    if output_block_of(centre, v, nblocks, dealing) == b:
-                        assert 0 < drawn[start] <= NEGATIVE
-                    else:
-                        assert drawn[start] == 0
-    assert trained == plan_pairs(views, nblocks)
+                    assert 0 < drawn[start] <= NEGATIVE
+                    assert not (noise[noise[:, 3] == start][:, 0] == centre).any()
+    assert trained == plan_pairs(views, nblocks, [dealing] * nblocks, v)
 
 
 def test_a_cell_that_joins_and_cuts_its_output_block_trains_what_a_whole_block_cell_does(
@@ -117,8 +128,9 @@ def test_a_cell_that_joins_and_cuts_its_output_block_trains_what_a_whole_block_c
     nblocks, v, dim = 3, len(encoded.vocab.counts), 8
     counts = encoded.vocab.counts
     keep = keep_thresholds(counts, 1e-3)
-    views = cells.plan([np.array(encoded.stream)], [5], keep, nblocks, WINDOW, 1, 0)
     old, key, new = dealing_key(1, 0), dealing_key(1, 1), dealing_key(1, 2)
+    views = cells.plan([np.array(encoded.stream)], [5], keep, nblocks, WINDOW, 1, 0,
+                       [key] * nblocks, v)
     rng = np.random.default_rng(3)
     full = rng.random((v, dim), dtype=np.float32) - 0.5
     before = [full[output_block_ids(v, nblocks, b, old)] for b in range(nblocks)]

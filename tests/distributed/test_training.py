@@ -19,7 +19,8 @@ from w2vns.apps.evaluation import evaluate_analogies
 from w2vns.corpus import synthetic
 from w2vns.corpus.sampling import noise_weights
 from w2vns.distributed import backend, cells
-from w2vns.distributed.schedule import dealing_key, output_block_of, schedule
+from w2vns.distributed.schedule import (dealing_key, output_block_ids, output_block_of,
+                                        schedule)
 from w2vns.distributed.tables import output_noise_table
 from w2vns.distributed.vocab import distributed_vocabulary, encode_shard
 from w2vns.training.progress import Progress
@@ -54,8 +55,9 @@ def test_noise_words_drawn_across_the_cluster_follow_count_to_the_power_in_the_c
     v = len(counts)
     keep = np.full(v, 0xFFFFFFFF, dtype=np.uint32)  # no subsampling: more groups
     streams = [client.submit(encode_shard, str(shards / "all.txt"), vocab)]
-    planned = client.submit(cells.plan, streams, [9], keep, nblocks, 5, 1, 0)
     dealing = dealing_key(1, 0)
+    planned = client.submit(cells.plan, streams, [9], keep, nblocks, 5, 1, 0,
+                            [dealing] * nblocks, v)
     draws = np.zeros(v)
     settings = {"window": 5, "negative": 5, "seed": 1, "slot": 0, "dealing": dealing,
                 "vocab_size": v}
@@ -70,7 +72,7 @@ def test_noise_words_drawn_across_the_cluster_follow_count_to_the_power_in_the_c
         noise = rows[(rows[:, 2] == 0) & (rows[:, 4] == 0)]  # each noise word drawn, once
         first = np.r_[True, noise[1:, 3] != noise[:-1, 3]]  # a group's first (rows in order)
         np.add.at(draws, noise[first, 0], 1)
-    groups = client.gather(client.submit(count_group_centres, planned, v))
+    groups = client.gather(client.submit(count_group_centres, planned, v, dealing))
     q = noise_weights(counts, 0.75)
     block = output_block_of(np.arange(v), v, nblocks, dealing)
     mass = np.bincount(block, weights=q, minlength=nblocks)[block]  # of each word's block
@@ -102,15 +104,19 @@ def test_noise_words_drawn_across_the_cluster_follow_count_to_the_power_in_the_c
     assert draws.sum() > 100000
 
 
-def count_group_centres(planned, vocab_size):
-    """How many groups each word is the centre of, over all input blocks of a plan."""
+def count_group_centres(planned, vocab_size, dealing):
+    """How many groups each word is the centre of, over all cells of a plan whose input
+    blocks are all in dealing ``dealing``."""
     counts = np.zeros(vocab_size)
+    nblocks = len(planned)
     for pieces, _, _ in planned:
-        for piece in pieces:
-            p = 0
-            while p < len(piece):
-                counts[piece[p]] += 1
-                p += 2 + int(piece[p + 1])
+        for b, cell in enumerate(pieces):
+            ids = output_block_ids(vocab_size, nblocks, b, dealing)
+            for piece in cell:
+                p = 0
+                while p < len(piece):
+                    counts[ids[piece[p]]] += 1
+                    p += 2 + int(piece[p + 1])
     return counts
 
 

@@ -32,7 +32,7 @@ from .cells import (init_input_block, mix, moved, plan, redeal_join, redeal_spli
                     zero_block)
 from .errors import result
 from .schedule import (LAG_ROUNDS, block_ids, block_rows, dealing_key, learning_rates,
-                       output_block_ids, schedule, slice_of)
+                       output_block_ids, round_of, schedule, slice_of)
 from .tables import output_noise_table
 
 #: Rounds per epoch by default: at least ROUNDS_PER_EPOCH, and on a larger corpus enough that a
@@ -210,11 +210,17 @@ class DaskBackend:
         """Submit the plans of slice ``slice_`` of epoch ``epoch`` (one per group of shards);
         returns, per input block A, the futures of A's parts, moved to A's worker."""
         p, k = self.params, self.nblocks
+        # Each input block trains the slice in a round of its own (``slice_of``): its groups
+        # go to the output blocks of that round's dealing.
+        dealings = [dealing_key(p.seed, epoch * self.rounds +
+                                round_of(a, slice_, self.rounds, k, self.lag_rounds))
+                    if k > 1 else 0 for a in range(k)]
         views = [[] for _ in range(k)]
         for shards in self.groups:
             planned = self._submit(plan, [self.streams[i] for i in shards],
                                    [mix(p.seed, epoch, slice_, i) for i in shards], self.keep,
-                                   k, p.window, self.rounds, slice_)
+                                   k, p.window, self.rounds, slice_, dealings,
+                                   self.vocab_size)
             for a in range(k):
                 # Moved to A's worker as soon as the plan is done (a task of its own there),
                 # not when A's first cell is ready to start: the move overlaps the cells

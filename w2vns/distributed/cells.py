@@ -61,27 +61,32 @@ def round_bounds(stream, rounds):
     return [0] + [int(x) for x in inner] + [n]
 
 
-def plan(streams, seeds, keep, nblocks, window, rounds, slice_):
+def plan(streams, seeds, keep, nblocks, window, rounds, slice_, dealings, vocab_size):
     """The windows of slice ``slice_`` (of ``rounds``) of each shard of ``streams`` (a group
-    of shards on one worker), cut into groups by input block (see cython_ext/_plan.pyx);
-    ``seeds`` one per shard.
+    of shards on one worker), cut into groups by cell (see cython_ext/_plan.pyx): input block
+    A's groups go to the output blocks that hold their centres in dealing ``dealings[A]``
+    (the key of the round in which A trains this slice; 0 with one block). ``seeds``: one per
+    shard; ``vocab_size``: the vocabulary's.
 
-    Returns, per input block A, ``(pieces, words, pairs)``: A's groups in pieces, the share of
-    the words read that A's cells are worth in progress (by their pairs), and the pairs in A's
-    groups. The random streams are the shard's own (from its seed), so a plan does not depend
-    on how shards are grouped.
+    Returns, per input block A, ``(pieces, words, pairs)``: ``pieces[B]`` the groups of cell
+    (A, B) in pieces, ``words`` the share of the words read that A's cells are worth in
+    progress (by their pairs), and ``pairs`` the pairs in A's groups. The random streams are
+    the shard's own (from its seed), so a plan does not depend on how shards are grouped.
     """
-    pieces = [[] for _ in range(nblocks)]
+    dealings = np.asarray(dealings, dtype=np.uint64)
+    pieces = [[[] for _ in range(nblocks)] for _ in range(nblocks)]
     pairs = np.zeros(nblocks, dtype=np.int64)
     words = 0
     for stream, seed in zip(streams, seeds):
         bounds = round_bounds(stream, rounds)
         parts, read, found = plan_range(stream, bounds[slice_], bounds[slice_ + 1], keep,
-                                        window, nblocks, seed, PIECE_GROUPS)
+                                        window, nblocks, seed, dealings, vocab_size,
+                                        PIECE_GROUPS)
         words += read
-        pairs += found
+        pairs += found.sum(axis=1)
         for a in range(nblocks):
-            pieces[a].extend(parts[a])
+            for b in range(nblocks):
+                pieces[a][b].extend(parts[a][b])
     total = pairs.sum()
     shares = words * pairs / total if total else np.full(nblocks, words / nblocks)
     return [(pieces[a], float(shares[a]), int(pairs[a])) for a in range(nblocks)]
@@ -143,7 +148,8 @@ def inject_fault(fault):
 def train_cell(syn0, syn1neg, views, noise, nblocks, input_block, output_block, settings,
                after=()):
     """Train one cell: copies of input block ``syn0`` and output block ``syn1neg`` on the
-    groups of ``views`` (per group of shards: input block ``input_block``'s part of a plan).
+    groups of ``views`` (per group of shards: input block ``input_block``'s part of a plan,
+    whose groups for ``output_block`` it trains).
 
     ``noise`` is the output block's alias table, ``nblocks`` K. ``settings``: window,
     negative, context_group (0: a window is one group), context_steps ("summed" or
@@ -151,7 +157,8 @@ def train_cell(syn0, syn1neg, views, noise, nblocks, input_block, output_block, 
     key of the round's dealing of the output rows, see ``schedule.output_block_of``; None
     with one block), vocab_size, alpha_start, alpha_end (the learning rate over this cell),
     fault (a test hook, see ``inject_fault``). The cell trains the groups whose centre its
-    output block holds, each with k noise words from that block. ``after``: results of other
+    output block holds (the plan put them apart), each with k noise words from that block.
+    ``after``: results of other
     cells that this one waits for and does not read (the backend bounds how far workers
     drift apart with them).
 
@@ -166,7 +173,7 @@ def train_cell(syn0, syn1neg, views, noise, nblocks, input_block, output_block, 
     """
     if settings.get("fault") is not None:
         inject_fault(settings["fault"])
-    pieces = [piece for view in views for piece in view[0]]
+    pieces = [piece for view in views for piece in view[0][output_block]]
     words = sum(view[1] for view in views)
     planned_pairs = sum(view[2] for view in views)
     threads = settings["threads"] or _worker_threads()
@@ -180,8 +187,8 @@ def train_cell(syn0, syn1neg, views, noise, nblocks, input_block, output_block, 
                                   dealing, vocab_size, syn0.shape[1])
         else:
             syn1neg = _copy(syn1neg)
-        kernel = cell_kernel(syn0, syn1neg, noise, nblocks, input_block, output_block,
-                             settings, threads)
+        kernel = cell_kernel(syn0, syn1neg, noise, input_block, output_block, settings,
+                             threads)
         a0, a1 = settings["alpha_start"], settings["alpha_end"]
         n = len(pieces)
         taken = [0]
@@ -232,13 +239,12 @@ def _copy(block):
     return out
 
 
-def cell_kernel(syn0, syn1neg, noise, nblocks, input_block, output_block, settings, threads):
+def cell_kernel(syn0, syn1neg, noise, input_block, output_block, settings, threads):
     """The ``GroupKernel`` of cell (``input_block``, ``output_block``) over these rows, with
     ``settings`` as :func:`train_cell` takes them; its random stream is the cell's own."""
-    return GroupKernel(syn0, syn1neg, noise[0], noise[1], nblocks, output_block,
-                       settings["window"], settings["negative"], threads,
+    return GroupKernel(syn0, syn1neg, noise[0], noise[1], settings["window"],
+                       settings["negative"], threads,
                        mix(settings["seed"], input_block, output_block, settings["slot"]),
-                       settings["dealing"] or 0, settings["vocab_size"] // nblocks,
                        settings.get("context_group", 0),
                        settings.get("context_steps") == "sequential")
 
@@ -256,9 +262,9 @@ def record_cell(views, noise, nblocks, input_block, output_block, settings):
     """Test hook: what ``train_cell`` would train, as ``GroupKernel.record`` lists it (the
     rows of all pieces, output and input ids made global)."""
     kernel = cell_kernel(np.zeros((1, 1), np.float32),
-                         np.zeros((len(noise[0]), 1), np.float32), noise, nblocks, input_block,
+                         np.zeros((len(noise[0]), 1), np.float32), noise, input_block,
                          output_block, settings, 1)
-    parts = [kernel.record(piece) for view in views for piece in view[0]]
+    parts = [kernel.record(piece) for view in views for piece in view[0][output_block]]
     rows = np.concatenate(parts) if parts else np.zeros((0, 5), np.uint32)
     out = rows.astype(np.int64)
     out[:, 0] = output_block_ids(settings["vocab_size"], nblocks, output_block,

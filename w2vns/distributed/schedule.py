@@ -127,6 +127,12 @@ def slice_of(block, round_, rounds, nblocks, lag_rounds=LAG_ROUNDS):
     return (round_ - block * min(rounds, lag_rounds) // nblocks) % rounds
 
 
+def round_of(block, slice_, rounds, nblocks, lag_rounds=LAG_ROUNDS):
+    """The round of an epoch in which input block ``block`` trains slice ``slice_``: the
+    inverse of ``slice_of``."""
+    return (slice_ + block * min(rounds, lag_rounds) // nblocks) % rounds
+
+
 def check_schedule(cells, nblocks):
     """Raise ValueError unless ``cells`` (as ``schedule`` returns) has every (A, B) pair exactly
     once and no block twice in one sub-iteration."""
