@@ -304,8 +304,7 @@ cdef inline float logistic_gradients(Config *c, const float *scores, int n_out, 
                                      float alpha, float *grads) noexcept nogil:
     """Binary logistic loss of [positive, noise...]: ``grads`` holds their logits on entry and
     the gradient scales on return, g = (label - sigmoid(logit)) * alpha; returns the loss.
-    The first ``n_pos`` targets have label 1: one, or none in a distributed cell whose output
-    block does not hold the centre (``Scratch.no_positive``, see ``GroupKernel``).
+    The first ``n_pos`` targets have label 1.
 
     Self-adversarial (Sun et al. 2019): each noise word's gradient and loss are weighted by
     k * softmax(s_j / T) over the noise words, the weights held constant (no gradient flows
@@ -343,12 +342,9 @@ cdef inline float logistic_gradients(Config *c, const float *scores, int n_out, 
 
 cdef float labelled_gradients(Config *c, Scratch *s, const float *scores, int n_out,
                               float alpha, float *grads) noexcept nogil:
-    """``logistic_gradients`` with the centre as the one positive, or none (a distributed
-    cell without the centre). The count is a constant in each call, so that the usual case
-    compiles to the same arithmetic, and the same rounding, as a loop written for one
+    """``logistic_gradients`` with the centre as the one positive: the count a constant, so
+    that it compiles to the same arithmetic, and the same rounding, as a loop written for one
     positive."""
-    if s.no_positive:
-        return logistic_gradients(c, scores, n_out, 0, alpha, grads)
     return logistic_gradients(c, scores, n_out, 1, alpha, grads)
 
 
@@ -1275,7 +1271,6 @@ cdef int train_groups(Config *c, int thread, const uint32_t *groups, int64_t len
             for d in range(<uint32_t>g.n_out):
                 s.targets[d] = g.targets[d]
                 s.rows[d] = c.syn1neg + <int64_t>g.targets[d] * c.row
-            s.no_positive = 0
             loss += update_targets(c, &s, g.n_out, <int>g.m, g.alpha)
         pairs += g.m
         current = 1 - current

@@ -120,8 +120,6 @@ cdef struct Scratch:
     float *errors            # chunk x dim
     float *delta             # TARGET_TILE x dim: the output rows' steps (w2v_group_update)
     float *query             # dim: what hard negatives are scored against
-    int no_positive          # 1: the targets are all noise words (a distributed cell's group
-                             # whose centre is in another output block)
     int rows_fetched         # 1: the caller asked for every row of an update ahead of it, so
                              # update_targets need not ask again
     # Hot rows (see hot_row): this thread's working copies of the most frequent words' rows,
