@@ -333,6 +333,29 @@ class Interrupt(Progress):
             raise KeyboardInterrupt
 
 
+def test_an_interrupted_run_leaves_no_task_in_the_cluster_while_its_exception_is_kept(
+        client, shards):
+    """An interactive session keeps the last exception, and with it the frames of the run it
+    stopped: those must not hold the run's blocks (or anything else of it) in the cluster's
+    memory."""
+    before = set(client.run_on_scheduler(known_keys))
+    gc.disable()
+    try:
+        with pytest.raises(KeyboardInterrupt) as kept:
+            w2vns.train(str(shards / "part-*.txt"), dask=client, blocks=3, threads=1, dim=10,
+                        epochs=1, rounds=4, progress=Interrupt(0.5))
+        deadline = time.monotonic() + 20
+        while True:
+            left = set(client.run_on_scheduler(known_keys)) - before
+            if not left or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        assert kept.value is not None
+    finally:
+        gc.enable()
+    assert not left, sorted(left)[:10]
+
+
 def interrupted_state(folder):
     """The state.json of the checkpoint in ``folder``: (its path, its contents)."""
     manifest = json.loads((folder / "checkpoint.json").read_text())

@@ -97,6 +97,7 @@ def train(corpus, dask=None, blocks=None, rounds=None, progress=None, checkpoint
         retained = sum(n - s for n, s in lengths)
         backend.rounds = rounds_for(rounds, retained)
         backend.prepare_tables(vocab_future)
+        del vocab_future  # the backend's now, which lets go of it if the run is stopped
         checkpointer = None
         if checkpoint is not None:
             info = _info(p, backend, shards, lengths, vocab, truncated, note)
@@ -148,6 +149,7 @@ def resume(folder, dask=None, corpus=None, progress=None, checkpoint_every=None,
         # boustrophedon, as an earlier w2vns kept them, which the next round deals anew).
         backend.dealt = saved.get("output_dealing")
         backend.prepare_tables(vocab_future)
+        del vocab_future  # the backend's now, which lets go of it if the run is stopped
         count_seconds = time.perf_counter() - started
         info = {k: saved[k] for k in ("params", "blocks", "rounds", "shards", "shard_lengths",
                                       "vocab_tokens", "distinct_words", "truncated_tokens",

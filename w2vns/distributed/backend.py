@@ -427,11 +427,26 @@ class DaskBackend:
             if checkpointer is not None and g < total_rounds:
                 done_state.train_seconds = time.perf_counter() - start
                 checkpointer.save(*done_blocks, done_state)
+            # The exception keeps this frame and its callers' (an interactive session keeps
+            # the last one): what they refer to must not hold the run in the cluster.
+            syn0.clear()
+            syn1.clear()
+            inflight.clear()
+            done_blocks = stats = ends = f = None
+            self.release()
             raise
         finally:
             self.progress.close()
         state.train_seconds = time.perf_counter() - start
         return state
+
+    def release(self):
+        """Let go of every future the backend holds (the encoded shards, the tables, the
+        plans), so that the cluster can forget them; the backend cannot train after this."""
+        self.streams = []
+        self.keep = self.vocab_future = None
+        self._plans = {}
+        self._recent = collections.deque()
 
     def _alpha(self, g):
         p = self.params
