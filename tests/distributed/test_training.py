@@ -233,15 +233,21 @@ def test_a_finished_run_leaves_no_task_in_the_cluster(client, shards, monkeypatc
     try:
         w2vns.train(str(shards / "part-*.txt"), dask=client, blocks=3, threads=1, dim=10,
                     epochs=1, rounds=4)
-        deadline = time.monotonic() + 20
-        while True:
-            left = set(client.run_on_scheduler(known_keys)) - before
-            if not left or time.monotonic() > deadline:
-                break
-            time.sleep(0.05)
+        left = keys_left(client, before)
     finally:
         gc.enable()
     assert not left, sorted(left)[:10]
+
+
+def keys_left(client, before, seconds=20):
+    """The keys the scheduler knows beyond ``before`` once it has forgotten all the others,
+    or after ``seconds`` (it forgets a released future's task a moment later)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        left = set(client.run_on_scheduler(known_keys)) - before
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.05)
 
 
 class LookHalfway(Progress):
@@ -344,12 +350,7 @@ def test_an_interrupted_run_leaves_no_task_in_the_cluster_while_its_exception_is
         with pytest.raises(KeyboardInterrupt) as kept:
             w2vns.train(str(shards / "part-*.txt"), dask=client, blocks=3, threads=1, dim=10,
                         epochs=1, rounds=4, progress=Interrupt(0.5))
-        deadline = time.monotonic() + 20
-        while True:
-            left = set(client.run_on_scheduler(known_keys)) - before
-            if not left or time.monotonic() > deadline:
-                break
-            time.sleep(0.05)
+        left = keys_left(client, before)
         assert kept.value is not None
     finally:
         gc.enable()
