@@ -113,7 +113,7 @@ def plan_range(const uint32_t[::1] stream, int64_t start, int64_t end,
     pairs_arr = np.zeros((nblocks, nblocks), dtype=np.int64)
     cdef int64_t[:, ::1] pairs = pairs_arr
     cdef int a, c, failed = 0, n_order
-    # Small first buffers: there are K^2 of them, and most cells' grow once a cell's worth.
+    # Small first buffers, as there are K^2 of them; each doubles as its cell's groups come.
     cdef int64_t first_capacity = max(16, 4096 // cells)
     if (out == NULL or sentence == NULL or seen == NULL or order == NULL or
             token_block == NULL or token_row == NULL):

@@ -158,9 +158,8 @@ def train_cell(syn0, syn1neg, views, noise, nblocks, input_block, output_block, 
     with one block), vocab_size, alpha_start, alpha_end (the learning rate over this cell),
     fault (a test hook, see ``inject_fault``). The cell trains the groups whose centre its
     output block holds (the plan put them apart), each with k noise words from that block.
-    ``after``: results of other
-    cells that this one waits for and does not read (the backend bounds how far workers
-    drift apart with them).
+    ``after``: results of other cells that this one waits for and does not read (the backend
+    bounds how far workers drift apart with them).
 
     The output rows are dealt anew between rounds inside the cells, with no task or copy of
     a block of their own: with ``redeal_from`` in ``settings`` (the key of the dealing the
