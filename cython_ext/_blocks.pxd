@@ -1,7 +1,8 @@
 # cython: language_level=3
 """Which block a vocabulary id belongs to in the distributed schedule, and its row there;
-inlined into the planner (_plan.pyx) and the cells (_kernel.pyx), which must agree; the output
-rows are dealt anew every round (``output_block``, and w2vns.distributed.schedule in numpy).
+inlined into the planner (_plan.pyx), which writes each group out for its cell with the rows
+the cell reads; the output rows are dealt anew every round (``output_block``, and
+w2vns.distributed.schedule in numpy, which must agree).
 
 The ids are dealt to K blocks in frequency order, boustrophedon (0..K-1, then K-1..0, ...: every
 block gets a fair share of the frequent words); an id's row in its block is id // K.
