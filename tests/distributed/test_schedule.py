@@ -8,7 +8,7 @@ from w2vns.distributed.cells import redeal_join, redeal_split
 from w2vns.distributed.schedule import (LAG_ROUNDS, block_ids, block_of, block_rows,
                                         check_schedule, dealing_key, learning_rates,
                                         output_block_ids, output_block_of, output_shifts,
-                                        schedule, slice_of)
+                                        round_of, schedule, slice_of)
 
 
 @pytest.mark.parametrize("nblocks", [1, 2, 3, 4, 7, 8])
@@ -45,6 +45,16 @@ def test_every_block_trains_every_slice_once_an_epoch_the_blocks_lagging_evenly(
     lags = [(0 - slice_of(b, 0, rounds, nblocks)) % rounds for b in range(nblocks)]
     assert lags == [b * span // nblocks for b in range(nblocks)]
     assert lags[-1] >= span - -(-span // nblocks)
+
+
+@pytest.mark.parametrize("nblocks,rounds,lag_rounds", [(1, 1, 8), (2, 8, 8), (3, 5, 8),
+                                                       (8, 40, 8), (4, 8, 0)])
+def test_round_of_is_the_round_a_block_trains_a_slice_in(nblocks, rounds, lag_rounds):
+    # The plans deal each input block's groups by the dealing of that round (backend).
+    for block in range(nblocks):
+        for r in range(rounds):
+            s = slice_of(block, r, rounds, nblocks, lag_rounds)
+            assert round_of(block, s, rounds, nblocks, lag_rounds) == r
 
 
 def test_with_no_lag_every_block_trains_the_round_s_own_slice():

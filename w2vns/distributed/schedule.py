@@ -124,13 +124,18 @@ def slice_of(block, round_, rounds, nblocks, lag_rounds=LAG_ROUNDS):
     weights); steps taken one after another do, and the later ones shrink
     (docs/distributed.md measures what that costs). ``lag_rounds`` 0: the blocks in step,
     as runs checkpointed by a w2vns from before the lag trained."""
-    return (round_ - block * min(rounds, lag_rounds) // nblocks) % rounds
+    return (round_ - _lag(block, rounds, nblocks, lag_rounds)) % rounds
 
 
 def round_of(block, slice_, rounds, nblocks, lag_rounds=LAG_ROUNDS):
     """The round of an epoch in which input block ``block`` trains slice ``slice_``: the
     inverse of ``slice_of``."""
-    return (slice_ + block * min(rounds, lag_rounds) // nblocks) % rounds
+    return (slice_ + _lag(block, rounds, nblocks, lag_rounds)) % rounds
+
+
+def _lag(block, rounds, nblocks, lag_rounds):
+    """How many rounds input block ``block`` lags behind block 0 (see ``slice_of``)."""
+    return block * min(rounds, lag_rounds) // nblocks
 
 
 def check_schedule(cells, nblocks):
