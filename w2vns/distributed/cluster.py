@@ -75,9 +75,15 @@ def connect(spec, threads_per_worker=None):
     # workers' own log of it would say it a second time, with a traceback. The workers'
     # statistical profiler (a thread sampling every task's stack every 10 ms) is off: it is
     # for Dask's dashboard, and on a machine whose cores all train it takes their time
-    # (docs/distributed.md).
+    # (docs/distributed.md). Dask starts its workers with MALLOC_TRIM_THRESHOLD_=65536, which
+    # also pins glibc's mmap threshold at 128 KiB: every block a cell writes is then mapped
+    # afresh, faulted in page by page and unmapped, each cell. Left to glibc's own defaults, a
+    # freed block's memory serves the next one: the run is faster, each worker's peak somewhat
+    # higher (docs/distributed.md, "Memory per worker"); MALLOC_TRIM_THRESHOLD_ set in this
+    # process's environment still applies to the workers.
     try:
-        with dask.config.set({"distributed.worker.profile.enabled": False}):
+        with dask.config.set({"distributed.worker.profile.enabled": False,
+                              "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
             cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=threads,
                                                processes=True, dashboard_address=":0",
                                                silence_logs=logging.CRITICAL)
