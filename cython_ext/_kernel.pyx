@@ -517,9 +517,7 @@ cdef float update_targets(Config *c, Scratch *s, int n_out, int m, float alpha) 
     the last one left. The contexts of a basket are alike (one user's tastes): their steps
     add up in one direction and overshoot. With a whole line as the window (hundreds of
     contexts) the hit rate falls far below the reference loop's, and on text lines of ~600
-    words training diverges. Sharing the noise words is not what costs: the reference loop
-    with one batch of noise words per window is as good as with fresh ones for every pair
-    (docs/recommendation.md has both measurements).
+    words training diverges (docs/recommendation.md, "The fast kernel on wide windows").
 
     Why, in a window split in groups, sequential steps within each group (``window_step``)
     and noise words of its own for each group (``update_window``): with one summed step per
