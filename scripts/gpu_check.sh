@@ -1,7 +1,8 @@
 #!/bin/bash
 # The GPU checks, as one command for a borrowed GPU machine (docs/gpu.md): build, the GPU tests,
 # launch shapes, GPU against all the CPU cores on corpus-en (55M tokens) and its 10M prefix, and
-# Dask's words/s against workers on that machine's cores.
+# Dask's words/s against workers on that machine's cores, and Dask's memory per worker with a
+# core per worker (on 2 cores the workers drift apart and hold blocks in transit).
 #
 #   bash scripts/gpu_check.sh PACKED OUT
 #
@@ -33,5 +34,7 @@ time timeout 120 python3 scripts/bench_gpu.py --shapes /tmp/c10m.txt
 time timeout 300 python3 scripts/bench_gpu.py /tmp/c55m.txt --repeats 2 --json "$out/gpu55m.json"
 time timeout 90 python3 scripts/bench_gpu.py /tmp/c10m.txt --plain --json "$out/gpu10m.json"
 time timeout 200 python3 scripts/bench_dask_cores.py /tmp/c10m.txt --json "$out/dask16.json" \
+    | grep -v '^\['
+time timeout 200 python3 scripts/bench_dask.py memory --workers 1,2,4,8 --json "$out/mem16.json" \
     | grep -v '^\['
 date
